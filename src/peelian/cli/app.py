@@ -1,0 +1,30 @@
+"""The root Typer application and the command groups every CLI module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="peelian",
+    help="Peelian: measure and improve how police and the public talk to each other on social media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+registry_app = typer.Typer(help="The registry of police (and partner) accounts.", no_args_is_help=True)
+codebook_app = typer.Typer(help="Codebooks: show, import (YAML or REFI-QDA .qdc), export.", no_args_is_help=True)
+sample_app = typer.Typer(help="Coding samples: create, list, export sheets.", no_args_is_help=True)
+codings_app = typer.Typer(help="Human codings: import filled coding sheets, list.", no_args_is_help=True)
+classify_app = typer.Typer(help="Classifiers trained on the human codes.", no_args_is_help=True)
+metrics_app = typer.Typer(help="Dialogue and responsiveness metrics.", invoke_without_command=True)
+expectations_app = typer.Typer(help="Public expectations surveys and the expectations gap.", no_args_is_help=True)
+users_app = typer.Typer(help="Web app users and roles.", no_args_is_help=True)
+
+app.add_typer(registry_app, name="registry")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(sample_app, name="sample")
+app.add_typer(codings_app, name="codings")
+app.add_typer(classify_app, name="classify")
+app.add_typer(metrics_app, name="metrics")
+app.add_typer(expectations_app, name="expectations")
+app.add_typer(users_app, name="users")

@@ -1,0 +1,1 @@
+"""Commands of this layer (registered on the root app in peelian.cli.app)."""

@@ -1,0 +1,206 @@
+"""Project commands: init, import, status, quarantine, imports, export, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from peelian.cli.app import app
+from peelian.cli.common import (
+    EXIT_PARTIAL,
+    JsonOpt,
+    ProjectArg,
+    console,
+    emit_json,
+    err_console,
+    open_project,
+    user_errors,
+)
+from peelian.errors import MappingError
+from peelian.ingest import available_formats, import_files
+from peelian.store.export import EXPORTABLE, export_table
+from peelian.store.project import Project
+from peelian.store.status import list_imports, list_quarantine, project_status
+
+
+@app.command()
+def init(
+    project: Path = ProjectArg,
+    keep_citizen_identities: bool = typer.Option(
+        False, "--keep-citizen-identities",
+        help="Store citizen handles and ids as they are (default: keyed pseudonyms)."),
+) -> None:
+    """Create a new, empty project (a DuckDB file plus a sibling folder)."""
+    with user_errors():
+        Project.init(project, pseudonymise_citizens=not keep_citizen_identities).close()
+    console.print(f"created {project} (citizen identities "
+                  f"{'kept' if keep_citizen_identities else 'pseudonymised'}; secret in {project}.d/)")
+
+
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in items:
+        for pair in item.split(","):
+            if not pair.strip():
+                continue
+            if "=" not in pair:
+                raise MappingError(f"--map expects field=column pairs, got {pair!r}")
+            field, column = pair.split("=", 1)
+            mapping[field.strip()] = column.strip()
+    return mapping
+
+
+@app.command("import")
+def import_(
+    project: Path = ProjectArg,
+    files: list[Path] = typer.Argument(..., help="Files to import; the format is detected from the content."),
+    format: str = typer.Option(None, "--format", "-f", help="Skip detection and read as this format "
+                               "(see `peelian formats`)."),
+    map: list[str] = typer.Option([], "--map", help="Generic CSV: field=column pairs, e.g. "
+                                  "text=message,created_at=time,post_id=id,author=user."),
+    platform: str = typer.Option(None, "--platform", help="Generic CSV: the platform the rows come from."),
+    force: bool = typer.Option(False, "--force", help="Import again even if this exact file was imported before."),
+    json: bool = JsonOpt,
+) -> None:
+    """Import exports into the project. Every record is stored, merged as a duplicate or quarantined."""
+    with user_errors():
+        options: dict[str, object] = {}
+        if map:
+            options["mapping"] = parse_mapping(map)
+        if platform:
+            options["platform"] = platform
+        for path in files:
+            if not path.is_file():
+                raise MappingError("no such file", path=str(path))
+    with open_project(project) as proj, Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(), console=err_console, transient=True, disable=json,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(path: str, records: int) -> None:
+            if path not in tasks:
+                tasks[path] = progress.add_task(Path(path).name, total=None)
+            progress.update(tasks[path], completed=records)
+
+        reports = import_files(proj, files, format=format, options=options or None, force=force,
+                               progress=on_progress)
+    if json:
+        emit_json([r.to_dict() for r in reports])
+    else:
+        table = Table("file", "format", "read", "new", "updated", "duplicates", "notices", "quarantined", "seconds",
+                      title="import summary")
+        for r in reports:
+            if r.skipped_identical_to is not None:
+                table.add_row(Path(r.path).name, r.format, "-", "-", "-", "-", "-", "-", "-",
+                              end_section=False)
+                continue
+            table.add_row(Path(r.path).name, r.format, f"{r.records_read:,}", f"{r.posts_new:,}",
+                          f"{r.posts_updated:,}", f"{r.duplicates:,}", f"{r.notices:,}",
+                          f"[red]{r.quarantined:,}[/]" if r.quarantined else "0", f"{r.seconds:.2f}")
+        console.print(table)
+        for r in reports:
+            if r.skipped_identical_to is not None:
+                console.print(f"{r.path}: identical to import #{r.skipped_identical_to}, nothing to do "
+                              "(use --force to read it again)")
+            for q in r.quarantine_examples[:5]:
+                err_console.print(f"[yellow]quarantined[/] {r.path}, {q['location']}: {q['reason']}",
+                                  highlight=False, soft_wrap=True)
+            if r.quarantined > 5:
+                err_console.print(f"  … and {r.quarantined - 5} more: peelian quarantine {project}")
+    if any(r.quarantined for r in reports):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def formats(json: bool = JsonOpt) -> None:
+    """List the import formats Peelian reads."""
+    rows = [{"format": name, "platform": cls.platform, "description": cls.description}
+            for name, cls in sorted(available_formats().items())]
+    if json:
+        emit_json(rows)
+        return
+    table = Table("format", "platform", "what")
+    for r in rows:
+        table.add_row(r["format"], r["platform"], r["description"])
+    console.print(table)
+
+
+@app.command()
+def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
+    """Counts by platform, force, account type and kind; imports and quarantine."""
+    with open_project(project, read_only=True) as proj:
+        report = project_status(proj)
+    if json:
+        emit_json(report)
+        return
+    t = report["totals"]
+    i = report["imports"]
+    console.print(f"[bold]{report['project']}[/] — {t['posts']:,} posts by {t['authors']:,} accounts, "
+                  f"{t['first_post'] or '-'} to {t['last_post'] or '-'}")
+    console.print(f"{i['imports']} imports: {i['records_read']:,} records read = {i['posts_new']:,} new + "
+                  f"{i['posts_updated']:,} updated + {i['duplicates']:,} duplicates + {i['notices']:,} notices + "
+                  f"{i['quarantined']:,} quarantined")
+    for title, key, label in (("platform", "by_platform", "platform"), ("role", "by_role", "role"),
+                              ("force", "by_force", "force"), ("account type", "by_account_type", "account_type"),
+                              ("kind", "by_kind", "kind")):
+        table = Table(title, "posts", title=f"by {title}", title_justify="left")
+        for row in report[key]:
+            table.add_row(str(row[label]), f"{row['posts']:,}")
+        console.print(table)
+    console.print(f"registry: {report['registry_entries']} accounts; quarantine: {report['quarantined']} records"
+                  + (f" (peelian quarantine {project})" if report["quarantined"] else ""))
+
+
+@app.command()
+def quarantine(
+    project: Path = ProjectArg,
+    import_id: int = typer.Option(None, "--import", help="Only this import."),
+    limit: int = typer.Option(100, help="At most this many rows (0 for all)."),
+    json: bool = JsonOpt,
+) -> None:
+    """What was rejected, why, and where (file, line or row)."""
+    with open_project(project, read_only=True) as proj:
+        rows = list_quarantine(proj, import_id=import_id, limit=limit or None)
+    if json:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print("nothing quarantined")
+        return
+    table = Table("import", "file", "where", "reason", "excerpt")
+    for r in rows:
+        table.add_row(str(r["import_id"]), r["path"], r["location"], r["reason"], (r["raw_excerpt"] or "")[:60])
+    console.print(table)
+
+
+@app.command()
+def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
+    """The history of imports with their counts."""
+    with open_project(project, read_only=True) as proj:
+        rows = list_imports(proj)
+    if json:
+        emit_json(rows)
+        return
+    table = Table("#", "file", "format", "when", "read", "new", "updated", "dup", "notices", "quarantined")
+    for r in rows:
+        table.add_row(str(r["import_id"]), r["path"], r["format"], str(r["started_at"])[:19],
+                      *(f"{r[k]:,}" for k in ("records_read", "posts_new", "posts_updated", "duplicates", "notices",
+                                             "quarantined")))
+    console.print(table)
+
+
+@app.command()
+def export(
+    project: Path = ProjectArg,
+    table: str = typer.Argument(..., help=f"One of: {', '.join(EXPORTABLE)}."),
+    to: Path = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json."),
+) -> None:
+    """Export a table to Parquet, CSV or JSON Lines."""
+    with open_project(project) as proj:
+        rows = export_table(proj, table, to)
+        proj.audit("export", target=table, detail={"to": str(to), "rows": rows})
+    console.print(f"wrote {rows:,} rows of {table} to {to}")

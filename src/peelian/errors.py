@@ -1,0 +1,78 @@
+"""Typed exceptions. The library raises these; only the CLI and web edges turn them into messages."""
+
+from __future__ import annotations
+
+
+class PeelianError(Exception):
+    """Base class for every error Peelian reports to a user."""
+
+
+class ProjectError(PeelianError):
+    """The project file is missing, unreadable or not a Peelian project."""
+
+
+class ProjectExistsError(ProjectError):
+    """`init` was asked to create a project where one already exists."""
+
+
+class SchemaVersionError(ProjectError):
+    """The project was written by a newer Peelian than the one running."""
+
+
+class ProjectLockedError(ProjectError):
+    """Another process holds the project open for writing."""
+
+
+class InputError(PeelianError):
+    """Bad user input: a file, a row or a value. Carries where, so messages can name it."""
+
+    def __init__(self, message: str, *, path: str | None = None, location: str | None = None):
+        self.path = path
+        self.location = location
+        where = ", ".join(p for p in (path, location) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.reason = message
+
+
+class UnknownFormatError(InputError):
+    """No importer recognises the file."""
+
+
+class FormatError(InputError):
+    """A file claimed by an importer cannot be read as that format at all."""
+
+
+class MappingError(InputError):
+    """A generic-CSV column mapping is incomplete or names missing columns."""
+
+
+class RegistryError(InputError):
+    """The police-account registry CSV is invalid."""
+
+
+class CodebookError(InputError):
+    """A codebook (YAML or REFI-QDA) is malformed."""
+
+
+class CodingError(InputError):
+    """Codings or a coding sheet cannot be applied."""
+
+
+class SampleError(PeelianError):
+    """A sample cannot be drawn or is unknown."""
+
+
+class ModelError(PeelianError):
+    """A classifier cannot be trained, loaded or applied."""
+
+
+class MetricsError(PeelianError):
+    """A metric parameter is invalid or a metric cannot be computed."""
+
+
+class NotFoundError(PeelianError):
+    """A named thing (post, conversation, sample, user, model) does not exist."""
+
+
+class AuthError(PeelianError):
+    """Authentication or authorisation failed."""

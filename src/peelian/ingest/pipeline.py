@@ -1,0 +1,395 @@
+"""Run an importer over a file and merge what it yields into the project, all or nothing.
+
+Records stream into temporary staging tables in Arrow batches (memory stays flat
+in the size of the file); one set-based merge at the end decides what is new,
+updated or a duplicate. The whole import is one transaction: a failure or a
+killed process leaves the project exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from peelian import __version__
+from peelian.errors import FormatError, InputError, UnknownFormatError
+from peelian.ingest.base import as_str, excerpt
+from peelian.ingest.formats import detect_format, get_importer
+from peelian.store.identity import IdentityResolver
+from peelian.ingest.records import Account, Notice, Post, Reject
+from peelian.store.project import Project, utcnow
+
+BATCH_ROWS = 50_000
+ProgressCallback = Callable[[int], None]
+
+POST_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("platform", pa.string()), ("post_id", pa.string()), ("author_id", pa.string()),
+    ("author_handle", pa.string()), ("author_role", pa.string()), ("author_force", pa.string()),
+    ("author_account_type", pa.string()), ("created_at", pa.timestamp("us")), ("text", pa.string()),
+    ("language", pa.string()), ("kind", pa.string()), ("reply_to_post_id", pa.string()),
+    ("reply_to_account_id", pa.string()), ("conversation_id", pa.string()), ("quoted_post_id", pa.string()),
+    ("reposted_post_id", pa.string()), ("like_count", pa.int64()), ("reply_count", pa.int64()),
+    ("repost_count", pa.int64()), ("quote_count", pa.int64()), ("view_count", pa.int64()),
+    ("author_followers", pa.int64()), ("url", pa.string()), ("is_partial", pa.bool_()),
+    ("source_location", pa.string()), ("seq", pa.int64()),
+]
+ACCOUNT_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("platform", pa.string()), ("account_id", pa.string()), ("handle", pa.string()),
+    ("display_name", pa.string()), ("pseudonymised", pa.bool_()), ("role", pa.string()),
+    ("force", pa.string()), ("account_type", pa.string()), ("unit", pa.string()),
+    ("followers_count", pa.int64()), ("seq", pa.int64()),
+]
+MENTION_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()), ("handle", pa.string()),
+]
+# Columns a later record may update on an existing post (identity columns never change).
+MUTABLE_POST_COLUMNS = [
+    "author_id", "author_handle", "created_at", "text", "language", "reply_to_post_id",
+    "reply_to_account_id", "conversation_id", "quoted_post_id", "reposted_post_id", "like_count",
+    "reply_count", "repost_count", "quote_count", "view_count", "author_followers", "url",
+]
+
+
+@dataclass
+class FileReport:
+    """What one import of one file did. records_read = new + updated + duplicates + notices + quarantined."""
+
+    path: str
+    format: str
+    import_id: int | None = None
+    records_read: int = 0
+    posts_new: int = 0
+    posts_updated: int = 0
+    duplicates: int = 0
+    notices: int = 0
+    quarantined: int = 0
+    accounts_seen: int = 0
+    seconds: float = 0.0
+    skipped_identical_to: int | None = None
+    error: str | None = None
+    quarantine_examples: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.records_read == (
+            self.posts_new + self.posts_updated + self.duplicates + self.notices + self.quarantined
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "reconciles": self.reconciles}
+
+
+class _Columns:
+    """Column-wise buffers that flush to a staging table as Arrow batches."""
+
+    def __init__(self, con: Any, table: str, schema: list[tuple[str, pa.DataType]]):
+        self.con, self.table, self.schema = con, table, schema
+        self.names = [name for name, _ in schema]
+        self.buffers: list[list[Any]] = [[] for _ in schema]
+        self.rows = 0
+
+    def append(self, values: tuple[Any, ...]) -> None:
+        for buffer, value in zip(self.buffers, values, strict=True):
+            buffer.append(value)
+        self.rows += 1
+        if len(self.buffers[0]) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffers[0]:
+            return
+        arrays = [pa.array(buf, type=typ) for buf, (_, typ) in zip(self.buffers, self.schema, strict=True)]
+        batch = pa.Table.from_arrays(arrays, names=self.names)
+        self.con.register("_peelian_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _peelian_batch")
+        finally:
+            self.con.unregister("_peelian_batch")
+        self.buffers = [[] for _ in self.schema]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_files(
+    project: Project,
+    paths: Iterable[str | Path],
+    *,
+    format: str | None = None,
+    options: dict[str, Any] | None = None,
+    force: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> list[FileReport]:
+    """Import several files; one file's failure never stops the others."""
+    reports = []
+    for path in paths:
+        path = Path(path)
+        callback = (lambda n, p=str(path): progress(p, n)) if progress else None
+        reports.append(import_file(project, path, format=format, options=options, force=force, progress=callback))
+    return reports
+
+
+def import_file(
+    project: Project,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    options: dict[str, Any] | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> FileReport:
+    """Import one file. Bad records are quarantined; a file that cannot be read at all is
+    recorded as one quarantined record with the reason, so nothing goes unaccounted."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", path=str(path))
+    digest = sha256_of(path)
+    try:
+        importer_cls = get_importer(format) if format else detect_format(path)
+    except UnknownFormatError as exc:
+        return _record_unreadable(project, path, digest, "unknown", exc.reason, options)
+
+    if not force:
+        previous = project.scalar(
+            "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
+            [digest, importer_cls.format, _options_json(options)],
+        )
+        if previous is not None:
+            return FileReport(path=str(path), format=importer_cls.format, skipped_identical_to=previous)
+
+    importer = importer_cls(options)
+    started = time.perf_counter()
+    with project.transaction() as con:
+        import_id = con.execute("SELECT nextval('imports_seq')").fetchone()[0]
+        report = FileReport(path=str(path), format=importer_cls.format, import_id=import_id)
+        con.execute(
+            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, peelian_version, options) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, str(path), importer_cls.format, digest, path.stat().st_size, utcnow(), __version__,
+             _options_json(options)],
+        )
+        writer = _Writer(project, con, import_id, str(path))
+        try:
+            for record in importer.read(path):
+                writer.add(record)
+                if progress and writer.seen % 10_000 == 0:
+                    progress(writer.seen)
+        except FormatError as exc:
+            writer.add(Reject(exc.location or "file", exc.reason, None))
+        writer.finish(report)
+        report.seconds = time.perf_counter() - started
+        con.execute(
+            "UPDATE imports SET finished_at = ?, seconds = ?, records_read = ?, posts_new = ?, posts_updated = ?, "
+            "duplicates = ?, notices = ?, quarantined = ? WHERE import_id = ?",
+            [utcnow(), report.seconds, report.records_read, report.posts_new, report.posts_updated,
+             report.duplicates, report.notices, report.quarantined, import_id],
+        )
+    if progress:
+        progress(writer.seen)
+    report.quarantine_examples = [
+        {"location": r["location"], "reason": r["reason"]}
+        for r in project.query(
+            "SELECT location, reason FROM quarantine WHERE import_id = ? ORDER BY rowid LIMIT 20", [import_id]
+        )
+    ]
+    return report
+
+
+def _options_json(options: dict[str, Any] | None) -> str | None:
+    return orjson.dumps(options, option=orjson.OPT_SORT_KEYS).decode() if options else None
+
+
+def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reason: str,
+                       options: dict[str, Any] | None) -> FileReport:
+    with project.transaction() as con:
+        import_id = con.execute("SELECT nextval('imports_seq')").fetchone()[0]
+        now = utcnow()
+        con.execute(
+            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
+            "records_read, quarantined, peelian_version, options) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, 1, ?, ?)",
+            [import_id, str(path), fmt, digest, path.stat().st_size, now, now, __version__, _options_json(options)],
+        )
+        with open(path, "rb") as fh:
+            head = fh.read(300)
+        con.execute("INSERT INTO quarantine VALUES (?, ?, 'file', ?, ?)", [import_id, str(path), reason, excerpt(head)])
+    return FileReport(path=str(path), format=fmt, import_id=import_id, records_read=1, quarantined=1, error=reason,
+                      quarantine_examples=[{"location": "file", "reason": reason}])
+
+
+class _Writer:
+    """Stages records, then merges them into the project tables with set-based SQL."""
+
+    def __init__(self, project: Project, con: Any, import_id: int, path: str):
+        self.con, self.import_id, self.path = con, import_id, path
+        self.identity = IdentityResolver.for_project(project)
+        self.seen = 0
+        self.accounts_seen = 0
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_posts ({_ddl(POST_COLUMNS)})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_accounts ({_ddl(ACCOUNT_COLUMNS)})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_mentions ({_ddl(MENTION_COLUMNS)})")
+        self.posts = _Columns(con, "stage_posts", POST_COLUMNS)
+        self.accounts = _Columns(con, "stage_accounts", ACCOUNT_COLUMNS)
+        self.mentions = _Columns(con, "stage_mentions", MENTION_COLUMNS)
+        self.rejects: list[tuple[Any, ...]] = []
+        self.notice_rows: list[tuple[Any, ...]] = []
+
+    def add(self, record: Post | Account | Notice | Reject) -> None:
+        if isinstance(record, Post):
+            self.seen += 1
+            self._add_post(record)
+        elif isinstance(record, Account):
+            self.accounts_seen += 1
+            self._add_account(record.platform, record.account_id, record.handle, record.display_name,
+                              record.followers_count)
+        elif isinstance(record, Notice):
+            self.seen += 1
+            account_id = self.identity.account_id(record.platform, record.account_id, None)
+            self.notice_rows.append((self.import_id, record.location, record.platform, record.notice_type,
+                                     record.post_id, account_id,
+                                     orjson.dumps(record.detail).decode() if record.detail else None))
+        else:
+            self.seen += 1
+            self.rejects.append((self.import_id, self.path, record.location, record.reason, excerpt(record.raw)))
+
+    def _add_account(self, platform: str, account_id: str | None, handle: str | None, name: str | None,
+                     followers: int | None) -> tuple[str | None, str | None, Any]:
+        ident = self.identity.resolve(platform, account_id, handle, name)
+        if ident.account_id is not None:
+            self.accounts.append((platform, ident.account_id, ident.handle, ident.display_name, ident.pseudonymised,
+                                  ident.role, ident.force, ident.account_type, ident.unit, followers,
+                                  self.accounts.rows))
+        return ident.account_id, ident.handle, ident
+
+    def _add_post(self, p: Post) -> None:
+        author_id, author_handle, ident = self._add_account(
+            p.platform, as_str(p.author_id), p.author_handle, p.author_name, p.author_followers)
+        reply_account = None
+        if p.reply_to_account_id or p.reply_to_handle:
+            reply_account, _, _ = self._add_account(p.platform, as_str(p.reply_to_account_id), p.reply_to_handle,
+                                                    None, None)
+        text, url = p.text, p.url
+        if url and ident.pseudonymised and p.author_handle and p.author_handle.lower() in url.lower():
+            url = None  # a link that spells out a citizen's handle would undo the pseudonym
+        if text and self.identity.pseudonymise and "@" in text:
+            text = self.identity.pseudonymise_text(p.platform, text)
+        for mention_id, mention_handle in p.mentions:
+            m_id, m_handle, _ = self._add_account(p.platform, as_str(mention_id), mention_handle, None, None)
+            self.mentions.append((p.platform, p.post_id, m_id, m_handle))
+        self.posts.append((
+            p.platform, p.post_id, author_id, author_handle, ident.role, ident.force, ident.account_type,
+            p.created_at, text, p.language, p.kind, p.reply_to_post_id, reply_account, p.conversation_id,
+            p.quoted_post_id, p.reposted_post_id, p.like_count, p.reply_count, p.repost_count, p.quote_count,
+            p.view_count, p.author_followers, url, p.is_partial, p.location, self.posts.rows,
+        ))
+
+    def finish(self, report: FileReport) -> None:
+        con = self.con
+        for columns in (self.posts, self.accounts, self.mentions):
+            columns.flush()
+        if self.rejects:
+            con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)", self.rejects)
+        if self.notice_rows:
+            con.executemany("INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?)", self.notice_rows)
+        report.posts_new, report.posts_updated = self._merge_posts()
+        self._merge_accounts()
+        con.execute(
+            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle FROM stage_mentions s "
+            "WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform AND m.post_id = s.post_id "
+            "AND m.handle IS NOT DISTINCT FROM s.handle)"
+        )
+        for table in ("stage_posts", "stage_accounts", "stage_mentions", "stage_dedup"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        report.records_read = self.seen
+        report.quarantined = len(self.rejects)
+        report.notices = len(self.notice_rows)
+        report.accounts_seen = self.accounts_seen
+        report.duplicates = self.posts.rows - report.posts_new - report.posts_updated
+
+    def _merge_posts(self) -> tuple[int, int]:
+        con = self.con
+        # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
+        # Columns a winner lacks are filled from the other copies.
+        fill = ", ".join(
+            f"first({c} ORDER BY is_partial, seq DESC) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+            for c in MUTABLE_POST_COLUMNS
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE stage_dedup AS
+            SELECT platform, post_id,
+                   first(author_role ORDER BY is_partial, seq DESC) AS author_role,
+                   first(author_force ORDER BY is_partial, seq DESC) AS author_force,
+                   first(author_account_type ORDER BY is_partial, seq DESC) AS author_account_type,
+                   first(kind ORDER BY is_partial, seq DESC) AS kind,
+                   bool_and(is_partial) AS is_partial,
+                   first(source_location ORDER BY is_partial, seq DESC) AS source_location,
+                   {fill}
+            FROM stage_posts GROUP BY platform, post_id"""
+        )
+        changed = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM p.{c})" for c in MUTABLE_POST_COLUMNS)
+        changed += " OR (p.is_partial AND NOT s.is_partial) OR (p.kind <> s.kind AND NOT s.is_partial)"
+        assignments = ", ".join(f"{c} = coalesce(s.{c}, p.{c})" for c in MUTABLE_POST_COLUMNS)
+        updated = con.execute(
+            f"""UPDATE posts p SET {assignments},
+                kind = CASE WHEN s.is_partial THEN p.kind ELSE s.kind END,
+                is_partial = p.is_partial AND s.is_partial,
+                author_role = s.author_role, author_force = s.author_force,
+                author_account_type = s.author_account_type,
+                last_import_id = {self.import_id}
+            FROM stage_dedup s
+            WHERE p.platform = s.platform AND p.post_id = s.post_id AND ({changed})"""
+        ).fetchone()[0]
+        columns = [name for name, _ in POST_COLUMNS if name not in ("seq",)]
+        select = ", ".join(f"s.{c}" for c in columns if c != "source_location")
+        inserted = con.execute(
+            f"""INSERT INTO posts ({", ".join(c for c in columns if c != "source_location")},
+                    first_import_id, last_import_id, source_location)
+            SELECT {select}, {self.import_id}, {self.import_id}, s.source_location
+            FROM stage_dedup s
+            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)"""
+        ).fetchone()[0]
+        return int(inserted), int(updated)
+
+    def _merge_accounts(self) -> None:
+        con = self.con
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE stage_accounts_dedup AS
+            SELECT platform, account_id,
+                first(handle ORDER BY seq DESC) FILTER (WHERE handle IS NOT NULL) AS handle,
+                first(display_name ORDER BY seq DESC) FILTER (WHERE display_name IS NOT NULL) AS display_name,
+                bool_or(pseudonymised) AS pseudonymised,
+                first(role ORDER BY seq DESC) AS role, first(force ORDER BY seq DESC) AS force,
+                first(account_type ORDER BY seq DESC) AS account_type, first(unit ORDER BY seq DESC) AS unit,
+                first(followers_count ORDER BY seq DESC) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
+            FROM stage_accounts GROUP BY platform, account_id"""
+        )
+        con.execute(
+            f"""UPDATE accounts a SET handle = coalesce(s.handle, a.handle),
+                display_name = coalesce(s.display_name, a.display_name),
+                followers_count = coalesce(s.followers_count, a.followers_count),
+                last_seen_import = {self.import_id}
+            FROM stage_accounts_dedup s WHERE a.platform = s.platform AND a.account_id = s.account_id"""
+        )
+        con.execute(
+            f"""INSERT INTO accounts SELECT s.platform, s.account_id, s.handle, s.display_name, s.pseudonymised,
+                s.role, s.force, s.account_type, s.unit, s.followers_count, {self.import_id}, {self.import_id}
+            FROM stage_accounts_dedup s
+            WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.account_id = s.account_id)"""
+        )
+        con.execute("DROP TABLE stage_accounts_dedup")
+
+
+def _ddl(schema: list[tuple[str, pa.DataType]]) -> str:
+    types = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}
+    return ", ".join(f"{name} {types[typ]}" for name, typ in schema)

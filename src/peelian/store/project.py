@@ -1,0 +1,218 @@
+"""The central Project object: one DuckDB file plus a sibling folder.
+
+Shared by the library, the CLI, the web app and the tests. It owns the
+connection, the schema migrations, project settings and the per-project
+secret used for pseudonyms (kept in the sibling folder, never in the DuckDB
+file, so a shared database file does not carry the key).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from peelian import __version__
+from peelian.errors import ProjectError, ProjectExistsError, ProjectLockedError, SchemaVersionError
+from peelian.store.privacy import Pseudonymiser
+from peelian.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+FOLDER_SUFFIX = ".d"
+SECRET_FILE = "secret.key"
+DEFAULT_SETTINGS = {"pseudonymise_citizens": "true"}
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: every TIMESTAMP column in a project holds UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Project:
+    """An open Peelian project. Use `Project.init(path)` or `Project.open(path)`."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, *, read_only: bool = False):
+        self.path = path
+        self.con = con
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        self._pseudonymiser: Pseudonymiser | None = None
+
+    # ---- opening -------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path, *, pseudonymise_citizens: bool = True) -> Project:
+        path = Path(path)
+        if path.exists():
+            raise ProjectExistsError(f"{path} already exists; open it instead of creating it")
+        if not path.parent.exists():
+            raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
+        folder = path.with_name(path.name + FOLDER_SUFFIX)
+        folder.mkdir(exist_ok=True)
+        secret_path = folder / SECRET_FILE
+        if not secret_path.exists():
+            secret_path.write_text(secrets.token_hex(32))
+            secret_path.chmod(0o600)
+        project = cls._connect(path, read_only=False)
+        project.set_setting("pseudonymise_citizens", "true" if pseudonymise_citizens else "false")
+        project.set_setting("created_at", utcnow().isoformat())
+        project.set_setting("created_by_version", __version__)
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Project:
+        path = Path(path)
+        if not path.exists():
+            raise ProjectError(f"no project at {path} (create one with: peelian init {path})")
+        return cls._connect(path, read_only=read_only)
+
+    @classmethod
+    def _connect(cls, path: Path, *, read_only: bool) -> Project:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise ProjectLockedError(
+                    f"{path} is open in another process (a running `peelian serve` or import?); "
+                    "close it and try again"
+                ) from exc
+            raise ProjectError(f"{path} is not a Peelian project or cannot be read: {exc}") from exc
+        except duckdb.Error as exc:
+            raise ProjectError(f"{path} is not a Peelian project or cannot be read: {exc}") from exc
+        con.execute("SET TimeZone = 'UTC'")
+        project = cls(path, con, read_only=read_only)
+        project._migrate()
+        return project
+
+    def _migrate(self) -> None:
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if tables and "meta" not in tables:
+            raise ProjectError(f"{self.path} is a DuckDB file but not a Peelian project")
+        current = 0
+        if "meta" in tables:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} uses schema version {current}, but this Peelian ({__version__}) "
+                f"knows only up to {SCHEMA_VERSION}; upgrade Peelian to open it"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise ProjectError(f"{self.path} needs a schema upgrade; open it once without read-only")
+        with self.transaction():
+            for sql in MIGRATIONS[current:]:
+                self.con.execute(sql)
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+            for key, value in DEFAULT_SETTINGS.items():
+                self.con.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", [key, value])
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Project {self.path}>"
+
+    # ---- places --------------------------------------------------------------------------
+    @property
+    def folder(self) -> Path:
+        folder = self.path.with_name(self.path.name + FOLDER_SUFFIX)
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def subfolder(self, name: str) -> Path:
+        """A folder next to the project for models, reports and exports."""
+        path = self.folder / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # ---- settings and secret -------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.get_setting("schema_version", "0") or 0)
+
+    @property
+    def pseudonymise_citizens(self) -> bool:
+        return (self.get_setting("pseudonymise_citizens", "true") or "true") == "true"
+
+    @property
+    def pseudonymiser(self) -> Pseudonymiser:
+        if self._pseudonymiser is None:
+            secret_path = self.folder / SECRET_FILE
+            if not secret_path.exists():
+                raise ProjectError(
+                    f"the project's secret {secret_path} is missing; citizen pseudonyms cannot be "
+                    "computed without it (restore it from a backup)"
+                )
+            self._pseudonymiser = Pseudonymiser(bytes.fromhex(secret_path.read_text().strip()))
+        return self._pseudonymiser
+
+    # ---- queries -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: a failure (or a killed process) leaves the project as it was."""
+        with self._lock:
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self.con.execute("ROLLBACK")
+                raise
+            else:
+                self.con.execute("COMMIT")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the same database, for use from another thread (web server workers)."""
+        cur = self.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run SQL and return rows as dicts; handy for the CLI, the web app and tests."""
+        cur = self.cursor()
+        try:
+            result = cur.execute(sql, params) if params is not None else cur.execute(sql)
+            columns = [d[0] for d in result.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = (cur.execute(sql, params) if params is not None else cur.execute(sql)).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def audit(self, action: str, *, username: str | None = None, target: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append to the audit log (logins, exports, codings, adjudications)."""
+        import orjson
+
+        self.con.execute(
+            "INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?, ?, ?)",
+            [utcnow(), username, action, target, orjson.dumps(detail).decode() if detail else None],
+        )

@@ -1,0 +1,260 @@
+"""The project schema as an ordered list of migrations.
+
+Every table and column is documented in docs/schema.md. Migrations are applied
+in order on open; `meta.schema_version` records how far a project has got, so a
+project written by a newer Peelian is refused instead of being misread.
+Add a migration by appending to MIGRATIONS; never edit a released one.
+
+The large tables (posts, accounts, mentions, predictions) carry no PRIMARY KEY
+index: uniqueness of their keys is kept by the set-based merges that write them,
+which keeps memory flat on projects of tens of millions of posts.
+"""
+
+from __future__ import annotations
+
+MIGRATION_1 = """
+CREATE TABLE meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+CREATE SEQUENCE imports_seq START 1;
+CREATE TABLE imports (
+    import_id BIGINT PRIMARY KEY,
+    path VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size_bytes BIGINT,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    seconds DOUBLE,
+    records_read BIGINT NOT NULL DEFAULT 0,
+    posts_new BIGINT NOT NULL DEFAULT 0,
+    posts_updated BIGINT NOT NULL DEFAULT 0,
+    duplicates BIGINT NOT NULL DEFAULT 0,
+    notices BIGINT NOT NULL DEFAULT 0,
+    quarantined BIGINT NOT NULL DEFAULT 0,
+    peelian_version VARCHAR NOT NULL,
+    options JSON
+);
+
+CREATE TABLE quarantine (
+    import_id BIGINT NOT NULL,
+    path VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw_excerpt VARCHAR
+);
+
+CREATE TABLE notices (
+    import_id BIGINT NOT NULL,
+    location VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    notice_type VARCHAR NOT NULL,
+    post_id VARCHAR,
+    account_id VARCHAR,
+    detail JSON
+);
+
+CREATE TABLE registry (
+    platform VARCHAR NOT NULL,
+    handle VARCHAR,
+    account_id VARCHAR,
+    force VARCHAR NOT NULL,
+    account_type VARCHAR NOT NULL,
+    unit VARCHAR,
+    time_zone VARCHAR NOT NULL DEFAULT 'Europe/London',
+    notes VARCHAR,
+    source_path VARCHAR,
+    source_row BIGINT,
+    imported_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE accounts (
+    platform VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    handle VARCHAR,
+    display_name VARCHAR,
+    pseudonymised BOOLEAN NOT NULL DEFAULT FALSE,
+    role VARCHAR NOT NULL DEFAULT 'citizen',
+    force VARCHAR,
+    account_type VARCHAR,
+    unit VARCHAR,
+    followers_count BIGINT,
+    first_seen_import BIGINT,
+    last_seen_import BIGINT
+);
+
+CREATE TABLE posts (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    author_id VARCHAR,
+    author_handle VARCHAR,
+    author_role VARCHAR NOT NULL DEFAULT 'citizen',
+    author_force VARCHAR,
+    author_account_type VARCHAR,
+    created_at TIMESTAMP,
+    text VARCHAR,
+    language VARCHAR,
+    kind VARCHAR NOT NULL,
+    reply_to_post_id VARCHAR,
+    reply_to_account_id VARCHAR,
+    conversation_id VARCHAR,
+    quoted_post_id VARCHAR,
+    reposted_post_id VARCHAR,
+    like_count BIGINT,
+    reply_count BIGINT,
+    repost_count BIGINT,
+    quote_count BIGINT,
+    view_count BIGINT,
+    author_followers BIGINT,
+    url VARCHAR,
+    is_partial BOOLEAN NOT NULL DEFAULT FALSE,
+    first_import_id BIGINT,
+    last_import_id BIGINT,
+    source_location VARCHAR
+);
+
+CREATE TABLE mentions (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    account_id VARCHAR,
+    handle VARCHAR
+);
+
+CREATE TABLE codebooks (
+    codebook_id VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    definition JSON NOT NULL,
+    imported_at TIMESTAMP NOT NULL,
+    is_active BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (codebook_id, version)
+);
+
+CREATE TABLE samples (
+    sample_name VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    strategy VARCHAR NOT NULL,
+    seed BIGINT,
+    codebook_version VARCHAR,
+    params JSON
+);
+
+CREATE TABLE sample_items (
+    sample_name VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    coder VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    is_overlap BOOLEAN NOT NULL
+);
+
+CREATE SEQUENCE codings_seq START 1;
+CREATE TABLE codings (
+    coding_id BIGINT PRIMARY KEY,
+    sample_name VARCHAR,
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    coder VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,
+    codes VARCHAR[] NOT NULL,
+    status VARCHAR NOT NULL DEFAULT 'coded',
+    note VARCHAR,
+    codebook_version VARCHAR NOT NULL,
+    source VARCHAR NOT NULL DEFAULT 'web',
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE gold_seq START 1;
+CREATE TABLE gold (
+    gold_id BIGINT PRIMARY KEY,
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,
+    codes VARCHAR[] NOT NULL,
+    method VARCHAR NOT NULL,
+    decided_by VARCHAR,
+    reason VARCHAR,
+    sample_name VARCHAR,
+    codebook_version VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE models (
+    model_id VARCHAR PRIMARY KEY,
+    dimension VARCHAR NOT NULL,
+    codebook_version VARCHAR NOT NULL,
+    algorithm VARCHAR NOT NULL,
+    validated BOOLEAN NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    path VARCHAR NOT NULL,
+    training_set_sha256 VARCHAR,
+    n_training BIGINT,
+    evaluation JSON,
+    params JSON
+);
+
+CREATE TABLE predictions (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,
+    model_id VARCHAR NOT NULL,
+    codes VARCHAR[] NOT NULL,
+    probability DOUBLE,
+    probabilities JSON,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE expectations (
+    survey VARCHAR NOT NULL,
+    force VARCHAR,
+    topic VARCHAR NOT NULL,
+    expected_share DOUBLE NOT NULL,
+    respondents BIGINT,
+    imported_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE users (
+    username VARCHAR PRIMARY KEY,
+    password_hash VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    disabled BOOLEAN NOT NULL DEFAULT FALSE
+);
+
+CREATE SEQUENCE audit_seq START 1;
+CREATE TABLE audit_log (
+    audit_id BIGINT PRIMARY KEY,
+    logged_at TIMESTAMP NOT NULL,
+    username VARCHAR,
+    action VARCHAR NOT NULL,
+    target VARCHAR,
+    detail JSON
+);
+
+CREATE TABLE handled (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    handled_by VARCHAR NOT NULL,
+    handled_at TIMESTAMP NOT NULL,
+    note VARCHAR
+);
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
+OTHER_ACCOUNT_TYPES = ("partner", "media")
+ACCOUNT_TYPES = POLICE_ACCOUNT_TYPES + OTHER_ACCOUNT_TYPES
+POST_KINDS = ("original", "reply", "repost", "quote")
+
+
+def role_for_account_type(account_type: str | None) -> str:
+    """The author role used by metrics: police, partner, media or citizen."""
+    if account_type is None:
+        return "citizen"
+    if account_type in POLICE_ACCOUNT_TYPES:
+        return "police"
+    return account_type
