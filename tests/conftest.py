@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+os.environ.setdefault("COLUMNS", "200")  # CLI output checked by tests must not wrap
 
 import pytest
 from typer.testing import CliRunner
 
 from peelian import Project
-from peelian.cli.app import app
+from peelian.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"

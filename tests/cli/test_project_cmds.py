@@ -1,0 +1,81 @@
+"""The foundation commands, driven the way a user types them."""
+
+from __future__ import annotations
+
+import json
+
+FLAT = "twitter_v2/twarc-csv__flat.jsonl"
+STREAM = "twitter_v2/twarc-csv__streaming_output_with_error.jsonl"
+
+
+def test_init_then_import_then_status(cli, tmp_path, shared_fixtures):
+    path = tmp_path / "force.peelian"
+    assert cli("init", path).exit_code == 0
+    result = cli("import", path, shared_fixtures / FLAT, "--json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["format"] == "twitter-v2" and report["reconciles"] and report["posts_new"] == 164
+    status = json.loads(cli("status", path, "--json").output)
+    assert status["totals"]["posts"] == 164
+    assert {r["kind"] for r in status["by_kind"]} == {"original", "reply", "repost", "quote"}
+    human = cli("status", path)
+    assert "164 posts" in human.output and "records read" in human.output
+
+
+def test_import_with_quarantine_exits_1_and_names_the_line(cli, project_path, shared_fixtures):
+    result = cli("import", project_path, shared_fixtures / STREAM)
+    assert result.exit_code == 1
+    assert "line 8" in result.output and "truncated" in result.output
+    rows = json.loads(cli("quarantine", project_path, "--json").output)
+    assert rows[0]["location"] == "line 8" and rows[0]["path"].endswith("streaming_output_with_error.jsonl")
+
+
+def test_init_twice_is_a_clear_error(cli, project_path):
+    result = cli("init", project_path)
+    assert result.exit_code == 2 and "already exists" in result.output
+
+
+def test_open_missing_project_is_a_clear_error(cli, tmp_path, shared_fixtures):
+    result = cli("status", tmp_path / "nope.peelian")
+    assert result.exit_code == 2 and "peelian init" in result.output
+
+
+def test_import_unknown_format_and_missing_file(cli, project_path, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("plain words\n")
+    result = cli("import", project_path, notes)
+    assert result.exit_code == 1 and "not recognised" in result.output
+    result = cli("import", project_path, tmp_path / "missing.jsonl")
+    assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_import_unknown_named_format(cli, project_path, shared_fixtures):
+    result = cli("import", project_path, shared_fixtures / FLAT, "--format", "myspace")
+    assert "unknown format 'myspace'" in result.output
+
+
+def test_export_and_imports_history(cli, project_path, shared_fixtures, tmp_path):
+    cli("import", project_path, shared_fixtures / FLAT)
+    out = tmp_path / "posts.parquet"
+    result = cli("export", project_path, "posts", "--to", out)
+    assert result.exit_code == 0 and out.exists() and "164 rows" in result.output
+    history = json.loads(cli("imports", project_path, "--json").output)
+    assert len(history) == 1 and history[0]["posts_new"] == 164
+
+
+def test_registry_import_via_cli(cli, project_path, tmp_path):
+    reg = tmp_path / "r.csv"
+    reg.write_text("platform,handle,force,account_type\ntwitter,wmpolice,West Midlands Police,force_corporate\n")
+    result = cli("registry", "import", project_path, reg)
+    assert result.exit_code == 0 and "1 accounts of 1 force" in result.output
+    shown = json.loads(cli("registry", "show", project_path, "--json").output)
+    assert shown[0]["force"] == "West Midlands Police"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("platform,handle,force,account_type\ntwitter,x,A,sheriff\n")
+    result = cli("registry", "import", project_path, bad)
+    assert result.exit_code == 2 and "row 2" in result.output
+
+
+def test_formats_lists_twitter(cli):
+    result = cli("formats", "--json")
+    assert any(f["format"] == "twitter-v2" for f in json.loads(result.output))

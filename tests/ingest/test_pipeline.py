@@ -1,0 +1,151 @@
+"""The import pipeline: all-or-nothing, idempotent, counts that reconcile, updates and partial posts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import orjson
+import pytest
+
+from peelian import Project
+from peelian.errors import InputError
+from peelian.ingest import import_file
+from peelian.store.export import export_table
+from peelian.store.status import project_status
+
+
+def tweet(tweet_id, text="hello", author="1", likes=0, **extra):
+    return {"id": tweet_id, "text": text, "author_id": author, "created_at": "2025-03-01T10:00:00.000Z",
+            "conversation_id": extra.pop("conversation_id", tweet_id),
+            "public_metrics": {"like_count": likes, "reply_count": 0, "retweet_count": 0, "quote_count": 0},
+            **extra}
+
+
+def page(tweets, included=(), users=({"id": "1", "username": "alice", "name": "Alice"},)):
+    return {"data": list(tweets), "includes": {"users": list(users), "tweets": list(included)},
+            "meta": {"result_count": len(tweets)}}
+
+
+def write_jsonl(path, pages):
+    path.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in pages))
+    return path
+
+
+def test_reimport_of_same_file_changes_nothing(project, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [page([tweet("10"), tweet("11")])])
+    first = import_file(project, path)
+    assert (first.posts_new, first.reconciles) == (2, True)
+    again = import_file(project, path)
+    assert again.skipped_identical_to == first.import_id
+    forced = import_file(project, path, force=True)
+    assert (forced.posts_new, forced.posts_updated, forced.duplicates) == (0, 0, 2)
+    assert project.scalar("SELECT count(*) FROM posts") == 2
+    assert project.scalar("SELECT count(*) FROM imports") == 2
+
+
+def test_later_export_updates_metrics_and_keeps_history(project, tmp_path):
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("10", likes=1)])]))
+    later = import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([tweet("10", likes=7), tweet("12")])]))
+    assert (later.posts_new, later.posts_updated, later.duplicates) == (1, 1, 0)
+    row = project.query("SELECT like_count, first_import_id, last_import_id FROM posts WHERE post_id = '10'")[0]
+    assert row == {"like_count": 7, "first_import_id": 1, "last_import_id": 2}
+    assert [r["path"].split("/")[-1] for r in project.query("SELECT path FROM imports ORDER BY import_id")] == [
+        "a.jsonl", "b.jsonl"]
+
+
+def test_partial_post_from_expansion_is_completed_by_full_record(project, tmp_path):
+    parent = tweet("1", text="the parent")
+    child = tweet("2", text="a reply", referenced_tweets=[{"type": "replied_to", "id": "1"}], conversation_id="1")
+    first = import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([child], included=[parent])]))
+    assert first.posts_new == 2
+    assert project.scalar("SELECT is_partial FROM posts WHERE post_id = '1'") is True
+    later = import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([parent])]))
+    assert later.posts_updated == 1
+    assert project.scalar("SELECT is_partial FROM posts WHERE post_id = '1'") is False
+    assert project.query("SELECT kind, reply_to_post_id, conversation_id FROM posts WHERE post_id = '2'") == [
+        {"kind": "reply", "reply_to_post_id": "1", "conversation_id": "1"}]
+
+
+def test_duplicates_within_a_file_are_merged_and_counted(project, tmp_path):
+    report = import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("10")]), page([tweet("10")])]))
+    assert (report.records_read, report.posts_new, report.duplicates, report.reconciles) == (2, 1, 1, True)
+
+
+def test_missing_parent_is_kept_as_a_reference(project, tmp_path):
+    orphan = tweet("5", referenced_tweets=[{"type": "replied_to", "id": "404"}], conversation_id="400")
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([orphan])]))
+    assert project.query("SELECT reply_to_post_id, conversation_id FROM posts") == [
+        {"reply_to_post_id": "404", "conversation_id": "400"}]
+
+
+def test_killed_import_leaves_project_unchanged(tmp_path):
+    """A process that dies in the middle of an import (no cleanup at all) commits nothing."""
+    path = tmp_path / "p.peelian"
+    with Project.init(path) as project:
+        import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("1")])]))
+    big = write_jsonl(tmp_path / "big.jsonl", [page([tweet(str(i)) for i in range(100 + k * 100, 200 + k * 100)])
+                                               for k in range(20)])
+    script = textwrap.dedent(f"""
+        import os
+        from peelian import Project
+        from peelian.ingest import pipeline
+        original = pipeline._Writer._merge_accounts
+        def die(self):
+            original(self)
+            os._exit(9)  # like kill -9: no rollback, no close
+        pipeline._Writer._merge_accounts = die
+        pipeline.import_file(Project.open({str(path)!r}), {str(big)!r})
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == 9, result.stderr.decode()
+    with Project.open(path) as project:
+        assert project.scalar("SELECT count(*) FROM posts") == 1
+        assert project.scalar("SELECT count(*) FROM imports") == 1
+        report = import_file(project, big)
+        assert report.posts_new == 2000 and report.reconciles
+
+
+def test_unknown_format_is_recorded_not_lost(project, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("just some notes\nnothing social\n")
+    report = import_file(project, path)
+    assert report.error and "not recognised" in report.error
+    assert (report.records_read, report.quarantined, report.reconciles) == (1, 1, True)
+    assert project.query("SELECT location, reason FROM quarantine")[0]["location"] == "file"
+
+
+def test_missing_file_is_an_input_error(project, tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        import_file(project, tmp_path / "absent.jsonl")
+
+
+def test_status_reconciles_with_imports(project, tmp_path):
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("1"), tweet("2")])]))
+    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(page([tweet("3")])) + b"\n{\"data\": [")
+    import_file(project, tmp_path / "b.jsonl")
+    status = project_status(project)
+    imports = status["imports"]
+    assert imports["records_read"] == (imports["posts_new"] + imports["posts_updated"] + imports["duplicates"]
+                                       + imports["notices"] + imports["quarantined"])
+    assert status["totals"]["posts"] == 3 and status["quarantined"] == 1
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_export_posts(project, tmp_path, suffix):
+    import duckdb
+
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("1"), tweet("2")])]))
+    out = tmp_path / f"posts{suffix}"
+    assert export_table(project, "posts", out) == 2
+    reader = {".parquet": "read_parquet", ".csv": "read_csv", ".jsonl": "read_json"}[suffix]
+    ids = duckdb.sql(f"SELECT CAST(post_id AS VARCHAR) AS id FROM {reader}('{out}') ORDER BY id").fetchall()
+    assert ids == [("1",), ("2",)]
+
+
+def test_export_rejects_unknown_table_and_format(project, tmp_path):
+    with pytest.raises(InputError, match="cannot export"):
+        export_table(project, "secrets", tmp_path / "x.csv")
+    with pytest.raises(InputError, match="unknown export format"):
+        export_table(project, "posts", tmp_path / "x.xlsx")
