@@ -6,6 +6,7 @@ from peelian.cli import (  # noqa: F401  (imported for their commands)
     classify_cmds,
     coding_cmds,
     metrics_cmds,
+    network_cmds,
     project_cmds,
     registry_cmds,
     web_cmds,

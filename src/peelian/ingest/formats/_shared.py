@@ -87,17 +87,22 @@ def _salvage(data: bytes, keys: tuple[str, ...]) -> tuple[Any, int] | None:
     except UnicodeDecodeError as err:
         text = data[: err.start].decode("utf-8")
     stripped = text.lstrip()
-    key: str | None = None
     if stripped.startswith("["):
-        start = len(text) - len(stripped) + 1
+        starts: list[tuple[str | None, int]] = [(None, len(text) - len(stripped) + 1)]
     elif stripped.startswith("{") and keys:
         pattern = re.compile(r'"(' + "|".join(re.escape(k) for k in keys) + r')"\s*:\s*\[')
-        match = pattern.search(text)
-        if match is None:
-            return None
-        key, start = match.group(1), match.end()
+        starts = [(m.group(1), m.end()) for m in pattern.finditer(text)]
     else:
         return None
+    for key, start in starts:
+        items = _items_from(text, start)
+        if items:
+            return (items if key is None else {key: items}), len(items)
+    return None
+
+
+def _items_from(text: str, start: int) -> list[Any]:
+    """The complete JSON values of a list whose `[` ends just before `start`."""
     decoder = json.JSONDecoder()
     items: list[Any] = []
     pos = start
@@ -112,9 +117,7 @@ def _salvage(data: bytes, keys: tuple[str, ...]) -> tuple[Any, int] | None:
         except json.JSONDecodeError:
             break
         items.append(value)
-    if not items:
-        return None
-    return (items if key is None else {key: items}), len(items)
+    return items
 
 
 def shape(value: Any) -> str:

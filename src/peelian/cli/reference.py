@@ -1,0 +1,82 @@
+"""Render the CLI reference (docs/cli.md) from the command tree itself, so the docs cannot drift.
+
+`python -m peelian.cli.reference > docs/cli.md` regenerates it; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import typer.main
+
+from peelian.cli.main import app
+
+HEADER = """# CLI reference
+
+Every command has `--help`. Commands that report take `--json` for machine-readable output.
+Exit codes: 0 = done; 1 = done, but some input was quarantined or rejected; 2 = error, nothing
+was changed.
+
+This file is generated from the commands themselves (`python -m peelian.cli.reference > docs/cli.md`);
+a test fails when it is out of date.
+"""
+
+
+def _is_group(command: Any) -> bool:
+    return hasattr(command, "list_commands")
+
+
+def _is_argument(param: Any) -> bool:
+    return type(param).__name__.endswith("Argument")
+
+
+def iter_commands(group: Any, prefix: str = "peelian") -> Iterator[tuple[str, Any]]:
+    ctx = group.context_class(group, info_name=prefix)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None or command.hidden:
+            continue
+        path = f"{prefix} {name}"
+        if _is_group(command):
+            if command.invoke_without_command:
+                yield path, command
+            yield from iter_commands(command, path)
+        else:
+            yield path, command
+
+
+def _usage(path: str, command: Any) -> str:
+    pieces = [path]
+    for param in command.params:
+        if _is_argument(param):
+            name = (param.name or '').upper()
+            pieces.append(f"{name}..." if param.nargs == -1 else name)
+    if any(not _is_argument(p) for p in command.params):
+        pieces.append("[OPTIONS]")
+    return " ".join(pieces)
+
+
+def render() -> str:
+    root = typer.main.get_command(app)
+    out = [HEADER]
+    for path, command in iter_commands(root):
+        out.append(f"## `{path}`\n")
+        out.append(f"```\n{_usage(path, command)}\n```\n")
+        if command.help:
+            out.append(command.help.strip() + "\n")
+        rows = []
+        for param in command.params:
+            if not _is_argument(param) and param.name != "help":
+                flags = ", ".join(f"`{o}`" for o in param.opts + param.secondary_opts)
+                default = "" if param.default in (None, False, (), []) or param.is_flag else f" (default: {param.default})"
+                rows.append(f"| {flags} | {(param.help or '').replace('|', '/')}{default} |")
+            elif _is_argument(param):
+                rows.append(f"| `{(param.name or '').upper()}` | {(getattr(param, 'help', None) or '').replace('|', '/')} |")
+        if rows:
+            out.append("| argument / option | meaning |\n|---|---|\n" + "\n".join(rows) + "\n")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")

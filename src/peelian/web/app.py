@@ -1,0 +1,206 @@
+"""The FastAPI application: one project, server-side sessions, Jinja2 pages and HTMX partials.
+
+`create_app(project_path)` opens the project once for the life of the server;
+request handlers read through per-request cursors and serialise their few
+writes (audit log, handled, codings) with one lock, because a DuckDB
+connection must not be written from two threads at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from itsdangerous import URLSafeTimedSerializer
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from peelian import __version__
+from peelian.errors import AuthError, InputError, MetricsError, NotFoundError, PeelianError
+from peelian.store.project import Project
+from peelian.web.auth import CSRF_FIELD, LoginLimiter, LoginRequired, Session, SessionStore
+from peelian.web.cache import ProjectCache
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+@dataclass
+class WebState:
+    """Everything a route needs besides the request: the project, templates, cache and the write lock."""
+
+    project: Project
+    templates: Jinja2Templates
+    cache: ProjectCache
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def known_handles(self) -> frozenset[str]:
+        """Registered account handles: the only @mentions a viewer may read."""
+        return self.cache.get("known_handles", None, lambda: frozenset(
+            str(r["handle"]).lower() for r in self.project.query(
+                "SELECT handle FROM registry WHERE handle IS NOT NULL UNION "
+                "SELECT lower(handle) FROM accounts WHERE role <> 'citizen' AND handle IS NOT NULL")))
+
+    def write(self, action: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a library call that writes, one at a time, and let cached aggregates see it at once."""
+        with self.write_lock:
+            result = action(self.project, *args, **kwargs)
+        self.cache.invalidate()
+        return result
+
+    def audit(self, action: str, session: Session | None, target: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        with self.write_lock:
+            self.project.audit(action, username=session.username if session else None, target=target, detail=detail)
+
+
+def state_of(request: Request) -> WebState:
+    return request.app.state.peelian
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """A query string from current params with some changed; empty values dropped."""
+    merged = {**params, **changes}
+    return urlencode({k: _plain(v) for k, v in merged.items() if v not in (None, "", [])}, doseq=True)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _duration(value: Any) -> str:
+    """'3 h 5 min' for a timedelta or a number of seconds; the same wording everywhere."""
+    if value is None:
+        return "–"
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    hours = minutes / 60
+    if hours < 48:
+        return f"{int(hours)} h {int(minutes % 60)} min"
+    return f"{hours / 24:.1f} days"
+
+
+def _number(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: Any, digits: int = 0) -> str:
+    return "–" if value is None else f"{100 * float(value):.{digits}f}%"
+
+
+def build_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    env = templates.env
+    env.filters.update(duration=_duration, number=_number, percent=_percent)
+    env.globals.update(query_string=query_string, version=__version__, csrf_field=CSRF_FIELD)
+    return templates
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render a page or partial with the session, CSRF token and permissions available to the template."""
+    state = state_of(request)
+    session: Session | None = getattr(request.state, "session", None)
+    ctx = {"session": session, "csrf_token": session.csrf_token if session else "",
+           "can": (lambda p: bool(session and session.can(p))), "project_name": state.project.path.name,
+           "path": request.url.path, "params": dict(request.query_params)}
+    ctx.update(context or {})
+    return state.templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    if request.headers.get("HX-Request"):
+        return HTMLResponse(f'<p class="error" role="alert">{_escape(message)}</p>', status_code=status)
+    if "text/html" not in request.headers.get("accept", "text/html") and request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = "/login?" + urlencode({"next": request.url.path + (f"?{request.url.query}" if request.url.query else "")})
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _error_page(request, 404, str(exc))
+
+    @app.exception_handler(AuthError)
+    async def auth_error(request: Request, exc: AuthError) -> Response:
+        return _error_page(request, 403, str(exc))
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        return _error_page(request, 400, str(exc))
+
+    @app.exception_handler(MetricsError)
+    async def metrics_error(request: Request, exc: MetricsError) -> Response:
+        return _error_page(request, 400, str(exc))
+
+    @app.exception_handler(PeelianError)
+    async def peelian_error(request: Request, exc: PeelianError) -> Response:
+        return _error_page(request, 400, str(exc))
+
+
+def create_app(project_path: str | Path, *, project: Project | None = None, secret: str | None = None,
+               max_login_failures: int = 5, lockout_seconds: float = 900.0) -> FastAPI:
+    """The web app for one project. Pass an open `project` to share a connection (tests, `peelian demo`)."""
+    from peelian.web.routes import ROUTERS
+
+    proj = project or Project.open(project_path)
+    secret = secret or secrets.token_urlsafe(32)
+    app = FastAPI(title="Peelian", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.peelian = WebState(proj, build_templates(), ProjectCache(proj))
+    app.state.sessions = SessionStore(secret)
+    app.state.limiter = LoginLimiter(max_failures=max_login_failures, lockout=lockout_seconds)
+    app.state.login_signer = URLSafeTimedSerializer(secret, salt="peelian-login")
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_handlers(app)
+    if project is None:
+        app.router.on_shutdown.append(proj.close)
+    return app

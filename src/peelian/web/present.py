@@ -1,0 +1,52 @@
+"""How posts are shown to a given role: the single place where citizen identities are masked.
+
+Citizen handles are stored as keyed pseudonyms (`c_…`) unless the project keeps
+them on purpose. Analysts and admins see whatever is stored; viewers see
+"citizen" instead of any citizen handle, and every @mention in a text that is
+not a registered police/partner account becomes "@citizen".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from peelian.store.identity import MENTION_RE
+from peelian.store.privacy import normalise_handle
+
+CITIZEN_LABEL = "citizen"
+PSEUDONYM_ANYWHERE = re.compile(r"c_[0-9a-f]{16}")
+
+
+def author_label(row: dict[str, Any], show_identities: bool) -> str:
+    if row.get("author_role") == "citizen":
+        if not show_identities or not row.get("author_handle"):
+            return CITIZEN_LABEL
+        return str(row["author_handle"])
+    return "@" + str(row.get("author_handle") or row.get("author_id") or "unknown")
+
+
+def mask_text(text: str | None, known_handles: frozenset[str]) -> str:
+    """Replace @mentions of anyone outside the registry, and any stray pseudonym, by 'citizen'."""
+    if not text:
+        return ""
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group(0) if normalise_handle(match.group(1)) in known_handles else "@" + CITIZEN_LABEL
+
+    return PSEUDONYM_ANYWHERE.sub(CITIZEN_LABEL, MENTION_RE.sub(replace, text))
+
+
+def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
+    """Add `who` and `body` to post rows; for viewers also drop citizen ids so no template can leak them."""
+    for row in rows:
+        row["who"] = author_label(row, show_identities)
+        row["body"] = (row.get("text") or "") if show_identities else mask_text(row.get("text"), known_handles)
+        if not show_identities and row.get("author_role") == "citizen":
+            row["author_id"] = None
+            row["author_handle"] = None
+        if not show_identities:
+            for key in ("account_handle", "citizen_handle", "citizen_id", "handle"):
+                if key in row and row[key] and PSEUDONYM_ANYWHERE.search(str(row[key])):
+                    row[key] = CITIZEN_LABEL
+    return rows

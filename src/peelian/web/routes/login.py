@@ -1,0 +1,74 @@
+"""Log in and out. The only pages (with /static) that answer without a session."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from peelian.errors import AuthError
+from peelian.store.users import verify_password
+from peelian.web.app import render, state_of
+from peelian.web.auth import COOKIE_NAME, Session, csrf_for_login, home_for, require
+
+router = APIRouter()
+PUBLIC_PATHS = frozenset({"/login"})
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so the login form cannot bounce users to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _login_form(request: Request, message: str | None = None, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", {"login_token": token, "message": message,
+                                              "next": _safe_next(request.query_params.get("next"))},
+                      status_code=status_code)
+    response.set_cookie("peelian_login", request.app.state.login_signer.dumps(token), httponly=True,
+                        samesite="strict", max_age=3600)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return _login_form(request)
+
+
+@router.post("/login", dependencies=[Depends(csrf_for_login)])
+def login(request: Request, username: str = Form(""), password: str = Form(""),
+          next: str | None = Form(None)) -> Response:
+    state = state_of(request)
+    limiter = request.app.state.limiter
+    name = username.strip().lower()
+    keys = (f"user:{name}", f"ip:{request.client.host if request.client else '?'}")
+    wait = limiter.locked_for(*keys)
+    if wait > 0:
+        state.audit("login_refused", None, target=name, detail={"reason": "locked", "seconds_left": int(wait)})
+        return _login_form(request, f"Too many wrong passwords. Try again in {int(wait // 60) + 1} minutes.", 429)
+    try:
+        user = verify_password(state.project, name, password)
+    except AuthError as exc:
+        locked = limiter.failure(*keys)
+        state.audit("login_failed", None, target=name, detail={"locked": locked})
+        message = "Too many wrong passwords; login is locked for a while." if locked else str(exc)
+        return _login_form(request, message, 429 if locked else 401)
+    limiter.success(*keys)
+    session, cookie = request.app.state.sessions.create(user.username, user.role)
+    state.audit("login", session, target=user.username)
+    response = RedirectResponse(_safe_next(next) or home_for(user.role), status_code=303)
+    response.set_cookie(COOKIE_NAME, cookie, httponly=True, samesite="strict")
+    response.delete_cookie("peelian_login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: Session = Depends(require("login"))) -> Response:
+    request.app.state.sessions.end(session.session_id)
+    state_of(request).audit("logout", session, target=session.username)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME)
+    return response
