@@ -1,1 +1,335 @@
-"""Commands of this layer (registered on the root app in peelian.cli.app)."""
+"""Metrics commands: `metrics`, `metrics export`, `unanswered`, `threads`, `expectations import|gap|list`.
+
+`peelian metrics PROJECT [options]` and `peelian metrics export PROJECT --to FILE` share one
+command group: the group's class sends a first argument that is not a subcommand name to
+the default subcommand `show`, so both forms work and `peelian metrics show PROJECT` too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from peelian.cli.app import app, expectations_app, metrics_app
+from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, user_errors
+from peelian.errors import MetricsError
+from peelian.metrics import (
+    Filters,
+    MetricParams,
+    compute_metrics,
+    conversation,
+    export_metric_set,
+    expectations_gap,
+    format_duration,
+    headline_window,
+    import_expectations,
+    list_surveys,
+    parse_by,
+    unanswered,
+)
+from peelian.store.project import utcnow
+
+DEFAULT_COMMAND = "show"
+TABLE_WIDTH = 150
+
+
+class MetricsGroup(TyperGroup):
+    """`metrics PROJECT ...` runs `metrics show PROJECT ...`; named subcommands run as usual."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+@metrics_app.callback(cls=MetricsGroup, invoke_without_command=False, no_args_is_help=True)
+def metrics_group() -> None:
+    """Dialogue and responsiveness metrics: `peelian metrics PROJECT [options]` shows them
+    (same as `metrics show`); `peelian metrics export PROJECT --to FILE` writes the common metric set."""
+
+
+# ---- shared options ------------------------------------------------------------------------------
+ByOpt = typer.Option("force,account_type", "--by", help="Group by force, account_type, account, platform and "
+                     "at most one of week, month, quarter (comma-separated).")
+FromOpt = typer.Option(None, "--from", help="First day (YYYY-MM-DD, UTC). Default: the last full month.")
+ToOpt = typer.Option(None, "--to", help="Last day (YYYY-MM-DD, UTC), inclusive.")
+ForceOpt = typer.Option(None, "--force", help="Only this force.")
+TypeOpt = typer.Option(None, "--account-type", help="Only this account type.")
+AccountOpt = typer.Option(None, "--account", help="Only this account id.")
+PlatformOpt = typer.Option(None, "--platform", help="Only this platform.")
+WindowOpt = typer.Option(None, "--window", help="Unanswered after this long (default 72h).")
+OfficeOpt = typer.Option(None, "--office-hours", help="Office hours in force local time "
+                         "(default 'Mon-Fri 09:00-17:00').")
+NeedsOpt = typer.Option(None, "--needs-response", help="Denominator: intents (default), all, questions.")
+IntentsOpt = typer.Option(None, "--intents", help="citizen_intent codes that need a response "
+                          "(default question,report,urgent,request_help,complaint).")
+FallbackOpt = typer.Option(True, "--question-fallback/--no-question-fallback",
+                           help="Uncoded inbound posts need a response when they contain a question.")
+LimitOpt = typer.Option(None, "--response-limit", help="Time limit of the response rate, e.g. 1h (default none).")
+RepostsOpt = typer.Option(False, "--include-reposts", help="Count police reposts as posts.")
+PredictionsOpt = typer.Option(True, "--predictions/--no-predictions",
+                              help="Use classifier predictions where no gold label exists.")
+AsOfOpt = typer.Option(None, "--as-of", help="'Now' for ages and pending posts: YYYY-MM-DD[THH:MM] UTC or 'now' "
+                       "(default: the newest post).")
+
+
+def build_params(window: str | None = None, office_hours: str | None = None, needs_response: str | None = None,
+                 intents: str | None = None, question_fallback: bool = True, response_limit: str | None = None,
+                 include_reposts: bool = False, predictions: bool = True, as_of: str | None = None) -> MetricParams:
+    return MetricParams.build(window=window, office_hours=office_hours, needs_response=needs_response,
+                              needs_response_intents=intents, question_fallback=question_fallback,
+                              response_limit=response_limit, include_reposts=include_reposts,
+                              use_predictions=predictions, as_of=_as_of(as_of))
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.lower() == "now":
+        return utcnow()
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise MetricsError(f"cannot read --as-of {value!r}; write YYYY-MM-DD, YYYY-MM-DDTHH:MM or now") from None
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise MetricsError(f"cannot read {option} {value!r}; write YYYY-MM-DD") from None
+
+
+def build_filters(date_from: str | None = None, date_to: str | None = None, force: str | None = None,
+                  account_type: str | None = None, account: str | None = None,
+                  platform: str | None = None) -> Filters:
+    return Filters.build(force=force, account_type=account_type, account_id=account, platform=platform,
+                         date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _time(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 3600:
+        return f"{value / 60:.0f}m"
+    return f"{value / 3600:.1f}h"
+
+
+def _wide() -> Console:
+    """Metric tables are wide: never squeeze them into a narrow pipe."""
+    return console if console.width >= TABLE_WIDTH else Console(width=TABLE_WIDTH)
+
+
+def _print_params(params: MetricParams, filters: Filters, extra: dict[str, Any] | None = None) -> None:
+    items = {**(extra or {}), **filters.describe(), **params.describe()}
+    console.print("[dim]" + "; ".join(f"{k}: {v}" for k, v in items.items()) + "[/]", highlight=False,
+                  soft_wrap=True)
+
+
+@metrics_app.command(DEFAULT_COMMAND)
+def metrics_show(
+    project: Path = ProjectArg,
+    by: str = ByOpt, date_from: str = FromOpt, date_to: str = ToOpt, force: str = ForceOpt,
+    account_type: str = TypeOpt, account: str = AccountOpt, platform: str = PlatformOpt,
+    window: str = WindowOpt, office_hours: str = OfficeOpt, needs_response: str = NeedsOpt,
+    intents: str = IntentsOpt, question_fallback: bool = FallbackOpt, response_limit: str = LimitOpt,
+    include_reposts: bool = RepostsOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
+    json: bool = JsonOpt,
+) -> None:
+    """Dialogue and responsiveness per force and account type (default: the last full month)."""
+    with user_errors():
+        params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
+                              include_reposts, predictions, as_of)
+        filters = build_filters(date_from, date_to, force, account_type, account, platform)
+        keys, period = parse_by(by)
+    with open_project(project, read_only=True) as proj:
+        if filters.date_from is None and filters.date_to is None:
+            lo, hi, _, _ = headline_window(proj, params, filters)
+            filters = filters.replace(date_from=lo, date_to=hi)
+        table = compute_metrics(proj, params, keys, period, filters)
+    if json:
+        emit_json(table.to_dict())
+        return
+    names = [*keys, *(["period"] if period else [])]
+    out = Table(*names, "posts", "two-way", "inbound", "needs resp.", "resp. rate", "≤1h", "≤24h", "median",
+                "p90", "unanswered", "citizens", title=f"metrics {filters.date_from} to {filters.date_to}",
+                title_justify="left")
+    for r in table.rows:
+        out.add_row(*(str(r.get(k) if k != "account" else r.get("account_handle") or r["account"]) for k in names),
+                    f"{r['posts']:,}", _pct(r["two_way_ratio"]), f"{r['inbound_posts']:,}",
+                    f"{r['needs_response']:,}", _pct(r["response_rate"]), _pct(r["response_rate_1h"]),
+                    _pct(r["response_rate_24h"]), _time(r["response_time_median_s"]), _time(r["response_time_p90_s"]),
+                    f"{r['unanswered']:,}", f"{r['audience_citizens']:,}")
+    _wide().print(out)
+    sources = "; ".join(f"{k}: {v['source']} ({', '.join(f'{s} {v[s]:,}' for s in ('gold', 'predicted', 'heuristic') if v.get(s))})"
+                        for k, v in table.sources.items())
+    console.print(f"[dim]sources — {sources}[/]", highlight=False, soft_wrap=True)
+    t = table.threads
+    console.print(f"[dim]threads — {t['conversations']:,} conversations, {t['orphan_branches']:,} orphan branches "
+                  f"({t['missing_parents']:,} missing parents, {t['cut_links']:,} links back in time cut, "
+                  f"{t['self_replies']:,} self-replies)[/]", highlight=False, soft_wrap=True)
+    _print_params(params, filters)
+
+
+@metrics_app.command("export")
+def metrics_export(
+    project: Path = ProjectArg,
+    to: Path = typer.Option(..., "--to", help="Destination: .csv, .parquet or .json (a .schema.md is written "
+                            "beside it)."),
+    date_from: str = typer.Option(None, "--from-date", help="First day (YYYY-MM-DD, UTC). Default: all data."),
+    date_to: str = typer.Option(None, "--to-date", help="Last day (YYYY-MM-DD, UTC), inclusive."),
+    force: str = ForceOpt, account_type: str = TypeOpt, platform: str = PlatformOpt,
+    window: str = WindowOpt, office_hours: str = OfficeOpt, needs_response: str = NeedsOpt,
+    intents: str = IntentsOpt, question_fallback: bool = FallbackOpt, response_limit: str = LimitOpt,
+    include_reposts: bool = RepostsOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
+    json: bool = JsonOpt,
+) -> None:
+    """Export the common metric set (force × account type × month) with its schema document."""
+    with user_errors():
+        params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
+                              include_reposts, predictions, as_of)
+        filters = build_filters(date_from, date_to, force, account_type, None, platform)
+    with open_project(project) as proj:
+        report = export_metric_set(proj, to, params, filters)
+    if json:
+        emit_json(report)
+        return
+    console.print(f"wrote {report['rows']:,} rows × {report['columns']} columns to {report['path']} "
+                  f"(schema: {report['schema']})")
+
+
+@app.command("unanswered")
+def unanswered_cmd(
+    project: Path = ProjectArg,
+    older_than: str = typer.Option(None, "--older-than", help="Only posts at least this old, e.g. 24h "
+                                   "(default: the window)."),
+    force: str = ForceOpt, account_type: str = TypeOpt, account: str = AccountOpt, platform: str = PlatformOpt,
+    date_from: str = typer.Option(None, "--from", help="Posted on or after this day (YYYY-MM-DD, UTC)."),
+    date_to: str = ToOpt, window: str = WindowOpt, needs_response: str = NeedsOpt, intents: str = IntentsOpt,
+    question_fallback: bool = FallbackOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
+    limit: int = typer.Option(100, "--limit", help="At most this many (0 for all)."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many first."),
+    json: bool = JsonOpt,
+) -> None:
+    """Citizen posts that needed a response and got none, oldest first, with links."""
+    with user_errors():
+        params = build_params(window, None, needs_response, intents, question_fallback, None, False, predictions,
+                              as_of)
+        filters = build_filters(date_from, date_to, force, account_type, account, platform)
+    with open_project(project, read_only=True) as proj:
+        rows = unanswered(proj, params, filters, older_than=older_than, limit=limit or None, offset=offset)
+    if json:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print("no unanswered posts")
+        _print_params(params, filters)
+        return
+    out = Table("age", "posted (UTC)", "force", "to", "from", "text", "link")
+    for r in rows:
+        out.add_row(r["age"], f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
+                    "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "",
+                    " ".join((r["text"] or "").split())[:80], r["url"] or f"{r['platform']}:{r['post_id']}")
+    _wide().print(out)
+    _print_params(params, filters, {"older_than": older_than or format_duration(params.window)})
+
+
+@app.command("threads")
+def threads_cmd(
+    project: Path = ProjectArg,
+    conversation_id: str = typer.Option(..., "--conversation", help="A conversation id, or the id of any post "
+                                        "in the conversation."),
+    platform: str = typer.Option(None, "--platform", help="The platform, when the id exists on several."),
+    json: bool = JsonOpt,
+) -> None:
+    """One conversation as an indented tree: who, when, how long after the post it answers."""
+    with open_project(project, read_only=True) as proj:
+        thread = conversation(proj, platform, conversation_id)
+    if json:
+        emit_json(thread.to_dict())
+        return
+    console.print(f"[bold]{thread.platform} conversation {thread.conversation_id}[/]: {thread.posts} posts "
+                  f"({thread.police_posts} police, {thread.citizen_posts} citizen), "
+                  f"{thread.orphan_branches} orphan branch(es)", highlight=False)
+    for line in thread.lines():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@expectations_app.command("import")
+def expectations_import(
+    project: Path = ProjectArg,
+    csv_path: Path = typer.Argument(..., help="Survey CSV: topic, expected_share (or respondents), [force, survey]."),
+    survey: str = typer.Option(None, "--survey", help="Survey name (default: the survey column, else the file "
+                               "name)."),
+    json: bool = JsonOpt,
+) -> None:
+    """Import a survey of what the public expects to see, per topic (national or per force)."""
+    with open_project(project) as proj:
+        report = import_expectations(proj, csv_path, survey)
+    if json:
+        emit_json(report)
+        return
+    console.print(f"imported {report['rows']} rows of survey {', '.join(report['surveys'])} "
+                  f"({len(report['topics'])} topics; {', '.join(report['forces'])})")
+
+
+@expectations_app.command("gap")
+def expectations_gap_cmd(
+    project: Path = ProjectArg,
+    survey: str = typer.Option(None, "--survey", help="Survey name (default: the last imported)."),
+    force: str = ForceOpt, platform: str = PlatformOpt,
+    date_from: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD, UTC). Default: all data."),
+    date_to: str = ToOpt, predictions: bool = PredictionsOpt,
+    json: bool = JsonOpt,
+) -> None:
+    """Expected vs actual topic shares of police original posts, per force, with TVD and JSD."""
+    with user_errors():
+        params = build_params(predictions=predictions)
+        filters = build_filters(date_from, date_to, force, None, None, platform)
+    with open_project(project, read_only=True) as proj:
+        result = expectations_gap(proj, filters, params, survey)
+    if json:
+        emit_json(result)
+        return
+    groups = [*result["forces"], *([result["all_forces"]] if result["all_forces"] else [])]
+    for g in groups:
+        name = g["force"] or "all forces"
+        console.print(f"[bold]{name}[/] — survey {result['survey']} ({g['expectations'] or 'no expectations'}); "
+                      f"{g['coded_posts']:,} of {g['original_posts']:,} original posts coded (source: {g['source']}); "
+                      f"TVD {_num(g['tvd'], 3)}, JSD {_num(g['jsd'], 3)} bits", highlight=False)
+        out = Table("topic", "expected", "actual", "gap (expected − actual)", "posts")
+        for t in g["topics"]:
+            out.add_row(t["topic"], _pct(t["expected"]), _pct(t["actual"]),
+                        "-" if t["gap"] is None else f"{t['gap'] * 100:+.0f} pts", f"{t['actual_posts']:,}")
+        console.print(out)
+
+
+@expectations_app.command("list")
+def expectations_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
+    """The imported surveys."""
+    with open_project(project, read_only=True) as proj:
+        rows = list_surveys(proj)
+    if json:
+        emit_json(rows)
+        return
+    out = Table("survey", "rows", "scopes", "imported")
+    for r in rows:
+        out.add_row(r["survey"], str(r["rows"]), str(r["scopes"]), f"{r['imported_at']:%Y-%m-%d %H:%M}")
+    console.print(out)

@@ -1,1 +1,185 @@
-"""Commands of this layer (registered on the root app in peelian.cli.app)."""
+"""`peelian serve`, `peelian code`, `peelian report` and `peelian users ...`: the web app and reports."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from peelian.cli.app import app, users_app
+from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
+from peelian.errors import AuthError, InputError, NotFoundError
+from peelian.store.users import ROLES, add_user, count_users, get_user, list_users, set_disabled, set_password, set_role
+
+ADMIN_PASSWORD_ENV = "PEELIAN_ADMIN_PASSWORD"
+PASSWORD_ENV = "PEELIAN_PASSWORD"
+
+
+def _read_password_file(path: Path) -> str:
+    try:
+        password = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError(f"cannot read the password file: {exc.strerror}", path=str(path)) from None
+    if not password:
+        raise InputError("the password file is empty", path=str(path))
+    return password
+
+
+def _ask_new_password(prompt: str) -> str:
+    """Ask twice on the terminal; refuse when there is no terminal to ask on."""
+    if not sys.stdin.isatty():
+        raise InputError(f"no terminal to ask for a password; use --password-file or set {PASSWORD_ENV}")
+    first = getpass.getpass(f"{prompt}: ")
+    if first != getpass.getpass("again: "):
+        raise InputError("the two passwords differ")
+    return first
+
+
+def _password(password_file: Path | None, env: str, prompt: str) -> str:
+    if password_file is not None:
+        return _read_password_file(password_file)
+    if os.environ.get(env):
+        return os.environ[env]
+    return _ask_new_password(prompt)
+
+
+@app.command()
+def serve(
+    project: Path = ProjectArg,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    admin_password_file: Path = typer.Option(None, "--admin-password-file",
+                                             help=f"First run: the admin's password, read from this file "
+                                                  f"(or set {ADMIN_PASSWORD_ENV}); else you are asked."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the web browser."),
+) -> None:
+    """Serve the dashboard, explorer, coding and reports at http://127.0.0.1:8000."""
+    from peelian.web import serve as serve_app
+
+    with open_project(project) as proj:
+        if count_users(proj) == 0:
+            err_console.print("This project has no web users yet: create the admin (user name 'admin').")
+            admin_password = _password(admin_password_file, ADMIN_PASSWORD_ENV, "admin password")
+            add_user(proj, "admin", admin_password, "admin")
+            console.print("created user admin (role admin)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"[yellow]warning:[/] listening on {host}: other machines can reach this server; "
+                          "put it behind HTTPS before using it over a network")
+    with user_errors():
+        serve_app(project, host=host, port=port, open_browser=open_browser)
+
+
+@app.command()
+def code(
+    project: Path = ProjectArg,
+    coder: str = typer.Option(..., "--coder", help="Your user name; created with role coder if new."),
+    sample: str = typer.Option(None, "--sample", help="Code this sample (default: your next assigned items)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on (localhost only)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Print the login link instead of opening it."),
+) -> None:
+    """Open the coding interface in the browser, logged in as CODER."""
+    import secrets
+
+    from peelian.web import serve as serve_app
+
+    with open_project(project) as proj:
+        try:
+            user = get_user(proj, coder)
+        except NotFoundError:
+            user = add_user(proj, coder, secrets.token_urlsafe(18), "coder")
+            console.print(f"created user {user.username} (role coder); set a password with: "
+                          f"peelian users set-password {project} {user.username}")
+        if user.disabled or user.role == "viewer":
+            raise AuthError(f"user {user.username} ({'disabled' if user.disabled else user.role}) cannot code; "
+                            f"peelian users set-role {project} {user.username} coder")
+    start = "/code" + (f"?sample={sample}" if sample else "")
+    with user_errors():
+        serve_app(project, port=port, open_browser=not no_browser, login_as=(user.username, user.role),
+                  start_path=start)
+
+
+@app.command()
+def report(
+    project: Path = ProjectArg,
+    force: str = typer.Option(..., "--force", help="The force, as named in the registry."),
+    month: str = typer.Option(..., "--month", help="The month, e.g. 2025-05."),
+    to: Path = typer.Option(..., "--to", help="The HTML file to write (one self-contained file)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print it to PDF (next to the HTML, .pdf) with chromium."),
+    json: bool = JsonOpt,
+) -> None:
+    """Write the monthly force report: headline figures, trends, comparisons, unanswered questions."""
+    from peelian.report.force_report import write_force_report
+
+    with open_project(project) as proj:
+        written = write_force_report(proj, force, month, to, pdf=pdf)
+        proj.audit("export", target="force_report", detail={"force": force, "month": month,
+                                                            "files": [str(p) for p in written]})
+    if json:
+        emit_json({"files": [str(p) for p in written]})
+        return
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@users_app.command("add")
+def users_add(
+    project: Path = ProjectArg,
+    username: str = typer.Argument(..., help="The new user's name."),
+    role: str = typer.Option("viewer", "--role", help=f"One of: {', '.join(ROLES)}."),
+    password_file: Path = typer.Option(None, "--password-file",
+                                       help=f"Read the password from this file (or set {PASSWORD_ENV}); "
+                                            "else you are asked."),
+) -> None:
+    """Add a web app user."""
+    with open_project(project) as proj:
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+        user = add_user(proj, username, _password(password_file, PASSWORD_ENV, f"password for {username}"), role)
+    console.print(f"added {user.username} (role {user.role})")
+
+
+@users_app.command("list")
+def users_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
+    """List users and their roles."""
+    with open_project(project, read_only=True) as proj:
+        users = list_users(proj)
+    if json:
+        emit_json([u.to_dict() for u in users])
+        return
+    table = Table("user", "role", "created", "status")
+    for u in users:
+        table.add_row(u.username, u.role, str(u.created_at)[:19], "disabled" if u.disabled else "active")
+    console.print(table)
+
+
+@users_app.command("set-role")
+def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(...),
+                   role: str = typer.Argument(..., help=f"One of: {', '.join(ROLES)}.")) -> None:
+    """Change a user's role (takes effect at their next login)."""
+    with open_project(project) as proj:
+        user = set_role(proj, username, role)
+    console.print(f"{user.username} is now {user.role}")
+
+
+@users_app.command("disable")
+def users_disable(project: Path = ProjectArg, username: str = typer.Argument(...),
+                  enable: bool = typer.Option(False, "--enable", help="Re-enable instead.")) -> None:
+    """Disable a user (they can no longer log in); --enable undoes it."""
+    with open_project(project) as proj:
+        user = set_disabled(proj, username, not enable)
+    console.print(f"{user.username} is {'disabled' if user.disabled else 'enabled'}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    project: Path = ProjectArg, username: str = typer.Argument(...),
+    password_file: Path = typer.Option(None, "--password-file", help=f"Read it from this file (or {PASSWORD_ENV})."),
+) -> None:
+    """Set a user's password."""
+    with open_project(project) as proj:
+        set_password(proj, username, _password(password_file, PASSWORD_ENV, f"new password for {username}"))
+    console.print(f"password of {username} changed")

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
-from peelian.ingest.base import as_str, excerpt
+from peelian.ingest.base import Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
 from peelian.store.identity import IdentityResolver
 from peelian.ingest.records import Account, Notice, Post, Reject
@@ -132,10 +132,21 @@ def import_files(
     force: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> list[FileReport]:
-    """Import several files; one file's failure never stops the others."""
+    """Import several files; one file's failure never stops the others.
+
+    Options that cannot work for a file (a column mapping naming columns it lacks) are
+    refused for all files before any is imported.
+    """
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if path.is_file():
+            try:
+                importer_cls = _importer_class(path, format, options)
+            except UnknownFormatError:
+                continue  # import_file records it as unreadable
+            importer_cls(options).check(path)
     reports = []
     for path in paths:
-        path = Path(path)
         callback = (lambda n, p=str(path): progress(p, n)) if progress else None
         reports.append(import_file(project, path, format=format, options=options, force=force, progress=callback))
     return reports
@@ -157,7 +168,7 @@ def import_file(
         raise InputError("no such file", path=str(path))
     digest = sha256_of(path)
     try:
-        importer_cls = get_importer(format) if format else detect_format(path)
+        importer_cls = _importer_class(path, format, options)
     except UnknownFormatError as exc:
         return _record_unreadable(project, path, digest, "unknown", exc.reason, options)
 
@@ -170,6 +181,7 @@ def import_file(
             return FileReport(path=str(path), format=importer_cls.format, skipped_identical_to=previous)
 
     importer = importer_cls(options)
+    importer.check(path)
     started = time.perf_counter()
     with project.transaction() as con:
         import_id = con.execute("SELECT nextval('imports_seq')").fetchone()[0]
@@ -205,6 +217,14 @@ def import_file(
         )
     ]
     return report
+
+
+def _importer_class(path: Path, format: str | None, options: dict[str, Any] | None) -> type[Importer]:
+    """The named format, else the generic CSV when a column mapping is given (a mapping means
+    nothing to any other format), else the format detected from the content."""
+    if format is None and options and options.get("mapping"):
+        format = "csv"
+    return get_importer(format) if format else detect_format(path)
 
 
 def _options_json(options: dict[str, Any] | None) -> str | None:

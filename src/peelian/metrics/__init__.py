@@ -1,1 +1,44 @@
-"""metrics layer."""
+"""Measuring dialogue: threads, responsiveness, two-way ratio, audience, content mix, expectations gap.
+
+The public API (the CLI and the web app call only these):
+
+- `MetricParams`, `Filters` — every choice a metric makes, and what it covers.
+- `compute_metrics(project, params, by, period, filters)` → `MetricsTable` (tidy rows,
+  `.to_arrow()`, `.params`, `.sources`).
+- `headline`, `response_time_distribution`, `time_series`, `activity_clock`, `code_mix`,
+  `expectations_gap`, `unanswered`, `conversation`, `posts_behind`.
+- `common_metric_set(project, params)` → `pyarrow.Table`; `export_metric_set(project, path)`.
+- `import_expectations(project, csv)` for public expectations surveys.
+
+Definitions are in docs/metrics.md; the common metric set's columns in docs/metric-set.md.
+"""
+
+from __future__ import annotations
+
+from peelian.metrics.columns import METRIC_COLUMNS, Column
+from peelian.metrics.compute import MetricsTable, compute_metrics, parse_by
+from peelian.metrics.engine import Dialogue, clear_cache, prepared
+from peelian.metrics.expectations import Survey, import_expectations, list_surveys, load_survey
+from peelian.metrics.metric_set import common_metric_set, export_metric_set, metric_set_columns, schema_markdown
+from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
+from peelian.metrics.threads import Thread, ThreadNode, conversation
+from peelian.metrics.views import (
+    activity_clock,
+    code_mix,
+    expectations_gap,
+    headline,
+    headline_window,
+    posts_behind,
+    response_time_distribution,
+    time_series,
+    unanswered,
+)
+
+
+__all__ = [
+    "METRIC_COLUMNS", "Column", "Dialogue", "Filters", "MetricParams", "MetricsTable", "OfficeHours", "Survey",
+    "Thread", "ThreadNode", "activity_clock", "clear_cache", "code_mix", "common_metric_set", "compute_metrics",
+    "conversation", "expectations_gap", "export_metric_set", "format_duration", "headline", "headline_window",
+    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "parse_by", "parse_duration",
+    "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
+]

@@ -19,6 +19,7 @@ from peelian.store.project import Project
 from peelian.store.schema import POST_KINDS
 
 COUNT_CAP = 10_000
+DEFAULT_TIME_ZONE = "Europe/London"
 MAX_PAGE_SIZE = 200
 SORTS = {
     "newest": "p.created_at DESC NULLS LAST, p.post_id DESC",
@@ -42,7 +43,9 @@ class PostFilters:
     `code` and `prediction` are "dimension:code" (e.g. "topic:appeal"); `code`
     matches a gold label or any human coding, `prediction` a model prediction
     whose probability lies within [min_confidence, max_confidence].
-    `date_to` is inclusive (the whole day).
+    `date_to` is inclusive (the whole day). `hour` (0-23) and `weekday` (1 = Monday) are in
+    `time_zone` (default Europe/London, the forces' local time), like the activity clock.
+    `keys` restricts to these (platform, post_id) pairs: the posts behind a figure.
     """
 
     force: str | None = None
@@ -60,10 +63,13 @@ class PostFilters:
     conversation_id: str | None = None
     hour: int | None = None
     weekday: int | None = None
+    time_zone: str | None = None
+    keys: tuple[tuple[str, str], ...] | None = None
 
     def active(self) -> dict[str, Any]:
         """The fields that are set, for links and for showing the user what is applied."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) not in (None, "") and f.name != "keys"}
 
     def without(self, *names: str) -> PostFilters:
         return replace(self, **{n: None for n in names})
@@ -134,12 +140,16 @@ def where_clause(filters: PostFilters, query: str | None = None) -> tuple[str, l
     if filters.conversation_id:
         conds.append("coalesce(p.conversation_id, p.post_id) = ?")
         params.append(filters.conversation_id)
+    local = "timezone(?, p.created_at AT TIME ZONE 'UTC')"
     if filters.hour is not None:
-        conds.append("hour(p.created_at) = ?")
-        params.append(int(filters.hour))
+        conds.append(f"hour({local}) = ?")
+        params += [filters.time_zone or DEFAULT_TIME_ZONE, int(filters.hour)]
     if filters.weekday is not None:
-        conds.append("isodow(p.created_at) = ?")
-        params.append(int(filters.weekday))
+        conds.append(f"isodow({local}) = ?")
+        params += [filters.time_zone or DEFAULT_TIME_ZONE, int(filters.weekday)]
+    if filters.keys is not None:
+        conds.append("(p.platform, p.post_id) IN (SELECT (k[1], k[2]) FROM (SELECT unnest(?::VARCHAR[][]) AS k))")
+        params.append([list(k) for k in filters.keys])
     if filters.code:
         dimension, code = _split_code(filters.code, "code")
         conds.append(
@@ -230,16 +240,22 @@ class Thread:
 
 
 def get_thread(project: Project, platform: str, conversation_id: str) -> Thread:
-    """All posts of a conversation in tree order, each with its depth and delay after its parent.
+    """All posts of a conversation (given its id or the id of any post in it) in tree order,
+    each with its depth and delay after its parent.
 
     A reply whose parent is not in the project starts its own branch at depth 0
     (flagged `orphan`), so nothing in the conversation is hidden.
     """
-    rows = project.query(
-        f"SELECT {POST_COLUMNS} FROM posts p WHERE p.platform = ? AND coalesce(p.conversation_id, p.post_id) = ? "
-        "ORDER BY p.created_at NULLS LAST, p.post_id", [platform, conversation_id])
+    sql = (f"SELECT {POST_COLUMNS} FROM posts p WHERE p.platform = ? AND (p.conversation_id = ? OR "
+           "(p.conversation_id IS NULL AND p.post_id = ?)) ORDER BY p.created_at NULLS LAST, p.post_id")
+    rows = project.query(sql, [platform, conversation_id, conversation_id])
     if not rows:
-        raise NotFoundError(f"no conversation {conversation_id!r} on {platform}")
+        found = project.scalar("SELECT coalesce(conversation_id, post_id) FROM posts WHERE platform = ? "
+                               "AND post_id = ? LIMIT 1", [platform, conversation_id])
+        if found is None:
+            raise NotFoundError(f"no conversation or post {conversation_id!r} on {platform}")
+        conversation_id = found
+        rows = project.query(sql, [platform, conversation_id, conversation_id])
     attach_labels(project, rows)
     by_id = {r["post_id"]: r for r in rows}
     children: dict[str | None, list[dict[str, Any]]] = {}
@@ -284,3 +300,26 @@ def filter_options(project: Project) -> dict[str, list[Any]]:
             "SELECT DISTINCT dimension, unnest(codes) AS code FROM codings UNION "
             "SELECT DISTINCT dimension, unnest(codes) AS code FROM predictions ORDER BY 1, 2")],
     }
+
+
+def posts_csv(project: Project, filters: PostFilters | None = None, query: str | None = None,
+              limit: int = 100_000) -> str:
+    """The matching posts (newest first, at most `limit`) as CSV text, for the explorer's download."""
+    import csv
+    import io
+
+    where, params = where_clause(filters or PostFilters(), query)
+    cur = project.cursor()
+    try:
+        result = cur.execute(
+            f"SELECT p.platform, p.post_id, p.created_at, p.author_handle, p.author_role, p.author_force, "
+            f"p.author_account_type, p.kind, coalesce(p.conversation_id, p.post_id) AS conversation_id, "
+            f"p.reply_to_post_id, p.text, p.like_count, p.reply_count, p.repost_count, p.quote_count, p.url "
+            f"FROM posts p WHERE {where} ORDER BY {SORTS['newest']} LIMIT ?", [*params, int(limit)])
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([d[0] for d in result.description or []])
+        writer.writerows(result.fetchall())
+        return out.getvalue()
+    finally:
+        cur.close()

@@ -58,7 +58,7 @@ def _check_password(password: str) -> None:
         raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(project: Project, username: str, password: str, role: str) -> User:
+def add_user(project: Project, username: str, password: str, role: str, *, by: str | None = None) -> User:
     """Create a user; the name must be new and the password at least 8 characters."""
     name = _check_username(username)
     _check_role(role)
@@ -67,7 +67,7 @@ def add_user(project: Project, username: str, password: str, role: str) -> User:
         raise InputError(f"user {name!r} already exists (change it with: peelian users set-role)")
     created = utcnow()
     project.con.execute("INSERT INTO users VALUES (?, ?, ?, ?, FALSE)", [name, _hasher.hash(password), role, created])
-    project.audit("user_add", username=None, target=name, detail={"role": role})
+    project.audit("user_add", username=by, target=name, detail={"role": role})
     return User(name, role, created, False)
 
 

@@ -49,10 +49,9 @@ class WebState:
 
     def known_handles(self) -> frozenset[str]:
         """Registered account handles: the only @mentions a viewer may read."""
-        return self.cache.get("known_handles", None, lambda: frozenset(
-            str(r["handle"]).lower() for r in self.project.query(
-                "SELECT handle FROM registry WHERE handle IS NOT NULL UNION "
-                "SELECT lower(handle) FROM accounts WHERE role <> 'citizen' AND handle IS NOT NULL")))
+        from peelian.report.force_report import known_handles
+
+        return self.cache.get("known_handles", None, lambda: known_handles(self.project))
 
     def write(self, action: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a library call that writes, one at a time, and let cached aggregates see it at once."""
@@ -142,7 +141,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
 def _error_page(request: Request, status: int, message: str) -> Response:
     if request.headers.get("HX-Request"):
         return HTMLResponse(f'<p class="error" role="alert">{_escape(message)}</p>', status_code=status)
-    if "text/html" not in request.headers.get("accept", "text/html") and request.url.path.startswith("/api/"):
+    if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
@@ -196,6 +195,7 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
     app.state.sessions = SessionStore(secret)
     app.state.limiter = LoginLimiter(max_failures=max_login_failures, lockout=lockout_seconds)
     app.state.login_signer = URLSafeTimedSerializer(secret, salt="peelian-login")
+    app.state.login_links = {}
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in ROUTERS:

@@ -58,8 +58,20 @@ def filters_from(params: Any) -> PostFilters:
         prediction=text("prediction"), min_confidence=_float("min_confidence", text("min_confidence")),
         max_confidence=_float("max_confidence", text("max_confidence")),
         conversation_id=text("conversation_id"), hour=_int("hour", text("hour"), 0, 23),
-        weekday=_int("weekday", text("weekday"), 1, 7),
+        weekday=_int("weekday", text("weekday"), 1, 7), time_zone=_zone(text("time_zone")),
     )
+
+
+def _zone(value: str | None) -> str | None:
+    if not value:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)") from None
+    return value
 
 
 def page_number(params: Any, name: str = "page") -> int:

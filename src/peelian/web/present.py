@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from peelian.store.identity import MENTION_RE
-from peelian.store.privacy import normalise_handle
+from peelian.report.force_report import CITIZEN as CITIZEN_LABEL
+from peelian.report.force_report import mask_citizens
 
-CITIZEN_LABEL = "citizen"
 PSEUDONYM_ANYWHERE = re.compile(r"c_[0-9a-f]{16}")
 
 
@@ -26,22 +25,11 @@ def author_label(row: dict[str, Any], show_identities: bool) -> str:
     return "@" + str(row.get("author_handle") or row.get("author_id") or "unknown")
 
 
-def mask_text(text: str | None, known_handles: frozenset[str]) -> str:
-    """Replace @mentions of anyone outside the registry, and any stray pseudonym, by 'citizen'."""
-    if not text:
-        return ""
-
-    def replace(match: re.Match[str]) -> str:
-        return match.group(0) if normalise_handle(match.group(1)) in known_handles else "@" + CITIZEN_LABEL
-
-    return PSEUDONYM_ANYWHERE.sub(CITIZEN_LABEL, MENTION_RE.sub(replace, text))
-
-
 def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
     """Add `who` and `body` to post rows; for viewers also drop citizen ids so no template can leak them."""
     for row in rows:
         row["who"] = author_label(row, show_identities)
-        row["body"] = (row.get("text") or "") if show_identities else mask_text(row.get("text"), known_handles)
+        row["body"] = (row.get("text") or "") if show_identities else mask_citizens(row.get("text"), known_handles)
         if not show_identities and row.get("author_role") == "citizen":
             row["author_id"] = None
             row["author_handle"] = None

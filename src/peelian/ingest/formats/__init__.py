@@ -10,9 +10,29 @@ from pathlib import Path
 
 from peelian.errors import UnknownFormatError
 from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
+from peelian.ingest.formats.bluesky import BlueskyImporter
+from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
+from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
+from peelian.ingest.formats.generic_csv import GenericCsvImporter
+from peelian.ingest.formats.instagram import InstagramImporter
+from peelian.ingest.formats.mastodon import MastodonImporter
+from peelian.ingest.formats.twitter_archive import TwitterArchiveImporter
+from peelian.ingest.formats.twitter_v1 import TwitterV1Importer
 from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
+from peelian.ingest.formats.youtube import YouTubeImporter
+from peelian.ingest.formats.zeeschuimer import ZeeschuimerImporter
 
 IMPORTERS: list[type[Importer]] = [
+    MastodonImporter,
+    BlueskyImporter,
+    FacebookGraphImporter,
+    YouTubeImporter,
+    InstagramImporter,
+    CrowdTangleImporter,
+    ZeeschuimerImporter,
+    GenericCsvImporter,
+    TwitterArchiveImporter,
+    TwitterV1Importer,
     TwitterV2Importer,
 ]
 

@@ -35,6 +35,8 @@ def read_json_values(path: Path, salvage_keys: Iterable[str] = ()) -> Iterator[J
     else unreadable raises FormatError (the pipeline quarantines it with its location).
     """
     first = _first_line(path)
+    if first is None and _is_blank(path):
+        raise FormatError("the file is empty", path=str(path))
     if first is not None:
         try:
             value = orjson.loads(first[1])
@@ -58,6 +60,14 @@ def read_json_values(path: Path, salvage_keys: Iterable[str] = ()) -> Iterator[J
         yield "document", document
         yield Reject(exc.location or "file",
                      f"{exc.reason}; the {count} complete record(s) before it were imported, nothing after it")
+
+
+def _is_blank(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            if chunk.strip(b"\xef\xbb\xbf \t\r\n"):
+                return False
+    return True
 
 
 def _first_line(path: Path) -> tuple[int, bytes, bool] | None:
@@ -174,6 +184,8 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
             problem = str(exc)
             if "unexpected end of data" in problem:
                 problem = "a quoted field that is never closed runs to the end of the file"
+            elif "expected after" in problem:
+                problem += " (a quote inside a quoted field must be doubled)"
             elif "field larger than field limit" in problem:
                 problem = (f"a field longer than {csv.field_size_limit():,} characters "
                            "(is a quote left open?)")
@@ -226,7 +238,8 @@ def html_to_text(markup: str | None) -> str | None:
         elif tag == "br":
             parts.append("\n")
             node = node.next
-        elif tag in {"script", "style", "-comment"} or HIDDEN_CLASSES & set((node.attributes.get("class") or "").split()):
+        elif tag in {"script", "style", "-comment"} or HIDDEN_CLASSES & set(
+                (node.attributes.get("class") or "").split()):
             node = node.next
         else:
             block = tag in BLOCK_TAGS

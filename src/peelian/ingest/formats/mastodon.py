@@ -21,7 +21,8 @@ from peelian.ingest.records import Account, Notice, Post, Record, Reject
 
 PLATFORM = "mastodon"
 MAX_DEPTH = 20  # quotes of quotes of reblogs: deeper nesting is not real data
-STATUS_PATH_RE = re.compile(r"^(https?://[^/]+)/(?:users/[^/]+/statuses|@[^/]+|ap/users/[^/]+/statuses)/(\d+)(?:/activity)?$")
+STATUS_PATH_RE = re.compile(
+    r"^(https?://[^/]+)/(?:users/[^/]+/statuses|@[^/]+|ap/users/[^/]+/statuses)/(\d+)(?:/activity)?$")
 ACTOR_RE = re.compile(r"^https?://([^/]+)/(?:users|ap/users|@)/?([^/]+)$")
 
 

@@ -1,10 +1,14 @@
 """X/Twitter API v2: raw response pages (`data`/`includes`/`meta`/`errors`), twarc2 JSONL
 (one page per line, streaming messages with an object `data`), twarc's flattened form
-(one tweet per line with expansions inlined), compliance lines, and single API responses.
+(one tweet per line with expansions inlined), compliance output (batch jobs and the compliance
+stream), and single API responses, as NDJSON or as one (pretty-printed) document.
 
 Expanded tweets in `includes.tweets` are stored as partial posts (they are often the
 parents of replies); earlier versions of edited tweets become `edit_version` notices;
-entries of `errors[]` become notices (`not_found`, `forbidden`, ...).
+entries of `errors[]` become notices (`not_found`, `forbidden`, ...), as do compliance events
+and withheld tweets that arrive without their text. twarc's flattened form writes `{}` for a
+missing expansion: it is read as absent. A retweet's metrics are the original's (or zero), so
+a repost is stored without metrics.
 """
 
 from __future__ import annotations
@@ -14,26 +18,60 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from peelian.errors import FormatError
-from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_lines, load_json_document, parse_time
+from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_values, parse_time
+from peelian.ingest.formats.twitter_v1 import text_field
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
+from peelian.store.privacy import normalise_handle
 
 PLATFORM = "twitter"
-KINDS = {"retweeted": "repost", "replied_to": "reply", "quoted": "quote"}
-TWEET_KEYS = {"id", "text", "edit_history_tweet_ids", "author_id", "created_at", "conversation_id"}
+INVALID = (ValueError, TypeError, AttributeError, KeyError)
+# Events of the v2 compliance streams (`{"data": {"<event>": {...}}}`); each becomes a notice of that type.
+COMPLIANCE_EVENTS = {
+    "delete", "withheld", "scrub_geo", "drop", "undrop", "tweet_edit", "user_delete", "user_undelete",
+    "user_withheld", "user_suspend", "user_unsuspend", "user_protect", "user_unprotect",
+    "user_profile_modification",
+}
 
 
 def _is_tweet(obj: Any) -> bool:
     return isinstance(obj, dict) and "id" in obj and ("text" in obj or "edit_history_tweet_ids" in obj)
 
 
+def _is_withheld_stub(obj: Any) -> bool:
+    """A tweet withheld so completely that only its id and the withholding are sent."""
+    return isinstance(obj, dict) and "id" in obj and isinstance(obj.get("withheld"), dict) and "text" not in obj
+
+
+def _compliance_event(obj: Any) -> str | None:
+    data = obj.get("data") if isinstance(obj, dict) else None
+    if isinstance(data, dict) and len(data) == 1:
+        event = next(iter(data))
+        return event if event in COMPLIANCE_EVENTS else None
+    return None
+
+
 def _is_page(obj: Any) -> bool:
+    """A response page, judged by its shape; each tweet in it is checked on its own when read."""
     if not isinstance(obj, dict):
         return False
     data = obj.get("data")
     if isinstance(data, list):
-        return all(_is_tweet(t) for t in data[:3]) and ("includes" in obj or "meta" in obj or bool(data))
-    return _is_tweet(data)
+        return True
+    return _is_tweet(data) or _is_withheld_stub(data)
+
+
+def _looks_like_page(obj: Any) -> bool:
+    """Stricter than `_is_page`, for detection: one of the first items must be a v2 tweet."""
+    if not isinstance(obj, dict):
+        return False
+    data = obj.get("data")
+    if isinstance(data, list):
+        return any(_is_v2_tweet(t) for t in data[:3]) or (not data and ("includes" in obj or "meta" in obj))
+    return _is_v2_tweet(data)
+
+
+def _is_v2_tweet(obj: Any) -> bool:
+    return _is_tweet(obj) and "id_str" not in obj  # v1.1 statuses have id and text too
 
 
 class TwitterV2Importer(Importer):
@@ -45,11 +83,18 @@ class TwitterV2Importer(Importer):
     @classmethod
     def sniff(cls, sample: Sample) -> float:
         obj = sample.first_json
-        if _is_page(obj):
+        if obj is None:
+            head = sample.text.lstrip()[:65536]
+            if head[:1] in ("{", "[") and '"edit_history_tweet_ids"' in head and '"id_str"' not in head:
+                return 0.6  # a document too large for the sniff window to parse
+            return 0.0
+        if _looks_like_page(obj):
             return 0.95 if ("__twarc" in obj or "includes" in obj or "meta" in obj) else 0.8
-        if isinstance(obj, dict) and _is_tweet(obj) and ("author" in obj or "__twarc" in obj or "public_metrics" in obj
-                                                          or "conversation_id" in obj):
+        if _is_v2_tweet(obj) and ("author" in obj or "__twarc" in obj or "public_metrics" in obj
+                                  or "conversation_id" in obj or "edit_history_tweet_ids" in obj):
             return 0.9
+        if _compliance_event(obj):
+            return 0.8
         if isinstance(obj, dict) and obj.get("action") in {"delete", "scrub_geo", "withheld"} and "id" in obj:
             return 0.7
         if isinstance(obj, dict) and "errors" in obj and "data" not in obj and "title" in str(obj.get("errors"))[:200]:
@@ -57,32 +102,30 @@ class TwitterV2Importer(Importer):
         return 0.0
 
     def read(self, path: Path) -> Iterator[Record]:
-        if path.suffix.lower() == ".json":
-            try:
-                document = load_json_document(path)
-            except FormatError:
-                document = None  # perhaps JSONL named .json: read it line by line below
-            if document is not None:
-                yield from self._read_value(document, "document")
-                return
-        for item in iter_json_lines(path):
+        for item in iter_json_values(path):
             if isinstance(item, Reject):
                 yield item
-                continue
-            number, value = item
-            yield from self._read_value(value, f"line {number}")
+            else:
+                yield from self._read_value(item[1], item[0])
 
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if _is_page(value):
             yield from self._read_page(value, where)
-        elif isinstance(value, dict) and _is_tweet(value):
+        elif _is_tweet(value):
             yield from self._read_flat(value, where)
+        elif event := _compliance_event(value):
+            yield _event_notice(event, value["data"][event], where)
+        elif _is_withheld_stub(value):
+            yield _withheld_notice(value, where)
         elif isinstance(value, dict) and "action" in value and "id" in value:
-            yield Notice(PLATFORM, str(value["action"]), where, post_id=as_str(value["id"]),
+            yield Notice(PLATFORM, str(value["action"])[:40], where, post_id=as_str(value["id"]),
                          detail={k: value[k] for k in ("created_at", "redacted_at", "reason") if k in value})
         elif isinstance(value, dict) and "errors" in value and "data" not in value:
-            for i, error in enumerate(value["errors"] or []):
+            errors = value["errors"] if isinstance(value["errors"], list) else [value["errors"]]
+            for i, error in enumerate(errors):
                 yield _error_notice(error, f"{where}, errors[{i}]")
+        elif isinstance(value, dict) and "title" in value and ("detail" in value or "type" in value):
+            yield _error_notice(value, where)  # a whole request failed (problem+json)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 yield from self._read_value(item, f"{where}, item {i + 1}")
@@ -93,65 +136,92 @@ class TwitterV2Importer(Importer):
 
     # ---- raw pages ---------------------------------------------------------------------------
     def _read_page(self, page: dict[str, Any], where: str) -> Iterator[Record]:
-        includes = page.get("includes") or {}
-        users = {u["id"]: u for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+        includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+        users = {u["id"]: u for u in _list(includes.get("users")) if isinstance(u, dict) and isinstance(u.get("id"), str)}
+        included = _list(includes.get("tweets"))
         data = page["data"]
         tweets = data if isinstance(data, list) else [data]
-        superseded = {
-            old: t["id"]
-            for t in tweets + list(includes.get("tweets") or [])
-            if isinstance(t, dict)
-            for old in (t.get("edit_history_tweet_ids") or [])[:-1]
-        }
+        superseded = _superseded(tweets + included)
         for i, tweet in enumerate(tweets):
-            loc = f"{where}, data[{i}]" if isinstance(data, list) else f"{where}, data"
-            yield self._tweet(tweet, loc, users, partial=False)
-        for i, tweet in enumerate(includes.get("tweets") or []):
+            yield self._tweet(tweet, f"{where}, data[{i}]" if isinstance(data, list) else f"{where}, data",
+                              users, partial=False)
+        for i, tweet in enumerate(included):
             loc = f"{where}, includes.tweets[{i}]"
-            if isinstance(tweet, dict) and tweet.get("id") in superseded:
-                yield Notice(PLATFORM, "edit_version", loc, post_id=as_str(tweet["id"]),
+            if isinstance(tweet, dict) and isinstance(tweet.get("id"), str) and tweet["id"] in superseded:
+                yield Notice(PLATFORM, "edit_version", loc, post_id=tweet["id"],
                              detail={"latest_version": superseded[tweet["id"]]})
             else:
                 yield self._tweet(tweet, loc, users, partial=True)
-        for user in users.values():
-            yield Account(PLATFORM, as_str(user["id"]) or "", where, user.get("username"), user.get("name"),
-                          as_int((user.get("public_metrics") or {}).get("followers_count")))
-        for i, error in enumerate(page.get("errors") or []):
+        for i, user in enumerate(users.values()):
+            try:
+                yield Account(PLATFORM, user["id"], where, text_field(user.get("username"), "username"),
+                              text_field(user.get("name"), "name"),
+                              as_int((user.get("public_metrics") or {}).get("followers_count")))
+            except INVALID as exc:
+                yield Reject(f"{where}, includes.users[{i}]", f"invalid user: {exc}", str(user)[:500])
+        for i, error in enumerate(_list(page.get("errors"))):
             yield _error_notice(error, f"{where}, errors[{i}]")
 
-    def _tweet(self, t: Any, loc: str, users: dict[str, dict[str, Any]], *, partial: bool) -> Post | Reject:
+    def _tweet(self, t: Any, loc: str, users: dict[str, dict[str, Any]], *, partial: bool) -> Record:
+        if _is_withheld_stub(t):
+            return _withheld_notice(t, loc)
         if not _is_tweet(t):
             return Reject(loc, "tweet without an id or text", str(t)[:500])
         try:
             author = users.get(t.get("author_id")) or {}
             reply_user = users.get(t.get("in_reply_to_user_id")) or {}
             return _post(t, loc, author, reply_user, partial=partial)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        except INVALID as exc:
             return Reject(loc, f"invalid tweet: {exc}", str(t)[:500])
 
     # ---- flattened ---------------------------------------------------------------------------
     def _read_flat(self, t: dict[str, Any], where: str) -> Iterator[Record]:
         try:
             yield _post(t, where, t.get("author") or {}, t.get("in_reply_to_user") or {}, partial=False)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        except INVALID as exc:
             yield Reject(where, f"invalid tweet: {exc}", str(t)[:500])
             return
-        for i, ref in enumerate(t.get("referenced_tweets") or []):
+        for i, ref in enumerate(_list(t.get("referenced_tweets"))):
             if isinstance(ref, dict) and _is_tweet(ref) and "text" in ref:
                 try:
                     yield _post(ref, f"{where}, referenced_tweets[{i}]", ref.get("author") or {},
                                 ref.get("in_reply_to_user") or {}, partial=True)
-                except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                except INVALID as exc:
                     yield Reject(f"{where}, referenced_tweets[{i}]", f"invalid tweet: {exc}", str(ref)[:500])
 
 
+def _superseded(tweets: list[Any]) -> dict[str, str]:
+    """Earlier version id → latest version id, from the edit histories (oldest first) on the page."""
+    superseded = {}
+    for t in tweets:
+        history = t.get("edit_history_tweet_ids") if isinstance(t, dict) else None
+        if isinstance(history, list) and len(history) > 1 and isinstance(history[-1], str):
+            superseded.update((old, history[-1]) for old in history[:-1] if isinstance(old, str))
+    return superseded
+
+
+def _id(value: Any, field: str) -> str | None:
+    """An id as a string of digits; None when absent or a `{}` placeholder."""
+    if value.__class__ is str and value.isdigit():
+        return value  # the common case, first: this runs several times per tweet
+    text = as_str(value)
+    if text is not None and not text.isdigit():
+        raise ValueError(f"{field} {text[:60]!r} is not numeric")
+    return text
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON list, with `{}` or null (R and twarc placeholders) read as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _post(t: dict[str, Any], loc: str, author: dict[str, Any], reply_user: dict[str, Any], *, partial: bool) -> Post:
-    post_id = as_str(t["id"])
-    if not post_id or not post_id.isdigit():
-        raise ValueError(f"tweet id {t['id']!r} is not numeric")
+    post_id = _id(t["id"], "tweet id")
+    if not post_id:
+        raise ValueError("tweet id is empty")
     kind, reply_to, quoted, reposted = "original", None, None, None
-    for ref in t.get("referenced_tweets") or []:
-        ref_type, ref_id = ref.get("type"), as_str(ref.get("id"))
+    for ref in _list(t.get("referenced_tweets")):
+        ref_type, ref_id = ref.get("type"), _id(ref.get("id"), "referenced tweet id")
         if ref_type == "replied_to":
             reply_to = ref_id
         elif ref_type == "quoted":
@@ -166,29 +236,30 @@ def _post(t: dict[str, Any], loc: str, author: dict[str, Any], reply_user: dict[
         kind = "quote"
     note = t.get("note_tweet")
     text = note.get("text") if isinstance(note, dict) and note.get("text") else t.get("text")
-    metrics = t.get("public_metrics") or {}
-    author_id = as_str(t.get("author_id")) or as_str(author.get("id"))
-    handle = author.get("username")
+    text = text_field(text, "text")
+    # A retweet reports the original's retweet_count and zero for the rest: none of it is the repost's own.
+    metrics = (t.get("public_metrics") or {}) if kind != "repost" else {}
+    author_id = _id(t.get("author_id"), "author_id") or _id(author.get("id"), "author.id")
     mentions = [
         (as_str(m.get("id")), m["username"])
-        for m in (t.get("entities") or {}).get("mentions") or []
-        if isinstance(m, dict) and m.get("username")
+        for m in _list((t.get("entities") or {}).get("mentions"))
+        if isinstance(m, dict) and isinstance(m.get("username"), str) and m["username"]
     ]
     return Post(
         platform=PLATFORM,
         post_id=post_id,
         location=loc,
         author_id=author_id,
-        author_handle=handle,
-        author_name=author.get("name"),
+        author_handle=text_field(author.get("username"), "author.username"),
+        author_name=text_field(author.get("name"), "author.name"),
         created_at=parse_time(t.get("created_at")),
         text=html.unescape(text) if text and "&" in text else text,
-        language=t.get("lang"),
+        language=text_field(t.get("lang"), "lang"),
         kind=kind,
         reply_to_post_id=reply_to,
-        reply_to_account_id=as_str(t.get("in_reply_to_user_id")),
-        reply_to_handle=reply_user.get("username"),
-        conversation_id=as_str(t.get("conversation_id")),
+        reply_to_account_id=_id(t.get("in_reply_to_user_id"), "in_reply_to_user_id"),
+        reply_to_handle=text_field(reply_user.get("username"), "in_reply_to_user.username"),
+        conversation_id=_id(t.get("conversation_id"), "conversation_id"),
         quoted_post_id=quoted,
         reposted_post_id=reposted,
         like_count=as_int(metrics.get("like_count")),
@@ -203,16 +274,36 @@ def _post(t: dict[str, Any], loc: str, author: dict[str, Any], reply_user: dict[
     )
 
 
+def _withheld_notice(t: dict[str, Any], loc: str) -> Notice:
+    withheld = t["withheld"]
+    return Notice(PLATFORM, "withheld", loc, post_id=as_str(t["id"]), detail={
+        "country_codes": withheld.get("country_codes"), "copyright": withheld.get("copyright"),
+        "scope": withheld.get("scope")})
+
+
+def _event_notice(event: str, body: Any, loc: str) -> Notice:
+    body = body if isinstance(body, dict) else {}
+    tweet = body.get("tweet") if isinstance(body.get("tweet"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    detail = {k: body[k] for k in ("event_at", "withheld_in_countries", "initial_tweet_id", "edit_tweet_ids")
+              if k in body}
+    return Notice(PLATFORM, event, loc, post_id=as_str(tweet.get("id")),
+                  account_id=as_str(tweet.get("author_id") or user.get("id")), detail=detail or None)
+
+
 def _error_notice(error: Any, loc: str) -> Notice:
     if not isinstance(error, dict):
         return Notice(PLATFORM, "error", loc, detail={"value": str(error)[:200]})
     title = str(error.get("title") or error.get("type") or "error")
-    notice_type = title.lower().replace(" error", "").replace(" ", "_")
+    notice_type = title.lower().replace(" error", "").replace(" ", "_")[:40]
     resource_type = error.get("resource_type")
     resource_id = as_str(error.get("resource_id") or error.get("value"))
     detail = {"title": title, "resource_type": resource_type, "parameter": error.get("parameter")}
     if resource_type == "tweet":
         detail["detail"] = error.get("detail")
         return Notice(PLATFORM, notice_type, loc, post_id=resource_id, detail=detail)
-    # User errors name the account in the message; keep only the (pseudonymisable) account reference.
+    # User errors name the account in the message; keep only the (pseudonymisable) account reference,
+    # written as the pipeline writes an account known only by its handle.
+    if resource_id and str(error.get("parameter") or "").endswith("username"):
+        resource_id = "@" + normalise_handle(resource_id)
     return Notice(PLATFORM, notice_type, loc, account_id=resource_id, detail=detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -71,4 +72,19 @@ def logout(request: Request, session: Session = Depends(require("login"))) -> Re
     state_of(request).audit("logout", session, target=session.username)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE_NAME)
+    return response
+
+
+@router.get("/login/link/{token}")
+def login_link(request: Request, token: str) -> Response:
+    """Redeem a one-time login link made by `peelian code` for the local user."""
+    entry = request.app.state.login_links.pop(token, None)
+    if entry is None or entry[3] < time.monotonic():
+        return _login_form(request, "This login link was used already or has expired; log in with your password.",
+                           403)
+    username, role, next_path, _ = entry
+    session, cookie = request.app.state.sessions.create(username, role)
+    state_of(request).audit("login", session, target=username, detail={"via": "one-time link"})
+    response = RedirectResponse(_safe_next(next_path) or home_for(role), status_code=303)
+    response.set_cookie(COOKIE_NAME, cookie, httponly=True, samesite="strict")
     return response

@@ -1,0 +1,380 @@
+"""The dialogue structure of a project, rebuilt once in DuckDB and shared by every metric.
+
+`Dialogue.fit(project)` rebuilds conversations from reply links (set-based pointer
+jumping, no Python loop over posts), finds the inbound citizen posts and the force
+each addresses, resolves codes (gold, then predictions) and finds each inbound post's
+first response. The results live in temporary tables on a private cursor, so the web
+app's many small figures reuse one fit; `prepared()` refits only when the project's
+data change. Everything parameter-dependent (window, office hours, denominators)
+is applied later, when figures are aggregated, so one fit serves every parameter set.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import orjson
+
+from peelian.metrics.params import MetricParams
+from peelian.store.project import Project
+from peelian.store.schema import POLICE_ACCOUNT_TYPES
+
+MAX_JUMPS = 64
+DIMENSIONS = ("mode", "topic", "practice", "stance", "objective", "citizen_intent")
+QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "am", "was",
+                  "were", "can", "could", "would", "will", "should", "shall", "do", "does", "did", "has", "have",
+                  "had", "may", "might", "any", "anyone", "anybody")
+# "Contains a question": a '?' anywhere, or a question word first (after any leading @mentions).
+QUESTION_SQL = (r"(contains({col}, '?') OR regexp_matches({col}, '^\s*(?:[@.]\S+\s+)*(?:"
+                + "|".join(QUESTION_WORDS) + r")\b', 'i'))")
+_POLICE_TYPES = ", ".join(f"'{t}'" for t in POLICE_ACCOUNT_TYPES)
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Dialogue:
+    """Conversations, inbound posts, responses and codes of one project, as DuckDB temp tables.
+
+    Parameters: `use_predictions` (codes from the latest model per dimension where no
+    gold label exists) and `default_time_zone` (forces without a registry time zone).
+    After `fit`: `con_` (the private cursor holding the tables), `threads_` (counts of
+    conversations, orphan branches, self-replies and cut links), `data_start_` /
+    `data_end_` (first and newest post), `models_` (the model used per dimension,
+    with its evaluation), `time_zones_` (force → time zone).
+    """
+
+    def __init__(self, use_predictions: bool = True, default_time_zone: str = "Europe/London"):
+        self.use_predictions = use_predictions
+        self.default_time_zone = default_time_zone
+        self._lock = threading.RLock()
+
+    # ---- fitting -----------------------------------------------------------------------
+    def fit(self, project: Project) -> Dialogue:
+        con = self.con_ = project.cursor()
+        with self._lock:
+            self._org_accounts(con)
+            self._links(con)
+            self._conversations(con)
+            self._posts(con)
+            self._codes(con)
+            self._inbound(con)
+            self._responses(con)
+            self._dialogues(con)
+            self._reciprocity(con)
+            start, end = con.execute("SELECT min(created_at), max(created_at) FROM m_post").fetchone()
+            self.data_start_: datetime | None = start
+            self.data_end_: datetime | None = end
+        return self
+
+    def _org_accounts(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Police, partner and media accounts: the stored accounts plus the registry itself."""
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_org AS
+            SELECT platform, account_id, any_value(handle) AS handle, any_value(role) AS role,
+                   any_value(force) AS force, any_value(account_type) AS account_type
+            FROM (
+                SELECT platform, account_id, lower(handle) AS handle, role, force, account_type
+                FROM accounts WHERE role <> 'citizen' AND force IS NOT NULL
+                UNION ALL
+                SELECT platform, coalesce(account_id, '@' || handle), lower(handle),
+                       CASE WHEN account_type IN ({_POLICE_TYPES}) THEN 'police' ELSE account_type END,
+                       force, account_type
+                FROM registry
+            ) GROUP BY platform, account_id""")
+        self.time_zones_ = dict(con.execute(
+            "SELECT force, any_value(time_zone) FROM registry GROUP BY force").fetchall())
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_zone AS
+            SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
+            FROM (SELECT DISTINCT force FROM m_org) f
+            LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
+
+    def _links(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Parent links that go forward in time; a link back in time (a cycle) is cut."""
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_link AS
+            SELECT c.rowid AS nid, p.rowid AS parent_nid, c.conversation_id IS NULL AS no_conv,
+                   p.author_role AS p_role, p.author_force AS p_force, p.author_id AS p_author,
+                   p.author_account_type AS p_type, p.created_at AS p_at,
+                   (coalesce(p.created_at, TIMESTAMP '0001-01-01'), length(p.post_id), p.post_id)
+                     < (coalesce(c.created_at, TIMESTAMP '0001-01-01'), length(c.post_id), c.post_id) AS forward
+            FROM posts c JOIN posts p ON p.platform = c.platform AND p.post_id = c.reply_to_post_id
+            WHERE c.reply_to_post_id IS NOT NULL AND c.reply_to_post_id <> c.post_id""")
+        replies, self_replies = con.execute(
+            "SELECT count(*) FILTER (WHERE reply_to_post_id IS NOT NULL), "
+            "count(*) FILTER (WHERE reply_to_post_id = post_id) FROM posts").fetchone()
+        linked, cut = con.execute(
+            "SELECT count(*) FILTER (WHERE forward), count(*) FILTER (WHERE NOT forward) FROM m_link").fetchone()
+        con.execute("DELETE FROM m_link WHERE NOT forward")
+        self.threads_: dict[str, int] = {
+            "replies": int(replies), "linked_replies": int(linked), "self_replies": int(self_replies),
+            "cut_links": int(cut), "missing_parents": int(replies - self_replies - linked - cut),
+            # every reply without a usable parent starts one orphan branch, counted, never dropped
+            "orphan_branches": int(replies - linked),
+        }
+
+    def _conversations(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Pointer jumping: each post without a platform conversation id climbs to the first
+        ancestor that has one, or to its root; the pointer doubles each round (log depth rounds)."""
+        con.execute("CREATE OR REPLACE TEMP TABLE m_jump AS SELECT nid, parent_nid AS anc FROM m_link WHERE no_conv")
+        rounds = 0
+        for rounds in range(1, MAX_JUMPS + 1):  # noqa: B007  (rounds is reported)
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE m_jump_next AS
+                SELECT a.nid, coalesce(b.anc, a.anc) AS anc, b.nid IS NOT NULL AS moved
+                FROM m_jump a LEFT JOIN m_jump b ON b.nid = a.anc""")
+            moved = con.execute("SELECT count(*) FILTER (WHERE moved) FROM m_jump_next").fetchone()[0]
+            con.execute("CREATE OR REPLACE TEMP TABLE m_jump AS SELECT nid, anc FROM m_jump_next")
+            if not moved:
+                break
+        con.execute("DROP TABLE m_jump_next")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_term AS
+            SELECT j.nid, hash(t.platform, coalesce(t.conversation_id, t.post_id)) AS conv
+            FROM m_jump j JOIN posts t ON t.rowid = j.anc""")
+        con.execute("DROP TABLE m_jump")
+        self.threads_["jump_rounds"] = rounds
+
+    def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
+        """One row per timed post with its conversation, its parent's role and the local hour of week."""
+        question = QUESTION_SQL.format(col="p.text")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_post AS
+            SELECT p.rowid AS nid, p.platform, p.author_id, p.author_role AS role, p.author_force AS force,
+                   p.author_account_type AS account_type, p.created_at, p.kind,
+                   CASE WHEN p.conversation_id IS NOT NULL THEN hash(p.platform, p.conversation_id)
+                        WHEN t.conv IS NOT NULL THEN t.conv
+                        ELSE hash(p.platform, p.post_id) END AS conv,
+                   l.parent_nid, p.reply_to_post_id IS NOT NULL AS is_reply,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_role
+                        WHEN p.reply_to_post_id IS NOT NULL AND p.reply_to_account_id IS NOT NULL
+                        THEN coalesce(o.role, 'citizen') END AS to_role,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE o.force END AS to_force,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE coalesce(o.account_id, p.reply_to_account_id)
+                        END AS to_account,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE o.account_type END AS to_type,
+                   l.p_at AS to_at,
+                   CASE WHEN p.like_count IS NULL AND p.reply_count IS NULL AND p.repost_count IS NULL
+                             AND p.quote_count IS NULL THEN NULL
+                        ELSE coalesce(p.like_count, 0) + coalesce(p.reply_count, 0) + coalesce(p.repost_count, 0)
+                             + coalesce(p.quote_count, 0) END AS engagement,
+                   p.author_followers AS followers,
+                   CASE WHEN p.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question
+            FROM posts p
+            LEFT JOIN m_link l ON l.nid = p.rowid
+            LEFT JOIN m_term t ON t.nid = p.rowid
+            LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = p.platform AND o.account_id = p.reply_to_account_id
+            WHERE p.created_at IS NOT NULL""")
+        con.execute("DROP TABLE m_term")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_police AS
+            SELECT p.*, (p.is_reply AND p.to_role = 'citizen') AS to_citizen,
+                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
+            FROM (SELECT p.*, timezone(coalesce(z.tz, {_q(self.default_time_zone)}), p.created_at::TIMESTAMPTZ) AS lt
+                  FROM m_post p LEFT JOIN m_zone z USING (force) WHERE p.role = 'police') p""")
+        self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
+
+    def _codes(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Latest gold label per post and dimension, else the latest model's prediction."""
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_model AS
+            SELECT c.dimension, arg_max(c.model_id, coalesce(m.created_at, c.at)) AS model_id
+            FROM (SELECT dimension, model_id, max(created_at) AS at FROM predictions GROUP BY ALL) c
+            LEFT JOIN models m USING (model_id) GROUP BY c.dimension""")
+        self.models_: dict[str, dict[str, Any]] = {}
+        if self.use_predictions:
+            for dimension, model_id, evaluation, validated in con.execute(
+                    "SELECT x.dimension, x.model_id, m.evaluation, m.validated "
+                    "FROM m_model x LEFT JOIN models m USING (model_id)").fetchall():
+                self.models_[dimension] = {"model_id": model_id, "validated": validated,
+                                           "evaluation": orjson.loads(evaluation) if evaluation else None}
+        else:
+            con.execute("DELETE FROM m_model")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_codes AS
+            WITH g AS (
+                SELECT platform, post_id, dimension, arg_max(codes, (decided_at, gold_id)) AS codes
+                FROM gold GROUP BY ALL),
+            pr AS (
+                SELECT p.platform, p.post_id, p.dimension, arg_max(p.codes, p.created_at) AS codes
+                FROM predictions p JOIN m_model m ON m.dimension = p.dimension AND m.model_id = p.model_id
+                GROUP BY ALL),
+            x AS (
+                SELECT coalesce(g.platform, pr.platform) AS platform, coalesce(g.post_id, pr.post_id) AS post_id,
+                       coalesce(g.dimension, pr.dimension) AS dimension, coalesce(g.codes, pr.codes) AS codes,
+                       CASE WHEN g.codes IS NOT NULL THEN 'gold' ELSE 'predicted' END AS source
+                FROM g FULL JOIN pr ON g.platform = pr.platform AND g.post_id = pr.post_id
+                                    AND g.dimension = pr.dimension)
+            SELECT p.rowid AS nid, x.dimension, x.codes, x.source
+            FROM x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id""")
+
+    def _inbound(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Citizen posts replying to a police post or mentioning a police account, one row per
+        (post, force addressed), under one primary addressee: the account replied to, else the
+        mentioned account with the smallest id."""
+        default = _q(self.default_time_zone)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_inbound AS
+            WITH mentioned AS (
+                SELECT m.platform, m.post_id, o.force, o.account_id, o.account_type
+                FROM mentions m JOIN m_org o ON o.platform = m.platform AND o.account_id = m.account_id
+                WHERE o.role = 'police'
+                UNION
+                SELECT m.platform, m.post_id, o.force, o.account_id, o.account_type
+                FROM mentions m JOIN m_org o ON o.platform = m.platform AND o.handle = lower(ltrim(m.handle, '@'))
+                WHERE o.role = 'police'),
+            addressed AS (
+                SELECT nid, to_force AS force, to_account AS account_id, to_type AS account_type, 1 AS prio
+                FROM m_post WHERE role = 'citizen' AND kind <> 'repost' AND to_role = 'police'
+                UNION ALL
+                SELECT p.rowid, x.force, x.account_id, x.account_type, 2
+                FROM mentioned x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id),
+            primary_ AS (
+                SELECT nid, force, arg_min(account_id, (prio, account_id)) AS account_id,
+                       arg_min(account_type, (prio, account_id)) AS account_type
+                FROM addressed GROUP BY nid, force),
+            base AS (
+                SELECT a.nid, a.force, a.account_id, a.account_type, p.platform, p.author_id, p.created_at, p.conv,
+                       p.has_question, c.codes AS intent_codes, c.source AS intent_source,
+                       timezone(coalesce(z.tz, {default}), p.created_at::TIMESTAMPTZ) AS lt
+                FROM primary_ a
+                JOIN m_post p ON p.nid = a.nid
+                LEFT JOIN m_zone z ON z.force = a.force
+                LEFT JOIN m_codes c ON c.nid = a.nid AND c.dimension = 'citizen_intent'
+                WHERE p.role = 'citizen' AND p.kind <> 'repost')
+            SELECT * EXCLUDE (lt), isodow(lt) AS local_dow,
+                   hour(lt) * 3600 + minute(lt) * 60 + second(lt) AS local_sec,
+                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
+            FROM base""")
+
+    def _responses(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The first police post of the same force that replies to the inbound post, or to a
+        later post by the same citizen in the same conversation."""
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_reply AS
+            SELECT nid AS r_nid, created_at AS r_at, force AS r_force, author_id AS r_acc, account_type AS r_type,
+                   platform, parent_nid AS q_nid, to_account AS q_author, to_at AS q_at, conv, local_how AS r_how
+            FROM m_police WHERE to_citizen AND parent_nid IS NOT NULL""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_resp AS
+            SELECT i.nid, i.force, min(r.r_at) AS resp_at, arg_min(r.r_nid, (r.r_at, r.r_nid)) AS resp_nid,
+                   arg_min(r.r_acc, (r.r_at, r.r_nid)) AS resp_account, arg_min(r.r_how, (r.r_at, r.r_nid)) AS resp_how
+            FROM m_inbound i
+            JOIN m_reply r ON r.q_author = i.author_id AND r.conv = i.conv AND r.r_force = i.force
+                 AND r.platform = i.platform AND r.q_at >= i.created_at AND r.r_at >= i.created_at
+            GROUP BY i.nid, i.force""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_inbound AS
+            SELECT i.*, r.resp_at, r.resp_nid, r.resp_account, r.resp_how,
+                   epoch(r.resp_at) - epoch(i.created_at) AS delay_s
+            FROM m_inbound i LEFT JOIN m_resp r USING (nid, force)""")
+        con.execute("DROP TABLE m_resp")
+
+    def _dialogues(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Per conversation and force: police↔citizen alternations in time order."""
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_dialog AS
+            WITH cf AS (
+                SELECT conv, force, arg_min(author_id, (created_at, nid)) AS account_id,
+                       arg_min(account_type, (created_at, nid)) AS account_type, any_value(platform) AS platform
+                FROM m_police WHERE kind <> 'repost' GROUP BY conv, force),
+            turns AS (
+                SELECT cf.conv, cf.force, p.created_at,
+                       CAST(p.role <> lag(p.role) OVER (PARTITION BY cf.conv, cf.force ORDER BY p.created_at, p.nid)
+                            AS INTEGER) AS switch
+                FROM cf JOIN m_post p ON p.conv = cf.conv
+                WHERE p.kind <> 'repost' AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = cf.force)))
+            SELECT t.conv, t.force, cf.account_id, cf.account_type, cf.platform, min(t.created_at) AS t,
+                   CAST(coalesce(sum(t.switch), 0) AS INTEGER) AS alternations
+            FROM turns t JOIN cf USING (conv, force)
+            GROUP BY t.conv, t.force, cf.account_id, cf.account_type, cf.platform
+            HAVING coalesce(sum(t.switch), 0) >= 1""")
+
+    def _reciprocity(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Per citizen, conversation and force: did the citizen post again after the first police reply?"""
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE m_recip AS
+            WITH fr AS (
+                SELECT q_author AS citizen, conv, r_force AS force, min(r_at) AS t,
+                       arg_min(r_nid, (r_at, r_nid)) AS nid,
+                       arg_min(r_acc, (r_at, r_nid)) AS account_id, arg_min(r_type, (r_at, r_nid)) AS account_type,
+                       any_value(platform) AS platform
+                FROM m_reply GROUP BY q_author, conv, r_force)
+            SELECT fr.citizen, fr.conv, fr.force, fr.nid, fr.account_id, fr.account_type, fr.platform, fr.t,
+                   count(c.nid) > 0 AS reciprocated
+            FROM fr LEFT JOIN m_post c ON c.conv = fr.conv AND c.author_id = fr.citizen AND c.role = 'citizen'
+                 AND c.created_at > fr.t
+            GROUP BY ALL""")
+
+    # ---- querying ----------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            result = self.con_.execute(sql, params) if params is not None else self.con_.execute(sql)
+            columns = [d[0] for d in result.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        with self._lock:
+            result = self.con_.execute(sql, params) if params is not None else self.con_.execute(sql)
+            return result.fetch_arrow_table()
+
+    def as_of(self, params: MetricParams) -> datetime | None:
+        return params.as_of or self.data_end_
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.con_.close()
+            except duckdb.Error:
+                pass
+
+
+_CACHE: weakref.WeakKeyDictionary[Project, tuple[tuple, Dialogue]] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def fingerprint(project: Project) -> tuple:
+    """Cheap signature of everything a fit reads; a change means the fit is stale."""
+    cur = project.cursor()
+    try:
+        return tuple(cur.execute("""
+        SELECT (SELECT count(*) FROM posts), (SELECT max(last_import_id) FROM posts),
+               (SELECT max(created_at) FROM posts), (SELECT count(*) FROM mentions),
+               (SELECT count(*) FROM accounts), (SELECT count(*) FROM registry),
+               (SELECT max(imported_at) FROM registry), (SELECT count(*) FROM gold), (SELECT max(gold_id) FROM gold),
+               (SELECT count(*) FROM predictions), (SELECT max(created_at) FROM predictions),
+               (SELECT count(*) FROM models), (SELECT max(created_at) FROM models)""").fetchone())
+    finally:
+        cur.close()
+
+
+def prepared(project: Project, params: MetricParams) -> Dialogue:
+    """The project's fitted Dialogue, refitted when the data (or a fit-time parameter) changed.
+    One fit is kept per open project; the web app's figures all share it."""
+    key = (fingerprint(project), params.use_predictions, params.default_time_zone)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(project)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+            del _CACHE[project]
+        dialogue = Dialogue(params.use_predictions, params.default_time_zone).fit(project)
+        _CACHE[project] = (key, dialogue)
+        return dialogue
+
+
+def clear_cache(project: Project | None = None) -> None:
+    """Drop fitted dialogues (all, or one project's) and the memory their tables hold."""
+    with _CACHE_LOCK:
+        for proj in [project] if project is not None else list(_CACHE.keys()):
+            cached = _CACHE.pop(proj, None)
+            if cached is not None:
+                cached[1].close()

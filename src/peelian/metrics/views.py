@@ -1,0 +1,392 @@
+"""Figures for the dashboard, reports and CLI, all over the same fitted dialogue tables:
+headline figures with the previous period, response-time histogram, time series,
+activity clock, code mixes, the unanswered list and the posts behind any figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from peelian.errors import MetricsError, NotFoundError
+from peelian.metrics.codes import code_ids, source_label
+from peelian.metrics.columns import CODE_SCOPES, MIX_DIMENSIONS
+from peelian.metrics.compute import (
+    FAMILIES,
+    UNKNOWN,
+    Scope,
+    _mix,
+    compute_metrics,
+    inbound_sql,
+    period_after,
+    period_start,
+    police_sql,
+)
+from peelian.metrics.engine import _q, prepared
+from peelian.metrics.expectations import gap, load_survey
+from peelian.metrics.params import (
+    DAY_NAMES,
+    Filters,
+    MetricParams,
+    format_duration,
+    humane_duration,
+    parse_duration,
+)
+from peelian.store.project import Project
+
+HEADLINE = ("response_rate", "response_time_median_s", "two_way_ratio", "posts", "audience_citizens",
+            "needs_response", "unanswered")
+DEFAULT_BINS = (0, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200)
+
+
+def _defaults(params: MetricParams | None, filters: Filters | None) -> tuple[MetricParams, Filters]:
+    return params or MetricParams(), filters or Filters()
+
+
+def last_full_month(as_of: date) -> tuple[date, date]:
+    """The calendar month before the one `as_of` falls in."""
+    first = as_of.replace(day=1)
+    start = period_after(first, "month", -1)
+    return start, first - timedelta(days=1)
+
+
+def headline_window(project: Project, params: MetricParams, filters: Filters) -> tuple[date, date, date, date]:
+    """(from, to, previous from, previous to): the filters' dates, else the last full month; the
+    previous period is the calendar month before, or the equally long range just before."""
+    dialogue = prepared(project, params)
+    as_of = params.as_of or dialogue.data_end_
+    if as_of is None:
+        raise MetricsError("the project has no posts yet")
+    if filters.date_from is None and filters.date_to is None:
+        lo, hi = last_full_month(as_of.date())
+        prev_lo, prev_hi = last_full_month(lo)
+        return lo, hi, prev_lo, prev_hi
+    lo = filters.date_from or dialogue.data_start_.date()
+    hi = filters.date_to or as_of.date()
+    length = (hi - lo).days + 1
+    return lo, hi, lo - timedelta(days=length), lo - timedelta(days=1)
+
+
+def headline(project: Project, params: MetricParams | None = None, filters: Filters | None = None) -> dict[str, Any]:
+    """Response rate, median response time, two-way ratio, posts and citizens reached, each
+    with the previous period's value and the change (value − previous)."""
+    params, filters = _defaults(params, filters)
+    lo, hi, prev_lo, prev_hi = headline_window(project, params, filters)
+    now = compute_metrics(project, params, (), None, filters.replace(date_from=lo, date_to=hi), mixes=())
+    before = compute_metrics(project, params, (), None, filters.replace(date_from=prev_lo, date_to=prev_hi),
+                             mixes=())
+    current, previous = now.rows[0], before.rows[0]
+    figures = {}
+    for name in HEADLINE:
+        value, prev = current.get(name), previous.get(name)
+        change = value - prev if value is not None and prev is not None else None
+        figures[name] = {"value": value, "previous": prev, "change": change,
+                         "change_relative": change / prev if change is not None and prev else None}
+    return {"period": {"from": lo, "to": hi}, "previous_period": {"from": prev_lo, "to": prev_hi},
+            "figures": figures, "params": params.describe(), "filters": filters.describe(),
+            "sources": now.sources, "threads": now.threads}
+
+
+def response_time_distribution(project: Project, params: MetricParams | None = None,
+                               filters: Filters | None = None,
+                               bins: Sequence[float] = DEFAULT_BINS) -> list[dict[str, Any]]:
+    """Needs-response posts by time to first response, in bins [lower, upper) seconds, and a last
+    row for those without a response (within response_limit, if set)."""
+    params, filters = _defaults(params, filters)
+    scope = Scope(prepared(project, params), params, filters)
+    edges = sorted(set(float(b) for b in bins))
+    if not edges or edges[0] != 0:
+        edges = [0.0, *edges]
+    cases = " ".join(f"WHEN d < {e} THEN {i - 1}" for i, e in enumerate(edges) if i > 0)
+    rows = scope.dialogue.query(f"""
+        SELECT CASE WHEN NOT responded THEN -1 {cases} ELSE {len(edges) - 1} END AS bin, count(*) AS posts
+        FROM ({inbound_sql(scope)}) WHERE needs AND {scope.where()} GROUP BY 1""")
+    counts = {r["bin"]: r["posts"] for r in rows}
+    total = sum(counts.values())
+    out = []
+    for i, lower in enumerate(edges):
+        upper = edges[i + 1] if i + 1 < len(edges) else None
+        label = (f"{format_duration(lower)}–{format_duration(upper)}" if upper is not None
+                 else f"≥ {format_duration(lower)}")
+        out.append({"bin": label, "lower_s": lower, "upper_s": upper, "posts": counts.get(i, 0),
+                    "share": counts.get(i, 0) / total if total else None})
+    out.append({"bin": "no response", "lower_s": None, "upper_s": None, "posts": counts.get(-1, 0),
+                "share": counts.get(-1, 0) / total if total else None})
+    return out
+
+
+SERIES = ("period", "period_end", "posts", "replies_to_citizens", "two_way_ratio", "inbound_posts", "needs_response",
+          "responded", "response_rate", "response_time_median_s", "unanswered")
+
+
+def time_series(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
+                period: str = "week", by: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Two-way ratio and response rate (with their counts) per period; empty periods included."""
+    params, filters = _defaults(params, filters)
+    table = compute_metrics(project, params, tuple(by), period, filters, mixes=())
+    return [{**{k: r.get(k) for k in by if k != "account"}, **({"account": r["account"]} if "account" in by else {}),
+             **{k: r.get(k) for k in SERIES}} for r in table.rows]
+
+
+def activity_clock(project: Project, params: MetricParams | None = None,
+                   filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Posts and responses by hour of the week (force local time): 168 rows, Monday 00:00 first.
+    police_posts by the post's time; inbound_posts by the inbound time; responses (first
+    responses to needs-response posts) by the response's time."""
+    params, filters = _defaults(params, filters)
+    scope = Scope(prepared(project, params), params, filters)
+    police = {r["how"]: r["n"] for r in scope.dialogue.query(
+        f"SELECT local_how AS how, count(*) AS n FROM ({police_sql(scope)}) WHERE {scope.where()} GROUP BY 1")}
+    inbound = {r["how"]: r for r in scope.dialogue.query(f"""
+        SELECT local_how AS how, count(*) AS inbound, count(*) FILTER (WHERE needs) AS needs
+        FROM ({inbound_sql(scope)}) WHERE {scope.where()} GROUP BY 1""")}
+    responses = {r["how"]: r["n"] for r in scope.dialogue.query(f"""
+        SELECT resp_how AS how, count(*) AS n FROM ({inbound_sql(scope)})
+        WHERE responded AND {scope.where()} GROUP BY 1""")}
+    out = []
+    for how in range(168):
+        day, hour = divmod(how, 24)
+        out.append({"weekday": day + 1, "day": DAY_NAMES[day].title(), "hour": hour,
+                    "police_posts": police.get(how, 0), "inbound_posts": inbound.get(how, {}).get("inbound", 0),
+                    "needs_response": inbound.get(how, {}).get("needs", 0), "responses": responses.get(how, 0)})
+    return out
+
+
+def code_mix(project: Project, dimension: str, filters: Filters | None = None,
+             params: MetricParams | None = None) -> dict[str, Any]:
+    """Shares of one dimension's codes over the posts it is measured on, with the source of
+    the codes and, where they are predicted, the adjusted share and its 95% interval."""
+    params, filters = _defaults(params, filters)
+    if dimension not in CODE_SCOPES:
+        raise MetricsError(f"no share is computed for dimension {dimension!r}; choose from "
+                           f"{', '.join(CODE_SCOPES)}")
+    dialogue = prepared(project, params)
+    scope = Scope(dialogue, params, filters)
+    codes = code_ids(project, dimension)
+    row = (_mix(scope, dimension, codes) or [{}])[0]
+    n = row.get(f"{dimension}_n") or 0
+    model = dialogue.models_.get(dimension)
+    counts = {s: row.get(f"{dimension}_{s}") or 0 for s in ("gold", "predicted", "heuristic")}
+    shares = []
+    for code in dict.fromkeys([*codes, UNKNOWN, *(k.split("_share_", 1)[1] for k in row
+                                                   if k.startswith(f"{dimension}_share_")
+                                                   and not k.endswith(("_adjusted", "_low", "_high")))]):
+        share = row.get(f"{dimension}_share_{code}")
+        posts = row.get(f"_{dimension}_count_{code}", 0)
+        if code == UNKNOWN and not posts:
+            continue
+        shares.append({"code": code, "posts": posts, "share": share if n else None,
+                       "adjusted": row.get(f"{dimension}_share_{code}_adjusted"),
+                       "low": row.get(f"{dimension}_share_{code}_low"),
+                       "high": row.get(f"{dimension}_share_{code}_high")})
+    return {"dimension": dimension, "scope": CODE_SCOPES[dimension][1], "posts": n,
+            "source": source_label(counts) if n else "none", "counts": {**counts, "none": n - sum(counts.values())},
+            "model": {k: v for k, v in model.items() if k != "evaluation"} | {
+                "has_error": bool(model.get("evaluation"))} if model else None,
+            "shares": shares, "filters": filters.describe(),
+            "note": _mix_note(counts, model)}
+
+
+def _mix_note(counts: dict[str, int], model: dict[str, Any] | None) -> str:
+    parts = []
+    if counts["gold"]:
+        parts.append(f"{counts['gold']} from human (gold) codes")
+    if counts["predicted"]:
+        error = "with the classifier's measured error" if model and model.get("evaluation") else \
+            "without a measured error (the model has no per-code evaluation)"
+        parts.append(f"{counts['predicted']} predicted by {model['model_id'] if model else 'a model'} {error}")
+    if counts["heuristic"]:
+        parts.append(f"{counts['heuristic']} from the heuristic fallback")
+    return "; ".join(parts) or "no codes yet"
+
+
+def expectations_gap(project: Project, filters: Filters | None = None, params: MetricParams | None = None,
+                     survey: str | None = None) -> dict[str, Any]:
+    """Expected (survey) vs actual (police original posts) topic shares per force, each force
+    against its own survey rows where it has them, else the national ones; plus all forces
+    together against the national expectations."""
+    params, filters = _defaults(params, filters)
+    loaded = load_survey(project, survey)
+    if loaded is None:
+        raise NotFoundError("no expectations survey imported yet (peelian expectations import PROJECT survey.csv)")
+    topics = code_ids(project, "topic")
+    dialogue = prepared(project, params)
+
+    def compare(row: dict[str, Any], force: str | None) -> dict[str, Any]:
+        counts = {t: row.get(f"_topic_count_{t}", 0) for t in topics}
+        expected, where = loaded.for_force(force) if force is not None else (loaded.shares.get(None), "national")
+        result = gap(expected, counts, topics) if expected else None
+        sources = {s: row.get(f"topic_{s}") or 0 for s in ("gold", "predicted", "heuristic")}
+        return {"force": force, "expectations": where if expected else None,
+                "original_posts": row.get("topic_n") or 0, "source": source_label(sources), **sources,
+                **(result or {"topics": [], "coded_posts": sum(counts.values()), "tvd": None, "jsd": None})}
+
+    per_force = {r["force"]: r for r in _mix(Scope(dialogue, params, filters, ("force",)), "topic", topics)}
+    names = set(per_force) | {f for f in loaded.shares if f is not None and filters.force in (None, f)}
+    forces = [compare(per_force.get(f, {}), f) for f in sorted(names)]
+    overall = (_mix(Scope(dialogue, params, filters), "topic", topics) or [{}])[0]
+    return {"survey": loaded.name, "imported_at": loaded.imported_at, "forces": forces,
+            "all_forces": compare(overall, None) if None in loaded.shares and filters.force is None else None,
+            "params": params.describe(), "filters": filters.describe()}
+
+
+def unanswered(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
+               older_than: str | timedelta | None = None, limit: int | None = 100,
+               offset: int = 0) -> list[dict[str, Any]]:
+    """Needs-response posts with no response within the window, at least `older_than` old
+    (default: the window), oldest first, with the account addressed and a link."""
+    params, filters = _defaults(params, filters)
+    dialogue = prepared(project, params)
+    scope = Scope(dialogue, params, filters)
+    if scope.as_of is None:
+        return []
+    min_age = parse_duration(older_than) if older_than is not None else params.window
+    as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
+    page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit else (f"OFFSET {int(offset)}" if offset else "")
+    rows = dialogue.query(f"""
+        SELECT nid, force, account_id, account_type, platform, created_at, need_source, intent_codes,
+               resp_at, epoch({as_of}) - epoch(created_at) AS age_s
+        FROM ({inbound_sql(scope)})
+        WHERE needs AND NOT in_window AND created_at <= {as_of}
+          AND epoch({as_of}) - epoch(created_at) >= {min_age.total_seconds()} AND {scope.where()}
+        ORDER BY created_at, nid, force {page}""")
+    if not rows:
+        return []
+    posts = {r["nid"]: r for r in dialogue.query(f"""
+        SELECT p.rowid AS nid, p.post_id, p.author_id, p.author_handle, p.text, p.url,
+               h.platform IS NOT NULL AS handled
+        FROM posts p
+        LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h USING (platform, post_id)
+        WHERE p.rowid IN ({", ".join(str(r["nid"]) for r in rows)})""")}
+    handles = {r["account_id"]: r["handle"] for r in dialogue.query(
+        "SELECT account_id, any_value(handle) AS handle FROM m_org GROUP BY account_id")}
+    out = []
+    for r in rows:
+        p = posts[r["nid"]]
+        out.append({
+            "platform": r["platform"], "post_id": p["post_id"], "url": p["url"], "created_at": r["created_at"],
+            "age_s": r["age_s"], "age": humane_duration(r["age_s"]), "force": r["force"],
+            "account": r["account_id"], "account_handle": handles.get(r["account_id"]),
+            "account_type": r["account_type"], "author": p["author_handle"] or p["author_id"], "text": p["text"],
+            "needs_response_source": r["need_source"],
+            "intents": list(r["intent_codes"]) if r["intent_codes"] is not None else None,
+            "late_response_at": r["resp_at"] if r["resp_at"] is not None and r["resp_at"] <= scope.as_of else None,
+            "handled": p["handled"],
+        })
+    return out
+
+
+# ---- posts behind a figure -----------------------------------------------------------------
+
+_POLICE_METRICS = {
+    "posts": "TRUE", "two_way_ratio": "TRUE", "one_way_share": "TRUE", "accounts_active": "TRUE",
+    "posts_per_account_week": "TRUE", "engagement_per_post": "engagement IS NOT NULL",
+    "engagement_rate": "engagement IS NOT NULL AND followers > 0",
+    "posts_original": "kind = 'original'", "broadcast_ratio": "kind = 'original'", "posts_reply": "kind = 'reply'",
+    "posts_quote": "kind = 'quote'", "posts_repost": "kind = 'repost'", "replies_to_citizens": "to_citizen",
+}
+_INBOUND_METRICS = {
+    "inbound_posts": "TRUE", "audience_citizens": "TRUE", "returning_citizens": "TRUE", "returning_share": "TRUE",
+    "concentration_top_share": "TRUE", "gini": "TRUE",
+    "needs_response": "needs", "response_rate": "needs", "response_rate_1h": "needs", "response_rate_24h": "needs",
+    "responded": "responded", "response_time_median_s": "responded", "response_time_p90_s": "responded",
+    "response_time_mean_s": "responded", "responded_1h": "needs AND d <= 3600",
+    "responded_24h": "needs AND d <= 86400", "answered_within_window": "in_window",
+    "unanswered": "needs AND NOT in_window AND settled", "pending": "needs AND NOT in_window AND NOT settled",
+    "needs_response_office": "needs AND office", "responded_office": "responded AND office",
+    "needs_response_off": "needs AND NOT office", "responded_off": "responded AND NOT office",
+    "needs_response_gold": "need_source = 'gold'", "needs_response_predicted": "need_source = 'predicted'",
+    "needs_response_heuristic": "need_source = 'heuristic'",
+}
+_RESPONSE_METRICS = {"responses": "responded"}
+
+
+def posts_behind(project: Project, metric: str, filters: Filters | None = None,
+                 params: MetricParams | None = None, *, limit: int | None = 1000, offset: int = 0,
+                 **cell: Any) -> list[tuple[str, str]]:
+    """The (platform, post_id) of the posts a figure was computed from, oldest first.
+
+    `cell` narrows to one table cell: force, account_type, account, platform, and period
+    (with period_type week|month|quarter, default month) or month. Police-post figures
+    give the police posts; response figures the inbound posts (`responses`: the police
+    responses); dialogue figures every post of the conversations; reciprocity the first
+    police replies; a share column `<dimension>_share_<code>` the posts with that code.
+    """
+    params, filters = _defaults(params, filters)
+    filters = _cell_filters(filters, cell)
+    dialogue = prepared(project, params)
+    scope = Scope(dialogue, params, filters)
+    where = scope.where()
+    if metric in _POLICE_METRICS:
+        sql = f"SELECT nid, t FROM ({FAMILIES['police']}) WHERE {_POLICE_METRICS[metric]} AND {where}" + (
+            "" if params.include_reposts or metric == "posts_repost" else " AND kind <> 'repost'")
+    elif metric in _INBOUND_METRICS:
+        sql = f"SELECT DISTINCT nid, t FROM ({inbound_sql(scope)}) WHERE {_INBOUND_METRICS[metric]} AND {where}"
+    elif metric in _RESPONSE_METRICS:
+        sql = f"SELECT DISTINCT resp_nid AS nid, resp_at AS t FROM ({inbound_sql(scope)}) WHERE responded AND {where}"
+    elif metric.startswith("dialogue_"):
+        sql = f"""SELECT DISTINCT p.nid, p.created_at AS t FROM ({FAMILIES['dialog']}) d
+                  JOIN m_post p ON p.conv = d.conv AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = d.force))
+                  WHERE p.kind <> 'repost' AND {scope.where(alias='d')}"""
+    elif metric in ("reply_recipients", "reciprocated", "reciprocity"):
+        cond = "reciprocated" if metric == "reciprocated" else "TRUE"
+        sql = f"SELECT nid, t FROM ({FAMILIES['recip']}) WHERE {cond} AND {where}"
+    elif "_share_" in metric or metric.split("_")[0] in MIX_DIMENSIONS and metric.endswith("_n"):
+        sql = _mix_posts_sql(scope, metric)
+    else:
+        raise MetricsError(f"no posts are kept behind {metric!r}")
+    page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
+    nids = [r["nid"] for r in dialogue.query(f"SELECT nid FROM ({sql}) ORDER BY t, nid{page}")]
+    if not nids:
+        return []
+    found = {r["nid"]: (r["platform"], r["post_id"]) for r in dialogue.query(
+        f"SELECT rowid AS nid, platform, post_id FROM posts WHERE rowid IN ({', '.join(map(str, nids))})")}
+    return [found[n] for n in nids if n in found]
+
+
+def _cell_filters(filters: Filters, cell: dict[str, Any]) -> Filters:
+    cell = dict(cell)
+    period_type = cell.pop("period_type", "month")
+    start = cell.pop("period", None) or cell.pop("month", None)
+    if "month" in cell:
+        cell.pop("month")
+    updates: dict[str, Any] = {}
+    for key, field in (("force", "force"), ("account_type", "account_type"), ("account", "account_id"),
+                       ("account_id", "account_id"), ("platform", "platform")):
+        if key in cell:
+            updates[field] = cell.pop(key)
+    if cell:
+        raise MetricsError(f"unknown cell key(s): {', '.join(cell)}")
+    if start is not None:
+        start = date.fromisoformat(start) if isinstance(start, str) else start
+        start = period_start(start, period_type)
+        end = period_after(start, period_type) - timedelta(days=1)
+        lo = max(start, filters.date_from) if filters.date_from else start
+        hi = min(end, filters.date_to) if filters.date_to else end
+        updates.update(date_from=lo, date_to=hi)
+    return filters.replace(**updates)
+
+
+def _mix_posts_sql(scope: Scope, metric: str) -> str:
+    if metric.endswith("_n"):
+        dimension, code = metric[:-2], None
+    else:
+        dimension, code = metric.split("_share_", 1)
+        for suffix in ("_adjusted", "_low", "_high"):
+            code = code.removesuffix(suffix)
+    if dimension not in CODE_SCOPES:
+        raise MetricsError(f"no posts are kept behind {metric!r}")
+    which = CODE_SCOPES[dimension][0]
+    if which == "inbound":
+        family, cond = f"SELECT *, has_question AS hit FROM ({FAMILIES['inbound']})", "TRUE"
+        heuristic = "CASE WHEN hit THEN ['question'] ELSE ['unknown'] END"
+    else:
+        family = f"SELECT *, to_citizen AS hit FROM ({police_sql(scope)})"
+        cond = {"police": "TRUE", "original": "kind = 'original'", "to_citizen": "to_citizen"}[which]
+        heuristic = ("CASE WHEN hit THEN ['engage'] ELSE ['unknown'] END" if dimension == "mode"
+                     else "['unknown']")
+    has = f"list_contains(coalesce(c.codes, {heuristic}), {_q(code)})" if code else "TRUE"
+    return f"""SELECT DISTINCT x.nid, x.t FROM ({family}) x
+               LEFT JOIN m_codes c ON c.nid = x.nid AND c.dimension = {_q(dimension)}
+               WHERE {cond} AND {has} AND {scope.where()}"""
+

@@ -1,0 +1,207 @@
+"""The dashboard's figures and charts, built from `peelian.metrics` and cached per data version.
+
+Every number comes from the metrics layer (so the dashboard, the report and the CLI
+agree); this module only picks the figures, shapes them into Vega-Lite charts with
+tables, and attaches to every mark a link to the explorer listing exactly the posts
+behind it (`/explorer?metric=...`, answered by `peelian.metrics.posts_behind`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from peelian.metrics.compute import compute_metrics
+from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.views import activity_clock, code_mix, headline, response_time_distribution, time_series
+from peelian.report.force_report import Chart, Figure, bar_chart, heatmap_chart, line_chart
+from peelian.store.project import Project
+from peelian.web.app import query_string
+
+CARDS = (
+    ("response_rate", "Response rate", "pct", True,
+     "needs-response citizen posts that got a police response ÷ all needs-response posts"),
+    ("response_time_median_s", "Median response time", "dur", False,
+     "median time from a needs-response citizen post to the first police response"),
+    ("two_way_ratio", "Two-way ratio", "pct", True, "police replies to citizen posts ÷ all police posts"),
+    ("posts", "Police posts", "int", None, "police posts, reposts excluded"),
+    ("audience_citizens", "Citizens reached", "int", True, "distinct citizen accounts with an inbound post"),
+)
+MIX_DIMENSIONS = ("mode", "practice", "stance")
+PERIODS = ("week", "month", "quarter")
+
+
+@dataclass
+class Card:
+    figure: Figure
+    link: str
+
+
+@dataclass
+class Dashboard:
+    cards: list[Card]
+    charts: list[Chart]
+    window: dict[str, date]
+    previous: dict[str, date]
+    params: dict[str, str]
+    sources: dict[str, Any]
+    filters: dict[str, str]
+    period: str
+    notes: list[str] = field(default_factory=list)
+
+
+def metric_filters(params: dict[str, Any]) -> Filters:
+    """The metrics layer's Filters from request parameters (force, account_type, account_id, platform, dates)."""
+    def get(name: str) -> Any:
+        value = params.get(name)
+        return value or None
+
+    return Filters.build(force=get("force"), account_type=get("account_type"), account_id=get("account_id"),
+                         platform=get("platform"), date_from=get("date_from"), date_to=get("date_to"))
+
+
+def behind(metric: str, filters: Filters, **cell: Any) -> str:
+    """The explorer URL listing the posts behind one figure (filters narrowed to the cell)."""
+    base = {k: v for k, v in filters.model_dump().items() if v is not None}
+    base.update({k: v for k, v in cell.items() if v is not None})
+    return "/explorer?" + query_string({"metric": metric, **base})
+
+
+def _cards(project: Project, params: MetricParams, filters: Filters) -> tuple[list[Card], dict[str, Any]]:
+    result = headline(project, params, filters)
+    window = filters.replace(date_from=result["period"]["from"], date_to=result["period"]["to"])
+    cards = []
+    for key, label, fmt, better, definition in CARDS:
+        figure = result["figures"][key]
+        cards.append(Card(Figure(key, label, figure["value"], figure["previous"], fmt, definition, better),
+                          behind(key, window)))
+    return cards, result
+
+
+def _distribution(project: Project, params: MetricParams, filters: Filters) -> Chart:
+    rows = response_time_distribution(project, params, filters)
+    for row in rows:
+        row["href"] = behind("unanswered" if row["lower_s"] is None else "responded", filters)
+    return bar_chart(
+        "response-times", "Time to first response", rows, category="bin", value="posts",
+        sort=[r["bin"] for r in rows], value_title="needs-response posts",
+        columns=[("bin", "time to first response", "text"), ("posts", "posts", "int"), ("share", "share", "pct")],
+        note="Needs-response citizen posts by the time the first police response took; the last bar has none.",
+        link=behind("needs_response", filters),
+        description="Bar chart: needs-response posts by time to first response")
+
+
+def _series(project: Project, params: MetricParams, filters: Filters, period: str) -> Chart:
+    rows = []
+    for r in time_series(project, params, filters, period=period):
+        for key, label in (("two_way_ratio", "two-way ratio"), ("response_rate", "response rate")):
+            rows.append({"period": r["period"], "period_end": r["period_end"], "measure": label, "value": r[key],
+                         "count": r["posts"] if key == "two_way_ratio" else r["needs_response"],
+                         "href": behind(key, filters, date_from=r["period"], date_to=r["period_end"])})
+    return line_chart(
+        "over-time", f"Two-way ratio and response rate by {period}", rows, x="period", y="value", series="measure",
+        y_title="share", columns=[("period", period, "text"), ("measure", "measure", "text"), ("value", "value", "pct"),
+                                  ("count", "posts behind", "int")],
+        link=behind("posts", filters), note="Click a point for the posts behind it.",
+        description="Line chart of the two-way ratio and the response rate over time")
+
+
+def _comparison(project: Project, params: MetricParams, filters: Filters) -> Chart:
+    wide = filters.replace(force=None, account_type=None, account_id=None)
+    rows = []
+    for r in compute_metrics(project, params, ("force", "account_type"), None, wide, mixes=()).rows:
+        force, account_type = r.get("force") or "–", r.get("account_type") or "–"
+        for key, label, den in (("response_rate", "response rate", "needs_response"),
+                                ("two_way_ratio", "two-way ratio", "posts")):
+            rows.append({"group": f"{force} · {account_type}", "force": force, "account_type": account_type,
+                         "measure": label, "value": r.get(key), "posts": r.get(den),
+                         "href": behind(key, wide, force=r.get("force"), account_type=r.get("account_type"))})
+    return bar_chart(
+        "comparison", "Forces and account types compared", rows, category="group", value="value", color="measure",
+        horizontal=True, value_title="share", value_format="pct",
+        columns=[("group", "force · account type", "text"), ("measure", "measure", "text"),
+                 ("value", "value", "pct"), ("posts", "posts behind", "int")],
+        note="All forces in the selected period and platform, whatever force is selected above: individual "
+             "officers against corporate accounts.", link=behind("posts", wide),
+        description="Grouped bars: response rate and two-way ratio per force and account type")
+
+
+def _content_vs_expectations(project: Project, params: MetricParams, filters: Filters) -> Chart:
+    from peelian.metrics.expectations import load_survey
+
+    mix = code_mix(project, "topic", filters, params)
+    survey = load_survey(project)
+    expected, scope = survey.for_force(filters.force) if survey else (None, None)
+    rows = []
+    for share in mix["shares"]:
+        rows.append({"topic": share["code"], "series": "actual", "share": share["share"], "posts": share["posts"],
+                     "href": behind(f"topic_share_{share['code']}", filters)})
+        if expected is not None and share["code"] in expected:
+            rows.append({"topic": share["code"], "series": f"expected ({scope} survey)",
+                         "share": expected[share["code"]], "posts": None, "href": None})
+    note = f"Share of {mix['scope']} by topic ({mix['posts']:,} posts; {mix['note']})."
+    if expected is None:
+        note += " No expectations survey covers this selection (peelian expectations import)."
+    return bar_chart(
+        "content-mix", "Content mix against public expectations", rows, category="topic", value="share",
+        color="series", horizontal=True, value_title="share of posts", value_format="pct",
+        columns=[("topic", "topic", "text"), ("series", "series", "text"), ("share", "share", "pct"),
+                 ("posts", "posts", "int")],
+        note=note, link=behind("topic_n", filters),
+        description="Grouped bars: actual and expected share of each topic")
+
+
+def _practice_mix(project: Project, params: MetricParams, filters: Filters) -> Chart:
+    rows, notes = [], []
+    for dimension in MIX_DIMENSIONS:
+        mix = code_mix(project, dimension, filters, params)
+        notes.append(f"{dimension}: {mix['scope']}, {mix['posts']:,} posts, {mix['note']}")
+        for share in mix["shares"]:
+            if share["share"]:
+                rows.append({"label": f"{dimension}: {share['code']}", "dimension": dimension, "code": share["code"],
+                             "share": share["share"], "posts": share["posts"],
+                             "href": behind(f"{dimension}_share_{share['code']}", filters)})
+    return bar_chart(
+        "mode-mix", "Mode, practice and stance", rows, category="label", value="share", color="dimension",
+        horizontal=True, stacked=True, value_title="share within its dimension", value_format="pct",
+        sort=[r["label"] for r in rows],
+        columns=[("dimension", "dimension", "text"), ("code", "code", "text"), ("share", "share", "pct"),
+                 ("posts", "posts", "int")],
+        note="; ".join(notes) + ".", link=behind("mode_n", filters),
+        description="Bars: share of each mode, practice and stance code")
+
+
+def _clock(project: Project, params: MetricParams, filters: Filters) -> Chart:
+    rows = activity_clock(project, params, filters)
+    for row in rows:
+        row["href"] = "/explorer?" + query_string({
+            **{k: v for k, v in filters.model_dump().items() if v is not None},
+            "role": "police", "hour": row["hour"], "weekday": row["weekday"]})
+    return heatmap_chart(
+        "activity-clock", "Activity clock (force local time)", rows, x="hour", y="day", value="police_posts",
+        value_title="police posts", x_title="hour of day", y_sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        columns=[("day", "day", "text"), ("hour", "hour", "text"), ("police_posts", "police posts", "int"),
+                 ("inbound_posts", "inbound posts", "int"), ("responses", "responses", "int")],
+        note="Police posts by hour of the week in the force's local time; the table adds inbound posts and "
+             "responses.", link=behind("posts", filters),
+        description="Heat map of police posts by weekday and hour")
+
+
+def build_dashboard(project: Project, filters: Filters, period: str = "month",
+                    params: MetricParams | None = None) -> Dashboard:
+    """Every dashboard figure for these filters; takes seconds on a big project, so callers cache it."""
+    params = params or MetricParams()
+    if period not in PERIODS:
+        period = "month"
+    cards, head = _cards(project, params, filters)
+    charts = [
+        _series(project, params, filters, period),
+        _distribution(project, params, filters),
+        _comparison(project, params, filters),
+        _content_vs_expectations(project, params, filters),
+        _practice_mix(project, params, filters),
+        _clock(project, params, filters),
+    ]
+    return Dashboard(cards, charts, head["period"], head["previous_period"], head["params"], head["sources"],
+                     filters.describe(), period)

@@ -1,0 +1,8 @@
+"""One router per area; `create_app` includes them all."""
+
+from __future__ import annotations
+
+from peelian.web.routes import coding, dashboard, explorer, login, models, reports, threads, unanswered, users
+
+ROUTERS = [login.router, dashboard.router, explorer.router, threads.router, unanswered.router, coding.router,
+           models.router, reports.router, users.router]

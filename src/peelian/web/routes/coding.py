@@ -1,0 +1,82 @@
+"""The keyboard-driven coding page and its small JSON API (the page prefetches the next item)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from peelian.coding.samples import list_samples
+from peelian.errors import InputError
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.coding_view import Decision, first_item, item_after, item_for, item_json, save_item, undo
+
+router = APIRouter(prefix="/code")
+
+
+def _json(request: Request, session: Session, item: Any) -> dict[str, Any] | None:
+    return item_json(item, session.can("identities"), state_of(request).known_handles())
+
+
+def _sample(request: Request) -> str | None:
+    return request.query_params.get("sample") or None
+
+
+@router.get("")
+def coding_page(request: Request, session: Session = Depends(require("code"))) -> Response:
+    state = state_of(request)
+    sample = _sample(request)
+    item = _json(request, session, first_item(state.project, session.username, sample))
+    samples = [s for s in list_samples(state.project)
+               if any(p["coder"] == session.username for p in s.get("progress", []))]
+    return render(request, "coding.html", {
+        "item_json": orjson.dumps(item, default=str).decode().replace("</", "<\\/"),
+        "has_item": item is not None, "sample": sample, "samples": samples})
+
+
+@router.get("/api/next")
+def coding_next(request: Request, session: Session = Depends(require("code"))) -> JSONResponse:
+    """The item after `after` (platform:post_id) in this coder's queue, for prefetching."""
+    after = request.query_params.get("after", "")
+    if ":" not in after:
+        raise InputError("after must be platform:post_id")
+    platform, post_id = after.split(":", 1)
+    item = item_after(state_of(request).project, session.username, platform, post_id, _sample(request))
+    return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
+
+
+@router.get("/api/item")
+def coding_get(request: Request, platform: str, post_id: str,
+               session: Session = Depends(require("code"))) -> JSONResponse:
+    item = item_for(state_of(request).project, session.username, platform, post_id, _sample(request))
+    return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
+
+
+@router.post("/api/save")
+def coding_save(request: Request, payload: dict[str, Any] = Body(...),
+                session: Session = Depends(require("code"))) -> JSONResponse:
+    decisions = payload.get("decisions")
+    if not isinstance(decisions, dict):
+        raise InputError("decisions must map each dimension to its list of codes")
+    saved = state_of(request).write(
+        save_item, session.username, str(payload.get("platform", "")), str(payload.get("post_id", "")),
+        [Decision(str(dim), [str(c) for c in codes or []]) for dim, codes in decisions.items()],
+        status=str(payload.get("status") or "coded"), note=payload.get("note") or None,
+        sample=payload.get("sample") or None)
+    return JSONResponse({"saved": saved})
+
+
+@router.post("/api/undo")
+def coding_undo(request: Request, payload: dict[str, Any] = Body(default={}),
+                session: Session = Depends(require("code"))) -> JSONResponse:
+    state = state_of(request)
+    sample = payload.get("sample") or None
+    undone = state.write(undo, session.username, sample)
+    if undone is None:
+        return JSONResponse({"undone": None, "item": None})
+    item = item_for(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"])
+    return JSONResponse(orjson.loads(orjson.dumps({"undone": undone, "item": _json(request, session, item)},
+                                                  default=str)))

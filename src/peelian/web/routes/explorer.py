@@ -1,0 +1,73 @@
+"""The post explorer: search, filter, sort and page on the server; HTMX swaps only the results.
+
+With `metric=<name>` (the links under every chart and card) it lists exactly the posts
+that figure was computed from, via `peelian.metrics.posts_behind`, narrowed by the
+same force, account, platform and dates as the figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from peelian.metrics.views import posts_behind
+from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
+from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, posts_csv, search_posts
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.dashboard import metric_filters
+from peelian.web.forms import filters_from, page_number
+from peelian.web.present import present_rows
+
+router = APIRouter()
+FIGURE_FIELDS = ("force", "account_type", "account_id", "platform", "date_from", "date_to")
+
+
+def options(request: Request) -> dict[str, object]:
+    """Drop-down values, cached: on a big project the distinct codes cost a scan."""
+    state = state_of(request)
+    return {**state.cache.get("filter_options", None, lambda: filter_options(state.project)),
+            "account_types": (*ACCOUNT_TYPES, "citizen"), "kinds": POST_KINDS, "sorts": tuple(SORTS)}
+
+
+def _filters(request: Request) -> tuple[PostFilters, str | None]:
+    """Post filters; for `metric=...` the figure's own posts replace the force/account/date filters."""
+    params = request.query_params
+    filters = filters_from(params)
+    metric = params.get("metric") or None
+    if metric is None:
+        return filters, None
+    state = state_of(request)
+    figure = metric_filters(params)
+    key = (metric, tuple(sorted(figure.describe().items())))
+    keys = state.cache.get("posts_behind", key,
+                           lambda: tuple(posts_behind(state.project, metric, figure, limit=COUNT_CAP)))
+    return replace(filters.without(*FIGURE_FIELDS), keys=keys), metric
+
+
+@router.get("/explorer")
+def explorer(request: Request, session: Session = Depends(require("read"))) -> Response:
+    state = state_of(request)
+    params = request.query_params
+    filters, metric = _filters(request)
+    page = search_posts(state.project, filters, params.get("q"), params.get("sort") or "newest",
+                        page_number(params), 50)
+    present_rows(page.rows, session.can("identities"), state.known_handles())
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    template = "_posts.html" if partial else "explorer.html"
+    return render(request, template, {"page": page, "options": options(request), "filters": filters,
+                                      "metric": metric, "behind_count": len(filters.keys or ())})
+
+
+@router.get("/explorer/export.csv")
+def explorer_csv(request: Request, session: Session = Depends(require("export"))) -> Response:
+    state = state_of(request)
+    filters, metric = _filters(request)
+    body = posts_csv(state.project, filters, request.query_params.get("q"))
+    state.audit("export", session, target="posts", detail={
+        "filters": {k: str(v) for k, v in filters.active().items()}, "metric": metric,
+        "q": request.query_params.get("q"), "rows": body.count("\n") - 1})
+    return Response(body, media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="peelian-posts.csv"'})

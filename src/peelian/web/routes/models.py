@@ -1,0 +1,23 @@
+"""Classifier evaluations and inter-coder reliability: read-only pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.views import list_models, model_detail
+
+router = APIRouter(prefix="/models")
+
+
+@router.get("")
+def models_page(request: Request, session: Session = Depends(require("read"))) -> Response:
+    state = state_of(request)
+    return render(request, "models.html", {"models": list_models(state.project)})
+
+
+@router.get("/{model_id}")
+def model_page(request: Request, model_id: str, session: Session = Depends(require("read"))) -> Response:
+    return render(request, "model.html", {"model": model_detail(state_of(request).project, model_id)})

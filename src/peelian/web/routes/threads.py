@@ -1,0 +1,22 @@
+"""The thread view: a conversation as a tree of police and citizen turns with delays and labels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from peelian.store.search import get_thread
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.present import present_rows
+
+router = APIRouter()
+
+
+@router.get("/thread/{platform}/{conversation_id}")
+def thread(request: Request, platform: str, conversation_id: str,
+           session: Session = Depends(require("read"))) -> Response:
+    state = state_of(request)
+    conv = get_thread(state.project, platform, conversation_id)
+    present_rows(conv.posts, session.can("identities"), state.known_handles())
+    return render(request, "thread.html", {"thread": conv, "focus": request.query_params.get("focus")})

@@ -1,0 +1,53 @@
+"""The unanswered queue: citizen posts that needed a response and got none, oldest first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.dashboard import metric_filters
+from peelian.web.forms import page_number
+from peelian.web.present import present_rows
+from peelian.web.routes.explorer import options
+from peelian.web.views import mark_handled, unanswered_queue, unmark_handled
+
+router = APIRouter(prefix="/unanswered")
+AGES = ("24h", "72h", "7d", "30d")
+
+
+@router.get("")
+def queue(request: Request, session: Session = Depends(require("read"))) -> Response:
+    state = state_of(request)
+    params = request.query_params
+    older_than = params.get("older_than") or None
+    show_handled = params.get("show_handled") == "1"
+    filters = metric_filters(params)
+    number = page_number(params)
+    key = (tuple(sorted(filters.describe().items())), older_than, number, show_handled)
+    result = state.cache.get("unanswered", key, lambda: unanswered_queue(
+        state.project, filters, older_than=older_than, page=number, show_handled=show_handled))
+    rows = present_rows([{**r, "author_role": "citizen", "author_handle": r["author"]} for r in result.rows],
+                        session.can("identities"), state.known_handles())
+    return render(request, "unanswered.html", {"queue": result, "rows": rows, "options": options(request),
+                                               "ages": AGES})
+
+
+@router.post("/{platform}/{post_id}/handled")
+def handled(request: Request, platform: str, post_id: str, note: str = Form(""),
+            session: Session = Depends(require("act"))) -> Response:
+    state = state_of(request)
+    state.write(mark_handled, platform, post_id, session.username, note)
+    if request.headers.get("HX-Request"):
+        return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": True})
+    return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)
+
+
+@router.post("/{platform}/{post_id}/unhandled")
+def unhandled(request: Request, platform: str, post_id: str, session: Session = Depends(require("act"))) -> Response:
+    state = state_of(request)
+    state.write(unmark_handled, platform, post_id, session.username)
+    if request.headers.get("HX-Request"):
+        return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": False})
+    return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)

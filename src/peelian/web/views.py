@@ -1,0 +1,123 @@
+"""Library functions behind the web pages that are not another layer's: handled posts, models.
+
+Each route calls one function; those that compose several layers (the dashboard,
+the unanswered queue) live in their own modules next to this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from peelian.errors import InputError, NotFoundError
+from peelian.store.project import Project, utcnow
+
+SCALAR_TYPES = (int, float, str, bool)
+
+
+def mark_handled(project: Project, platform: str, post_id: str, username: str, note: str | None = None) -> bool:
+    """Record that a citizen post was answered outside the platform (phone, DM, in person).
+
+    Returns False when it was already marked; the audit log records who did it either way.
+    """
+    if not project.scalar("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
+        raise NotFoundError(f"no post {post_id!r} on {platform}")
+    note = (note or "").strip() or None
+    if note and len(note) > 2000:
+        raise InputError("the note is longer than 2,000 characters")
+    if project.scalar("SELECT count(*) FROM handled WHERE platform = ? AND post_id = ?", [platform, post_id]):
+        return False
+    with project.transaction() as con:
+        con.execute("INSERT INTO handled VALUES (?, ?, ?, ?, ?)", [platform, post_id, username, utcnow(), note])
+        project.audit("handled", username=username, target=f"{platform}:{post_id}", detail={"note": note})
+    return True
+
+
+def unmark_handled(project: Project, platform: str, post_id: str, username: str) -> bool:
+    """Put a post back in the queue (a mistaken "handled")."""
+    with project.transaction() as con:
+        removed = con.execute("DELETE FROM handled WHERE platform = ? AND post_id = ? RETURNING post_id",
+                              [platform, post_id]).fetchall()
+        if removed:
+            project.audit("unhandled", username=username, target=f"{platform}:{post_id}")
+    return bool(removed)
+
+
+def _evaluation(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return {"raw": raw}
+        return value if isinstance(value, dict) else {"value": value}
+    return raw if isinstance(raw, dict) else {"value": raw}
+
+
+def _split_evaluation(evaluation: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
+    """Scalars (accuracy, kappa...), per-code tables ({code: {precision, recall, f1}}) and the rest."""
+    scalars = {k: v for k, v in evaluation.items() if isinstance(v, SCALAR_TYPES)}
+    tables = {k: v for k, v in evaluation.items()
+              if isinstance(v, dict) and v and all(isinstance(x, dict) for x in v.values())
+              and all(all(isinstance(y, SCALAR_TYPES) or y is None for y in x.values()) for x in v.values())}
+    rest = {k: v for k, v in evaluation.items() if k not in scalars and k not in tables}
+    return scalars, tables, rest
+
+
+def list_models(project: Project) -> list[dict[str, Any]]:
+    """Every trained classifier with its headline evaluation figures, newest first."""
+    rows = project.query("SELECT model_id, dimension, codebook_version, algorithm, validated, created_at, "
+                         "n_training, evaluation FROM models ORDER BY created_at DESC, model_id")
+    for row in rows:
+        row["scalars"], _, _ = _split_evaluation(_evaluation(row.pop("evaluation")))
+    return rows
+
+
+def model_detail(project: Project, model_id: str) -> dict[str, Any]:
+    """One model: its row, the evaluation split into figures, per-code tables and other details."""
+    rows = project.query("SELECT * FROM models WHERE model_id = ?", [model_id])
+    if not rows:
+        raise NotFoundError(f"no model {model_id!r}")
+    row = rows[0]
+    evaluation = _evaluation(row.pop("evaluation"))
+    row["scalars"], row["tables"], rest = _split_evaluation(evaluation)
+    row["rest"] = orjson.dumps(rest, option=orjson.OPT_INDENT_2, default=str).decode() if rest else None
+    row["params"] = _evaluation(row.get("params"))
+    row["predictions"] = int(project.scalar("SELECT count(*) FROM predictions WHERE model_id = ?", [model_id]))
+    return row
+
+
+@dataclass
+class Queue:
+    """One page of the unanswered queue, oldest first, with what was left out and why."""
+
+    rows: list[dict[str, Any]]
+    page: int
+    page_size: int
+    has_next: bool
+    handled_hidden: int
+    older_than: str
+
+
+def unanswered_queue(project: Project, filters: Any, *, older_than: str | None = None, page: int = 1,
+                     page_size: int = 50, show_handled: bool = False) -> Queue:
+    """Citizen posts that needed a response and got none, oldest first, paged.
+
+    Posts marked handled elsewhere are left out unless `show_handled`; the page reads far
+    enough past them (there are few) that paging stays exact.
+    """
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.views import unanswered
+
+    page = max(1, page)
+    params = MetricParams()
+    skip = 0 if show_handled else int(project.scalar("SELECT count(DISTINCT (platform, post_id)) FROM handled"))
+    wanted = page * page_size + 1
+    rows = unanswered(project, params, filters, older_than=older_than, limit=wanted + skip, offset=0)
+    kept = rows if show_handled else [r for r in rows if not r["handled"]]
+    start = (page - 1) * page_size
+    return Queue(kept[start:start + page_size], page, page_size, len(kept) > start + page_size,
+                 len(rows) - len(kept), older_than or str(params.describe()["window"]))
