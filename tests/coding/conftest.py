@@ -18,9 +18,10 @@ POST_FIELDS = ("platform", "post_id", "author_id", "author_handle", "author_role
 
 def add_posts(project: Project, rows: list[dict]) -> None:
     """Insert posts with the columns the coding layer reads."""
-    values = [[row.get(f) for f in POST_FIELDS] for row in rows]
-    project.con.executemany(f"INSERT INTO posts ({', '.join(POST_FIELDS)}) VALUES "
-                            f"({', '.join('?' for _ in POST_FIELDS)})", values)
+    columns = [[row.get(f) for row in rows] for f in POST_FIELDS]
+    casts = {"created_at": "TIMESTAMP"}
+    select = ", ".join(f"CAST(unnest(?) AS {casts.get(f, 'VARCHAR')})" for f in POST_FIELDS)
+    project.con.execute(f"INSERT INTO posts ({', '.join(POST_FIELDS)}) SELECT {select}", columns)
 
 
 def corpus(n_threads: int = 40) -> list[dict]:

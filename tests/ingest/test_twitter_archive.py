@@ -96,8 +96,10 @@ def test_reply_fields_numbers_as_strings_and_quote_links(real_names, shared_fixt
         {"handle": "SamaHoole"}]
     liked = real_names.query("SELECT like_count, repost_count FROM posts WHERE post_id = '2029542693773160652'")
     assert liked == [{"like_count": 3, "repost_count": 1}]
-    quote = real_names.query("SELECT kind, quoted_post_id, conversation_id FROM posts WHERE post_id = '2029113669670334850'")
-    assert quote == [{"kind": "quote", "quoted_post_id": "2029076181236994546", "conversation_id": "2029113669670334850"}]
+    quote = real_names.query("SELECT kind, quoted_post_id, conversation_id FROM posts "
+                             "WHERE post_id = '2029113669670334850'")
+    assert quote == [{"kind": "quote", "quoted_post_id": "2029076181236994546",
+                      "conversation_id": "2029113669670334850"}]
     text = real_names.scalar("SELECT text FROM posts WHERE post_id = '2029612798058148140'")
     assert text.startswith("@KimDotcom > X is censored")
 
@@ -173,10 +175,12 @@ def test_older_unwrapped_records_and_manifest_without_prefix(real_names, tmp_pat
 
 def test_earlier_versions_of_an_edited_tweet_are_notices(project, tmp_path):
     chain = {"edit_info": {"initial": {"editTweetIds": ["1", "2"]}}}
-    path = archive(tmp_path / "data", [tweet("1", **chain), tweet("2", **chain), tweet("3", **chain)])
+    unseen = {"edit_info": {"initial": {"editTweetIds": ["3", "9"]}}}
+    later = {"edit_info": {"edit": {"initialTweetId": "1", "editControlInitial": {"editTweetIds": ["1", "2"]}}}}
+    path = archive(tmp_path / "data", [tweet("1", **chain), tweet("2", **later), tweet("3", **unseen)])
     report = import_file(project, path)
     assert counts(report) == (3, 2, 0, 1, 0)
-    assert post_ids(project) == {"2", "3"}  # 3 names a latest version that is not in the file: kept
+    assert post_ids(project) == {"2", "3"}  # the latest version of 3 is not in the file: 3 is kept
     assert project.query("SELECT notice_type, post_id, detail FROM notices") == [
         {"notice_type": "edit_version", "post_id": "1", "detail": '{"latest_version":"2"}'}]
 
@@ -185,7 +189,8 @@ def test_long_posts_take_their_text_from_note_tweet_js(real_names, tmp_path):
     folder = tmp_path / "data"
     long_text = "This is a long post about the neighbourhood policing meeting on Tuesday. " * 6
     truncated = "@Someone " + long_text[:260] + "… https://t.co/abc"
-    path = archive(folder, [tweet("1", truncated), tweet("2", "short one", created_at="Fri Mar 06 14:00:00 +0000 2026")])
+    later = "Fri Mar 06 14:00:00 +0000 2026"
+    path = archive(folder, [tweet("1", truncated), tweet("2", "short one", created_at=later)])
     notes = [{"noteTweet": {"noteTweetId": "77", "createdAt": "2026-03-06T13:02:05.000Z",
                             "core": {"text": long_text.strip()}}}]
     (folder / "note-tweet.js").write_bytes(b"window.YTD.note_tweet.part0 = " + orjson.dumps(notes))
@@ -217,8 +222,8 @@ def test_truncated_archive_keeps_the_records_before_the_cut(project, tmp_path):
     report = import_file(project, path)
     assert counts(report) == (3, 2, 0, 0, 1)
     (bad,) = quarantine(project)
-    line = data[: data.rindex(b'"tweet"')].count(b"\n") + 1
-    assert bad["location"].startswith(f"line {line},") and "truncated JSON" in bad["reason"]
+    line = data[: data.rindex(b'"tweet"')].count(b"\n")  # the cut record opens on the line before
+    assert bad["location"] == f"line {line}, column 3" and "truncated JSON" in bad["reason"]
 
 
 def test_malformed_record_stops_the_salvage_at_the_named_line(project, tmp_path):

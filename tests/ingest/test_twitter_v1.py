@@ -111,9 +111,10 @@ def test_extended_text_replaces_the_truncated_one(real_names, shared_fixtures):
 def test_compat_then_extended_mode_completes_the_text(real_names, shared_fixtures):
     import_file(real_names, shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_compat_mode.json")
     assert real_names.scalar("SELECT text FROM posts").endswith("https://t.co/et3OTOxWSa")
-    later = import_file(real_names, shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_extended_mode.json")
+    extended = shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_extended_mode.json"
+    later = import_file(real_names, extended)
     assert (later.posts_new, later.posts_updated) == (0, 1)
-    assert real_names.scalar("SELECT text FROM posts").endswith("python_twitter.egg-info/SOURCE https://t.co/JWSPztfoyt")
+    assert real_names.scalar("SELECT text FROM posts").endswith("egg-info/SOURCE https://t.co/JWSPztfoyt")
 
 
 def test_retweets_are_reposts_and_the_original_is_a_partial_post(real_names, shared_fixtures):
@@ -152,6 +153,17 @@ def test_citizen_handles_are_pseudonymised_by_default(project, shared_fixtures):
     for handle in ("virginmedia", "HertsGTFC", "TheGillsFC", "Ali_Dokhikh"):
         assert handle.lower() not in stored.lower()
     assert project.scalar("SELECT count(*) FROM accounts WHERE display_name IS NOT NULL") == 0
+
+
+def test_times_with_an_offset_become_utc_and_stream_times_fall_back_to_timestamp_ms(project, tmp_path):
+    no_time = status("2")
+    del no_time["created_at"]
+    path = write(tmp_path / "stream.json", lines(status("1", created_at="Wed Apr 06 19:13:37 +0200 2011"),
+                                                 {**no_time, "timestamp_ms": "1520690595660"}))
+    import_file(project, path)
+    assert project.query("SELECT post_id, created_at FROM posts ORDER BY post_id") == [
+        {"post_id": "1", "created_at": datetime(2011, 4, 6, 17, 13, 37)},
+        {"post_id": "2", "created_at": datetime(2018, 3, 10, 14, 3, 15, 660000)}]
 
 
 # ---- wrappers and stream messages --------------------------------------------------------------

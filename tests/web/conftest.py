@@ -73,6 +73,12 @@ def build_project(path: Path) -> Project:
         "author_account_type, created_at, text, kind, reply_to_post_id, reply_to_account_id, conversation_id, "
         "like_count, reply_count, repost_count, quote_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         posts)
+    for n, (post_id, dimension, codes) in enumerate(codings):
+        if dimension == "topic" and n % 4:  # most topic codes were adjudicated into gold labels
+            con.execute("INSERT INTO gold VALUES (nextval('gold_seq'), 'twitter', ?, 'topic', ?, 'single', 'ana', "
+                        "NULL, NULL, '1', ?)", [post_id, codes, now])
+    for topic, share in (("appeal", 0.3), ("traffic", 0.2), ("prevention_advice", 0.3), ("insight", 0.2)):
+        con.execute("INSERT INTO expectations VALUES ('followers-2025', NULL, ?, ?, 1200, ?)", [topic, share, now])
     for post_id, dimension, codes in codings:
         con.execute("INSERT INTO codings VALUES (nextval('codings_seq'), NULL, 'twitter', ?, 'ana', ?, ?, 'coded', "
                     "NULL, '1', 'web', ?)", [post_id, dimension, codes, now])

@@ -109,11 +109,14 @@ def test_explorer_filters_update_in_place_and_open_a_thread(page_as, server) -> 
 def test_dashboard_chart_leads_to_its_posts(page_as, server) -> None:
     page = page_as("analyst")
     page.goto(server + "/")
-    page.wait_for_selector(".vega[data-rendered] svg")
-    link = page.locator(".vega[data-rendered] svg a").first
-    link.click()
-    page.wait_for_url(re.compile(r"/explorer\?"))
-    assert page.locator("#results article.post").count() > 0
+    page.wait_for_selector("#chart-response-times .vega[data-rendered] svg")
+    bars = page.locator("#chart-response-times .vega svg path[role=graphics-symbol]")
+    assert bars.count() >= 5
+    bars.nth(3).click()
+    page.wait_for_function("() => document.location.search.includes('metric=responded')")
+    page.wait_for_selector("#results article.post")
+    assert "posts behind the figure" in page.inner_text("main p.notice")
+    assert page.locator("#results article.post.citizen").count() > 0
 
 
 def test_code_a_post_with_the_keyboard_only(page_as, server) -> None:

@@ -198,7 +198,7 @@ def evaluation_record(cv: CrossValidation, candidates: dict[str, float | None], 
 
 
 def train_model(project: Project, dimension: str, *, algorithm: str = AUTO, n_splits: int = 5, C: float = 10.0,
-                seed: int = 0, progress: Progress | None = None) -> TrainResult:
+                seed: int = 0, learning_curve: bool = True, progress: Progress | None = None) -> TrainResult:
     """Cross-validate, fit on all gold labels of `dimension` and register the model."""
     codebook = active_codebook(project)
     dim = codebook.dimension(dimension)
@@ -206,7 +206,7 @@ def train_model(project: Project, dimension: str, *, algorithm: str = AUTO, n_sp
     check_training_set(data.labels, dim.multi_label, f"dimension {dim.id!r}")
     cv, candidates = cross_validate_candidates(data.texts, data.labels, multi_label=dim.multi_label,
                                                algorithm=algorithm, n_splits=n_splits, C=C, seed=seed,
-                                               progress=progress)
+                                               learning_curve=learning_curve, progress=progress)
     chosen = cv.algorithm
     if progress:
         progress(f"fitting {chosen} on all {len(data.labels)} gold posts", 0, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peelian.cli import (  # noqa: F401  (imported for their commands)
     classify_cmds,
     coding_cmds,
+    demo_cmds,
     metrics_cmds,
     network_cmds,
     project_cmds,

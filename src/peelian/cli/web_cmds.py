@@ -29,22 +29,22 @@ def _read_password_file(path: Path) -> str:
     return password
 
 
-def _ask_new_password(prompt: str) -> str:
+def _ask_new_password(prompt: str, option: str, env: str) -> str:
     """Ask twice on the terminal; refuse when there is no terminal to ask on."""
     if not sys.stdin.isatty():
-        raise InputError(f"no terminal to ask for a password; use --password-file or set {PASSWORD_ENV}")
+        raise InputError(f"no terminal to ask for a password; use {option} or set {env}")
     first = getpass.getpass(f"{prompt}: ")
     if first != getpass.getpass("again: "):
         raise InputError("the two passwords differ")
     return first
 
 
-def _password(password_file: Path | None, env: str, prompt: str) -> str:
+def _password(password_file: Path | None, env: str, prompt: str, option: str = "--password-file") -> str:
     if password_file is not None:
         return _read_password_file(password_file)
     if os.environ.get(env):
         return os.environ[env]
-    return _ask_new_password(prompt)
+    return _ask_new_password(prompt, option, env)
 
 
 @app.command()
@@ -63,7 +63,8 @@ def serve(
     with open_project(project) as proj:
         if count_users(proj) == 0:
             err_console.print("This project has no web users yet: create the admin (user name 'admin').")
-            admin_password = _password(admin_password_file, ADMIN_PASSWORD_ENV, "admin password")
+            admin_password = _password(admin_password_file, ADMIN_PASSWORD_ENV, "admin password",
+                                       "--admin-password-file")
             add_user(proj, "admin", admin_password, "admin")
             console.print("created user admin (role admin)")
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -421,8 +421,13 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[list[Any], str]]:
 # ---- the project's codebooks -------------------------------------------------------------------
 
 @lru_cache(maxsize=32)
+def _loads_cached(definition: str) -> dict[str, Any]:
+    return orjson.loads(definition)
+
+
 def _parse_stored(definition: str) -> Codebook:
-    return Codebook.from_dict(orjson.loads(definition))
+    """A fresh Codebook each call (callers may change theirs), from JSON decoded once per definition."""
+    return Codebook.from_dict(_loads_cached(definition))
 
 
 def active_codebook(project: Project) -> Codebook:

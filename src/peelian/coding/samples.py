@@ -276,7 +276,8 @@ def create_sample(project: Project, name: str, size: int | None = None, *, strat
             raise SampleError(f"a sample named {name!r} already exists; choose another name")
         con.execute("INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?)",
                     [name, utcnow(), strategy, seed, codebook.version, orjson.dumps(params).decode()])
-        con.executemany("INSERT INTO sample_items VALUES (?, ?, ?, ?, ?, ?)", rows)
+        con.execute("INSERT INTO sample_items SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), "
+                    "unnest(?)", [list(c) for c in zip(*rows, strict=True)])
     project.audit("sample_create", target=name, detail={"strategy": strategy, "size": len(chosen), "coders": coders})
     return get_sample(project, name)
 

@@ -216,7 +216,8 @@ def export_sheet(project: Project, sample: str, coder: str, path: str | Path) ->
 
 
 def read_sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and non-empty rows with their line numbers; `,`, `;` or tab as Excel may have saved it."""
+    """Header and non-empty rows with their spreadsheet row numbers (header = 1; a cell with line
+    breaks does not shift them); `,`, `;` or tab as Excel may have saved it."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -229,11 +230,9 @@ def read_sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]
     rows: list[tuple[int, list[str]]] = []
     try:
         header = [h.strip() for h in next(reader)]
-        start = reader.line_num
-        for raw in reader:
+        for number, raw in enumerate(reader, start=2):
             if any(cell.strip() for cell in raw):
-                rows.append((start + 1, raw))
-            start = reader.line_num
+                rows.append((number, raw))
     except StopIteration:
         raise CodingError("the sheet is empty", path=str(path)) from None
     except csv.Error as exc:

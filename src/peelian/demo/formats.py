@@ -24,7 +24,7 @@ from peelian.demo.world import Actor, Clock, ForceSpec, _mix
 
 PAGE_SIZE = 100
 MASTODON_PAGE = 40
-DUPLICATE_EVERY = 25  # pages; the next page repeats the last tweet of the previous one
+DUPLICATE_EVERY = 10  # pages (from the third); the page repeats the last tweet of the previous one
 TWARC_VERSION = "2.14.0"
 EXPANSIONS = ("author_id,in_reply_to_user_id,referenced_tweets.id,referenced_tweets.id.author_id,"
               "entities.mentions.username,attachments.poll_ids,attachments.media_keys,geo.place_id,"
@@ -69,7 +69,7 @@ class XStream:
         self.duplicates_written = 0
         self.first_line: bytes | None = None
         self.pending: dict[str, Any] | None = None
-        self.last_tweet: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        self.last_item: Item | None = None
 
     # ---- JSON objects --------------------------------------------------------------------
     def user(self, actor: Actor, cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -193,6 +193,10 @@ class XStream:
             self._page(items[start:start + PAGE_SIZE], users_cache)
 
     def _page(self, chunk: list[Item], users_cache: dict[str, dict[str, Any]]) -> None:
+        if self.duplicates and self.last_item is not None and self.pages % DUPLICATE_EVERY == 2:
+            chunk = [self.last_item, *chunk]  # overlapping pagination: seen again at the top of the next page
+            self.duplicates_written += 1
+        self.last_item = chunk[-1]
         data = [self.tweet(it) for it in chunk]
         users: dict[str, dict[str, Any]] = {}
         included: dict[str, dict[str, Any]] = {}
@@ -212,14 +216,6 @@ class XStream:
                                "title": "Not Found Error", "resource_type": "tweet",
                                "parameter": "referenced_tweets.id", "resource_id": gone,
                                "type": "https://api.twitter.com/2/problems/resource-not-found"})
-        if self.duplicates and self.last_tweet is not None and self.pages % DUPLICATE_EVERY == DUPLICATE_EVERY - 1:
-            tweet, tweet_users = self.last_tweet
-            data.insert(0, tweet)
-            for user in tweet_users:
-                users.setdefault(user["id"], user)
-            self.duplicates_written += 1
-        last = chunk[-1]
-        self.last_tweet = (data[-1], [users[last.author.x_id]] + [users[a.x_id] for a in last.prefix])
         includes: dict[str, Any] = {"users": list(users.values())}
         if included:
             includes["tweets"] = list(included.values())

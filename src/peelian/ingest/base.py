@@ -266,6 +266,9 @@ def _salvage_array(data: bytes, prefix_lines: int) -> Iterator[tuple[str, Any] |
             if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 1:
                 problem, fail, truncated = "truncated JSON (the file ends early)", pos, True
             break
+        except RecursionError:
+            problem, fail = "malformed JSON: nested too deeply", pos
+            break
         line += text.count("\n", counted, pos)
         counted = pos
         count += 1

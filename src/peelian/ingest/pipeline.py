@@ -87,32 +87,36 @@ class FileReport:
 
 
 class _Columns:
-    """Column-wise buffers that flush to a staging table as Arrow batches."""
+    """Rows buffered as tuples that flush to a staging table as Arrow batches.
+
+    Appending a tuple is one list append; the transposition into columns happens once per
+    batch, in C (`zip(*rows)`), which is several times cheaper than appending per column.
+    """
 
     def __init__(self, con: Any, table: str, schema: list[tuple[str, pa.DataType]]):
         self.con, self.table, self.schema = con, table, schema
         self.names = [name for name, _ in schema]
-        self.buffers: list[list[Any]] = [[] for _ in schema]
+        self.pending: list[tuple[Any, ...]] = []
         self.rows = 0
 
     def append(self, values: tuple[Any, ...]) -> None:
-        for buffer, value in zip(self.buffers, values, strict=True):
-            buffer.append(value)
+        self.pending.append(values)
         self.rows += 1
-        if len(self.buffers[0]) >= BATCH_ROWS:
+        if len(self.pending) >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
-        if not self.buffers[0]:
+        if not self.pending:
             return
-        arrays = [pa.array(buf, type=typ) for buf, (_, typ) in zip(self.buffers, self.schema, strict=True)]
+        columns = zip(*self.pending, strict=True)
+        arrays = [pa.array(col, type=typ) for col, (_, typ) in zip(columns, self.schema, strict=True)]
         batch = pa.Table.from_arrays(arrays, names=self.names)
         self.con.register("_peelian_batch", batch)
         try:
             self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _peelian_batch")
         finally:
             self.con.unregister("_peelian_batch")
-        self.buffers = [[] for _ in self.schema]
+        self.pending = []
 
 
 def sha256_of(path: Path) -> str:
@@ -264,6 +268,10 @@ class _Writer:
         self.mentions = _Columns(con, "stage_mentions", MENTION_COLUMNS)
         self.rejects: list[tuple[Any, ...]] = []
         self.notice_rows: list[tuple[Any, ...]] = []
+        # Accounts repeat on every post that names them: each batch stages one row per account, merged
+        # as the SQL merge would (latest non-null handle, name and followers; latest role; any pseudonym).
+        self.account_rows: dict[tuple[str, str], list[Any]] = {}
+        self.account_seq = 0
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -287,10 +295,30 @@ class _Writer:
                      followers: int | None) -> tuple[str | None, str | None, Any]:
         ident = self.identity.resolve(platform, account_id, handle, name)
         if ident.account_id is not None:
-            self.accounts.append((platform, ident.account_id, ident.handle, ident.display_name, ident.pseudonymised,
-                                  ident.role, ident.force, ident.account_type, ident.unit, followers,
-                                  self.accounts.rows))
+            self.account_seq += 1
+            row = self.account_rows.get((platform, ident.account_id))
+            if row is None:
+                self.account_rows[(platform, ident.account_id)] = [
+                    platform, ident.account_id, ident.handle, ident.display_name, ident.pseudonymised, ident.role,
+                    ident.force, ident.account_type, ident.unit, followers, self.account_seq]
+                if len(self.account_rows) >= BATCH_ROWS:
+                    self._flush_accounts()
+            else:
+                if ident.handle is not None:
+                    row[2] = ident.handle
+                if ident.display_name is not None:
+                    row[3] = ident.display_name
+                row[4] = row[4] or ident.pseudonymised
+                row[5:9] = ident.role, ident.force, ident.account_type, ident.unit
+                if followers is not None:
+                    row[9] = followers
+                row[10] = self.account_seq
         return ident.account_id, ident.handle, ident
+
+    def _flush_accounts(self) -> None:
+        for row in self.account_rows.values():
+            self.accounts.append(tuple(row))
+        self.account_rows.clear()
 
     def _add_post(self, p: Post) -> None:
         author_id, author_handle, ident = self._add_account(
@@ -316,6 +344,7 @@ class _Writer:
 
     def finish(self, report: FileReport) -> None:
         con = self.con
+        self._flush_accounts()
         for columns in (self.posts, self.accounts, self.mentions):
             columns.flush()
         if self.rejects:

@@ -104,6 +104,7 @@ class Scope:
         end = self.as_of.date() if self.as_of else None
         self.lo: date | None = self.filters.date_from or start
         self.hi: date | None = self.filters.date_to or end
+        self.data_days = (start, end)
 
     @property
     def key_names(self) -> list[str]:
@@ -137,9 +138,10 @@ class Scope:
 
     def days(self, period: date | None) -> int:
         """Days a group covers: its period (or the whole range) inside the data and filters."""
-        if self.lo is None or self.hi is None:
+        start, end = self.data_days
+        if start is None or end is None or self.lo is None or self.hi is None:
             return 0
-        lo, hi = self.lo, self.hi
+        lo, hi = max(self.lo, start), min(self.hi, end)
         if period is not None and self.period:
             lo = max(lo, period)
             hi = min(hi, period_after(period, self.period) - timedelta(days=1))
@@ -494,6 +496,7 @@ COUNT_COLUMNS = [c.name for c in METRIC_COLUMNS if c.type == "int"]
 def _finish(row: dict[str, Any], scope: Scope, codes: dict[str, list[str]], survey: Survey | None,
             handles: dict[str, str | None]) -> dict[str, Any]:
     """Fill zero counts, derive the ratios and attach the expectations gap."""
+    has_previous = "returning_citizens" in row  # absent: no previous period to compare with
     for name in COUNT_COLUMNS:
         row[name] = row.get(name) or 0
     if "account" in row:
@@ -512,10 +515,7 @@ def _finish(row: dict[str, Any], scope: Scope, codes: dict[str, list[str]], surv
         "heuristic": row["needs_response_heuristic"], "all": row.get("needs_response_all") or 0}) \
         if row["inbound_posts"] else None
     row["reciprocity"] = _ratio(row["reciprocated"], row["reply_recipients"])
-    row["returning_share"] = _ratio(row.get("returning_citizens"), row["audience_citizens"]) \
-        if "returning_citizens" in row and row["audience_citizens"] else None
-    if "returning_citizens" not in row or row["returning_share"] is None:
-        row["returning_citizens"] = row.get("returning_citizens") or 0
+    row["returning_share"] = _ratio(row["returning_citizens"], row["audience_citizens"]) if has_previous else None
     if survey is not None:
         expected, _ = survey.for_force(row.get("force"))
         counts = {c: row.get(f"_topic_count_{c}", 0) for c in codes.get("topic", [])}

@@ -222,7 +222,8 @@ def expectations_gap(project: Project, filters: Filters | None = None, params: M
                 **(result or {"topics": [], "coded_posts": sum(counts.values()), "tvd": None, "jsd": None})}
 
     per_force = {r["force"]: r for r in _mix(Scope(dialogue, params, filters, ("force",)), "topic", topics)}
-    names = set(per_force) | {f for f in loaded.shares if f is not None and filters.force in (None, f)}
+    police = {r["force"] for r in dialogue.query("SELECT DISTINCT force FROM m_org WHERE role = 'police'")}
+    names = {f for f in set(per_force) | police | set(loaded.shares) if f is not None and filters.force in (None, f)}
     forces = [compare(per_force.get(f, {}), f) for f in sorted(names)]
     overall = (_mix(Scope(dialogue, params, filters), "topic", topics) or [{}])[0]
     return {"survey": loaded.name, "imported_at": loaded.imported_at, "forces": forces,

@@ -182,14 +182,19 @@ def bar_chart(chart_id: str, title: str, rows: list[dict[str, Any]], *, category
     return Chart(chart_id, title, spec, columns, rows, link, note, description)
 
 
+TIME_FORMATS = {"week": "%d %b", "month": "%b %Y", "quarter": "%b %Y"}
+TICKS: dict[str, Any] = {"week": "week", "month": "month", "quarter": {"interval": "month", "step": 3}}
+
+
 def line_chart(chart_id: str, title: str, rows: list[dict[str, Any]], *, x: str, y: str, series: str,
                columns: list[Column], y_title: str, y_format: str = "pct", link: str | None = None,
-               note: str | None = None, description: str = "") -> Chart:
+               note: str | None = None, description: str = "", period: str = "month") -> Chart:
     """Lines over time, one per series, with points that link to the period's posts."""
     rows = _with_duration_text(rows, columns)
     spec = _base(title, rows, description)
     spec["encoding"] = {
-        "x": {"field": x, "type": "temporal", "title": None},
+        "x": {"field": x, "type": "temporal", "title": None,
+              "axis": {"format": TIME_FORMATS.get(period, "%d %b %Y"), "tickCount": TICKS.get(period, "month")}},
         "y": {"field": y, "type": "quantitative", "title": y_title, "axis": _axis_format(y_format)},
         "color": {"field": series, "type": "nominal", "title": None},
     }

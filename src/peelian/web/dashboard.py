@@ -103,7 +103,7 @@ def _series(project: Project, params: MetricParams, filters: Filters, period: st
         "over-time", f"Two-way ratio and response rate by {period}", rows, x="period", y="value", series="measure",
         y_title="share", columns=[("period", period, "text"), ("measure", "measure", "text"), ("value", "value", "pct"),
                                   ("count", "posts behind", "int")],
-        link=behind("posts", filters), note="Click a point for the posts behind it.",
+        link=behind("posts", filters), note="Click a point for the posts behind it.", period=period,
         description="Line chart of the two-way ratio and the response rate over time")
 
 

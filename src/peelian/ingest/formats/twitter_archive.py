@@ -28,8 +28,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from peelian.errors import FormatError
 from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_values, load_json_document, parse_time
 from peelian.ingest.formats.twitter_v1 import (
@@ -37,6 +35,7 @@ from peelian.ingest.formats.twitter_v1 import (
     PLATFORM,
     lenient_id,
     mentions_of,
+    raw_json,
     status_url,
     text_field,
     tweet_id,
@@ -68,7 +67,8 @@ class Owner:
 class TwitterArchiveImporter(Importer):
     format = "twitter-archive"
     platform = PLATFORM
-    description = "X/Twitter personal archive: tweets.js / tweet.js, deleted-tweets.js, community-tweet.js, note-tweet.js"
+    description = ("X/Twitter personal archive: tweets.js / tweet.js, deleted-tweets.js, community-tweet.js, "
+                   "note-tweet.js")
     extensions = (".js",)
 
     @classmethod
@@ -103,7 +103,7 @@ class TwitterArchiveImporter(Importer):
             else:
                 unwrapped = _unwrap(item[1], "noteTweet" if dataset == "note_tweet" else "tweet")
                 if unwrapped is None:
-                    yield Reject(item[0], f"not an archive {dataset} record ({_keys(item[1])})", _raw(item[1]))
+                    yield Reject(item[0], f"not an archive {dataset} record ({_keys(item[1])})", raw_json(item[1]))
                 else:
                     records.append((item[0], unwrapped))
         if dataset == "note_tweet":
@@ -119,15 +119,15 @@ class TwitterArchiveImporter(Importer):
                notes: dict[datetime, list[str]]) -> Iterator[Record]:
         in_file = {t["id_str"] for _, t in records if isinstance(t.get("id_str"), str)}
         for where, t in records:
-            latest = _latest_version(t)
-            if latest is not None and latest != t.get("id_str") and latest in in_file:
-                yield Notice(PLATFORM, "edit_version", where, post_id=lenient_id(t.get("id_str")),
-                             detail={"latest_version": latest})
+            versions = _edit_versions(t)
+            if versions and t.get("id_str") in versions[:-1] and versions[-1] in in_file:
+                yield Notice(PLATFORM, "edit_version", where, post_id=t["id_str"],
+                             detail={"latest_version": versions[-1]})
                 continue
             try:
                 yield archive_post(t, where, owner, notes)
             except INVALID as exc:
-                yield Reject(where, f"invalid tweet: {exc}", _raw(t))
+                yield Reject(where, f"invalid tweet: {exc}", raw_json(t))
 
     def _owner(self, path: Path) -> Owner:
         """The account the archive belongs to: the options, else a manifest.js beside the file."""
@@ -203,11 +203,15 @@ def _unwrap(record: Any, wrapper: str) -> dict[str, Any] | None:
     return None
 
 
-def _latest_version(t: dict[str, Any]) -> str | None:
+def _edit_versions(t: dict[str, Any]) -> list[str]:
+    """The ids of every version of an edited tweet, oldest first (empty when never edited)."""
     edit_info = t.get("edit_info") if isinstance(t.get("edit_info"), dict) else {}
-    initial = edit_info.get("initial") or (edit_info.get("edit") or {}).get("editControlInitial") or {}
+    edit = edit_info.get("edit") if isinstance(edit_info.get("edit"), dict) else {}
+    initial = edit_info.get("initial") or edit.get("editControlInitial") or {}
     ids = initial.get("editTweetIds") if isinstance(initial, dict) else None
-    return ids[-1] if isinstance(ids, list) and len(ids) > 1 and isinstance(ids[-1], str) else None
+    if not isinstance(ids, list) or len(ids) < 2 or not all(isinstance(i, str) for i in ids):
+        return []
+    return ids
 
 
 def _quoted_id(entities: dict[str, Any], post_id: str) -> str | None:
@@ -274,7 +278,7 @@ def _deleted_notice(t: dict[str, Any], where: str, owner: Owner) -> Notice | Rej
             raise ValueError("no id_str")
         detail = {key: _iso(t.get(key)) for key in ("created_at", "deleted_at") if t.get(key)}
     except INVALID as exc:
-        return Reject(where, f"invalid deleted tweet: {exc}", _raw(t))
+        return Reject(where, f"invalid deleted tweet: {exc}", raw_json(t))
     return Notice(PLATFORM, "delete", where, post_id=post_id, account_id=owner.account_id, detail=detail or None)
 
 
@@ -322,9 +326,3 @@ def _keys(value: Any) -> str:
         return "keys: " + (", ".join(list(value)[:6]) or "none")
     return f"found {type(value).__name__}"
 
-
-def _raw(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)[:2000]
-    except TypeError:
-        return str(value)[:2000].encode()

@@ -41,6 +41,7 @@ ERROR_CODES = {34: "not_found", 50: "not_found", 144: "not_found", 63: "suspende
                179: "forbidden", 88: "rate_limit"}
 RFC_TIME = re.compile(r'"created_at"\s*:\s*"\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}"')
 MAX_NESTING = 2  # a retweet of a quote: outer status → retweeted_status → quoted_status
+MAX_WRAPPING = 3  # cassette → response body → page or list → status
 SNIFF_TEXT = 64 * 1024  # how much of an unparsable head (a large pretty-printed document) to search
 
 
@@ -54,7 +55,20 @@ def tweet_id(value: Any, field: str) -> str | None:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
-    raise ValueError(f"{field} {str(value)[:60]!r} is not a numeric id")
+    raise ValueError(f"{field} {brief(value)} is not a numeric id")
+
+
+def raw_json(value: Any) -> bytes | None:
+    """The JSON of a rejected value for the quarantine excerpt; None when it cannot be written back."""
+    try:
+        return orjson.dumps(value)[:2000]
+    except TypeError:  # nested beyond orjson's limit
+        return None
+
+
+def brief(value: Any) -> str:
+    """A short, safe rendering of a bad value for a reject reason."""
+    return (raw_json(value) or b"(deeply nested)")[:60].decode("utf-8", errors="replace")
 
 
 def lenient_id(value: Any) -> str | None:
@@ -125,7 +139,8 @@ def _is_cassette(obj: Any) -> bool:
 class TwitterV1Importer(Importer):
     format = "twitter-v1"
     platform = PLATFORM
-    description = "Twitter API v1.1 statuses: timelines, search, premium search, streaming NDJSON, tweepy JSON cassettes"
+    description = ("Twitter API v1.1 statuses: timelines, search, premium search, streaming NDJSON, "
+                   "tweepy JSON cassettes")
     extensions = (".json", ".jsonl", ".ndjson")
 
     @classmethod
@@ -165,18 +180,20 @@ class TwitterV1Importer(Importer):
             else:
                 yield from self._read_value(item[1], item[0])
 
-    def _read_value(self, value: Any, where: str) -> Iterator[Record]:
-        if isinstance(value, list):
+    def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
+        if depth > MAX_WRAPPING:
+            yield Reject(where, "nested too deeply to be a status, page or stream message", raw_json(value))
+        elif isinstance(value, list):
             for i, item in enumerate(value, start=1):
-                yield from self._read_value(item, f"{where}, item {i}")
+                yield from self._read_value(item, f"{where}, item {i}", depth + 1)
         elif not isinstance(value, dict):
-            yield Reject(where, f"not a Twitter v1.1 status ({type(value).__name__}: {str(value)[:60]!r})", str(value))
+            yield Reject(where, f"not a Twitter v1.1 status ({type(value).__name__}: {brief(value)})", raw_json(value))
         elif is_status(value):
             yield from self._status(value, where, partial=False, depth=0)
         elif isinstance(value.get("statuses"), list) or isinstance(value.get("results"), list):
             key = "statuses" if isinstance(value.get("statuses"), list) else "results"
             for i, item in enumerate(value[key]):
-                yield from self._read_value(item, f"{where}, {key}[{i}]")
+                yield from self._read_value(item, f"{where}, {key}[{i}]", depth + 1)
         elif isinstance(value.get("interactions"), list):
             yield from self._read_cassette(value["interactions"])
         elif isinstance(value.get("errors"), list) or isinstance(value.get("error"), (dict, str)):
@@ -184,19 +201,19 @@ class TwitterV1Importer(Importer):
             for i, error in enumerate(errors):
                 yield _error_notice(error, f"{where}, errors[{i}]")
         elif isinstance(value.get("message"), dict) and "for_user" in value:
-            yield from self._read_value(value["message"], f"{where}, message")
+            yield from self._read_value(value["message"], f"{where}, message", depth + 1)
         elif key := next((k for k in MESSAGE_TYPES if k in value), None):
             yield _message_notice(key, value, where)
         else:
             keys = ", ".join(list(value)[:6]) or "none"
             yield Reject(where, f"not a Twitter v1.1 status, search page or stream message (keys: {keys})",
-                         orjson.dumps(value)[:2000])
+                         raw_json(value))
 
     def _status(self, s: dict[str, Any], where: str, *, partial: bool, depth: int) -> Iterator[Record]:
         try:
             post = status_post(s, where, partial=partial)
         except INVALID as exc:
-            yield Reject(where, f"invalid status: {exc}", orjson.dumps(s)[:2000])
+            yield Reject(where, f"invalid status: {exc}", raw_json(s))
             return
         yield post
         if depth >= MAX_NESTING:
@@ -226,7 +243,7 @@ class TwitterV1Importer(Importer):
                 yield Reject(where, f"response body is not readable JSON: {exc}")
                 continue
             if _holds_statuses(body):
-                yield from self._read_value(body, where)
+                yield from self._read_value(body, where, depth=1)
             else:
                 yield Notice(PLATFORM, "other_response", where, detail={"path": path, "status": status})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_values, parse_time
-from peelian.ingest.formats.twitter_v1 import text_field
+from peelian.ingest.formats.twitter_v1 import raw_json, text_field
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 from peelian.store.privacy import normalise_handle
 
@@ -70,8 +70,12 @@ def _looks_like_page(obj: Any) -> bool:
     return _is_v2_tweet(data)
 
 
+V2_TWEET_FIELDS = ("edit_history_tweet_ids", "author_id", "conversation_id", "public_metrics", "referenced_tweets")
+
+
 def _is_v2_tweet(obj: Any) -> bool:
-    return _is_tweet(obj) and "id_str" not in obj  # v1.1 statuses have id and text too
+    """For detection: v1.1 statuses and other platforms' comments have an id and a text too."""
+    return _is_tweet(obj) and "id_str" not in obj and any(k in obj for k in V2_TWEET_FIELDS)
 
 
 class TwitterV2Importer(Importer):
@@ -108,7 +112,7 @@ class TwitterV2Importer(Importer):
             else:
                 yield from self._read_value(item[1], item[0])
 
-    def _read_value(self, value: Any, where: str) -> Iterator[Record]:
+    def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if _is_page(value):
             yield from self._read_page(value, where)
         elif _is_tweet(value):
@@ -126,18 +130,19 @@ class TwitterV2Importer(Importer):
                 yield _error_notice(error, f"{where}, errors[{i}]")
         elif isinstance(value, dict) and "title" in value and ("detail" in value or "type" in value):
             yield _error_notice(value, where)  # a whole request failed (problem+json)
-        elif isinstance(value, list):
+        elif isinstance(value, list) and depth < 2:
             for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+                yield from self._read_value(item, f"{where}, item {i + 1}", depth + 1)
         else:
             keys = ", ".join(list(value)[:6]) if isinstance(value, dict) else type(value).__name__
             yield Reject(where, f"not an X/Twitter v2 tweet, page or compliance record (found: {keys})",
-                         str(value)[:500])
+                         raw_json(value))
 
     # ---- raw pages ---------------------------------------------------------------------------
     def _read_page(self, page: dict[str, Any], where: str) -> Iterator[Record]:
         includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
-        users = {u["id"]: u for u in _list(includes.get("users")) if isinstance(u, dict) and isinstance(u.get("id"), str)}
+        users = {u["id"]: u for u in _list(includes.get("users"))
+                 if isinstance(u, dict) and isinstance(u.get("id"), str)}
         included = _list(includes.get("tweets"))
         data = page["data"]
         tweets = data if isinstance(data, list) else [data]
@@ -158,7 +163,7 @@ class TwitterV2Importer(Importer):
                               text_field(user.get("name"), "name"),
                               as_int((user.get("public_metrics") or {}).get("followers_count")))
             except INVALID as exc:
-                yield Reject(f"{where}, includes.users[{i}]", f"invalid user: {exc}", str(user)[:500])
+                yield Reject(f"{where}, includes.users[{i}]", f"invalid user: {exc}", raw_json(user))
         for i, error in enumerate(_list(page.get("errors"))):
             yield _error_notice(error, f"{where}, errors[{i}]")
 
@@ -166,20 +171,20 @@ class TwitterV2Importer(Importer):
         if _is_withheld_stub(t):
             return _withheld_notice(t, loc)
         if not _is_tweet(t):
-            return Reject(loc, "tweet without an id or text", str(t)[:500])
+            return Reject(loc, "tweet without an id or text", raw_json(t))
         try:
             author = users.get(t.get("author_id")) or {}
             reply_user = users.get(t.get("in_reply_to_user_id")) or {}
             return _post(t, loc, author, reply_user, partial=partial)
         except INVALID as exc:
-            return Reject(loc, f"invalid tweet: {exc}", str(t)[:500])
+            return Reject(loc, f"invalid tweet: {exc}", raw_json(t))
 
     # ---- flattened ---------------------------------------------------------------------------
     def _read_flat(self, t: dict[str, Any], where: str) -> Iterator[Record]:
         try:
             yield _post(t, where, t.get("author") or {}, t.get("in_reply_to_user") or {}, partial=False)
         except INVALID as exc:
-            yield Reject(where, f"invalid tweet: {exc}", str(t)[:500])
+            yield Reject(where, f"invalid tweet: {exc}", raw_json(t))
             return
         for i, ref in enumerate(_list(t.get("referenced_tweets"))):
             if isinstance(ref, dict) and _is_tweet(ref) and "text" in ref:
@@ -187,7 +192,7 @@ class TwitterV2Importer(Importer):
                     yield _post(ref, f"{where}, referenced_tweets[{i}]", ref.get("author") or {},
                                 ref.get("in_reply_to_user") or {}, partial=True)
                 except INVALID as exc:
-                    yield Reject(f"{where}, referenced_tweets[{i}]", f"invalid tweet: {exc}", str(ref)[:500])
+                    yield Reject(f"{where}, referenced_tweets[{i}]", f"invalid tweet: {exc}", raw_json(ref))
 
 
 def _superseded(tweets: list[Any]) -> dict[str, str]:

@@ -1,0 +1,213 @@
+"""Benchmark: importing twarc2 JSONL, against DuckDB alone reading the same fields of the same file.
+
+Target (docs/product.md): the import runs at >= 50% of the rate at which DuckDB alone can scan the
+file's needed fields, with memory flat in file size.
+
+    python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--runs 3] [--profile]
+
+The corpus comes from the demo generator (four forces, one JSONL file of twarc2 pages, no deliberate
+mess), cached in ./bench-data/. Every measurement runs in a fresh subprocess, so its peak memory
+(VmHWM in /proc/self/status) is its own:
+
+- import: a new project, the demo registry, then `peelian.ingest.import_files` on the file (timed:
+  hashing, detection, parsing, identity resolution, pseudonymisation, staging, merge, commit);
+- DuckDB: `read_json` on the same file with the fields the importer extracts declared (ids, author
+  ids, times, text, language, references, reply-to user, metrics, mentions for `data` and
+  `includes.tweets`; id, username, name and followers for `includes.users`), unnested into a table
+  in one scan, using all of DuckDB's threads.
+
+Rates are data tweets (the posts of the file) per second; each figure is the median of --runs runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench-data"
+
+TWEET = ("STRUCT(id VARCHAR, author_id VARCHAR, created_at TIMESTAMP, text VARCHAR, lang VARCHAR, "
+         "conversation_id VARCHAR, in_reply_to_user_id VARCHAR, "
+         "referenced_tweets STRUCT(type VARCHAR, id VARCHAR)[], "
+         "public_metrics STRUCT(retweet_count BIGINT, reply_count BIGINT, like_count BIGINT, quote_count BIGINT, "
+         "impression_count BIGINT), entities STRUCT(mentions STRUCT(username VARCHAR, id VARCHAR)[]))")
+USER = "STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, public_metrics STRUCT(followers_count BIGINT))"
+COLUMNS = {"data": f"{TWEET}[]", "includes": f"STRUCT(users {USER}[], tweets {TWEET}[])"}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+# ---- corpus ---------------------------------------------------------------------------------------
+
+def corpus(posts: int) -> tuple[Path, Path, int]:
+    """(JSONL file, registry CSV, data tweets in the file), generated once and cached."""
+    from peelian.demo import generate
+
+    folder = DATA / f"twarc2-{posts}"
+    jsonl, registry, info = folder / "twarc2.jsonl", folder / "registry.csv", folder / "info.json"
+    if info.exists():
+        return jsonl, registry, json.loads(info.read_text())["data_tweets"]
+    shutil.rmtree(folder, ignore_errors=True)
+    started = time.perf_counter()
+    manifest = generate(folder / "parts", posts=posts, seed=1, mastodon=False, truth=False, mess=False,
+                        tweets_per_file=10 ** 9)
+    seconds = time.perf_counter() - started
+    data_tweets = 0
+    with open(jsonl, "wb") as out:
+        for part in manifest.x_files:
+            with open(part, "rb") as fh:
+                for line in fh:
+                    data_tweets += int(line[line.rindex(b'"result_count":') + 15:].split(b"}")[0].split(b",")[0])
+                    out.write(line)
+    shutil.copy(manifest.registry_csv, registry)
+    shutil.rmtree(folder / "parts")
+    info.write_text(json.dumps({"posts": manifest.counts["posts"], "data_tweets": data_tweets,
+                                "generate_seconds": seconds, "bytes": jsonl.stat().st_size}))
+    print(f"generated {manifest.counts['posts']:,} posts ({data_tweets:,} data tweets, "
+          f"{jsonl.stat().st_size / 1e6:,.0f} MB) in {seconds:.1f} s: {manifest.counts['posts'] / seconds:,.0f} "
+          "posts/s", file=sys.stderr)
+    return jsonl, registry, data_tweets
+
+
+# ---- measurements (each in its own subprocess) ---------------------------------------------------
+
+def measure_import(jsonl: str, registry: str) -> dict[str, float]:
+    from peelian import Project
+    from peelian.ingest import import_files
+    from peelian.store.registry import import_registry
+
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        project = Project.init(Path(tmp) / "bench.peelian")
+        import_registry(project, registry)
+        before = peak_mb()
+        started = time.perf_counter()
+        (report,) = import_files(project, [jsonl])
+        seconds = time.perf_counter() - started
+        project.close()
+    assert report.reconciles and report.quarantined == 0, report
+    return {"seconds": seconds, "peak_mb": peak_mb(), "baseline_mb": before, "records": report.records_read,
+            "posts": report.posts_new}
+
+
+def measure_duckdb(jsonl: str) -> dict[str, float]:
+    import duckdb
+
+    con = duckdb.connect()
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
+    started = time.perf_counter()
+    con.execute(
+        f"""CREATE TABLE scanned AS
+            SELECT unnest(list_concat(data, includes.tweets)) AS tweet, unnest(includes.users) AS user
+            FROM read_json(?, format = 'newline_delimited', columns = {columns}, maximum_object_size = 268435456)""",
+        [jsonl])
+    seconds = time.perf_counter() - started
+    tweets = con.execute("SELECT count(tweet) FROM scanned").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    return {"seconds": seconds, "peak_mb": peak_mb(), "tweets": tweets, "threads": threads}
+
+
+def in_subprocess(what: str, *args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, f"--_{what}", *args], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---- report ----------------------------------------------------------------------------------------
+
+def run(sizes: list[int], runs: int) -> None:
+    results = {}
+    for posts in sizes:
+        jsonl, registry, data_tweets = corpus(posts)
+        imports = [in_subprocess("import", str(jsonl), str(registry)) for _ in range(runs)]
+        scans = [in_subprocess("duckdb", str(jsonl)) for _ in range(runs)]
+        results[posts] = {
+            "data_tweets": data_tweets,
+            "records": imports[0]["records"],
+            "mb": jsonl.stat().st_size / 1e6,
+            "import_rate": data_tweets / statistics.median(r["seconds"] for r in imports),
+            "import_seconds": statistics.median(r["seconds"] for r in imports),
+            "import_peak": statistics.median(r["peak_mb"] for r in imports),
+            "import_baseline": statistics.median(r["baseline_mb"] for r in imports),
+            "duckdb_rate": data_tweets / statistics.median(r["seconds"] for r in scans),
+            "duckdb_seconds": statistics.median(r["seconds"] for r in scans),
+            "duckdb_peak": statistics.median(r["peak_mb"] for r in scans),
+            "threads": scans[0]["threads"],
+        }
+    names = [f"{p:,} posts" for p in sizes]
+    rows = [
+        ("file: data tweets / records / MB", lambda r: f"{r['data_tweets']:,} / {r['records']:,} / {r['mb']:,.0f}"),
+        ("import: seconds", lambda r: f"{r['import_seconds']:.1f}"),
+        ("import: posts/s", lambda r: f"{r['import_rate']:,.0f}"),
+        ("DuckDB read_json: seconds", lambda r: f"{r['duckdb_seconds']:.1f}"),
+        (f"DuckDB read_json: posts/s ({results[sizes[0]]['threads']} threads)", lambda r: f"{r['duckdb_rate']:,.0f}"),
+        ("import / DuckDB (target >= 50%)", lambda r: f"{r['import_rate'] / r['duckdb_rate']:.0%}"),
+        ("import: peak memory MB (before import)", lambda r: f"{r['import_peak']:,.0f} ({r['import_baseline']:,.0f})"),
+        ("DuckDB: peak memory MB", lambda r: f"{r['duckdb_peak']:,.0f}"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    cells = [[fmt(results[p]) for p in sizes] for _, fmt in rows]
+    col = max(max(len(c) for row in cells for c in row), *(len(n) for n in names))
+    print(f"{'':{width}}  " + "  ".join(f"{n:>{col}}" for n in names))
+    for (label, _), row in zip(rows, cells, strict=True):
+        print(f"{label:{width}}  " + "  ".join(f"{c:>{col}}" for c in row))
+    print(f"medians of {runs} run(s), each in a fresh subprocess; {os.cpu_count()} CPUs")
+
+
+def profile(posts: int, top: int) -> None:
+    """cProfile one import in this process and print where the time goes."""
+    from peelian import Project
+    from peelian.ingest import import_files
+    from peelian.store.registry import import_registry
+
+    jsonl, registry, _ = corpus(posts)
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        project = Project.init(Path(tmp) / "profile.peelian")
+        import_registry(project, registry)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        import_files(project, [jsonl])
+        profiler.disable()
+        project.close()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts in the large file")
+    parser.add_argument("--small", type=int, default=100_000, help="posts in the small file (memory comparison)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
+    parser.add_argument("--profile", action="store_true", help="cProfile an import of the small file instead")
+    parser.add_argument("--top", type=int, default=30, help="functions to list with --profile")
+    parser.add_argument("--_import", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--_duckdb", nargs=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    if args._import:
+        print(json.dumps(measure_import(*args._import)))
+    elif args._duckdb:
+        print(json.dumps(measure_duckdb(*args._duckdb)))
+    elif args.profile:
+        profile(args.small, args.top)
+    else:
+        run(sorted({args.small, args.posts}), args.runs)
+
+
+if __name__ == "__main__":
+    main()
