@@ -71,7 +71,7 @@ def test_folds_follow_the_rarest_code() -> None:
 
 
 def test_cross_validation_predicts_every_post_once_and_scores_it() -> None:
-    data = labelled_posts(n_per_code=12)
+    data = labelled_posts(n_per_code=8)
     texts = [t for t, _ in data]
     labels = [[c] for _, c in data]
     cv = CrossValidation("linear", n_splits=4).fit(texts, labels)

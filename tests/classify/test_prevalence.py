@@ -35,7 +35,7 @@ def test_multi_label_correction_by_hand() -> None:
 
 
 def test_project_prevalence_counts_gold_as_it_is(mode_project) -> None:
-    train_model(mode_project, "mode", algorithm="linear")
+    train_model(mode_project, "mode", algorithm="linear", learning_curve=False)
     apply_model(mode_project, "mode")
     report = estimate_prevalence(mode_project, "mode", n_boot=100)
     assert report["validated"] and report["adjusted"]

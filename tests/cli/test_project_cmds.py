@@ -79,3 +79,19 @@ def test_registry_import_via_cli(cli, project_path, tmp_path):
 def test_formats_lists_twitter(cli):
     result = cli("formats", "--json")
     assert any(f["format"] == "twitter-v2" for f in json.loads(result.output))
+
+
+def test_importer_option_names_the_archive_owner(cli, project_path, shared_fixtures, tmp_path):
+    import shutil
+
+    archive = tmp_path / "tweets.js"  # alone: no manifest.js beside it
+    shutil.copy(shared_fixtures / "twitter_archive/milahu__tweets.js", archive)
+    reg = tmp_path / "r.csv"
+    reg.write_text("platform,handle,force,account_type\ntwitter,archiveowner,Test Police,officer\n")
+    cli("registry", "import", project_path, reg)
+    result = cli("import", project_path, archive, "--option", "handle=archiveowner", "--json")
+    assert json.loads(result.output)[0]["posts_new"] > 1000
+    status = json.loads(cli("status", project_path, "--json").output)
+    assert status["by_force"][0]["force"] == "Test Police"
+    bad = cli("import", project_path, archive, "--option", "handle")
+    assert bad.exit_code == 2 and "key=value" in bad.output

@@ -41,13 +41,14 @@ def init(
 
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
+    """`a=b,c=d` pairs (repeatable) as a dict; used for --map and --option."""
     mapping: dict[str, str] = {}
     for item in items:
         for pair in item.split(","):
             if not pair.strip():
                 continue
             if "=" not in pair:
-                raise MappingError(f"--map expects field=column pairs, got {pair!r}")
+                raise MappingError(f"expected key=value pairs, got {pair!r}")
             field, column = pair.split("=", 1)
             mapping[field.strip()] = column.strip()
     return mapping
@@ -62,6 +63,8 @@ def import_(
     map: list[str] = typer.Option([], "--map", help="Generic CSV: field=column pairs, e.g. "
                                   "text=message,created_at=time,post_id=id,author=user."),
     platform: str = typer.Option(None, "--platform", help="Generic CSV: the platform the rows come from."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Importer option as key=value, e.g. "
+                                     "handle=wmpolice for an X archive without its manifest.js."),
     force: bool = typer.Option(False, "--force", help="Import again even if this exact file was imported before."),
     json: bool = JsonOpt,
 ) -> None:
@@ -72,6 +75,7 @@ def import_(
             options["mapping"] = parse_mapping(map)
         if platform:
             options["platform"] = platform
+        options.update(parse_mapping(option))
         for path in files:
             if not path.is_file():
                 raise MappingError("no such file", path=str(path))
