@@ -16,7 +16,9 @@ mess), cached in ./bench-data/. Every measurement runs in a fresh subprocess, so
   `includes.tweets`; id, username, name and followers for `includes.users`), unnested into a table
   in one scan, using all of DuckDB's threads.
 
-Rates are data tweets (the posts of the file) per second; each figure is the median of --runs runs.
+Rates are data tweets (the posts of the file) per second of wall-clock time; each figure is the median
+of --runs runs. Rates per CPU-second (user + system, all threads) are printed too: on a shared machine
+they are the steadier comparison of how much work each side does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,6 +47,12 @@ TWEET = ("STRUCT(id VARCHAR, author_id VARCHAR, created_at TIMESTAMP, text VARCH
          "impression_count BIGINT), entities STRUCT(mentions STRUCT(username VARCHAR, id VARCHAR)[]))")
 USER = "STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, public_metrics STRUCT(followers_count BIGINT))"
 COLUMNS = {"data": f"{TWEET}[]", "includes": f"STRUCT(users {USER}[], tweets {TWEET}[])"}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads together."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_mb() -> float:
@@ -97,13 +106,13 @@ def measure_import(jsonl: str, registry: str) -> dict[str, float]:
         project = Project.init(Path(tmp) / "bench.peelian")
         import_registry(project, registry)
         before = peak_mb()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         (report,) = import_files(project, [jsonl])
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         project.close()
     assert report.reconciles and report.quarantined == 0, report
-    return {"seconds": seconds, "peak_mb": peak_mb(), "baseline_mb": before, "records": report.records_read,
-            "posts": report.posts_new}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb(), "baseline_mb": before,
+            "records": report.records_read, "posts": report.posts_new}
 
 
 def measure_duckdb(jsonl: str) -> dict[str, float]:
@@ -111,16 +120,16 @@ def measure_duckdb(jsonl: str) -> dict[str, float]:
 
     con = duckdb.connect()
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     con.execute(
         f"""CREATE TABLE scanned AS
             SELECT unnest(list_concat(data, includes.tweets)) AS tweet, unnest(includes.users) AS user
             FROM read_json(?, format = 'newline_delimited', columns = {columns}, maximum_object_size = 268435456)""",
         [jsonl])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     tweets = con.execute("SELECT count(tweet) FROM scanned").fetchone()[0]
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    return {"seconds": seconds, "peak_mb": peak_mb(), "tweets": tweets, "threads": threads}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb(), "tweets": tweets, "threads": threads}
 
 
 def in_subprocess(what: str, *args: str) -> dict[str, float]:
@@ -141,6 +150,8 @@ def run(sizes: list[int], runs: int) -> None:
             "data_tweets": data_tweets,
             "records": imports[0]["records"],
             "mb": jsonl.stat().st_size / 1e6,
+            "import_cpu_rate": data_tweets / statistics.median(r["cpu"] for r in imports),
+            "duckdb_cpu_rate": data_tweets / statistics.median(r["cpu"] for r in scans),
             "import_rate": data_tweets / statistics.median(r["seconds"] for r in imports),
             "import_seconds": statistics.median(r["seconds"] for r in imports),
             "import_peak": statistics.median(r["peak_mb"] for r in imports),
@@ -158,6 +169,9 @@ def run(sizes: list[int], runs: int) -> None:
         ("DuckDB read_json: seconds", lambda r: f"{r['duckdb_seconds']:.1f}"),
         (f"DuckDB read_json: posts/s ({results[sizes[0]]['threads']} threads)", lambda r: f"{r['duckdb_rate']:,.0f}"),
         ("import / DuckDB (target >= 50%)", lambda r: f"{r['import_rate'] / r['duckdb_rate']:.0%}"),
+        ("import: posts per CPU-second", lambda r: f"{r['import_cpu_rate']:,.0f}"),
+        ("DuckDB: posts per CPU-second", lambda r: f"{r['duckdb_cpu_rate']:,.0f}"),
+        ("import / DuckDB per CPU-second", lambda r: f"{r['import_cpu_rate'] / r['duckdb_cpu_rate']:.0%}"),
         ("import: peak memory MB (before import)", lambda r: f"{r['import_peak']:,.0f} ({r['import_baseline']:,.0f})"),
         ("DuckDB: peak memory MB", lambda r: f"{r['duckdb_peak']:,.0f}"),
     ]
@@ -180,7 +194,7 @@ def profile(posts: int, top: int) -> None:
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         project = Project.init(Path(tmp) / "profile.peelian")
         import_registry(project, registry)
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time: steadier than wall time on a shared machine
         profiler.enable()
         import_files(project, [jsonl])
         profiler.disable()

@@ -60,8 +60,11 @@ def test_cohen_kappa_matches_scikit_learn() -> None:
 def test_best_f1_threshold_by_hand() -> None:
     y = np.array([1, 1, 0, 1, 0, 0])
     proba = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
-    # cutting at 0.6 predicts the top four: tp 3, fp 1, fn 0 → F1 6/7, better than 0.8 (F1 0.8)
-    assert best_f1_threshold(y, proba) == pytest.approx(0.6)
+    # cutting below 0.6 predicts the top four: tp 3, fp 1, fn 0 → F1 6/7, better than below 0.8 (F1 0.8);
+    # the cut lies midway between 0.6 and the next probability, 0.2
+    assert best_f1_threshold(y, proba) == pytest.approx(0.4)
+    separable = np.array([0.99, 0.98, 0.97, 0.02, 0.01])
+    assert best_f1_threshold(np.array([1, 1, 1, 0, 0]), separable) == pytest.approx(0.495)
 
 
 def test_folds_follow_the_rarest_code() -> None:

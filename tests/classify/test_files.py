@@ -23,7 +23,7 @@ def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 @pytest.fixture
 def model_dir(labelled_csv: Path, tmp_path: Path) -> Path:
     out = tmp_path / "model"
-    train_file(labelled_csv, text="text", label="label", model_out=out, algorithm="linear")
+    train_file(labelled_csv, text="text", label="label", model_out=out, algorithm="linear", learning_curve=False)
     return out
 
 
@@ -34,6 +34,7 @@ def test_train_and_predict_through_the_cli(cli, labelled_csv: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     meta = orjson.loads(result.stdout)
     assert meta["algorithm"] == "linear" and meta["n_training"] == 60 and meta["evaluation"]["macro_f1"] > 0.8
+    assert [p["fraction"] for p in meta["evaluation"]["learning_curve"]] == [0.2, 0.4, 0.6, 0.8, 1.0]
     assert (out / "model.joblib").exists() and (out / "metadata.json").exists()
     new = _write(tmp_path / "new.csv", ["text", "truth"], [["Have you seen missing kim? Call 101", "request"],
                                                            ["@sam thanks, glad we could help", "engage"],
@@ -102,7 +103,8 @@ def test_multi_label_files(tmp_path: Path) -> None:
         text = {"traffic": "road closed on the A38", "appeal": "have you seen this man"}
         rows.append([" and ".join(text[lab] for lab in labels) + f" {i}", ";".join(labels)])
     path = _write(tmp_path / "multi.csv", ["text", "labels"], rows)
-    meta = train_file(path, text="text", label="labels", label_sep=";", model_out=tmp_path / "m", algorithm="linear")
+    meta = train_file(path, text="text", label="labels", label_sep=";", model_out=tmp_path / "m", algorithm="linear",
+                      learning_curve=False)
     assert meta["parameters"]["multi_label"] and set(meta["parameters"]["thresholds"]) == {"appeal", "traffic"}
     new = _write(tmp_path / "new.csv", ["text"], [["road closed and have you seen this man"]])
     predict_file(tmp_path / "m", new, text="text", out=tmp_path / "p.csv")

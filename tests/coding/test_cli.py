@@ -238,3 +238,10 @@ def test_adjudicate_majority_list_and_decisions(cli, disputed: Path, tmp_path: P
         assert gold_labels(proj, "stance") == [("twitter", "r2", ["neutral"]), ("twitter", "r1", ["towards"]),
                                                ("twitter", "r3", ["against"])]
         assert len(effective_codings(proj, sample="s1")) == 6
+
+
+def test_adjudicate_stops_cleanly_when_input_ends(cli, disputed: Path) -> None:
+    result = cli("adjudicate", disputed, "s1", "--adjudicator", "dee", "-d", "stance", input="a\n")
+    assert result.exit_code == 0 and "stopped; the decisions so far are saved" in result.stdout
+    with Project.open(disputed) as proj:
+        assert proj.scalar("SELECT count(*) FROM gold") == 0

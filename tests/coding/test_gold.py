@@ -99,14 +99,15 @@ def test_majority_rule(coded) -> None:
     assert (report.decided, report.ties, report.single_coder) == (4, 1, 0)
     gold = {(g.post_id, g.dimension): (g.codes, g.method, g.reason) for g in gold_table(coded)}
     assert gold == {
-        ("r1", "stance"): (["towards"], "majority", "3 of 3 coders chose exactly this"),
-        ("r2", "stance"): (["towards"], "majority", "2 of 3 coders chose exactly this"),
-        ("r4", "stance"): (["neutral"], "majority", "2 of 2 coders chose exactly this"),
-        ("r1", "practice"): (["advice", "banter"], "majority", "2 of 3 coders chose exactly this"),
+        ("r1", "stance"): (["towards"], "majority", "3 of 3 coders chose exactly this (ana, ben, cy)"),
+        ("r2", "stance"): (["towards"], "majority", "2 of 3 coders chose exactly this (ana, ben)"),
+        ("r4", "stance"): (["neutral"], "majority", "2 of 2 coders chose exactly this (ana, ben)"),
+        ("r1", "practice"): (["advice", "banter"], "majority", "2 of 3 coders chose exactly this (ana, cy)"),
     }
     again = apply_majority(coded, "s1", include_single=True)
     assert (again.decided, again.already_gold, again.single_coder, again.ties) == (0, 4, 1, 1)
     assert gold_labels(coded, "stance", methods=["single_coder"]) == [("twitter", "r5", ["away"])]
+    assert {g.decided_by for g in gold_table(coded)} == {"script", "ana"}
     assert report.by_dimension["stance"] == {"decided": 3, "single_coder": 0, "ties": 1}
 
 

@@ -209,3 +209,31 @@ def test_thread_context_limit_keeps_parent_and_root(project) -> None:
 def test_default_codebook_scope_matches_population(posts_project) -> None:
     scope = default_codebook().scope_sql("p")
     assert posts_project.scalar(f"SELECT count(*) FROM posts p WHERE {scope}") == 120
+
+
+def test_progress_counts_codings_in_force(posts_project) -> None:
+    from peelian.coding.codings import record_coding, undo_last
+
+    create_sample(posts_project, "s", post_ids=["r1", "r2"], coders=["ana"], shuffle=False)
+    record_coding(posts_project, "ana", "twitter", "r1", "stance", ["away"])
+    record_coding(posts_project, "ana", "twitter", "r2", "stance", ["away"])
+    undo_last(posts_project, "ana")
+    (listed,) = list_samples(posts_project)
+    assert listed["progress"] == [{"coder": "ana", "assigned": 2, "started": 1}]
+
+
+def test_sample_from_imported_twitter_data(project, shared_fixtures) -> None:
+    from peelian.coding.codings import next_item
+    from peelian.ingest import import_file
+
+    import_file(project, shared_fixtures / "twitter_v2" / "twarc-csv__flat.jsonl")
+    eligible = project.scalar(f"SELECT count(*) FROM posts p WHERE {default_codebook().scope_sql('p')} "
+                              "AND coalesce(trim(p.text), '') <> ''")
+    assert eligible > 0
+    size = min(eligible, 10)
+    sample = create_sample(project, "real", size, coders=["ana", "ben"], seed=1)
+    assert sample.size == size
+    item = next_item(project, "ana", "real")
+    assert item.post["text"] and item.progress["total"] == len(sample_items(project, "real", "ana"))
+    assert [d["id"] for d in item.dimensions] == [d.id for d in default_codebook().dimensions_for(
+        item.post["author_role"], item.post["kind"])]

@@ -47,7 +47,8 @@ def test_export_layout(sampled, tmp_path: Path) -> None:
     by_id = {r["post_id"]: r for r in rows}
     assert by_id["p1"]["practice"] == "n/a" and by_id["p1"]["topic"] == ""
     assert by_id["r1"]["practice"] == "advice; redirection" and by_id["r1"]["note"] == "see 101"
-    assert by_id["r1"]["context"] == ("thread start (@bravo_force_corporate): Appeal number 1: have you seen this person?"
+    assert by_id["r1"]["context"] == ("thread start (@bravo_force_corporate): Appeal number 1: have you seen this "
+                                      "person?"
                                       "\nin reply to (@pseud1): @bravo_force_corporate is the road still closed? (1)")
     assert by_id["c1"]["citizen_intent"] == "" and by_id["c1"]["mode"] == "n/a"
     with pytest.raises(CodingError, match="'cy' is not a coder of sample 's1'"):
@@ -68,7 +69,8 @@ def test_filled_sheet_round_trip(sampled, tmp_path: Path) -> None:
     state = {(c.post_id, c.dimension): (c.status, c.codes, c.note, c.source)
              for c in effective_codings(sampled, coder="ana")}
     assert state == {
-        ("p1", "mode"): ("coded", ["inform"], "clear", "sheet"), ("p1", "topic"): ("coded", ["appeal"], "clear", "sheet"),
+        ("p1", "mode"): ("coded", ["inform"], "clear", "sheet"),
+        ("p1", "topic"): ("coded", ["appeal"], "clear", "sheet"),
         ("p1", "objective"): ("skipped", [], "clear", "sheet"),
         ("c1", "citizen_intent"): ("coded", ["question", "report"], None, "sheet"),
         ("r1", "mode"): ("coded", ["engage"], None, "sheet"), ("r1", "practice"): ("coded", [], None, "sheet"),

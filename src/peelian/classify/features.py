@@ -33,7 +33,7 @@ _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, so powers stay distinct mod 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for Fibonacci hashing
 _WORD_SEED = np.uint64(0x51ED270B27DE5D3B)
 _BIGRAM = np.uint64(0x2545F4914F6CDD1D)
-_BATCH = 8192  # posts per internal batch: bounds the temporary arrays to a few tens of MB
+_BATCH = 50_000  # posts per internal batch: bounds the temporary arrays to about 100 MB
 
 
 def _lay_out(texts: Sequence[str]) -> np.ndarray:

@@ -118,7 +118,7 @@ def _labels_sha256(texts: list[str], labels: list[list[str]]) -> str:
 
 def train_file(path: str | Path, *, text: str, label: str, model_out: str | Path, algorithm: str = AUTO,
                label_sep: str | None = None, n_splits: int = 5, C: float = 10.0, seed: int = 0,
-               progress: Progress | None = None) -> dict[str, Any]:
+               learning_curve: bool = True, progress: Progress | None = None) -> dict[str, Any]:
     """Cross-validate and train on a labelled CSV; write the model folder. Returns its metadata."""
     path, model_out = Path(path), Path(model_out)
     if model_out.exists() and (not model_out.is_dir() or
@@ -132,7 +132,8 @@ def train_file(path: str | Path, *, text: str, label: str, model_out: str | Path
                          "needs at least two different labels")
     check_training_set(labels, multi_label, str(path))
     cv, candidates = cross_validate_candidates(texts, labels, multi_label=multi_label, algorithm=algorithm,
-                                               n_splits=n_splits, C=C, seed=seed, progress=progress)
+                                               n_splits=n_splits, C=C, seed=seed, learning_curve=learning_curve,
+                                               progress=progress)
     classifier = TextClassifier(cv.algorithm, multi_label=multi_label, C=C, random_state=seed)
     classifier.fit(texts, labels)
     evaluation = evaluation_record(cv, candidates, algorithm, classifier)

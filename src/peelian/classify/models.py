@@ -93,7 +93,7 @@ class _BinaryHead:
         if min(n_pos, n_neg) >= CALIBRATION_FOLDS:
             cv = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
             scores = cross_val_predict(self.model_, X, y, cv=cv, method="decision_function")
-            self.platt_ = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), y)
+            self.platt_ = platt_scaling(scores, y)
             oof = self.platt_.predict_proba(scores.reshape(-1, 1))[:, 1]
             self.threshold_ = best_f1_threshold(y, oof)
             self.calibration_ = f"sigmoid ({CALIBRATION_FOLDS}-fold), threshold {self.threshold_:.3f}"
@@ -109,8 +109,24 @@ class _BinaryHead:
         return self.platt_.predict_proba(self.model_.decision_function(X).reshape(-1, 1))[:, 1]
 
 
+def platt_scaling(scores: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    """Platt's sigmoid on decision scores, with his smoothed targets ((n₊+1)/(n₊+2), 1/(n₋+2)) so
+    that separable training data does not give probabilities of exactly 0 and 1."""
+    n_pos = int(y.sum())
+    n_neg = len(y) - n_pos
+    target = np.where(y == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    X = np.r_[scores, scores].reshape(-1, 1)
+    labels = np.r_[np.ones(len(y)), np.zeros(len(y))]
+    return LogisticRegression(C=1e6, max_iter=1000).fit(X, labels, sample_weight=np.r_[target, 1 - target])
+
+
 def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-    """The probability cut that maximises F1 on out-of-fold probabilities (ties: closest to 0.5)."""
+    """The probability cut that maximises F1 on out-of-fold probabilities.
+
+    A cut falls midway between two neighbouring distinct probabilities, so a new post just
+    outside the training range is not thrown to the other side; among equally good cuts the
+    one closest to 0.5 wins.
+    """
     order = np.argsort(-proba, kind="stable")
     p_sorted, y_sorted = proba[order], y[order].astype(float)
     tp = np.cumsum(y_sorted)
@@ -119,8 +135,8 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12)
     last_of_value = np.r_[p_sorted[1:] != p_sorted[:-1], True]  # cut only between distinct values
     f1 = np.where(last_of_value, f1, -1.0)
-    best = f1.max()
-    candidates = p_sorted[f1 >= best - 1e-12]
+    cuts = (p_sorted + np.r_[p_sorted[1:], 0.0]) / 2
+    candidates = cuts[f1 >= f1.max() - 1e-12]
     return float(candidates[np.argmin(np.abs(candidates - 0.5))])
 
 

@@ -32,6 +32,8 @@ AlgorithmOpt = typer.Option("auto", "--algorithm",
                             help="linear, embedding, combined, or auto (best cross-validated macro-F1).")
 FoldsOpt = typer.Option(5, "--folds", help="Cross-validation folds (fewer when a code has fewer examples).")
 SeedOpt = typer.Option(0, "--seed", help="Seed for folds and models: the same seed gives the same model.")
+LearningCurveOpt = typer.Option(True, "--learning-curve/--no-learning-curve",
+                                help="Also fit on 20–80 % of each fold to show the learning curve (5 × the fits).")
 UNVALIDATED = "[bold red]UNVALIDATED[/]"
 
 
@@ -101,9 +103,7 @@ def _print_evaluation(evaluation: dict[str, Any], human: dict[str, Any] | None) 
 
 @classify_app.command("train")
 def train(project: Path = ProjectArg, dimension: str = DimensionOpt, algorithm: str = AlgorithmOpt,
-          folds: int = FoldsOpt, seed: int = SeedOpt,
-          learning_curve: bool = typer.Option(True, "--learning-curve/--no-learning-curve",
-                                              help="Also fit on 20–80 % of each fold (4 × more fits)."),
+          folds: int = FoldsOpt, seed: int = SeedOpt, learning_curve: bool = LearningCurveOpt,
           json: bool = JsonOpt) -> None:
     """Train a classifier on the dimension's gold labels and print its cross-validated evaluation."""
     with open_project(project) as proj, _progress() as progress:
@@ -225,12 +225,13 @@ def train_file_cmd(
     model_out: Path = typer.Option(..., "--model-out", help="Folder to write the model to."),
     algorithm: str = AlgorithmOpt,
     label_sep: str = typer.Option(None, "--label-sep", help="Several labels per row, split on this (multi-label)."),
-    folds: int = FoldsOpt, seed: int = SeedOpt, json: bool = JsonOpt,
+    folds: int = FoldsOpt, seed: int = SeedOpt, learning_curve: bool = LearningCurveOpt, json: bool = JsonOpt,
 ) -> None:
     """Train on any labelled spreadsheet (no project needed) and print the cross-validated evaluation."""
     with user_errors(), _progress() as progress:
         meta = train_file(file, text=text, label=label, model_out=model_out, algorithm=algorithm,
-                          label_sep=label_sep, n_splits=folds, seed=seed, progress=progress)
+                          label_sep=label_sep, n_splits=folds, seed=seed, learning_curve=learning_curve,
+                          progress=progress)
     if json:
         emit_json(meta)
         return

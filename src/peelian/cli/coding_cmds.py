@@ -45,7 +45,7 @@ from peelian.coding.gold import (
 )
 from peelian.coding.refi import read_qdc
 from peelian.coding.reliability import COEFFICIENTS
-from peelian.coding.samples import available_strategies, create_sample, get_sample, list_samples, sample_items
+from peelian.coding.samples import create_sample, get_sample, list_samples, sample_items
 from peelian.coding.sheets import codebook_for_sheet, export_sheet, import_sheet, parse_cell
 from peelian.errors import CodingError
 from peelian.report.reliability import write_reliability_report
@@ -520,6 +520,6 @@ def adjudicate(
                 adjudicate_unit(proj, sample, item.platform, item.post_id, item.dimension, answer[0], adjudicator,
                                 reason=answer[1])
                 decided += 1
-        except typer.Abort:
+        except (typer.Abort, EOFError):
             console.print("stopped; the decisions so far are saved")
         console.print(f"{decided} of {len(items)} disagreements decided", highlight=False)

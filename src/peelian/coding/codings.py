@@ -24,7 +24,6 @@ from peelian.store.project import Project, utcnow
 
 STATUSES = ("coded", "skipped", "flagged")
 RETRACTED = "retracted"
-SOURCES = ("web", "sheet", "api", "import")
 CODING_COLUMNS = ("coding_id", "sample_name", "platform", "post_id", "coder", "dimension", "codes", "status", "note",
                   "codebook_version", "source", "created_at")
 

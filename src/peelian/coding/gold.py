@@ -258,8 +258,9 @@ def apply_majority(project: Project, sample: str, *, dimension: str | None = Non
                    include_single: bool = False, overwrite: bool = False) -> MajorityReport:
     """Gold by majority rule for every unit of the sample a strict majority agrees on.
 
-    Units coded by one coder become gold (method `single_coder`) only with `include_single`;
-    ties are left for adjudication; units that already have gold are kept unless `overwrite`.
+    Units coded by one coder become gold (method `single_coder`, decided by that coder) only
+    with `include_single`; ties are left for adjudication; units that already have gold are kept
+    unless `overwrite`. `decided_by` defaults to "majority rule"; the reason names the coders.
     """
     get_sample(project, sample)
     codebook = active_codebook(project)
@@ -268,7 +269,8 @@ def apply_majority(project: Project, sample: str, *, dimension: str | None = Non
     rows = []
     for (platform, post_id, dim_id), codings in _units(project, sample, dimension).items():
         stats = report.by_dimension.setdefault(dim_id, {"decided": 0, "single_coder": 0, "ties": 0})
-        values = [c.codes for c in codings if c.is_value]
+        valued = [c for c in codings if c.is_value]
+        values = [c.codes for c in valued]
         if not values:
             continue
         if (platform, post_id, dim_id) in decided and not overwrite:
@@ -281,8 +283,9 @@ def apply_majority(project: Project, sample: str, *, dimension: str | None = Non
             continue
         if len(values) == 1:
             if include_single:
-                rows.append(_gold_row(codebook, platform, post_id, dim_id, values[0], "single_coder", decided_by,
-                                      "coded by one coder", sample))
+                rows.append(_gold_row(codebook, platform, post_id, dim_id, values[0], "single_coder",
+                                      decided_by or valued[0].coder, f"coded by one coder ({valued[0].coder})",
+                                      sample))
                 report.single_coder += 1
                 stats["single_coder"] += 1
             continue
@@ -291,9 +294,10 @@ def apply_majority(project: Project, sample: str, *, dimension: str | None = Non
             report.ties += 1
             stats["ties"] += 1
             continue
-        agree = sum(set(v) == set(chosen) for v in values)
-        rows.append(_gold_row(codebook, platform, post_id, dim_id, chosen, "majority", decided_by,
-                              f"{agree} of {len(values)} coders chose exactly this", sample))
+        agree = [c.coder for c in valued if set(c.codes) == set(chosen)]
+        rows.append(_gold_row(codebook, platform, post_id, dim_id, chosen, "majority", decided_by or "majority rule",
+                              f"{len(agree)} of {len(values)} coders chose exactly this ({', '.join(agree)})",
+                              sample))
         report.decided += 1
         stats["decided"] += 1
     _insert_gold(project, rows)

@@ -541,7 +541,8 @@ def analyse_long(records: Iterable[LongRecord | tuple], *, multi_label: Iterable
         else:
             overall = Reliability(level, cats, **params).fit_codes(single, cats, dim_coders)
         summary = overall.summary()
-        summary.update({"dimension": dim, "multi_label": is_multi, "level": level, "categories": [str(c) for c in cats]})
+        summary.update({"dimension": dim, "multi_label": is_multi, "level": level,
+                        "categories": [str(c) for c in cats]})
         if is_multi:
             summary["pooled"] = "yes/no decisions per code, pooled over codes"
         per_code = []

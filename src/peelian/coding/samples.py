@@ -328,16 +328,19 @@ def get_sample(project: Project, name: str) -> Sample:
 
 
 def list_samples(project: Project) -> list[dict[str, Any]]:
-    """Every sample with its design and each coder's progress (posts with at least one coding)."""
+    """Every sample with its design and each coder's progress (posts with at least one coding in force)."""
+    from peelian.coding.codings import effective_codings  # codings imports this module
+
     out = []
-    done = {(r["sample_name"], r["coder"]): r["coded"] for r in project.query(
-        "SELECT sample_name, coder, count(DISTINCT (platform, post_id)) AS coded FROM codings "
-        "WHERE sample_name IS NOT NULL AND status <> 'retracted' GROUP BY ALL")}
+    started: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for c in effective_codings(project):
+        if c.sample is not None:
+            started.setdefault((c.sample, c.coder), set()).add((c.platform, c.post_id))
     assigned = project.query("SELECT sample_name, coder, count(*) AS n FROM sample_items GROUP BY ALL "
                              "ORDER BY sample_name, coder")
     for name in [r["sample_name"] for r in project.query("SELECT sample_name FROM samples ORDER BY created_at")]:
         sample = get_sample(project, name)
-        progress = [{"coder": a["coder"], "assigned": a["n"], "started": done.get((name, a["coder"]), 0)}
+        progress = [{"coder": a["coder"], "assigned": a["n"], "started": len(started.get((name, a["coder"]), ()))}
                     for a in assigned if a["sample_name"] == name]
         out.append({**sample.to_dict(), "progress": progress})
     return out

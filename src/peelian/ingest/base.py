@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -94,6 +95,28 @@ class Importer(ABC):
         mapping naming missing columns), so the pipeline can refuse before importing anything."""
 
 
+class JsonImporter(Importer):
+    """A format that arrives as JSON: NDJSON or one document, whole or damaged. Reading the file,
+    and quarantining what cannot be parsed, is done here (`iter_json_values`); subclasses read
+    one parsed value and name where its records are."""
+
+    salvage_keys: ClassVar[tuple[str, ...]] = ()
+    """Keys under which a document keeps its main list, so that a cut document keeps its complete items."""
+    whole_documents: ClassVar[bool] = False
+    """Name records by paths inside one "document" rather than by line and item (see `iter_json_values`)."""
+
+    def read(self, path: Path) -> Iterator[Record]:
+        for item in iter_json_values(path, salvage_keys=self.salvage_keys, whole_documents=self.whole_documents):
+            if isinstance(item, Reject):
+                yield item
+            else:
+                yield from self._read_value(item[1], item[0])
+
+    @abstractmethod
+    def _read_value(self, value: Any, where: str) -> Iterator[Record]:
+        """Yield the records of one parsed value, found at `where`."""
+
+
 # ---- shared readers ----------------------------------------------------------------------
 
 def excerpt(raw: str | bytes | None) -> str | None:
@@ -102,6 +125,25 @@ def excerpt(raw: str | bytes | None) -> str | None:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     return raw if len(raw) <= EXCERPT_CHARS else raw[:EXCERPT_CHARS] + "…"
+
+
+def raw_json(value: Any) -> bytes | None:
+    """The JSON of a rejected value for the quarantine excerpt (cut to what an excerpt can hold);
+    None when it cannot be written back (nested beyond orjson's limit)."""
+    try:
+        return orjson.dumps(value)[: 4 * EXCERPT_CHARS]
+    except TypeError:
+        return None
+
+
+def shape(value: Any) -> str:
+    """A short description of an unexpected JSON value, for reject reasons."""
+    if isinstance(value, dict):
+        keys = ", ".join(list(value)[:6])
+        return f"an object with keys: {keys}" if keys else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return f"a {type(value).__name__}: {excerpt(str(value))}"
 
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any] | Reject]:
@@ -171,40 +213,52 @@ def _document_error(path: Path, data: bytes, exc: orjson.JSONDecodeError, prefix
     return FormatError(problem, path=str(path), location=f"line {exc.lineno + prefix_lines}, column {exc.colno}")
 
 
-def iter_json_values(path: Path, *, strip_js_assignment: bool = False) -> Iterator[tuple[str, Any] | Reject]:
+def iter_json_values(path: Path, *, strip_js_assignment: bool = False, salvage_keys: Iterable[str] = (),
+                     whole_documents: bool = False) -> Iterator[tuple[str, Any] | Reject]:
     """Yield (location, value) from NDJSON or from one JSON document, told apart by content, not extension.
 
-    A file whose first non-blank line is a complete JSON value is NDJSON: one value per line
-    ("line N"), bad lines become Rejects. Anything else is one document; a top-level array is
-    yielded item by item ("item N") so that, when the document is cut short or damaged, the
-    items before the damage are still read and the rest becomes one Reject naming the line.
-    A damaged document whose second line parses on its own is NDJSON with a bad first line.
-    Anything else unreadable raises FormatError.
+    A file whose first non-blank line is a complete JSON value and is followed by more is NDJSON:
+    one value per line ("line N"), bad lines become Rejects. Anything else is one document.
+
+    `whole_documents` decides how a document is named: when set, it is yielded whole as
+    "document" (a one-line file included), and the importer names the paths inside it; when
+    not, a one-line file is NDJSON ("line 1") and a top-level array is yielded item by item
+    ("item N"), so that records carry their place in the file.
+
+    A document that cannot be parsed is salvaged rather than lost: a top-level array keeps its
+    complete items before the damage ("item N (line L)", or one "document" list when whole),
+    followed by one Reject naming the line and column; a document whose second line parses on
+    its own is NDJSON with a bad first line; an object whose main list is under one of
+    `salvage_keys` (`data`, `feed`...) keeps that list's complete items, yielded as a "document"
+    holding just that list, since the key says what the items are. Anything else unreadable
+    raises FormatError naming the line and column.
     """
     second = None
     if not strip_js_assignment:
         first, second = _first_two_lines(path)
         if first is None:
             raise FormatError("the file is empty", path=str(path))
-        if _parses(first):
-            yield from _numbered_lines(path)
+        value = _parse_line(first)
+        if value is not _UNPARSED:
+            if whole_documents and second is None:
+                yield "document", value
+            else:
+                yield from _numbered_lines(path)
             return
     data, prefix_lines = _document_bytes(path, strip_js_assignment)
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if data.lstrip()[:1] == b"[":
-            yield from _salvage_array(data, prefix_lines)
-        elif second is not None and _parses(second):
-            yield from _numbered_lines(path)
-        else:
-            raise _document_error(path, data, exc, prefix_lines) from exc
+        yield from _damaged_document(path, data, prefix_lines, exc, second, tuple(salvage_keys), whole_documents)
         return
-    if isinstance(value, list):
+    if isinstance(value, list) and not whole_documents:
         for number, item in enumerate(value, start=1):
             yield f"item {number}", item
     else:
         yield "document", value
+
+
+_UNPARSED = object()
 
 
 def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
@@ -222,14 +276,14 @@ def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
     return found[0], found[1]
 
 
-def _parses(line: bytes) -> bool:
+def _parse_line(line: bytes) -> Any:
+    """The JSON object or array on a line, or _UNPARSED (a bare number or string is no NDJSON record)."""
     if line[:1] not in (b"{", b"["):
-        return False
+        return _UNPARSED
     try:
-        orjson.loads(line)
+        return orjson.loads(line)
     except orjson.JSONDecodeError:
-        return False
-    return True
+        return _UNPARSED
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[str, Any] | Reject]:
@@ -237,45 +291,123 @@ def _numbered_lines(path: Path) -> Iterator[tuple[str, Any] | Reject]:
         yield item if isinstance(item, Reject) else (f"line {item[0]}", item[1])
 
 
-def _salvage_array(data: bytes, prefix_lines: int) -> Iterator[tuple[str, Any] | Reject]:
-    """Yield the complete items of a damaged top-level array, then one Reject for the damage."""
+def _damaged_document(path: Path, data: bytes, prefix_lines: int, exc: orjson.JSONDecodeError,
+                      second: bytes | None, salvage_keys: tuple[str, ...],
+                      whole_documents: bool) -> Iterator[tuple[str, Any] | Reject]:
+    """What `iter_json_values` can still read of a document that does not parse (see there)."""
+    if data.lstrip()[:1] == b"[":
+        yield from _salvage_array(data, prefix_lines, whole_documents)
+    elif second is not None and _parse_line(second) is not _UNPARSED:
+        yield from _numbered_lines(path)
+    elif salvage_keys and data.lstrip()[:1] == b"{" and (found := _salvage_keyed(data, prefix_lines, salvage_keys)):
+        key, items, reject = found
+        yield "document", {key: items}
+        if reject is None:  # the list is whole: the damage lies after it
+            error = _document_error(path, data, exc, prefix_lines)
+            reject = Reject(error.location or "file", f"{error.reason} {_salvaged(len(items))}")
+        yield reject
+    else:
+        raise _document_error(path, data, exc, prefix_lines) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Damage:
+    """Where (an offset in the decoded text) and why the walk over a damaged list stopped."""
+
+    problem: str
+    pos: int
+    truncated: bool
+    closed: bool  # at the list's own `]`
+
+
+def _salvage_array(data: bytes, prefix_lines: int, whole: bool) -> Iterator[tuple[str, Any] | Reject]:
+    """The complete items of a damaged top-level array (one by one, or as one "document" list
+    when `whole`), then one Reject for the damage."""
+    text, bad_byte = _decoded(data)
+    items: list[Any] = []
+    count = 0
+    for step in _list_items(text, text.index("[") + 1):
+        if isinstance(step, _Damage):
+            if items:
+                yield "document", items
+            yield _damage_reject(data, text, bad_byte, step, count, prefix_lines)
+        elif whole:
+            count += 1
+            items.append(step[1])
+        else:
+            count += 1
+            yield f"item {count} (line {step[0] + 1 + prefix_lines})", step[1]
+
+
+def _salvage_keyed(data: bytes, prefix_lines: int,
+                   keys: tuple[str, ...]) -> tuple[str, list[Any], Reject | None] | None:
+    """The first list under one of `keys` with complete items: its key, those items, and the Reject
+    for the damage (None when the list itself is whole). None when no such list is found."""
+    text, bad_byte = _decoded(data)
+    pattern = re.compile(r'"(' + "|".join(re.escape(k) for k in keys) + r')"\s*:\s*\[')
+    for match in pattern.finditer(text):
+        items: list[Any] = []
+        for step in _list_items(text, match.end()):
+            if not isinstance(step, _Damage):
+                items.append(step[1])
+            elif items:
+                reject = None if step.closed else _damage_reject(data, text, bad_byte, step, len(items), prefix_lines)
+                return match.group(1), items, reject
+    return None
+
+
+def _decoded(data: bytes) -> tuple[str, int | None]:
+    """The text up to the first byte that is not UTF-8, and that byte's offset (None when all are)."""
     try:
-        text, bad_byte = data.decode("utf-8"), None
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as err:
-        text, bad_byte = data[: err.start].decode("utf-8"), err.start
+        return data[: err.start].decode("utf-8"), err.start
+
+
+def _list_items(text: str, pos: int) -> Iterator[tuple[int, Any] | _Damage]:
+    """Yield (lines before it, value) for each complete item of the list whose `[` ends before
+    `pos`, then the _Damage where the walk stopped."""
     decoder = json.JSONDecoder()
-    pos = _skip_space(text, text.index("[") + 1)
+    pos = _skip_space(text, pos)
     count = line = counted = 0
-    truncated = False
     while True:
         if pos >= len(text):
-            problem, fail, truncated = "truncated JSON (the file ends early)", pos, True
-            break
+            yield _Damage("truncated JSON (the file ends early)", pos, truncated=True, closed=False)
+            return
         if text[pos] == "]":
-            problem, fail = "unexpected data after the end of the list", _skip_space(text, pos + 1)
-            break
+            yield _Damage("unexpected data after the end of the list", _skip_space(text, pos + 1), truncated=False,
+                          closed=True)
+            return
         if count:
             if text[pos] != ",":
-                problem, fail = "malformed JSON: expected ',' or ']' between items", pos
-                break
+                yield _Damage("malformed JSON: expected ',' or ']' between items", pos, truncated=False,
+                              closed=False)
+                return
             pos = _skip_space(text, pos + 1)
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            problem, fail = f"malformed JSON: {exc.msg}", exc.pos
             if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 1:
-                problem, fail, truncated = "truncated JSON (the file ends early)", pos, True
-            break
+                yield _Damage("truncated JSON (the file ends early)", pos, truncated=True, closed=False)
+            else:
+                yield _Damage(f"malformed JSON: {exc.msg}", exc.pos, truncated=False, closed=False)
+            return
         except RecursionError:
-            problem, fail = "malformed JSON: nested too deeply", pos
-            break
+            yield _Damage("malformed JSON: nested too deeply", pos, truncated=False, closed=False)
+            return
         line += text.count("\n", counted, pos)
         counted = pos
         count += 1
-        yield f"item {count} (line {line + 1 + prefix_lines})", value
+        yield line, value
         pos = _skip_space(text, end)
+
+
+def _damage_reject(data: bytes, text: str, bad_byte: int | None, damage: _Damage, count: int,
+                   prefix_lines: int) -> Reject:
+    """The Reject for the damage that ended a salvaged list, naming its line and column."""
+    problem, fail = damage.problem, damage.pos
     raw: str | bytes = text[fail:fail + EXCERPT_CHARS]
-    if bad_byte is not None and truncated:
+    if bad_byte is not None and damage.truncated:  # the text stops at the bad byte: that is the damage
         problem = f"not valid UTF-8 (byte 0x{data[bad_byte]:02x}); is the file in another encoding?"
         fail_line = data.count(b"\n", 0, bad_byte) + 1 + prefix_lines
         column = bad_byte - data.rfind(b"\n", 0, bad_byte)
@@ -283,8 +415,11 @@ def _salvage_array(data: bytes, prefix_lines: int) -> Iterator[tuple[str, Any] |
     else:
         fail_line = text.count("\n", 0, fail) + 1 + prefix_lines
         column = fail - text.rfind("\n", 0, fail)
-    yield Reject(f"line {fail_line}, column {column}",
-                 f"{problem} ({count} item(s) before it were read, the rest of the file was not)", raw)
+    return Reject(f"line {fail_line}, column {column}", f"{problem} {_salvaged(count)}", raw)
+
+
+def _salvaged(count: int) -> str:
+    return f"({count} item(s) before it were read, the rest of the file was not)"
 
 
 def _skip_space(text: str, pos: int) -> int:

@@ -296,9 +296,10 @@ class _Writer:
         ident = self.identity.resolve(platform, account_id, handle, name)
         if ident.account_id is not None:
             self.account_seq += 1
-            row = self.account_rows.get((platform, ident.account_id))
+            key = (platform, ident.account_id)
+            row = self.account_rows.get(key)
             if row is None:
-                self.account_rows[(platform, ident.account_id)] = [
+                self.account_rows[key] = [
                     platform, ident.account_id, ident.handle, ident.display_name, ident.pseudonymised, ident.role,
                     ident.force, ident.account_type, ident.unit, followers, self.account_seq]
                 if len(self.account_rows) >= BATCH_ROWS:
@@ -322,10 +323,10 @@ class _Writer:
 
     def _add_post(self, p: Post) -> None:
         author_id, author_handle, ident = self._add_account(
-            p.platform, as_str(p.author_id), p.author_handle, p.author_name, p.author_followers)
+            p.platform, _id_str(p.author_id), p.author_handle, p.author_name, p.author_followers)
         reply_account = None
         if p.reply_to_account_id or p.reply_to_handle:
-            reply_account, _, _ = self._add_account(p.platform, as_str(p.reply_to_account_id), p.reply_to_handle,
+            reply_account, _, _ = self._add_account(p.platform, _id_str(p.reply_to_account_id), p.reply_to_handle,
                                                     None, None)
         text, url = p.text, p.url
         if url and ident.pseudonymised and p.author_handle and p.author_handle.lower() in url.lower():
@@ -333,7 +334,7 @@ class _Writer:
         if text and self.identity.pseudonymise and "@" in text:
             text = self.identity.pseudonymise_text(p.platform, text)
         for mention_id, mention_handle in p.mentions:
-            m_id, m_handle, _ = self._add_account(p.platform, as_str(mention_id), mention_handle, None, None)
+            m_id, m_handle, _ = self._add_account(p.platform, _id_str(mention_id), mention_handle, None, None)
             self.mentions.append((p.platform, p.post_id, m_id, m_handle))
         self.posts.append((
             p.platform, p.post_id, author_id, author_handle, ident.role, ident.force, ident.account_type,
@@ -437,6 +438,11 @@ class _Writer:
             WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.account_id = s.account_id)"""
         )
         con.execute("DROP TABLE stage_accounts_dedup")
+
+
+def _id_str(value: Any) -> str | None:
+    """`as_str` with the common case (an id that is already a non-empty string) first."""
+    return value if value.__class__ is str and value else as_str(value)
 
 
 def _ddl(schema: list[tuple[str, pa.DataType]]) -> str:

@@ -37,13 +37,14 @@ from peelian.store.project import Project
 # Heuristics: mode (a reply to a citizen → engage), citizen_intent (contains a question → question);
 # every other post in scope that no source could code counts as 'unknown'.
 UNKNOWN = "unknown"
-KEY_SQL = {"force": "force", "account_type": "account_type", "account": "account_id", "platform": "platform"}
+# Every family has force, account_type, account_h (the account id's hash), platform and t.
+KEY_SQL = {"force": "force", "account_type": "account_type", "account": "account_h", "platform": "platform"}
 FAMILIES = {
-    "police": "SELECT nid, force, account_type, author_id AS account_id, platform, created_at AS t, kind, "
+    "police": "SELECT nid, force, account_type, author AS account_h, platform, created_at AS t, kind, "
               "to_citizen, engagement, followers, local_how FROM m_police",
     "inbound": "SELECT *, created_at AS t FROM m_inbound",
-    "dialog": "SELECT conv, force, account_type, account_id, platform, t, alternations FROM m_dialog",
-    "recip": "SELECT nid, force, account_type, account_id, platform, t, reciprocated, citizen FROM m_recip",
+    "dialog": "SELECT conv, force, account_type, account_h, platform, t, alternations FROM m_dialog",
+    "recip": "SELECT nid, force, account_type, account_h, platform, t, reciprocated, citizen FROM m_recip",
 }
 
 
@@ -123,10 +124,11 @@ class Scope:
         """The filters as SQL over a family's columns (optionally of table `alias`)."""
         f, a = self.filters, f"{alias}." if alias else ""
         parts = ["TRUE"]
-        for column, value in (("force", f.force), ("account_type", f.account_type), ("account_id", f.account_id),
-                              ("platform", f.platform)):
+        for column, value in (("force", f.force), ("account_type", f.account_type), ("platform", f.platform)):
             if value is not None:
                 parts.append(f"{a}{column} = {_q(value)}")
+        if f.account_id is not None:
+            parts.append(f"{a}account_h = hash({_q(f.account_id)})")
         if dates:
             lo = lo or f.date_from
             hi = hi or f.date_to
@@ -201,7 +203,7 @@ def _police(scope: Scope) -> list[dict[str, Any]]:
                count(*) FILTER (WHERE kind = 'reply') AS posts_reply,
                count(*) FILTER (WHERE kind = 'quote') AS posts_quote,
                count(*) FILTER (WHERE kind = 'repost') AS posts_repost,
-               count(DISTINCT account_id) FILTER (WHERE {counted}) AS accounts_active,
+               count(DISTINCT account_h) FILTER (WHERE {counted}) AS accounts_active,
                count(*) FILTER (WHERE {counted} AND to_citizen) AS replies_to_citizens,
                avg(engagement) FILTER (WHERE {counted}) AS engagement_per_post,
                avg(engagement / followers) FILTER (WHERE {counted} AND followers > 0) AS engagement_rate
@@ -235,7 +237,7 @@ def _inbound(scope: Scope) -> list[dict[str, Any]]:
                count(*) FILTER (WHERE needs AND NOT office) AS needs_response_off,
                count(*) FILTER (WHERE responded AND NOT office) AS responded_off,
                {times('response_time_off', ' AND NOT office')},
-               count(DISTINCT author_id) AS audience_citizens
+               count(DISTINCT author) AS audience_citizens
         FROM ({inbound_sql(scope)}) WHERE {scope.where()} {scope.group_by()}""")
 
 
@@ -260,11 +262,11 @@ def _concentration(scope: Scope) -> list[dict[str, Any]]:
     top = scope.params.top_share
     return scope.dialogue.query(f"""
         WITH c AS (
-            SELECT {scope.select_keys()} author_id, count(*) AS n
+            SELECT {scope.select_keys()} author, count(*) AS n
             FROM ({FAMILIES['inbound']}) WHERE {scope.where()} GROUP BY ALL),
         r AS (
-            SELECT *, row_number() OVER ({part} ORDER BY n DESC, author_id) AS rank_desc,
-                      row_number() OVER ({part} ORDER BY n ASC, author_id) AS rank_asc,
+            SELECT *, row_number() OVER ({part} ORDER BY n DESC, author) AS rank_desc,
+                      row_number() OVER ({part} ORDER BY n ASC, author) AS rank_asc,
                       count(*) OVER ({part}) AS m, sum(n) OVER ({part}) AS total
             FROM c)
         SELECT {"".join(k + ", " for k in keys)}
@@ -282,17 +284,17 @@ def _returning(scope: Scope) -> list[dict[str, Any]]:
         return []
     first = d.data_start_.date()
     inner_keys = [k for k in scope.keys]
-    on = " AND ".join([f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in inner_keys] + ["c.author_id = p.author_id"])
+    on = " AND ".join([f"c.{k} IS NOT DISTINCT FROM p.{k}" for k in inner_keys] + ["c.author = p.author"])
     keysel = "".join(f"{KEY_SQL[k]} AS {k}, " for k in inner_keys)
     outer = "".join(f"c.{k}, " for k in inner_keys)
     if scope.period:
         unit = {"week": "7 DAY", "month": "1 MONTH", "quarter": "3 MONTH"}[scope.period]
         rows = d.query(f"""
             WITH cp AS (
-                SELECT DISTINCT {keysel} CAST(date_trunc('{scope.period}', t) AS DATE) AS period, author_id
+                SELECT DISTINCT {keysel} CAST(date_trunc('{scope.period}', t) AS DATE) AS period, author
                 FROM ({FAMILIES['inbound']}) WHERE {scope.where(dates=False)}
                   AND t < {_ts(scope.hi + timedelta(days=1))})
-            SELECT {outer} c.period, count(*) AS audience, count(p.author_id) AS returning_citizens
+            SELECT {outer} c.period, count(*) AS audience, count(p.author) AS returning_citizens
             FROM cp c LEFT JOIN cp p ON {on} AND p.period = CAST(c.period - INTERVAL {unit} AS DATE)
             WHERE c.period >= {_ts(period_start(scope.lo, scope.period))}
               AND CAST(c.period - INTERVAL {unit} AS DATE) >= {_ts(first)}
@@ -303,11 +305,11 @@ def _returning(scope: Scope) -> list[dict[str, Any]]:
     if scope.filters.date_from is None or prev_lo < first:
         return []
     return d.query(f"""
-        WITH cur AS (SELECT DISTINCT {keysel} author_id FROM ({FAMILIES['inbound']})
+        WITH cur AS (SELECT DISTINCT {keysel} author FROM ({FAMILIES['inbound']})
                      WHERE {scope.where(lo=scope.lo, hi=scope.hi)}),
-             prev AS (SELECT DISTINCT {keysel} author_id FROM ({FAMILIES['inbound']})
+             prev AS (SELECT DISTINCT {keysel} author FROM ({FAMILIES['inbound']})
                       WHERE {scope.where(lo=prev_lo, hi=prev_hi)})
-        SELECT {outer} count(p.author_id) AS returning_citizens
+        SELECT {outer} count(p.author) AS returning_citizens
         FROM cur c LEFT JOIN prev p ON {on} {"GROUP BY ALL" if inner_keys else ""}""")
 
 
@@ -442,6 +444,8 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
 
     def merge(results: list[dict[str, Any]]) -> None:
         for r in results:
+            if "account" in r:
+                r["account"] = dialogue.accounts_.get(r["account"], (str(r["account"]), None))[0]
             key = tuple(r[k] for k in names)
             rows.setdefault(key, {k: r[k] for k in names}).update({k: v for k, v in r.items() if k not in names})
 
@@ -458,7 +462,7 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
             for start in period_starts(scope.lo, scope.hi, period):
                 rows.setdefault((*combo, start), {**dict(zip(keys, combo, strict=True)), "period": start})
     loaded = load_survey(project, survey) if "topic" in mixes else None
-    handles = _handles(dialogue) if "account" in keys else {}
+    handles = {account_id: handle for account_id, handle in dialogue.accounts_.values()}
     columns = _columns(keys, period, codes, loaded)
     finished = [_finish(row, scope, codes, loaded, handles) for _, row in sorted(rows.items(), key=_sort_key)]
     return MetricsTable([{c.name: r.get(c.name) for c in columns} for r in finished], columns, params, filters,
@@ -468,11 +472,6 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
 
 def _sort_key(item: tuple[tuple, dict[str, Any]]) -> tuple:
     return tuple((v is None, str(v)) for v in item[0])
-
-
-def _handles(dialogue: Dialogue) -> dict[str, str | None]:
-    return {r["account_id"]: r["handle"] for r in dialogue.query(
-        "SELECT account_id, any_value(handle) AS handle FROM m_org GROUP BY account_id")}
 
 
 def _columns(keys: tuple[str, ...], period: str | None, codes: dict[str, list[str]],

@@ -39,6 +39,15 @@ def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _h(expr: str) -> str:
+    """An id as a 64-bit hash (ids are long strings; the fit holds millions): NULL stays NULL."""
+    return f"(CASE WHEN {expr} IS NOT NULL THEN hash({expr}) END)"
+
+
+def _enum(values: Sequence[str | None]) -> str:
+    return "ENUM(" + ", ".join(_q(v) for v in sorted({v for v in values if v is not None})) + ")"
+
+
 class Dialogue:
     """Conversations, inbound posts, responses and codes of one project, as DuckDB temp tables.
 
@@ -47,7 +56,12 @@ class Dialogue:
     After `fit`: `con_` (the private cursor holding the tables), `threads_` (counts of
     conversations, orphan branches, self-replies and cut links), `data_start_` /
     `data_end_` (first and newest post), `models_` (the model used per dimension,
-    with its evaluation), `time_zones_` (force → time zone).
+    with its evaluation), `time_zones_` (force → time zone), `accounts_` (account
+    hash → (account id, handle) of police, partner and media accounts).
+
+    The tables are kept small, because a whole force for years must fit on a laptop:
+    account and author ids are 64-bit hashes, and roles, kinds, forces, account types
+    and platforms are DuckDB ENUMs (one byte each).
     """
 
     def __init__(self, use_predictions: bool = True, default_time_zone: str = "Europe/London"):
@@ -60,6 +74,7 @@ class Dialogue:
         con = self.con_ = project.cursor()
         with self._lock:
             self._org_accounts(con)
+            self._types(con)
             self._links(con)
             self._conversations(con)
             self._posts(con)
@@ -77,8 +92,8 @@ class Dialogue:
         """Police, partner and media accounts: the stored accounts plus the registry itself."""
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_org AS
-            SELECT platform, account_id, any_value(handle) AS handle, any_value(role) AS role,
-                   any_value(force) AS force, any_value(account_type) AS account_type
+            SELECT platform, account_id, hash(account_id) AS h, any_value(handle) AS handle,
+                   any_value(role) AS role, any_value(force) AS force, any_value(account_type) AS account_type
             FROM (
                 SELECT platform, account_id, lower(handle) AS handle, role, force, account_type
                 FROM accounts WHERE role <> 'citizen' AND force IS NOT NULL
@@ -90,19 +105,41 @@ class Dialogue:
             ) GROUP BY platform, account_id""")
         self.time_zones_ = dict(con.execute(
             "SELECT force, any_value(time_zone) FROM registry GROUP BY force").fetchall())
+        self.accounts_: dict[int, tuple[str, str | None]] = {
+            h: (account_id, handle) for h, account_id, handle in con.execute(
+                "SELECT h, any_value(account_id), any_value(handle) FROM m_org GROUP BY h").fetchall()}
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_zone AS
             SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
             FROM (SELECT DISTINCT force FROM m_org) f
             LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
 
+    def _types(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The ENUM types of this project's platforms, roles, kinds, account types and forces."""
+        platforms, roles, kinds, types, forces = con.execute("""
+            SELECT list(DISTINCT platform), list(DISTINCT author_role), list(DISTINCT kind),
+                   list(DISTINCT author_account_type), list(DISTINCT author_force) FROM posts""").fetchone()
+        org = con.execute("SELECT list(DISTINCT platform), list(DISTINCT role), list(DISTINCT account_type), "
+                          "list(DISTINCT force) FROM m_org").fetchone()
+        self.types_ = {
+            "platform": _enum([*(platforms or []), *(org[0] or []), "-"]),
+            "role": _enum([*(roles or []), *(org[1] or []), "citizen", "police", "partner", "media"]),
+            "kind": _enum([*(kinds or []), "original", "reply", "repost", "quote"]),
+            "account_type": _enum([*(types or []), *(org[2] or []), *POLICE_ACCOUNT_TYPES]),
+            "force": _enum([*(forces or []), *(org[3] or []), "-"]),
+        }
+
+    def _cast(self, expr: str, kind: str) -> str:
+        return f"CAST({expr} AS {self.types_[kind]})"
+
     def _links(self, con: duckdb.DuckDBPyConnection) -> None:
         """Parent links that go forward in time; a link back in time (a cycle) is cut."""
-        con.execute("""
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_link AS
             SELECT c.rowid AS nid, p.rowid AS parent_nid, c.conversation_id IS NULL AS no_conv,
-                   p.author_role AS p_role, p.author_force AS p_force, p.author_id AS p_author,
-                   p.author_account_type AS p_type, p.created_at AS p_at,
+                   {self._cast("p.author_role", "role")} AS p_role, {self._cast("p.author_force", "force")} AS p_force,
+                   {_h("p.author_id")} AS p_author, {self._cast("p.author_account_type", "account_type")} AS p_type,
+                   p.created_at AS p_at,
                    (coalesce(p.created_at, TIMESTAMP '0001-01-01'), length(p.post_id), p.post_id)
                      < (coalesce(c.created_at, TIMESTAMP '0001-01-01'), length(c.post_id), c.post_id) AS forward
             FROM posts c JOIN posts p ON p.platform = c.platform AND p.post_id = c.reply_to_post_id
@@ -112,7 +149,8 @@ class Dialogue:
             "count(*) FILTER (WHERE reply_to_post_id = post_id) FROM posts").fetchone()
         linked, cut = con.execute(
             "SELECT count(*) FILTER (WHERE forward), count(*) FILTER (WHERE NOT forward) FROM m_link").fetchone()
-        con.execute("DELETE FROM m_link WHERE NOT forward")
+        if cut:
+            con.execute("DELETE FROM m_link WHERE NOT forward")
         self.threads_: dict[str, int] = {
             "replies": int(replies), "linked_replies": int(linked), "self_replies": int(self_replies),
             "cut_links": int(cut), "missing_parents": int(replies - self_replies - linked - cut),
@@ -143,42 +181,49 @@ class Dialogue:
         self.threads_["jump_rounds"] = rounds
 
     def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
-        """One row per timed post with its conversation, its parent's role and the local hour of week."""
+        """One row per timed post with its conversation, what it replies to and, for police posts,
+        the local hour of the week; `m_police` is the police part."""
         question = QUESTION_SQL.format(col="p.text")
+        default = _q(self.default_time_zone)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_post AS
-            SELECT p.rowid AS nid, p.platform, p.author_id, p.author_role AS role, p.author_force AS force,
-                   p.author_account_type AS account_type, p.created_at, p.kind,
-                   CASE WHEN p.conversation_id IS NOT NULL THEN hash(p.platform, p.conversation_id)
-                        WHEN t.conv IS NOT NULL THEN t.conv
-                        ELSE hash(p.platform, p.post_id) END AS conv,
-                   l.parent_nid, p.reply_to_post_id IS NOT NULL AS is_reply,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_role
-                        WHEN p.reply_to_post_id IS NOT NULL AND p.reply_to_account_id IS NOT NULL
-                        THEN coalesce(o.role, 'citizen') END AS to_role,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE o.force END AS to_force,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE coalesce(o.account_id, p.reply_to_account_id)
-                        END AS to_account,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE o.account_type END AS to_type,
-                   l.p_at AS to_at,
-                   CASE WHEN p.like_count IS NULL AND p.reply_count IS NULL AND p.repost_count IS NULL
-                             AND p.quote_count IS NULL THEN NULL
-                        ELSE coalesce(p.like_count, 0) + coalesce(p.reply_count, 0) + coalesce(p.repost_count, 0)
-                             + coalesce(p.quote_count, 0) END AS engagement,
-                   p.author_followers AS followers,
-                   CASE WHEN p.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question
-            FROM posts p
-            LEFT JOIN m_link l ON l.nid = p.rowid
-            LEFT JOIN m_term t ON t.nid = p.rowid
-            LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = p.platform AND o.account_id = p.reply_to_account_id
-            WHERE p.created_at IS NOT NULL""")
-        con.execute("DROP TABLE m_term")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_police AS
-            SELECT p.*, (p.is_reply AND p.to_role = 'citizen') AS to_citizen,
+            WITH x AS (
+                SELECT p.rowid AS nid, {self._cast("p.platform", "platform")} AS platform, {_h("p.author_id")} AS author,
+                       {self._cast("p.author_role", "role")} AS role, {self._cast("p.author_force", "force")} AS force,
+                       {self._cast("p.author_account_type", "account_type")} AS account_type, p.created_at,
+                       {self._cast("p.kind", "kind")} AS kind,
+                       CASE WHEN p.conversation_id IS NOT NULL THEN hash(p.platform, p.conversation_id)
+                            WHEN t.conv IS NOT NULL THEN t.conv
+                            ELSE hash(p.platform, p.post_id) END AS conv,
+                       l.parent_nid, p.reply_to_post_id IS NOT NULL AS is_reply,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_role
+                            WHEN p.reply_to_post_id IS NOT NULL AND p.reply_to_account_id IS NOT NULL
+                            THEN {self._cast("coalesce(o.role, 'citizen')", "role")} END AS to_role,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE {self._cast("o.force", "force")} END AS to_force,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE {_h("p.reply_to_account_id")} END AS to_account,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE {self._cast("o.account_type", "account_type")}
+                            END AS to_type,
+                       l.p_at AS to_at,
+                       CASE WHEN p.like_count IS NULL AND p.reply_count IS NULL AND p.repost_count IS NULL
+                                 AND p.quote_count IS NULL THEN NULL
+                            ELSE coalesce(p.like_count, 0) + coalesce(p.reply_count, 0)
+                                 + coalesce(p.repost_count, 0) + coalesce(p.quote_count, 0) END AS engagement,
+                       p.author_followers AS followers,
+                       CASE WHEN p.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
+                       CASE WHEN p.author_role = 'police'
+                            THEN timezone(coalesce(z.tz, {default}), p.created_at::TIMESTAMPTZ) END AS lt
+                FROM posts p
+                LEFT JOIN m_link l ON l.nid = p.rowid
+                LEFT JOIN m_term t ON t.nid = p.rowid
+                LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = p.platform AND o.account_id = p.reply_to_account_id
+                LEFT JOIN m_zone z ON z.force = p.author_force
+                WHERE p.created_at IS NOT NULL)
+            SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
                    CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
-            FROM (SELECT p.*, timezone(coalesce(z.tz, {_q(self.default_time_zone)}), p.created_at::TIMESTAMPTZ) AS lt
-                  FROM m_post p LEFT JOIN m_zone z USING (force) WHERE p.role = 'police') p""")
+            FROM x""")
+        con.execute("DROP TABLE m_term")
+        con.execute("DROP TABLE m_link")
+        con.execute("CREATE OR REPLACE TEMP VIEW m_police AS SELECT * FROM m_post WHERE role = 'police'")
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
 
     def _codes(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -197,7 +242,10 @@ class Dialogue:
                                            "evaluation": orjson.loads(evaluation) if evaluation else None}
         else:
             con.execute("DELETE FROM m_model")
-        con.execute("""
+        dimensions = [d for (d,) in con.execute(
+            "SELECT DISTINCT dimension FROM gold UNION SELECT dimension FROM m_model").fetchall()]
+        dimension = _enum([*dimensions, *DIMENSIONS])
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_codes AS
             WITH g AS (
                 SELECT platform, post_id, dimension, arg_max(codes, (decided_at, gold_id)) AS codes
@@ -209,10 +257,11 @@ class Dialogue:
             x AS (
                 SELECT coalesce(g.platform, pr.platform) AS platform, coalesce(g.post_id, pr.post_id) AS post_id,
                        coalesce(g.dimension, pr.dimension) AS dimension, coalesce(g.codes, pr.codes) AS codes,
-                       CASE WHEN g.codes IS NOT NULL THEN 'gold' ELSE 'predicted' END AS source
+                       g.codes IS NOT NULL AS gold
                 FROM g FULL JOIN pr ON g.platform = pr.platform AND g.post_id = pr.post_id
                                     AND g.dimension = pr.dimension)
-            SELECT p.rowid AS nid, x.dimension, x.codes, x.source
+            SELECT p.rowid AS nid, CAST(x.dimension AS {dimension}) AS dimension, x.codes,
+                   CAST(CASE WHEN x.gold THEN 'gold' ELSE 'predicted' END AS ENUM('gold', 'predicted')) AS source
             FROM x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id""")
 
     def _inbound(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -220,36 +269,37 @@ class Dialogue:
         (post, force addressed), under one primary addressee: the account replied to, else the
         mentioned account with the smallest id."""
         default = _q(self.default_time_zone)
+        force, account_type = self.types_["force"], self.types_["account_type"]
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_inbound AS
             WITH mentioned AS (
-                SELECT m.platform, m.post_id, o.force, o.account_id, o.account_type
+                SELECT m.platform, m.post_id, o.force, o.h, o.account_type
                 FROM mentions m JOIN m_org o ON o.platform = m.platform AND o.account_id = m.account_id
                 WHERE o.role = 'police'
                 UNION
-                SELECT m.platform, m.post_id, o.force, o.account_id, o.account_type
+                SELECT m.platform, m.post_id, o.force, o.h, o.account_type
                 FROM mentions m JOIN m_org o ON o.platform = m.platform AND o.handle = lower(ltrim(m.handle, '@'))
                 WHERE o.role = 'police'),
             addressed AS (
-                SELECT nid, to_force AS force, to_account AS account_id, to_type AS account_type, 1 AS prio
+                SELECT nid, to_force AS force, to_account AS account_h, to_type AS account_type, 1 AS prio
                 FROM m_post WHERE role = 'citizen' AND kind <> 'repost' AND to_role = 'police'
                 UNION ALL
-                SELECT p.rowid, x.force, x.account_id, x.account_type, 2
+                SELECT p.rowid, CAST(x.force AS {force}), x.h, CAST(x.account_type AS {account_type}), 2
                 FROM mentioned x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id),
             primary_ AS (
-                SELECT nid, force, arg_min(account_id, (prio, account_id)) AS account_id,
-                       arg_min(account_type, (prio, account_id)) AS account_type
+                SELECT nid, force, arg_min(account_h, (prio, account_h)) AS account_h,
+                       arg_min(account_type, (prio, account_h)) AS account_type
                 FROM addressed GROUP BY nid, force),
             base AS (
-                SELECT a.nid, a.force, a.account_id, a.account_type, p.platform, p.author_id, p.created_at, p.conv,
+                SELECT a.nid, a.force, a.account_h, a.account_type, p.platform, p.author, p.created_at, p.conv,
                        p.has_question, c.codes AS intent_codes, c.source AS intent_source,
                        timezone(coalesce(z.tz, {default}), p.created_at::TIMESTAMPTZ) AS lt
                 FROM primary_ a
                 JOIN m_post p ON p.nid = a.nid
-                LEFT JOIN m_zone z ON z.force = a.force
+                LEFT JOIN m_zone z ON z.force = CAST(a.force AS VARCHAR)
                 LEFT JOIN m_codes c ON c.nid = a.nid AND c.dimension = 'citizen_intent'
                 WHERE p.role = 'citizen' AND p.kind <> 'repost')
-            SELECT * EXCLUDE (lt), isodow(lt) AS local_dow,
+            SELECT * EXCLUDE (lt), CAST(isodow(lt) AS TINYINT) AS local_dow,
                    hour(lt) * 3600 + minute(lt) * 60 + second(lt) AS local_sec,
                    CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
             FROM base""")
@@ -259,15 +309,16 @@ class Dialogue:
         later post by the same citizen in the same conversation."""
         con.execute("""
             CREATE OR REPLACE TEMP TABLE m_reply AS
-            SELECT nid AS r_nid, created_at AS r_at, force AS r_force, author_id AS r_acc, account_type AS r_type,
+            SELECT nid AS r_nid, created_at AS r_at, force AS r_force, author AS r_account, account_type AS r_type,
                    platform, parent_nid AS q_nid, to_account AS q_author, to_at AS q_at, conv, local_how AS r_how
             FROM m_police WHERE to_citizen AND parent_nid IS NOT NULL""")
         con.execute("""
             CREATE OR REPLACE TEMP TABLE m_resp AS
             SELECT i.nid, i.force, min(r.r_at) AS resp_at, arg_min(r.r_nid, (r.r_at, r.r_nid)) AS resp_nid,
-                   arg_min(r.r_acc, (r.r_at, r.r_nid)) AS resp_account, arg_min(r.r_how, (r.r_at, r.r_nid)) AS resp_how
+                   arg_min(r.r_account, (r.r_at, r.r_nid)) AS resp_account,
+                   arg_min(r.r_how, (r.r_at, r.r_nid)) AS resp_how
             FROM m_inbound i
-            JOIN m_reply r ON r.q_author = i.author_id AND r.conv = i.conv AND r.r_force = i.force
+            JOIN m_reply r ON r.q_author = i.author AND r.conv = i.conv AND r.r_force = i.force
                  AND r.platform = i.platform AND r.q_at >= i.created_at AND r.r_at >= i.created_at
             GROUP BY i.nid, i.force""")
         con.execute("""
@@ -282,19 +333,21 @@ class Dialogue:
         con.execute("""
             CREATE OR REPLACE TEMP TABLE m_dialog AS
             WITH cf AS (
-                SELECT conv, force, arg_min(author_id, (created_at, nid)) AS account_id,
+                SELECT conv, force, arg_min(author, (created_at, nid)) AS account_h,
                        arg_min(account_type, (created_at, nid)) AS account_type, any_value(platform) AS platform
                 FROM m_police WHERE kind <> 'repost' GROUP BY conv, force),
+            two_sided AS (
+                SELECT cf.* FROM cf SEMI JOIN m_post c ON c.conv = cf.conv AND c.role = 'citizen'),
             turns AS (
-                SELECT cf.conv, cf.force, p.created_at,
-                       CAST(p.role <> lag(p.role) OVER (PARTITION BY cf.conv, cf.force ORDER BY p.created_at, p.nid)
+                SELECT t.conv, t.force, p.created_at,
+                       CAST(p.role <> lag(p.role) OVER (PARTITION BY t.conv, t.force ORDER BY p.created_at, p.nid)
                             AS INTEGER) AS switch
-                FROM cf JOIN m_post p ON p.conv = cf.conv
-                WHERE p.kind <> 'repost' AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = cf.force)))
-            SELECT t.conv, t.force, cf.account_id, cf.account_type, cf.platform, min(t.created_at) AS t,
+                FROM two_sided t JOIN m_post p ON p.conv = t.conv
+                WHERE p.kind <> 'repost' AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = t.force)))
+            SELECT t.conv, t.force, s.account_h, s.account_type, s.platform, min(t.created_at) AS t,
                    CAST(coalesce(sum(t.switch), 0) AS INTEGER) AS alternations
-            FROM turns t JOIN cf USING (conv, force)
-            GROUP BY t.conv, t.force, cf.account_id, cf.account_type, cf.platform
+            FROM turns t JOIN two_sided s USING (conv, force)
+            GROUP BY t.conv, t.force, s.account_h, s.account_type, s.platform
             HAVING coalesce(sum(t.switch), 0) >= 1""")
 
     def _reciprocity(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -304,12 +357,12 @@ class Dialogue:
             WITH fr AS (
                 SELECT q_author AS citizen, conv, r_force AS force, min(r_at) AS t,
                        arg_min(r_nid, (r_at, r_nid)) AS nid,
-                       arg_min(r_acc, (r_at, r_nid)) AS account_id, arg_min(r_type, (r_at, r_nid)) AS account_type,
+                       arg_min(r_account, (r_at, r_nid)) AS account_h, arg_min(r_type, (r_at, r_nid)) AS account_type,
                        any_value(platform) AS platform
                 FROM m_reply GROUP BY q_author, conv, r_force)
-            SELECT fr.citizen, fr.conv, fr.force, fr.nid, fr.account_id, fr.account_type, fr.platform, fr.t,
+            SELECT fr.citizen, fr.conv, fr.force, fr.nid, fr.account_h, fr.account_type, fr.platform, fr.t,
                    count(c.nid) > 0 AS reciprocated
-            FROM fr LEFT JOIN m_post c ON c.conv = fr.conv AND c.author_id = fr.citizen AND c.role = 'citizen'
+            FROM fr LEFT JOIN m_post c ON c.conv = fr.conv AND c.author = fr.citizen AND c.role = 'citizen'
                  AND c.created_at > fr.t
             GROUP BY ALL""")
 

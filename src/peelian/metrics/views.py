@@ -245,7 +245,7 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit else (f"OFFSET {int(offset)}" if offset else "")
     rows = dialogue.query(f"""
-        SELECT nid, force, account_id, account_type, platform, created_at, need_source, intent_codes,
+        SELECT nid, force, account_h, account_type, platform, created_at, need_source, intent_codes,
                resp_at, epoch({as_of}) - epoch(created_at) AS age_s
         FROM ({inbound_sql(scope)})
         WHERE needs AND NOT in_window AND created_at <= {as_of}
@@ -259,15 +259,14 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
         FROM posts p
         LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h USING (platform, post_id)
         WHERE p.rowid IN ({", ".join(str(r["nid"]) for r in rows)})""")}
-    handles = {r["account_id"]: r["handle"] for r in dialogue.query(
-        "SELECT account_id, any_value(handle) AS handle FROM m_org GROUP BY account_id")}
     out = []
     for r in rows:
         p = posts[r["nid"]]
+        account, handle = dialogue.accounts_.get(r["account_h"], (None, None))
         out.append({
             "platform": r["platform"], "post_id": p["post_id"], "url": p["url"], "created_at": r["created_at"],
             "age_s": r["age_s"], "age": humane_duration(r["age_s"]), "force": r["force"],
-            "account": r["account_id"], "account_handle": handles.get(r["account_id"]),
+            "account": account, "account_handle": handle,
             "account_type": r["account_type"], "author": p["author_handle"] or p["author_id"], "text": p["text"],
             "needs_response_source": r["need_source"],
             "intents": list(r["intent_codes"]) if r["intent_codes"] is not None else None,

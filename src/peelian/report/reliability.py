@@ -34,6 +34,12 @@ def _percent(value: Any) -> str:
     return f"{value:.1%}"
 
 
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value or "")[:16].replace("T", " ")
+
+
 def _band(interpretation: str | None) -> str:
     """A CSS class for the guidance band, so colour and words say the same thing."""
     text = (interpretation or "").lower()
@@ -51,6 +57,7 @@ def _environment() -> Environment:
     env.filters["num"] = _number
     env.filters["pct"] = _percent
     env.filters["band"] = _band
+    env.filters["when"] = _when
     return env
 
 

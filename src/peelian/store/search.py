@@ -22,11 +22,11 @@ COUNT_CAP = 10_000
 DEFAULT_TIME_ZONE = "Europe/London"
 MAX_PAGE_SIZE = 200
 SORTS = {
-    "newest": "p.created_at DESC NULLS LAST, p.post_id DESC",
-    "oldest": "p.created_at ASC NULLS LAST, p.post_id ASC",
+    "newest": "p.created_at DESC NULLS LAST, p.rowid DESC",
+    "oldest": "p.created_at ASC NULLS LAST, p.rowid ASC",
     "engagement": "(coalesce(p.like_count, 0) + coalesce(p.reply_count, 0) + coalesce(p.repost_count, 0) "
-                  "+ coalesce(p.quote_count, 0)) DESC, p.created_at DESC, p.post_id DESC",
-    "replies": "coalesce(p.reply_count, 0) DESC, p.created_at DESC, p.post_id DESC",
+                  "+ coalesce(p.quote_count, 0)) DESC, p.created_at DESC, p.rowid DESC",
+    "replies": "coalesce(p.reply_count, 0) DESC, p.created_at DESC, p.rowid DESC",
 }
 ROLES = ("police", "citizen", "partner", "media")
 POST_COLUMNS = (
@@ -187,8 +187,10 @@ def search_posts(project: Project, filters: PostFilters | None = None, query: st
     page = max(1, int(page))
     page_size = min(max(1, int(page_size)), MAX_PAGE_SIZE)
     where, params = where_clause(filters, query)
+    # Sort only the narrow sort columns, then fetch whole rows for the page (late materialisation).
     rows = project.query(
-        f"SELECT {POST_COLUMNS} FROM posts p WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+        f"WITH page AS (SELECT p.rowid AS r FROM posts p WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?) "
+        f"SELECT {POST_COLUMNS} FROM page JOIN posts p ON p.rowid = page.r ORDER BY {SORTS[sort]}",
         [*params, page_size, (page - 1) * page_size])
     counted = int(project.scalar(
         f"SELECT count(*) FROM (SELECT 1 FROM posts p WHERE {where} LIMIT {COUNT_CAP + 1})", params))

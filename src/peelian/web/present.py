@@ -26,8 +26,11 @@ def author_label(row: dict[str, Any], show_identities: bool) -> str:
 
 
 def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
-    """Add `who` and `body` to post rows; for viewers also drop citizen ids so no template can leak them."""
-    for row in rows:
+    """Copies of post rows with `who` and `body` added; for viewers citizen ids are dropped, so no template
+    can leak them. The input rows are left as they are (they may be cached and shared)."""
+    out = []
+    for source in rows:
+        row = dict(source)
         row["who"] = author_label(row, show_identities)
         row["body"] = (row.get("text") or "") if show_identities else mask_citizens(row.get("text"), known_handles)
         if not show_identities and row.get("author_role") == "citizen":
@@ -37,4 +40,5 @@ def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handle
             for key in ("account_handle", "citizen_handle", "citizen_id", "handle"):
                 if key in row and row[key] and PSEUDONYM_ANYWHERE.search(str(row[key])):
                     row[key] = CITIZEN_LABEL
-    return rows
+        out.append(row)
+    return out

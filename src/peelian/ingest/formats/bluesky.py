@@ -12,11 +12,9 @@ says which post it is, and an invented id would never meet the real one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "bluesky"
@@ -60,11 +58,13 @@ def web_url(uri: str, handle: str | None) -> str | None:
     return None
 
 
-class BlueskyImporter(Importer):
+class BlueskyImporter(JsonImporter):
     format = "bluesky"
     platform = PLATFORM
     description = "Bluesky getAuthorFeed/getTimeline, getPostThread, getPosts, post views and repo records"
     extensions = (".json", ".jsonl", ".ndjson")
+    salvage_keys = ("feed", "posts", "records")
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -95,20 +95,12 @@ class BlueskyImporter(Importer):
             return 0.6
         return 0.0
 
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("feed", "posts", "records")):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(value, where)
-
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 yield from self._read_value(item, f"{where}, item {i + 1}")
         elif not isinstance(value, dict):
-            yield Reject(where, f"not a Bluesky response (found {shape(value)})", raw(value))
+            yield Reject(where, f"not a Bluesky response (found {shape(value)})", raw_json(value))
         elif isinstance(value.get("feed"), list):
             for i, item in enumerate(value["feed"]):
                 yield from self._feed_item(item, f"{where}, feed[{i}]")
@@ -129,18 +121,18 @@ class BlueskyImporter(Importer):
         elif str(value.get("$type", "")).startswith("app.bsky.") or "createdAt" in value and "text" in value:
             yield Reject(where, f"a bare {value.get('$type') or 'post'} record has no uri, so the post it belongs "
                                 "to is unknown; export it with com.atproto.repo.getRecord or listRecords, which "
-                                "give {uri, cid, value}", raw(value))
+                                "give {uri, cid, value}", raw_json(value))
         elif isinstance(value.get("error"), str):
             notice_type = "not_found" if "notfound" in value["error"].lower() else "error"
             yield Notice(PLATFORM, notice_type, where, detail={"error": value["error"],
                                                                "message": value.get("message")})
         else:
-            yield Reject(where, f"not a Bluesky feed, thread, post or record (found {shape(value)})", raw(value))
+            yield Reject(where, f"not a Bluesky feed, thread, post or record (found {shape(value)})", raw_json(value))
 
     # ---- feeds -------------------------------------------------------------------------------
     def _feed_item(self, item: Any, where: str) -> Iterator[Record]:
         if not isinstance(item, dict) or "post" not in item:
-            yield Reject(where, f"feed item without a post (found {shape(item)})", raw(item))
+            yield Reject(where, f"feed item without a post (found {shape(item)})", raw_json(item))
             return
         reply = item.get("reply") if isinstance(item.get("reply"), dict) else {}
         parent = reply.get("parent") if isinstance(reply.get("parent"), dict) else {}
@@ -165,12 +157,12 @@ class BlueskyImporter(Importer):
         original = post.get("uri") if isinstance(post, dict) else None
         did = as_str(by.get("did"))
         if not did or not _is_at_uri(original):
-            return Reject(where, "repost without the reposter's DID or the original post's uri", raw(reason))
+            return Reject(where, "repost without the reposter's DID or the original post's uri", raw_json(reason))
         repost_id = reason.get("uri") if _is_at_uri(reason.get("uri")) else f"repost:{did}:{original}"
         try:
             created = parse_time(reason.get("indexedAt"))
         except ValueError as exc:
-            return Reject(where, f"invalid repost: {exc}", raw(reason))
+            return Reject(where, f"invalid repost: {exc}", raw_json(reason))
         return Post(PLATFORM, repost_id, where, author_id=did, author_handle=by.get("handle"),
                     author_name=by.get("displayName") or None, created_at=created, kind="repost",
                     reposted_post_id=original)
@@ -185,7 +177,7 @@ class BlueskyImporter(Importer):
                 yield _missing_notice(node, loc)
                 continue
             if not isinstance(node, dict) or not isinstance(node.get("post"), dict):
-                yield Reject(loc, f"thread node without a post (found {shape(node)})", raw(node))
+                yield Reject(loc, f"thread node without a post (found {shape(node)})", raw_json(node))
                 continue
             parent = node.get("parent")
             parent_post = parent.get("post") if isinstance(parent, dict) else None
@@ -198,7 +190,7 @@ class BlueskyImporter(Importer):
             if direction in ("both", "down"):
                 replies = node.get("replies") or []
                 if not isinstance(replies, list):
-                    yield Reject(f"{loc}.replies", f"replies is {shape(replies)}, not a list", raw(replies))
+                    yield Reject(f"{loc}.replies", f"replies is {shape(replies)}, not a list", raw_json(replies))
                     continue
                 for i in range(len(replies) - 1, -1, -1):
                     stack.append((replies[i], f"{loc}.replies[{i}]", handle, "down"))
@@ -210,13 +202,13 @@ class BlueskyImporter(Importer):
             yield _missing_notice(p, where)
             return
         if not _is_post_view(p):
-            yield Reject(where, f"not a Bluesky post view (found {shape(p)})", raw(p))
+            yield Reject(where, f"not a Bluesky post view (found {shape(p)})", raw_json(p))
             return
         try:
             post = _post(p["uri"], p["record"], p["author"], where, view=p, partial=partial,
                          parent_handle=parent_handle)
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            yield Reject(where, f"invalid Bluesky post: {exc}", raw(p))
+            yield Reject(where, f"invalid Bluesky post: {exc}", raw_json(p))
             return
         yield post
         quoted = _embedded_record_view(p.get("embed"))
@@ -228,11 +220,11 @@ class BlueskyImporter(Importer):
                 try:
                     yield _post(quoted["uri"], quoted["value"], quoted["author"], loc, view=quoted, partial=True)
                 except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                    yield Reject(loc, f"invalid quoted post: {exc}", raw(quoted))
+                    yield Reject(loc, f"invalid quoted post: {exc}", raw_json(quoted))
 
     def _repo_record(self, item: Any, where: str) -> Record:
         if not _is_repo_record(item):
-            return Reject(where, f"not a repository record {{uri, cid, value}} (found {shape(item)})", raw(item))
+            return Reject(where, f"not a repository record {{uri, cid, value}} (found {shape(item)})", raw_json(item))
         uri, value = item["uri"], item["value"]
         segments = uri[5:].split("/")
         record_type = value.get("$type") or (segments[1] if len(segments) > 1 else None)
@@ -245,7 +237,7 @@ class BlueskyImporter(Importer):
                 return Post(PLATFORM, uri, where, author_id=did, created_at=parse_time(value.get("createdAt")),
                             kind="repost", reposted_post_id=as_str(subject.get("uri")))
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            return Reject(where, f"invalid {record_type} record: {exc}", raw(item))
+            return Reject(where, f"invalid {record_type} record: {exc}", raw_json(item))
         return Notice(PLATFORM, "other_record", where, account_id=did, detail={"type": record_type, "uri": uri})
 
 

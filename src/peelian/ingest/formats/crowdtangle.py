@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import iter_csv_rows, raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.csvreader import iter_csv_rows
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "facebook"
@@ -58,11 +58,13 @@ def _is_api_post(obj: Any) -> bool:
             and ("statistics" in obj or "date" in obj))
 
 
-class CrowdTangleImporter(Importer):
+class CrowdTangleImporter(JsonImporter):
     format = "crowdtangle"
     platform = PLATFORM
     description = "CrowdTangle search/historical CSV export and API post JSON"
     extensions = (".csv", ".json", ".jsonl")
+    salvage_keys = ("posts",)
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -93,7 +95,7 @@ class CrowdTangleImporter(Importer):
         with open(path, "rb") as fh:
             start = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
         if start[:1] in (b"{", b"["):
-            yield from self._read_json(path)
+            yield from super().read(path)
         else:
             yield from self._read_csv(path)
 
@@ -125,14 +127,6 @@ class CrowdTangleImporter(Importer):
             yield _csv_post(dict(zip(header, cells, strict=True)), f"row {number}", cells)
 
     # ---- API JSON ----------------------------------------------------------------------------
-    def _read_json(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("posts",)):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(value, where)
-
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
             for i, item in enumerate(value):
@@ -150,11 +144,11 @@ class CrowdTangleImporter(Importer):
         elif _is_api_post(value):
             yield _api_post(value, where)
         else:
-            yield Reject(where, f"not a CrowdTangle API response or post (found {shape(value)})", raw(value))
+            yield Reject(where, f"not a CrowdTangle API response or post (found {shape(value)})", raw_json(value))
 
     def _posts(self, posts: Any, where: str) -> Iterator[Record]:
         if not isinstance(posts, list):
-            yield Reject(where, f"posts is {shape(posts)}, not a list", raw(posts))
+            yield Reject(where, f"posts is {shape(posts)}, not a list", raw_json(posts))
             return
         for i, post in enumerate(posts):
             yield _api_post(post, f"{where}[{i}]")
@@ -249,11 +243,11 @@ def _csv_post(row: dict[str, str], where: str, cells: list[str]) -> Post | Rejec
 
 def _api_post(p: Any, where: str) -> Post | Reject:
     if not isinstance(p, dict):
-        return Reject(where, f"post is {shape(p)}", raw(p))
+        return Reject(where, f"post is {shape(p)}", raw_json(p))
     ct_id = as_str(p.get("id"))
     post_id = as_str(p.get("platformId")) or (ct_id.split("|", 1)[-1] if ct_id else None)
     if not post_id:
-        return Reject(where, "CrowdTangle post without platformId or id", raw(p))
+        return Reject(where, "CrowdTangle post without platformId or id", raw_json(p))
     account = p.get("account") if isinstance(p.get("account"), dict) else {}
     try:
         actual = (p.get("statistics") or {}).get("actual") or {}
@@ -276,4 +270,4 @@ def _api_post(p: Any, where: str) -> Post | Reject:
             url=p.get("postUrl"),
         )
     except (ValueError, TypeError, AttributeError) as exc:
-        return Reject(where, f"invalid CrowdTangle post: {exc}", raw(p))
+        return Reject(where, f"invalid CrowdTangle post: {exc}", raw_json(p))

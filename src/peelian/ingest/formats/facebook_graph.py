@@ -12,11 +12,9 @@ only a profile (`id`, `name`, ...) are stored as accounts; post insights become 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 
 PLATFORM = "facebook"
@@ -39,11 +37,13 @@ def _is_profile(obj: Any) -> bool:
             and not (POST_KEYS | {"insights", "timestamp", "text"}) & set(obj))
 
 
-class FacebookGraphImporter(Importer):
+class FacebookGraphImporter(JsonImporter):
     format = "facebook-graph"
     platform = PLATFORM
     description = "Facebook Graph API page feeds, posts and comments (JSON)"
     extensions = (".json", ".jsonl", ".ndjson")
+    salvage_keys = ("data",)
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -73,14 +73,6 @@ class FacebookGraphImporter(Importer):
             return 0.6
         return 0.0
 
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("data",)):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(value, where)
-
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
             for i, item in enumerate(value):
@@ -98,7 +90,7 @@ class FacebookGraphImporter(Importer):
 
     def _object(self, obj: Any, where: str) -> Iterator[Record]:
         if not isinstance(obj, dict) or as_str(obj.get("id")) is None:
-            yield Reject(where, f"Graph object without an id (found {shape(obj)})", raw(obj))
+            yield Reject(where, f"Graph object without an id (found {shape(obj)})", raw_json(obj))
             return
         keys = set(obj)
         if "insights" in keys and not (POST_KEYS - {"object", "parent"}) & keys:
@@ -135,7 +127,7 @@ class FacebookGraphImporter(Importer):
                 is_partial="created_time" not in p and not author,
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Reject(where, f"invalid Graph post: {exc}", raw(p))
+            yield Reject(where, f"invalid Graph post: {exc}", raw_json(p))
             return
         yield post
         yield from self._nested_comments(p, where, post_id or "", as_str(author.get("id")), post_id or "", 0)
@@ -147,12 +139,12 @@ class FacebookGraphImporter(Importer):
             return
         data = comments["data"]
         if not isinstance(data, list):
-            yield Reject(f"{where}, comments.data", f"comments.data is {shape(data)}, not a list", raw(data))
+            yield Reject(f"{where}, comments.data", f"comments.data is {shape(data)}, not a list", raw_json(data))
             return
         for i, comment in enumerate(data):
             loc = f"{where}, comments.data[{i}]"
             if not isinstance(comment, dict) or as_str(comment.get("id")) is None:
-                yield Reject(loc, f"comment without an id (found {shape(comment)})", raw(comment))
+                yield Reject(loc, f"comment without an id (found {shape(comment)})", raw_json(comment))
                 continue
             yield from self._comment(comment, loc, parent_id, parent_author, depth=depth, conversation=conversation)
 
@@ -187,7 +179,7 @@ class FacebookGraphImporter(Importer):
                 is_partial="created_time" not in c and not author,
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Reject(where, f"invalid Graph comment: {exc}", raw(c))
+            yield Reject(where, f"invalid Graph comment: {exc}", raw_json(c))
             return
         yield post
         if depth < MAX_DEPTH:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from peelian.errors import FormatError, MappingError
 from peelian.ingest.base import Importer, Sample, as_int, parse_time
-from peelian.ingest.formats._shared import iter_csv_rows
+from peelian.ingest.csvreader import iter_csv_rows
 from peelian.ingest.records import Post, Record, Reject
 
 FIELDS: dict[str, str] = {

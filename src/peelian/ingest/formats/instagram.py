@@ -10,11 +10,9 @@ gives one or the other, sometimes neither, and a comment without an author is st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "instagram"
@@ -29,11 +27,13 @@ def _is_media(obj: Any) -> bool:
     return isinstance(obj, dict) and "id" in obj and "timestamp" in obj and bool(MEDIA_KEYS & set(obj))
 
 
-class InstagramImporter(Importer):
+class InstagramImporter(JsonImporter):
     format = "instagram-graph"
     platform = PLATFORM
     description = "Instagram Graph API comments (with replies) and media objects"
     extensions = (".json", ".jsonl", ".ndjson")
+    salvage_keys = ("data",)
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -49,14 +49,6 @@ class InstagramImporter(Importer):
                 key in text for key in ('"media"', '"media_type"', '"username"', '"like_count"', '"replies"')):
             return 0.5
         return 0.0
-
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("data",)):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(value, where)
 
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
@@ -78,7 +70,7 @@ class InstagramImporter(Importer):
             media = obj.get("media") if isinstance(obj.get("media"), dict) else {}
             yield from self._comment(obj, where, reply_to=None, media_id=as_str(media.get("id")), parent_author=None)
         else:
-            yield Reject(where, f"not an Instagram comment or media object (found {shape(obj)})", raw(obj))
+            yield Reject(where, f"not an Instagram comment or media object (found {shape(obj)})", raw_json(obj))
 
     def _media(self, m: dict[str, Any], where: str) -> Iterator[Record]:
         media_id = as_str(m.get("id")) or ""
@@ -90,7 +82,7 @@ class InstagramImporter(Importer):
                         conversation_id=media_id, like_count=as_int(m.get("like_count")),
                         reply_count=as_int(m.get("comments_count")), url=m.get("permalink"))
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Reject(where, f"invalid Instagram media: {exc}", raw(m))
+            yield Reject(where, f"invalid Instagram media: {exc}", raw_json(m))
             return
         yield post
         comments = m.get("comments") if isinstance(m.get("comments"), dict) else {}
@@ -102,7 +94,7 @@ class InstagramImporter(Importer):
                  parent_author: str | None) -> Iterator[Record]:
         comment_id = as_str(c.get("id")) if isinstance(c, dict) else None
         if not comment_id:
-            yield Reject(where, f"comment without an id (found {shape(c)})", raw(c))
+            yield Reject(where, f"comment without an id (found {shape(c)})", raw_json(c))
             return
         user = c.get("user") if isinstance(c.get("user"), dict) else c.get("from") if isinstance(c.get("from"),
                                                                                                 dict) else {}
@@ -124,13 +116,13 @@ class InstagramImporter(Importer):
                 is_partial="timestamp" not in c,
             )
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Reject(where, f"invalid Instagram comment: {exc}", raw(c))
+            yield Reject(where, f"invalid Instagram comment: {exc}", raw_json(c))
             return
         yield post
         replies = c.get("replies") if isinstance(c.get("replies"), dict) else {}
         data = replies.get("data") or []
         if not isinstance(data, list):
-            yield Reject(f"{where}, replies.data", f"replies.data is {shape(data)}, not a list", raw(data))
+            yield Reject(f"{where}, replies.data", f"replies.data is {shape(data)}, not a list", raw_json(data))
             return
         for i, reply in enumerate(data):
             yield from self._comment(reply, f"{where}, replies.data[{i}]", reply_to=comment_id, media_id=media_id,

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import html_to_text, raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.htmltext import html_to_text
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 
 PLATFORM = "mastodon"
@@ -52,11 +51,13 @@ def _unwrap(obj: Any) -> Any:
     return obj
 
 
-class MastodonImporter(Importer):
+class MastodonImporter(JsonImporter):
     format = "mastodon"
     platform = PLATFORM
     description = "Mastodon REST API statuses (timelines, /context, single statuses) and archive outbox.json"
     extensions = (".json", ".jsonl", ".ndjson")
+    salvage_keys = ("orderedItems", "descendants", "ancestors")
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -90,18 +91,11 @@ class MastodonImporter(Importer):
                 return 0.6
         return 0.0
 
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("orderedItems", "descendants", "ancestors")):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(_unwrap(value), where)
-
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
+        value = _unwrap(value)
         if isinstance(value, list):
             for i, item in enumerate(value):
-                yield from self._read_value(_unwrap(item), f"{where}, item {i + 1}")
+                yield from self._read_value(item, f"{where}, item {i + 1}")
         elif _is_status(value):
             yield from self._status(value, where)
         elif isinstance(value, dict) and ("ancestors" in value or "descendants" in value):
@@ -124,7 +118,7 @@ class MastodonImporter(Importer):
                                                                "description": value.get("error_description")})
         else:
             yield Reject(where, f"not a Mastodon status, context, edit history or outbox (found {shape(value)})",
-                         raw(value))
+                         raw_json(value))
 
     # ---- REST entities -----------------------------------------------------------------------
     def _context(self, value: dict[str, Any], where: str) -> Iterator[Record]:
@@ -137,21 +131,21 @@ class MastodonImporter(Importer):
             root = as_str(descendants[0].get("in_reply_to_id"))  # the focal status is the root
         for key, statuses in (("ancestors", ancestors), ("descendants", descendants)):
             if not isinstance(statuses, list):
-                yield Reject(f"{where}, {key}", f"{key} is {shape(statuses)}, not a list", raw(statuses))
+                yield Reject(f"{where}, {key}", f"{key} is {shape(statuses)}, not a list", raw_json(statuses))
                 continue
             for i, status in enumerate(statuses):
                 loc = f"{where}, {key}[{i}]"
                 if _is_status(status):
                     yield from self._status(status, loc, conversation_id=root)
                 else:
-                    yield Reject(loc, f"not a Mastodon status (found {shape(status)})", raw(status))
+                    yield Reject(loc, f"not a Mastodon status (found {shape(status)})", raw_json(status))
 
     def _status(self, s: dict[str, Any], where: str, *, partial: bool = False, conversation_id: str | None = None,
                 depth: int = 0) -> Iterator[Record]:
         try:
             post = _status_post(s, where, partial=partial, conversation_id=conversation_id)
         except (ValueError, TypeError, AttributeError) as exc:
-            yield Reject(where, f"invalid Mastodon status: {exc}", raw(s))
+            yield Reject(where, f"invalid Mastodon status: {exc}", raw_json(s))
             return
         yield post
         if depth >= MAX_DEPTH:
@@ -166,18 +160,18 @@ class MastodonImporter(Importer):
     def _source(self, value: dict[str, Any], where: str) -> Post | Reject:
         post_id = as_str(value.get("id"))
         if not post_id:
-            return Reject(where, "status source without an id", raw(value))
+            return Reject(where, "status source without an id", raw_json(value))
         return Post(PLATFORM, post_id, where, text=_with_warning(value.get("spoiler_text"), value.get("text")),
                     is_partial=True)
 
     def _account(self, a: dict[str, Any], where: str) -> Account | Reject:
         account_id = as_str(a.get("id"))
         if not account_id:
-            return Reject(where, "account without an id", raw(a))
+            return Reject(where, "account without an id", raw_json(a))
         try:
             followers = as_int(a.get("followers_count"))
         except ValueError as exc:
-            return Reject(where, f"invalid account: {exc}", raw(a))
+            return Reject(where, f"invalid account: {exc}", raw_json(a))
         return Account(PLATFORM, account_id, where, a.get("acct"), a.get("display_name") or None, followers)
 
     # ---- ActivityPub outbox ------------------------------------------------------------------
@@ -187,7 +181,7 @@ class MastodonImporter(Importer):
             try:
                 yield _activity(activity, loc)
             except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                yield Reject(loc, f"invalid activity: {exc}", raw(activity))
+                yield Reject(loc, f"invalid activity: {exc}", raw_json(activity))
 
 
 def _with_warning(spoiler: Any, text: str | None) -> str | None:
@@ -264,7 +258,7 @@ def _local_id(uri: Any, actor_host: str | None) -> str | None:
 
 def _activity(activity: Any, where: str) -> Post | Notice | Reject:
     if not isinstance(activity, dict):
-        return Reject(where, f"activity is {shape(activity)}", raw(activity))
+        return Reject(where, f"activity is {shape(activity)}", raw_json(activity))
     kind = activity.get("type")
     actor = activity.get("actor")
     actor_match = ACTOR_RE.match(actor) if isinstance(actor, str) else None
@@ -273,7 +267,7 @@ def _activity(activity: Any, where: str) -> Post | Notice | Reject:
     if kind == "Announce":
         post_id = _local_id(activity.get("id"), host)
         if not post_id:
-            return Reject(where, "Announce without an id", raw(activity))
+            return Reject(where, "Announce without an id", raw_json(activity))
         target = activity.get("object")
         target = target.get("id") if isinstance(target, dict) else target
         return Post(PLATFORM, post_id, where, author_id=actor, author_handle=handle,
@@ -284,10 +278,10 @@ def _activity(activity: Any, where: str) -> Post | Notice | Reject:
                       detail={"type": kind, "id": activity.get("id")})
     note = activity.get("object")
     if not isinstance(note, dict):
-        return Reject(where, f"Create activity whose object is {shape(note)}", raw(activity))
+        return Reject(where, f"Create activity whose object is {shape(note)}", raw_json(activity))
     post_id = _local_id(note.get("id"), host)
     if not post_id:
-        return Reject(where, "Note without an id", raw(activity))
+        return Reject(where, "Note without an id", raw_json(activity))
     content_map = note.get("contentMap") if isinstance(note.get("contentMap"), dict) else {}
     content = note.get("content") or next(iter(content_map.values()), None)
     reply_to = _local_id(note.get("inReplyTo"), host)

@@ -29,13 +29,21 @@ from pathlib import Path
 from typing import Any
 
 from peelian.errors import FormatError
-from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_values, load_json_document, parse_time
+from peelian.ingest.base import (
+    Importer,
+    Sample,
+    as_int,
+    as_str,
+    iter_json_values,
+    load_json_document,
+    parse_time,
+    raw_json,
+)
 from peelian.ingest.formats.twitter_v1 import (
     INVALID,
     PLATFORM,
     lenient_id,
     mentions_of,
-    raw_json,
     status_url,
     text_field,
     tweet_id,

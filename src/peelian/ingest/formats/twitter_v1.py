@@ -19,13 +19,12 @@ import gzip
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from peelian.ingest.base import Importer, Sample, as_int, iter_json_values, parse_time
+from peelian.ingest.base import JsonImporter, Sample, as_int, parse_time, raw_json
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "twitter"
@@ -56,14 +55,6 @@ def tweet_id(value: Any, field: str) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     raise ValueError(f"{field} {brief(value)} is not a numeric id")
-
-
-def raw_json(value: Any) -> bytes | None:
-    """The JSON of a rejected value for the quarantine excerpt; None when it cannot be written back."""
-    try:
-        return orjson.dumps(value)[:2000]
-    except TypeError:  # nested beyond orjson's limit
-        return None
 
 
 def brief(value: Any) -> str:
@@ -136,7 +127,7 @@ def _is_cassette(obj: Any) -> bool:
                for i in obj["interactions"][:20] if isinstance(i, dict))
 
 
-class TwitterV1Importer(Importer):
+class TwitterV1Importer(JsonImporter):
     format = "twitter-v1"
     platform = PLATFORM
     description = ("Twitter API v1.1 statuses: timelines, search, premium search, streaming NDJSON, "
@@ -172,13 +163,6 @@ class TwitterV1Importer(Importer):
         if isinstance(errors, list) and errors and isinstance(errors[0], dict) and "code" in errors[0]:
             return 0.4
         return 0.0
-
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in iter_json_values(path):
-            if isinstance(item, Reject):
-                yield item
-            else:
-                yield from self._read_value(item[1], item[0])
 
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if depth > MAX_WRAPPING:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, iter_json_values, parse_time
-from peelian.ingest.formats.twitter_v1 import raw_json, text_field
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json
+from peelian.ingest.formats.twitter_v1 import text_field
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 from peelian.store.privacy import normalise_handle
 
@@ -79,7 +78,7 @@ def _is_v2_tweet(obj: Any) -> bool:
     return _is_tweet(obj) and "id_str" not in obj and any(k in obj for k in V2_TWEET_FIELDS)
 
 
-class TwitterV2Importer(Importer):
+class TwitterV2Importer(JsonImporter):
     format = "twitter-v2"
     platform = PLATFORM
     description = "X/Twitter API v2 responses, twarc2 JSONL (pages or flattened), compliance output"
@@ -105,13 +104,6 @@ class TwitterV2Importer(Importer):
         if isinstance(obj, dict) and "errors" in obj and "data" not in obj and "title" in str(obj.get("errors"))[:200]:
             return 0.4
         return 0.0
-
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in iter_json_values(path):
-            if isinstance(item, Reject):
-                yield item
-            else:
-                yield from self._read_value(item[1], item[0])
 
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if _is_page(value):

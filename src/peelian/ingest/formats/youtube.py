@@ -12,11 +12,10 @@ only converted when the original is not in the response.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import html_to_text, raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.htmltext import html_to_text
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "youtube"
@@ -24,11 +23,13 @@ THREAD = "youtube#commentThread"
 COMMENT = "youtube#comment"
 
 
-class YouTubeImporter(Importer):
+class YouTubeImporter(JsonImporter):
     format = "youtube"
     platform = PLATFORM
     description = "YouTube Data API v3 commentThreads.list and comments.list responses"
     extensions = (".json", ".jsonl", ".ndjson")
+    salvage_keys = ("items",)
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -46,21 +47,13 @@ class YouTubeImporter(Importer):
             return 0.7
         return 0.0
 
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path, salvage_keys=("items",)):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            yield from self._read_value(value, where)
-
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 yield from self._read_value(item, f"{where}, item {i + 1}")
             return
         if not isinstance(value, dict):
-            yield Reject(where, f"not a YouTube comment resource (found {shape(value)})", raw(value))
+            yield Reject(where, f"not a YouTube comment resource (found {shape(value)})", raw_json(value))
             return
         kind = value.get("kind")
         if isinstance(value.get("items"), list):
@@ -74,7 +67,7 @@ class YouTubeImporter(Importer):
         elif str(kind or "").endswith("ListResponse"):
             return  # a list response without items: an empty page
         else:
-            yield Reject(where, f"not a YouTube comment resource (found {shape(value)})", raw(value))
+            yield Reject(where, f"not a YouTube comment resource (found {shape(value)})", raw_json(value))
 
     def _resource(self, item: Any, where: str) -> Iterator[Record]:
         kind = item.get("kind") if isinstance(item, dict) else None
@@ -83,7 +76,7 @@ class YouTubeImporter(Importer):
         elif kind == COMMENT or (isinstance(item, dict) and "textOriginal" in (item.get("snippet") or {})):
             yield _comment(item, where, thread_id=None, video_id=None, reply_count=None)
         else:
-            yield Reject(where, f"not a YouTube comment or comment thread (found {shape(item)})", raw(item))
+            yield Reject(where, f"not a YouTube comment or comment thread (found {shape(item)})", raw_json(item))
 
     def _thread(self, thread: dict[str, Any], where: str) -> Iterator[Record]:
         snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
@@ -93,10 +86,10 @@ class YouTubeImporter(Importer):
         try:
             total = as_int(snippet.get("totalReplyCount"))
         except ValueError as exc:
-            yield Reject(where, f"invalid comment thread: {exc}", raw(thread))
+            yield Reject(where, f"invalid comment thread: {exc}", raw_json(thread))
             return
         if not isinstance(top, dict):
-            yield Reject(where, "comment thread without a topLevelComment", raw(thread))
+            yield Reject(where, "comment thread without a topLevelComment", raw_json(thread))
             return
         top_post = _comment(top, f"{where}, snippet.topLevelComment", thread_id=thread_id, video_id=video_id,
                             reply_count=total, video_channel=as_str(snippet.get("channelId")))
@@ -114,7 +107,7 @@ class YouTubeImporter(Importer):
 def _comment(c: Any, where: str, *, thread_id: str | None, video_id: str | None, reply_count: int | None,
              video_channel: str | None = None) -> Post | Reject:
     if not isinstance(c, dict) or not as_str(c.get("id")) or not isinstance(c.get("snippet"), dict):
-        return Reject(where, f"comment without an id or snippet (found {shape(c)})", raw(c))
+        return Reject(where, f"comment without an id or snippet (found {shape(c)})", raw_json(c))
     s = c["snippet"]
     comment_id = as_str(c["id"]) or ""
     try:
@@ -150,4 +143,4 @@ def _comment(c: Any, where: str, *, thread_id: str | None, video_id: str | None,
             url=f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else None,
         )
     except (ValueError, TypeError, AttributeError) as exc:
-        return Reject(where, f"invalid YouTube comment: {exc}", raw(c))
+        return Reject(where, f"invalid YouTube comment: {exc}", raw_json(c))

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import Importer, Sample, as_int, as_str, parse_time
-from peelian.ingest.formats._shared import raw, read_json_values, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 SUPPORTED = {"x.com": "twitter", "twitter.com": "twitter", "instagram.com": "instagram", "tiktok.com": "tiktok"}
@@ -36,11 +34,12 @@ def _envelope(obj: Any) -> tuple[dict[str, Any], Any] | None:
     return None
 
 
-class ZeeschuimerImporter(Importer):
+class ZeeschuimerImporter(JsonImporter):
     format = "zeeschuimer"
     platform = "various"
     description = "Zeeschuimer / 4CAT NDJSON captures of X, Instagram and TikTok"
     extensions = (".ndjson", ".jsonl", ".json")
+    whole_documents = True
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
@@ -54,33 +53,28 @@ class ZeeschuimerImporter(Importer):
             return 0.7
         return 0.0
 
-    def read(self, path: Path) -> Iterator[Record]:
-        for item in read_json_values(path):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, value = item
-            if isinstance(value, list):
-                for i, entry in enumerate(value):
-                    yield from self._item(entry, f"{where}, item {i + 1}")
-            else:
-                yield from self._item(value, where)
+    def _read_value(self, value: Any, where: str) -> Iterator[Record]:
+        if isinstance(value, list):
+            for i, entry in enumerate(value):
+                yield from self._item(entry, f"{where}, item {i + 1}")
+        else:
+            yield from self._item(value, where)
 
     def _item(self, value: Any, where: str) -> Iterator[Record]:
         found = _envelope(value)
         if found is None:
             yield Reject(where, f"not a Zeeschuimer item: no source_platform and data (found {shape(value)})",
-                         raw(value))
+                         raw_json(value))
             return
         envelope, data = found
         source = str(envelope.get("source_platform") or "").lower().removeprefix("www.")
         platform = SUPPORTED.get(source)
         if platform is None:
             yield Reject(where, f"items from {source or 'an unnamed platform'!r} are not supported "
-                                f"(supported: {', '.join(sorted(SUPPORTED))})", raw(value))
+                                f"(supported: {', '.join(sorted(SUPPORTED))})", raw_json(value))
             return
         if not isinstance(data, dict):
-            yield Reject(where, f"{source} item whose data is {shape(data)}", raw(value))
+            yield Reject(where, f"{source} item whose data is {shape(data)}", raw_json(value))
             return
         item_id = as_str(envelope.get("item_id"))
         try:
@@ -91,7 +85,7 @@ class ZeeschuimerImporter(Importer):
             else:
                 yield _tiktok(data, where, item_id)
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            yield Reject(where, f"invalid {source} item: {exc}", raw(value))
+            yield Reject(where, f"invalid {source} item: {exc}", raw_json(value))
 
 
 # ---- X ---------------------------------------------------------------------------------------

@@ -52,12 +52,13 @@ def explorer(request: Request, session: Session = Depends(require("read"))) -> R
     state = state_of(request)
     params = request.query_params
     filters, metric = _filters(request)
-    page = search_posts(state.project, filters, params.get("q"), params.get("sort") or "newest",
-                        page_number(params), 50)
-    present_rows(page.rows, session.can("identities"), state.known_handles())
+    query, sort, number = params.get("q"), params.get("sort") or "newest", page_number(params)
+    key = (filters, query, sort, number)
+    page = state.cache.get("search", key, lambda: search_posts(state.project, filters, query, sort, number, 50))
+    rows = present_rows(page.rows, session.can("identities"), state.known_handles())
     partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "_posts.html" if partial else "explorer.html"
-    return render(request, template, {"page": page, "options": options(request), "filters": filters,
+    return render(request, template, {"page": page, "rows": rows, "options": options(request), "filters": filters,
                                       "metric": metric, "behind_count": len(filters.keys or ())})
 
 

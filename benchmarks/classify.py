@@ -1,0 +1,292 @@
+"""Benchmark: classifier throughput, peak memory and macro-F1 against a plain TF-IDF + LR baseline.
+
+    python benchmarks/classify.py                    # 50,000-post demo corpus, 1,500 training labels, 3 runs
+    python benchmarks/classify.py --posts 20000 --labels 800 --runs 5
+
+Data: the demo corpus (`peelian.demo.build_demo`), generated in real platform formats and
+imported through the real pipeline, built once into bench-data/ and reused. Its ground truth
+(truth.csv) gives the true codes of every post; for each dimension measured, `--labels` posts in
+scope are the training labels and the rest are held out. The demo writes its posts from
+templates, so every model scores far higher on it than on real posts: the F1 figures compare
+models on the same labels, they do not predict accuracy on a real corpus.
+
+Measured, each in its own process so its peak memory (VmHWM: torch and DuckDB allocate outside
+Python) is its own:
+
+- each algorithm (linear, embedding, combined) trained on the labels, then `predict_proba` on
+  the held-out posts timed `--runs` times (posts/s, median) with its macro-F1 on them;
+- the baseline: scikit-learn TfidfVectorizer (word 1–2 + char_wb 2–5, sublinear tf) +
+  LogisticRegression(C=10), trained and timed on the same posts in the same run;
+- `apply_model` end to end (DuckDB streaming read, prediction, chunked commits) for the
+  linear model on every post in scope;
+- the sentence encoder alone at several batch sizes, full precision and int8.
+
+Targets (docs/classify.md): linear ≥ 20,000 posts/s, embedding model on CPU ≥ 300 posts/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench-data"
+DIMENSIONS = ("mode", "topic")
+EMBEDDING_POSTS = 2_000  # embedding models are timed on this many held-out posts
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def corpus(posts: int, seed: int) -> Path:
+    """The demo project, built once per size and seed."""
+    path = DATA / f"classify-demo-{posts}-{seed}.peelian"
+    if not path.exists():
+        from peelian.demo import build_demo
+
+        DATA.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        build_demo(path, posts=posts, seed=seed)
+        print(f"built the demo corpus ({posts:,} posts) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def true_codes(path: Path, dimension: str) -> dict[tuple[str, str], list[str]]:
+    """The demo's ground truth for one dimension: (platform, post_id) → codes."""
+    truth: dict[tuple[str, str], list[str]] = {}
+    with (path.parent / f"{path.name}.d" / "demo-source" / "truth.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["dimension"] == dimension:
+                truth.setdefault((row["platform"], row["post_id"]), []).append(row["code"])
+    return truth
+
+
+def labelled(path: Path, dimension: str, n_labels: int, seed: int) -> dict[str, Any]:
+    """Training and held-out posts of one dimension, with the demo's true codes."""
+    import random
+
+    from peelian import Project
+    from peelian.coding.codebook import default_codebook
+
+    truth = true_codes(path, dimension)
+    dim = default_codebook().dimension(dimension)
+    with Project.open(path, read_only=True) as project:
+        rows = project.con.execute(f"SELECT platform, post_id, text FROM posts p WHERE {dim.scope_sql('p')} "
+                                   "AND coalesce(trim(text), '') <> '' ORDER BY platform, post_id").fetchall()
+    items = [(r[2], truth[(r[0], r[1])]) for r in rows if (r[0], r[1]) in truth]
+    random.Random(seed).shuffle(items)
+    train, test = items[:n_labels], items[n_labels:]
+    return {"train_texts": [t for t, _ in train], "train_labels": [c for _, c in train],
+            "test_texts": [t for t, _ in test], "test_labels": [c for _, c in test], "multi_label": dim.multi_label}
+
+
+# ---- workers (each in its own process) ---------------------------------------------------------
+
+def _timed(predict: Any, texts: list[str], runs: int) -> tuple[dict[str, float], Any]:
+    """Median posts per wall-clock second and per CPU-second (all threads of the process) over `runs`."""
+    wall, cpu, out = [], [], None
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        out = predict(texts)
+        wall.append(len(texts) / (time.perf_counter() - started))
+        cpu.append(len(texts) / max(time.process_time() - started_cpu, 1e-9))
+    return {"posts_per_s": statistics.median(wall), "posts_per_cpu_s": statistics.median(cpu)}, out
+
+
+def work_model(args: argparse.Namespace) -> dict[str, Any]:
+    from peelian.classify import TextClassifier, score_predictions
+    from peelian.classify.embeddings import EncoderSpec
+
+    data = labelled(args.project, args.dimension, args.labels, args.seed)
+    model = TextClassifier(args.algorithm, multi_label=data["multi_label"],
+                           encoder=EncoderSpec(quantize=bool(args.quantize)))
+    started = time.perf_counter()
+    model.fit(data["train_texts"], data["train_labels"])
+    fit_seconds = time.perf_counter() - started
+    texts, truth = data["test_texts"], data["test_labels"]
+    if args.algorithm != "linear":
+        texts, truth = texts[:EMBEDDING_POSTS], truth[:EMBEDDING_POSTS]
+    model.predict_proba(texts[:50])  # warm-up: first call loads the encoder
+    rates, proba = _timed(model.predict_proba, texts, args.runs)
+    scores = score_predictions(truth, model.decide(proba), model.classes_.tolist(), multi_label=model.multi_label)
+    return {**rates, "macro_f1": scores["macro_f1"], "fit_s": fit_seconds, "n_timed": len(texts),
+            "peak_mb": peak_rss_mb()}
+
+
+def work_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    from peelian.classify import score_predictions
+
+    data = labelled(args.project, args.dimension, args.labels, args.seed)
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    started = time.perf_counter()
+    X = hstack([word.fit_transform(data["train_texts"]), char.fit_transform(data["train_texts"])]).tocsr()
+    if data["multi_label"]:
+        from sklearn.multiclass import OneVsRestClassifier
+
+        binarizer = MultiLabelBinarizer()
+        model: Any = OneVsRestClassifier(LogisticRegression(C=10, max_iter=2000))
+        model.fit(X, binarizer.fit_transform(data["train_labels"]))
+    else:
+        model = LogisticRegression(C=10, max_iter=2000).fit(X, [c[0] for c in data["train_labels"]])
+    fit_seconds = time.perf_counter() - started
+
+    def predict(texts: list[str]) -> Any:
+        return model.predict(hstack([word.transform(texts), char.transform(texts)]).tocsr())
+
+    rates, predicted = _timed(predict, data["test_texts"], args.runs)
+    if data["multi_label"]:
+        codes = [list(binarizer.classes_[row.astype(bool)]) for row in predicted]
+        classes = binarizer.classes_.tolist()
+    else:
+        codes = [[c] for c in predicted]
+        classes = model.classes_.tolist()
+    scores = score_predictions(data["test_labels"], codes, classes, multi_label=data["multi_label"])
+    return {**rates, "macro_f1": scores["macro_f1"], "fit_s": fit_seconds,
+            "n_timed": len(data["test_texts"]), "peak_mb": peak_rss_mb()}
+
+
+def work_apply(args: argparse.Namespace) -> dict[str, Any]:
+    """`apply_model` end to end on a copy of the corpus with gold labels and a trained linear model."""
+    import shutil
+
+    from peelian import Project
+    from peelian.classify import apply_model, train_model
+    from peelian.coding.codebook import active_codebook
+
+    copy = DATA / "classify-apply.peelian"
+    for p in (copy, Path(f"{copy}.wal")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{copy}.d"), ignore_errors=True)
+    shutil.copy(args.project, copy)
+    data_keys = _gold_keys(args.project, args.dimension, args.labels, args.seed)
+    wall, cpu, result = [], [], None
+    with Project.open(copy) as project:
+        version = active_codebook(project).version
+        project.con.executemany(
+            "INSERT INTO gold VALUES (nextval('gold_seq'), ?, ?, ?, ?, 'adjudication', 'benchmark', NULL, NULL, ?, "
+            "now())", [(p, i, args.dimension, codes, version) for p, i, codes in data_keys])
+        model = train_model(project, args.dimension, algorithm="linear", learning_curve=False).model
+        for _ in range(args.runs):
+            project.con.execute("DELETE FROM predictions")
+            started_cpu = time.process_time()
+            result = apply_model(project, args.dimension, model_id=model.model_id, chunk_size=10_000)
+            wall.append(result.predicted / result.seconds)
+            cpu.append(result.predicted / (time.process_time() - started_cpu))
+    return {"posts_per_s": statistics.median(wall), "posts_per_cpu_s": statistics.median(cpu),
+            "n_timed": result.predicted if result else 0, "peak_mb": peak_rss_mb()}
+
+
+def _gold_keys(path: Path, dimension: str, n_labels: int, seed: int) -> list[tuple[str, str, list[str]]]:
+    import random
+
+    truth = true_codes(path, dimension)
+    keys = sorted(truth)
+    random.Random(seed).shuffle(keys)
+    return [(p, i, truth[(p, i)]) for p, i in keys[:n_labels]]
+
+
+def work_encoder(args: argparse.Namespace) -> dict[str, Any]:
+    from peelian.classify.embeddings import EncoderSpec, SentenceEncoder
+    from peelian.classify.normalise import normalise_all
+
+    data = labelled(args.project, "mode", 0, args.seed)
+    texts = normalise_all(data["test_texts"][:1000])
+    encoder = SentenceEncoder(EncoderSpec(quantize=args.quantize, batch_size=args.batch_size))
+    encoder.encode(texts[:32])
+    rates, _ = _timed(encoder.encode, texts, args.runs)
+    return {**rates, "n_timed": len(texts), "peak_mb": peak_rss_mb()}
+
+
+WORKERS = {"model": work_model, "baseline": work_baseline, "apply": work_apply, "encoder": work_encoder}
+
+
+def run_worker(kind: str, common: list[str], *extra: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--worker", kind, *common, *extra], capture_output=True,
+                         text=True, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if out.returncode != 0:
+        raise SystemExit(f"worker {kind} {' '.join(extra)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=50_000, help="demo corpus size")
+    parser.add_argument("--labels", type=int, default=1_500, help="training labels per dimension")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median reported)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-embeddings", action="store_true", help="skip the sentence-embedding models")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dimension", help=argparse.SUPPRESS)
+    parser.add_argument("--algorithm", help=argparse.SUPPRESS)
+    parser.add_argument("--quantize", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-size", type=int, default=64, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](args)))
+        return
+
+    project = corpus(args.posts, args.seed)
+    common = ["--project", str(project), "--labels", str(args.labels), "--runs", str(args.runs), "--seed",
+              str(args.seed)]
+    load = os.getloadavg()
+    print(f"machine: {platform.node()}, {os.cpu_count()} cores, {platform.python_version()}; load average at "
+          f"start {load[0]:.1f}")
+    print(f"data: the demo corpus ({args.posts:,} posts, seed {args.seed}, templated texts with known codes); "
+          f"{args.labels:,} training labels per dimension; medians of {args.runs} runs\n")
+    models = [("linear", "linear", 1)] + ([] if args.no_embeddings else [
+        ("embedding (int8)", "embedding", 1), ("embedding (fp32)", "embedding", 0), ("combined (int8)", "combined", 1)])
+    rows = []
+    for dimension in DIMENSIONS:
+        base = run_worker("baseline", common, "--dimension", dimension)
+        rows.append((dimension, "baseline", base, base))
+        for name, algorithm, quantize in models:
+            result = run_worker("model", common, "--dimension", dimension, "--algorithm", algorithm,
+                                "--quantize", str(quantize))
+            rows.append((dimension, name, result, base))
+    header = f"{'dimension':<10} {'model':<24} {'posts/s':>9} {'/CPU-s':>9} {'× baseline':>10} {'timed':>7} " \
+             f"{'peak MB':>8} {'macro-F1':>9} {'baseline F1':>11}"
+    print(header)
+    print("-" * len(header))
+    for dimension, name, r, base in rows:
+        print(f"{dimension:<10} {name:<24} {r['posts_per_s']:>9,.0f} {r['posts_per_cpu_s']:>9,.0f} "
+              f"{r['posts_per_s'] / base['posts_per_s']:>10.2f} {r['n_timed']:>7,} {r['peak_mb']:>8,.0f} "
+              f"{r['macro_f1']:>9.3f} {base['macro_f1']:>11.3f}")
+    print("baseline = scikit-learn TfidfVectorizer (word 1-2 + char_wb 2-5) + LogisticRegression(C=10), same labels; "
+          "/CPU-s = posts per CPU-second of the process (all its threads)")
+    applied = run_worker("apply", common, "--dimension", "mode")
+    print(f"\napply_model end to end (linear, mode, {applied['n_timed']:,} posts in scope, DuckDB read + "
+          f"predict + chunked commits): {applied['posts_per_s']:,.0f} posts/s, {applied['posts_per_cpu_s']:,.0f} "
+          f"per CPU-s, peak {applied['peak_mb']:,.0f} MB (target ≥ 20,000 posts/s)")
+    if not args.no_embeddings:
+        print("\nsentence encoder alone (1,000 held-out posts; target ≥ 300 posts/s):")
+        print(f"{'precision':<10} {'batch':>6} {'posts/s':>9} {'/CPU-s':>9} {'peak MB':>8}")
+        for quantize in (0, 1):
+            for batch in (16, 32, 64, 128):
+                r = run_worker("encoder", common, "--quantize", str(quantize), "--batch-size", str(batch))
+                print(f"{'int8' if quantize else 'fp32':<10} {batch:>6} {r['posts_per_s']:>9,.0f} "
+                      f"{r['posts_per_cpu_s']:>9,.0f} {r['peak_mb']:>8,.0f}")
+    print(f"\nload average at end {os.getloadavg()[0]:.1f} (other work on the machine slows every figure alike)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""CSV rows numbered as a user sees them in an editor, for the CSV importers."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from peelian.ingest.records import Reject
+
+
+def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
+    """Yield (row number, cells) for every record; the header is row 1.
+
+    The row number is the physical line on which the record starts, so a quoted field
+    spanning lines does not shift the numbers a user sees in an editor. Lines are decoded one
+    by one: a record with bytes that are not UTF-8 becomes a Reject naming the row and byte,
+    and the other records are unaffected.
+    """
+    bad_lines: dict[int, str] = {}
+
+    def lines() -> Iterator[str]:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, start=1):
+                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+                try:
+                    yield line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    bad_lines[number] = (f"not valid UTF-8 (byte 0x{line[err.start]:02x} at column {err.start + 1}); "
+                                         "is the file in another encoding?")
+                    yield line.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines(), strict=True)
+    previous_end = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            start, previous_end = previous_end + 1, reader.line_num
+            problem = str(exc)
+            if "unexpected end of data" in problem:
+                problem = "a quoted field that is never closed runs to the end of the file"
+            elif "expected after" in problem:
+                problem += " (a quote inside a quoted field must be doubled)"
+            elif "field larger than field limit" in problem:
+                problem = (f"a field longer than {csv.field_size_limit():,} characters "
+                           "(is a quote left open?)")
+            yield Reject(f"row {start}", f"unreadable CSV: {problem}")
+            continue
+        start, previous_end = previous_end + 1, reader.line_num
+        if not cells:
+            continue
+        bad = next((bad_lines[n] for n in range(start, previous_end + 1) if n in bad_lines), None)
+        if bad is not None:
+            yield Reject(f"row {start}", bad, ",".join(cells))
+            continue
+        yield start, cells

@@ -1,0 +1,113 @@
+"""The metrics commands: `metrics PROJECT` and `metrics export` side by side, `unanswered`,
+`threads`, `expectations import|gap|list`; errors exit 2 with one clear line."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from peelian import Project
+from tests.metrics.helpers import Corpus
+
+
+@pytest.fixture
+def path(project_path):
+    project = Project.open(project_path)
+    c = Corpus(project)
+    wmp = c.police("wmp", "West Midlands")
+    team = c.police("wmp_team", "West Midlands", "team")
+    alice, bob = c.citizen("alice"), c.citizen("bob")
+    c.post("P1", wmp, "2025-02-03 10:00", "Road closed")
+    c.post("Q1", alice, "2025-02-03 10:10", "When will it reopen?", reply_to="P1")
+    c.post("R1", team, "2025-02-03 10:40", "About an hour", reply_to="Q1")
+    c.post("Q2", bob, "2025-02-04 09:00", "Is anyone hurt?", reply_to="P1")
+    c.post("P2", wmp, "2025-03-10 12:00", "March news")
+    c.gold("P1", "topic", "traffic")
+    c.save()
+    project.close()
+    return project_path
+
+
+def test_metrics_defaults_to_the_last_full_month(cli, path):
+    result = cli("metrics", path)
+    assert result.exit_code == 0, result.output
+    assert "metrics 2025-02-01 to 2025-02-28" in result.output
+    assert "West Midlands" in result.output and "window: 72h" in result.output
+    assert "sources — needs_response: heuristic" in result.output
+
+
+def test_metrics_json_with_grouping_and_parameters(cli, path):
+    result = cli("metrics", path, "--by", "force,account_type,month", "--from", "2025-01-01", "--to", "2025-03-31",
+                 "--office-hours", "Mon-Fri 08:00-18:00", "--window", "48h", "--needs-response", "questions", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["params"]["window"] == "48h" and data["params"]["office_hours"].startswith("Mon-Fri 08:00-18:00")
+    assert data["by"] == ["force", "account_type"] and data["period"] == "month"
+    feb = [r for r in data["rows"] if r["period"] == "2025-02-01" and r["account_type"] == "force_corporate"][0]
+    assert (feb["needs_response"], feb["responded"], feb["unanswered"]) == (2, 1, 1)
+    assert {r["period"] for r in data["rows"]} == {"2025-01-01", "2025-02-01", "2025-03-01"}
+
+
+def test_metrics_show_is_the_same_command(cli, path):
+    assert cli("metrics", "show", path, "--json").output == cli("metrics", path, "--json").output
+
+
+def test_export_all_formats(cli, path, tmp_path):
+    for suffix in ("parquet", "csv", "json"):
+        out = tmp_path / f"set.{suffix}"
+        result = cli("metrics", "export", path, "--to", out)
+        assert result.exit_code == 0, result.output
+        assert out.exists() and (tmp_path / "set.schema.md").exists()
+    table = pq.read_table(tmp_path / "set.parquet")
+    assert table.column_names[:3] == ["force", "account_type", "month"]
+    assert b"peelian.metric_set.params" in table.schema.metadata
+    rows = json.loads((tmp_path / "set.json").read_text())
+    assert len(rows) == table.num_rows and (tmp_path / "set.csv").read_text().startswith('"force","account_type"')
+    bad = cli("metrics", "export", path, "--to", tmp_path / "set.xlsx")
+    assert bad.exit_code == 2 and "unknown export format" in bad.output
+
+
+def test_unanswered_and_threads(cli, path):
+    result = cli("unanswered", path, "--json")
+    rows = json.loads(result.output)
+    assert [r["post_id"] for r in rows] == ["Q2"] and rows[0]["account_handle"] == "wmp"
+    assert "Is anyone hurt?" in cli("unanswered", path).output
+    assert "no unanswered posts" in cli("unanswered", path, "--force", "Greater Manchester").output
+    tree = cli("threads", path, "--conversation", "Q1")
+    assert tree.exit_code == 0
+    lines = tree.output.splitlines()
+    assert lines[1].startswith("P1 @wmp (police, West Midlands, force_corporate)")
+    assert any(line.startswith("    R1 @wmp_team") and "+30m" in line for line in lines)
+    assert json.loads(cli("threads", path, "--conversation", "P1", "--json").output)["posts"] == 4
+
+
+def test_expectations_commands(cli, path, tmp_path):
+    survey = tmp_path / "survey.csv"
+    survey.write_text("topic,expected_share\ntraffic,0.4\nappeal,0.6\n")
+    result = cli("expectations", "import", path, survey)
+    assert result.exit_code == 0 and "imported 2 rows of survey survey" in result.output
+    gap = cli("expectations", "gap", path)
+    assert "TVD 0.600" in gap.output and "+60 pts" in gap.output
+    assert json.loads(cli("expectations", "list", path, "--json").output)[0]["survey"] == "survey"
+    survey.write_text("topic,expected_share\nburglary,0.4\n")
+    bad = cli("expectations", "import", path, survey)
+    assert bad.exit_code == 2 and "unknown topic 'burglary'" in bad.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--window", "soon"), "cannot read 'soon' as a duration"),
+    (("--by", "colour"), "cannot group by 'colour'"),
+    (("--office-hours", "always"), "cannot read office hours"),
+    (("--from", "March"), "cannot read --from 'March'"),
+])
+def test_bad_options_exit_2(cli, path, args, message):
+    result = cli("metrics", path, *args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_missing_project_and_conversation(cli, path, tmp_path):
+    assert cli("metrics", tmp_path / "none.peelian").exit_code == 2
+    result = cli("threads", path, "--conversation", "nope")
+    assert result.exit_code == 2 and "no conversation or post 'nope'" in result.output
