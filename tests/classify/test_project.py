@@ -167,3 +167,18 @@ def test_no_model_yet_is_a_clear_error(mode_project) -> None:
         apply_model(mode_project, "topic", model_id=get_model(mode_project,
                                                               mode_project.scalar("SELECT model_id FROM models"))
                     .model_id)
+
+
+def test_sample_create_cli_draws_by_uncertainty(mode_project, cli) -> None:
+    info = _train(mode_project).model
+    path = mode_project.path
+    mode_project.close()
+    result = cli("sample", "create", path, "--name", "round2", "--size", "10", "--strategy", "uncertainty",
+                 "--dimension", "mode", "--coders", "ana,ben", "--seed", "3", "--json")
+    assert result.exit_code == 0, result.output
+    sample = orjson.loads(result.stdout)
+    assert sample["strategy"] == "uncertainty" and sample["model_id"] == info.model_id
+    assert len(sample["random_posts"]) == 2
+    result = cli("sample", "create", path, "--name", "round3", "--size", "10", "--strategy", "uncertainty",
+                 "--coders", "ana")
+    assert result.exit_code == 2 and "needs a dimension" in result.output

@@ -187,3 +187,16 @@ def test_several_coders_at_once(sampled) -> None:
     assert sampled.scalar("SELECT count(DISTINCT coding_id) FROM codings") == 12
     assert {(c.coder, c.post_id): c.codes[0] for c in effective_codings(sampled)} == {
         ("ana", "r1"): "neutral", ("ana", "r2"): "neutral", ("ben", "r1"): "neutral", ("ben", "r2"): "neutral"}
+
+
+def test_cached_thread_context_sees_new_posts(sampled) -> None:
+    from datetime import datetime
+
+    before = coding_item(sampled, "ana", "twitter", "r1")
+    assert [p["post_id"] for p in before.thread] == ["p1", "c1"]
+    before.thread[0]["text"] = "changed by a caller"
+    assert coding_item(sampled, "ana", "twitter", "r1").thread[0]["text"].startswith("Appeal")
+    add_posts(sampled, [dict(platform="twitter", post_id="c1b", author_role="citizen", kind="reply", text="me too",
+                             reply_to_post_id="p1", conversation_id="p1", created_at=datetime(2024, 1, 3, 10, 30))])
+    after = coding_item(sampled, "ana", "twitter", "r1")
+    assert [p["post_id"] for p in after.thread] == ["p1", "c1", "c1b"]

@@ -228,3 +228,14 @@ def test_security_headers_and_cookie_flags(app, client_for) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     cookie = log_in(TestClient(app), "vic").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_one_time_login_link_works_once(app) -> None:
+    from peelian.web.server import create_login_link
+
+    path = create_login_link(app, "cody", "coder", "/code")
+    client = TestClient(app)
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/code"
+    assert client.get("/code").status_code == 200
+    assert TestClient(app).get(path, follow_redirects=False).status_code == 403

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from peelian.errors import PeelianError
 from peelian.store.project import Project
@@ -32,7 +33,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except PeelianError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted; nothing partial was written[/]")

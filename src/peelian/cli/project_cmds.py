@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import app
@@ -111,7 +112,8 @@ def import_(
                 console.print(f"{r.path}: identical to import #{r.skipped_identical_to}, nothing to do "
                               "(use --force to read it again)")
             for q in r.quarantine_examples[:5]:
-                err_console.print(f"[yellow]quarantined[/] {r.path}, {q['location']}: {q['reason']}",
+                err_console.print(f"[yellow]quarantined[/] {escape(r.path)}, {escape(q['location'])}: "
+                                  f"{escape(q['reason'])}",
                                   highlight=False, soft_wrap=True)
             if r.quarantined > 5:
                 err_console.print(f"  … and {r.quarantined - 5} more: peelian quarantine {project}")

@@ -12,13 +12,14 @@ posts, exactly like an editor's undo, and never loses the record of what happene
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from peelian.coding.codebook import Codebook, Dimension, active_codebook
-from peelian.coding.samples import thread_context
+from peelian.coding.samples import ThreadContext, thread_context
 from peelian.errors import CodingError, NotFoundError
 from peelian.store.project import Project, utcnow
 
@@ -148,59 +149,85 @@ def validate_codes(dimension: Dimension, codes: Sequence[str] | None, status: st
     return clean
 
 
-class _ScopeCache:
-    """Author role and kind of queued posts, kept per process so a queue needs no scan of posts per call.
+class _PostCache:
+    """What the hot path needs about posts, kept per process: author role and kind of queued
+    posts (so a queue needs no scan of posts per call) and recent thread contexts (the coding
+    page asks for the item after the current one ahead of time, then shows it).
 
-    An entry is valid while the project's posts are unchanged: its token is the latest import,
+    Entries are valid while the project's posts are unchanged: the token is the latest import,
     the latest registry load (which re-tags authors) and the number of posts.
     """
 
     TOKEN_SQL = ("SELECT (SELECT max(import_id) FROM imports), (SELECT max(imported_at) FROM registry), "
                  "(SELECT count(*) FROM posts)")
-    MAX_ENTRIES = 500_000
+    MAX_SCOPES = 500_000
+    MAX_CONTEXTS = 2_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[tuple, dict[tuple[str, str], tuple[str | None, str | None]]]] = {}
+        self._scopes: dict[str, tuple[tuple, dict[tuple[str, str], tuple[str | None, str | None]]]] = {}
+        self._contexts: OrderedDict[tuple, ThreadContext] = OrderedDict()
 
-    def lookup(self, project: Project, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str | None,
-                                                                                                  str | None]]:
+    def token(self, project: Project) -> tuple:
         cur = project.cursor()
         try:
-            token = tuple(cur.execute(self.TOKEN_SQL).fetchone())
-            name = str(project.path.resolve())
-            with self._lock:
-                entry = self._entries.get(name)
-                if entry is None or entry[0] != token or len(entry[1]) > self.MAX_ENTRIES:
-                    entry = (token, {})
-                    self._entries[name] = entry
-                meta = entry[1]
-                missing = list(dict.fromkeys(k for k in keys if k not in meta))
-            found: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-            if len(missing) <= 4:
-                for platform, post_id in missing:
-                    row = cur.execute("SELECT author_role, kind FROM posts WHERE platform = ? AND post_id = ? LIMIT 1",
-                                      [platform, post_id]).fetchone()
-                    if row is not None:
-                        found[(platform, post_id)] = (row[0], row[1])
-            else:
-                for platform, post_id, role, kind in cur.execute(
-                        "SELECT platform, post_id, author_role, kind FROM posts WHERE list_contains(?, post_id)",
-                        [[k[1] for k in missing]]).fetchall():
-                    found[(platform, post_id)] = (role, kind)
+            return (str(project.path.resolve()), *cur.execute(self.TOKEN_SQL).fetchone())
         finally:
             cur.close()
+
+    def scopes(self, project: Project, keys: list[tuple[str, str]], token: tuple | None = None
+               ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        token = token or self.token(project)
+        with self._lock:
+            entry = self._scopes.get(token[0])
+            if entry is None or entry[0] != token or len(entry[1]) > self.MAX_SCOPES:
+                entry = (token, {})
+                self._scopes[token[0]] = entry
+            meta = entry[1]
+            missing = list(dict.fromkeys(k for k in keys if k not in meta))
+        found: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        if missing:
+            cur = project.cursor()
+            try:
+                if len(missing) <= 4:
+                    for platform, post_id in missing:
+                        row = cur.execute("SELECT author_role, kind FROM posts WHERE platform = ? AND post_id = ? "
+                                          "LIMIT 1", [platform, post_id]).fetchone()
+                        if row is not None:
+                            found[(platform, post_id)] = (row[0], row[1])
+                else:
+                    for platform, post_id, role, kind in cur.execute(
+                            "SELECT platform, post_id, author_role, kind FROM posts WHERE list_contains(?, post_id)",
+                            [[k[1] for k in missing]]).fetchall():
+                        found[(platform, post_id)] = (role, kind)
+            finally:
+                cur.close()
         with self._lock:
             for key in missing:
                 meta[key] = found.get(key, (None, None))
             return {k: meta[k] for k in keys}
 
+    def context(self, project: Project, platform: str, post_id: str, token: tuple | None = None) -> ThreadContext:
+        key = (*(token or self.token(project)), platform, post_id)
+        with self._lock:
+            ctx = self._contexts.get(key)
+            if ctx is not None:
+                self._contexts.move_to_end(key)
+        if ctx is None:
+            ctx = thread_context(project, platform, post_id)
+            with self._lock:
+                self._contexts[key] = ctx
+                while len(self._contexts) > self.MAX_CONTEXTS:
+                    self._contexts.popitem(last=False)
+        return ThreadContext(post=dict(ctx.post), parent=dict(ctx.parent) if ctx.parent else None,
+                             root=dict(ctx.root) if ctx.root else None, thread=[dict(p) for p in ctx.thread])
 
-_scope_cache = _ScopeCache()
+
+_post_cache = _PostCache()
 
 
 def _post_scope(project: Project, platform: str, post_id: str) -> tuple[str, str]:
-    role, kind = _scope_cache.lookup(project, [(platform, post_id)])[(platform, post_id)]
+    role, kind = _post_cache.scopes(project, [(platform, post_id)])[(platform, post_id)]
     if kind is None:
         raise NotFoundError(f"no post {post_id!r} on {platform!r} in the project")
     return role, kind  # type: ignore[return-value]
@@ -341,7 +368,8 @@ def coding_queue(project: Project, coder: str, sample: str | None = None) -> lis
 _Current = dict[tuple[str | None, str, str], dict[str, Coding]]
 
 
-def _queue(project: Project, coder: str, sample: str | None, codebook: Codebook) -> tuple[list[QueueEntry], _Current]:
+def _queue(project: Project, coder: str, sample: str | None,
+           codebook: Codebook) -> tuple[list[QueueEntry], _Current, tuple]:
     """The queue and the coder's codings in force, in as few queries as possible (this is the hot path)."""
     params: list[Any] = [coder]
     where = "si.coder = ?"
@@ -350,16 +378,19 @@ def _queue(project: Project, coder: str, sample: str | None, codebook: Codebook)
         params.append(sample)
     cur = project.cursor()
     try:
-        items = cur.execute(
-            "SELECT si.sample_name, si.position, si.platform, si.post_id, si.is_overlap FROM sample_items si "
-            f"JOIN samples s USING (sample_name) WHERE {where} ORDER BY s.created_at, si.sample_name, si.position",
-            params).fetchall()
+        rows = cur.execute(
+            f"WITH t AS ({_PostCache.TOKEN_SQL}) "
+            "SELECT si.sample_name, si.position, si.platform, si.post_id, si.is_overlap, t.* FROM t LEFT JOIN "
+            f"(SELECT si.*, s.created_at FROM sample_items si JOIN samples s USING (sample_name) WHERE {where}) si "
+            "ON TRUE ORDER BY si.created_at, si.sample_name, si.position", params).fetchall()
     finally:
         cur.close()
+    token = (str(project.path.resolve()), *rows[0][5:])
+    items = [r[:5] for r in rows if r[0] is not None]
     if not items and sample is not None and not project.scalar(
             "SELECT count(*) FROM samples WHERE sample_name = ?", [sample]):
         raise NotFoundError(f"no sample named {sample!r}")
-    scope = _scope_cache.lookup(project, [(r[2], r[3]) for r in items])
+    scope = _post_cache.scopes(project, [(r[2], r[3]) for r in items], token)
     current: _Current = {}
     if items:
         for c in effective_codings(project, coder=coder, sample=sample):
@@ -376,16 +407,16 @@ def _queue(project: Project, coder: str, sample: str | None, codebook: Codebook)
         finished = current.get(key, {})
         out.append(QueueEntry(sample_name, position, platform, post_id, bool(is_overlap), dims,
                               [d for d in dims if d in finished]))
-    return out, current
+    return out, current, token
 
 
 def next_item(project: Project, coder: str, sample: str | None = None) -> CodingItem | None:
     """The coder's first post not yet fully coded, with context and progress; None when all are done."""
     codebook = active_codebook(project)
-    queue, current = _queue(project, coder, sample, codebook)
+    queue, current, token = _queue(project, coder, sample, codebook)
     for index, entry in enumerate(queue):
         if entry.status in ("todo", "partial"):
-            return _build_item(project, codebook, queue, index, current=current)
+            return _build_item(project, codebook, queue, index, current=current, token=token)
     return None
 
 
@@ -393,22 +424,23 @@ def coding_item(project: Project, coder: str, platform: str, post_id: str,
                 sample: str | None = None) -> CodingItem:
     """A given post as the interface shows it (to go back, or to code a post outside the queue)."""
     codebook = active_codebook(project)
-    queue, current = _queue(project, coder, sample, codebook)
+    queue, current, token = _queue(project, coder, sample, codebook)
     for index, entry in enumerate(queue):
         if entry.platform == platform and entry.post_id == post_id:
-            return _build_item(project, codebook, queue, index, current=current)
+            return _build_item(project, codebook, queue, index, current=current, token=token)
     outside = {c.dimension: c for c in effective_codings(project, coder=coder, platform=platform, post_id=post_id)}
-    return _build_item(project, codebook, queue, None, current={(None, platform, post_id): outside},
+    return _build_item(project, codebook, queue, None, current={(None, platform, post_id): outside}, token=token,
                        platform=platform, post_id=post_id)
 
 
 def _build_item(project: Project, codebook: Codebook, queue: list[QueueEntry], index: int | None, *,
-                current: _Current, platform: str | None = None, post_id: str | None = None) -> CodingItem:
+                current: _Current, token: tuple, platform: str | None = None,
+                post_id: str | None = None) -> CodingItem:
     entry = queue[index] if index is not None else None
     if entry is not None:
         platform, post_id = entry.platform, entry.post_id
     assert platform is not None and post_id is not None
-    ctx = thread_context(project, platform, post_id)
+    ctx = _post_cache.context(project, platform, post_id, token)
     mine = current.get((entry.sample if entry else None, platform, post_id), {})
     dimensions = []
     for dim in codebook.dimensions_for(ctx.post["author_role"], ctx.post["kind"]):

@@ -415,3 +415,4 @@ def thread_context(project: Project, platform: str, post_id: str, *, limit: int 
     thread = sorted(found.values(), key=lambda p: (p["created_at"] is None, p["created_at"] or datetime.min))
     return ThreadContext(post=post, parent=found.get(parent_id) if parent_id else None,
                          root=found.get(conversation) if conversation else None, thread=thread)
+

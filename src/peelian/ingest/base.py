@@ -116,6 +116,11 @@ class JsonImporter(Importer):
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         """Yield the records of one parsed value, found at `where`."""
 
+    def _read_items(self, items: list[Any], where: str) -> Iterator[Record]:
+        """The records of each item of a list found at `where`, located as `item N` (from 1)."""
+        for number, item in enumerate(items, start=1):
+            yield from self._read_value(item, f"{where}, item {number}")
+
 
 # ---- shared readers ----------------------------------------------------------------------
 
@@ -454,6 +459,12 @@ def as_int(value: Any) -> int | None:
     if digits.lstrip("-").isdigit():
         return int(digits)
     raise ValueError(f"not a count: {value!r}")
+
+
+def post_kind(*, reposted: object = None, reply_to: object = None, quoted: object = None) -> str:
+    """What kind of post points at these (ids, or flags where a format has no id): a repost before a
+    reply before a quote, so that a retweet of a reply is a repost and a reply that quotes is a reply."""
+    return "repost" if reposted else "reply" if reply_to else "quote" if quoted else "original"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -333,7 +333,7 @@ def _mix(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str, Any]]
     base = f"""
         SELECT DISTINCT {scope.select_keys()} x.nid, coalesce(c.codes, {heuristic}) AS codes,
                coalesce(c.source, {heuristic_source}) AS source
-        FROM ({family}) x LEFT JOIN m_codes c ON c.nid = x.nid AND c.dimension = {_q(dimension)}
+        FROM ({family}) x LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid
         WHERE {cond} AND {scope.where()}"""
     totals = scope.dialogue.query(f"""
         SELECT {"".join(k + ", " for k in keys)} count(*) AS n,

@@ -25,7 +25,6 @@ from peelian.store.project import Project
 from peelian.store.schema import POLICE_ACCOUNT_TYPES
 
 MAX_JUMPS = 64
-DIMENSIONS = ("mode", "topic", "practice", "stance", "objective", "citizen_intent")
 QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "am", "was",
                   "were", "can", "could", "would", "will", "should", "shall", "do", "does", "did", "has", "have",
                   "had", "may", "might", "any", "anyone", "anybody")
@@ -74,11 +73,12 @@ class Dialogue:
         con = self.con_ = project.cursor()
         with self._lock:
             self._org_accounts(con)
+            self._offsets(con)
             self._types(con)
             self._links(con)
             self._conversations(con)
             self._posts(con)
-            self._codes(con)
+            self._models(con)
             self._inbound(con)
             self._responses(con)
             self._dialogues(con)
@@ -113,6 +113,28 @@ class Dialogue:
             SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
             FROM (SELECT DISTINCT force FROM m_org) f
             LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
+
+    def _offsets(self, con: duckdb.DuckDBPyConnection) -> None:
+        """UTC offsets of every time zone in use, per 15 minutes over the data: converting each of
+        millions of posts with ICU is slow, and every clock change falls on a quarter hour (UTC)."""
+        default = _q(self.default_time_zone)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_offset AS
+            WITH span AS (
+                SELECT time_bucket(INTERVAL 15 MINUTE, min(created_at)) AS lo, max(created_at) AS hi FROM posts),
+            zones AS (SELECT DISTINCT tz FROM m_zone UNION SELECT {default})
+            SELECT z.tz, b.bucket,
+                   CAST(epoch(timezone(z.tz, b.bucket::TIMESTAMPTZ)) - epoch(b.bucket) AS INTEGER) AS offset_s
+            FROM zones z, span, LATERAL (SELECT range AS bucket FROM range(span.lo, span.hi + INTERVAL 15 MINUTE,
+                                                                           INTERVAL 15 MINUTE)) b""")
+
+    def _local(self, force: str, at: str) -> str:
+        """SQL joins and expression for the local time of `at` in the time zone of `force`."""
+        default = _q(self.default_time_zone)
+        return (f"LEFT JOIN m_zone z ON z.force = CAST({force} AS VARCHAR) "
+                f"LEFT JOIN m_offset o ON o.tz = coalesce(z.tz, {default}) "
+                f"AND o.bucket = time_bucket(INTERVAL 15 MINUTE, {at})",
+                f"{at} + to_seconds(o.offset_s)")
 
     def _types(self, con: duckdb.DuckDBPyConnection) -> None:
         """The ENUM types of this project's platforms, roles, kinds, account types and forces."""
@@ -184,7 +206,7 @@ class Dialogue:
         """One row per timed post with its conversation, what it replies to and, for police posts,
         the local hour of the week; `m_police` is the police part."""
         question = QUESTION_SQL.format(col="p.text")
-        default = _q(self.default_time_zone)
+        zone, local = self._local("p.author_force", "p.created_at")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_post AS
             WITH x AS (
@@ -210,13 +232,12 @@ class Dialogue:
                                  + coalesce(p.repost_count, 0) + coalesce(p.quote_count, 0) END AS engagement,
                        p.author_followers AS followers,
                        CASE WHEN p.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
-                       CASE WHEN p.author_role = 'police'
-                            THEN timezone(coalesce(z.tz, {default}), p.created_at::TIMESTAMPTZ) END AS lt
+                       CASE WHEN p.author_role = 'police' THEN {local} END AS lt
                 FROM posts p
                 LEFT JOIN m_link l ON l.nid = p.rowid
                 LEFT JOIN m_term t ON t.nid = p.rowid
                 LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = p.platform AND o.account_id = p.reply_to_account_id
-                LEFT JOIN m_zone z ON z.force = p.author_force
+                {zone}
                 WHERE p.created_at IS NOT NULL)
             SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
                    CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
@@ -226,8 +247,8 @@ class Dialogue:
         con.execute("CREATE OR REPLACE TEMP VIEW m_police AS SELECT * FROM m_post WHERE role = 'police'")
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
 
-    def _codes(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Latest gold label per post and dimension, else the latest model's prediction."""
+    def _models(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The model whose predictions count, per dimension: the latest one."""
         con.execute("""
             CREATE OR REPLACE TEMP TABLE m_model AS
             SELECT c.dimension, arg_max(c.model_id, coalesce(m.created_at, c.at)) AS model_id
@@ -242,33 +263,39 @@ class Dialogue:
                                            "evaluation": orjson.loads(evaluation) if evaluation else None}
         else:
             con.execute("DELETE FROM m_model")
-        dimensions = [d for (d,) in con.execute(
-            "SELECT DISTINCT dimension FROM gold UNION SELECT dimension FROM m_model").fetchall()]
-        dimension = _enum([*dimensions, *DIMENSIONS])
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_codes AS
-            WITH g AS (
-                SELECT platform, post_id, dimension, arg_max(codes, (decided_at, gold_id)) AS codes
-                FROM gold GROUP BY ALL),
-            pr AS (
-                SELECT p.platform, p.post_id, p.dimension, arg_max(p.codes, p.created_at) AS codes
-                FROM predictions p JOIN m_model m ON m.dimension = p.dimension AND m.model_id = p.model_id
-                GROUP BY ALL),
-            x AS (
-                SELECT coalesce(g.platform, pr.platform) AS platform, coalesce(g.post_id, pr.post_id) AS post_id,
-                       coalesce(g.dimension, pr.dimension) AS dimension, coalesce(g.codes, pr.codes) AS codes,
-                       g.codes IS NOT NULL AS gold
-                FROM g FULL JOIN pr ON g.platform = pr.platform AND g.post_id = pr.post_id
-                                    AND g.dimension = pr.dimension)
-            SELECT p.rowid AS nid, CAST(x.dimension AS {dimension}) AS dimension, x.codes,
-                   CAST(CASE WHEN x.gold THEN 'gold' ELSE 'predicted' END AS ENUM('gold', 'predicted')) AS source
-            FROM x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id""")
+        self._code_tables: dict[str, str] = {}
+
+    def codes(self, dimension: str) -> str:
+        """The temp table of one dimension's codes (nid, codes, source: gold | predicted), built on
+        first use: the latest gold label per post, else the latest model's latest prediction."""
+        with self._lock:
+            if dimension in self._code_tables:
+                return self._code_tables[dimension]
+            table = f"m_codes_{len(self._code_tables)}"
+            self.con_.execute(f"""
+                CREATE OR REPLACE TEMP TABLE {table} AS
+                WITH g AS (
+                    SELECT p.rowid AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes
+                    FROM gold g JOIN posts p ON p.platform = g.platform AND p.post_id = g.post_id
+                    WHERE g.dimension = $dimension GROUP BY p.rowid),
+                pr AS (
+                    SELECT p.rowid AS nid, arg_max(x.codes, x.created_at) AS codes
+                    FROM predictions x
+                    JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
+                    JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+                    WHERE x.dimension = $dimension GROUP BY p.rowid)
+                SELECT coalesce(g.nid, pr.nid) AS nid, coalesce(g.codes, pr.codes) AS codes,
+                       CAST(CASE WHEN g.nid IS NOT NULL THEN 'gold' ELSE 'predicted' END
+                            AS ENUM('gold', 'predicted')) AS source
+                FROM g FULL JOIN pr ON g.nid = pr.nid""", {"dimension": dimension})
+            self._code_tables[dimension] = table
+            return table
 
     def _inbound(self, con: duckdb.DuckDBPyConnection) -> None:
         """Citizen posts replying to a police post or mentioning a police account, one row per
         (post, force addressed), under one primary addressee: the account replied to, else the
         mentioned account with the smallest id."""
-        default = _q(self.default_time_zone)
+        zone, local = self._local("a.force", "p.created_at")
         force, account_type = self.types_["force"], self.types_["account_type"]
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_inbound AS
@@ -292,12 +319,11 @@ class Dialogue:
                 FROM addressed GROUP BY nid, force),
             base AS (
                 SELECT a.nid, a.force, a.account_h, a.account_type, p.platform, p.author, p.created_at, p.conv,
-                       p.has_question, c.codes AS intent_codes, c.source AS intent_source,
-                       timezone(coalesce(z.tz, {default}), p.created_at::TIMESTAMPTZ) AS lt
+                       p.has_question, c.codes AS intent_codes, c.source AS intent_source, {local} AS lt
                 FROM primary_ a
                 JOIN m_post p ON p.nid = a.nid
-                LEFT JOIN m_zone z ON z.force = CAST(a.force AS VARCHAR)
-                LEFT JOIN m_codes c ON c.nid = a.nid AND c.dimension = 'citizen_intent'
+                {zone}
+                LEFT JOIN {self.codes("citizen_intent")} c ON c.nid = a.nid
                 WHERE p.role = 'citizen' AND p.kind <> 'repost')
             SELECT * EXCLUDE (lt), CAST(isodow(lt) AS TINYINT) AS local_dow,
                    hour(lt) * 3600 + minute(lt) * 60 + second(lt) AS local_sec,

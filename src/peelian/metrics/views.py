@@ -387,6 +387,6 @@ def _mix_posts_sql(scope: Scope, metric: str) -> str:
                      else "['unknown']")
     has = f"list_contains(coalesce(c.codes, {heuristic}), {_q(code)})" if code else "TRUE"
     return f"""SELECT DISTINCT x.nid, x.t FROM ({family}) x
-               LEFT JOIN m_codes c ON c.nid = x.nid AND c.dimension = {_q(dimension)}
+               LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid
                WHERE {cond} AND {has} AND {scope.where()}"""
 

@@ -164,7 +164,7 @@ def bar_chart(chart_id: str, title: str, rows: list[dict[str, Any]], *, category
     rows = _with_duration_text(rows, columns)
     spec = _base(title, rows, description, height=max(160, 26 * len(rows)) if horizontal else 220)
     cat_axis: dict[str, Any] = {"field": category, "type": "nominal", "title": None,
-                                "sort": sort if sort is not None else None, "axis": {"labelLimit": 180}}
+                                "sort": sort if sort is not None else None, "axis": {"labelLimit": 260}}
     val_axis: dict[str, Any] = {"field": value, "type": "quantitative", "title": value_title,
                                 "axis": _axis_format(value_format)}
     if not stacked and color:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, post_kind, raw_json, shape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "bluesky"
@@ -97,8 +97,7 @@ class BlueskyImporter(JsonImporter):
 
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+            yield from self._read_items(value, where)
         elif not isinstance(value, dict):
             yield Reject(where, f"not a Bluesky response (found {shape(value)})", raw_json(value))
         elif isinstance(value.get("feed"), list):
@@ -314,7 +313,7 @@ def _post(uri: str, record: dict[str, Any], author: dict[str, Any], where: str, 
         created_at=parse_time(created),
         text=text or None,
         language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
-        kind="reply" if parent_uri else "quote" if quoted else "original",
+        kind=post_kind(reply_to=parent_uri, quoted=quoted),
         reply_to_post_id=parent_uri,
         reply_to_account_id=did_of(parent_uri),
         reply_to_handle=parent_handle if parent_uri else None,

@@ -129,8 +129,7 @@ class CrowdTangleImporter(JsonImporter):
     # ---- API JSON ----------------------------------------------------------------------------
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+            yield from self._read_items(value, where)
         elif isinstance(value, dict) and isinstance(value.get("result"), dict):
             if value.get("status") not in (None, 200):
                 yield Notice(PLATFORM, "error", where, detail={"status": value.get("status"),

@@ -75,8 +75,7 @@ class FacebookGraphImporter(JsonImporter):
 
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+            yield from self._read_items(value, where)
         elif isinstance(value, dict) and isinstance(value.get("data"), list) and "id" not in value:
             for i, item in enumerate(value["data"]):
                 yield from self._object(item, f"{where}, data[{i}]")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from peelian.errors import FormatError, MappingError
-from peelian.ingest.base import Importer, Sample, as_int, parse_time
+from peelian.ingest.base import Importer, Sample, as_int, parse_time, post_kind
 from peelian.ingest.csvreader import iter_csv_rows
 from peelian.ingest.records import Post, Record, Reject
 
@@ -179,7 +179,7 @@ def _row(cells: list[str], fields: dict[str, int], header: list[str], number: in
             return Reject(where, f"{column('kind')}: unknown kind {kind_text!r} (use original, reply, repost or "
                                  "quote)", excerpt)
     else:
-        kind = "repost" if reposted else "reply" if reply_to else "quote" if quoted else "original"
+        kind = post_kind(reposted=reposted, reply_to=reply_to, quoted=quoted)
     reply_handle = get("reply_to_author")
     return Post(
         platform=(get("platform") or default_platform).lower(),

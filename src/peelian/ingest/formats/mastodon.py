@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, post_kind, raw_json, shape
 from peelian.ingest.htmltext import html_to_text
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 
@@ -94,8 +94,7 @@ class MastodonImporter(JsonImporter):
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         value = _unwrap(value)
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+            yield from self._read_items(value, where)
         elif _is_status(value):
             yield from self._status(value, where)
         elif isinstance(value, dict) and ("ancestors" in value or "descendants" in value):
@@ -210,7 +209,7 @@ def _status_post(s: dict[str, Any], where: str, *, partial: bool, conversation_i
     reply_handle = next((handle for mid, handle in mentions if mid == reply_account), None)
     if reply_account and reply_handle is None and reply_account == as_str(account.get("id")):
         reply_handle = account.get("acct")
-    kind = "repost" if reposted else "reply" if reply_to else "quote" if quoted else "original"
+    kind = post_kind(reposted=reposted, reply_to=reply_to, quoted=quoted)
     content = s.get("content")
     if content is not None and not isinstance(content, str):
         raise TypeError(f"content is {type(content).__name__}, not text")
@@ -288,7 +287,7 @@ def _activity(activity: Any, where: str) -> Post | Notice | Reject:
     mentions = [(None, str(t["name"]).lstrip("@")) for t in note.get("tag") or []
                 if isinstance(t, dict) and t.get("type") == "Mention" and t.get("name")]
     quoted = _local_id(note.get("quoteUrl") or note.get("quoteUri") or note.get("_misskey_quote"), host)
-    kind = "reply" if reply_to else "quote" if quoted else "original"
+    kind = post_kind(reply_to=reply_to, quoted=quoted)
     return Post(
         platform=PLATFORM,
         post_id=post_id,

@@ -37,6 +37,7 @@ from peelian.ingest.base import (
     iter_json_values,
     load_json_document,
     parse_time,
+    post_kind,
     raw_json,
 )
 from peelian.ingest.formats.twitter_v1 import (
@@ -155,9 +156,7 @@ class TwitterArchiveImporter(Importer):
 
 def archive_post(t: dict[str, Any], where: str, owner: Owner, notes: dict[datetime, list[str]]) -> Post:
     """One archive tweet as a post. Raises ValueError/TypeError naming the field that is wrong."""
-    post_id = tweet_id(t.get("id_str") or (t.get("id") if isinstance(t.get("id"), str) else None), "id_str")
-    if post_id is None:
-        raise ValueError("no id_str")
+    post_id = _archive_id(t)
     text = unescape(text_field(t.get("full_text"), "full_text") or text_field(t.get("text"), "text"))
     created = parse_time(t.get("created_at"))
     if notes and text and created:
@@ -167,14 +166,7 @@ def archive_post(t: dict[str, Any], where: str, owner: Owner, notes: dict[dateti
     entities = t.get("entities") if isinstance(t.get("entities"), dict) else {}
     quoted = _quoted_id(entities, post_id)
     # The archive keeps no retweeted_status: the "RT @user:" prefix is the only sign of a retweet.
-    if text and text.startswith("RT @"):
-        kind = "repost"
-    elif reply_to:
-        kind = "reply"
-    elif quoted:
-        kind = "quote"
-    else:
-        kind = "original"
+    kind = post_kind(reposted=text and text.startswith("RT @"), reply_to=reply_to, quoted=quoted)
     counted = kind != "repost"
     return Post(
         platform=PLATFORM,
@@ -198,6 +190,14 @@ def archive_post(t: dict[str, Any], where: str, owner: Owner, notes: dict[dateti
         url=status_url(post_id),
         mentions=mentions_of(entities),
     )
+
+
+def _archive_id(t: dict[str, Any]) -> str:
+    """The tweet id: `id_str`, or `id`, which the archive writes as a string too."""
+    post_id = tweet_id(t.get("id_str") or (t.get("id") if isinstance(t.get("id"), str) else None), "id_str")
+    if post_id is None:
+        raise ValueError("no id_str")
+    return post_id
 
 
 def _unwrap(record: Any, wrapper: str) -> dict[str, Any] | None:
@@ -281,9 +281,7 @@ def _comparable(text: str) -> str:
 
 def _deleted_notice(t: dict[str, Any], where: str, owner: Owner) -> Notice | Reject:
     try:
-        post_id = tweet_id(t.get("id_str") or (t.get("id") if isinstance(t.get("id"), str) else None), "id_str")
-        if post_id is None:
-            raise ValueError("no id_str")
+        post_id = _archive_id(t)
         detail = {key: _iso(t.get(key)) for key in ("created_at", "deleted_at") if t.get(key)}
     except INVALID as exc:
         return Reject(where, f"invalid deleted tweet: {exc}", raw_json(t))

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, parse_time, raw_json
+from peelian.ingest.base import JsonImporter, Sample, as_int, parse_time, post_kind, raw_json
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "twitter"
@@ -281,13 +281,9 @@ def status_post(s: dict[str, Any], where: str, *, partial: bool) -> Post:
         quoted = lenient_id(s["quoted_status"].get("id_str"))
     reply_to = tweet_id(s.get("in_reply_to_status_id_str"), "in_reply_to_status_id_str")
     if isinstance(original, dict):
-        kind, quoted = "repost", None  # a retweet carries a copy of the original's quote fields
-    elif reply_to:
-        kind = "reply"
-    elif quoted or s.get("is_quote_status") is True:
-        kind = "quote"
-    else:
-        kind = "original"
+        quoted = None  # a retweet carries a copy of the original's quote fields
+    kind = post_kind(reposted=isinstance(original, dict), reply_to=reply_to,
+                     quoted=quoted or s.get("is_quote_status") is True)
     created = s.get("created_at") or s.get("timestamp_ms")
     # A retweet's counts are the original's (and zero likes): they describe the original, not the repost.
     counted = kind != "repost"

@@ -49,8 +49,7 @@ class YouTubeImporter(JsonImporter):
 
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from self._read_value(item, f"{where}, item {i + 1}")
+            yield from self._read_items(value, where)
             return
         if not isinstance(value, dict):
             yield Reject(where, f"not a YouTube comment resource (found {shape(value)})", raw_json(value))

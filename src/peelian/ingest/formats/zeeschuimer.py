@@ -15,7 +15,7 @@ import html
 from collections.abc import Iterator
 from typing import Any
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
+from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, post_kind, raw_json, shape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 SUPPORTED = {"x.com": "twitter", "twitter.com": "twitter", "instagram.com": "instagram", "tiktok.com": "tiktok"}
@@ -146,7 +146,7 @@ def _tweet(data: dict[str, Any], where: str, item_id: str | None, *, partial: bo
         created_at=parse_time(legacy.get("created_at")),
         text=html.unescape(text) if text and "&" in text else text,
         language=legacy.get("lang") if legacy.get("lang") not in (None, "und", "zxx") else None,
-        kind="repost" if reposted else "reply" if reply_to else "quote" if quoted else "original",
+        kind=post_kind(reposted=reposted, reply_to=reply_to, quoted=quoted),
         reply_to_post_id=reply_to,
         reply_to_account_id=as_str(legacy.get("in_reply_to_user_id_str")),
         reply_to_handle=legacy.get("in_reply_to_screen_name"),
