@@ -255,22 +255,18 @@ def main() -> None:
           f"{args.labels:,} training labels per dimension; medians of {args.runs} runs\n")
     models = [("linear", "linear", 1)] + ([] if args.no_embeddings else [
         ("embedding (int8)", "embedding", 1), ("embedding (fp32)", "embedding", 0), ("combined (int8)", "combined", 1)])
-    rows = []
-    for dimension in DIMENSIONS:
-        base = run_worker("baseline", common, "--dimension", dimension)
-        rows.append((dimension, "baseline", base, base))
-        for name, algorithm, quantize in models:
-            result = run_worker("model", common, "--dimension", dimension, "--algorithm", algorithm,
-                                "--quantize", str(quantize))
-            rows.append((dimension, name, result, base))
     header = f"{'dimension':<10} {'model':<24} {'posts/s':>9} {'/CPU-s':>9} {'× baseline':>10} {'timed':>7} " \
              f"{'peak MB':>8} {'macro-F1':>9} {'baseline F1':>11}"
     print(header)
     print("-" * len(header))
-    for dimension, name, r, base in rows:
-        print(f"{dimension:<10} {name:<24} {r['posts_per_s']:>9,.0f} {r['posts_per_cpu_s']:>9,.0f} "
-              f"{r['posts_per_s'] / base['posts_per_s']:>10.2f} {r['n_timed']:>7,} {r['peak_mb']:>8,.0f} "
-              f"{r['macro_f1']:>9.3f} {base['macro_f1']:>11.3f}")
+    for dimension in DIMENSIONS:
+        base = run_worker("baseline", common, "--dimension", dimension)
+        for name, algorithm, quantize in [("baseline", "", 0), *models]:
+            result = base if not algorithm else run_worker("model", common, "--dimension", dimension, "--algorithm",
+                                                           algorithm, "--quantize", str(quantize))
+            print(f"{dimension:<10} {name:<24} {result['posts_per_s']:>9,.0f} {result['posts_per_cpu_s']:>9,.0f} "
+                  f"{result['posts_per_s'] / base['posts_per_s']:>10.2f} {result['n_timed']:>7,} "
+                  f"{result['peak_mb']:>8,.0f} {result['macro_f1']:>9.3f} {base['macro_f1']:>11.3f}", flush=True)
     print("baseline = scikit-learn TfidfVectorizer (word 1-2 + char_wb 2-5) + LogisticRegression(C=10), same labels; "
           "/CPU-s = posts per CPU-second of the process (all its threads)")
     applied = run_worker("apply", common, "--dimension", "mode")

@@ -285,8 +285,9 @@ class TextClassifier(Decisions):
                                                                           self.thresholds_.round(4).tolist(),
                                                                           strict=True)),
             "calibration": self.calibration_, "skipped_codes": self.skipped_codes_,
-            "features": ({"word_ngrams": [1, 2], "char_wb_ngrams": [2, 5], "hash_bits": 20,
-                          "n_features": self.vectorizer_.n_features_out_}
+            "features": ({"word_ngrams": list(self.vectorizer_.word_ngrams),
+                          "char_wb_ngrams": list(self.vectorizer_.char_ngrams),
+                          "hash_bits": self.vectorizer_.n_features_log2, "n_features": self.vectorizer_.n_features_out_}
                          if self.algorithm != "embedding" else None),
             "encoder": self.encoder.to_dict() if uses_embeddings(self.algorithm) else None,
             "random_state": self.random_state,

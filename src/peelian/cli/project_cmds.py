@@ -179,7 +179,8 @@ def quarantine(
         return
     table = Table("import", "file", "where", "reason", "excerpt")
     for r in rows:
-        table.add_row(str(r["import_id"]), r["path"], r["location"], r["reason"], (r["raw_excerpt"] or "")[:60])
+        table.add_row(str(r["import_id"]), escape(r["path"]), escape(r["location"]), escape(r["reason"]),
+                      escape((r["raw_excerpt"] or "")[:60]))
     console.print(table)
 
 

@@ -132,25 +132,6 @@ def excerpt(raw: str | bytes | None) -> str | None:
     return raw if len(raw) <= EXCERPT_CHARS else raw[:EXCERPT_CHARS] + "…"
 
 
-def raw_json(value: Any) -> bytes | None:
-    """The JSON of a rejected value for the quarantine excerpt (cut to what an excerpt can hold);
-    None when it cannot be written back (nested beyond orjson's limit)."""
-    try:
-        return orjson.dumps(value)[: 4 * EXCERPT_CHARS]
-    except TypeError:
-        return None
-
-
-def shape(value: Any) -> str:
-    """A short description of an unexpected JSON value, for reject reasons."""
-    if isinstance(value, dict):
-        keys = ", ".join(list(value)[:6])
-        return f"an object with keys: {keys}" if keys else "an empty object"
-    if isinstance(value, list):
-        return f"a list of {len(value)} item(s)"
-    return f"a {type(value).__name__}: {excerpt(str(value))}"
-
-
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any] | Reject]:
     """Yield (line number, parsed value) for NDJSON; bad lines become Rejects naming the line."""
     with open(path, "rb") as fh:
@@ -222,21 +203,19 @@ def iter_json_values(path: Path, *, strip_js_assignment: bool = False, salvage_k
                      whole_documents: bool = False) -> Iterator[tuple[str, Any] | Reject]:
     """Yield (location, value) from NDJSON or from one JSON document, told apart by content, not extension.
 
-    A file whose first non-blank line is a complete JSON value and is followed by more is NDJSON:
-    one value per line ("line N"), bad lines become Rejects. Anything else is one document.
+    A file whose first non-blank line is a complete JSON object or array is NDJSON: one value
+    per line ("line N"), bad lines become Rejects. Anything else is one document. How a
+    document is located depends on `whole_documents`: when set, it is yielded whole as
+    "document" (a one-line file too) and the importer names the paths inside it; when not, a
+    one-line file is NDJSON ("line 1") and a top-level array is yielded item by item ("item N").
 
-    `whole_documents` decides how a document is named: when set, it is yielded whole as
-    "document" (a one-line file included), and the importer names the paths inside it; when
-    not, a one-line file is NDJSON ("line 1") and a top-level array is yielded item by item
-    ("item N"), so that records carry their place in the file.
-
-    A document that cannot be parsed is salvaged rather than lost: a top-level array keeps its
-    complete items before the damage ("item N (line L)", or one "document" list when whole),
-    followed by one Reject naming the line and column; a document whose second line parses on
+    A document that does not parse is salvaged, not lost: a top-level array keeps its complete
+    items before the damage ("item N (line L)", or one "document" list when whole), then one
+    Reject names the line and column of the damage; a document whose second line parses on
     its own is NDJSON with a bad first line; an object whose main list is under one of
-    `salvage_keys` (`data`, `feed`...) keeps that list's complete items, yielded as a "document"
-    holding just that list, since the key says what the items are. Anything else unreadable
-    raises FormatError naming the line and column.
+    `salvage_keys` keeps that list's complete items as a "document" holding only that list
+    (the key says what the items are), then the Reject. Anything else raises FormatError
+    naming the line and column.
     """
     second = None
     if not strip_js_assignment:
@@ -263,9 +242,6 @@ def iter_json_values(path: Path, *, strip_js_assignment: bool = False, salvage_k
         yield "document", value
 
 
-_UNPARSED = object()
-
-
 def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
     """The first two non-blank lines, stripped (None where the file has fewer)."""
     found: list[bytes | None] = []
@@ -279,6 +255,9 @@ def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
                     break
     found += [None] * (2 - len(found))
     return found[0], found[1]
+
+
+_UNPARSED = object()
 
 
 def _parse_line(line: bytes) -> Any:
@@ -300,11 +279,12 @@ def _damaged_document(path: Path, data: bytes, prefix_lines: int, exc: orjson.JS
                       second: bytes | None, salvage_keys: tuple[str, ...],
                       whole_documents: bool) -> Iterator[tuple[str, Any] | Reject]:
     """What `iter_json_values` can still read of a document that does not parse (see there)."""
-    if data.lstrip()[:1] == b"[":
+    opening = data.lstrip()[:1]
+    if opening == b"[":
         yield from _salvage_array(data, prefix_lines, whole_documents)
     elif second is not None and _parse_line(second) is not _UNPARSED:
         yield from _numbered_lines(path)
-    elif salvage_keys and data.lstrip()[:1] == b"{" and (found := _salvage_keyed(data, prefix_lines, salvage_keys)):
+    elif salvage_keys and opening == b"{" and (found := _salvage_keyed(data, prefix_lines, salvage_keys)):
         key, items, reject = found
         yield "document", {key: items}
         if reject is None:  # the list is whole: the damage lies after it
@@ -336,11 +316,11 @@ def _salvage_array(data: bytes, prefix_lines: int, whole: bool) -> Iterator[tupl
             if items:
                 yield "document", items
             yield _damage_reject(data, text, bad_byte, step, count, prefix_lines)
-        elif whole:
-            count += 1
+            return
+        count += 1
+        if whole:
             items.append(step[1])
         else:
-            count += 1
             yield f"item {count} (line {step[0] + 1 + prefix_lines})", step[1]
 
 
@@ -459,6 +439,25 @@ def as_int(value: Any) -> int | None:
     if digits.lstrip("-").isdigit():
         return int(digits)
     raise ValueError(f"not a count: {value!r}")
+
+
+def raw_json(value: Any) -> bytes | None:
+    """The JSON of a rejected value for the quarantine excerpt (cut to what an excerpt can hold);
+    None when it cannot be written back (nested beyond orjson's limit)."""
+    try:
+        return orjson.dumps(value)[: 4 * EXCERPT_CHARS]
+    except TypeError:
+        return None
+
+
+def shape(value: Any) -> str:
+    """A short description of an unexpected JSON value, for reject reasons."""
+    if isinstance(value, dict):
+        keys = ", ".join(list(value)[:6])
+        return f"an object with keys: {keys}" if keys else "an empty object"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return f"a {type(value).__name__}: {excerpt(str(value))}"
 
 
 def post_kind(*, reposted: object = None, reply_to: object = None, quoted: object = None) -> str:

@@ -58,3 +58,10 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
             yield Reject(f"row {start}", bad, ",".join(cells))
             continue
         yield start, cells
+
+
+def ragged_row(number: int, cells: list[str], header: list[str]) -> Reject | None:
+    """A Reject for a row whose cells do not line up with the header's columns; None when they do."""
+    if len(cells) == len(header):
+        return None
+    return Reject(f"row {number}", f"{len(cells)} cells where the header has {len(header)} columns", ",".join(cells))

@@ -19,7 +19,13 @@ from peelian.metrics.columns import METRIC_COLUMNS, Column
 from peelian.metrics.compute import MetricsTable, compute_metrics, parse_by
 from peelian.metrics.engine import Dialogue, clear_cache, prepared
 from peelian.metrics.expectations import Survey, import_expectations, list_surveys, load_survey
-from peelian.metrics.metric_set import common_metric_set, export_metric_set, metric_set_columns, schema_markdown
+from peelian.metrics.metric_set import (
+    common_metric_set,
+    export_metric_set,
+    metric_set_columns,
+    metric_set_document,
+    schema_markdown,
+)
 from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
 from peelian.metrics.threads import Thread, ThreadNode, conversation
 from peelian.metrics.views import (
@@ -39,6 +45,6 @@ __all__ = [
     "METRIC_COLUMNS", "Column", "Dialogue", "Filters", "MetricParams", "MetricsTable", "OfficeHours", "Survey",
     "Thread", "ThreadNode", "activity_clock", "clear_cache", "code_mix", "common_metric_set", "compute_metrics",
     "conversation", "expectations_gap", "export_metric_set", "format_duration", "headline", "headline_window",
-    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "parse_by", "parse_duration",
+    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by", "parse_duration",
     "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
 ]

@@ -73,8 +73,8 @@ class Dialogue:
         con = self.con_ = project.cursor()
         with self._lock:
             self._org_accounts(con)
-            self._offsets(con)
             self._types(con)
+            self._offsets(con)
             self._links(con)
             self._conversations(con)
             self._posts(con)
@@ -109,7 +109,7 @@ class Dialogue:
             h: (account_id, handle) for h, account_id, handle in con.execute(
                 "SELECT h, any_value(account_id), any_value(handle) FROM m_org GROUP BY h").fetchall()}
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_zone AS
+            CREATE OR REPLACE TEMP TABLE m_zone_names AS
             SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
             FROM (SELECT DISTINCT force FROM m_org) f
             LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
@@ -118,6 +118,8 @@ class Dialogue:
         """UTC offsets of every time zone in use, per 15 minutes over the data: converting each of
         millions of posts with ICU is slow, and every clock change falls on a quarter hour (UTC)."""
         default = _q(self.default_time_zone)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE m_zone AS SELECT {self._cast('force', 'force')} AS force, tz "
+                    "FROM m_zone_names")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_offset AS
             WITH span AS (
@@ -128,10 +130,10 @@ class Dialogue:
             FROM zones z, span, LATERAL (SELECT range AS bucket FROM range(span.lo, span.hi + INTERVAL 15 MINUTE,
                                                                            INTERVAL 15 MINUTE)) b""")
 
-    def _local(self, force: str, at: str) -> str:
+    def _local(self, force: str, at: str) -> tuple[str, str]:
         """SQL joins and expression for the local time of `at` in the time zone of `force`."""
         default = _q(self.default_time_zone)
-        return (f"LEFT JOIN m_zone z ON z.force = CAST({force} AS VARCHAR) "
+        return (f"LEFT JOIN m_zone z ON z.force = {force} "
                 f"LEFT JOIN m_offset o ON o.tz = coalesce(z.tz, {default}) "
                 f"AND o.bucket = time_bucket(INTERVAL 15 MINUTE, {at})",
                 f"{at} + to_seconds(o.offset_s)")
@@ -204,41 +206,46 @@ class Dialogue:
 
     def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
         """One row per timed post with its conversation, what it replies to and, for police posts,
-        the local hour of the week; `m_police` is the police part."""
-        question = QUESTION_SQL.format(col="p.text")
-        zone, local = self._local("p.author_force", "p.created_at")
+        the local hour of the week; `m_police` is the police part. The posts are first read into
+        narrow rows (`n`), so the joins never carry the text."""
+        question = QUESTION_SQL.format(col="text")
+        zone, local = self._local("n.force", "n.created_at")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_post AS
-            WITH x AS (
-                SELECT p.rowid AS nid, {self._cast("p.platform", "platform")} AS platform, {_h("p.author_id")} AS author,
-                       {self._cast("p.author_role", "role")} AS role, {self._cast("p.author_force", "force")} AS force,
-                       {self._cast("p.author_account_type", "account_type")} AS account_type, p.created_at,
-                       {self._cast("p.kind", "kind")} AS kind,
-                       CASE WHEN p.conversation_id IS NOT NULL THEN hash(p.platform, p.conversation_id)
-                            WHEN t.conv IS NOT NULL THEN t.conv
-                            ELSE hash(p.platform, p.post_id) END AS conv,
-                       l.parent_nid, p.reply_to_post_id IS NOT NULL AS is_reply,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_role
-                            WHEN p.reply_to_post_id IS NOT NULL AND p.reply_to_account_id IS NOT NULL
+            WITH n AS MATERIALIZED (
+                SELECT rowid AS nid, {self._cast("platform", "platform")} AS platform, {_h("author_id")} AS author,
+                       {self._cast("author_role", "role")} AS role, {self._cast("author_force", "force")} AS force,
+                       {self._cast("author_account_type", "account_type")} AS account_type, created_at,
+                       {self._cast("kind", "kind")} AS kind,
+                       hash(platform, conversation_id) AS own_conv, hash(platform, post_id) AS self_conv,
+                       conversation_id IS NOT NULL AS has_conv, reply_to_post_id IS NOT NULL AS is_reply,
+                       CASE WHEN reply_to_post_id IS NOT NULL THEN {_h("reply_to_account_id")} END AS reply_account,
+                       CASE WHEN like_count IS NULL AND reply_count IS NULL AND repost_count IS NULL
+                                 AND quote_count IS NULL THEN NULL
+                            ELSE coalesce(like_count, 0) + coalesce(reply_count, 0) + coalesce(repost_count, 0)
+                                 + coalesce(quote_count, 0) END AS engagement,
+                       author_followers AS followers,
+                       CASE WHEN author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question
+                FROM posts WHERE created_at IS NOT NULL),
+            x AS (
+                SELECT n.nid, n.platform, n.author, n.role, n.force, n.account_type, n.created_at, n.kind,
+                       CASE WHEN n.has_conv THEN n.own_conv WHEN t.conv IS NOT NULL THEN t.conv ELSE n.self_conv
+                            END AS conv,
+                       l.parent_nid, n.is_reply,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_role WHEN n.reply_account IS NOT NULL
                             THEN {self._cast("coalesce(o.role, 'citizen')", "role")} END AS to_role,
                        CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE {self._cast("o.force", "force")} END AS to_force,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE {_h("p.reply_to_account_id")} END AS to_account,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE n.reply_account END AS to_account,
                        CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE {self._cast("o.account_type", "account_type")}
                             END AS to_type,
-                       l.p_at AS to_at,
-                       CASE WHEN p.like_count IS NULL AND p.reply_count IS NULL AND p.repost_count IS NULL
-                                 AND p.quote_count IS NULL THEN NULL
-                            ELSE coalesce(p.like_count, 0) + coalesce(p.reply_count, 0)
-                                 + coalesce(p.repost_count, 0) + coalesce(p.quote_count, 0) END AS engagement,
-                       p.author_followers AS followers,
-                       CASE WHEN p.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
-                       CASE WHEN p.author_role = 'police' THEN {local} END AS lt
-                FROM posts p
-                LEFT JOIN m_link l ON l.nid = p.rowid
-                LEFT JOIN m_term t ON t.nid = p.rowid
-                LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = p.platform AND o.account_id = p.reply_to_account_id
-                {zone}
-                WHERE p.created_at IS NOT NULL)
+                       l.p_at AS to_at, n.engagement, n.followers, n.has_question,
+                       CASE WHEN n.role = 'police' THEN {local} END AS lt
+                FROM n
+                LEFT JOIN m_link l ON l.nid = n.nid
+                LEFT JOIN m_term t ON t.nid = n.nid
+                LEFT JOIN m_org o ON l.nid IS NULL AND o.h = n.reply_account
+                     AND o.platform = CAST(n.platform AS VARCHAR)
+                {zone})
             SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
                    CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
             FROM x""")

@@ -36,12 +36,20 @@ from peelian.store.project import Project, utcnow
 EXPORT_FORMATS = (".csv", ".parquet", ".json")
 
 
-def metric_set_columns(project: Project) -> list[Column]:
-    """The columns of the set, in order; the code columns follow the project's codebook."""
+def metric_set_columns(project: Project | None = None) -> list[Column]:
+    """The columns of the set, in order; the code columns follow the project's codebook (the
+    default codebook without a project)."""
+    def codes(dimension: str) -> list[str]:
+        if project is not None:
+            return code_ids(project, dimension)
+        from peelian.metrics.codes import _default_codebook
+
+        return _default_codebook().dimension(dimension).code_ids()
+
     columns = [KEY_COLUMNS["force"], KEY_COLUMNS["account_type"], KEY_COLUMNS["month"], *METRIC_COLUMNS]
     for dim in METRIC_SET_MIXES:
-        columns += mix_columns(dim, [*code_ids(project, dim), UNKNOWN])
-    return columns + EXPECTATION_COLUMNS + gap_columns(code_ids(project, "topic"))
+        columns += mix_columns(dim, [*codes(dim), UNKNOWN])
+    return columns + EXPECTATION_COLUMNS + gap_columns(codes("topic"))
 
 
 def common_metric_set(project: Project, params: MetricParams | None = None,
@@ -74,6 +82,34 @@ def schema_markdown(columns: list[Column], params: MetricParams | None = None, *
     lines += ["## Columns", "", "| column | type | unit | definition |", "|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.type} | {c.unit} | {c.definition} |" for c in columns]
     return "\n".join(lines) + "\n"
+
+
+DOCUMENT_INTRO = """\
+The common metric set is one tidy table with one row per force × account type × calendar month
+(UTC), so that every force and the inspectorate compute the same numbers the same way. Export it
+with `peelian metrics export PROJECT --to metrics.parquet` (or `.csv`, `.json`), or
+`peelian.metrics.common_metric_set(project, params)` for an Arrow table. Every export writes
+`<name>.schema.md` beside the file with this table and the parameters used; the Parquet file also
+carries the parameters, filters and code sources in its schema metadata
+(`peelian.metric_set.params`, `peelian.metric_set.filters`, `peelian.metric_set.sources`).
+
+Definitions are those of [metrics.md](metrics.md). Rows cover every month from the first post (or
+`--from-date`) to the newest post, for every force and account type with any data, so a month
+with no activity is a row of zeros, not a missing row. The code-share columns follow the
+project's active codebook; the list below is for the default codebook. Police-post figures
+(volume, two-way, engagement, mode and topic mix) group by the author's force and account type;
+inbound and response figures by the force and account type the citizen addressed.
+
+This file is generated (a test checks it): `python -c "from peelian.metrics import metric_set_document;
+print(metric_set_document(), end='')" > docs/metric-set.md`.
+"""
+
+
+def metric_set_document() -> str:
+    """docs/metric-set.md: the set's columns for the default codebook, with the default parameters."""
+    text = schema_markdown(metric_set_columns(), MetricParams(), title="The common metric set")
+    head, rest = text.split("\n\n", 1)
+    return f"{head}\n\n{DOCUMENT_INTRO}\n{rest}"
 
 
 def export_metric_set(project: Project, destination: str | Path, params: MetricParams | None = None,

@@ -6,14 +6,8 @@ builds the FastAPI app for tests or another server.
 
 from __future__ import annotations
 
+from peelian.web.app import create_app
 from peelian.web.server import create_login_link, serve
-
-
-def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """Build the FastAPI app (imported lazily so `import peelian.web` stays light)."""
-    from peelian.web.app import create_app as _create_app
-
-    return _create_app(*args, **kwargs)
 
 
 __all__ = ["create_app", "create_login_link", "serve"]

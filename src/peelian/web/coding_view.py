@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from peelian.coding.codings import STATUSES, coding_item, coding_queue, next_item, record_coding, undo_last
+from peelian.coding.codebook import active_codebook
+from peelian.coding.codings import STATUSES, coding_item, coding_queue, record_coding, undo_last, validate_codes
 from peelian.errors import CodingError
 from peelian.store.project import Project
 from peelian.web.present import present_rows
-
-RESERVED_KEYS = frozenset({"Enter", "Tab"})
-
 
 @dataclass
 class Decision:
@@ -65,10 +63,6 @@ def item_json(item: Any, show_identities: bool, known_handles: frozenset[str]) -
     }
 
 
-def first_item(project: Project, coder: str, sample: str | None = None) -> Any:
-    return next_item(project, coder, sample)
-
-
 def item_after(project: Project, coder: str, platform: str, post_id: str, sample: str | None = None) -> Any:
     """The first unfinished item after (platform, post_id) in the coder's queue: what the page prefetches."""
     queue = coding_queue(project, coder, sample)
@@ -84,11 +78,6 @@ def item_after(project: Project, coder: str, platform: str, post_id: str, sample
     return None
 
 
-def item_for(project: Project, coder: str, platform: str, post_id: str, sample: str | None = None) -> Any:
-    """A given post (after an undo, the post whose coding was retracted)."""
-    return coding_item(project, coder, platform, post_id, sample=sample)
-
-
 def save_item(project: Project, coder: str, platform: str, post_id: str, decisions: list[Decision], *,
               status: str = "coded", note: str | None = None, sample: str | None = None) -> int:
     """Record the coder's decisions on every dimension of one post; returns how many rows were added.
@@ -101,9 +90,6 @@ def save_item(project: Project, coder: str, platform: str, post_id: str, decisio
         raise CodingError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     if not decisions:
         raise CodingError("nothing to save: the post has no dimensions to code")
-    from peelian.coding.codebook import active_codebook
-    from peelian.coding.codings import validate_codes
-
     codebook = active_codebook(project)
     for d in decisions:
         validate_codes(codebook.dimension(d.dimension), [] if status == "skipped" else d.codes, status)

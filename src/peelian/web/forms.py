@@ -8,9 +8,6 @@ from typing import Any
 from peelian.errors import InputError
 from peelian.store.search import PostFilters
 
-FILTER_FIELDS = ("force", "account_type", "account_id", "platform", "date_from", "date_to", "kind", "role",
-                 "code", "prediction", "min_confidence", "max_confidence", "conversation_id", "hour", "weekday")
-
 
 def _date(name: str, value: str | None) -> date | None:
     if not value:

@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 
 from peelian.errors import InputError, NotFoundError
+from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.views import unanswered
 from peelian.store.project import Project, utcnow
 
 SCALAR_TYPES = (int, float, str, bool)
@@ -102,16 +104,13 @@ class Queue:
     older_than: str
 
 
-def unanswered_queue(project: Project, filters: Any, *, older_than: str | None = None, page: int = 1,
+def unanswered_queue(project: Project, filters: Filters, *, older_than: str | None = None, page: int = 1,
                      page_size: int = 50, show_handled: bool = False) -> Queue:
     """Citizen posts that needed a response and got none, oldest first, paged.
 
     Posts marked handled elsewhere are left out unless `show_handled`; the page reads far
     enough past them (there are few) that paging stays exact.
     """
-    from peelian.metrics.params import MetricParams
-    from peelian.metrics.views import unanswered
-
     page = max(1, page)
     params = MetricParams()
     skip = 0 if show_handled else int(project.scalar("SELECT count(DISTINCT (platform, post_id)) FROM handled"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
-from peelian.ingest.csvreader import iter_csv_rows
+from peelian.ingest.csvreader import iter_csv_rows, ragged_row
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "facebook"
@@ -120,9 +120,8 @@ class CrowdTangleImporter(JsonImporter):
                                  + ", ".join(repr(c.title()) for c in missing), ",".join(cells))
                     return
                 continue
-            if len(cells) != len(header):
-                yield Reject(f"row {number}", f"{len(cells)} cells where the header has {len(header)} columns",
-                             ",".join(cells))
+            if ragged := ragged_row(number, cells, header):
+                yield ragged
                 continue
             yield _csv_post(dict(zip(header, cells, strict=True)), f"row {number}", cells)
 

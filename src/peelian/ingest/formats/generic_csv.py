@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from peelian.errors import FormatError, MappingError
 from peelian.ingest.base import Importer, Sample, as_int, parse_time, post_kind
-from peelian.ingest.csvreader import iter_csv_rows
+from peelian.ingest.csvreader import iter_csv_rows, ragged_row
 from peelian.ingest.records import Post, Record, Reject
 
 FIELDS: dict[str, str] = {
@@ -126,9 +126,8 @@ class GenericCsvImporter(Importer):
                 header = [cell.strip() for cell in cells]
                 fields = resolve_mapping(mapping, header, str(path))
                 continue
-            if len(cells) != len(header):
-                yield Reject(f"row {number}", f"{len(cells)} cells where the header has {len(header)} columns",
-                             ",".join(cells))
+            if ragged := ragged_row(number, cells, header):
+                yield ragged
                 continue
             yield _row(cells, fields, header, number, default_platform)
         if header is None:

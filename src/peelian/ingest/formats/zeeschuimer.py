@@ -11,11 +11,11 @@ tweet from the API merge. Items from other platforms are quarantined, naming the
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 from typing import Any
 
 from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, post_kind, raw_json, shape
+from peelian.ingest.formats.twitter_v1 import unescape
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 SUPPORTED = {"x.com": "twitter", "twitter.com": "twitter", "instagram.com": "instagram", "tiktok.com": "tiktok"}
@@ -144,7 +144,7 @@ def _tweet(data: dict[str, Any], where: str, item_id: str | None, *, partial: bo
         author_handle=handle,
         author_name=user_legacy.get("name") or user_core.get("name"),
         created_at=parse_time(legacy.get("created_at")),
-        text=html.unescape(text) if text and "&" in text else text,
+        text=unescape(text),
         language=legacy.get("lang") if legacy.get("lang") not in (None, "und", "zxx") else None,
         kind=post_kind(reposted=reposted, reply_to=reply_to, quoted=quoted),
         reply_to_post_id=reply_to,

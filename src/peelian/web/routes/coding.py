@@ -12,7 +12,8 @@ from peelian.coding.samples import list_samples
 from peelian.errors import InputError
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.coding_view import Decision, first_item, item_after, item_for, item_json, save_item, undo
+from peelian.coding.codings import coding_item, next_item
+from peelian.web.coding_view import Decision, item_after, item_json, save_item, undo
 
 router = APIRouter(prefix="/code")
 
@@ -29,7 +30,7 @@ def _sample(request: Request) -> str | None:
 def coding_page(request: Request, session: Session = Depends(require("code"))) -> Response:
     state = state_of(request)
     sample = _sample(request)
-    item = _json(request, session, first_item(state.project, session.username, sample))
+    item = _json(request, session, next_item(state.project, session.username, sample))
     samples = [s for s in list_samples(state.project)
                if any(p["coder"] == session.username for p in s.get("progress", []))]
     return render(request, "coding.html", {
@@ -51,7 +52,7 @@ def coding_next(request: Request, session: Session = Depends(require("code"))) -
 @router.get("/api/item")
 def coding_get(request: Request, platform: str, post_id: str,
                session: Session = Depends(require("code"))) -> JSONResponse:
-    item = item_for(state_of(request).project, session.username, platform, post_id, _sample(request))
+    item = coding_item(state_of(request).project, session.username, platform, post_id, _sample(request))
     return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
 
 
@@ -77,6 +78,6 @@ def coding_undo(request: Request, payload: dict[str, Any] = Body(default={}),
     undone = state.write(undo, session.username, sample)
     if undone is None:
         return JSONResponse({"undone": None, "item": None})
-    item = item_for(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"])
+    item = coding_item(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"])
     return JSONResponse(orjson.loads(orjson.dumps({"undone": undone, "item": _json(request, session, item)},
                                                   default=str)))
