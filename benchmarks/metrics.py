@@ -209,6 +209,7 @@ def run_metrics(path: Path, runs: int) -> dict[str, Any]:
     for _ in range(runs):
         clear_cache()
         steps: dict[str, float] = {}
+        cpu = time.process_time()
         start = last = time.perf_counter()
         for name, work in (
             ("fit", lambda: prepared(project, params)),
@@ -223,6 +224,7 @@ def run_metrics(path: Path, runs: int) -> dict[str, Any]:
             steps[name] = now - last
             last = now
         steps["total"] = last - start
+        steps["total CPU (all threads)"] = time.process_time() - cpu
         timings.append(steps)
     reference = compute_metrics(project, MetricParams(needs_response="all"), by=("force",))
     medians = {r["force"]: r["response_time_median_s"] for r in reference.rows}
@@ -339,8 +341,10 @@ def main() -> None:
         print(f"building {args.posts:,} posts ({args.source}) into {path} …", flush=True)
         built = build(path, args.posts, args.source, args.seed)
         print(f"built {built['posts']:,} posts in {built['seconds']:.0f} s", flush=True)
+    load_before = os.getloadavg()[0]
     metrics = in_child("metrics", path, args.runs)
     reference = in_child("pandas", path)
+    load_after = os.getloadavg()[0]
     totals = [t["total"] for t in metrics["timings"]]
     steps = {k: statistics.median(t[k] for t in metrics["timings"]) for k in metrics["timings"][0]}
     agree = all(abs((metrics["medians"].get(f) or 0) - v) < 1e-6 for f, v in reference["medians"].items()) \
@@ -361,6 +365,8 @@ def main() -> None:
     print(f"{'  of which loading the posts':<34}{reference['load_seconds']:>10.2f}")
     print(f"\nmedian response time per force: DuckDB and pandas {'agree' if agree else 'DISAGREE'} "
           f"({len(reference['medians'])} forces)")
+    print(f"load average (1 min) before {load_before:.1f}, after {load_after:.1f}: on a shared machine, wall "
+          "times above CPU ÷ cores are waiting for the processor")
 
 
 if __name__ == "__main__":

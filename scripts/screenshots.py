@@ -104,11 +104,11 @@ def shoot(path: Path, out: Path) -> list[Path]:
                         "() => document.querySelectorAll('.vega[data-rendered]').length === "
                         "document.querySelectorAll('.vega').length")
                 shots.append(out / f"{name}.png")
-                analyst.screenshot(path=str(shots[-1]), full_page=True)
+                analyst.screenshot(path=str(shots[-1]), full_page=name == "dashboard")
             coder = page_for("cody")
             coder.wait_for_selector("#dimensions .dimension")
             shots.append(out / "coding.png")
-            coder.screenshot(path=str(shots[-1]), full_page=True)
+            coder.screenshot(path=str(shots[-1]))
             viewer = page_for("vic")
             viewer.goto(base + "/explorer?role=citizen")
             viewer.wait_for_selector("#results article.post")

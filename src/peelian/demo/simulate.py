@@ -319,7 +319,7 @@ class Simulator:
             root.inline = [target]
             self._engage_citizen(root)
             items.append(root)
-            self._dialogue(root, group, target, items, 0)
+            self._dialogue(root, group, target, items, 0, "mention")
         return items
 
     def _police_thread(self, day_start: int, fi: int, platform: str, items: list[Item]) -> None:
@@ -352,7 +352,7 @@ class Simulator:
                                _intent_codes(group), cctx.links, fi)
             self._engage_citizen(reply)
             items.append(reply)
-            self._dialogue(reply, group, author, items, 0)
+            self._dialogue(reply, group, author, items, 0, topic)
         if author.account_type != "force_corporate" and rng.random() < 0.25:
             corporate = world.corporate[spec.name]
             if platform == "twitter" or corporate.mastodon_id:
@@ -379,7 +379,7 @@ class Simulator:
         repost.reposted = original
         items.append(repost)
 
-    def _dialogue(self, post: Item, group: str, police: Actor, items: list[Item], depth: int) -> None:
+    def _dialogue(self, post: Item, group: str, police: Actor, items: list[Item], depth: int, topic: str) -> None:
         """Maybe answer a citizen post; maybe the citizen comes back; recurse for depth."""
         rng, world = self.rng, self.world
         intents = INTENTS[group]
@@ -401,7 +401,7 @@ class Simulator:
             kind_intent = "urgent" if urgent else primary
             kind = self.kinds[(kind_intent, account_type)].pick(rng)
             practices, stance = REPLY_KINDS[kind]
-            ctx = Ctx(rng, world, spec, post.platform, responder, target=post.author)
+            ctx = Ctx(rng, world, spec, post.platform, responder, target=post.author, topic=topic)
             codes = (("mode", "engage"),) + tuple(("practice", p) for p in practices) + (("stance", stance),)
             reply = self._item(post.platform, post.t + delay, responder, self.book.police_reply(ctx, kind), "reply",
                                post, codes, ctx.links, post.force_index)
@@ -417,7 +417,7 @@ class Simulator:
                                        "reply", reply, _intent_codes(follow), fctx.links, post.force_index)
                 self._engage_citizen(follow_up)
                 items.append(follow_up)
-                self._dialogue(follow_up, follow, responder, items, depth + 1)
+                self._dialogue(follow_up, follow, responder, items, depth + 1, topic)
         elif needs:
             self.unanswered += 1
         if depth == 0 and post.kind == "reply" and rng.random() < 0.12:

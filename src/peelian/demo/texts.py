@@ -244,7 +244,7 @@ TOPIC_TAGS: dict[str, tuple[str, ...]] = {
     "insight": ("#PoliceDogs", "#BehindTheBadge", "#{short}", "#TeamWork", "#PoliceLife"),
     "court_result": ("#Jailed", "#CourtResult", "#Justice", "#{short}"),
     "traffic": ("#RoadSafety", "#Fatal4", "#{short}Roads", "#DrinkDriving", "#TravelUpdate"),
-    "prevention_advice": ("#CrimePrevention", "#ScamAware", "#LockItOrLoseIt", "#StaySafe", "#FraudAware"),
+    "prevention_advice": ("#CrimePrevention", "#StaySafe", "#{short}Advice", "#ProtectYourself"),
     "online_meeting": ("#AskThePolice", "#YourVoice", "#Community"),
     "conversation": ("#Policing", "#{short}", "#YourQuestions"),
     "recruitment": ("#JoinUs", "#Recruitment", "#PoliceCareers", "#SpecialConstabulary"),
@@ -537,7 +537,7 @@ POLICE_REPLY: dict[str, list[str]] = {
     "answer_towards": [
         "{hi}you can report it online at {url} and you'll get a crime number straight away for your insurance. "
         "If you get stuck, drop us a DM and we'll help.{sign}",
-        "{hi}sorry to hear about your {item}. Please report it at {url} with the frame number if you have it. "
+        "{hi}sorry to hear about your {item}. Please report it at {url} with as much detail as you can. "
         "The {team} are aware of thefts in the area and I'll make sure they see this.{sign}",
         "{hi}the best thing is to note the reg and time and report it via {url}. I'll flag it to the "
         "local officers so they can pop by when they're on patrol{emoji}",
@@ -545,10 +545,9 @@ POLICE_REPLY: dict[str, list[str]] = {
         "marked, just come and find me{emoji}",
     ],
     "answer_neutral": [
-        "{hi}{street} has now reopened.{sign}", "{hi}there is no upper age limit; full details are at "
-        "{url}{sign}", "{hi}yes, it will be recorded and shared on our website afterwards.{sign}",
-        "{hi}the closure is expected to last until around {clock}.{sign}", "{hi}a degree isn't required. Entry "
-        "routes are explained here: {url}{sign}",
+        "{hi}officers are still at the scene and we'll post an update as soon as we can.{sign}",
+        "{hi}the incident has been dealt with and officers have left the area.{sign}",
+        "{hi}you can find the latest on our website: {url}{sign}",
     ],
     "reassure": [
         "{hi}there's no wider risk to the public and officers remain in the area.{sign}",
@@ -596,9 +595,9 @@ POLICE_REPLY: dict[str, list[str]] = {
         "😂", "The kettle is always on at {place} police station{emoji}", "Tell him to bring biscuits 😄",
     ],
     "correction": [
-        "{hi}that's not quite right: the road was closed for safety while evidence was collected.{sign}",
         "{hi}just to clarify, officers attended within 15 minutes and a man was arrested at the scene.{sign}",
-        "{hi}the sentence is decided by the court, not the police, but we're pleased he's off the streets.{sign}",
+        "{hi}that's not quite right: we have not stopped patrols in {place}; they happen every day.{sign}",
+        "{hi}that isn't what happened. The full statement is here: {url}{sign}",
     ],
     "refusal": [
         "We can't comment on an ongoing investigation.{sign}", "We're unable to discuss individual cases on "
@@ -617,6 +616,41 @@ POLICE_REPLY: dict[str, list[str]] = {
         "Perhaps read the post before commenting.", "If only there were a number you could call. Oh wait, "
         "there is: 101.", "Thanks for the expert opinion.",
     ],
+}
+
+# Replies that only make sense on one topic: (kind, topic) → templates, used before the kind's own.
+POLICE_REPLY_ON_TOPIC: dict[tuple[str, str], list[str]] = {
+    ("answer_neutral", "traffic"): [
+        "{hi}{road} has now reopened.{sign}", "{hi}the closure is expected to last until around {clock}.{sign}",
+        "{hi}lane one is still closed; all others are open.{sign}"],
+    ("answer_neutral", "recruitment"): [
+        "{hi}there is no upper age limit; full details are at {url}{sign}",
+        "{hi}a degree isn't required. Entry routes are explained here: {url}{sign}",
+        "{hi}yes, you can be a Special Constable alongside a full-time job.{sign}"],
+    ("answer_neutral", "online_meeting"): [
+        "{hi}yes, it will be recorded and shared on our website afterwards.{sign}",
+        "{hi}it runs for an hour, and you can join by phone as well.{sign}"],
+    ("answer_neutral", "appeal"): [
+        "{hi}not yet, so please keep sharing.{sign}", "{hi}we can't share any more detail at the moment.{sign}"],
+    ("answer_towards", "traffic"): [
+        "{hi}it's still slow around {place}; if you're heading to {place2} I'd go via the ring road. I'll post "
+        "when it's fully clear{emoji}", "{hi}the recovery truck is on its way, so it should clear within the hour. "
+        "Safe journey{emoji}"],
+    ("answer_towards", "recruitment"): [
+        "{hi}great to hear you're interested! Drop us a DM and I'll put you in touch with someone from the "
+        "recruitment team who can talk you through it{emoji}", "{hi}I joined at 41, so definitely not too late! "
+        "Have a look at {url} and give me a shout if you have questions{emoji}"],
+    ("answer_towards", "appeal"): [
+        "{hi}thank you, that could really help. Please call 101 quoting the log number so an officer can take "
+        "the details from you{emoji}", "{hi}thanks for looking out. If you see them again call 999 straight away "
+        "and stay on the line{emoji}"],
+    ("answer_towards", "incident_update"): [
+        "{hi}I completely understand the worry. Officers will be around {place} all evening, so please stop "
+        "and talk to us{emoji}"],
+    ("correction", "traffic"): [
+        "{hi}that's not quite right: the road was closed for safety while evidence was collected.{sign}"],
+    ("correction", "court_result"): [
+        "{hi}the sentence is decided by the court, not the police, but we're pleased he's off the streets.{sign}"],
 }
 
 POLICE_PREFIXES = {"incident_update": ("", "", "", "UPDATE | ", "🚨 "), "traffic": ("", "", "", "🚧 ", "🚨 "),
@@ -653,7 +687,8 @@ class Phrasebook:
         }
         self.citizen = {key: [Template(t) for t in items] for key, items in CITIZEN.items()}
         self.chime = [Template(t) for t in CHIME]
-        self.replies = {kind: [Template(t) for t in items] for kind, items in POLICE_REPLY.items()}
+        self.replies = {(kind, "*"): [Template(t) for t in items] for kind, items in POLICE_REPLY.items()}
+        self.replies.update({key: [Template(t) for t in items] for key, items in POLICE_REPLY_ON_TOPIC.items()})
 
     def police_original(self, ctx: Ctx, topic: str) -> tuple[str, str]:
         """(text, mode) of a police original post on `topic`."""
@@ -680,5 +715,6 @@ class Phrasebook:
         return self.chime[k].fill(ctx), CHIME_INTENT[k]
 
     def police_reply(self, ctx: Ctx, kind: str) -> str:
-        templates = self.replies[kind]
+        """A police reply of `kind`, on the conversation's topic when the kind has topic templates."""
+        templates = self.replies.get((kind, ctx.topic)) or self.replies[(kind, "*")]
         return templates[int(ctx.rng.random() * len(templates))].fill(ctx)

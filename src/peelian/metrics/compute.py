@@ -423,10 +423,6 @@ def parse_by(by: str | Sequence[str] | None, period: str | None = None) -> tuple
     return tuple(keys), period
 
 
-def mix_codes(project: Project, dimension: str) -> list[str]:
-    return code_ids(project, dimension)
-
-
 def compute_metrics(project: Project, params: MetricParams | None = None,
                     by: str | Sequence[str] = ("force", "account_type"), period: str | None = None,
                     filters: Filters | None = None, *, mixes: Sequence[str] = tuple(MIX_DIMENSIONS),
@@ -453,7 +449,7 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
         merge(family(scope))
     merge(_concentration(scope))
     merge(_returning(scope))
-    codes = {dim: mix_codes(project, dim) for dim in mixes}
+    codes = {dim: code_ids(project, dim) for dim in mixes}
     for dim in mixes:
         merge(_mix(scope, dim, codes[dim]))
     if period and scope.lo and scope.hi:

@@ -406,14 +406,6 @@ class Dialogue:
             columns = [d[0] for d in result.description or []]
             return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
-    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        with self._lock:
-            result = self.con_.execute(sql, params) if params is not None else self.con_.execute(sql)
-            return result.fetch_arrow_table()
-
-    def as_of(self, params: MetricParams) -> datetime | None:
-        return params.as_of or self.data_end_
-
     def close(self) -> None:
         with self._lock:
             try:

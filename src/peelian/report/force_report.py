@@ -450,11 +450,20 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
         unanswered_rows.append({"age": r["age"], "created_at": r["created_at"],
                                 "account": "@" + str(r["account_handle"] or r["account"]),
                                 "text": mask_citizens(r["text"], handles), "handled": r["handled"],
-                                "why": ", ".join(r["intents"]) if r["intents"] else r["needs_response_source"]})
+                                "why": _why(r)})
     notes = _method_notes(project, force, start, end, topic, now.sources)
     return ForceReport(force, start.strftime("%B %Y"), (start, end), figures,
                        [trend, account_chart, force_chart, mix_chart], unanswered_rows,
                        int(current.get("unanswered") or 0), account_rows, force_rows, notes, params.describe())
+
+
+def _why(row: dict[str, Any]) -> str:
+    """Why an unanswered post needed a response, in words."""
+    if row.get("intents"):
+        return ", ".join(row["intents"]) + (" (predicted)" if row.get("needs_response_source") == "predicted" else "")
+    if row.get("needs_response_source") == "heuristic":
+        return "contains a question (not coded yet)"
+    return str(row.get("needs_response_source") or "")
 
 
 def _account_type(project: Project, account_id: str | None) -> str | None:

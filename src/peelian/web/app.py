@@ -8,8 +8,10 @@ connection must not be written from two threads at once.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -183,14 +185,42 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 400, str(exc))
 
 
+def warm_dashboard(state: WebState) -> None:
+    """Compute the unfiltered dashboard in the background, so the first visitor does not wait for
+    the metric tables to be fitted (minutes on tens of millions of posts)."""
+    from peelian.metrics.params import Filters
+    from peelian.web.dashboard import build_dashboard
+
+    def run() -> None:
+        filters = Filters()
+        try:
+            state.cache.get("dashboard", (tuple(sorted(filters.describe().items())), "month"),
+                            lambda: build_dashboard(state.project, filters, "month"))
+        except PeelianError:
+            return  # an empty or unusual project: the page will say what is wrong when asked
+
+    threading.Thread(target=run, name="peelian-warm-dashboard", daemon=True).start()
+
+
 def create_app(project_path: str | Path, *, project: Project | None = None, secret: str | None = None,
-               max_login_failures: int = 5, lockout_seconds: float = 900.0) -> FastAPI:
-    """The web app for one project. Pass an open `project` to share a connection (tests, `peelian demo`)."""
+               max_login_failures: int = 5, lockout_seconds: float = 900.0, warm: bool = False) -> FastAPI:
+    """The web app for one project. Pass an open `project` to share a connection (tests, `peelian demo`);
+    `warm` computes the dashboard in the background at startup."""
     from peelian.web.routes import ROUTERS
 
     proj = project or Project.open(project_path)
     secret = secret or secrets.token_urlsafe(32)
-    app = FastAPI(title="Peelian", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            warm_dashboard(app.state.peelian)
+        yield
+        if project is None:
+            proj.close()
+
+    app = FastAPI(title="Peelian", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.peelian = WebState(proj, build_templates(), ProjectCache(proj))
     app.state.sessions = SessionStore(secret)
     app.state.limiter = LoginLimiter(max_failures=max_login_failures, lockout=lockout_seconds)
@@ -201,6 +231,4 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
     for router in ROUTERS:
         app.include_router(router)
     _install_handlers(app)
-    if project is None:
-        app.router.on_shutdown.append(proj.close)
     return app

@@ -53,7 +53,7 @@ def serve(project_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *
     project = Project.open(project_path)
     try:
         ensure_admin(project, admin_password, admin_username)
-        app = create_app(project_path, project=project)
+        app = create_app(project_path, project=project, warm=True)
         base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         url = base + (create_login_link(app, *login_as, next_path=start_path) if login_as else start_path)
         print(f"Peelian is serving {project_path} at {base} (Ctrl+C to stop)", flush=True)

@@ -9,7 +9,7 @@ it is often the post a conversation is about. Stream lines that are not tweets (
 `limit`, `warning`, `friends`, `event`, ...) become notices, never rejects.
 
 The status helpers here are shared with the X personal archive importer, whose records are
-v1.1-like statuses.
+v1.1-like statuses, and the text and link helpers with the other X readers (v2, Zeeschuimer).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ MAX_WRAPPING = 3  # cassette → response body → page or list → status
 SNIFF_TEXT = 64 * 1024  # how much of an unparsable head (a large pretty-printed document) to search
 
 
-# ---- helpers shared with the archive importer ---------------------------------------------
+# ---- helpers shared with the other X importers -------------------------------------------
 
 def tweet_id(value: Any, field: str) -> str | None:
     """An id as a string of ASCII digits; None when absent; ValueError for anything else."""

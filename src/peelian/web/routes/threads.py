@@ -17,6 +17,7 @@ router = APIRouter()
 def thread(request: Request, platform: str, conversation_id: str,
            session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    conv = get_thread(state.project, platform, conversation_id)
+    conv = state.cache.get("thread", (platform, conversation_id),
+                           lambda: get_thread(state.project, platform, conversation_id))
     posts = present_rows(conv.posts, session.can("identities"), state.known_handles())
     return render(request, "thread.html", {"thread": conv, "posts": posts, "focus": request.query_params.get("focus")})
