@@ -149,3 +149,21 @@ def test_export_rejects_unknown_table_and_format(project, tmp_path):
         export_table(project, "secrets", tmp_path / "x.csv")
     with pytest.raises(InputError, match="unknown export format"):
         export_table(project, "posts", tmp_path / "x.xlsx")
+
+
+def test_merging_in_chunks_counts_each_post_once(project, tmp_path, monkeypatch):
+    """Large files are merged every MERGE_ROWS posts; counts and values match a single merge."""
+    from peelian.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "MERGE_ROWS", 3)
+    parent = tweet("1", text="the parent", likes=4)
+    pages = [page([tweet("2", referenced_tweets=[{"type": "replied_to", "id": "1"}])], included=[parent]),
+             page([tweet("3"), tweet("4")]), page([parent, tweet("5")]), page([tweet("2")])]
+    report = import_file(project, write_jsonl(tmp_path / "a.jsonl", pages))
+    assert (report.records_read, report.posts_new, report.posts_updated, report.duplicates) == (7, 5, 0, 2)
+    assert report.reconciles
+    assert project.query("SELECT is_partial, like_count, text FROM posts WHERE post_id = '1'") == [
+        {"is_partial": False, "like_count": 4, "text": "the parent"}]
+    assert project.scalar("SELECT count(*) FROM posts") == 5
+    again = import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([tweet("3", likes=9), tweet("6")])]))
+    assert (again.posts_new, again.posts_updated, again.duplicates) == (1, 1, 0)

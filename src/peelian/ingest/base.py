@@ -1,9 +1,11 @@
-"""The small interface every format module implements, and shared readers.
+"""The small interface every format module implements, the JSON reader they share, and value helpers.
 
 An importer is a class with a format name, a `sniff` that scores how sure it
 is that a file is in its format (from content, not only the extension), and a
 `read` that yields records (`Post`, `Account`, `Notice`, `Reject`). It never
-touches the project: the pipeline merges what it yields.
+touches the project: the pipeline merges what it yields. JSON formats subclass
+`JsonImporter`, so that every one of them reads damaged files the same way
+(`iter_json_values`).
 """
 
 from __future__ import annotations
@@ -442,8 +444,8 @@ def as_int(value: Any) -> int | None:
 
 
 def raw_json(value: Any) -> bytes | None:
-    """The JSON of a rejected value for the quarantine excerpt (cut to what an excerpt can hold);
-    None when it cannot be written back (nested beyond orjson's limit)."""
+    """The JSON of a rejected value for the quarantine excerpt (cut at 4 bytes per excerpt character,
+    the most UTF-8 needs); None when it cannot be written back (nested beyond orjson's limit)."""
     try:
         return orjson.dumps(value)[: 4 * EXCERPT_CHARS]
     except TypeError:

@@ -27,6 +27,7 @@ from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
+MERGE_ROWS = 200_000  # posts staged before a merge into the project tables (bounds memory)
 ProgressCallback = Callable[[int], None]
 
 POST_COLUMNS: list[tuple[str, pa.DataType]] = [
@@ -272,6 +273,7 @@ class _Writer:
         # as the SQL merge would (latest non-null handle, name and followers; latest role; any pseudonym).
         self.account_rows: dict[tuple[str, str], list[Any]] = {}
         self.account_seq = 0
+        self.staged_since_merge = 0
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -342,55 +344,81 @@ class _Writer:
             p.quoted_post_id, p.reposted_post_id, p.like_count, p.reply_count, p.repost_count, p.quote_count,
             p.view_count, p.author_followers, url, p.is_partial, p.location, self.posts.rows,
         ))
+        self.staged_since_merge += 1
+        if self.staged_since_merge >= MERGE_ROWS:
+            self.merge_chunk()
 
     def finish(self, report: FileReport) -> None:
         con = self.con
-        self._flush_accounts()
-        for columns in (self.posts, self.accounts, self.mentions):
-            columns.flush()
+        self.merge_chunk()
         if self.rejects:
             con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)", self.rejects)
         if self.notice_rows:
             con.executemany("INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?)", self.notice_rows)
-        report.posts_new, report.posts_updated = self._merge_posts()
-        self._merge_accounts()
-        con.execute(
-            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle FROM stage_mentions s "
-            "WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform AND m.post_id = s.post_id "
-            "AND m.handle IS NOT DISTINCT FROM s.handle)"
-        )
         for table in ("stage_posts", "stage_accounts", "stage_mentions", "stage_dedup"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        report.posts_new, report.posts_updated = con.execute(
+            f"SELECT count(*) FILTER (WHERE first_import_id = {self.import_id}), "
+            f"count(*) FILTER (WHERE first_import_id <> {self.import_id}) FROM posts "
+            f"WHERE last_import_id = {self.import_id}"
+        ).fetchone()
         report.records_read = self.seen
         report.quarantined = len(self.rejects)
         report.notices = len(self.notice_rows)
         report.accounts_seen = self.accounts_seen
         report.duplicates = self.posts.rows - report.posts_new - report.posts_updated
 
-    def _merge_posts(self) -> tuple[int, int]:
+    def merge_chunk(self) -> None:
+        """Merge what is staged into the project tables and empty the staging tables.
+
+        Called every MERGE_ROWS posts and at the end, so staging never holds more than a
+        chunk: memory stays flat however large the file. New and updated posts are
+        counted at the end from first_import_id / last_import_id, so a post seen in two
+        chunks is still counted once.
+        """
+        self._flush_accounts()
+        for columns in (self.posts, self.accounts, self.mentions):
+            columns.flush()
+        self._merge_posts()
+        self._merge_accounts()
+        self.con.execute(
+            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle FROM stage_mentions s "
+            "WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform AND m.post_id = s.post_id "
+            "AND m.handle IS NOT DISTINCT FROM s.handle)"
+        )
+        for table in ("stage_posts", "stage_accounts", "stage_mentions"):
+            self.con.execute(f"DELETE FROM {table}")
+        self.staged_since_merge = 0
+
+    def _merge_posts(self) -> None:
         con = self.con
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
-        # Columns a winner lacks are filled from the other copies.
-        fill = ", ".join(
-            f"first({c} ORDER BY is_partial, seq DESC) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-            for c in MUTABLE_POST_COLUMNS
-        )
+        # Columns the winner lacks are filled from the other copies. arg_max keeps this a plain
+        # hash aggregate (ordered aggregates would hold every value in memory).
+        rank = "k"
+        fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE stage_dedup AS
             SELECT platform, post_id,
-                   first(author_role ORDER BY is_partial, seq DESC) AS author_role,
-                   first(author_force ORDER BY is_partial, seq DESC) AS author_force,
-                   first(author_account_type ORDER BY is_partial, seq DESC) AS author_account_type,
-                   first(kind ORDER BY is_partial, seq DESC) AS kind,
-                   bool_and(is_partial) AS is_partial,
-                   first(source_location ORDER BY is_partial, seq DESC) AS source_location,
+                   arg_max(author_role, {rank}) AS author_role, arg_max(author_force, {rank}) AS author_force,
+                   arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
+                   bool_and(is_partial) AS is_partial, arg_max(source_location, {rank}) AS source_location,
                    {fill}
-            FROM stage_posts GROUP BY platform, post_id"""
+            FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * 1000000000000 + seq AS {rank} FROM stage_posts)
+            GROUP BY platform, post_id"""
         )
-        changed = " OR ".join(f"(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM p.{c})" for c in MUTABLE_POST_COLUMNS)
+
+        def merged(c: str) -> str:
+            """The value column c takes when a staged copy meets the stored post."""
+            # Within one import a partial copy never overrides what a full record said; across imports
+            # the newer data wins (a later reactions-only response still updates the counts).
+            return (f"CASE WHEN s.is_partial AND NOT p.is_partial AND p.last_import_id = {self.import_id} "
+                    f"THEN coalesce(p.{c}, s.{c}) ELSE coalesce(s.{c}, p.{c}) END")
+
+        changed = " OR ".join(f"({merged(c)}) IS DISTINCT FROM p.{c}" for c in MUTABLE_POST_COLUMNS)
         changed += " OR (p.is_partial AND NOT s.is_partial) OR (p.kind <> s.kind AND NOT s.is_partial)"
-        assignments = ", ".join(f"{c} = coalesce(s.{c}, p.{c})" for c in MUTABLE_POST_COLUMNS)
-        updated = con.execute(
+        assignments = ", ".join(f"{c} = {merged(c)}" for c in MUTABLE_POST_COLUMNS)
+        con.execute(
             f"""UPDATE posts p SET {assignments},
                 kind = CASE WHEN s.is_partial THEN p.kind ELSE s.kind END,
                 is_partial = p.is_partial AND s.is_partial,
@@ -399,29 +427,26 @@ class _Writer:
                 last_import_id = {self.import_id}
             FROM stage_dedup s
             WHERE p.platform = s.platform AND p.post_id = s.post_id AND ({changed})"""
-        ).fetchone()[0]
-        columns = [name for name, _ in POST_COLUMNS if name not in ("seq",)]
-        select = ", ".join(f"s.{c}" for c in columns if c != "source_location")
-        inserted = con.execute(
-            f"""INSERT INTO posts ({", ".join(c for c in columns if c != "source_location")},
-                    first_import_id, last_import_id, source_location)
-            SELECT {select}, {self.import_id}, {self.import_id}, s.source_location
+        )
+        columns = [name for name, _ in POST_COLUMNS if name not in ("seq", "source_location")]
+        con.execute(
+            f"""INSERT INTO posts ({", ".join(columns)}, first_import_id, last_import_id, source_location)
+            SELECT {", ".join(f"s.{c}" for c in columns)}, {self.import_id}, {self.import_id}, s.source_location
             FROM stage_dedup s
             WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)"""
-        ).fetchone()[0]
-        return int(inserted), int(updated)
+        )
 
     def _merge_accounts(self) -> None:
         con = self.con
         con.execute(
             """CREATE OR REPLACE TEMP TABLE stage_accounts_dedup AS
             SELECT platform, account_id,
-                first(handle ORDER BY seq DESC) FILTER (WHERE handle IS NOT NULL) AS handle,
-                first(display_name ORDER BY seq DESC) FILTER (WHERE display_name IS NOT NULL) AS display_name,
+                arg_max(handle, seq) FILTER (WHERE handle IS NOT NULL) AS handle,
+                arg_max(display_name, seq) FILTER (WHERE display_name IS NOT NULL) AS display_name,
                 bool_or(pseudonymised) AS pseudonymised,
-                first(role ORDER BY seq DESC) AS role, first(force ORDER BY seq DESC) AS force,
-                first(account_type ORDER BY seq DESC) AS account_type, first(unit ORDER BY seq DESC) AS unit,
-                first(followers_count ORDER BY seq DESC) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
+                arg_max(role, seq) AS role, arg_max(force, seq) AS force,
+                arg_max(account_type, seq) AS account_type, arg_max(unit, seq) AS unit,
+                arg_max(followers_count, seq) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
             FROM stage_accounts GROUP BY platform, account_id"""
         )
         con.execute(

@@ -265,12 +265,10 @@ def _concentration(scope: Scope) -> list[dict[str, Any]]:
             SELECT {scope.select_keys()} author, count(*) AS n
             FROM ({FAMILIES['inbound']}) WHERE {scope.where()} GROUP BY ALL),
         r AS (
-            SELECT *, row_number() OVER ({part} ORDER BY n DESC, author) AS rank_desc,
-                      row_number() OVER ({part} ORDER BY n ASC, author) AS rank_asc,
-                      count(*) OVER ({part}) AS m, sum(n) OVER ({part}) AS total
-            FROM c)
+            SELECT *, row_number() OVER w AS rank_asc, count(*) OVER w AS m, sum(n) OVER w AS total
+            FROM c WINDOW w AS ({part} ORDER BY n, author ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
         SELECT {"".join(k + ", " for k in keys)}
-               sum(n) FILTER (WHERE rank_desc <= ceil({top} * m)) / any_value(total) AS concentration_top_share,
+               sum(n) FILTER (WHERE m - rank_asc < ceil({top} * m)) / any_value(total) AS concentration_top_share,
                2.0 * sum(rank_asc * n) / (any_value(m) * any_value(total)) - (any_value(m) + 1.0) / any_value(m) AS gini
         FROM r {scope.group_by()}""")
 
@@ -318,33 +316,36 @@ def _mix(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str, Any]]
     of those were predicted) — the inputs of the share columns."""
     which = CODE_SCOPES[dimension][0]
     keys = scope.key_names
-    if which == "inbound":
-        family = f"SELECT *, has_question AS heuristic_hit FROM ({FAMILIES['inbound']})"
-        cond, hit_codes = "TRUE", "['question']"
+    listed = "".join(k + ", " for k in keys)
+    if which == "inbound":  # an inbound post addressing two forces is one post here
+        family, cond, hit_codes = f"SELECT *, has_question AS hit FROM ({FAMILIES['inbound']})", "TRUE", "['question']"
     else:
-        family = f"SELECT *, to_citizen AS heuristic_hit FROM ({police_sql(scope)})"
+        family = f"SELECT *, to_citizen AS hit FROM ({police_sql(scope)})"
         cond = {"police": "TRUE", "original": "kind = 'original'", "to_citizen": "to_citizen"}[which]
         hit_codes = "['engage']" if dimension == "mode" else None
     if hit_codes:
-        heuristic = f"CASE WHEN heuristic_hit THEN {hit_codes} ELSE ['{UNKNOWN}'] END"
-        heuristic_source = "CASE WHEN heuristic_hit THEN 'heuristic' ELSE 'none' END"
+        heuristic = f"CASE WHEN x.hit THEN {hit_codes} ELSE ['{UNKNOWN}'] END"
+        heuristic_source = "CASE WHEN x.hit THEN 'heuristic' ELSE 'none' END"
     else:
         heuristic, heuristic_source = f"['{UNKNOWN}']", "'none'"
-    base = f"""
-        SELECT DISTINCT {scope.select_keys()} x.nid, coalesce(c.codes, {heuristic}) AS codes,
-               coalesce(c.source, {heuristic_source}) AS source
-        FROM ({family}) x LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid
-        WHERE {cond} AND {scope.where()}"""
-    totals = scope.dialogue.query(f"""
-        SELECT {"".join(k + ", " for k in keys)} count(*) AS n,
-               count(*) FILTER (WHERE source = 'gold') AS gold,
+    rows = scope.dialogue.query(f"""
+        WITH x AS (
+            SELECT {"DISTINCT " if which == "inbound" else ""}{scope.select_keys()} nid, hit
+            FROM ({family}) WHERE {cond} AND {scope.where()}),
+        base AS MATERIALIZED (
+            SELECT x.* EXCLUDE (nid, hit), coalesce(c.codes, {heuristic}) AS codes,
+                   coalesce(CAST(c.source AS VARCHAR), {heuristic_source}) AS source
+            FROM x LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid)
+        SELECT {listed} NULL AS code, count(*) AS n, count(*) FILTER (WHERE source = 'gold') AS gold,
                count(*) FILTER (WHERE source = 'predicted') AS predicted,
                count(*) FILTER (WHERE source = 'heuristic') AS heuristic
-        FROM ({base}) {scope.group_by()}""")
-    per_code = scope.dialogue.query(f"""
-        SELECT {"".join(k + ", " for k in keys)} code, count(*) AS n,
-               count(*) FILTER (WHERE source = 'predicted') AS predicted
-        FROM (SELECT *, unnest(codes) AS code FROM ({base})) GROUP BY ALL""")
+        FROM base {scope.group_by()}
+        UNION ALL
+        SELECT {listed} code, count(*), 0, count(*) FILTER (WHERE source = 'predicted'), 0
+        FROM (SELECT {listed} unnest(codes) AS code, source FROM base)
+        GROUP BY {", ".join(str(i + 1) for i in range(len(keys) + 1))}""")
+    totals = [r for r in rows if r["code"] is None]
+    per_code = [r for r in rows if r["code"] is not None]
     model = scope.dialogue.models_.get(dimension) or {}
     evaluation = model.get("evaluation")
     by_group: dict[tuple, dict[str, Any]] = {}
