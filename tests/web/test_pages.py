@@ -195,3 +195,20 @@ def test_csv_export_is_audited(client_for, web_project) -> None:
     assert lines[0].startswith("platform,post_id,created_at") and len(lines) == 61
     detail = web_project.scalar("SELECT detail FROM audit_log WHERE action = 'export'")
     assert '"rows":60' in detail.replace(" ", "")
+
+
+def test_reliability_report_of_a_sample(client_for, web_project) -> None:
+    from peelian.coding.codings import record_coding
+
+    create_sample(web_project, "double", 6, coders=["ana", "cody"], seed=2, overlap=1.0)
+    for item in web_project.query("SELECT DISTINCT post_id FROM sample_items WHERE sample_name = 'double'"):
+        role = web_project.scalar("SELECT author_role FROM posts WHERE post_id = ?", [item["post_id"]])
+        for coder, mode in (("ana", "inform"), ("cody", "request")):
+            dimension, codes = ("citizen_intent", ["question"]) if role == "citizen" else ("mode", [mode])
+            record_coding(web_project, coder, "twitter", item["post_id"], dimension, codes, sample="double")
+    client = client_for("viewer")
+    listing = client.get("/models").text
+    assert 'href="/models/reliability/double"' in listing and "ana 6/6" in listing
+    report = client.get("/models/reliability/double")
+    assert report.status_code == 200 and "Krippendorff" in report.text
+    assert client.get("/models/reliability/none").status_code == 404

@@ -28,6 +28,7 @@ from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
 MERGE_ROWS = 200_000  # posts staged before a merge into the project tables (bounds memory)
+FULL_RANK = 1 << 62  # added to a full record's seq so it outranks any partial one (seq < 2**62)
 ProgressCallback = Callable[[int], None]
 
 POST_COLUMNS: list[tuple[str, pa.DataType]] = [
@@ -198,11 +199,13 @@ def import_file(
              _options_json(options)],
         )
         writer = _Writer(project, con, import_id, str(path))
+        writer.progress = progress
         try:
-            for record in importer.read(path):
-                writer.add(record)
-                if progress and writer.seen % 10_000 == 0:
-                    progress(writer.seen)
+            if not importer.stage(path, writer):
+                for record in importer.read(path):
+                    writer.add(record)
+                    if progress and writer.seen % 10_000 == 0:
+                        progress(writer.seen)
         except FormatError as exc:
             writer.add(Reject(exc.location or "file", exc.reason, None))
         writer.finish(report)
@@ -273,7 +276,9 @@ class _Writer:
         # as the SQL merge would (latest non-null handle, name and followers; latest role; any pseudonym).
         self.account_rows: dict[tuple[str, str], list[Any]] = {}
         self.account_seq = 0
+        self.post_seq = 0
         self.staged_since_merge = 0
+        self.progress: ProgressCallback | None = None
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -342,11 +347,42 @@ class _Writer:
             p.platform, p.post_id, author_id, author_handle, ident.role, ident.force, ident.account_type,
             p.created_at, text, p.language, p.kind, p.reply_to_post_id, reply_account, p.conversation_id,
             p.quoted_post_id, p.reposted_post_id, p.like_count, p.reply_count, p.repost_count, p.quote_count,
-            p.view_count, p.author_followers, url, p.is_partial, p.location, self.posts.rows,
+            p.view_count, p.author_followers, url, p.is_partial, p.location, self.post_seq,
         ))
+        self.post_seq += 1
         self.staged_since_merge += 1
         if self.staged_since_merge >= MERGE_ROWS:
             self.merge_chunk()
+
+    def start_line(self, seq: int) -> None:
+        """Number the records added next from `seq` on.
+
+        A fast path (`Importer.stage`) stages most lines itself, with `seq` values derived from
+        line numbers, and adds the lines it leaves to Python through `add`: starting each such
+        line at its own base keeps "later beats earlier" in file order across both.
+        """
+        self.post_seq = self.account_seq = seq
+
+    def stage(self, table: str, rows: str | pa.Table) -> int:
+        """Insert rows straight into a staging table (`stage_posts`, `stage_accounts` or
+        `stage_mentions`), in its column order: a SELECT, or an Arrow table. Returns the row count.
+
+        For importers that build rows in bulk (`Importer.stage`); records go through `add`.
+        Posts are counted as staged, but merging is left to the caller (`merge_chunk`), which
+        knows where the Python path would have merged.
+        """
+        if isinstance(rows, pa.Table):
+            self.con.register("_peelian_batch", rows)
+            try:
+                count = self.con.execute(f"INSERT INTO {table} SELECT * FROM _peelian_batch").fetchone()[0]
+            finally:
+                self.con.unregister("_peelian_batch")
+        else:
+            count = self.con.execute(f"INSERT INTO {table} {rows}").fetchone()[0]
+        if table == "stage_posts":
+            self.posts.rows += count
+            self.staged_since_merge += count
+        return count
 
     def finish(self, report: FileReport) -> None:
         con = self.con
@@ -404,7 +440,7 @@ class _Writer:
                    arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
                    bool_and(is_partial) AS is_partial, arg_max(source_location, {rank}) AS source_location,
                    {fill}
-            FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * 1000000000000 + seq AS {rank} FROM stage_posts)
+            FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
             GROUP BY platform, post_id"""
         )
 

@@ -207,12 +207,11 @@ class Dialogue:
     def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
         """One row per timed post with its conversation, what it replies to and, for police posts,
         the local hour of the week; `m_police` is the police part. The posts are first read into
-        narrow rows (`n`), so the joins never carry the text."""
+        narrow rows (`m_node`), so the joins never carry the text and are planned on exact sizes."""
         question = QUESTION_SQL.format(col="text")
         zone, local = self._local("n.force", "n.created_at")
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_post AS
-            WITH n AS MATERIALIZED (
+            CREATE OR REPLACE TEMP TABLE m_node AS
                 SELECT rowid AS nid, {self._cast("platform", "platform")} AS platform, {_h("author_id")} AS author,
                        {self._cast("author_role", "role")} AS role, {self._cast("author_force", "force")} AS force,
                        {self._cast("author_account_type", "account_type")} AS account_type, created_at,
@@ -226,8 +225,10 @@ class Dialogue:
                                  + coalesce(quote_count, 0) END AS engagement,
                        author_followers AS followers,
                        CASE WHEN author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question
-                FROM posts WHERE created_at IS NOT NULL),
-            x AS (
+                FROM posts WHERE created_at IS NOT NULL""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_post AS
+            WITH x AS (
                 SELECT n.nid, n.platform, n.author, n.role, n.force, n.account_type, n.created_at, n.kind,
                        CASE WHEN n.has_conv THEN n.own_conv WHEN t.conv IS NOT NULL THEN t.conv ELSE n.self_conv
                             END AS conv,
@@ -240,7 +241,7 @@ class Dialogue:
                             END AS to_type,
                        l.p_at AS to_at, n.engagement, n.followers, n.has_question,
                        CASE WHEN n.role = 'police' THEN {local} END AS lt
-                FROM n
+                FROM m_node n
                 LEFT JOIN m_link l ON l.nid = n.nid
                 LEFT JOIN m_term t ON t.nid = n.nid
                 LEFT JOIN m_org o ON l.nid IS NULL AND o.h = n.reply_account
@@ -249,8 +250,8 @@ class Dialogue:
             SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
                    CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
             FROM x""")
-        con.execute("DROP TABLE m_term")
-        con.execute("DROP TABLE m_link")
+        for table in ("m_node", "m_term", "m_link"):
+            con.execute(f"DROP TABLE {table}")
         con.execute("CREATE OR REPLACE TEMP VIEW m_police AS SELECT * FROM m_post WHERE role = 'police'")
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
 
@@ -362,26 +363,39 @@ class Dialogue:
         con.execute("DROP TABLE m_resp")
 
     def _dialogues(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Per conversation and force: police↔citizen alternations in time order."""
+        """Per conversation and force: police↔citizen alternations in time order, counting the
+        citizens' posts and that force's police posts. Most conversations involve one force: one
+        window over all posts serves them; the few with several forces get a sequence per force."""
         con.execute("""
             CREATE OR REPLACE TEMP TABLE m_dialog AS
-            WITH cf AS (
+            WITH pf AS (
                 SELECT conv, force, arg_min(author, (created_at, nid)) AS account_h,
                        arg_min(account_type, (created_at, nid)) AS account_type, any_value(platform) AS platform
                 FROM m_police WHERE kind <> 'repost' GROUP BY conv, force),
-            two_sided AS (
-                SELECT cf.* FROM cf SEMI JOIN m_post c ON c.conv = cf.conv AND c.role = 'citizen'),
-            turns AS (
-                SELECT t.conv, t.force, p.created_at,
-                       CAST(p.role <> lag(p.role) OVER (PARTITION BY t.conv, t.force ORDER BY p.created_at, p.nid)
-                            AS INTEGER) AS switch
-                FROM two_sided t JOIN m_post p ON p.conv = t.conv
-                WHERE p.kind <> 'repost' AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = t.force)))
-            SELECT t.conv, t.force, s.account_h, s.account_type, s.platform, min(t.created_at) AS t,
-                   CAST(coalesce(sum(t.switch), 0) AS INTEGER) AS alternations
-            FROM turns t JOIN two_sided s USING (conv, force)
-            GROUP BY t.conv, t.force, s.account_h, s.account_type, s.platform
-            HAVING coalesce(sum(t.switch), 0) >= 1""")
+            multi AS (SELECT conv FROM pf GROUP BY conv HAVING count(*) > 1),
+            single AS (
+                SELECT conv, min(created_at) AS t, sum(switch) AS alternations
+                FROM (SELECT conv, created_at,
+                             CAST(role <> lag(role) OVER (PARTITION BY conv ORDER BY created_at, nid) AS INTEGER)
+                               AS switch
+                      FROM m_post WHERE kind <> 'repost' AND role IN ('citizen', 'police'))
+                GROUP BY conv),
+            several AS (
+                SELECT conv, force, min(created_at) AS t, sum(switch) AS alternations
+                FROM (SELECT pf.conv, pf.force, p.created_at,
+                             CAST(p.role <> lag(p.role) OVER (PARTITION BY pf.conv, pf.force
+                                                              ORDER BY p.created_at, p.nid) AS INTEGER) AS switch
+                      FROM pf SEMI JOIN multi USING (conv)
+                      JOIN m_post p ON p.conv = pf.conv
+                      WHERE p.kind <> 'repost'
+                        AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = pf.force)))
+                GROUP BY conv, force),
+            counted AS (
+                SELECT pf.*, s.t, s.alternations FROM pf JOIN single s USING (conv) ANTI JOIN multi USING (conv)
+                UNION ALL
+                SELECT pf.*, s.t, s.alternations FROM pf JOIN several s USING (conv, force))
+            SELECT conv, force, account_h, account_type, platform, t, CAST(alternations AS INTEGER) AS alternations
+            FROM counted WHERE alternations >= 1""")
 
     def _reciprocity(self, con: duckdb.DuckDBPyConnection) -> None:
         """Per citizen, conversation and force: did the citizen post again after the first police reply?"""

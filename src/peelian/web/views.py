@@ -69,6 +69,21 @@ def _split_evaluation(evaluation: dict[str, Any]) -> tuple[dict[str, Any], dict[
     return scalars, tables, rest
 
 
+def reliability_html(project: Project, sample: str) -> str:
+    """The inter-coder reliability report of a sample (peelian.report.reliability) as one HTML page."""
+    from peelian.coding.agreement import sample_reliability
+    from peelian.report.reliability import render_reliability_html
+
+    return render_reliability_html(sample_reliability(project, sample))
+
+
+def samples_overview(project: Project) -> list[dict[str, Any]]:
+    """Samples with their coders' progress, for the reliability list."""
+    from peelian.coding.samples import list_samples
+
+    return list_samples(project)
+
+
 def list_models(project: Project) -> list[dict[str, Any]]:
     """Every trained classifier with its headline evaluation figures, newest first."""
     rows = project.query("SELECT model_id, dimension, codebook_version, algorithm, validated, created_at, "

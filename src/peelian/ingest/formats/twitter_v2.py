@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json
@@ -104,6 +105,18 @@ class TwitterV2Importer(JsonImporter):
         if isinstance(obj, dict) and "errors" in obj and "data" not in obj and "title" in str(obj.get("errors"))[:200]:
             return 0.4
         return 0.0
+
+    def stage(self, path: Path, writer: Any) -> bool:
+        """twarc2 JSONL from FAST_MIN_BYTES on goes through the DuckDB fast path (`twitter_v2_duckdb`),
+        which stages exactly what `read` yields (below that, its fixed cost per chunk outweighs the
+        gain). Options {"engine": "python"} or {"engine": "duckdb"} choose regardless of size."""
+        from peelian.ingest.formats.twitter_v2_duckdb import FAST_MIN_BYTES, stage_pages
+
+        engine = self.options.get("engine")
+        if engine == "python" or (engine != "duckdb" and path.stat().st_size < FAST_MIN_BYTES):
+            return False
+
+        return stage_pages(self, path, writer)
 
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if _is_page(value):
