@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data"
 DIMENSIONS = ("mode", "topic")
 EMBEDDING_POSTS = 2_000  # embedding models are timed on this many held-out posts
+ENCODER_POSTS = 500  # the encoder alone, per batch size and precision
 
 
 def peak_rss_mb() -> float:
@@ -209,7 +210,7 @@ def work_encoder(args: argparse.Namespace) -> dict[str, Any]:
     from peelian.classify.normalise import normalise_all
 
     data = labelled(args.project, "mode", 0, args.seed)
-    texts = normalise_all(data["test_texts"][:1000])
+    texts = normalise_all(data["test_texts"][:ENCODER_POSTS])
     encoder = SentenceEncoder(EncoderSpec(quantize=args.quantize, batch_size=args.batch_size))
     encoder.encode(texts[:32])
     rates, _ = _timed(encoder.encode, texts, args.runs)
@@ -234,6 +235,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median reported)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-embeddings", action="store_true", help="skip the sentence-embedding models")
+    parser.add_argument("--sections", default="models,apply,encoder",
+                        help="comma-separated parts to run: models, apply, encoder (default: all)")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dimension", help=argparse.SUPPRESS)
@@ -255,11 +258,13 @@ def main() -> None:
           f"{args.labels:,} training labels per dimension; medians of {args.runs} runs\n")
     models = [("linear", "linear", 1)] + ([] if args.no_embeddings else [
         ("embedding (int8)", "embedding", 1), ("embedding (fp32)", "embedding", 0), ("combined (int8)", "combined", 1)])
+    sections = set(args.sections.split(","))
     header = f"{'dimension':<10} {'model':<24} {'posts/s':>9} {'/CPU-s':>9} {'× baseline':>10} {'timed':>7} " \
              f"{'peak MB':>8} {'macro-F1':>9} {'baseline F1':>11}"
-    print(header)
-    print("-" * len(header))
-    for dimension in DIMENSIONS:
+    if "models" in sections:
+        print(header)
+        print("-" * len(header))
+    for dimension in DIMENSIONS if "models" in sections else ():
         base = run_worker("baseline", common, "--dimension", dimension)
         for name, algorithm, quantize in [("baseline", "", 0), *models]:
             result = base if not algorithm else run_worker("model", common, "--dimension", dimension, "--algorithm",
@@ -267,14 +272,16 @@ def main() -> None:
             print(f"{dimension:<10} {name:<24} {result['posts_per_s']:>9,.0f} {result['posts_per_cpu_s']:>9,.0f} "
                   f"{result['posts_per_s'] / base['posts_per_s']:>10.2f} {result['n_timed']:>7,} "
                   f"{result['peak_mb']:>8,.0f} {result['macro_f1']:>9.3f} {base['macro_f1']:>11.3f}", flush=True)
-    print("baseline = scikit-learn TfidfVectorizer (word 1-2 + char_wb 2-5) + LogisticRegression(C=10), same labels; "
-          "/CPU-s = posts per CPU-second of the process (all its threads)")
-    applied = run_worker("apply", common, "--dimension", "mode")
-    print(f"\napply_model end to end (linear, mode, {applied['n_timed']:,} posts in scope, DuckDB read + "
-          f"predict + chunked commits): {applied['posts_per_s']:,.0f} posts/s, {applied['posts_per_cpu_s']:,.0f} "
-          f"per CPU-s, peak {applied['peak_mb']:,.0f} MB (target ≥ 20,000 posts/s)")
-    if not args.no_embeddings:
-        print("\nsentence encoder alone (1,000 held-out posts; target ≥ 300 posts/s):")
+    if "models" in sections:
+        print("baseline = scikit-learn TfidfVectorizer (word 1-2 + char_wb 2-5) + LogisticRegression(C=10), same "
+              "labels; /CPU-s = posts per CPU-second of the process (all its threads)")
+    if "apply" in sections:
+        applied = run_worker("apply", common, "--dimension", "mode")
+        print(f"\napply_model end to end (linear, mode, {applied['n_timed']:,} posts in scope, DuckDB read + "
+              f"predict + chunked commits): {applied['posts_per_s']:,.0f} posts/s, {applied['posts_per_cpu_s']:,.0f} "
+              f"per CPU-s, peak {applied['peak_mb']:,.0f} MB (target ≥ 20,000 posts/s)")
+    if "encoder" in sections and not args.no_embeddings:
+        print(f"\nsentence encoder alone ({ENCODER_POSTS} held-out posts; target ≥ 300 posts/s):")
         print(f"{'precision':<10} {'batch':>6} {'posts/s':>9} {'/CPU-s':>9} {'peak MB':>8}")
         for quantize in (0, 1):
             for batch in (16, 32, 64, 128):

@@ -1,9 +1,12 @@
 """Run an importer over a file and merge what it yields into the project, all or nothing.
 
-Records stream into temporary staging tables in Arrow batches (memory stays flat
-in the size of the file); one set-based merge at the end decides what is new,
-updated or a duplicate. The whole import is one transaction: a failure or a
-killed process leaves the project exactly as it was.
+Records stream into temporary staging tables in Arrow batches; every MERGE_ROWS posts a
+set-based merge moves them into the project tables and decides what is new, updated or a
+duplicate (counted once at the end), so memory stays flat in the size of the file. An
+importer may instead stage rows in bulk (`Importer.stage`, e.g. the DuckDB fast path for
+twarc2 JSONL): it inserts into the same staging tables with the same `seq` order and merges
+where the record-by-record path would, so both leave the same project. The whole import is
+one transaction: a failure or a killed process leaves the project exactly as it was.
 """
 
 from __future__ import annotations
@@ -374,11 +377,11 @@ class _Writer:
         if isinstance(rows, pa.Table):
             self.con.register("_peelian_batch", rows)
             try:
-                count = self.con.execute(f"INSERT INTO {table} SELECT * FROM _peelian_batch").fetchone()[0]
+                count = self.con.execute(f"INSERT INTO {table} SELECT * FROM _peelian_batch").fetchall()[0][0]
             finally:
                 self.con.unregister("_peelian_batch")
         else:
-            count = self.con.execute(f"INSERT INTO {table} {rows}").fetchone()[0]
+            count = self.con.execute(f"INSERT INTO {table} {rows}").fetchall()[0][0]
         if table == "stage_posts":
             self.posts.rows += count
             self.staged_since_merge += count

@@ -76,6 +76,7 @@ class Dialogue:
             self._types(con)
             self._offsets(con)
             self._links(con)
+            self._nodes(con)
             self._conversations(con)
             self._posts(con)
             self._models(con)
@@ -182,6 +183,40 @@ class Dialogue:
             "orphan_branches": int(replies - linked),
         }
 
+    def _nodes(self, con: duckdb.DuckDBPyConnection) -> None:
+        """One narrow row per timed post (ids as hashes, labels as ENUMs, no text), with the
+        account its reply names (for replies whose parent is missing) and, for police posts, the
+        local hour of the week. Only small tables are joined here."""
+        question = QUESTION_SQL.format(col="c.text")
+        zone, local = self._local(self._cast("c.author_force", "force"), "c.created_at")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_node AS
+            WITH x AS (
+                SELECT c.rowid AS nid, {self._cast("c.platform", "platform")} AS platform,
+                       {_h("c.author_id")} AS author, {self._cast("c.author_role", "role")} AS role,
+                       {self._cast("c.author_force", "force")} AS force,
+                       {self._cast("c.author_account_type", "account_type")} AS account_type, c.created_at,
+                       {self._cast("c.kind", "kind")} AS kind,
+                       CASE WHEN c.conversation_id IS NOT NULL THEN hash(c.platform, c.conversation_id) END AS own_conv,
+                       hash(c.platform, c.post_id) AS self_conv, c.reply_to_post_id IS NOT NULL AS is_reply,
+                       CASE WHEN c.reply_to_post_id IS NOT NULL THEN {_h("c.reply_to_account_id")} END AS reply_account,
+                       CASE WHEN c.like_count IS NULL AND c.reply_count IS NULL AND c.repost_count IS NULL
+                                 AND c.quote_count IS NULL THEN NULL
+                            ELSE coalesce(c.like_count, 0) + coalesce(c.reply_count, 0)
+                                 + coalesce(c.repost_count, 0) + coalesce(c.quote_count, 0) END AS engagement,
+                       c.author_followers AS followers,
+                       CASE WHEN c.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
+                       CASE WHEN c.author_role = 'police' THEN {local} END AS lt
+                FROM posts c {zone}
+                WHERE c.created_at IS NOT NULL)
+            SELECT x.* EXCLUDE (lt),
+                   CASE WHEN x.reply_account IS NOT NULL THEN {self._cast("coalesce(o.role, 'citizen')", "role")}
+                        END AS o_role,
+                   {self._cast("o.force", "force")} AS o_force,
+                   {self._cast("o.account_type", "account_type")} AS o_type,
+                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
+            FROM x LEFT JOIN m_org o ON o.h = x.reply_account AND o.platform = CAST(x.platform AS VARCHAR)""")
+
     def _conversations(self, con: duckdb.DuckDBPyConnection) -> None:
         """Pointer jumping: each post without a platform conversation id climbs to the first
         ancestor that has one, or to its root; the pointer doubles each round (log depth rounds)."""
@@ -205,52 +240,21 @@ class Dialogue:
         self.threads_["jump_rounds"] = rounds
 
     def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
-        """One row per timed post with its conversation, what it replies to and, for police posts,
-        the local hour of the week; `m_police` is the police part. The posts are first read into
-        narrow rows (`m_node`), so the joins never carry the text and are planned on exact sizes."""
-        question = QUESTION_SQL.format(col="text")
-        zone, local = self._local("n.force", "n.created_at")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_node AS
-                SELECT rowid AS nid, {self._cast("platform", "platform")} AS platform, {_h("author_id")} AS author,
-                       {self._cast("author_role", "role")} AS role, {self._cast("author_force", "force")} AS force,
-                       {self._cast("author_account_type", "account_type")} AS account_type, created_at,
-                       {self._cast("kind", "kind")} AS kind,
-                       hash(platform, conversation_id) AS own_conv, hash(platform, post_id) AS self_conv,
-                       conversation_id IS NOT NULL AS has_conv, reply_to_post_id IS NOT NULL AS is_reply,
-                       CASE WHEN reply_to_post_id IS NOT NULL THEN {_h("reply_to_account_id")} END AS reply_account,
-                       CASE WHEN like_count IS NULL AND reply_count IS NULL AND repost_count IS NULL
-                                 AND quote_count IS NULL THEN NULL
-                            ELSE coalesce(like_count, 0) + coalesce(reply_count, 0) + coalesce(repost_count, 0)
-                                 + coalesce(quote_count, 0) END AS engagement,
-                       author_followers AS followers,
-                       CASE WHEN author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question
-                FROM posts WHERE created_at IS NOT NULL""")
-        con.execute(f"""
+        """The posts with their conversation and what they reply to (the parent, else the account
+        the reply names); `m_police` is the police part. Joins on ids only, with exact sizes."""
+        con.execute("""
             CREATE OR REPLACE TEMP TABLE m_post AS
-            WITH x AS (
-                SELECT n.nid, n.platform, n.author, n.role, n.force, n.account_type, n.created_at, n.kind,
-                       CASE WHEN n.has_conv THEN n.own_conv WHEN t.conv IS NOT NULL THEN t.conv ELSE n.self_conv
-                            END AS conv,
-                       l.parent_nid, n.is_reply,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_role WHEN n.reply_account IS NOT NULL
-                            THEN {self._cast("coalesce(o.role, 'citizen')", "role")} END AS to_role,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE {self._cast("o.force", "force")} END AS to_force,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE n.reply_account END AS to_account,
-                       CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE {self._cast("o.account_type", "account_type")}
-                            END AS to_type,
-                       l.p_at AS to_at, n.engagement, n.followers, n.has_question,
-                       CASE WHEN n.role = 'police' THEN {local} END AS lt
-                FROM m_node n
-                LEFT JOIN m_link l ON l.nid = n.nid
-                LEFT JOIN m_term t ON t.nid = n.nid
-                LEFT JOIN m_org o ON l.nid IS NULL AND o.h = n.reply_account
-                     AND o.platform = CAST(n.platform AS VARCHAR)
-                {zone})
-            SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
-                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
-            FROM x""")
-        for table in ("m_node", "m_term", "m_link"):
+            SELECT n.nid, n.platform, n.author, n.role, n.force, n.account_type, n.created_at, n.kind,
+                   coalesce(n.own_conv, t.conv, n.self_conv) AS conv, l.parent_nid, n.is_reply,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_role ELSE n.o_role END AS to_role,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE n.o_force END AS to_force,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE n.reply_account END AS to_account,
+                   CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE n.o_type END AS to_type,
+                   l.p_at AS to_at, n.engagement, n.followers, n.has_question, n.local_how,
+                   n.is_reply AND (CASE WHEN l.nid IS NOT NULL THEN l.p_role ELSE n.o_role END) = 'citizen'
+                     AS to_citizen
+            FROM m_node n LEFT JOIN m_link l ON l.nid = n.nid LEFT JOIN m_term t ON t.nid = n.nid""")
+        for table in ("m_node", "m_link", "m_term"):
             con.execute(f"DROP TABLE {table}")
         con.execute("CREATE OR REPLACE TEMP VIEW m_police AS SELECT * FROM m_post WHERE role = 'police'")
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
@@ -301,8 +305,8 @@ class Dialogue:
 
     def _inbound(self, con: duckdb.DuckDBPyConnection) -> None:
         """Citizen posts replying to a police post or mentioning a police account, one row per
-        (post, force addressed), under one primary addressee: the account replied to, else the
-        mentioned account with the smallest id."""
+        (post, force addressed), under one primary addressee: the account replied to, else one of
+        the mentioned accounts of that force, the same one every time (the smallest id hash)."""
         zone, local = self._local("a.force", "p.created_at")
         force, account_type = self.types_["force"], self.types_["account_type"]
         con.execute(f"""
@@ -315,16 +319,18 @@ class Dialogue:
                 SELECT m.platform, m.post_id, o.force, o.h, o.account_type
                 FROM mentions m JOIN m_org o ON o.platform = m.platform AND o.handle = lower(ltrim(m.handle, '@'))
                 WHERE o.role = 'police'),
-            addressed AS (
-                SELECT nid, to_force AS force, to_account AS account_h, to_type AS account_type, 1 AS prio
-                FROM m_post WHERE role = 'citizen' AND kind <> 'repost' AND to_role = 'police'
-                UNION ALL
-                SELECT p.rowid, CAST(x.force AS {force}), x.h, CAST(x.account_type AS {account_type}), 2
-                FROM mentioned x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id),
+            replied AS (
+                SELECT nid, to_force AS force, to_account AS account_h, to_type AS account_type
+                FROM m_post WHERE role = 'citizen' AND kind <> 'repost' AND to_role = 'police'),
+            mentioned_posts AS (
+                SELECT p.rowid AS nid, CAST(x.force AS {force}) AS force, min(x.h) AS account_h,
+                       arg_min(CAST(x.account_type AS {account_type}), x.h) AS account_type
+                FROM mentioned x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+                GROUP BY p.rowid, x.force),
             primary_ AS (
-                SELECT nid, force, arg_min(account_h, (prio, account_h)) AS account_h,
-                       arg_min(account_type, (prio, account_h)) AS account_type
-                FROM addressed GROUP BY nid, force),
+                SELECT * FROM replied
+                UNION ALL
+                SELECT * FROM mentioned_posts m ANTI JOIN replied r USING (nid, force)),
             base AS (
                 SELECT a.nid, a.force, a.account_h, a.account_type, p.platform, p.author, p.created_at, p.conv,
                        p.has_question, c.codes AS intent_codes, c.source AS intent_source, {local} AS lt

@@ -20,6 +20,7 @@ counts as the Python path (`MERGE_ROWS`), so even duplicates across merge chunks
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ import pyarrow as pa
 from peelian.ingest import pipeline
 from peelian.ingest.base import _first_two_lines, _json_problem, _parse_line, _UNPARSED
 from peelian.ingest.records import Record, Reject
+from peelian.store.identity import MENTION_RE
+from peelian.store.privacy import normalise_handle
 
 if TYPE_CHECKING:
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
@@ -52,20 +55,23 @@ PAGE = f'{{"data":[{_TWEET}],"includes":{{"users":[{_USER}],"tweets":[{_TWEET}]}
 METRICS = '{"like_count":"JSON","reply_count":"JSON","retweet_count":"JSON","quote_count":"JSON","impression_count":"JSON"}'
 # Where DuckDB's JSON reader is more lenient than orjson (trailing commas, NaN/Infinity, exponents
 # that overflow): such lines go to Python, which rejects them as the plain path does.
-LENIENT = r",\s*[\]}]|[:\[,]\s*-?(?i:nan|inf|infinity)\s*[,\]}]|[0-9][eE][+-]?[0-9]{3}"
+LENIENT = r",\s*[\]}]|[:\[,]\s*-?(?i:nan|inf|infinity)\s*[,\]}]|[:\[,]\s*-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{3}"
 
+# Leaves come out of `json_transform` as minimal JSON text, so most type checks are checks on
+# that text (a string starts with a quote, an object with a brace), with no second parse.
 _MACROS = [
     # a JSON string's value; NULL for anything else
-    "fp_s(j) AS CASE WHEN json_type(j) = 'VARCHAR' THEN j->>'$' END",
+    "fp_s(j) AS CASE WHEN starts_with(j::VARCHAR, '\"') THEN j->>'$' END",
     # absent/null or a string: what `text_field` accepts without raising
-    "fp_s_ok(j) AS j IS NULL OR json_type(j) = 'VARCHAR'",
+    "fp_s_ok(j) AS j IS NULL OR starts_with(j::VARCHAR, '\"')",
     # absent/null or a string of ASCII digits: what `_id` accepts and returns unchanged
-    "fp_id_ok(j) AS j IS NULL OR (json_type(j) = 'VARCHAR' AND regexp_full_match(j->>'$', '[0-9]+'))",
+    "fp_id_ok(j) AS j IS NULL OR regexp_full_match(j::VARCHAR, '\"[0-9]+\"')",
+    "fp_id(j) AS trim(j::VARCHAR, '\"')",
     # absent/null or a JSON integer that fits BIGINT: what `_count` returns unchanged
-    "fp_int_ok(j) AS j IS NULL OR (json_type(j) IN ('BIGINT', 'UBIGINT') AND try_cast(j->>'$' AS BIGINT) IS NOT NULL)",
-    "fp_int(j) AS try_cast(j->>'$' AS BIGINT)",
+    "fp_int_ok(j) AS j IS NULL OR regexp_full_match(j::VARCHAR, '-?[0-9]{1,18}')",
+    "fp_int(j) AS try_cast(j::VARCHAR AS BIGINT)",
     # absent/null or an object (a non-object would make `.get` raise, or is a placeholder)
-    "fp_obj_ok(j) AS j IS NULL OR json_type(j) = 'OBJECT'",
+    "fp_obj_ok(j) AS j IS NULL OR starts_with(j::VARCHAR, '{')",
 ]
 
 
@@ -146,23 +152,19 @@ class _FastChunk:
         con = self.con
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fp_page AS
-            SELECT line_no, p FROM (
-                SELECT line_no, try(json_transform(line, '{PAGE}')) AS p FROM fp_lines
-                WHERE NOT regexp_matches(line, '{LENIENT}'))
-            WHERE p.data IS NOT NULL""")
+            SELECT line_no, try(json_transform(line, '{PAGE}')) AS p FROM fp_lines
+            WHERE NOT regexp_matches(line, '{LENIENT}')""")
         tweet = f"""
-            t.id->>'$' AS post_id,
-            fp_s(t.text) AS raw_text, t.note_tweet AS note, fp_s(t.author_id) AS author_id,
-            fp_s(t.conversation_id) AS conversation_id, fp_s(t.in_reply_to_user_id) AS reply_uid,
-            fp_s(t.created_at) AS created_raw, nullif(fp_s(t.lang), '') AS language,
-            CASE WHEN json_type(t.referenced_tweets) = 'ARRAY'
+            fp_id(t.id) AS post_id,
+            fp_s(t.text) AS raw_text, t.note_tweet AS note, fp_id(t.author_id) AS author_id,
+            fp_id(t.conversation_id) AS conversation_id, fp_id(t.in_reply_to_user_id) AS reply_uid,
+            t.created_at::VARCHAR AS created_raw, nullif(fp_s(t.lang), '') AS language,
+            CASE WHEN starts_with(t.referenced_tweets::VARCHAR, '[')
                  THEN json_transform(t.referenced_tweets, '[{{"type":"JSON","id":"JSON"}}]') END AS refs,
-            json_type(t.referenced_tweets) AS refs_type,
+            left(t.referenced_tweets::VARCHAR, 1) AS refs_type,
             t.public_metrics AS pm_raw, json_transform(t.public_metrics, '{METRICS}') AS pm,
-            CASE WHEN json_type(t.entities, '$.mentions') = 'ARRAY'
-                 THEN list_filter(json_transform(t.entities->'$.mentions', '[{{"id":"JSON","username":"JSON"}}]'),
-                                  lambda m: json_type(m.username) = 'VARCHAR' AND m.username->>'$' <> '') END
-                 AS mentions,
+            list_filter(json_transform(t.entities, '{{"mentions":[{{"id":"JSON","username":"JSON"}}]}}').mentions,
+                        lambda m: starts_with(m.username::VARCHAR, '"') AND m.username::VARCHAR <> '""') AS mentions,
             t.entities AS entities, t.edit_history_tweet_ids AS history, t.id AS id_j, t.text AS text_j,
             t.author_id AS author_j, t.conversation_id AS conv_j, t.in_reply_to_user_id AS reply_j,
             t.created_at AS created_j, t.lang AS lang_j"""
@@ -178,31 +180,30 @@ class _FastChunk:
                     FROM fp_page WHERE p.includes.tweets IS NOT NULL)
             ), x AS (SELECT line_no, is_partial, pos, loc, {tweet} FROM raw)
             SELECT *,
-                json_type(id_j) = 'VARCHAR' AND regexp_full_match(post_id, '[0-9]+')
-                AND json_type(text_j) = 'VARCHAR'
-                AND (json_type(note) IS DISTINCT FROM 'OBJECT' OR fp_s_ok(note->'$.text'))
+                id_j IS NOT NULL AND fp_id_ok(id_j) AND starts_with(text_j::VARCHAR, '"')
+                AND (note IS NULL OR NOT starts_with(note::VARCHAR, '{{') OR fp_s_ok(note->'$.text'))
                 AND fp_id_ok(author_j) AND fp_id_ok(conv_j) AND fp_id_ok(reply_j)
-                AND (created_j IS NULL OR (fp_s_ok(created_j) AND regexp_full_match(created_raw,
-                     '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\\.[0-9]{{3}}Z')
-                     AND NOT starts_with(created_raw, '0000')
-                     AND try_cast(left(created_raw, 23) AS TIMESTAMP) IS NOT NULL))
+                AND (created_j IS NULL OR (regexp_full_match(created_raw,
+                     '"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\\.[0-9]{{3}}Z"')
+                     AND NOT starts_with(created_raw, '"0000')
+                     AND try_cast(substr(created_raw, 2, 23) AS TIMESTAMP) IS NOT NULL))
                 AND fp_s_ok(lang_j)
-                AND (refs_type IS NULL OR (refs_type = 'ARRAY' AND coalesce(list_bool_and(list_transform(refs,
+                AND (refs_type IS NULL OR (refs_type = '[' AND coalesce(list_bool_and(list_transform(refs,
                      lambda r: r IS NOT NULL AND fp_id_ok(r.id) AND r.id IS NOT NULL AND fp_s_ok(r.type))), true)))
                 AND fp_obj_ok(pm_raw) AND fp_int_ok(pm.like_count) AND fp_int_ok(pm.reply_count)
                 AND fp_int_ok(pm.retweet_count) AND fp_int_ok(pm.quote_count) AND fp_int_ok(pm.impression_count)
                 AND fp_obj_ok(entities)
                 AND coalesce(list_bool_and(list_transform(mentions, lambda m: fp_s_ok(m.id))), true)
                 AND coalesce(len(mentions), 0) <= {MAX_MENTIONS}
-                AND NOT (json_type(history) = 'ARRAY' AND json_array_length(history) > 1)
+                AND NOT (starts_with(history::VARCHAR, '[') AND contains(history::VARCHAR, ','))
                 AND pos < {MAX_TWEETS}
                 AS ok
             FROM x""")
         con.execute(
             """CREATE OR REPLACE TEMP TABLE fp_us AS
-            SELECT line_no, i AS upos, u.id->>'$' AS id, nullif(fp_s(u.username), '') AS username,
+            SELECT line_no, i AS upos, fp_id(u.id) AS id, nullif(fp_s(u.username), '') AS username,
                    nullif(fp_s(u.name), '') AS name, fp_int(u.public_metrics->'$.followers_count') AS followers,
-                   u IS NOT NULL AND json_type(u.id) = 'VARCHAR' AND regexp_full_match(u.id->>'$', '[0-9]+')
+                   u IS NOT NULL AND u.id IS NOT NULL AND fp_id_ok(u.id)
                    AND fp_s_ok(u.username) AND fp_s_ok(u.name) AND fp_obj_ok(u.public_metrics)
                    AND fp_int_ok(u.public_metrics->'$.followers_count') AS ok
             FROM (SELECT line_no, unnest(p.includes.users) AS u, unnest(range(len(p.includes.users))) AS i
@@ -210,7 +211,7 @@ class _FastChunk:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE fp_ok AS
             SELECT g.line_no, len(g.p.data) + coalesce(len(g.p.includes.tweets), 0) AS n_posts FROM fp_page g
-            WHERE (g.p.errors IS NULL OR (json_type(g.p.errors) = 'ARRAY' AND json_array_length(g.p.errors) = 0))
+            WHERE g.p.data IS NOT NULL AND (g.p.errors IS NULL OR g.p.errors::VARCHAR = '[]')
               AND g.line_no NOT IN (
                 SELECT line_no FROM fp_tw WHERE NOT coalesce(ok, false)
                 UNION ALL SELECT line_no FROM fp_us WHERE NOT coalesce(ok, false)
@@ -226,10 +227,10 @@ class _FastChunk:
                 a.name AS author_name, a.followers AS author_followers, t.reply_uid, r.username AS reply_handle,
                 nullif(CASE WHEN json_type(t.note) = 'OBJECT' AND json_type(t.note, '$.text') = 'VARCHAR'
                              AND t.note->>'$.text' <> '' THEN t.note->>'$.text' ELSE t.raw_text END, '') AS text,
-                try_cast(left(t.created_raw, 23) AS TIMESTAMP) AS created_at, t.language, t.conversation_id,
-                list_filter(t.refs, lambda x: fp_s(x.type) = 'replied_to')[-1].id->>'$' AS reply_to,
-                list_filter(t.refs, lambda x: fp_s(x.type) = 'quoted')[-1].id->>'$' AS quoted,
-                list_filter(t.refs, lambda x: fp_s(x.type) = 'retweeted')[-1].id->>'$' AS reposted,
+                try_cast(substr(t.created_raw, 2, 23) AS TIMESTAMP) AS created_at, t.language, t.conversation_id,
+                fp_id(list_filter(t.refs, lambda x: x.type::VARCHAR = '"replied_to"')[-1].id) AS reply_to,
+                fp_id(list_filter(t.refs, lambda x: x.type::VARCHAR = '"quoted"')[-1].id) AS quoted,
+                fp_id(list_filter(t.refs, lambda x: x.type::VARCHAR = '"retweeted"')[-1].id) AS reposted,
                 t.pm, t.mentions
             FROM fp_tw t JOIN fp_ok USING (line_no)
             LEFT JOIN fp_us a ON a.line_no = t.line_no AND a.id = t.author_id
@@ -312,17 +313,32 @@ class _FastChunk:
             self.con.unregister("_fp_arrow")
 
     def _fix_texts(self) -> None:
-        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it."""
+        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it.
+
+        The replacement is `IdentityResolver.pseudonymise_text` with each handle's replacement
+        computed once per chunk (the same few handles recur in most replies)."""
         identity = self.writer.identity
         pseudonymise = identity.pseudonymise
         where = "contains(text, '&') OR contains(text, '@')" if pseudonymise else "contains(text, '&')"
         rows = self.con.execute(f"SELECT seq, text FROM fp_posts WHERE {where}").fetchall()
+        replacements: dict[str, str] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            handle = match.group(1)
+            found = replacements.get(handle)
+            if found is None:
+                assert identity.pseudonymiser is not None
+                found = replacements[handle] = (
+                    match.group(0) if (PLATFORM, normalise_handle(handle)) in identity.by_handle
+                    else "@" + identity.pseudonymiser.handle(PLATFORM, handle))
+            return found
+
         seqs, texts = [], []
         for seq, text in rows:
             if "&" in text:
                 text = html.unescape(text)
             if pseudonymise and "@" in text:
-                text = identity.pseudonymise_text(PLATFORM, text)
+                text = MENTION_RE.sub(replace, text)
             seqs.append(seq)
             texts.append(text)
         self.con.register("_fp_arrow", pa.table({"seq": pa.array(seqs, pa.int64()), "text": pa.array(texts, pa.string())}))
@@ -339,9 +355,9 @@ class _FastChunk:
         run_lo: int | None = None
         pending = 0
         if fast:
-            writer.seen += self.con.execute("SELECT count(*) FROM fp_posts").fetchone()[0]
+            writer.seen += self.con.execute("SELECT count(*) FROM fp_posts").fetchall()[0][0]
             writer.accounts_seen += self.con.execute(
-                "SELECT count(*) FROM fp_us JOIN fp_ok USING (line_no)").fetchone()[0]
+                "SELECT count(*) FROM fp_us JOIN fp_ok USING (line_no)").fetchall()[0][0]
         for number, raw, _ in self.lines:
             base = number << LINE_SHIFT
             n = fast.get(number)
