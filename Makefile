@@ -22,7 +22,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 demo: install
-	$(BIN)/peelian demo demo.peelian --serve
+	$(BIN)/peelian demo demo.peelian --force --serve
 
 test: install browser
 	$(BIN)/python -m pytest

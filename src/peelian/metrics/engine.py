@@ -439,16 +439,16 @@ _CACHE_LOCK = threading.Lock()
 
 
 def fingerprint(project: Project) -> tuple:
-    """Cheap signature of everything a fit reads; a change means the fit is stale."""
+    """Cheap signature of everything a fit reads (row counts are metadata in DuckDB; the rest are
+    small tables); a change means the fit is stale."""
     cur = project.cursor()
     try:
         return tuple(cur.execute("""
-        SELECT (SELECT count(*) FROM posts), (SELECT max(last_import_id) FROM posts),
-               (SELECT max(created_at) FROM posts), (SELECT count(*) FROM mentions),
-               (SELECT count(*) FROM accounts), (SELECT count(*) FROM registry),
-               (SELECT max(imported_at) FROM registry), (SELECT count(*) FROM gold), (SELECT max(gold_id) FROM gold),
-               (SELECT count(*) FROM predictions), (SELECT max(created_at) FROM predictions),
-               (SELECT count(*) FROM models), (SELECT max(created_at) FROM models)""").fetchone())
+            SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM mentions), (SELECT count(*) FROM accounts),
+                   (SELECT count(*) FROM predictions), (SELECT max(import_id) FROM imports),
+                   (SELECT count(*) FROM registry), (SELECT max(imported_at) FROM registry),
+                   (SELECT count(*) FROM gold), (SELECT max(gold_id) FROM gold),
+                   (SELECT count(*) FROM models), (SELECT max(created_at) FROM models)""").fetchone())
     finally:
         cur.close()
 
