@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from collections import Counter
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -39,7 +40,7 @@ def reference_char(text: str) -> Counter[int]:
 def reference_word(text: str) -> Counter[int]:
     hashes = [(_hash(w) * int(F._WORD_SEED)) % M for w in text.split()]
     counts: Counter[int] = Counter(_bucket(h, 1) for h in hashes)
-    counts.update(_bucket((a * int(F._BIGRAM) + b) % M, 2) for a, b in zip(hashes, hashes[1:], strict=False))
+    counts.update(_bucket((a * int(F._BIGRAM) + b) % M, 2) for a, b in pairwise(hashes))
     return counts
 
 

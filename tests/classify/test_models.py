@@ -30,7 +30,7 @@ def test_single_label_learns_and_gives_probabilities(tmp_path) -> None:
 
 def test_too_few_examples_to_calibrate_is_said() -> None:
     texts, labels = _data(6)
-    texts, labels = texts + ["@x thanks!"], labels + [["other"]]
+    texts, labels = [*texts, "@x thanks!"], [*labels, ["other"]]
     model = TextClassifier("linear").fit(texts, labels)
     assert model.calibration_.startswith("none: code 'other' has 1 example")
 

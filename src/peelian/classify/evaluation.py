@@ -4,11 +4,11 @@
 precision, recall, F1 and support, macro-F1, accuracy, Cohen's kappa and the confusion matrix
 (for multi-label dimensions each code is a yes/no decision with its own 2×2 matrix and kappa;
 the dimension's kappa is their mean; single-label codes also get the kappa of "is it this code",
-comparable with the per-code figures of the reliability report). `CrossValidation` produces those lists without testing a
-model on its own training data: stratified k-fold (plain shuffled k-fold for multi-label, where
-strata of label sets are too thin), every gold post predicted once by a model that never saw
-it, plus a learning curve (macro-F1 at growing numbers of labels) that tells whether coding
-more posts is still paying off.
+comparable with the per-code figures of the reliability report). `CrossValidation` produces
+those lists without testing a model on its own training data: stratified k-fold (plain
+shuffled k-fold for multi-label, where strata of label sets are too thin), every gold post
+predicted once by a model that never saw it, plus a learning curve (macro-F1 at growing
+numbers of labels) that tells whether coding more posts is still paying off.
 """
 
 from __future__ import annotations
@@ -100,7 +100,8 @@ def score_predictions(true: Sequence[Sequence[str]], pred: Sequence[Sequence[str
             fn = int(matrix[i, :].sum()) - tp
             precision, recall, f1 = _prf(tp, fp, fn)
             per_code[code] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn,
-                              "predicted": tp + fp, "kappa": cohen_kappa([a == code for a in t1], [b == code for b in p1])}
+                              "predicted": tp + fp,
+                              "kappa": cohen_kappa([a == code for a in t1], [b == code for b in p1])}
         result = {
             "kappa": cohen_kappa(t1, p1),
             "accuracy": sum(a == b for a, b in zip(t1, p1, strict=True)) / len(t1) if t1 else None,
@@ -248,8 +249,9 @@ class CrossValidation:
                 if progress:
                     progress(f"learning curve of {self.algorithm}", step, total)
             scored = score_predictions(labels, pred, self.classes_.tolist(), multi_label=self.multi_label)
-            curve.append({"fraction": fraction, "n_labels": int(round(np.mean(sizes))), "macro_f1": scored["macro_f1"]})
-        curve.append({"fraction": 1.0, "n_labels": int(round(np.mean([len(t) for t, _ in self._folds]))),
+            curve.append({"fraction": fraction, "n_labels": round(float(np.mean(sizes))),
+                          "macro_f1": scored["macro_f1"]})
+        curve.append({"fraction": 1.0, "n_labels": round(float(np.mean([len(t) for t, _ in self._folds]))),
                       "macro_f1": self.scores_["macro_f1"]})
         self.learning_curve_ = curve
         return self

@@ -181,15 +181,15 @@ class TextClassifier(Decisions):
         return SentenceEncoder(self.encoder).encode(normalise_all(texts))
 
     def _features(self, texts: Sequence[str | None], embeddings: np.ndarray | None, *, fit: bool) -> Any:
+        n_grams = self.algorithm in ("linear", "combined")
+        normalised = normalise_all(texts) if n_grams or embeddings is None else []
         parts = []
-        if self.algorithm in ("linear", "combined"):
-            normalised = normalise_all(texts)
+        if n_grams:
             if fit:
-                self.vectorizer_ = HashedTfidf()
-                self.vectorizer_.fit(normalised)
+                self.vectorizer_ = HashedTfidf().fit(normalised)
             parts.append(self.vectorizer_.transform(normalised))
         if uses_embeddings(self.algorithm):
-            vectors = self.embed(texts) if embeddings is None else embeddings
+            vectors = SentenceEncoder(self.encoder).encode(normalised) if embeddings is None else embeddings
             if len(vectors) != len(texts):
                 raise ValueError("embeddings and texts differ in length")
             parts.append(vectors)

@@ -94,7 +94,8 @@ class AdjustedClassifyCount:
         for _ in range(self.n_boot):
             boot_rates = np.array([rng.multinomial(int(n), row) / n if n > 0 else row
                                    for n, row in zip(support, rates, strict=True)])
-            boot_observed = rng.multinomial(n_posts, observed / observed.sum()) / n_posts if observed.sum() else observed
+            boot_observed = (rng.multinomial(n_posts, observed / observed.sum()) / n_posts if observed.sum()
+                             else observed)
             draws.append(_solve_single(boot_rates, boot_observed))
         self._draws = np.array(draws) if draws else np.zeros((0, len(self.classes_)))
 
@@ -178,14 +179,12 @@ def estimate_prevalence(project: Project, dimension: str, *, model_id: str | Non
                                  "share": None, "ci_low": None, "ci_high": None, "note": None}
         if estimator is not None and code in estimator.classes_:
             k = estimator.classes_.index(code)
-
-            def combine(share: float) -> float:
-                return (gold_n + n_pred * share) / n_labelled
-
-            entry["share"] = combine(float(estimator.adjusted_[k]))
+            # gold posts count as they are; the corrected share applies to the predicted ones
+            low, share, high = ((gold_n + n_pred * float(v[k])) / n_labelled
+                                for v in (estimator.ci_low_, estimator.adjusted_, estimator.ci_high_))
+            entry["share"] = share
             if n_boot > 0:
-                entry["ci_low"] = combine(float(estimator.ci_low_[k]))
-                entry["ci_high"] = combine(float(estimator.ci_high_[k]))
+                entry["ci_low"], entry["ci_high"] = low, high
             entry["note"] = estimator.notes_.get(code)
         elif estimator is not None:
             entry["share"] = gold_n / n_labelled
@@ -199,11 +198,16 @@ def estimate_prevalence(project: Project, dimension: str, *, model_id: str | Non
         note = "no predictions from this model yet (run `peelian classify apply`); shares rest on gold labels only"
     else:
         note = None
+    if estimator is not None:
+        method = ("adjusted classify-and-count (cross-validated confusion matrix inverted; clipped and renormalised), "
+                  "parametric bootstrap interval; gold labels counted as they are")
+    elif n_pred == 0:
+        method = "gold labels only"
+    else:
+        method = "classify-and-count (no correction)"
     return {
         "dimension": dim.id, "model_id": info.model_id, "validated": info.validated, "adjusted": estimator is not None,
-        "method": ("adjusted classify-and-count (cross-validated confusion matrix inverted; clipped and "
-                   "renormalised), parametric bootstrap interval; gold labels counted as they are")
-        if estimator is not None else "classify-and-count (no correction)",
+        "method": method,
         "level": level, "n_boot": n_boot if estimator is not None else 0, "n_posts": sum(totals.values()),
         "n_gold": n_gold, "n_predicted": n_pred, "n_without_label": totals.get("n_without_label", 0),
         "multi_label": dim.multi_label, "codes": codes, "note": note,

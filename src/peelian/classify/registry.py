@@ -179,8 +179,8 @@ def current_model(project: Project, dimension: str, *, codebook_version: str | N
               if codebook_version is None or m.codebook_version == codebook_version]
     if not models:
         others = list_models(project, dimension)
-        hint = (f"; the models there are for codebook version(s) {', '.join(sorted({m.codebook_version for m in others}))}"
-                if others else "")
+        versions = ", ".join(sorted({m.codebook_version for m in others}))
+        hint = f"; the models there are for codebook version(s) {versions}" if others else ""
         raise NotFoundError(
             f"no model for dimension {dimension!r}" + (f" under codebook version {codebook_version}" if codebook_version
                                                       else "")

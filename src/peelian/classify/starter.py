@@ -27,8 +27,8 @@ from peelian.coding.codebook import Dimension, active_codebook
 from peelian.errors import ModelError
 from peelian.store.project import Project
 
-UNVALIDATED_NOTE = ("UNVALIDATED: zero-shot starter built from the codebook's definitions and examples only; "
-                    "its agreement with human coders is unknown")
+UNVALIDATED_NOTE = ("zero-shot starter built from the codebook's definitions and examples only; its agreement "
+                    "with human coders is unknown")
 
 
 def code_descriptions(dim: Dimension) -> dict[str, list[str]]:

@@ -185,11 +185,11 @@ def models(project: Path = ProjectArg,
     if json:
         emit_json([{**m.to_dict(), "macro_f1": (m.evaluation or {}).get("macro_f1")} for m in found])
         return
-    table = Table("model", "dimension", "algorithm", "status", "codebook", "gold posts", "macro-F1", "created")
+    table = Table("dimension", "algorithm", "status", "codebook", "gold posts", "macro-F1")
+    table.add_column("model (its id holds the UTC time it was trained)", no_wrap=True)
     for m in found:
-        table.add_row(m.model_id, m.dimension, m.algorithm, "validated" if m.validated else UNVALIDATED,
-                      m.codebook_version, str(m.n_training or 0), _f((m.evaluation or {}).get("macro_f1")),
-                      str(m.created_at)[:16])
+        table.add_row(m.dimension, m.algorithm, "validated" if m.validated else UNVALIDATED, m.codebook_version,
+                      str(m.n_training or 0), _f((m.evaluation or {}).get("macro_f1")), m.model_id)
     console.print(table)
 
 
@@ -214,7 +214,7 @@ def prevalence(project: Path = ProjectArg, dimension: str = DimensionOpt, model:
                   f"without a label, of {report['n_posts']:,} posts in scope (model {report['model_id']})",
                   highlight=False)
     if report["note"]:
-        console.print((f"{UNVALIDATED}: " if not report["validated"] else "") + escape(report["note"]))
+        console.print(escape(report["note"]), style=None if report["validated"] else "bold red")
 
 
 @classify_app.command("train-file")

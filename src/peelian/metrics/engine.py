@@ -25,6 +25,7 @@ from peelian.store.project import Project
 from peelian.store.schema import POLICE_ACCOUNT_TYPES
 
 MAX_JUMPS = 64
+QUARTER_KEY = 1 << 32
 QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "am", "was",
                   "were", "can", "could", "would", "will", "should", "shall", "do", "does", "did", "has", "have",
                   "had", "may", "might", "any", "anyone", "anybody")
@@ -117,26 +118,26 @@ class Dialogue:
 
     def _offsets(self, con: duckdb.DuckDBPyConnection) -> None:
         """UTC offsets of every time zone in use, per 15 minutes over the data: converting each of
-        millions of posts with ICU is slow, and every clock change falls on a quarter hour (UTC)."""
-        default = _q(self.default_time_zone)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE m_zone AS SELECT {self._cast('force', 'force')} AS force, tz "
-                    "FROM m_zone_names")
+        millions of posts with ICU is slow, and every clock change falls on a quarter hour (UTC).
+        A post finds its offset by one integer key: zone number × 2³² + its quarter hour since 1970."""
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE m_zone AS
+            SELECT {self._cast('force', 'force')} AS force, tz, dense_rank() OVER (ORDER BY tz) AS zone
+            FROM m_zone_names""")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_offset AS
             WITH span AS (
                 SELECT time_bucket(INTERVAL 15 MINUTE, min(created_at)) AS lo, max(created_at) AS hi FROM posts),
-            zones AS (SELECT DISTINCT tz FROM m_zone UNION SELECT {default})
-            SELECT z.tz, b.bucket,
+            zones AS (SELECT DISTINCT zone, tz FROM m_zone)
+            SELECT z.zone * {QUARTER_KEY} + epoch_ms(b.bucket) // 900000 AS key,
                    CAST(epoch(timezone(z.tz, b.bucket::TIMESTAMPTZ)) - epoch(b.bucket) AS INTEGER) AS offset_s
             FROM zones z, span, LATERAL (SELECT range AS bucket FROM range(span.lo, span.hi + INTERVAL 15 MINUTE,
                                                                            INTERVAL 15 MINUTE)) b""")
 
     def _local(self, force: str, at: str) -> tuple[str, str]:
         """SQL joins and expression for the local time of `at` in the time zone of `force`."""
-        default = _q(self.default_time_zone)
         return (f"LEFT JOIN m_zone z ON z.force = {force} "
-                f"LEFT JOIN m_offset o ON o.tz = coalesce(z.tz, {default}) "
-                f"AND o.bucket = time_bucket(INTERVAL 15 MINUTE, {at})",
+                f"LEFT JOIN m_offset o ON o.key = z.zone * {QUARTER_KEY} + epoch_ms({at}) // 900000",
                 f"{at} + to_seconds(o.offset_s)")
 
     def _types(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -438,17 +439,18 @@ _CACHE: weakref.WeakKeyDictionary[Project, tuple[tuple, Dialogue]] = weakref.Wea
 _CACHE_LOCK = threading.Lock()
 
 
+FINGERPRINT = ("SELECT count(*) FROM posts", "SELECT count(*) FROM mentions", "SELECT count(*) FROM accounts",
+               "SELECT count(*) FROM predictions", "SELECT max(import_id) FROM imports",
+               "SELECT count(*), max(imported_at) FROM registry", "SELECT count(*), max(gold_id) FROM gold",
+               "SELECT count(*), max(created_at) FROM models")
+
+
 def fingerprint(project: Project) -> tuple:
     """Cheap signature of everything a fit reads (row counts are metadata in DuckDB; the rest are
-    small tables); a change means the fit is stale."""
+    small tables); a change means the fit is stale. One query each keeps every count a lookup."""
     cur = project.cursor()
     try:
-        return tuple(cur.execute("""
-            SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM mentions), (SELECT count(*) FROM accounts),
-                   (SELECT count(*) FROM predictions), (SELECT max(import_id) FROM imports),
-                   (SELECT count(*) FROM registry), (SELECT max(imported_at) FROM registry),
-                   (SELECT count(*) FROM gold), (SELECT max(gold_id) FROM gold),
-                   (SELECT count(*) FROM models), (SELECT max(created_at) FROM models)""").fetchone())
+        return tuple(cur.execute(sql).fetchone() for sql in FINGERPRINT)
     finally:
         cur.close()
 

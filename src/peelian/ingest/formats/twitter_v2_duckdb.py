@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 PLATFORM = "twitter"
 FAST_MIN_BYTES = 4 << 20  # smaller files: the fixed cost of the SQL per chunk outweighs the gain
-CHUNK_BYTES = 64 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
+CHUNK_BYTES = 32 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply, mentions)
 TWEET_STEP = 256
 MAX_MENTIONS = 250
@@ -84,18 +84,18 @@ def stage_pages(importer: TwitterV2Importer, path: Path, writer: _Writer) -> boo
     value = _parse_line(first)
     if value is _UNPARSED or not (isinstance(value, dict) and isinstance(value.get("data"), list)):
         return False
-    con = writer.con
-    for macro in _MACROS:
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
+    # The chunk's work tables live on a connection of their own, in autocommit: inside the import's
+    # transaction, each replaced table would be kept until the commit, and memory would grow with the file.
+    work = writer.con.cursor()
     try:
+        for macro in _MACROS:
+            work.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
         for chunk in _chunks(path):
-            _FastChunk(importer, writer, chunk).run()
+            _FastChunk(importer, writer, work, chunk).run()
             if writer.progress:
                 writer.progress(writer.seen)
     finally:
-        for table in ("fp_lines", "fp_page", "fp_tw", "fp_us", "fp_ok", "fp_posts", "fp_accounts", "fp_mentions",
-                      "fp_obs", "fp_map", "fp_text"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        work.close()
     return True
 
 
@@ -129,8 +129,8 @@ def _chunks(path: Path) -> Iterator[list[_Line]]:
 class _FastChunk:
     """One chunk of lines: classified and built in SQL, then staged in file order."""
 
-    def __init__(self, importer: TwitterV2Importer, writer: _Writer, lines: list[_Line]):
-        self.importer, self.writer, self.con, self.lines = importer, writer, writer.con, lines
+    def __init__(self, importer: TwitterV2Importer, writer: _Writer, work: Any, lines: list[_Line]):
+        self.importer, self.writer, self.con, self.lines = importer, writer, work, lines
 
     def run(self) -> None:
         con = self.con
@@ -385,9 +385,10 @@ class _FastChunk:
     def _flush(self, lo: int, hi: int) -> None:
         where = f"WHERE seq BETWEEN {lo} AND {hi}"
         posts = ", ".join(name for name, _ in pipeline.POST_COLUMNS)
-        self.writer.stage("stage_posts", f"SELECT {posts} FROM fp_posts {where}")
-        self.writer.stage("stage_accounts", f"SELECT * FROM fp_accounts {where}")
-        self.writer.stage("stage_mentions", f"SELECT platform, post_id, account_id, handle FROM fp_mentions {where}")
+        for table, query in (("stage_posts", f"SELECT {posts} FROM fp_posts {where}"),
+                             ("stage_accounts", f"SELECT * FROM fp_accounts {where}"),
+                             ("stage_mentions", f"SELECT platform, post_id, account_id, handle FROM fp_mentions {where}")):
+            self.writer.stage(table, self.con.sql(query).to_arrow_table())
 
     def _python_records(self, number: int, raw: bytes) -> Iterator[Record]:
         """What the Python reader yields for one line (`iter_json_lines`, then `_read_value`)."""
