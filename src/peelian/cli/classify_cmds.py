@@ -38,14 +38,14 @@ UNVALIDATED = "[bold red]UNVALIDATED[/]"
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
+def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
     """A Rich progress display on stderr (stdout stays clean for --json); one bar per stage."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         tasks: dict[str, Any] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
+        def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
@@ -252,7 +252,7 @@ def predict_file_cmd(
     """Add predicted, probability and p_<code> columns to a CSV."""
     with user_errors(), _progress() as progress:
         result = predict_file(model_dir, file, text=text, out=out, label=label, label_sep=label_sep,
-                              progress=lambda rows: progress("predicting rows", rows, rows))
+                              progress=lambda rows: progress("predicting rows", rows, None))
     if json:
         emit_json(result)
         return

@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import orjson
@@ -25,7 +26,6 @@ from peelian.store.project import Project
 from peelian.store.schema import POLICE_ACCOUNT_TYPES
 
 MAX_JUMPS = 64
-QUARTER_KEY = 1 << 32
 QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "am", "was",
                   "were", "can", "could", "would", "will", "should", "shall", "do", "does", "did", "has", "have",
                   "had", "may", "might", "any", "anyone", "anybody")
@@ -37,6 +37,30 @@ _POLICE_TYPES = ", ".join(f"'{t}'" for t in POLICE_ACCOUNT_TYPES)
 
 def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def clock_changes(tz: str, lo: datetime, hi: datetime) -> list[tuple[datetime, int]]:
+    """[(from, UTC offset in s), ...] for `tz` over [lo, hi]: the offset at `lo`, then each change
+    (found day by day, then to the second by bisection)."""
+    zone = ZoneInfo(tz)
+
+    def offset(epoch: int) -> int:
+        moment = datetime.fromtimestamp(epoch, UTC).astimezone(zone)
+        return int(moment.utcoffset().total_seconds())
+
+    start, end = int(lo.replace(tzinfo=UTC).timestamp()), int(hi.replace(tzinfo=UTC).timestamp())
+    changes = [(lo, offset(start))]
+    day = start
+    while day < end:
+        nxt = min(day + 86400, end)
+        if offset(nxt) != offset(day):
+            a, b = day, nxt  # offset(a) is the old one, offset(b) the new one
+            while b - a > 1:
+                mid = (a + b) // 2
+                a, b = (mid, b) if offset(mid) == offset(a) else (a, mid)
+            changes.append((datetime.fromtimestamp(b, UTC).replace(tzinfo=None), offset(b)))
+        day = nxt
+    return changes
 
 
 def _h(expr: str) -> str:
@@ -111,34 +135,35 @@ class Dialogue:
             h: (account_id, handle) for h, account_id, handle in con.execute(
                 "SELECT h, any_value(account_id), any_value(handle) FROM m_org GROUP BY h").fetchall()}
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_zone_names AS
+            CREATE OR REPLACE TEMP TABLE m_zone AS
             SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
             FROM (SELECT DISTINCT force FROM m_org) f
             LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
 
     def _offsets(self, con: duckdb.DuckDBPyConnection) -> None:
-        """UTC offsets of every time zone in use, per 15 minutes over the data: converting each of
-        millions of posts with ICU is slow, and every clock change falls on a quarter hour (UTC).
-        A post finds its offset by one integer key: zone number × 2³² + its quarter hour since 1970."""
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_zone AS
-            SELECT {self._cast('force', 'force')} AS force, tz, dense_rank() OVER (ORDER BY tz) AS zone
-            FROM m_zone_names""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_offset AS
-            WITH span AS (
-                SELECT time_bucket(INTERVAL 15 MINUTE, min(created_at)) AS lo, max(created_at) AS hi FROM posts),
-            zones AS (SELECT DISTINCT zone, tz FROM m_zone)
-            SELECT z.zone * {QUARTER_KEY} + epoch_ms(b.bucket) // 900000 AS key,
-                   CAST(epoch(timezone(z.tz, b.bucket::TIMESTAMPTZ)) - epoch(b.bucket) AS INTEGER) AS offset_s
-            FROM zones z, span, LATERAL (SELECT range AS bucket FROM range(span.lo, span.hi + INTERVAL 15 MINUTE,
-                                                                           INTERVAL 15 MINUTE)) b""")
+        """Each time zone's UTC offsets over the span of the data, as the instants its clocks
+        change: converting millions of posts with ICU, or joining them to an offsets table, costs
+        far more than the few comparisons of a CASE (a zone changes its clocks twice a year)."""
+        lo, hi = con.execute("SELECT min(created_at), max(created_at) FROM posts").fetchone()
+        zones: dict[str, list[str]] = {}
+        for force, tz in con.execute("SELECT force, tz FROM m_zone ORDER BY force").fetchall():
+            zones.setdefault(tz, []).append(force)
+        self._changes = {tz: clock_changes(tz, lo, hi) for tz in {*zones, self.default_time_zone}} if lo else {}
+        self._zones = zones
 
-    def _local(self, force: str, at: str) -> tuple[str, str]:
-        """SQL joins and expression for the local time of `at` in the time zone of `force`."""
-        return (f"LEFT JOIN m_zone z ON z.force = {force} "
-                f"LEFT JOIN m_offset o ON o.key = z.zone * {QUARTER_KEY} + epoch_ms({at}) // 900000",
-                f"{at} + to_seconds(o.offset_s)")
+    def _local(self, force: str, at: str) -> str:
+        """SQL for the local time of `at` in the time zone of `force` (a force's column or ENUM)."""
+        def offset(tz: str) -> str:
+            changes = self._changes.get(tz) or [(None, 0)]
+            whens = " ".join(f"WHEN {at} >= TIMESTAMP '{t:%Y-%m-%d %H:%M:%S}' THEN {o}"
+                             for t, o in reversed(changes[1:]))
+            return f"(CASE {whens} ELSE {changes[0][1]} END)" if whens else str(changes[0][1])
+
+        branches = " ".join(f"WHEN {force} IN ({', '.join(_q(f) for f in forces)}) THEN {offset(tz)}"
+                            for tz, forces in self._zones.items())
+        default = offset(self.default_time_zone)
+        seconds = f"(CASE {branches} ELSE {default} END)" if branches else default
+        return f"({at} + to_seconds({seconds}))"
 
     def _types(self, con: duckdb.DuckDBPyConnection) -> None:
         """The ENUM types of this project's platforms, roles, kinds, account types and forces."""
@@ -189,7 +214,7 @@ class Dialogue:
         account its reply names (for replies whose parent is missing) and, for police posts, the
         local hour of the week. Only small tables are joined here."""
         question = QUESTION_SQL.format(col="c.text")
-        zone, local = self._local(self._cast("c.author_force", "force"), "c.created_at")
+        local = self._local("c.author_force", "c.created_at")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_node AS
             WITH x AS (
@@ -208,7 +233,7 @@ class Dialogue:
                        c.author_followers AS followers,
                        CASE WHEN c.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
                        CASE WHEN c.author_role = 'police' THEN {local} END AS lt
-                FROM posts c {zone}
+                FROM posts c
                 WHERE c.created_at IS NOT NULL)
             SELECT x.* EXCLUDE (lt),
                    CASE WHEN x.reply_account IS NOT NULL THEN {self._cast("coalesce(o.role, 'citizen')", "role")}
@@ -308,7 +333,7 @@ class Dialogue:
         """Citizen posts replying to a police post or mentioning a police account, one row per
         (post, force addressed), under one primary addressee: the account replied to, else one of
         the mentioned accounts of that force, the same one every time (the smallest id hash)."""
-        zone, local = self._local("a.force", "p.created_at")
+        local = self._local("a.force", "p.created_at")
         force, account_type = self.types_["force"], self.types_["account_type"]
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_inbound AS
@@ -337,7 +362,6 @@ class Dialogue:
                        p.has_question, c.codes AS intent_codes, c.source AS intent_source, {local} AS lt
                 FROM primary_ a
                 JOIN m_post p ON p.nid = a.nid
-                {zone}
                 LEFT JOIN {self.codes("citizen_intent")} c ON c.nid = a.nid
                 WHERE p.role = 'citizen' AND p.kind <> 'repost')
             SELECT * EXCLUDE (lt), CAST(isodow(lt) AS TINYINT) AS local_dow,

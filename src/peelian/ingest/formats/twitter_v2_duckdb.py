@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 PLATFORM = "twitter"
 FAST_MIN_BYTES = 4 << 20  # smaller files: the fixed cost of the SQL per chunk outweighs the gain
-CHUNK_BYTES = 32 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
+CHUNK_BYTES = 12 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply, mentions)
 TWEET_STEP = 256
 MAX_MENTIONS = 250
