@@ -42,6 +42,7 @@ from peelian.coding.gold import (
     apply_majority,
     disagreements,
     export_disagreements,
+    import_gold,
 )
 from peelian.coding.refi import read_qdc
 from peelian.coding.reliability import COEFFICIENTS
@@ -277,6 +278,27 @@ def codings_import(
     console.print(f"{file}: {report.rows} rows — {report.recorded} codings recorded, {report.unchanged} unchanged, "
                   f"{report.blank} cells still blank ({', '.join(report.coders)} in {', '.join(report.samples)})",
                   highlight=False)
+
+
+@codings_app.command("import-gold")
+def codings_import_gold(
+    project: Path = ProjectArg,
+    file: Path = typer.Argument(..., help="Known labels: a CSV with platform, post_id, dimension, code "
+                                "(one row per code)."),
+    per_dimension: int = typer.Option(None, "--per-dimension", help="Keep a seeded random subset of this size."),
+    seed: int = typer.Option(0, "--seed", help="Seed for --per-dimension."),
+    decided_by: str = typer.Option(None, "--decided-by", help="Who decided these labels (kept with each)."),
+    json: bool = JsonOpt,
+) -> None:
+    """Gold labels decided outside Peelian (an earlier study's gold standard); every row is checked first."""
+    with open_project(project) as proj:
+        report = import_gold(proj, file, per_dimension=per_dimension, seed=seed, decided_by=decided_by)
+    if json:
+        emit_json(report.__dict__)
+        return
+    per = ", ".join(f"{d} {n}" for d, n in report.per_dimension.items())
+    console.print(f"{report.labels} gold labels ({per}); {report.not_in_project} labelled posts are not in the "
+                  "project", highlight=False)
 
 
 @codings_app.command("list")

@@ -2,7 +2,7 @@
 
 The `gold` table is append-only like `codings`: a new decision on a post adds a row, and the
 latest row per post and dimension is the gold label. Every row says how it was reached
-(`method`: adjudication, majority, single_coder), by whom, when, why and from which sample,
+(`method`: adjudication, majority, single_coder, import), by whom, when, why and from which sample,
 so a training set can be traced back to the people and decisions behind it. Gold never
 overwrites codings and model predictions never overwrite gold.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from peelian.coding.sheets import (
 from peelian.errors import CodingError
 from peelian.store.project import Project, utcnow
 
-METHODS = ("adjudication", "majority", "single_coder")
+METHODS = ("adjudication", "majority", "single_coder", "import")
 GOLD_COLUMNS = ("gold_id", "platform", "post_id", "dimension", "codes", "method", "decided_by", "reason",
                 "sample_name", "codebook_version", "decided_at")
 
@@ -412,3 +413,62 @@ def apply_decisions(project: Project, sample: str, path: str | Path, adjudicator
     _insert_gold(project, rows)
     project.audit("adjudicate", username=adjudicator, target=sample, detail={"from": str(path), "decided": len(rows)})
     return DecisionsReport(decided=len(rows), left_blank=blank)
+
+
+# ---- known labels from a file ---------------------------------------------------------------------
+
+@dataclass
+class GoldImportReport:
+    labels: int
+    per_dimension: dict[str, int]
+    not_in_project: int
+
+
+def import_gold(project: Project, path: str | Path, *, per_dimension: int | None = None, seed: int = 0,
+                decided_by: str | None = None, reason: str | None = None) -> GoldImportReport:
+    """Gold labels from a long CSV of known codes (`platform,post_id,dimension,code`, one row per code).
+
+    For labels decided outside Peelian: an earlier study's gold standard, or the demo's ground truth.
+    Every row is validated against the active codebook first; a bad row rejects the whole file.
+    `per_dimension` keeps a seeded random subset per dimension (a coding round of that size).
+    """
+    path = Path(path)
+    codebook = active_codebook(project)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodingError(f"cannot read as UTF-8 CSV: {exc}", path=str(path)) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"platform", "post_id", "dimension", "code"} - set(reader.fieldnames or [])
+    if missing:
+        raise CodingError(f"missing column(s): {', '.join(sorted(missing))}", path=str(path), location="header")
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    problems = []
+    for number, row in enumerate(reader, start=2):
+        try:
+            dim = codebook.dimension(row["dimension"])
+        except Exception as exc:  # the codebook names the known dimensions
+            problems.append(f"row {number}: {exc}")
+            continue
+        if row["code"] not in dim.code_ids():
+            problems.append(f"row {number}: code {row['code']!r} is not in dimension {dim.id!r}")
+            continue
+        grouped.setdefault((row["platform"], row["post_id"], dim.id), []).append(row["code"])
+    if problems:
+        raise CodingError("invalid rows, nothing was imported:\n  " + "\n  ".join(problems[:50]), path=str(path))
+    known = {(p, i) for p, i in project.con.execute("SELECT platform, post_id FROM posts").fetchall()}
+    keys = [k for k in grouped if (k[0], k[1]) in known]
+    not_in_project = len(grouped) - len(keys)
+    rng = random.Random(seed)
+    chosen: list[tuple[str, str, str]] = []
+    counts: dict[str, int] = {}
+    for dim_id in sorted({k[2] for k in keys}):
+        of_dim = sorted(k for k in keys if k[2] == dim_id)
+        if per_dimension is not None and len(of_dim) > per_dimension:
+            of_dim = rng.sample(of_dim, per_dimension)
+        counts[dim_id] = len(of_dim)
+        chosen.extend(of_dim)
+    rows = [_gold_row(codebook, platform, post_id, dim_id, grouped[(platform, post_id, dim_id)], "import",
+                      decided_by, reason, None) for platform, post_id, dim_id in chosen]
+    _insert_gold(project, rows)
+    return GoldImportReport(labels=len(rows), per_dimension=counts, not_in_project=not_in_project)

@@ -101,7 +101,6 @@ class Dialogue:
             self._types(con)
             self._offsets(con)
             self._links(con)
-            self._nodes(con)
             self._conversations(con)
             self._posts(con)
             self._models(con)
@@ -209,40 +208,6 @@ class Dialogue:
             "orphan_branches": int(replies - linked),
         }
 
-    def _nodes(self, con: duckdb.DuckDBPyConnection) -> None:
-        """One narrow row per timed post (ids as hashes, labels as ENUMs, no text), with the
-        account its reply names (for replies whose parent is missing) and, for police posts, the
-        local hour of the week. Only small tables are joined here."""
-        question = QUESTION_SQL.format(col="c.text")
-        local = self._local("c.author_force", "c.created_at")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE m_node AS
-            WITH x AS (
-                SELECT c.rowid AS nid, {self._cast("c.platform", "platform")} AS platform,
-                       {_h("c.author_id")} AS author, {self._cast("c.author_role", "role")} AS role,
-                       {self._cast("c.author_force", "force")} AS force,
-                       {self._cast("c.author_account_type", "account_type")} AS account_type, c.created_at,
-                       {self._cast("c.kind", "kind")} AS kind,
-                       CASE WHEN c.conversation_id IS NOT NULL THEN hash(c.platform, c.conversation_id) END AS own_conv,
-                       hash(c.platform, c.post_id) AS self_conv, c.reply_to_post_id IS NOT NULL AS is_reply,
-                       CASE WHEN c.reply_to_post_id IS NOT NULL THEN {_h("c.reply_to_account_id")} END AS reply_account,
-                       CASE WHEN c.like_count IS NULL AND c.reply_count IS NULL AND c.repost_count IS NULL
-                                 AND c.quote_count IS NULL THEN NULL
-                            ELSE coalesce(c.like_count, 0) + coalesce(c.reply_count, 0)
-                                 + coalesce(c.repost_count, 0) + coalesce(c.quote_count, 0) END AS engagement,
-                       c.author_followers AS followers,
-                       CASE WHEN c.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
-                       CASE WHEN c.author_role = 'police' THEN {local} END AS lt
-                FROM posts c
-                WHERE c.created_at IS NOT NULL)
-            SELECT x.* EXCLUDE (lt),
-                   CASE WHEN x.reply_account IS NOT NULL THEN {self._cast("coalesce(o.role, 'citizen')", "role")}
-                        END AS o_role,
-                   {self._cast("o.force", "force")} AS o_force,
-                   {self._cast("o.account_type", "account_type")} AS o_type,
-                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
-            FROM x LEFT JOIN m_org o ON o.h = x.reply_account AND o.platform = CAST(x.platform AS VARCHAR)""")
-
     def _conversations(self, con: duckdb.DuckDBPyConnection) -> None:
         """Pointer jumping: each post without a platform conversation id climbs to the first
         ancestor that has one, or to its root; the pointer doubles each round (log depth rounds)."""
@@ -266,21 +231,50 @@ class Dialogue:
         self.threads_["jump_rounds"] = rounds
 
     def _posts(self, con: duckdb.DuckDBPyConnection) -> None:
-        """The posts with their conversation and what they reply to (the parent, else the account
-        the reply names); `m_police` is the police part. Joins on ids only, with exact sizes."""
-        con.execute("""
+        """One narrow row per timed post (ids as hashes, labels as ENUMs, no text) with its
+        conversation, what it replies to (the parent, else the account the reply names) and, for
+        police posts, the local hour of the week; `m_police` is the police part. The posts stream
+        past hash tables of the links and small tables, and the text is read only for the
+        question heuristic."""
+        question = QUESTION_SQL.format(col="c.text")
+        local = self._local("c.author_force", "c.created_at")
+        role = self.types_["role"]
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_post AS
-            SELECT n.nid, n.platform, n.author, n.role, n.force, n.account_type, n.created_at, n.kind,
-                   coalesce(n.own_conv, t.conv, n.self_conv) AS conv, l.parent_nid, n.is_reply,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_role ELSE n.o_role END AS to_role,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE n.o_force END AS to_force,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_author ELSE n.reply_account END AS to_account,
-                   CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE n.o_type END AS to_type,
-                   l.p_at AS to_at, n.engagement, n.followers, n.has_question, n.local_how,
-                   n.is_reply AND (CASE WHEN l.nid IS NOT NULL THEN l.p_role ELSE n.o_role END) = 'citizen'
-                     AS to_citizen
-            FROM m_node n LEFT JOIN m_link l ON l.nid = n.nid LEFT JOIN m_term t ON t.nid = n.nid""")
-        for table in ("m_node", "m_link", "m_term"):
+            WITH x AS (
+                SELECT c.rowid AS nid, {self._cast("c.platform", "platform")} AS platform,
+                       {_h("c.author_id")} AS author, {self._cast("c.author_role", "role")} AS role,
+                       {self._cast("c.author_force", "force")} AS force,
+                       {self._cast("c.author_account_type", "account_type")} AS account_type, c.created_at,
+                       {self._cast("c.kind", "kind")} AS kind,
+                       CASE WHEN c.conversation_id IS NOT NULL THEN hash(c.platform, c.conversation_id)
+                            WHEN t.conv IS NOT NULL THEN t.conv ELSE hash(c.platform, c.post_id) END AS conv,
+                       l.parent_nid, c.reply_to_post_id IS NOT NULL AS is_reply,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_role WHEN c.reply_to_post_id IS NOT NULL
+                                 AND c.reply_to_account_id IS NOT NULL
+                            THEN CAST(coalesce(o.role, 'citizen') AS {role}) END AS to_role,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_force ELSE {self._cast("o.force", "force")} END AS to_force,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_author WHEN c.reply_to_post_id IS NOT NULL
+                            THEN {_h("c.reply_to_account_id")} END AS to_account,
+                       CASE WHEN l.nid IS NOT NULL THEN l.p_type ELSE {self._cast("o.account_type", "account_type")}
+                            END AS to_type,
+                       l.p_at AS to_at,
+                       CASE WHEN c.like_count IS NULL AND c.reply_count IS NULL AND c.repost_count IS NULL
+                                 AND c.quote_count IS NULL THEN NULL
+                            ELSE coalesce(c.like_count, 0) + coalesce(c.reply_count, 0)
+                                 + coalesce(c.repost_count, 0) + coalesce(c.quote_count, 0) END AS engagement,
+                       c.author_followers AS followers,
+                       CASE WHEN c.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
+                       CASE WHEN c.author_role = 'police' THEN {local} END AS lt
+                FROM posts c
+                LEFT JOIN m_link l ON l.nid = c.rowid
+                LEFT JOIN m_term t ON t.nid = c.rowid
+                LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = c.platform AND o.account_id = c.reply_to_account_id
+                WHERE c.created_at IS NOT NULL)
+            SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
+                   CAST((isodow(lt) - 1) * 24 + hour(lt) AS SMALLINT) AS local_how
+            FROM x""")
+        for table in ("m_link", "m_term"):
             con.execute(f"DROP TABLE {table}")
         con.execute("CREATE OR REPLACE TEMP VIEW m_police AS SELECT * FROM m_post WHERE role = 'police'")
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])

@@ -4,8 +4,9 @@ Per-record Python (parse, build a `Post`, resolve, stage a tuple) costs several 
 DuckDB needs to scan the same fields, so standard pages are read in bulk: Python reads the
 file in chunks of lines (line numbers kept), DuckDB parses each line once (`json_transform`
 with every field kept as JSON, so that its type can be checked) and builds the staging rows
-in SQL. Python only resolves the distinct accounts of a chunk (`IdentityResolver`), decodes
-HTML entities and pseudonymises @handles in the texts that need it.
+in SQL, on a connection of its own; the rows reach the pipeline's staging tables as Arrow
+tables (`_Writer.stage`). Python only resolves the distinct accounts of a chunk
+(`IdentityResolver`), decodes HTML entities and pseudonymises @handles in the texts that need it.
 
 The result must be exactly what `TwitterV2Importer.read` gives, so a line is staged in SQL
 only when every value on it has the shape the Python reader accepts without a special case
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 PLATFORM = "twitter"
 FAST_MIN_BYTES = 4 << 20  # smaller files: the fixed cost of the SQL per chunk outweighs the gain
-CHUNK_BYTES = 12 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
+CHUNK_BYTES = 32 << 20  # text read per chunk: bounds memory, large enough for DuckDB to use its threads
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply, mentions)
 TWEET_STEP = 256
 MAX_MENTIONS = 250
