@@ -3,7 +3,7 @@
 Target (docs/product.md): the import runs at >= 50% of the rate at which DuckDB alone can scan the
 file's needed fields, with memory flat in file size.
 
-    python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--runs 3] [--engine duckdb|python] [--profile]
+    python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--runs 3] [--profile]
 
 The corpus comes from the demo generator (four forces, one JSONL file of twarc2 pages, no deliberate
 mess), cached in ./bench-data/. Every measurement runs in a fresh subprocess, so its peak memory
@@ -11,8 +11,6 @@ mess), cached in ./bench-data/. Every measurement runs in a fresh subprocess, so
 
 - import: a new project, the demo registry, then `peelian.ingest.import_files` on the file (timed:
   hashing, detection, parsing, identity resolution, pseudonymisation, staging, merge, commit);
-  `--engine` picks the twitter-v2 reader (default: whatever the importer chooses for the file, which
-  is the DuckDB fast path for pages files from 4 MB);
 - DuckDB: `read_json` on the same file with the fields the importer extracts declared (ids, author
   ids, times, text, language, references, reply-to user, metrics, mentions for `data` and
   `includes.tweets`; id, username, name and followers for `includes.users`), unnested into a table
@@ -99,7 +97,7 @@ def corpus(posts: int) -> tuple[Path, Path, int]:
 
 # ---- measurements (each in its own subprocess) ---------------------------------------------------
 
-def measure_import(jsonl: str, registry: str, engine: str = "") -> dict[str, float]:
+def measure_import(jsonl: str, registry: str) -> dict[str, float]:
     from peelian import Project
     from peelian.ingest import import_files
     from peelian.store.registry import import_registry
@@ -109,7 +107,7 @@ def measure_import(jsonl: str, registry: str, engine: str = "") -> dict[str, flo
         import_registry(project, registry)
         before = peak_mb()
         started, cpu = time.perf_counter(), cpu_seconds()
-        (report,) = import_files(project, [jsonl], options={"engine": engine} if engine else None)
+        (report,) = import_files(project, [jsonl])
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         project.close()
     assert report.reconciles and report.quarantined == 0, report
@@ -142,11 +140,11 @@ def in_subprocess(what: str, *args: str) -> dict[str, float]:
 
 # ---- report ----------------------------------------------------------------------------------------
 
-def run(sizes: list[int], runs: int, engine: str = "") -> None:
+def run(sizes: list[int], runs: int) -> None:
     results = {}
     for posts in sizes:
         jsonl, registry, data_tweets = corpus(posts)
-        imports = [in_subprocess("import", str(jsonl), str(registry), engine) for _ in range(runs)]
+        imports = [in_subprocess("import", str(jsonl), str(registry)) for _ in range(runs)]
         scans = [in_subprocess("duckdb", str(jsonl)) for _ in range(runs)]
         results[posts] = {
             "data_tweets": data_tweets,
@@ -183,7 +181,7 @@ def run(sizes: list[int], runs: int, engine: str = "") -> None:
     print(f"{'':{width}}  " + "  ".join(f"{n:>{col}}" for n in names))
     for (label, _), row in zip(rows, cells, strict=True):
         print(f"{label:{width}}  " + "  ".join(f"{c:>{col}}" for c in row))
-    print(f"medians of {runs} run(s), each in a fresh subprocess; {os.cpu_count()} CPUs; engine: {engine or 'default'}; "
+    print(f"medians of {runs} run(s), each in a fresh subprocess; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}")
 
 
@@ -212,8 +210,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
     parser.add_argument("--profile", action="store_true", help="cProfile an import of the small file instead")
     parser.add_argument("--top", type=int, default=30, help="functions to list with --profile")
-    parser.add_argument("--engine", choices=["duckdb", "python"], default="", help="twitter-v2 reader to time")
-    parser.add_argument("--_import", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--_import", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--_duckdb", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
@@ -224,7 +221,7 @@ def main() -> None:
     elif args.profile:
         profile(args.small, args.top)
     else:
-        run(sorted({args.small, args.posts}), args.runs, args.engine)
+        run(sorted({args.small, args.posts}), args.runs)
 
 
 if __name__ == "__main__":

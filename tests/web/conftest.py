@@ -9,6 +9,7 @@ predictions and a model with an evaluation.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -95,9 +96,20 @@ def build_project(path: Path) -> Project:
     return project
 
 
+@pytest.fixture(scope="session")
+def web_project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per test session (argon2 hashing and row-by-row inserts are slow); tests get copies."""
+    path = tmp_path_factory.mktemp("web-template") / "web.peelian"
+    build_project(path).close()
+    return path
+
+
 @pytest.fixture
-def web_project(tmp_path: Path) -> Iterator[Project]:
-    project = build_project(tmp_path / "web.peelian")
+def web_project(tmp_path: Path, web_project_template: Path) -> Iterator[Project]:
+    path = tmp_path / "web.peelian"
+    shutil.copy(web_project_template, path)
+    shutil.copytree(web_project_template.with_name("web.peelian.d"), tmp_path / "web.peelian.d")
+    project = Project.open(path)
     yield project
     project.close()
 

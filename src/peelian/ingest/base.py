@@ -96,12 +96,6 @@ class Importer(ABC):
         """Raise an InputError when the options cannot work for this file at all (a column
         mapping naming missing columns), so the pipeline can refuse before importing anything."""
 
-    def stage(self, path: Path, writer: Any) -> bool:
-        """Optionally stage the file straight into the pipeline's writer (a bulk fast path) instead
-        of yielding records; False (the default) when this importer has none for this file, so
-        the pipeline reads it record by record. A fast path must stage exactly what `read` yields."""
-        return False
-
 
 class JsonImporter(Importer):
     """A format that arrives as JSON: NDJSON or one document, whole or damaged. Reading the file,

@@ -2,11 +2,9 @@
 
 Records stream into temporary staging tables in Arrow batches; every MERGE_ROWS posts a
 set-based merge moves them into the project tables and decides what is new, updated or a
-duplicate (counted once at the end), so memory stays flat in the size of the file. An
-importer may instead stage rows in bulk (`Importer.stage`, e.g. the DuckDB fast path for
-twarc2 JSONL): it inserts into the same staging tables with the same `seq` order and merges
-where the record-by-record path would, so both leave the same project. The whole import is
-one transaction: a failure or a killed process leaves the project exactly as it was.
+duplicate (counted once at the end), so the staging tables never hold more than a chunk.
+The whole import is one transaction: a failure or a killed process leaves the project
+exactly as it was.
 """
 
 from __future__ import annotations
@@ -202,13 +200,11 @@ def import_file(
              _options_json(options)],
         )
         writer = _Writer(project, con, import_id, str(path))
-        writer.progress = progress
         try:
-            if not importer.stage(path, writer):
-                for record in importer.read(path):
-                    writer.add(record)
-                    if progress and writer.seen % 10_000 == 0:
-                        progress(writer.seen)
+            for record in importer.read(path):
+                writer.add(record)
+                if progress and writer.seen % 10_000 == 0:
+                    progress(writer.seen)
         except FormatError as exc:
             writer.add(Reject(exc.location or "file", exc.reason, None))
         writer.finish(report)
@@ -281,7 +277,6 @@ class _Writer:
         self.account_seq = 0
         self.post_seq = 0
         self.staged_since_merge = 0
-        self.progress: ProgressCallback | None = None
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -356,36 +351,6 @@ class _Writer:
         self.staged_since_merge += 1
         if self.staged_since_merge >= MERGE_ROWS:
             self.merge_chunk()
-
-    def start_line(self, seq: int) -> None:
-        """Number the records added next from `seq` on.
-
-        A fast path (`Importer.stage`) stages most lines itself, with `seq` values derived from
-        line numbers, and adds the lines it leaves to Python through `add`: starting each such
-        line at its own base keeps "later beats earlier" in file order across both.
-        """
-        self.post_seq = self.account_seq = seq
-
-    def stage(self, table: str, rows: str | pa.Table) -> int:
-        """Insert rows straight into a staging table (`stage_posts`, `stage_accounts` or
-        `stage_mentions`), in its column order: a SELECT, or an Arrow table. Returns the row count.
-
-        For importers that build rows in bulk (`Importer.stage`); records go through `add`.
-        Posts are counted as staged, but merging is left to the caller (`merge_chunk`), which
-        knows where the Python path would have merged.
-        """
-        if isinstance(rows, pa.Table):
-            self.con.register("_peelian_batch", rows)
-            try:
-                count = self.con.execute(f"INSERT INTO {table} SELECT * FROM _peelian_batch").fetchall()[0][0]
-            finally:
-                self.con.unregister("_peelian_batch")
-        else:
-            count = self.con.execute(f"INSERT INTO {table} {rows}").fetchall()[0][0]
-        if table == "stage_posts":
-            self.posts.rows += count
-            self.staged_since_merge += count
-        return count
 
     def finish(self, report: FileReport) -> None:
         con = self.con

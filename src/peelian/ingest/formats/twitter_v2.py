@@ -106,18 +106,6 @@ class TwitterV2Importer(JsonImporter):
             return 0.4
         return 0.0
 
-    def stage(self, path: Path, writer: Any) -> bool:
-        """twarc2 JSONL from FAST_MIN_BYTES on goes through the DuckDB fast path (`twitter_v2_duckdb`),
-        which stages exactly what `read` yields (below that, its fixed cost per chunk outweighs the
-        gain). Options {"engine": "python"} or {"engine": "duckdb"} choose regardless of size."""
-        from peelian.ingest.formats.twitter_v2_duckdb import FAST_MIN_BYTES, stage_pages
-
-        engine = self.options.get("engine")
-        if engine == "python" or (engine != "duckdb" and path.stat().st_size < FAST_MIN_BYTES):
-            return False
-
-        return stage_pages(self, path, writer)
-
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if _is_page(value):
             yield from self._read_page(value, where)
