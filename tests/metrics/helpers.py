@@ -87,12 +87,14 @@ class Corpus:
         self.gold_rows.append((post_id, dimension, list(codes), decided_at or utcnow()))
 
     def model(self, model_id: str, dimension: str, evaluation: dict[str, Any] | None = None,
-              created_at: datetime | None = None) -> None:
-        self.model_rows.append((model_id, dimension, "1", "test", True, created_at or utcnow(), "x", None, 0,
+              created_at: datetime | None = None, validated: bool = True) -> None:
+        self.model_rows.append((model_id, dimension, "1", "test", validated, created_at or utcnow(), "x", None, 0,
                                 orjson.dumps(evaluation).decode() if evaluation else None, None))
 
-    def predict(self, post_id: str, dimension: str, *codes: str, model_id: str = "m1") -> None:
-        self.prediction_rows.append((self.platform, post_id, dimension, model_id, list(codes), 0.9, None, utcnow()))
+    def predict(self, post_id: str, dimension: str, *codes: str, model_id: str = "m1",
+                created_at: datetime | None = None) -> None:
+        self.prediction_rows.append((self.platform, post_id, dimension, model_id, list(codes), 0.9, None,
+                                     created_at or utcnow()))
 
     def save(self) -> Project:
         con = self.project.con

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from peelian.metrics import MetricParams, code_mix, compute_metrics
+from peelian.metrics import MetricParams, code_mix, compute_metrics, conversation
 from peelian.metrics.codes import adjusted_share, code_error, source_label
 from tests.metrics.helpers import Corpus
 
@@ -25,11 +25,14 @@ def coded(project):
     c.gold("O3", "mode", "request", decided_at=datetime(2025, 1, 1))  # older: the later 'inform' wins
     c.model("m0", "mode", created_at=datetime(2025, 1, 1))
     c.model("m1", "mode", EVALUATION, created_at=datetime(2025, 2, 1))
+    c.model("m2", "mode", created_at=datetime(2025, 3, 1), validated=False)  # newer, but unvalidated
+    c.predict("O9", "mode", "engage", model_id="m2")
     for i in range(4, 10):
         c.predict(f"O{i}", "mode", "engage", model_id="m0")  # an older model: ignored
     c.predict("O0", "mode", "request", model_id="m1")  # gold wins over a prediction
     for i in range(4, 7):
         c.predict(f"O{i}", "mode", "request", model_id="m1")
+    c.predict("O4", "mode", "engage", model_id="m1", created_at=datetime(2025, 1, 1))  # older duplicate: ignored
     for i in range(7, 10):
         c.predict(f"O{i}", "mode", "inform", model_id="m1")
     # citizen posts to wmp: I1 gold 'abuse' despite its '?', I2 predicted 'report', I3/I4 uncoded
@@ -105,3 +108,10 @@ def test_source_labels_and_adjustment_edge_cases():
     assert adjusted_share(10, 4, 0, 0, error) is None  # nothing predicted: nothing to adjust
     share, low, high = adjusted_share(10, 4, 4, 10, error)
     assert share == pytest.approx(0.2) and 0 <= low < share < high <= 1
+
+
+def test_thread_view_shows_codes_and_their_source(coded):
+    gold = conversation(coded, "twitter", "O0").roots[0].codes
+    assert gold == {"mode": {"codes": ["inform"], "source": "gold"}}
+    predicted = conversation(coded, "twitter", "O5").roots[0].codes["mode"]
+    assert (predicted["codes"], predicted["source"], predicted["model_id"]) == (["request"], "predicted", "m1")

@@ -29,7 +29,7 @@ from peelian.metrics.columns import (
     gap_columns,
     mix_columns,
 )
-from peelian.metrics.engine import Dialogue, _q, prepared
+from peelian.metrics.engine import Dialogue, prepared, sql_literal
 from peelian.metrics.expectations import Survey, gap, load_survey
 from peelian.metrics.params import GROUP_KEYS, PERIODS, Filters, MetricParams
 from peelian.store.project import Project
@@ -126,9 +126,9 @@ class Scope:
         parts = ["TRUE"]
         for column, value in (("force", f.force), ("account_type", f.account_type), ("platform", f.platform)):
             if value is not None:
-                parts.append(f"{a}{column} = {_q(value)}")
+                parts.append(f"{a}{column} = {sql_literal(value)}")
         if f.account_id is not None:
-            parts.append(f"{a}account_h = hash({_q(f.account_id)})")
+            parts.append(f"{a}account_h = hash({sql_literal(f.account_id)})")
         if dates:
             lo = lo or f.date_from
             hi = hi or f.date_to
@@ -160,7 +160,7 @@ def needs_sql(params: MetricParams) -> tuple[str, str]:
     if params.needs_response == "questions":
         coded = "list_contains(intent_codes, 'question')"
     else:
-        coded = "list_has_any(intent_codes, [" + ", ".join(_q(c) for c in params.needs_response_intents) + "])"
+        coded = "list_has_any(intent_codes, [" + ", ".join(sql_literal(c) for c in params.needs_response_intents) + "])"
     source = "coalesce(intent_source, " + ("'heuristic'" if params.question_fallback else "'none'") + ")"
     return f"(CASE WHEN intent_codes IS NOT NULL THEN {coded} ELSE {fallback} END)", source
 
@@ -311,7 +311,7 @@ def _returning(scope: Scope) -> list[dict[str, Any]]:
         FROM cur c LEFT JOIN prev p ON {on} {"GROUP BY ALL" if inner_keys else ""}""")
 
 
-def _mix(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str, Any]]:
+def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str, Any]]:
     """Per group: posts in scope, source counts, and per code the posts carrying it (and how many
     of those were predicted) — the inputs of the share columns."""
     which = CODE_SCOPES[dimension][0]
@@ -452,7 +452,7 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
     merge(_returning(scope))
     codes = {dim: code_ids(project, dim) for dim in mixes}
     for dim in mixes:
-        merge(_mix(scope, dim, codes[dim]))
+        merge(code_shares(scope, dim, codes[dim]))
     if period and scope.lo and scope.hi:
         combos = {key[:-1] for key in rows} or ({()} if not keys else set())
         for combo in combos:

@@ -26,6 +26,13 @@ from peelian.store.project import Project
 from peelian.store.schema import POLICE_ACCOUNT_TYPES
 
 MAX_JUMPS = 64
+# The model whose predictions count, per dimension: among the models with predictions, the newest
+# validated one, else the newest (the rule `peelian classify` uses for its default model).
+MODEL_SQL = """
+    SELECT c.dimension,
+           arg_max(c.model_id, (coalesce(m.validated, FALSE), coalesce(m.created_at, c.at))) AS model_id
+    FROM (SELECT dimension, model_id, max(created_at) AS at FROM predictions GROUP BY ALL) c
+    LEFT JOIN models m USING (model_id) GROUP BY c.dimension"""
 QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose", "whom", "is", "are", "am", "was",
                   "were", "can", "could", "would", "will", "should", "shall", "do", "does", "did", "has", "have",
                   "had", "may", "might", "any", "anyone", "anybody")
@@ -35,7 +42,7 @@ QUESTION_SQL = (r"(contains({col}, '?') OR regexp_matches({col}, '^\s*(?:[@.]\S+
 _POLICE_TYPES = ", ".join(f"'{t}'" for t in POLICE_ACCOUNT_TYPES)
 
 
-def _q(value: str) -> str:
+def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -69,7 +76,7 @@ def _h(expr: str) -> str:
 
 
 def _enum(values: Sequence[str | None]) -> str:
-    return "ENUM(" + ", ".join(_q(v) for v in sorted({v for v in values if v is not None})) + ")"
+    return "ENUM(" + ", ".join(sql_literal(v) for v in sorted({v for v in values if v is not None})) + ")"
 
 
 class Dialogue:
@@ -135,7 +142,7 @@ class Dialogue:
                 "SELECT h, any_value(account_id), any_value(handle) FROM m_org GROUP BY h").fetchall()}
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_zone AS
-            SELECT DISTINCT force, coalesce(z.time_zone, {_q(self.default_time_zone)}) AS tz
+            SELECT DISTINCT force, coalesce(z.time_zone, {sql_literal(self.default_time_zone)}) AS tz
             FROM (SELECT DISTINCT force FROM m_org) f
             LEFT JOIN (SELECT force, any_value(time_zone) AS time_zone FROM registry GROUP BY force) z USING (force)""")
 
@@ -158,7 +165,7 @@ class Dialogue:
                              for t, o in reversed(changes[1:]))
             return f"(CASE {whens} ELSE {changes[0][1]} END)" if whens else str(changes[0][1])
 
-        branches = " ".join(f"WHEN {force} IN ({', '.join(_q(f) for f in forces)}) THEN {offset(tz)}"
+        branches = " ".join(f"WHEN {force} IN ({', '.join(sql_literal(f) for f in forces)}) THEN {offset(tz)}"
                             for tz, forces in self._zones.items())
         default = offset(self.default_time_zone)
         seconds = f"(CASE {branches} ELSE {default} END)" if branches else default
@@ -280,12 +287,8 @@ class Dialogue:
         self.threads_["conversations"] = int(con.execute("SELECT count(DISTINCT conv) FROM m_post").fetchone()[0])
 
     def _models(self, con: duckdb.DuckDBPyConnection) -> None:
-        """The model whose predictions count, per dimension: the latest one."""
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE m_model AS
-            SELECT c.dimension, arg_max(c.model_id, coalesce(m.created_at, c.at)) AS model_id
-            FROM (SELECT dimension, model_id, max(created_at) AS at FROM predictions GROUP BY ALL) c
-            LEFT JOIN models m USING (model_id) GROUP BY c.dimension""")
+        """The model whose predictions count, per dimension (MODEL_SQL), with its evaluation."""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE m_model AS {MODEL_SQL}")
         self.models_: dict[str, dict[str, Any]] = {}
         if self.use_predictions:
             for dimension, model_id, evaluation, validated in con.execute(
@@ -299,27 +302,36 @@ class Dialogue:
 
     def codes(self, dimension: str) -> str:
         """The temp table of one dimension's codes (nid, codes, source: gold | predicted), built on
-        first use: the latest gold label per post, else the latest model's latest prediction."""
+        first use: the latest gold label per post, else the prediction of the dimension's model."""
         with self._lock:
             if dimension in self._code_tables:
                 return self._code_tables[dimension]
             table = f"m_codes_{len(self._code_tables)}"
+            # `classify apply` writes one prediction per post and model; duplicates (rows added by
+            # hand) are resolved to the latest only when there are any, as that costs a grouping
+            predicted = """
+                SELECT p.rowid AS nid, x.codes, x.created_at
+                FROM predictions x
+                JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
+                JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+                WHERE x.dimension = $dimension"""
             self.con_.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {table} AS
                 WITH g AS (
                     SELECT p.rowid AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes
                     FROM gold g JOIN posts p ON p.platform = g.platform AND p.post_id = g.post_id
-                    WHERE g.dimension = $dimension GROUP BY p.rowid),
-                pr AS (
-                    SELECT p.rowid AS nid, arg_max(x.codes, x.created_at) AS codes
-                    FROM predictions x
-                    JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
-                    JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
-                    WHERE x.dimension = $dimension GROUP BY p.rowid)
+                    WHERE g.dimension = $dimension GROUP BY p.rowid)
                 SELECT coalesce(g.nid, pr.nid) AS nid, coalesce(g.codes, pr.codes) AS codes,
                        CAST(CASE WHEN g.nid IS NOT NULL THEN 'gold' ELSE 'predicted' END
-                            AS ENUM('gold', 'predicted')) AS source
-                FROM g FULL JOIN pr ON g.nid = pr.nid""", {"dimension": dimension})
+                            AS ENUM('gold', 'predicted')) AS source, pr.created_at
+                FROM g FULL JOIN ({predicted}) pr ON g.nid = pr.nid""", {"dimension": dimension})
+            rows, posts = self.con_.execute(f"SELECT count(*), count(DISTINCT nid) FROM {table}").fetchone()
+            if rows != posts:
+                self.con_.execute(f"""
+                    CREATE OR REPLACE TEMP TABLE {table} AS
+                    SELECT nid, arg_max(codes, (source = 'gold', created_at)) AS codes,
+                           arg_max(source, (source = 'gold', created_at)) AS source, NULL AS created_at
+                    FROM {table} GROUP BY nid""")
             self._code_tables[dimension] = table
             return table
 

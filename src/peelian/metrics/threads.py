@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from peelian.errors import MetricsError, NotFoundError
+from peelian.metrics.engine import MODEL_SQL
 from peelian.metrics.params import format_duration
 from peelian.store.project import Project
 
@@ -172,7 +173,7 @@ def conversation(project: Project, platform: str | None, conversation_id: str) -
 
 
 def _attach_codes(project: Project, platform: str, nodes: dict[str, ThreadNode]) -> None:
-    """Gold labels (latest per dimension) and, where none, the latest model's prediction."""
+    """Gold labels (latest per dimension) and, where none, the prediction of the dimension's model."""
     if not nodes:
         return
     ids = list(nodes)
@@ -181,11 +182,8 @@ def _attach_codes(project: Project, platform: str, nodes: dict[str, ThreadNode])
         WHERE platform = ? AND list_contains(?, post_id) GROUP BY ALL""", [platform, ids])
     for r in gold:
         nodes[r["post_id"]].codes[r["dimension"]] = {"codes": list(r["codes"]), "source": "gold"}
-    predicted = project.query("""
-        WITH latest AS (
-            SELECT c.dimension, arg_max(c.model_id, coalesce(m.created_at, c.at)) AS model_id
-            FROM (SELECT dimension, model_id, max(created_at) AS at FROM predictions GROUP BY ALL) c
-            LEFT JOIN models m USING (model_id) GROUP BY c.dimension)
+    predicted = project.query(f"""
+        WITH latest AS ({MODEL_SQL})
         SELECT p.post_id, p.dimension, p.model_id, arg_max(p.codes, p.created_at) AS codes,
                arg_max(p.probability, p.created_at) AS probability
         FROM predictions p JOIN latest l USING (dimension, model_id)

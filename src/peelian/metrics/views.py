@@ -15,14 +15,14 @@ from peelian.metrics.compute import (
     FAMILIES,
     UNKNOWN,
     Scope,
-    _mix,
+    code_shares,
     compute_metrics,
     inbound_sql,
     period_after,
     period_start,
     police_sql,
 )
-from peelian.metrics.engine import _q, prepared
+from peelian.metrics.engine import prepared, sql_literal
 from peelian.metrics.expectations import gap, load_survey
 from peelian.metrics.params import (
     DAY_NAMES,
@@ -163,7 +163,7 @@ def code_mix(project: Project, dimension: str, filters: Filters | None = None,
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters)
     codes = code_ids(project, dimension)
-    row = (_mix(scope, dimension, codes) or [{}])[0]
+    row = (code_shares(scope, dimension, codes) or [{}])[0]
     n = row.get(f"{dimension}_n") or 0
     model = dialogue.models_.get(dimension)
     counts = {s: row.get(f"{dimension}_{s}") or 0 for s in ("gold", "predicted", "heuristic")}
@@ -221,11 +221,11 @@ def expectations_gap(project: Project, filters: Filters | None = None, params: M
                 "original_posts": row.get("topic_n") or 0, "source": source_label(sources), **sources,
                 **(result or {"topics": [], "coded_posts": sum(counts.values()), "tvd": None, "jsd": None})}
 
-    per_force = {r["force"]: r for r in _mix(Scope(dialogue, params, filters, ("force",)), "topic", topics)}
+    per_force = {r["force"]: r for r in code_shares(Scope(dialogue, params, filters, ("force",)), "topic", topics)}
     police = {r["force"] for r in dialogue.query("SELECT DISTINCT force FROM m_org WHERE role = 'police'")}
     names = {f for f in set(per_force) | police | set(loaded.shares) if f is not None and filters.force in (None, f)}
     forces = [compare(per_force.get(f, {}), f) for f in sorted(names)]
-    overall = (_mix(Scope(dialogue, params, filters), "topic", topics) or [{}])[0]
+    overall = (code_shares(Scope(dialogue, params, filters), "topic", topics) or [{}])[0]
     return {"survey": loaded.name, "imported_at": loaded.imported_at, "forces": forces,
             "all_forces": compare(overall, None) if None in loaded.shares and filters.force is None else None,
             "params": params.describe(), "filters": filters.describe()}
@@ -385,7 +385,7 @@ def _mix_posts_sql(scope: Scope, metric: str) -> str:
         cond = {"police": "TRUE", "original": "kind = 'original'", "to_citizen": "to_citizen"}[which]
         heuristic = ("CASE WHEN hit THEN ['engage'] ELSE ['unknown'] END" if dimension == "mode"
                      else "['unknown']")
-    has = f"list_contains(coalesce(c.codes, {heuristic}), {_q(code)})" if code else "TRUE"
+    has = f"list_contains(coalesce(c.codes, {heuristic}), {sql_literal(code)})" if code else "TRUE"
     return f"""SELECT DISTINCT x.nid, x.t FROM ({family}) x
                LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid
                WHERE {cond} AND {has} AND {scope.where()}"""
