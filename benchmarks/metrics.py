@@ -149,7 +149,8 @@ def add_codes(project: Any, seed: int) -> None:
         FROM posts WHERE author_role = 'police' AND kind <> 'repost'""")
     con.execute(f"""
         INSERT INTO predictions
-        SELECT platform, post_id, 'topic', 'bench-topic', [{topics}[CAST(1 + hash(post_id, {seed}) % 10 AS BIGINT)]], 0.7, NULL, now()
+        SELECT platform, post_id, 'topic', 'bench-topic', [{topics}[CAST(1 + hash(post_id, {seed}) % 10 AS BIGINT)]],
+               0.7, NULL, now()
         FROM posts WHERE author_role = 'police' AND kind = 'original'""")
     con.execute(f"""
         INSERT INTO predictions
@@ -217,7 +218,8 @@ def run_metrics(path: Path, runs: int) -> dict[str, Any]:
             ("by force, type (all mixes)", lambda: compute_metrics(project, params)),
             ("headline", lambda: headline(project, params)),
             ("unanswered", lambda: unanswered(project, params, limit=100)),
-            ("clock + histogram", lambda: (activity_clock(project, params), response_time_distribution(project, params))),
+            ("clock + histogram", lambda: (activity_clock(project, params),
+                                           response_time_distribution(project, params))),
         ):
             work()
             now = time.perf_counter()

@@ -52,7 +52,8 @@ def test_mode_shares_with_sources_and_error(coded):
     assert row["mode_share_inform"] == pytest.approx(0.7) and row["mode_share_request"] == pytest.approx(0.3)
     assert row["mode_share_engage"] == 0 and row["mode_share_unknown"] == 0
     assert (row["mode_n"], row["mode_gold"], row["mode_predicted"], row["mode_source"]) == (10, 4, 6, "mixed")
-    # adjusted: 3 predicted × 0.8/0.5 = 4.8 of 10. Var = 1.6² × 3(1 − 3/6) + 4.8² × (0.2/(0.8·10) + 0.5/(0.5·16))
+    # adjusted: 3 predicted × 0.8/0.5 = 4.8 of 10.
+    # Var = 1.6² × 3(1 − 3/6) + 4.8² × (0.2/(0.8·10) + 0.5/(0.5·16))
     # = 3.84 + 2.016 = 5.856; half-width 1.96 × √5.856 / 10 = 0.474296
     assert row["mode_share_request_adjusted"] == pytest.approx(0.48)
     assert row["mode_share_request_low"] == pytest.approx(0.48 - 0.474296, abs=1e-5)

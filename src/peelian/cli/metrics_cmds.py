@@ -178,7 +178,9 @@ def metrics_show(
                     _pct(r["response_rate_24h"]), _time(r["response_time_median_s"]), _time(r["response_time_p90_s"]),
                     f"{r['unanswered']:,}", f"{r['audience_citizens']:,}")
     _wide().print(out)
-    sources = "; ".join(f"{k}: {v['source']} ({', '.join(f'{s} {v[s]:,}' for s in ('gold', 'predicted', 'heuristic') if v.get(s))})"
+    counts = {k: ", ".join(f"{s} {v[s]:,}" for s in ("gold", "predicted", "heuristic") if v.get(s))
+              for k, v in table.sources.items()}
+    sources = "; ".join(f"{k}: {v['source']}" + (f" ({counts[k]})" if counts[k] else "")
                         for k, v in table.sources.items())
     console.print(f"[dim]sources — {sources}[/]", highlight=False, soft_wrap=True)
     t = table.threads

@@ -45,6 +45,7 @@ __all__ = [
     "METRIC_COLUMNS", "Column", "Dialogue", "Filters", "MetricParams", "MetricsTable", "OfficeHours", "Survey",
     "Thread", "ThreadNode", "activity_clock", "clear_cache", "code_mix", "common_metric_set", "compute_metrics",
     "conversation", "expectations_gap", "export_metric_set", "format_duration", "headline", "headline_window",
-    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by", "parse_duration",
+    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by",
+    "parse_duration",
     "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
 ]

@@ -215,7 +215,8 @@ def import_expectations(project: Project, path: str | Path, survey: str | None =
 
 def list_surveys(project: Project) -> list[dict[str, Any]]:
     return project.query(
-        "SELECT survey, count(*) AS rows, count(DISTINCT coalesce(force, '')) AS scopes, max(imported_at) AS imported_at "
+        "SELECT survey, count(*) AS rows, count(DISTINCT coalesce(force, '')) AS scopes, "
+        "max(imported_at) AS imported_at "
         "FROM expectations GROUP BY survey ORDER BY max(imported_at) DESC, survey")
 
 

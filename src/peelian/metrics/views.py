@@ -124,8 +124,7 @@ def time_series(project: Project, params: MetricParams | None = None, filters: F
     """Two-way ratio and response rate (with their counts) per period; empty periods included."""
     params, filters = _defaults(params, filters)
     table = compute_metrics(project, params, tuple(by), period, filters, mixes=())
-    return [{**{k: r.get(k) for k in by if k != "account"}, **({"account": r["account"]} if "account" in by else {}),
-             **{k: r.get(k) for k in SERIES}} for r in table.rows]
+    return [{**{k: r[k] for k in table.by}, **{k: r.get(k) for k in SERIES}} for r in table.rows]
 
 
 def activity_clock(project: Project, params: MetricParams | None = None,
