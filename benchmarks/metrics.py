@@ -365,6 +365,7 @@ def main() -> None:
     print(f"{'pandas: response time only':<34}{reference['seconds']:>10.2f}{reference['peak_mb']:>10.0f}"
           f"{'reference':>16}")
     print(f"{'  of which loading the posts':<34}{reference['load_seconds']:>10.2f}")
+    print(f"\nruns of the full metric set: {', '.join(f'{t:.1f}' for t in totals)} s")
     print(f"\nmedian response time per force: DuckDB and pandas {'agree' if agree else 'DISAGREE'} "
           f"({len(reference['medians'])} forces)")
     print(f"load average (1 min) before {load_before:.1f}, after {load_after:.1f}: on a shared machine, wall "

@@ -6,26 +6,14 @@ import json
 from datetime import datetime
 
 import orjson
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
+from tests.ingest.helpers import posts
 
 DID_POLICE = "did:plc:police000000000000000000"
 DID_JO = "did:plc:jo0000000000000000000000"
 DID_SAM = "did:plc:sam000000000000000000000"
 THREAD_MEDIA = "bluesky/atproto__thread_view_post_with_embed_media.json"
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def uri(did: str, rkey: str) -> str:

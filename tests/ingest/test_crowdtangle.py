@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
 from peelian.ingest.formats.crowdtangle import parse_ct_time
+from tests.ingest.helpers import posts
 
 HEADER = [
     "Page Name", "User Name", "Facebook Id", "Page Category", "Page Admin Top Country", "Page Description",
@@ -51,17 +51,6 @@ def export(rows: list[list[str]]) -> bytes:
     writer.writerow(HEADER)
     writer.writerows(rows)
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def test_search_export_csv(plain, tmp_path):

@@ -6,10 +6,9 @@ import json
 from datetime import datetime
 
 import orjson
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
+from tests.ingest.helpers import posts
 
 FEED = "facebook_graph_api/restfb__v2_1_feed-got.json"
 NORMAL_COMMENTS = "facebook_graph_api/restfb__post-with-normal-comments.json"
@@ -35,17 +34,6 @@ EXPECTED = {
     "restfb__v2_9_comment-reactions.json": (1, 1, 0, 0),
     "restfb__v5_0_post-with-comment.json": (2, 2, 0, 0),
 }
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def test_every_fixture_is_detected_and_reconciles_with_a_clear_result(project, shared_fixtures):

@@ -7,24 +7,13 @@ from datetime import datetime
 
 import pytest
 
-from peelian import Project
 from peelian.errors import MappingError
 from peelian.ingest import detect_format, import_file, import_files
+from tests.ingest.helpers import posts
 
 MAPPING = {"post_id": "id", "created_at": "time", "text": "message", "author": "user", "reply_to": "parent",
            "likes": "likes", "url": "link"}
 HEADER = "id,time,message,user,parent,likes,link\n"
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def test_mapped_rows_with_inferred_kinds_and_rejects_naming_row_and_column(plain, tmp_path):

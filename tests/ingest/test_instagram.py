@@ -5,21 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
+from tests.ingest.helpers import posts
 
 
 def test_every_fixture_is_detected_and_reconciles(project, shared_fixtures):

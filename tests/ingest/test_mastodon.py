@@ -6,10 +6,9 @@ import json
 from datetime import datetime
 
 import orjson
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
+from tests.ingest.helpers import posts
 
 FOLDER = "mastodon"
 STATUS = "mastodon/Mastodon.py__test_entity_status.00.GET.200.json"
@@ -19,17 +18,6 @@ CONTEXT = "mastodon/Mastodon.py__test_entity_context.00.GET.200.json"
 REBLOG = "mastodon/Mastodon.py__test_status_reblog_unreblog.01.POST.200.json"
 REPLY = "mastodon/Mastodon.py__test_status_reply.02.POST.200.json"
 HOME = "mastodon/Mastodon.py__test_home_tl.01.GET.200.json"
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def test_every_fixture_is_detected_and_reconciles(project, shared_fixtures):

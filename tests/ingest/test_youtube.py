@@ -5,26 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
+from tests.ingest.helpers import posts
 
 FOLDER = "youtube_api"
 BY_VIDEO = "youtube_api/python-youtube__comment_threads_comment_threads_by_video_paged_1.json"
 REPLIES = "youtube_api/python-youtube__comments_comments_by_parent_paged_1.json"
 ALL_TO_ME = "youtube_api/python-youtube__comment_threads_comment_threads_all_to_me.json"
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
-
-
-def posts(project):
-    return {r["post_id"]: r for r in project.query("SELECT * FROM posts")}
 
 
 def test_every_fixture_is_detected_and_reconciles(project, shared_fixtures):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-import pytest
 
-from peelian import Project
 from peelian.ingest import detect_format, import_file
 
 
@@ -49,13 +47,6 @@ TIKTOK = {"id": "7370000000000000001", "createTime": "1717236000", "desc": "Meet
           "author": {"id": "500", "uniqueId": "northpolice", "nickname": "North Police"},
           "authorStats": {"followerCount": 9000},
           "stats": {"diggCount": 1000, "commentCount": 40, "shareCount": 7, "playCount": 25000}}
-
-
-@pytest.fixture
-def plain(tmp_path):
-    proj = Project.init(tmp_path / "plain.peelian", pseudonymise_citizens=False)
-    yield proj
-    proj.close()
 
 
 def posts(project):

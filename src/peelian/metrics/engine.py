@@ -82,7 +82,7 @@ def _enum(values: Sequence[str | None]) -> str:
 class Dialogue:
     """Conversations, inbound posts, responses and codes of one project, as DuckDB temp tables.
 
-    Parameters: `use_predictions` (codes from the latest model per dimension where no
+    Parameters: `use_predictions` (codes from the dimension's model, MODEL_SQL, where no
     gold label exists) and `default_time_zone` (forces without a registry time zone).
     After `fit`: `con_` (the private cursor holding the tables), `threads_` (counts of
     conversations, orphan branches, self-replies and cut links), `data_start_` /
@@ -104,17 +104,14 @@ class Dialogue:
     def fit(self, project: Project) -> Dialogue:
         con = self.con_ = project.cursor()
         with self._lock:
-            self._org_accounts(con)
-            self._types(con)
-            self._offsets(con)
-            self._links(con)
-            self._conversations(con)
-            self._posts(con)
-            self._models(con)
-            self._inbound(con)
-            self._responses(con)
-            self._dialogues(con)
-            self._reciprocity(con)
+            try:
+                for step in (self._org_accounts, self._types, self._offsets, self._links, self._conversations,
+                             self._posts, self._models, self._inbound, self._responses, self._dialogues,
+                             self._reciprocity):
+                    step(con)
+            except BaseException:
+                self.close()
+                raise
             start, end = con.execute("SELECT min(created_at), max(created_at) FROM m_post").fetchone()
             self.data_start_: datetime | None = start
             self.data_end_: datetime | None = end
