@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-
 from peelian.ingest import detect_format, import_file
 from tests.ingest.helpers import posts
 
