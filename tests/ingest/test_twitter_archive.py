@@ -9,7 +9,6 @@ from datetime import datetime
 import orjson
 import pytest
 
-from peelian import Project
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_archive
 
@@ -26,14 +25,6 @@ EXPECTED = {
 }
 MANIFEST = ('window.__THAR_CONFIG = {"userInfo": {"accountId": "42", "userName": "ArchiveOwner", '
             '"displayName": "Archive Owner"}}')
-
-
-@pytest.fixture
-def real_names(tmp_path):
-    """A project that keeps citizens' real handles, for checking field values."""
-    project = Project.init(tmp_path / "real.peelian", pseudonymise_citizens=False)
-    yield project
-    project.close()
 
 
 def tweet(tweet_id: str, text: str | None = None, likes: str = "0", **extra) -> dict:
@@ -77,57 +68,57 @@ def test_every_sample_file_imports_with_counts_that_reconcile(project, shared_fi
     assert counts(report) == EXPECTED[name]
 
 
-def test_tweets_take_their_author_from_the_manifest_beside_them(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / TWEETS)
-    assert real_names.query("SELECT DISTINCT author_id, author_handle FROM posts") == [
+def test_tweets_take_their_author_from_the_manifest_beside_them(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / TWEETS)
+    assert plain.query("SELECT DISTINCT author_id, author_handle FROM posts") == [
         {"author_id": OWNER_ID, "author_handle": "milahu104"}]
-    assert real_names.query("SELECT handle, display_name FROM accounts WHERE account_id = ?", [OWNER_ID]) == [
+    assert plain.query("SELECT handle, display_name FROM accounts WHERE account_id = ?", [OWNER_ID]) == [
         {"handle": "milahu104", "display_name": "Milan Hauth"}]
 
 
-def test_reply_fields_numbers_as_strings_and_quote_links(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / TWEETS)
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '2029905358261502168'")[0]
+def test_reply_fields_numbers_as_strings_and_quote_links(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / TWEETS)
+    row = plain.query("SELECT * FROM posts WHERE post_id = '2029905358261502168'")[0]
     assert row["kind"] == "reply" and row["reply_to_post_id"] == "2029903943413772741"
     assert row["reply_to_account_id"] == OWNER_ID and row["conversation_id"] is None
     assert row["quoted_post_id"] == "2027739112069878026"  # kept only as an x.com/…/status/<id> link
     assert row["created_at"] == datetime(2026, 3, 6, 13, 2, 5) and row["language"] == "qme"
-    assert real_names.query("SELECT handle FROM mentions WHERE post_id = '2029905358261502168'") == [
+    assert plain.query("SELECT handle FROM mentions WHERE post_id = '2029905358261502168'") == [
         {"handle": "SamaHoole"}]
-    liked = real_names.query("SELECT like_count, repost_count FROM posts WHERE post_id = '2029542693773160652'")
+    liked = plain.query("SELECT like_count, repost_count FROM posts WHERE post_id = '2029542693773160652'")
     assert liked == [{"like_count": 3, "repost_count": 1}]
-    quote = real_names.query("SELECT kind, quoted_post_id, conversation_id FROM posts "
+    quote = plain.query("SELECT kind, quoted_post_id, conversation_id FROM posts "
                              "WHERE post_id = '2029113669670334850'")
     assert quote == [{"kind": "quote", "quoted_post_id": "2029076181236994546",
                       "conversation_id": "2029113669670334850"}]
-    text = real_names.scalar("SELECT text FROM posts WHERE post_id = '2029612798058148140'")
+    text = plain.scalar("SELECT text FROM posts WHERE post_id = '2029612798058148140'")
     assert text.startswith("@KimDotcom > X is censored")
 
 
-def test_retweets_are_known_only_by_their_prefix(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / TWEETS)
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '2029604193200152772'")[0]
+def test_retweets_are_known_only_by_their_prefix(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / TWEETS)
+    row = plain.query("SELECT * FROM posts WHERE post_id = '2029604193200152772'")[0]
     assert row["kind"] == "repost" and row["reposted_post_id"] is None
     assert row["like_count"] is None and row["repost_count"] is None
-    assert real_names.scalar("SELECT count(*) FROM posts WHERE kind = 'repost'") == 239
-    assert real_names.scalar("SELECT count(*) FROM posts WHERE kind = 'repost' AND NOT starts_with(text, 'RT @')") == 0
+    assert plain.scalar("SELECT count(*) FROM posts WHERE kind = 'repost'") == 239
+    assert plain.scalar("SELECT count(*) FROM posts WHERE kind = 'repost' AND NOT starts_with(text, 'RT @')") == 0
 
 
-def test_a_mention_without_a_parent_post_is_not_a_reply(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / TWEETS)
-    row = real_names.query("SELECT kind, reply_to_post_id, reply_to_account_id FROM posts "
+def test_a_mention_without_a_parent_post_is_not_a_reply(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / TWEETS)
+    row = plain.query("SELECT kind, reply_to_post_id, reply_to_account_id FROM posts "
                            "WHERE post_id = '2024767818445504644'")[0]
     assert row == {"kind": "original", "reply_to_post_id": None, "reply_to_account_id": "1720665183188922368"}
 
 
-def test_deleted_tweets_are_delete_notices_without_text(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "milahu__deleted-tweets.js")
-    first = real_names.query("SELECT * FROM notices ORDER BY rowid LIMIT 1")[0]
+def test_deleted_tweets_are_delete_notices_without_text(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "milahu__deleted-tweets.js")
+    first = plain.query("SELECT * FROM notices ORDER BY rowid LIMIT 1")[0]
     assert (first["notice_type"], first["post_id"], first["account_id"], first["location"]) == (
         "delete", "2029583929812873669", OWNER_ID, "item 1")
     assert orjson.loads(first["detail"]) == {"created_at": "2026-03-05T15:44:51", "deleted_at": "2026-03-05T16:08:05"}
-    assert "israel" not in str(real_names.query("SELECT * FROM notices")).lower()  # the deleted text is not kept
-    assert real_names.scalar("SELECT count(*) FROM posts") == 0
+    assert "israel" not in str(plain.query("SELECT * FROM notices")).lower()  # the deleted text is not kept
+    assert plain.scalar("SELECT count(*) FROM posts") == 0
 
 
 def test_manifest_alone_is_one_notice_that_explains_itself(project, shared_fixtures):
@@ -150,26 +141,26 @@ def test_citizen_owner_and_mentions_are_pseudonymised_by_default(project, shared
 
 # ---- author, edits, long posts, other files ----------------------------------------------------
 
-def test_without_a_manifest_the_author_is_unknown_but_posts_are_kept(real_names, shared_fixtures, tmp_path):
+def test_without_a_manifest_the_author_is_unknown_but_posts_are_kept(plain, shared_fixtures, tmp_path):
     alone = tmp_path / "tweets.js"
     shutil.copy(shared_fixtures / FOLDER / TWEETS, alone)
-    report = import_file(real_names, alone)
+    report = import_file(plain, alone)
     assert report.posts_new == 2045
-    assert real_names.scalar("SELECT count(*) FROM posts WHERE author_id IS NOT NULL") == 0
+    assert plain.scalar("SELECT count(*) FROM posts WHERE author_id IS NOT NULL") == 0
 
 
-def test_options_name_the_author(real_names, tmp_path):
+def test_options_name_the_author(plain, tmp_path):
     path = archive(tmp_path / "data", [tweet("1")], manifest=False)
-    import_file(real_names, path, options={"account_id": "99", "handle": "WMPolice"})
-    assert real_names.query("SELECT author_id, author_handle FROM posts") == [
+    import_file(plain, path, options={"account_id": "99", "handle": "WMPolice"})
+    assert plain.query("SELECT author_id, author_handle FROM posts") == [
         {"author_id": "99", "author_handle": "WMPolice"}]
 
 
-def test_older_unwrapped_records_and_manifest_without_prefix(real_names, tmp_path):
+def test_older_unwrapped_records_and_manifest_without_prefix(plain, tmp_path):
     path = archive(tmp_path / "data", [tweet("1")["tweet"], tweet("2")["tweet"]], name="tweet.js", dataset="tweet")
-    report = import_file(real_names, path)
+    report = import_file(plain, path)
     assert counts(report) == (2, 2, 0, 0, 0)
-    assert real_names.query("SELECT DISTINCT author_id, author_handle FROM posts") == [
+    assert plain.query("SELECT DISTINCT author_id, author_handle FROM posts") == [
         {"author_id": "42", "author_handle": "ArchiveOwner"}]
 
 
@@ -185,7 +176,7 @@ def test_earlier_versions_of_an_edited_tweet_are_notices(project, tmp_path):
         {"notice_type": "edit_version", "post_id": "1", "detail": '{"latest_version":"2"}'}]
 
 
-def test_long_posts_take_their_text_from_note_tweet_js(real_names, tmp_path):
+def test_long_posts_take_their_text_from_note_tweet_js(plain, tmp_path):
     folder = tmp_path / "data"
     long_text = "This is a long post about the neighbourhood policing meeting on Tuesday. " * 6
     truncated = "@Someone " + long_text[:260] + "… https://t.co/abc"
@@ -194,12 +185,12 @@ def test_long_posts_take_their_text_from_note_tweet_js(real_names, tmp_path):
     notes = [{"noteTweet": {"noteTweetId": "77", "createdAt": "2026-03-06T13:02:05.000Z",
                             "core": {"text": long_text.strip()}}}]
     (folder / "note-tweet.js").write_bytes(b"window.YTD.note_tweet.part0 = " + orjson.dumps(notes))
-    import_file(real_names, path)
-    assert real_names.scalar("SELECT text FROM posts WHERE post_id = '1'") == "@Someone " + long_text.strip()
-    assert real_names.scalar("SELECT text FROM posts WHERE post_id = '2'") == "short one"
-    report = import_file(real_names, folder / "note-tweet.js")
+    import_file(plain, path)
+    assert plain.scalar("SELECT text FROM posts WHERE post_id = '1'") == "@Someone " + long_text.strip()
+    assert plain.scalar("SELECT text FROM posts WHERE post_id = '2'") == "short one"
+    report = import_file(plain, folder / "note-tweet.js")
     assert counts(report) == (1, 0, 0, 1, 0)
-    detail = orjson.loads(real_names.scalar("SELECT detail FROM notices WHERE notice_type = 'note_tweet'"))
+    detail = orjson.loads(plain.scalar("SELECT detail FROM notices WHERE notice_type = 'note_tweet'"))
     assert detail == {"note_tweet_id": "77", "created_at": "2026-03-06T13:02:05.000Z", "chars": len(long_text.strip())}
 
 

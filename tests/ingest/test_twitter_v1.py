@@ -8,7 +8,6 @@ from datetime import datetime
 import orjson
 import pytest
 
-from peelian import Project
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_v1
 
@@ -28,14 +27,6 @@ EXPECTED = {
     "tweepy__testgetstatus.json": (1, 1, 0, 0, 0),
     "tweepy__testusertimeline.json": (24, 24, 0, 0, 0),
 }
-
-
-@pytest.fixture
-def real_names(tmp_path):
-    """A project that keeps citizens' real handles, for checking field values."""
-    project = Project.init(tmp_path / "real.peelian", pseudonymise_citizens=False)
-    yield project
-    project.close()
 
 
 def status(status_id: str, likes: int = 0, **extra) -> dict:
@@ -80,9 +71,9 @@ def test_every_sample_file_imports_with_counts_that_reconcile(project, shared_fi
     assert counts(report) == EXPECTED[name]
 
 
-def test_stream_reply_fields(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / STREAM)
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '972472983775338496'")[0]
+def test_stream_reply_fields(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / STREAM)
+    row = plain.query("SELECT * FROM posts WHERE post_id = '972472983775338496'")[0]
     assert row["author_id"] == "17872077" and row["author_handle"] == "virginmedia"
     assert row["author_followers"] == 243704
     assert row["kind"] == "reply"
@@ -92,57 +83,57 @@ def test_stream_reply_fields(real_names, shared_fixtures):
     assert row["created_at"] == datetime(2018, 3, 10, 14, 3, 21)
     assert row["language"] == "en" and row["like_count"] == 0 and row["reply_count"] == 0
     assert row["source_location"] == "line 12"
-    assert real_names.query("SELECT handle FROM mentions WHERE post_id = '972472983775338496'") == [
+    assert plain.query("SELECT handle FROM mentions WHERE post_id = '972472983775338496'") == [
         {"handle": "HertsGTFC"}]
-    assert real_names.query("SELECT handle FROM accounts WHERE account_id = '797815590501097473'") == [
+    assert plain.query("SELECT handle FROM accounts WHERE account_id = '797815590501097473'") == [
         {"handle": "HertsGTFC"}]
 
 
-def test_extended_text_replaces_the_truncated_one(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / STREAM)
-    row = real_names.query("SELECT text, language, created_at FROM posts WHERE post_id = '972472958596866048'")[0]
+def test_extended_text_replaces_the_truncated_one(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / STREAM)
+    row = plain.query("SELECT text, language, created_at FROM posts WHERE post_id = '972472958596866048'")[0]
     assert len(row["text"]) == 237 and row["language"] == "ar"
     assert row["created_at"] == datetime(2018, 3, 10, 14, 3, 15)
-    import_file(real_names, shared_fixtures / FOLDER / "python-twitter__streaming_streaming_extended_tweet.json")
-    text = real_names.scalar("SELECT text FROM posts WHERE post_id = '971726741583605760'")
+    import_file(plain, shared_fixtures / FOLDER / "python-twitter__streaming_streaming_extended_tweet.json")
+    text = plain.scalar("SELECT text FROM posts WHERE post_id = '971726741583605760'")
     assert "ClouData & Multiverse" in text and "&amp;" not in text  # full_text, HTML entities undone
 
 
-def test_compat_then_extended_mode_completes_the_text(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_compat_mode.json")
-    assert real_names.scalar("SELECT text FROM posts").endswith("https://t.co/et3OTOxWSa")
+def test_compat_then_extended_mode_completes_the_text(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_compat_mode.json")
+    assert plain.scalar("SELECT text FROM posts").endswith("https://t.co/et3OTOxWSa")
     extended = shared_fixtures / FOLDER / "python-twitter__3.2_extended_tweet_in_extended_mode.json"
-    later = import_file(real_names, extended)
+    later = import_file(plain, extended)
     assert (later.posts_new, later.posts_updated) == (0, 1)
-    assert real_names.scalar("SELECT text FROM posts").endswith("egg-info/SOURCE https://t.co/JWSPztfoyt")
+    assert plain.scalar("SELECT text FROM posts").endswith("egg-info/SOURCE https://t.co/JWSPztfoyt")
 
 
-def test_retweets_are_reposts_and_the_original_is_a_partial_post(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "python-twitter__get_retweets.json")
-    reposts = real_names.query("SELECT * FROM posts WHERE kind = 'repost'")
+def test_retweets_are_reposts_and_the_original_is_a_partial_post(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "python-twitter__get_retweets.json")
+    reposts = plain.query("SELECT * FROM posts WHERE kind = 'repost'")
     assert len(reposts) == 14 and {r["reposted_post_id"] for r in reposts} == {"397"}
     assert all(r["like_count"] is None and r["repost_count"] is None for r in reposts)
-    original = real_names.query("SELECT * FROM posts WHERE post_id = '397'")[0]
+    original = plain.query("SELECT * FROM posts WHERE post_id = '397'")[0]
     assert original["is_partial"] and original["author_handle"] == "jack" and original["text"] == "getting waxed!"
     assert (original["like_count"], original["repost_count"]) == (167, 153)
     assert original["created_at"] == datetime(2006, 3, 26, 19, 17, 8)
 
 
-def test_quotes_keep_the_quoted_post(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / STREAM)
-    quote = real_names.query("SELECT kind, quoted_post_id, conversation_id FROM posts "
+def test_quotes_keep_the_quoted_post(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / STREAM)
+    quote = plain.query("SELECT kind, quoted_post_id, conversation_id FROM posts "
                              "WHERE post_id = '972472958601056256'")[0]
     assert quote == {"kind": "quote", "quoted_post_id": "972472152447438859", "conversation_id": "972472958601056256"}
-    quoted = real_names.query("SELECT author_handle, is_partial, like_count, source_location FROM posts "
+    quoted = plain.query("SELECT author_handle, is_partial, like_count, source_location FROM posts "
                               "WHERE post_id = '972472152447438859'")[0]
     assert quoted == {"author_handle": "TheGillsFC", "is_partial": True, "like_count": 15,
                       "source_location": "line 4, quoted_status"}
 
 
-def test_cassette_bodies_are_read(real_names, shared_fixtures):
-    report = import_file(real_names, shared_fixtures / FOLDER / "tweepy__testusertimeline.json")
+def test_cassette_bodies_are_read(plain, shared_fixtures):
+    report = import_file(plain, shared_fixtures / FOLDER / "tweepy__testusertimeline.json")
     assert report.posts_new == 24
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '1341793727208181762'")[0]
+    row = plain.query("SELECT * FROM posts WHERE post_id = '1341793727208181762'")[0]
     assert (row["author_handle"], row["kind"], row["reply_to_post_id"]) == ("Twitter", "reply", "1341404809354760192")
     assert row["source_location"] == "interaction 2 (GET /1.1/statuses/user_timeline.json), item 1"
 

@@ -7,7 +7,6 @@ from datetime import datetime
 import orjson
 import pytest
 
-from peelian import Project
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_v2
 
@@ -34,14 +33,6 @@ EXPECTED = {
     "tweepy__test_client_get_tweet.00.GET.200.json": (1, 1, 0, 0, 0),
     "tweepy__test_client_search_recent_tweets.00.GET.200.json": (10, 10, 0, 0, 0),
 }
-
-
-@pytest.fixture
-def real_names(tmp_path):
-    """A project that keeps citizens' real handles, for checking field values."""
-    project = Project.init(tmp_path / "real.peelian", pseudonymise_citizens=False)
-    yield project
-    project.close()
 
 
 def tweet(tweet_id: str, likes: int = 0, **extra) -> dict:
@@ -86,9 +77,9 @@ def test_every_sample_file_imports_with_counts_that_reconcile(project, shared_fi
     assert project.scalar("SELECT count(*) FROM posts") == report.posts_new
 
 
-def test_flattened_reply_fields(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '1380242586288328707'")[0]
+def test_flattened_reply_fields(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
+    row = plain.query("SELECT * FROM posts WHERE post_id = '1380242586288328707'")[0]
     assert row["author_id"] == "1910479285" and row["author_handle"] == "PDXPapaG"
     assert row["kind"] == "reply"
     assert row["reply_to_post_id"] == "1380229267770933248"
@@ -98,49 +89,49 @@ def test_flattened_reply_fields(real_names, shared_fixtures):
     assert row["language"] == "en" and row["like_count"] == 0 and row["author_followers"] == 458
     assert row["text"].startswith("@TalkToTheFoot @JackPosobiec ")
     assert row["url"] == "https://x.com/i/web/status/1380242586288328707"
-    mentioned = {r["handle"] for r in real_names.query(
+    mentioned = {r["handle"] for r in plain.query(
         "SELECT handle FROM mentions WHERE post_id = '1380242586288328707'")}
     assert mentioned == {"TalkToTheFoot", "JackPosobiec"}
 
 
-def test_a_retweet_is_a_repost_without_the_originals_metrics(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
-    row = real_names.query("SELECT * FROM posts WHERE post_id = '1380242611781386245'")[0]
+def test_a_retweet_is_a_repost_without_the_originals_metrics(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
+    row = plain.query("SELECT * FROM posts WHERE post_id = '1380242611781386245'")[0]
     assert row["kind"] == "repost" and row["reposted_post_id"] == "1380175475545362437"
     # the file says retweet_count 410, like_count 0: both describe the original, not this repost
     assert (row["like_count"], row["repost_count"], row["reply_count"], row["quote_count"]) == (None,) * 4
     assert row["conversation_id"] == "1380242611781386245" and row["language"] == "es"
 
 
-def test_expansions_are_partial_posts_and_errors_are_notices(real_names, shared_fixtures):
-    report = import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__noflat.jsonl")
+def test_expansions_are_partial_posts_and_errors_are_notices(plain, shared_fixtures):
+    report = import_file(plain, shared_fixtures / FOLDER / "twarc-csv__noflat.jsonl")
     assert report.posts_new == 164
-    assert real_names.scalar("SELECT count(*) FROM posts WHERE is_partial") == 64
+    assert plain.scalar("SELECT count(*) FROM posts WHERE is_partial") == 64
     # every partial post is the target of a full one: replied to, quoted or retweeted
-    orphans = real_names.scalar(
+    orphans = plain.scalar(
         "SELECT count(*) FROM posts p WHERE is_partial AND NOT EXISTS (SELECT 1 FROM posts c WHERE NOT c.is_partial "
         "AND p.post_id IN (c.reply_to_post_id, c.quoted_post_id, c.reposted_post_id))")
     assert orphans == 0
-    notice = real_names.query("SELECT * FROM notices")[0]
+    notice = plain.query("SELECT * FROM notices")[0]
     assert notice["notice_type"] == "forbidden" and notice["location"] == "line 1, errors[0]"
     assert notice["account_id"] == "@gatewaypundit"  # a username error: the account as the pipeline names it
 
 
-def test_flat_and_page_forms_of_the_same_tweets_agree(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
-    again = import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__noflat.jsonl")
+def test_flat_and_page_forms_of_the_same_tweets_agree(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "twarc-csv__flat.jsonl")
+    again = import_file(plain, shared_fixtures / FOLDER / "twarc-csv__noflat.jsonl")
     assert (again.posts_new, again.posts_updated) == (0, 0)
 
 
-def test_edits_become_notices_and_the_latest_version_completes(real_names, shared_fixtures):
-    import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__edited_before.jsonl")
-    assert real_names.query("SELECT is_partial FROM posts WHERE post_id = '1576994789110992896'") == [
+def test_edits_become_notices_and_the_latest_version_completes(plain, shared_fixtures):
+    import_file(plain, shared_fixtures / FOLDER / "twarc-csv__edited_before.jsonl")
+    assert plain.query("SELECT is_partial FROM posts WHERE post_id = '1576994789110992896'") == [
         {"is_partial": True}]
-    after = import_file(real_names, shared_fixtures / FOLDER / "twarc-csv__edited_after.jsonl")
+    after = import_file(plain, shared_fixtures / FOLDER / "twarc-csv__edited_after.jsonl")
     assert after.posts_updated == 1
-    assert real_names.query("SELECT is_partial FROM posts WHERE post_id = '1576994789110992896'") == [
+    assert plain.query("SELECT is_partial FROM posts WHERE post_id = '1576994789110992896'") == [
         {"is_partial": False}]
-    notices = real_names.query("SELECT post_id, notice_type, detail FROM notices")
+    notices = plain.query("SELECT post_id, notice_type, detail FROM notices")
     assert {(n["post_id"], n["notice_type"]) for n in notices} == {("1576994746135764992", "edit_version")}
     assert all(orjson.loads(n["detail"]) == {"latest_version": "1576994789110992896"} for n in notices)
 
@@ -226,14 +217,14 @@ def test_wrong_types_are_quarantined_with_the_field_named(project, tmp_path):
     assert reasons[3][0] == "line 5, data[0]" and "not a count: 'lots'" in reasons[3][1]
 
 
-def test_twarc_empty_object_placeholders_mean_missing(real_names, tmp_path):
+def test_twarc_empty_object_placeholders_mean_missing(plain, tmp_path):
     flat = {**tweet("9"), "author": {}, "in_reply_to_user": {}, "referenced_tweets": {}, "conversation_id": {},
             "entities": {"mentions": {}}, "__twarc": {"version": "2.0"}}
     path = tmp_path / "flat.jsonl"
     path.write_bytes(lines(flat))
-    report = import_file(real_names, path)
+    report = import_file(plain, path)
     assert counts(report) == (1, 1, 0, 0, 0)
-    row = real_names.query("SELECT author_id, author_handle, conversation_id, kind FROM posts")[0]
+    row = plain.query("SELECT author_id, author_handle, conversation_id, kind FROM posts")[0]
     assert row == {"author_id": "7", "author_handle": None, "conversation_id": None, "kind": "original"}
 
 
