@@ -11,6 +11,7 @@ import pytest
 
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_archive
+from tests.ingest.helpers import counts, post_ids
 
 FOLDER = "twitter_archive"
 TWEETS = "milahu__tweets.js"
@@ -42,16 +43,8 @@ def archive(folder, records: list, name: str = "tweets.js", dataset: str = "twee
     return path
 
 
-def counts(report) -> tuple[int, int, int, int, int]:
-    return report.records_read, report.posts_new, report.duplicates, report.notices, report.quarantined
-
-
 def quarantine(project) -> list[dict]:
     return project.query("SELECT location, reason, raw_excerpt FROM quarantine ORDER BY rowid")
-
-
-def post_ids(project) -> set[str]:
-    return {r["post_id"] for r in project.query("SELECT post_id FROM posts")}
 
 
 # ---- the real samples ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_v1
+from tests.ingest.helpers import counts, lines, post_ids, quarantine
 
 FOLDER = "twitter_v1"
 STREAM = "python-twitter__streaming_lines.json"
@@ -34,22 +35,6 @@ def status(status_id: str, likes: int = 0, **extra) -> dict:
             "text": f"status {status_id}", "lang": "en", "favorite_count": likes, "retweet_count": 0,
             "user": {"id": 7, "id_str": "7", "screen_name": "someone", "name": "Some One", "followers_count": 3},
             "entities": {"user_mentions": []}, **extra}
-
-
-def lines(*values: dict | bytes) -> bytes:
-    return b"".join((v if isinstance(v, bytes) else orjson.dumps(v)) + b"\n" for v in values)
-
-
-def counts(report) -> tuple[int, int, int, int, int]:
-    return report.records_read, report.posts_new, report.duplicates, report.notices, report.quarantined
-
-
-def quarantine(project) -> list[dict]:
-    return project.query("SELECT location, reason FROM quarantine ORDER BY rowid")
-
-
-def post_ids(project) -> set[str]:
-    return {r["post_id"] for r in project.query("SELECT post_id FROM posts")}
 
 
 def write(path, data: bytes):

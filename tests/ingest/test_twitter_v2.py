@@ -9,6 +9,7 @@ import pytest
 
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_v2
+from tests.ingest.helpers import counts, lines, post_ids, quarantine
 
 FOLDER = "twitter_v2"
 # file → (records read, new posts, duplicates, notices, quarantined), each file into an empty project
@@ -44,22 +45,6 @@ def tweet(tweet_id: str, likes: int = 0, **extra) -> dict:
 def page(*tweets: dict, **extra) -> dict:
     return {"data": list(tweets), "includes": {"users": [{"id": "7", "username": "someone", "name": "Some One"}]},
             "meta": {"result_count": len(tweets)}, **extra}
-
-
-def lines(*values: dict | bytes) -> bytes:
-    return b"".join((v if isinstance(v, bytes) else orjson.dumps(v)) + b"\n" for v in values)
-
-
-def counts(report) -> tuple[int, int, int, int, int]:
-    return report.records_read, report.posts_new, report.duplicates, report.notices, report.quarantined
-
-
-def quarantine(project) -> list[dict]:
-    return project.query("SELECT location, reason FROM quarantine ORDER BY rowid")
-
-
-def post_ids(project) -> set[str]:
-    return {r["post_id"] for r in project.query("SELECT post_id FROM posts")}
 
 
 # ---- the real samples ------------------------------------------------------------------------
