@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from peelian import __version__
 from peelian.errors import ProjectError, ProjectExistsError, ProjectLockedError, SchemaVersionError
@@ -210,8 +211,6 @@ class Project:
     def audit(self, action: str, *, username: str | None = None, target: str | None = None,
               detail: dict[str, Any] | None = None) -> None:
         """Append to the audit log (logins, exports, codings, adjudications)."""
-        import orjson
-
         self.con.execute(
             "INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?, ?, ?)",
             [utcnow(), username, action, target, orjson.dumps(detail).decode() if detail else None],

@@ -19,7 +19,7 @@ import pyarrow as pa
 from peelian.errors import RegistryError
 from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project, utcnow
-from peelian.store.schema import ACCOUNT_TYPES
+from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
 
 REQUIRED = ("platform", "force", "account_type")
 OPTIONAL = ("handle", "account_id", "unit", "time_zone", "notes")
@@ -131,7 +131,7 @@ def retag(project: Project) -> tuple[int, int]:
             new_id = entry[2] or (account_id if not pseudonymised else "@" + entry[1])
             new_handle = entry[1] or (handle if not pseudonymised else None)
             rows.append((platform, account_id, new_id, handle, new_handle, False,
-                         "police" if entry[4] in ("force_corporate", "team", "officer", "unit") else entry[4],
+                         role_for_account_type(entry[4]),
                          entry[3], entry[4], entry[5]))
         elif role != "citizen" or (pseudo and not pseudonymised):
             new_id = pseudo.account_id(platform, account_id) if pseudo and not pseudonymised else account_id
