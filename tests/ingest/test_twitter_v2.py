@@ -7,7 +7,7 @@ from datetime import datetime
 import orjson
 import pytest
 
-from peelian.ingest import import_file
+from peelian.ingest import import_file, pipeline
 from peelian.ingest.formats import twitter_v2
 from tests.ingest.helpers import counts, lines, post_ids, quarantine
 
@@ -286,15 +286,11 @@ def test_reimport_changes_nothing_and_later_metrics_update(project, shared_fixtu
 def test_an_import_that_fails_midway_changes_nothing(project, tmp_path, monkeypatch):
     import_file(project, _write(tmp_path / "a.jsonl", lines(page(tweet("1")))))
     snapshot = _snapshot(project)
-    real_post, calls = twitter_v2._post, []
 
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("disk on fire")
-        return real_post(*args, **kwargs)
+    def failing(self):
+        raise RuntimeError("disk on fire")  # after the posts of the chunk were written
 
-    monkeypatch.setattr(twitter_v2, "_post", failing)
+    monkeypatch.setattr(pipeline._Writer, "_merge_accounts", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
         import_file(project, _write(tmp_path / "b.jsonl", lines(page(tweet("2"), tweet("3"), tweet("4")))))
     assert _snapshot(project) == snapshot

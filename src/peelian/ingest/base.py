@@ -20,12 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import orjson
 
 from peelian.errors import FormatError
 from peelian.ingest.records import Record, Reject
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from peelian.store.identity import IdentityResolver
 
 SNIFF_BYTES = 256 * 1024
 EXCERPT_CHARS = 500
@@ -95,6 +100,36 @@ class Importer(ABC):
     def check(self, path: Path) -> None:
         """Raise an InputError when the options cannot work for this file at all (a column
         mapping naming missing columns), so the pipeline can refuse before importing anything."""
+
+    def stage_bulk(self, path: Path, sink: BulkSink) -> bool:
+        """Stage the whole file set-based (in DuckDB) instead of record by record; False when this
+        format, or this file, has no bulk reader, and `read` is used instead."""
+        return False
+
+
+class BulkSink(Protocol):
+    """What a bulk reader may do with the import in progress (the pipeline's writer)."""
+
+    con: duckdb.DuckDBPyConnection
+    identity: IdentityResolver
+
+    def add(self, record: Record) -> None:
+        """Stage one record read in Python."""
+
+    def begin_line(self, seq: int) -> None:
+        """Number the records that follow from `seq` on (bulk and Python records share one order)."""
+
+    def stage(self, table: str, rows: Any) -> None:
+        """Stage rows built in SQL (an Arrow table) into `posts`, `accounts` or `mentions`."""
+
+    def count_bulk(self, *, records: int, accounts: int) -> None:
+        """Count what was staged in bulk, for the import's summary."""
+
+    def merge_chunk(self) -> None:
+        """Merge everything staged so far into the project."""
+
+    def report_progress(self) -> None:
+        """Tell the progress callback how many records have been read."""
 
 
 class JsonImporter(Importer):

@@ -199,12 +199,13 @@ def import_file(
             [import_id, str(path), importer_cls.format, digest, path.stat().st_size, utcnow(), __version__,
              _options_json(options)],
         )
-        writer = _Writer(project, con, import_id, str(path))
+        writer = _Writer(project, con, import_id, str(path), progress)
         try:
-            for record in importer.read(path):
-                writer.add(record)
-                if progress and writer.seen % 10_000 == 0:
-                    progress(writer.seen)
+            if not importer.stage_bulk(path, writer):
+                for record in importer.read(path):
+                    writer.add(record)
+                    if progress and writer.seen % 10_000 == 0:
+                        progress(writer.seen)
         except FormatError as exc:
             writer.add(Reject(exc.location or "file", exc.reason, None))
         writer.finish(report)
@@ -258,8 +259,9 @@ def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reas
 class _Writer:
     """Stages records, then merges them into the project tables with set-based SQL."""
 
-    def __init__(self, project: Project, con: Any, import_id: int, path: str):
-        self.con, self.import_id, self.path = con, import_id, path
+    def __init__(self, project: Project, con: Any, import_id: int, path: str,
+                 progress: ProgressCallback | None = None):
+        self.con, self.import_id, self.path, self.progress = con, import_id, path, progress
         self.identity = IdentityResolver.for_project(project)
         self.seen = 0
         self.accounts_seen = 0
@@ -277,6 +279,7 @@ class _Writer:
         self.account_seq = 0
         self.post_seq = 0
         self.staged_since_merge = 0
+        self.auto_merge = True  # off while a bulk reader stages: it merges after each of its chunks
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -349,8 +352,33 @@ class _Writer:
         ))
         self.post_seq += 1
         self.staged_since_merge += 1
-        if self.staged_since_merge >= MERGE_ROWS:
+        if self.auto_merge and self.staged_since_merge >= MERGE_ROWS:
             self.merge_chunk()
+
+    # ---- for bulk readers (`BulkSink`) -------------------------------------------------------------
+    def begin_line(self, seq: int) -> None:
+        self.auto_merge = False
+        self.post_seq = self.account_seq = seq
+
+    def stage(self, table: str, rows: pa.Table) -> None:
+        self.auto_merge = False
+        staged = {"posts": self.posts, "accounts": self.accounts, "mentions": self.mentions}[table]
+        self.con.register("_peelian_batch", rows)
+        try:
+            self.con.execute(f"INSERT INTO {staged.table} BY NAME SELECT * FROM _peelian_batch")
+        finally:
+            self.con.unregister("_peelian_batch")
+        staged.rows += rows.num_rows
+        if table == "posts":
+            self.staged_since_merge += rows.num_rows
+
+    def count_bulk(self, *, records: int, accounts: int) -> None:
+        self.seen += records
+        self.accounts_seen += accounts
+
+    def report_progress(self) -> None:
+        if self.progress:
+            self.progress(self.seen)
 
     def finish(self, report: FileReport) -> None:
         con = self.con

@@ -10,7 +10,6 @@ pseudonym from the registry.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from functools import lru_cache
@@ -27,7 +26,7 @@ class Pseudonymiser:
 
     def _digest(self, platform: str, kind: str, value: str) -> str:
         msg = f"{platform}\x1f{kind}\x1f{value}".encode()
-        return PSEUDONYM_PREFIX + hmac.new(self._secret, msg, hashlib.sha256).hexdigest()[:16]
+        return PSEUDONYM_PREFIX + hmac.digest(self._secret, msg, "sha256")[:8].hex()
 
     def _account_id(self, platform: str, account_id: str) -> str:
         return self._digest(platform, "id", account_id)

@@ -19,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json
+from peelian.ingest.base import BulkSink, JsonImporter, Sample, as_int, as_str, parse_time, raw_json
 from peelian.ingest.formats.twitter_v1 import text_field
+from peelian.ingest.formats.twitter_v2_bulk import stage_pages
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
 from peelian.store.privacy import normalise_handle
 
@@ -105,6 +106,9 @@ class TwitterV2Importer(JsonImporter):
         if isinstance(obj, dict) and "errors" in obj and "data" not in obj and "title" in str(obj.get("errors"))[:200]:
             return 0.4
         return 0.0
+
+    def stage_bulk(self, path: Path, sink: BulkSink) -> bool:
+        return stage_pages(self, path, sink)
 
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
         if _is_page(value):

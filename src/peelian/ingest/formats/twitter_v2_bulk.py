@@ -1,0 +1,436 @@
+"""Bulk reading of twarc2 JSONL (one X API v2 response page per line) in DuckDB.
+
+Reading a tweet in Python (parse, build a `Post`, resolve its accounts, stage a tuple) costs
+many times what DuckDB needs to scan the same fields, so pages are read set-based: Python cuts
+the file into chunks of whole lines (keeping line numbers), DuckDB parses each line once into
+typed columns (`json_transform`) and builds the staging rows in SQL. Python only resolves the
+distinct accounts of a chunk (`IdentityResolver`) and rewrites the texts that need it (HTML
+entities, citizens' @handles).
+
+The result is what `TwitterV2Importer.read` gives, because a line is read in SQL only when
+every value the importer reads has the plain shape that both readers treat alike: strings where
+text is expected, digit strings for ids, integers for counts, the API's time format, no errors,
+withheld tweets or edit histories. A typed transform would coerce anything else silently, so
+such lines are recognised on their raw text (`PYTHON_LINE`) or their typed values
+(`_standard`) and go to the Python reader, as do lines that do not parse (which it quarantines
+with the reason). `seq` values are line-based (line << 32, then 256 per tweet) on both sides,
+so "later beats earlier" holds whichever reader staged a record. One difference is left: a JSON
+object with a repeated key keeps the first value here and the last in Python.
+"""
+
+from __future__ import annotations
+
+import html
+import mmap
+import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from queue import Queue
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from peelian.ingest.base import BulkSink, _first_two_lines, _json_problem, _parse_line, _UNPARSED
+from peelian.ingest.records import Reject
+from peelian.store.identity import MENTION_RE
+from peelian.store.privacy import normalise_handle
+
+if TYPE_CHECKING:
+    from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
+    from peelian.store.identity import IdentityResolver
+
+PLATFORM = "twitter"
+CHUNK_BYTES = 64 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
+LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
+TWEET_STEP = 256
+MAX_MENTIONS = TWEET_STEP - 2
+MAX_TWEETS = (1 << LINE_SHIFT) // TWEET_STEP - 1
+BOM = b"\xef\xbb\xbf"
+LINES_PER_BATCH = 32
+WORKERS = 2  # chunks built at once (the machines Peelian targets have two cores or more)
+
+_TWEET = ('{"id":"VARCHAR","text":"VARCHAR","note_tweet":{"text":"VARCHAR"},"author_id":"VARCHAR",'
+          '"conversation_id":"VARCHAR","in_reply_to_user_id":"VARCHAR","created_at":"VARCHAR","lang":"VARCHAR",'
+          '"referenced_tweets":[{"type":"VARCHAR","id":"VARCHAR"}],'
+          '"public_metrics":{"like_count":"BIGINT","reply_count":"BIGINT","retweet_count":"BIGINT",'
+          '"quote_count":"BIGINT","impression_count":"BIGINT"},'
+          '"entities":{"mentions":[{"id":"VARCHAR","username":"VARCHAR"}]}}')
+_USER = '{"id":"VARCHAR","username":"VARCHAR","name":"VARCHAR","public_metrics":{"followers_count":"BIGINT"}}'
+PAGE = f'{{"data":[{_TWEET}],"includes":{{"users":[{_USER}],"tweets":[{_TWEET}]}}}}'
+
+# Lines for the Python reader, told by their raw text: a text or id key holding something other
+# than a string or null (a typed transform would turn it into text), a count that is not a plain
+# integer, page errors, withheld tweets, edit histories with earlier versions, and trailing commas
+# (which DuckDB's JSON parser accepts and orjson refuses).
+PYTHON_LINE = "|".join([
+    r'"(?:id|author_id|conversation_id|in_reply_to_user_id|text|lang|username|name|type|created_at)"\s*:\s*[^"\sn]',
+    r'_count"\s*:\s*(?:[^-0-9\sn]|-?[0-9]+[.eE]|-?[0-9]{19})',
+    r'"(?:errors|withheld)"\s*:',
+    r'"edit_history_tweet_ids"\s*:\s*\[[^\]]*,',
+    r',\s*[\]}]',
+])
+
+_MACROS = [
+    # absent, empty (both readers take "" for absent) or ASCII digits: ids both readers keep as they are
+    "fb_ids_ok(s) AS regexp_full_match(s, '[0-9]*')",
+    "fb_time_ok(s) AS s IS NULL OR (regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    "\\.[0-9]{3}Z') AND NOT starts_with(s, '0000') AND try_cast(left(s, 23) AS TIMESTAMP) IS NOT NULL)",
+]
+
+
+def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool:
+    """Stage a twarc2 JSONL file; False (nothing staged) when the file is not one (a document,
+    flattened tweets, compliance output), which the Python reader then reads."""
+    first, _ = _first_two_lines(path)
+    if first is None:
+        return False
+    value = _parse_line(first)
+    if value is _UNPARSED or not (isinstance(value, dict) and isinstance(value.get("data"), list)):
+        return False
+    # Chunks are built on worker connections, in autocommit (inside the import's transaction every
+    # replaced table would be kept until the commit, and memory would grow with the file), while
+    # this thread stages and merges the chunk before: DuckDB releases the GIL, so the SQL of one
+    # chunk runs beside the Python work of another.
+    connections: Queue[Any] = Queue()
+    for _ in range(WORKERS):
+        work = sink.con.cursor()
+        for macro in _MACROS:
+            work.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
+        connections.put(work)
+
+    def build(lines: _Lines) -> _Built:
+        work = connections.get()
+        try:
+            return _Chunk(sink.identity, work, lines).build()
+        finally:
+            connections.put(work)
+
+    file = _MappedFile(path)
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
+            for lines in file.chunks():
+                in_flight.append((lines, pool.submit(build, lines)))
+                if len(in_flight) >= WORKERS:
+                    _stage_chunk(importer, sink, *in_flight.popleft())
+            while in_flight:
+                _stage_chunk(importer, sink, *in_flight.popleft())
+    finally:
+        while not connections.empty():
+            connections.get().close()
+        file.close()
+    return True
+
+
+def _stage_chunk(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, future: Future[_Built]) -> None:
+    """Stage a built chunk, read its other lines in Python (in this thread: the sink is not
+    thread-safe), and merge, so that chunks reach the project in file order."""
+    built = future.result()
+    if built.fast:
+        sink.count_bulk(records=built.posts.num_rows, accounts=built.users)
+        sink.stage("posts", built.posts)
+        sink.stage("accounts", built.accounts)
+        sink.stage("mentions", built.mentions)
+    _read_others(importer, sink, lines, built.fast)
+    sink.merge_chunk()
+    sink.report_progress()
+
+
+def _read_others(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, fast: set[int]) -> None:
+    """Lines not built in SQL, through the Python reader, with line-based seqs."""
+    for index in range(len(lines)):
+        number = lines.first_number + index
+        if number in fast:
+            continue
+        raw = lines.raw(index)
+        stripped = raw.strip()
+        if number == 1 and stripped.startswith(BOM):
+            stripped = stripped[3:]
+        if not stripped:
+            continue
+        sink.begin_line(number << LINE_SHIFT)
+        try:
+            value: Any = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            sink.add(Reject(f"line {number}", _json_problem(exc, stripped, raw.endswith(b"\n")), stripped))
+            continue
+        for record in importer._read_value(value, f"line {number}"):
+            sink.add(record)
+
+
+@dataclass
+class _Built:
+    """A chunk built in SQL: the lines it covers and the rows to stage."""
+
+    fast: set[int]
+    posts: pa.Table | None = None
+    accounts: pa.Table | None = None
+    mentions: pa.Table | None = None
+    users: int = 0
+
+
+class _Lines:
+    """A chunk of whole lines of the file: where each line starts and ends, and its number."""
+
+    def __init__(self, file: _MappedFile, begin: int, end: int, first_number: int):
+        self.file, self.begin, self.end, self.first_number = file, begin, end, first_number
+        ends, find, pos = [], file.bytes.find, begin
+        while pos < end:
+            newline = find(b"\n", pos, end)
+            if newline < 0:
+                newline = end  # the last line of the file, without its newline
+            ends.append(newline)
+            pos = newline + 1
+        self.ends = np.array(ends, dtype=np.int64)
+        self.starts = np.concatenate([[begin], self.ends[:-1] + 1]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def raw(self, index: int) -> bytes:
+        return self.file.bytes[self.starts[index]:self.ends[index] + 1]
+
+    def arrow(self) -> pa.Table:
+        """All lines as an Arrow table (line_no, line) over the mapped file, without a copy.
+
+        The bytes are not checked for UTF-8 here: a line that is not valid UTF-8 fails DuckDB's
+        JSON parser (which checks) and goes to the Python reader, which quarantines it."""
+        offsets = np.append(self.starts, self.end) - self.begin
+        data = self.file.arrow.slice(self.begin, self.end - self.begin)
+        lines = pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(offsets), data)
+        numbers = np.arange(self.first_number, self.first_number + len(self), dtype=np.int64)
+        table = pa.table({"line_no": numbers, "line": lines})
+        # Small batches: DuckDB then parses them on all its threads, each a few pages at a time (one
+        # batch of a few hundred large pages runs on one thread, and three times slower per page).
+        return pa.Table.from_batches(table.to_batches(max_chunksize=LINES_PER_BATCH))
+
+
+class _MappedFile:
+    """The file mapped into memory twice: for finding lines (`mmap`) and as an Arrow buffer."""
+
+    def __init__(self, path: Path):
+        self._fh = open(path, "rb")
+        self.bytes = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self._arrow_map = pa.memory_map(str(path), "r")
+        self.arrow = self._arrow_map.read_buffer()
+        self.size = len(self.bytes)
+
+    def chunks(self) -> Iterator[_Lines]:
+        """The file in chunks of about CHUNK_BYTES of whole lines."""
+        begin, number = 0, 1
+        while begin < self.size:
+            end = self.bytes.find(b"\n", min(begin + CHUNK_BYTES, self.size) - 1)
+            end = self.size if end < 0 else end + 1
+            lines = _Lines(self, begin, end, number)
+            number += len(lines)
+            begin = end
+            yield lines
+
+    def close(self) -> None:
+        self.bytes.close()
+        self._arrow_map.close()
+        self._fh.close()
+
+
+class _Chunk:
+    """One chunk of lines: the standard pages parsed and built in SQL, on a worker connection."""
+
+    def __init__(self, identity: IdentityResolver, work: Any, lines: _Lines):
+        self.identity, self.con, self.lines = identity, work, lines
+
+    def build(self) -> _Built:
+        self.con.register("_fb_lines", self.lines.arrow())
+        try:
+            self._parse()
+        finally:
+            self.con.unregister("_fb_lines")
+        fast = {n for (n,) in self.con.execute("SELECT line_no FROM fb_ok").fetchall()}
+        if not fast:
+            return _Built(fast)
+        self._build()
+        (users,) = self.con.execute("SELECT count(*) FROM fb_us SEMI JOIN fb_ok USING (line_no)").fetchall()[0]
+        return _Built(fast, self.con.sql("SELECT * FROM fb_posts").to_arrow_table(),
+                      self.con.sql("SELECT * FROM fb_accounts").to_arrow_table(),
+                      self.con.sql("SELECT * FROM fb_mentions").to_arrow_table(), users)
+
+    # ---- SQL ---------------------------------------------------------------------------------
+    def _parse(self) -> None:
+        con = self.con
+        pattern = PYTHON_LINE.replace("'", "''")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_page AS
+            SELECT line_no, try(json_transform(line, '{PAGE}')) AS p FROM _fb_lines
+            WHERE starts_with(line, '{{') AND NOT regexp_matches(line, '{pattern}')""")
+        con.execute("DELETE FROM fb_page WHERE p IS NULL OR p.data IS NULL")
+        # Mentions need no check: the Python reader skips any without a username and keeps any id.
+        tweet = """
+            t.id AS post_id, nullif(t.author_id, '') AS author_id, nullif(t.conversation_id, '') AS conversation_id,
+            nullif(t.in_reply_to_user_id, '') AS reply_uid,
+            t.created_at AS created_raw, t.text AS raw_text, t.note_tweet.text AS note_text,
+            nullif(t.lang, '') AS language, t.referenced_tweets AS refs, t.public_metrics AS pm,
+            list_filter(t.entities.mentions, lambda m: m.username <> '') AS mentions,
+            t IS NOT NULL AND t.id <> '' AND t.text IS NOT NULL
+                AND fb_ids_ok(concat(t.id, t.author_id, t.conversation_id, t.in_reply_to_user_id))
+                AND fb_time_ok(t.created_at)
+                AND coalesce(list_bool_and(list_transform(t.referenced_tweets,
+                    lambda r: r IS NOT NULL AND fb_ids_ok(coalesce(r.id, '')))), true)
+                AND coalesce(len(t.entities.mentions), 0) <= {max_mentions} AS ok"""
+        tweet = tweet.format(max_mentions=MAX_MENTIONS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_tw AS
+            SELECT line_no, false AS is_partial, i - 1 AS pos, 'data[' || (i - 1) || ']' AS loc, {tweet}
+            FROM (SELECT line_no, unnest(p.data) AS t, generate_subscripts(p.data, 1) AS i FROM fb_page)
+            UNION ALL
+            SELECT line_no, true, n + i - 1, 'includes.tweets[' || (i - 1) || ']', {tweet}
+            FROM (SELECT line_no, len(p.data) AS n, unnest(p.includes.tweets) AS t,
+                         generate_subscripts(p.includes.tweets, 1) AS i
+                  FROM fb_page WHERE p.includes.tweets IS NOT NULL)""")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE fb_us AS
+            SELECT line_no, i - 1 AS upos, u.id, nullif(u.username, '') AS username, nullif(u.name, '') AS name,
+                   u.public_metrics.followers_count AS followers, u IS NOT NULL AND u.id <> '' AND fb_ids_ok(u.id) AS ok
+            FROM (SELECT line_no, unnest(p.includes.users) AS u, generate_subscripts(p.includes.users, 1) AS i
+                  FROM fb_page WHERE p.includes.users IS NOT NULL)""")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_ok AS
+            SELECT line_no, len(p.data) + coalesce(len(p.includes.tweets), 0) AS n_posts FROM fb_page
+            WHERE n_posts <= {MAX_TWEETS} AND line_no NOT IN (
+                SELECT line_no FROM fb_tw WHERE NOT ok
+                UNION ALL SELECT line_no FROM fb_us WHERE NOT ok
+                UNION ALL SELECT line_no FROM fb_us GROUP BY line_no, id HAVING count(*) > 1)""")
+
+    def _build(self) -> None:
+        con = self.con
+        shift, step = LINE_SHIFT, TWEET_STEP
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_posts AS
+            SELECT t.line_no, (t.line_no << {shift}) + t.pos * {step} AS seq, t.post_id, t.is_partial,
+                'line ' || t.line_no || ', ' || t.loc AS loc, t.author_id, a.username AS author_handle,
+                a.name AS author_name, a.followers AS author_followers, t.reply_uid, r.username AS reply_handle,
+                nullif(coalesce(nullif(t.note_text, ''), t.raw_text), '') AS text,
+                CAST(left(t.created_raw, 23) AS TIMESTAMP) AS created_at, t.language, t.conversation_id,
+                nullif(list_filter(t.refs, lambda x: x.type = 'replied_to')[-1].id, '') AS reply_to,
+                nullif(list_filter(t.refs, lambda x: x.type = 'quoted')[-1].id, '') AS quoted,
+                nullif(list_filter(t.refs, lambda x: x.type = 'retweeted')[-1].id, '') AS reposted,
+                t.pm, t.mentions
+            FROM fb_tw t SEMI JOIN fb_ok USING (line_no)
+            LEFT JOIN fb_us a ON a.line_no = t.line_no AND a.id = t.author_id
+            LEFT JOIN fb_us r ON r.line_no = t.line_no AND r.id = t.reply_uid""")
+        # Every account observation, in the order the Python writer makes them (author, reply-to and
+        # mentions of each post, then the page's users), with the seq that orders them.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_obs AS
+            SELECT seq, author_id AS account_id, author_handle AS handle, author_name AS name,
+                   author_followers AS followers FROM fb_posts
+            UNION ALL SELECT seq + 1, reply_uid, reply_handle, NULL, NULL FROM fb_posts
+                WHERE reply_uid IS NOT NULL OR reply_handle IS NOT NULL
+            UNION ALL SELECT seq + 2 + i - 1, nullif(m.id, ''), m.username, NULL, NULL FROM (
+                SELECT seq, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_posts
+                WHERE len(mentions) > 0)
+            UNION ALL SELECT (u.line_no << {shift}) + o.n_posts * {step} + u.upos, u.id, u.username, u.name,
+                u.followers FROM fb_us u JOIN fb_ok o USING (line_no)""")
+        self._resolve()
+        self._fix_texts()
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_accounts AS
+            SELECT '{PLATFORM}' AS platform, m.account_id,
+                arg_max(m.handle, o.seq) FILTER (WHERE m.handle IS NOT NULL) AS handle,
+                arg_max(o.name, o.seq) FILTER (WHERE o.name IS NOT NULL AND NOT m.pseudonymised) AS display_name,
+                bool_or(m.pseudonymised) AS pseudonymised, arg_max(m.role, o.seq) AS role,
+                arg_max(m.force, o.seq) AS force, arg_max(m.account_type, o.seq) AS account_type,
+                arg_max(m.unit, o.seq) AS unit,
+                arg_max(o.followers, o.seq) FILTER (WHERE o.followers IS NOT NULL) AS followers_count,
+                max(o.seq) AS seq
+            FROM fb_obs o JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM o.account_id
+                AND m.raw_handle IS NOT DISTINCT FROM o.handle
+            WHERE m.account_id IS NOT NULL
+            GROUP BY m.account_id""")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_mentions AS
+            SELECT DISTINCT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
+            FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_posts WHERE len(mentions) > 0) p
+            JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM nullif(p.mention.id, '')
+                AND m.raw_handle = p.mention.username""")
+        pseudonymise = "true" if self.identity.pseudonymise else "false"
+        metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_posts AS
+            SELECT '{PLATFORM}' AS platform, p.post_id, a.account_id AS author_id, a.handle AS author_handle,
+                a.role AS author_role, a.force AS author_force, a.account_type AS author_account_type, p.created_at,
+                coalesce(f.text, p.text) AS text, p.language,
+                CASE WHEN p.reposted IS NOT NULL THEN 'repost' WHEN p.reply_to IS NOT NULL THEN 'reply'
+                     WHEN p.quoted IS NOT NULL THEN 'quote' ELSE 'original' END AS kind,
+                p.reply_to AS reply_to_post_id, r.account_id AS reply_to_account_id, p.conversation_id,
+                p.quoted AS quoted_post_id, p.reposted AS reposted_post_id,
+                {metric.format("like_count", "like_count")}, {metric.format("reply_count", "reply_count")},
+                {metric.format("retweet_count", "repost_count")}, {metric.format("quote_count", "quote_count")},
+                {metric.format("impression_count", "view_count")},
+                p.author_followers,
+                CASE WHEN {pseudonymise} AND a.pseudonymised AND p.author_handle IS NOT NULL
+                          AND contains(lower('https://x.com/i/web/status/' || p.post_id), lower(p.author_handle))
+                     THEN NULL ELSE 'https://x.com/i/web/status/' || p.post_id END AS url,
+                p.is_partial, p.loc AS source_location, p.seq
+            FROM fb_posts p
+            JOIN fb_map a ON a.raw_id IS NOT DISTINCT FROM p.author_id
+                AND a.raw_handle IS NOT DISTINCT FROM p.author_handle
+            LEFT JOIN fb_map r ON (p.reply_uid IS NOT NULL OR p.reply_handle IS NOT NULL)
+                AND r.raw_id IS NOT DISTINCT FROM p.reply_uid AND r.raw_handle IS NOT DISTINCT FROM p.reply_handle
+            LEFT JOIN fb_text f ON f.seq = p.seq""")
+
+    def _resolve(self) -> None:
+        """Resolve each distinct (account id, handle) of the chunk once, as the Python writer would."""
+        resolve = self.identity.resolve
+        pairs = self.con.execute("SELECT DISTINCT account_id, handle FROM fb_obs").fetchall()
+        idents = [resolve(PLATFORM, account_id, handle, None) for account_id, handle in pairs]
+        self._register_table("fb_map", {
+            "raw_id": pa.array([p[0] for p in pairs], pa.string()),
+            "raw_handle": pa.array([p[1] for p in pairs], pa.string()),
+            "account_id": pa.array([i.account_id for i in idents], pa.string()),
+            "handle": pa.array([i.handle for i in idents], pa.string()),
+            "pseudonymised": pa.array([i.pseudonymised for i in idents], pa.bool_()),
+            "role": pa.array([i.role for i in idents], pa.string()),
+            "force": pa.array([i.force for i in idents], pa.string()),
+            "account_type": pa.array([i.account_type for i in idents], pa.string()),
+            "unit": pa.array([i.unit for i in idents], pa.string()),
+        })
+
+    def _fix_texts(self) -> None:
+        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it
+        (`IdentityResolver.pseudonymise_text`, with each handle's replacement computed once)."""
+        identity = self.identity
+        pseudonymise = identity.pseudonymise
+        where = "contains(text, '&') OR contains(text, '@')" if pseudonymise else "contains(text, '&')"
+        rows = self.con.execute(f"SELECT seq, text FROM fb_posts WHERE {where}").fetchall()
+        replacements: dict[str, str] = {}
+
+        def replace(match: re.Match[str]) -> str:
+            handle = match.group(1)
+            found = replacements.get(handle)
+            if found is None:
+                assert identity.pseudonymiser is not None
+                found = replacements[handle] = (
+                    match.group(0) if (PLATFORM, normalise_handle(handle)) in identity.by_handle
+                    else "@" + identity.pseudonymiser.handle(PLATFORM, handle))
+            return found
+
+        texts = []
+        for _, text in rows:
+            if "&" in text:
+                text = html.unescape(text)
+            if pseudonymise and "@" in text:
+                text = MENTION_RE.sub(replace, text)
+            texts.append(text)
+        self._register_table("fb_text", {"seq": pa.array([r[0] for r in rows], pa.int64()),
+                                         "text": pa.array(texts, pa.string())})
+
+    def _register_table(self, name: str, columns: dict[str, pa.Array]) -> None:
+        self.con.register("_fb_arrow", pa.table(columns))
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow")
+        finally:
+            self.con.unregister("_fb_arrow")
