@@ -425,7 +425,8 @@ class _Writer:
     def _merge_posts(self) -> None:
         con = self.con
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
-        # Columns the winner lacks are filled from the other copies. arg_max keeps this a plain
+        # Columns the winner lacks are filled from the other copies. The location is where the post
+        # was first read in full (first seen, if only in expansions), whichever merge chunk that was in. arg_max keeps this a plain
         # hash aggregate (ordered aggregates would hold every value in memory).
         rank = "k"
         fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
@@ -434,7 +435,8 @@ class _Writer:
             SELECT platform, post_id,
                    arg_max(author_role, {rank}) AS author_role, arg_max(author_force, {rank}) AS author_force,
                    arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
-                   bool_and(is_partial) AS is_partial, arg_max(source_location, {rank}) AS source_location,
+                   bool_and(is_partial) AS is_partial,
+                   arg_min(source_location, CAST(is_partial AS BIGINT) * {FULL_RANK} + seq) AS source_location,
                    {fill}
             FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
             GROUP BY platform, post_id"""
@@ -454,6 +456,8 @@ class _Writer:
             f"""UPDATE posts p SET {assignments},
                 kind = CASE WHEN s.is_partial THEN p.kind ELSE s.kind END,
                 is_partial = p.is_partial AND s.is_partial,
+                source_location = CASE WHEN p.first_import_id = {self.import_id} AND p.is_partial AND NOT s.is_partial
+                    THEN s.source_location ELSE p.source_location END,
                 author_role = s.author_role, author_force = s.author_force,
                 author_account_type = s.author_account_type,
                 last_import_id = {self.import_id}

@@ -1,0 +1,158 @@
+"""The bulk (DuckDB) reader of twarc2 pages stores exactly what the record-by-record reader stores.
+
+Each file is imported twice, into two projects sharing one secret and registry: once as users
+import it (bulk), once with the bulk reader switched off. Every table the import writes must
+come out the same, row for row, and so must the import's counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import orjson
+import pytest
+
+from peelian import Project
+from peelian.demo import generate
+from peelian.ingest import import_file
+from peelian.ingest.formats import twitter_v2_bulk
+from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
+from peelian.store.project import SECRET_FILE
+from peelian.store.registry import import_registry
+from tests.ingest.helpers import lines
+
+TABLES = {
+    "posts": "SELECT * EXCLUDE (first_import_id, last_import_id) FROM posts",
+    "accounts": "SELECT * EXCLUDE (first_seen_import, last_seen_import) FROM accounts",
+    "mentions": "SELECT * FROM mentions",
+    "notices": "SELECT * EXCLUDE (import_id) FROM notices",
+    "quarantine": "SELECT * EXCLUDE (import_id, path) FROM quarantine",
+}
+REPORT_FIELDS = ("records_read", "posts_new", "posts_updated", "duplicates", "notices", "quarantined", "accounts_seen")
+PAGE_FIXTURES = [
+    "twarc-csv__cotweet.jsonl", "twarc-csv__edited.jsonl", "twarc-csv__edited_after.jsonl",
+    "twarc-csv__edited_before.jsonl", "twarc-csv__geo_tweets.jsonl", "twarc-csv__many_urls.jsonl",
+    "twarc-csv__media_tweet.jsonl", "twarc-csv__mentions_tweet.jsonl", "twarc-csv__noflat.jsonl",
+    "twarc-csv__quoted_edit.jsonl", "twarc-csv__streaming_output_with_error.jsonl",
+    "twarc-csv__two_tweets.jsonl", "twarc-csv__verified_type.jsonl",
+]
+
+
+@pytest.fixture
+def twin_projects(tmp_path):
+    """Two empty projects with the same secret, so that their pseudonyms can be compared."""
+    bulk = Project.init(tmp_path / "bulk.peelian")
+    plain = Project.init(tmp_path / "plain.peelian")
+    plain.close()
+    shutil.copy(bulk.folder / SECRET_FILE, plain.folder / SECRET_FILE)
+    plain = Project.open(tmp_path / "plain.peelian")
+    yield bulk, plain
+    bulk.close()
+    plain.close()
+
+
+def import_both(twin_projects, path, monkeypatch, *, registry=None) -> tuple[Any, Any]:
+    bulk, plain = twin_projects
+    if registry:
+        import_registry(bulk, registry)
+        import_registry(plain, registry)
+    bulk_report = import_file(bulk, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(TwitterV2Importer, "stage_bulk", lambda self, path, sink: False)
+        plain_report = import_file(plain, path)
+    return bulk_report, plain_report
+
+
+def assert_same(twin_projects, bulk_report, plain_report) -> None:
+    bulk, plain = twin_projects
+    assert [getattr(bulk_report, f) for f in REPORT_FIELDS] == [getattr(plain_report, f) for f in REPORT_FIELDS]
+    assert bulk_report.reconciles
+    for table, query in TABLES.items():
+        got, want = bulk.con.execute(query).fetchall(), plain.con.execute(query).fetchall()
+        assert sorted(got, key=repr) == sorted(want, key=repr), table
+
+
+@pytest.mark.parametrize("name", PAGE_FIXTURES)
+def test_every_page_sample_imports_alike(twin_projects, shared_fixtures, monkeypatch, name):
+    assert_same(twin_projects, *import_both(twin_projects, shared_fixtures / "twitter_v2" / name, monkeypatch))
+
+
+def tweet(tweet_id: str, **extra: Any) -> dict:
+    return {"id": tweet_id, "text": f"@someone post {tweet_id}", "author_id": "7",
+            "created_at": "2024-05-01T08:00:00.000Z", "conversation_id": "100", "lang": "en",
+            "edit_history_tweet_ids": [tweet_id], "referenced_tweets": [{"type": "replied_to", "id": "100"}],
+            "in_reply_to_user_id": "8",
+            "entities": {"mentions": [{"start": 0, "end": 8, "username": "someone", "id": "8"}]},
+            "public_metrics": {"like_count": 1, "reply_count": 0, "retweet_count": 0, "quote_count": 0}, **extra}
+
+
+def page(*tweets: dict, users: list[dict] | None = None, included: list[dict] | None = None, **extra: Any) -> dict:
+    users = users if users is not None else [
+        {"id": "7", "username": "MetPolice", "name": "Met", "public_metrics": {"followers_count": 10}},
+        {"id": "8", "username": "someone", "name": "Some One", "public_metrics": {"followers_count": 3}}]
+    return {"data": list(tweets), "includes": {"users": users, "tweets": included or []},
+            "meta": {"result_count": len(tweets)}, **extra}
+
+
+MESSY_LINES: list[dict | bytes] = [
+    page(tweet("1"), tweet("2", text="Tom &amp; Jerry @someone @MetPolice a@b.com"), included=[tweet("100")]),
+    b"",
+    page(tweet("3", text=5)),  # a text that is not text: quarantined
+    page(tweet("4"), errors=[{"title": "Not Found Error", "resource_type": "tweet", "resource_id": "9"}]),
+    page(tweet("5", edit_history_tweet_ids=["4", "5"])),  # an edited tweet: the earlier version is a notice
+    b'{"data": [{"id": "6", "text": "cut',  # malformed
+    page(tweet("7", public_metrics={"like_count": 2.5})),
+    page(tweet("8"), users=[{"id": 7, "username": "numeric"}]),
+    b'{"data": [{"id": "9", "text": "x", "author_id": "7",},]}',  # trailing commas
+    b'{"data": [{"id": "10", "text": "caf\xe9"}]}',  # not UTF-8
+    {"id": "11", "text": "a flattened tweet", "author_id": "7", "author": {"id": "7", "username": "MetPolice"},
+     "edit_history_tweet_ids": ["11"]},
+    page(tweet("12", id="12x")),
+    page(tweet("13", created_at="2024-05-01 08:00:00")),
+    page(tweet("1", public_metrics={"like_count": 99}), tweet("14", referenced_tweets=[{"type": "quoted", "id": ""}])),
+    page(tweet("15"), users=[{"id": "8", "username": "a"}, {"id": "8", "username": "b"}]),
+    page(tweet("16", note_tweet={"text": "a long note @someone"}, lang="", author_id="")),
+    page(tweet("17", referenced_tweets=[{"type": "retweeted", "id": "1"}], text="RT @MetPolice: post 1")),
+    page(tweet("18", withheld={"country_codes": ["DE"]})),
+    page({"id": "19", "withheld": {"country_codes": ["DE"]}}),
+]
+
+
+def messy_file(tmp_path, chunks: int = 1):
+    path = tmp_path / "messy.jsonl"
+    path.write_bytes(lines(*MESSY_LINES) * chunks + lines(page(tweet("20")))[:-10])  # cut last line
+    return path
+
+
+def registry_csv(tmp_path):
+    path = tmp_path / "registry.csv"
+    path.write_text("platform,handle,account_id,force,account_type\ntwitter,MetPolice,7,met,force_corporate\n")
+    return path
+
+
+def test_odd_lines_go_to_the_python_reader_and_end_alike(twin_projects, tmp_path, monkeypatch):
+    bulk_report, plain_report = import_both(twin_projects, messy_file(tmp_path), monkeypatch,
+                                            registry=registry_csv(tmp_path))
+    assert_same(twin_projects, bulk_report, plain_report)
+    assert bulk_report.quarantined >= 5 and bulk_report.notices >= 2
+    bulk = twin_projects[0]
+    text = bulk.scalar("SELECT text FROM posts WHERE post_id = '2'")
+    assert text.startswith("Tom & Jerry @c_") and "@MetPolice a@b.com" in text
+
+
+def test_chunk_boundaries_and_repeats_across_chunks_end_alike(twin_projects, tmp_path, monkeypatch):
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 3000)  # a few lines per chunk, a merge after each
+    path = messy_file(tmp_path, chunks=3)
+    bulk_report, plain_report = import_both(twin_projects, path, monkeypatch, registry=registry_csv(tmp_path))
+    assert_same(twin_projects, bulk_report, plain_report)
+    assert bulk_report.duplicates > 0
+
+
+def test_the_demo_corpus_imports_alike(twin_projects, tmp_path, monkeypatch):
+    manifest = generate(tmp_path / "demo", posts=1500, seed=3, mastodon=False, truth=False, mess=False)
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 200_000)
+    for path in manifest.x_files:
+        bulk_report, plain_report = import_both(twin_projects, path, monkeypatch, registry=manifest.registry_csv)
+        assert_same(twin_projects, bulk_report, plain_report)
+        assert orjson.loads(path.read_bytes().splitlines()[0])["data"]
