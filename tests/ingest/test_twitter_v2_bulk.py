@@ -142,7 +142,8 @@ def test_odd_lines_go_to_the_python_reader_and_end_alike(twin_projects, tmp_path
 
 
 def test_chunk_boundaries_and_repeats_across_chunks_end_alike(twin_projects, tmp_path, monkeypatch):
-    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 3000)  # a few lines per chunk, a merge after each
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 3000)  # a few lines per chunk,
+    monkeypatch.setattr(twitter_v2_bulk, "MERGE_ROWS", 1)  # and a merge after each
     path = messy_file(tmp_path, chunks=3)
     bulk_report, plain_report = import_both(twin_projects, path, monkeypatch, registry=registry_csv(tmp_path))
     assert_same(twin_projects, bulk_report, plain_report)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from peelian.store.identity import IdentityResolver
 
 SNIFF_BYTES = 256 * 1024
+MERGE_ROWS = 200_000  # posts staged before a merge into the project tables (bounds memory)
 EXCERPT_CHARS = 500
 
 
@@ -112,6 +113,7 @@ class BulkSink(Protocol):
 
     con: duckdb.DuckDBPyConnection
     identity: IdentityResolver
+    staged_since_merge: int
 
     def add(self, record: Record) -> None:
         """Stage one record read in Python."""
@@ -126,7 +128,7 @@ class BulkSink(Protocol):
         """Count what was staged in bulk, for the import's summary."""
 
     def merge_chunk(self) -> None:
-        """Merge everything staged so far into the project."""
+        """Merge everything staged so far into the project (the sink merges what is left at the end)."""
 
     def report_progress(self) -> None:
         """Tell the progress callback how many records have been read."""

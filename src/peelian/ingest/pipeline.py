@@ -21,14 +21,13 @@ import pyarrow as pa
 
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
-from peelian.ingest.base import Importer, as_str, excerpt
+from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
 from peelian.store.identity import IdentityResolver
 from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
-MERGE_ROWS = 200_000  # posts staged before a merge into the project tables (bounds memory)
 FULL_RANK = 1 << 62  # added to a full record's seq so it outranks any partial one (seq < 2**62)
 ProgressCallback = Callable[[int], None]
 

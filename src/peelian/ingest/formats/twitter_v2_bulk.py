@@ -21,7 +21,6 @@ object with a repeated key keeps the first value here and the last in Python.
 from __future__ import annotations
 
 import html
-import mmap
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -35,7 +34,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from peelian.ingest.base import BulkSink, _first_two_lines, _json_problem, _parse_line, _UNPARSED
+from peelian.ingest.base import MERGE_ROWS, BulkSink, _first_two_lines, _json_problem, _parse_line, _UNPARSED
 from peelian.ingest.records import Reject
 from peelian.store.identity import MENTION_RE
 from peelian.store.privacy import normalise_handle
@@ -78,6 +77,8 @@ PYTHON_LINE = "|".join([
 _MACROS = [
     # absent, empty (both readers take "" for absent) or ASCII digits: ids both readers keep as they are
     "fb_ids_ok(s) AS regexp_full_match(s, '[0-9]*')",
+    # one string for an (id, handle) pair: ids are digits and neither is ever "", so it is unambiguous
+    "fb_key(account_id, handle) AS concat(account_id, chr(31), handle)",
     "fb_time_ok(s) AS s IS NULL OR (regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
     "\\.[0-9]{3}Z') AND NOT starts_with(s, '0000') AND try_cast(left(s, 23) AS TIMESTAMP) IS NOT NULL)",
 ]
@@ -110,11 +111,10 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
         finally:
             connections.put(work)
 
-    file = _MappedFile(path)
     try:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
-            for lines in file.chunks():
+            for lines in _chunks(path):
                 in_flight.append((lines, pool.submit(build, lines)))
                 if len(in_flight) >= WORKERS:
                     _stage_chunk(importer, sink, *in_flight.popleft())
@@ -123,7 +123,6 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     finally:
         while not connections.empty():
             connections.get().close()
-        file.close()
     return True
 
 
@@ -137,7 +136,8 @@ def _stage_chunk(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, fut
         sink.stage("accounts", built.accounts)
         sink.stage("mentions", built.mentions)
     _read_others(importer, sink, lines, built.fast)
-    sink.merge_chunk()
+    if sink.staged_since_merge >= MERGE_ROWS:
+        sink.merge_chunk()  # in few large merges: the project's tables are written in whole row groups
     sink.report_progress()
 
 
@@ -175,34 +175,33 @@ class _Built:
 
 
 class _Lines:
-    """A chunk of whole lines of the file: where each line starts and ends, and its number."""
+    """A chunk of whole lines of the file: its bytes, where each line starts and ends, its number."""
 
-    def __init__(self, file: _MappedFile, begin: int, end: int, first_number: int):
-        self.file, self.begin, self.end, self.first_number = file, begin, end, first_number
-        ends, find, pos = [], file.bytes.find, begin
-        while pos < end:
-            newline = find(b"\n", pos, end)
+    def __init__(self, data: memoryview, first_number: int):
+        self.data, self.first_number = data, first_number
+        ends, find, pos, size = [], data.obj.find, 0, len(data)
+        while pos < size:
+            newline = find(b"\n", pos, size)
             if newline < 0:
-                newline = end  # the last line of the file, without its newline
+                newline = size  # the last line of the file, without its newline
             ends.append(newline)
             pos = newline + 1
         self.ends = np.array(ends, dtype=np.int64)
-        self.starts = np.concatenate([[begin], self.ends[:-1] + 1]).astype(np.int64)
+        self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.ends)
 
     def raw(self, index: int) -> bytes:
-        return self.file.bytes[self.starts[index]:self.ends[index] + 1]
+        return bytes(self.data[self.starts[index]:self.ends[index] + 1])
 
     def arrow(self) -> pa.Table:
-        """All lines as an Arrow table (line_no, line) over the mapped file, without a copy.
+        """All lines as an Arrow table (line_no, line) over the chunk's bytes, without a copy.
 
         The bytes are not checked for UTF-8 here: a line that is not valid UTF-8 fails DuckDB's
         JSON parser (which checks) and goes to the Python reader, which quarantines it."""
-        offsets = np.append(self.starts, self.end) - self.begin
-        data = self.file.arrow.slice(self.begin, self.end - self.begin)
-        lines = pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(offsets), data)
+        offsets = np.append(self.starts, len(self.data))
+        lines = pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(offsets), pa.py_buffer(self.data))
         numbers = np.arange(self.first_number, self.first_number + len(self), dtype=np.int64)
         table = pa.table({"line_no": numbers, "line": lines})
         # Small batches: DuckDB then parses them on all its threads, each a few pages at a time (one
@@ -210,31 +209,27 @@ class _Lines:
         return pa.Table.from_batches(table.to_batches(max_chunksize=LINES_PER_BATCH))
 
 
-class _MappedFile:
-    """The file mapped into memory twice: for finding lines (`mmap`) and as an Arrow buffer."""
-
-    def __init__(self, path: Path):
-        self._fh = open(path, "rb")
-        self.bytes = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
-        self._arrow_map = pa.memory_map(str(path), "r")
-        self.arrow = self._arrow_map.read_buffer()
-        self.size = len(self.bytes)
-
-    def chunks(self) -> Iterator[_Lines]:
-        """The file in chunks of about CHUNK_BYTES of whole lines."""
-        begin, number = 0, 1
-        while begin < self.size:
-            end = self.bytes.find(b"\n", min(begin + CHUNK_BYTES, self.size) - 1)
-            end = self.size if end < 0 else end + 1
-            lines = _Lines(self, begin, end, number)
+def _chunks(path: Path) -> Iterator[_Lines]:
+    """The file in chunks of about CHUNK_BYTES of whole lines (a longer line makes a longer chunk).
+    Each chunk ends at its last newline; the file is read again from there."""
+    number, offset, size = 1, 0, CHUNK_BYTES
+    with open(path, "rb") as fh:
+        while True:
+            data = fh.read(size)
+            if not data:
+                return
+            cut = data.rfind(b"\n") + 1
+            if not cut and len(data) == size:
+                size *= 2  # no line ends within the chunk: read more
+                fh.seek(offset)
+                continue
+            cut = cut or len(data)
+            lines = _Lines(memoryview(data)[:cut], number)
             number += len(lines)
-            begin = end
+            offset += cut
+            fh.seek(offset)
+            size = CHUNK_BYTES
             yield lines
-
-    def close(self) -> None:
-        self.bytes.close()
-        self._arrow_map.close()
-        self._fh.close()
 
 
 class _Chunk:
@@ -346,16 +341,14 @@ class _Chunk:
                 arg_max(m.unit, o.seq) AS unit,
                 arg_max(o.followers, o.seq) FILTER (WHERE o.followers IS NOT NULL) AS followers_count,
                 max(o.seq) AS seq
-            FROM fb_obs o JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM o.account_id
-                AND m.raw_handle IS NOT DISTINCT FROM o.handle
+            FROM fb_obs o JOIN fb_map m ON m.raw_key = fb_key(o.account_id, o.handle)
             WHERE m.account_id IS NOT NULL
             GROUP BY m.account_id""")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_mentions AS
             SELECT DISTINCT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
             FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_posts WHERE len(mentions) > 0) p
-            JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM nullif(p.mention.id, '')
-                AND m.raw_handle = p.mention.username""")
+            JOIN fb_map m ON m.raw_key = fb_key(nullif(p.mention.id, ''), p.mention.username)""")
         pseudonymise = "true" if self.identity.pseudonymise else "false"
         metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
         con.execute(
@@ -376,10 +369,8 @@ class _Chunk:
                      THEN NULL ELSE 'https://x.com/i/web/status/' || p.post_id END AS url,
                 p.is_partial, p.loc AS source_location, p.seq
             FROM fb_posts p
-            JOIN fb_map a ON a.raw_id IS NOT DISTINCT FROM p.author_id
-                AND a.raw_handle IS NOT DISTINCT FROM p.author_handle
-            LEFT JOIN fb_map r ON (p.reply_uid IS NOT NULL OR p.reply_handle IS NOT NULL)
-                AND r.raw_id IS NOT DISTINCT FROM p.reply_uid AND r.raw_handle IS NOT DISTINCT FROM p.reply_handle
+            JOIN fb_map a ON a.raw_key = fb_key(p.author_id, p.author_handle)
+            LEFT JOIN fb_map r ON r.raw_key = fb_key(p.reply_uid, p.reply_handle)
             LEFT JOIN fb_text f ON f.seq = p.seq""")
 
     def _resolve(self) -> None:
@@ -388,8 +379,7 @@ class _Chunk:
         pairs = self.con.execute("SELECT DISTINCT account_id, handle FROM fb_obs").fetchall()
         idents = [resolve(PLATFORM, account_id, handle, None) for account_id, handle in pairs]
         self._register_table("fb_map", {
-            "raw_id": pa.array([p[0] for p in pairs], pa.string()),
-            "raw_handle": pa.array([p[1] for p in pairs], pa.string()),
+            "raw_key": pa.array([f"{p[0] or ''}\x1f{p[1] or ''}" for p in pairs], pa.string()),
             "account_id": pa.array([i.account_id for i in idents], pa.string()),
             "handle": pa.array([i.handle for i in idents], pa.string()),
             "pseudonymised": pa.array([i.pseudonymised for i in idents], pa.bool_()),
