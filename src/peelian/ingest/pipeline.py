@@ -1,8 +1,8 @@
 """Run an importer over a file and merge what it yields into the project, all or nothing.
 
-Records stream into temporary staging tables in Arrow batches; every MERGE_ROWS posts a
-set-based merge moves them into the project tables and decides what is new, updated or a
-duplicate (counted once at the end), so the staging tables never hold more than a chunk.
+Records are staged as Arrow batches outside the database; every MERGE_ROWS posts a set-based
+merge moves them into the project tables and decides what is new, updated or a duplicate
+(counted once at the end), so the stage never holds more than a chunk.
 The whole import is one transaction: a failure or a killed process leaves the project
 exactly as it was.
 """
@@ -89,16 +89,18 @@ class FileReport:
 
 
 class _Columns:
-    """Rows buffered as tuples that flush to a staging table as Arrow batches.
+    """Staged rows of one kind, kept as Arrow tables outside the database until the next merge.
 
-    Appending a tuple is one list append; the transposition into columns happens once per
-    batch, in C (`zip(*rows)`), which is several times cheaper than appending per column.
+    Rows read in Python are buffered as tuples (one list append each) and turned into an Arrow
+    batch every BATCH_ROWS rows, in C (`zip(*rows)`); bulk readers add Arrow tables directly.
+    Nothing is written to DuckDB before the merge: rows written to a table and then deleted would
+    be kept by the import's transaction until its commit, and memory would grow with the file.
     """
 
-    def __init__(self, con: Any, table: str, schema: list[tuple[str, pa.DataType]]):
-        self.con, self.table, self.schema = con, table, schema
-        self.names = [name for name, _ in schema]
+    def __init__(self, schema: list[tuple[str, pa.DataType]]):
+        self.schema = pa.schema(schema)
         self.pending: list[tuple[Any, ...]] = []
+        self.tables: list[pa.Table] = []
         self.rows = 0
 
     def append(self, values: tuple[Any, ...]) -> None:
@@ -107,18 +109,24 @@ class _Columns:
         if len(self.pending) >= BATCH_ROWS:
             self.flush()
 
+    def extend(self, table: pa.Table) -> None:
+        self.tables.append(table.select(self.schema.names).cast(self.schema))
+        self.rows += table.num_rows
+
     def flush(self) -> None:
         if not self.pending:
             return
         columns = zip(*self.pending, strict=True)
-        arrays = [pa.array(col, type=typ) for col, (_, typ) in zip(columns, self.schema, strict=True)]
-        batch = pa.Table.from_arrays(arrays, names=self.names)
-        self.con.register("_peelian_batch", batch)
-        try:
-            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _peelian_batch")
-        finally:
-            self.con.unregister("_peelian_batch")
+        arrays = [pa.array(col, type=field.type) for col, field in zip(columns, self.schema, strict=True)]
+        self.tables.append(pa.Table.from_arrays(arrays, schema=self.schema))
         self.pending = []
+
+    def take(self) -> pa.Table:
+        """Everything staged since the last merge, as one table (and the stage emptied)."""
+        self.flush()
+        table = pa.concat_tables(self.tables) if self.tables else self.schema.empty_table()
+        self.tables = []
+        return table
 
 
 def sha256_of(path: Path) -> str:
@@ -190,7 +198,7 @@ def import_file(
     importer.check(path)
     started = time.perf_counter()
     with project.transaction() as con:
-        import_id = con.execute("SELECT nextval('imports_seq')").fetchone()[0]
+        import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=importer_cls.format, import_id=import_id)
         con.execute(
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, peelian_version, options) "
@@ -241,7 +249,7 @@ def _options_json(options: dict[str, Any] | None) -> str | None:
 def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reason: str,
                        options: dict[str, Any] | None) -> FileReport:
     with project.transaction() as con:
-        import_id = con.execute("SELECT nextval('imports_seq')").fetchone()[0]
+        import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         now = utcnow()
         con.execute(
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
@@ -264,12 +272,9 @@ class _Writer:
         self.identity = IdentityResolver.for_project(project)
         self.seen = 0
         self.accounts_seen = 0
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_posts ({_ddl(POST_COLUMNS)})")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_accounts ({_ddl(ACCOUNT_COLUMNS)})")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_mentions ({_ddl(MENTION_COLUMNS)})")
-        self.posts = _Columns(con, "stage_posts", POST_COLUMNS)
-        self.accounts = _Columns(con, "stage_accounts", ACCOUNT_COLUMNS)
-        self.mentions = _Columns(con, "stage_mentions", MENTION_COLUMNS)
+        self.posts = _Columns(POST_COLUMNS)
+        self.accounts = _Columns(ACCOUNT_COLUMNS)
+        self.mentions = _Columns(MENTION_COLUMNS)
         self.rejects: list[tuple[Any, ...]] = []
         self.notice_rows: list[tuple[Any, ...]] = []
         # Accounts repeat on every post that names them: each batch stages one row per account, merged
@@ -361,13 +366,7 @@ class _Writer:
 
     def stage(self, table: str, rows: pa.Table) -> None:
         self.auto_merge = False
-        staged = {"posts": self.posts, "accounts": self.accounts, "mentions": self.mentions}[table]
-        self.con.register("_peelian_batch", rows)
-        try:
-            self.con.execute(f"INSERT INTO {staged.table} BY NAME SELECT * FROM _peelian_batch")
-        finally:
-            self.con.unregister("_peelian_batch")
-        staged.rows += rows.num_rows
+        {"posts": self.posts, "accounts": self.accounts, "mentions": self.mentions}[table].extend(rows)
         if table == "posts":
             self.staged_since_merge += rows.num_rows
 
@@ -386,8 +385,6 @@ class _Writer:
             con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)", self.rejects)
         if self.notice_rows:
             con.executemany("INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?, ?)", self.notice_rows)
-        for table in ("stage_posts", "stage_accounts", "stage_mentions", "stage_dedup"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
         report.posts_new, report.posts_updated = con.execute(
             f"SELECT count(*) FILTER (WHERE first_import_id = {self.import_id}), "
             f"count(*) FILTER (WHERE first_import_id <> {self.import_id}) FROM posts "
@@ -408,17 +405,21 @@ class _Writer:
         chunks is still counted once.
         """
         self._flush_accounts()
-        for columns in (self.posts, self.accounts, self.mentions):
-            columns.flush()
-        self._merge_posts()
-        self._merge_accounts()
-        self.con.execute(
-            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle FROM stage_mentions s "
-            "WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform AND m.post_id = s.post_id "
-            "AND m.handle IS NOT DISTINCT FROM s.handle)"
-        )
-        for table in ("stage_posts", "stage_accounts", "stage_mentions"):
-            self.con.execute(f"DELETE FROM {table}")
+        staged = {"stage_posts": self.posts, "stage_accounts": self.accounts, "stage_mentions": self.mentions}
+        self.con.complete()  # a result left open on the connection would refuse the registrations
+        for name, columns in staged.items():
+            self.con.register(name, columns.take())
+        try:
+            self._merge_posts()
+            self._merge_accounts()
+            self.con.execute(
+                "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle "
+                "FROM stage_mentions s WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform "
+                "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)"
+            )
+        finally:
+            for name in staged:
+                self.con.unregister(name)
         self.staged_since_merge = 0
 
     def _merge_posts(self) -> None:
@@ -429,9 +430,8 @@ class _Writer:
         # hash aggregate (ordered aggregates would hold every value in memory).
         rank = "k"
         fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE stage_dedup AS
-            SELECT platform, post_id,
+        dedup = con.sql(
+            f"""SELECT platform, post_id,
                    arg_max(author_role, {rank}) AS author_role, arg_max(author_force, {rank}) AS author_force,
                    arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
                    bool_and(is_partial) AS is_partial,
@@ -439,7 +439,16 @@ class _Writer:
                    {fill}
             FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
             GROUP BY platform, post_id"""
-        )
+        ).to_arrow_table()
+        con.register("stage_dedup", dedup)
+        try:
+            self._write_posts()
+        finally:
+            con.unregister("stage_dedup")
+
+    def _write_posts(self) -> None:
+        """Update the stored posts the staged ones change, insert the new ones."""
+        con = self.con
 
         def merged(c: str) -> str:
             """The value column c takes when a staged copy meets the stored post."""
@@ -473,9 +482,8 @@ class _Writer:
 
     def _merge_accounts(self) -> None:
         con = self.con
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE stage_accounts_dedup AS
-            SELECT platform, account_id,
+        dedup = con.sql(
+            """SELECT platform, account_id,
                 arg_max(handle, seq) FILTER (WHERE handle IS NOT NULL) AS handle,
                 arg_max(display_name, seq) FILTER (WHERE display_name IS NOT NULL) AS display_name,
                 bool_or(pseudonymised) AS pseudonymised,
@@ -483,7 +491,15 @@ class _Writer:
                 arg_max(account_type, seq) AS account_type, arg_max(unit, seq) AS unit,
                 arg_max(followers_count, seq) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
             FROM stage_accounts GROUP BY platform, account_id"""
-        )
+        ).to_arrow_table()
+        con.register("stage_accounts_dedup", dedup)
+        try:
+            self._write_accounts()
+        finally:
+            con.unregister("stage_accounts_dedup")
+
+    def _write_accounts(self) -> None:
+        con = self.con
         con.execute(
             f"""UPDATE accounts a SET handle = coalesce(s.handle, a.handle),
                 display_name = coalesce(s.display_name, a.display_name),
@@ -497,14 +513,8 @@ class _Writer:
             FROM stage_accounts_dedup s
             WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.account_id = s.account_id)"""
         )
-        con.execute("DROP TABLE stage_accounts_dedup")
 
 
 def _id_str(value: Any) -> str | None:
     """`as_str` with the common case (an id that is already a non-empty string) first."""
     return value if value.__class__ is str and value else as_str(value)
-
-
-def _ddl(schema: list[tuple[str, pa.DataType]]) -> str:
-    types = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}
-    return ", ".join(f"{name} {types[typ]}" for name, typ in schema)
