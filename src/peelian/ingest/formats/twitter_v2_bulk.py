@@ -266,8 +266,12 @@ class _Chunk:
         tweet = """
             t.id AS post_id, nullif(t.author_id, '') AS author_id, nullif(t.conversation_id, '') AS conversation_id,
             nullif(t.in_reply_to_user_id, '') AS reply_uid,
-            t.created_at AS created_raw, fb_text(t.text) AS raw_text, fb_text(t.note_tweet.text) AS note_text,
-            fb_text(t.lang) AS language, t.referenced_tweets AS refs, t.public_metrics AS pm,
+            try_cast(left(t.created_at, 23) AS TIMESTAMP) AS created_at,
+            coalesce(fb_text(t.note_tweet.text), fb_text(t.text)) AS text,
+            fb_text(t.lang) AS language, t.public_metrics AS pm,
+            nullif(list_filter(t.referenced_tweets, lambda x: x.type = 'replied_to')[-1].id, '') AS reply_to,
+            nullif(list_filter(t.referenced_tweets, lambda x: x.type = 'quoted')[-1].id, '') AS quoted,
+            nullif(list_filter(t.referenced_tweets, lambda x: x.type = 'retweeted')[-1].id, '') AS reposted,
             list_transform(list_filter(t.entities.mentions, lambda m: fb_text(m.username) IS NOT NULL
                                        AND starts_with(m.username::VARCHAR, '"')),
                            lambda m: {{'id': CASE WHEN starts_with(m.id::VARCHAR, '"') THEN m.id->>'$'
@@ -286,10 +290,10 @@ class _Chunk:
         tweet = tweet.format(max_mentions=MAX_MENTIONS)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_tw AS
-            SELECT line_no, false AS is_partial, i - 1 AS pos, 'data[' || (i - 1) || ']' AS loc, {tweet}
+            SELECT line_no, false AS is_partial, i - 1 AS pos, {tweet}
             FROM (SELECT line_no, unnest(p.data) AS t, generate_subscripts(p.data, 1) AS i FROM fb_page)
             UNION ALL
-            SELECT line_no, true, n + i - 1, 'includes.tweets[' || (i - 1) || ']', {tweet}
+            SELECT line_no, true, n + i - 1, {tweet}
             FROM (SELECT line_no, len(p.data) AS n, unnest(p.includes.tweets) AS t,
                          generate_subscripts(p.includes.tweets, 1) AS i
                   FROM fb_page WHERE p.includes.tweets IS NOT NULL)""")
@@ -303,7 +307,8 @@ class _Chunk:
                   FROM fb_page WHERE p.includes.users IS NOT NULL)""")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_ok AS
-            SELECT line_no, len(p.data) + coalesce(len(p.includes.tweets), 0) AS n_posts FROM fb_page
+            SELECT line_no, len(p.data) AS n_data, len(p.data) + coalesce(len(p.includes.tweets), 0) AS n_posts
+            FROM fb_page
             WHERE n_posts <= {MAX_TWEETS} AND p.errors IS NULL AND line_no NOT IN (
                 SELECT line_no FROM fb_tw WHERE NOT ok
                 UNION ALL SELECT line_no FROM fb_us WHERE NOT ok
@@ -312,31 +317,26 @@ class _Chunk:
     def _build(self) -> None:
         con = self.con
         shift, step = LINE_SHIFT, TWEET_STEP
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_posts AS
-            SELECT t.line_no, (t.line_no << {shift}) + t.pos * {step} AS seq, t.post_id, t.is_partial,
-                'line ' || t.line_no || ', ' || t.loc AS loc, t.author_id, a.username AS author_handle,
-                a.name AS author_name, a.followers AS author_followers, t.reply_uid, r.username AS reply_handle,
-                nullif(coalesce(nullif(t.note_text, ''), t.raw_text), '') AS text,
-                CAST(left(t.created_raw, 23) AS TIMESTAMP) AS created_at, t.language, t.conversation_id,
-                nullif(list_filter(t.refs, lambda x: x.type = 'replied_to')[-1].id, '') AS reply_to,
-                nullif(list_filter(t.refs, lambda x: x.type = 'quoted')[-1].id, '') AS quoted,
-                nullif(list_filter(t.refs, lambda x: x.type = 'retweeted')[-1].id, '') AS reposted,
-                t.pm, t.mentions
-            FROM fb_tw t SEMI JOIN fb_ok USING (line_no)
-            LEFT JOIN fb_us a ON a.line_no = t.line_no AND a.id = t.author_id
-            LEFT JOIN fb_us r ON r.line_no = t.line_no AND r.id = t.reply_uid""")
+        con.execute("DELETE FROM fb_tw WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
+        con.execute("DELETE FROM fb_us WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
+        # Each tweet with its author and the replied-to user from the page's users.
+        with_users = f"""(SELECT t.*, (t.line_no << {shift}) + t.pos * {step} AS seq, a.username AS author_handle,
+                a.name AS author_name, a.followers AS author_followers, r.username AS reply_handle
+            FROM fb_tw t LEFT JOIN fb_us a ON a.line_no = t.line_no AND a.id = t.author_id
+            LEFT JOIN fb_us r ON r.line_no = t.line_no AND r.id = t.reply_uid)"""
         # Every account observation, in the order the Python writer makes them (author, reply-to and
         # mentions of each post, then the page's users), with the seq that orders them.
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_obs AS
+            WITH p AS (SELECT seq, author_id, author_handle, author_name, author_followers, reply_uid,
+                              reply_handle FROM {with_users})
             SELECT seq, author_id AS account_id, author_handle AS handle, author_name AS name,
-                   author_followers AS followers FROM fb_posts
-            UNION ALL SELECT seq + 1, reply_uid, reply_handle, NULL, NULL FROM fb_posts
+                   author_followers AS followers FROM p
+            UNION ALL SELECT seq + 1, reply_uid, reply_handle, NULL, NULL FROM p
                 WHERE reply_uid IS NOT NULL OR reply_handle IS NOT NULL
-            UNION ALL SELECT seq + 2 + i - 1, nullif(m.id, ''), m.username, NULL, NULL FROM (
-                SELECT seq, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_posts
-                WHERE len(mentions) > 0)
+            UNION ALL SELECT (line_no << {shift}) + pos * {step} + 2 + i - 1, nullif(m.id, ''), m.username, NULL, NULL
+            FROM (SELECT line_no, pos, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_tw
+                  WHERE len(mentions) > 0)
             UNION ALL SELECT (u.line_no << {shift}) + o.n_posts * {step} + u.upos, u.id, u.username, u.name,
                 u.followers FROM fb_us u JOIN fb_ok o USING (line_no)""")
         self._resolve()
@@ -357,7 +357,7 @@ class _Chunk:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_mentions AS
             SELECT DISTINCT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
-            FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_posts WHERE len(mentions) > 0) p
+            FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_tw WHERE len(mentions) > 0) p
             JOIN fb_map m ON m.raw_key = fb_key(nullif(p.mention.id, ''), p.mention.username)""")
         pseudonymise = "true" if self.identity.pseudonymise else "false"
         metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
@@ -377,8 +377,11 @@ class _Chunk:
                 CASE WHEN {pseudonymise} AND a.pseudonymised AND p.author_handle IS NOT NULL
                           AND contains(lower('https://x.com/i/web/status/' || p.post_id), lower(p.author_handle))
                      THEN NULL ELSE 'https://x.com/i/web/status/' || p.post_id END AS url,
-                p.is_partial, p.loc AS source_location, p.seq
-            FROM fb_posts p
+                p.is_partial,
+                'line ' || p.line_no || ', ' || CASE WHEN p.is_partial THEN 'includes.tweets[' || (p.pos - d.n_data)
+                    ELSE 'data[' || p.pos END || ']' AS source_location,
+                p.seq
+            FROM {with_users} p JOIN fb_ok d USING (line_no)
             JOIN fb_map a ON a.raw_key = fb_key(p.author_id, p.author_handle)
             LEFT JOIN fb_map r ON r.raw_key = fb_key(p.reply_uid, p.reply_handle)
             LEFT JOIN fb_text f ON f.seq = p.seq""")
@@ -405,7 +408,8 @@ class _Chunk:
         identity = self.identity
         pseudonymise = identity.pseudonymise
         where = "contains(text, '&') OR contains(text, '@')" if pseudonymise else "contains(text, '&')"
-        rows = self.con.execute(f"SELECT seq, text FROM fb_posts WHERE {where}").fetchall()
+        rows = self.con.execute(
+            f"SELECT (line_no << {LINE_SHIFT}) + pos * {TWEET_STEP} AS seq, text FROM fb_tw WHERE {where}").fetchall()
         replacements: dict[str, str] = {}
 
         def replace(match: re.Match[str]) -> str:
