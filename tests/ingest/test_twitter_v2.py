@@ -8,7 +8,6 @@ import orjson
 import pytest
 
 from peelian.ingest import import_file, pipeline
-from peelian.ingest.formats import twitter_v2
 from tests.ingest.helpers import counts, lines, post_ids, quarantine
 
 FOLDER = "twitter_v2"

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
-from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
+from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt, registered
 from peelian.ingest.formats import detect_format, get_importer
 from peelian.store.identity import IdentityResolver
 from peelian.ingest.records import Account, Notice, Post, Reject
@@ -405,11 +405,9 @@ class _Writer:
         chunks is still counted once.
         """
         self._flush_accounts()
-        staged = {"stage_posts": self.posts, "stage_accounts": self.accounts, "stage_mentions": self.mentions}
         self.con.complete()  # a result left open on the connection would refuse the registrations
-        for name, columns in staged.items():
-            self.con.register(name, columns.take())
-        try:
+        with registered(self.con, stage_posts=self.posts.take(), stage_accounts=self.accounts.take(),
+                        stage_mentions=self.mentions.take()):
             self._merge_posts()
             self._merge_accounts()
             self.con.execute(
@@ -417,9 +415,6 @@ class _Writer:
                 "FROM stage_mentions s WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform "
                 "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)"
             )
-        finally:
-            for name in staged:
-                self.con.unregister(name)
         self.staged_since_merge = 0
 
     def _merge_posts(self) -> None:
@@ -440,11 +435,8 @@ class _Writer:
             FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
             GROUP BY platform, post_id"""
         ).to_arrow_table()
-        con.register("stage_dedup", dedup)
-        try:
+        with registered(con, stage_dedup=dedup):
             self._write_posts()
-        finally:
-            con.unregister("stage_dedup")
 
     def _write_posts(self) -> None:
         """Update the stored posts the staged ones change, insert the new ones."""
@@ -492,11 +484,8 @@ class _Writer:
                 arg_max(followers_count, seq) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
             FROM stage_accounts GROUP BY platform, account_id"""
         ).to_arrow_table()
-        con.register("stage_accounts_dedup", dedup)
-        try:
+        with registered(con, stage_accounts_dedup=dedup):
             self._write_accounts()
-        finally:
-            con.unregister("stage_accounts_dedup")
 
     def _write_accounts(self) -> None:
         con = self.con

@@ -34,7 +34,15 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from peelian.ingest.base import MERGE_ROWS, BulkSink, _first_two_lines, _json_problem, _parse_line, _UNPARSED
+from peelian.ingest.base import (
+    _UNPARSED,
+    MERGE_ROWS,
+    BulkSink,
+    _first_two_lines,
+    _json_problem,
+    _parse_line,
+    registered,
+)
 from peelian.ingest.records import Reject
 from peelian.store.identity import MENTION_RE
 from peelian.store.privacy import normalise_handle
@@ -238,11 +246,8 @@ class _Chunk:
         self.identity, self.con, self.lines = identity, work, lines
 
     def build(self) -> _Built:
-        self.con.register("_fb_lines", self.lines.arrow())
-        try:
+        with registered(self.con, _fb_lines=self.lines.arrow()):
             self._parse()
-        finally:
-            self.con.unregister("_fb_lines")
         fast = {n for (n,) in self.con.execute("SELECT line_no FROM fb_ok").fetchall()}
         if not fast:
             return _Built(fast)
@@ -433,8 +438,5 @@ class _Chunk:
                                          "text": pa.array(texts, pa.string())})
 
     def _register_table(self, name: str, columns: dict[str, pa.Array]) -> None:
-        self.con.register("_fb_arrow", pa.table(columns))
-        try:
+        with registered(self.con, _fb_arrow=pa.table(columns)):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow")
-        finally:
-            self.con.unregister("_fb_arrow")
