@@ -293,7 +293,6 @@ class Simulator:
         return item
 
     def _engage_citizen(self, item: Item) -> None:
-        rng = self.rng
         item.likes = int(self._ln(-0.7, 1.3))
         item.views = int(15 + item.author.followers * 0.05 * self._ln(0, 0.8)) + item.likes * 12
 
