@@ -2,20 +2,21 @@
 
 Reading a tweet in Python (parse, build a `Post`, resolve its accounts, stage a tuple) costs
 many times what DuckDB needs to scan the same fields, so pages are read set-based: Python cuts
-the file into chunks of whole lines (keeping line numbers), DuckDB parses each line once into
-typed columns (`json_transform`) and builds the staging rows in SQL. Python only resolves the
-distinct accounts of a chunk (`IdentityResolver`) and rewrites the texts that need it (HTML
-entities, citizens' @handles).
+the file into chunks of whole lines (keeping line numbers), DuckDB parses each line once
+(`json_transform`) and builds the staging rows in SQL, two chunks at a time on worker
+connections. Python only resolves the distinct accounts of a chunk (`IdentityResolver`) and
+rewrites the texts that need it (HTML entities, citizens' @handles).
 
 The result is what `TwitterV2Importer.read` gives, because a line is read in SQL only when
 every value the importer reads has the plain shape that both readers treat alike: strings where
 text is expected, digit strings for ids, integers for counts, the API's time format, no errors,
-withheld tweets or edit histories. A typed transform would coerce anything else silently, so
-such lines are recognised on their raw text (`PYTHON_LINE`) or their typed values
-(`_standard`) and go to the Python reader, as do lines that do not parse (which it quarantines
-with the reason). `seq` values are line-based (line << 32, then 256 per tweet) on both sides,
-so "later beats earlier" holds whichever reader staged a record. One difference is left: a JSON
-object with a repeated key keeps the first value here and the last in Python.
+withheld stubs or edit histories. A typed transform would coerce anything else silently, so
+text-like values are kept as JSON to check their type, counts and trailing commas are checked on
+the raw text (`PYTHON_LINE`), and every other line (including those that do not parse, which it
+quarantines with the reason) goes to the Python reader. `seq` values are line-based (line << 32,
+then 256 per tweet) on both sides, so "later beats earlier" holds whichever reader staged a
+record. One difference is left: a JSON object with a repeated key keeps the first value here and
+the last in Python.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from queue import Queue
 from pathlib import Path
+from queue import Queue
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
