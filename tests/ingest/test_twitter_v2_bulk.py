@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-import orjson
 import pytest
 
 from peelian import Project
@@ -52,16 +51,27 @@ def twin_projects(tmp_path):
     plain.close()
 
 
-def import_both(twin_projects, path, monkeypatch, *, registry=None) -> tuple[Any, Any]:
+def import_both(twin_projects, path, monkeypatch, *, registry=None) -> tuple[Any, Any, int]:
+    """Both reports, and how many lines the bulk import built in SQL (not in Python)."""
     bulk, plain = twin_projects
     if registry:
         import_registry(bulk, registry)
         import_registry(plain, registry)
-    bulk_report = import_file(bulk, path)
+    built_in_sql: list[int] = []
+    real_build = twitter_v2_bulk._Chunk.build
+
+    def build(chunk):
+        built = real_build(chunk)
+        built_in_sql.extend(built.fast)
+        return built
+
+    with monkeypatch.context() as patch:
+        patch.setattr(twitter_v2_bulk._Chunk, "build", build)
+        bulk_report = import_file(bulk, path)
     with monkeypatch.context() as patch:
         patch.setattr(TwitterV2Importer, "stage_bulk", lambda self, path, sink: False)
         plain_report = import_file(plain, path)
-    return bulk_report, plain_report
+    return bulk_report, plain_report, len(built_in_sql)
 
 
 def assert_same(twin_projects, bulk_report, plain_report) -> None:
@@ -75,7 +85,8 @@ def assert_same(twin_projects, bulk_report, plain_report) -> None:
 
 @pytest.mark.parametrize("name", PAGE_FIXTURES)
 def test_every_page_sample_imports_alike(twin_projects, shared_fixtures, monkeypatch, name):
-    assert_same(twin_projects, *import_both(twin_projects, shared_fixtures / "twitter_v2" / name, monkeypatch))
+    bulk_report, plain_report, _ = import_both(twin_projects, shared_fixtures / "twitter_v2" / name, monkeypatch)
+    assert_same(twin_projects, bulk_report, plain_report)
 
 
 def tweet(tweet_id: str, **extra: Any) -> dict:
@@ -132,10 +143,11 @@ def registry_csv(tmp_path):
 
 
 def test_odd_lines_go_to_the_python_reader_and_end_alike(twin_projects, tmp_path, monkeypatch):
-    bulk_report, plain_report = import_both(twin_projects, messy_file(tmp_path), monkeypatch,
+    bulk_report, plain_report, in_sql = import_both(twin_projects, messy_file(tmp_path), monkeypatch,
                                             registry=registry_csv(tmp_path))
     assert_same(twin_projects, bulk_report, plain_report)
     assert bulk_report.quarantined >= 5 and bulk_report.notices >= 2
+    assert in_sql >= 5  # the plain pages did go through SQL
     bulk = twin_projects[0]
     text = bulk.scalar("SELECT text FROM posts WHERE post_id = '2'")
     assert text.startswith("Tom & Jerry @c_") and "@MetPolice a@b.com" in text
@@ -145,15 +157,15 @@ def test_chunk_boundaries_and_repeats_across_chunks_end_alike(twin_projects, tmp
     monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 3000)  # a few lines per chunk,
     monkeypatch.setattr(twitter_v2_bulk, "MERGE_ROWS", 1)  # and a merge after each
     path = messy_file(tmp_path, chunks=3)
-    bulk_report, plain_report = import_both(twin_projects, path, monkeypatch, registry=registry_csv(tmp_path))
+    bulk_report, plain_report, in_sql = import_both(twin_projects, path, monkeypatch, registry=registry_csv(tmp_path))
     assert_same(twin_projects, bulk_report, plain_report)
-    assert bulk_report.duplicates > 0
+    assert bulk_report.duplicates > 0 and in_sql >= 15
 
 
 def test_the_demo_corpus_imports_alike(twin_projects, tmp_path, monkeypatch):
     manifest = generate(tmp_path / "demo", posts=1500, seed=3, mastodon=False, truth=False, mess=False)
     monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 200_000)
     for path in manifest.x_files:
-        bulk_report, plain_report = import_both(twin_projects, path, monkeypatch, registry=manifest.registry_csv)
+        bulk_report, plain_report, in_sql = import_both(twin_projects, path, monkeypatch, registry=manifest.registry_csv)
         assert_same(twin_projects, bulk_report, plain_report)
-        assert orjson.loads(path.read_bytes().splitlines()[0])["data"]
+        assert in_sql == len(path.read_bytes().splitlines())  # every page in SQL

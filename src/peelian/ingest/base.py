@@ -115,6 +115,7 @@ class BulkSink(Protocol):
     con: duckdb.DuckDBPyConnection
     identity: IdentityResolver
     staged_since_merge: int
+    auto_merge: bool  # False: only the bulk reader decides when to merge (between whole chunks)
 
     def add(self, record: Record) -> None:
         """Stage one record read in Python."""
@@ -188,17 +189,22 @@ def iter_json_lines(path: Path) -> Iterator[tuple[int, Any] | Reject]:
     """Yield (line number, parsed value) for NDJSON; bad lines become Rejects naming the line."""
     with open(path, "rb") as fh:
         for number, line in enumerate(fh, start=1):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            if number == 1 and stripped.startswith(b"\xef\xbb\xbf"):
-                stripped = stripped[3:]
-            try:
-                value = orjson.loads(stripped)
-            except orjson.JSONDecodeError as exc:
-                yield Reject(f"line {number}", _json_problem(exc, stripped, line.endswith(b"\n")), stripped)
-                continue
-            yield number, value
+            item = parse_json_line(number, line)
+            if item is not None:
+                yield item
+
+
+def parse_json_line(number: int, line: bytes) -> tuple[int, Any] | Reject | None:
+    """One NDJSON line: (number, value), a Reject naming the line and the problem, or None if blank."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    if number == 1 and stripped.startswith(b"\xef\xbb\xbf"):
+        stripped = stripped[3:]
+    try:
+        return number, orjson.loads(stripped)
+    except orjson.JSONDecodeError as exc:
+        return Reject(f"line {number}", _json_problem(exc, stripped, line.endswith(b"\n")), stripped)
 
 
 def _json_problem(exc: orjson.JSONDecodeError, raw: bytes, complete: bool) -> str:

@@ -283,7 +283,7 @@ class _Writer:
         self.account_seq = 0
         self.post_seq = 0
         self.staged_since_merge = 0
-        self.auto_merge = True  # off while a bulk reader stages: it merges after each of its chunks
+        self.auto_merge = True  # a bulk reader turns it off: it merges between its chunks
 
     def add(self, record: Post | Account | Notice | Reject) -> None:
         if isinstance(record, Post):
@@ -361,11 +361,9 @@ class _Writer:
 
     # ---- for bulk readers (`BulkSink`) -------------------------------------------------------------
     def begin_line(self, seq: int) -> None:
-        self.auto_merge = False
         self.post_seq = self.account_seq = seq
 
     def stage(self, table: str, rows: pa.Table) -> None:
-        self.auto_merge = False
         {"posts": self.posts, "accounts": self.accounts, "mentions": self.mentions}[table].extend(rows)
         if table == "posts":
             self.staged_since_merge += rows.num_rows
@@ -405,7 +403,6 @@ class _Writer:
         chunks is still counted once.
         """
         self._flush_accounts()
-        self.con.complete()  # a result left open on the connection would refuse the registrations
         with registered(self.con, stage_posts=self.posts.take(), stage_accounts=self.accounts.take(),
                         stage_mentions=self.mentions.take()):
             self._merge_posts()
@@ -420,9 +417,9 @@ class _Writer:
     def _merge_posts(self) -> None:
         con = self.con
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
-        # Columns the winner lacks are filled from the other copies. The location is where the post
-        # was first read in full (first seen, if only in expansions), whichever merge chunk that was in. arg_max keeps this a plain
-        # hash aggregate (ordered aggregates would hold every value in memory).
+        # Columns the winner lacks are filled from the other copies. arg_max keeps this a plain hash
+        # aggregate (ordered aggregates would hold every value in memory). The location is where the
+        # post was first read in full (first seen, if only in expansions), whichever merge that was in.
         rank = "k"
         fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
         dedup = con.sql(

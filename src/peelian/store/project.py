@@ -95,8 +95,8 @@ class Project:
             raise ProjectError(f"{self.path} is a DuckDB file but not a Peelian project")
         current = 0
         if "meta" in tables:
-            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            current = int(row[0]) if row else 0
+            rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            current = int(rows[0][0]) if rows else 0
         if current > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.path} uses schema version {current}, but this Peelian ({__version__}) "
@@ -143,8 +143,9 @@ class Project:
 
     # ---- settings and secret -------------------------------------------------------------
     def get_setting(self, key: str, default: str | None = None) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else default
+        # fetchall, not fetchone: a result left open on the shared connection blocks `register` on it
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else default
 
     def set_setting(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -22,7 +22,6 @@ the last in Python.
 from __future__ import annotations
 
 import html
-import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +31,6 @@ from queue import Queue
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 
 from peelian.ingest.base import (
@@ -40,13 +38,11 @@ from peelian.ingest.base import (
     MERGE_ROWS,
     BulkSink,
     _first_two_lines,
-    _json_problem,
     _parse_line,
+    parse_json_line,
     registered,
 )
 from peelian.ingest.records import Reject
-from peelian.store.identity import MENTION_RE
-from peelian.store.privacy import normalise_handle
 
 if TYPE_CHECKING:
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
@@ -58,7 +54,6 @@ LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author,
 TWEET_STEP = 256
 MAX_MENTIONS = TWEET_STEP - 2
 MAX_TWEETS = (1 << LINE_SHIFT) // TWEET_STEP - 1
-BOM = b"\xef\xbb\xbf"
 LINES_PER_BATCH = 32
 WORKERS = 2  # chunks built at once (the machines Peelian targets have two cores or more)
 
@@ -101,6 +96,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     value = _parse_line(first)
     if value is _UNPARSED or not (isinstance(value, dict) and isinstance(value.get("data"), list)):
         return False
+    sink.auto_merge = False
     # Chunks are built on worker connections, in autocommit (inside the import's transaction every
     # replaced table would be kept until the commit, and memory would grow with the file), while
     # this thread stages and merges the chunk before: DuckDB releases the GIL, so the SQL of one
@@ -155,20 +151,15 @@ def _read_others(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, fas
         number = lines.first_number + index
         if number in fast:
             continue
-        raw = lines.raw(index)
-        stripped = raw.strip()
-        if number == 1 and stripped.startswith(BOM):
-            stripped = stripped[3:]
-        if not stripped:
+        item = parse_json_line(number, lines.raw(index))
+        if item is None:
             continue
         sink.begin_line(number << LINE_SHIFT)
-        try:
-            value: Any = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            sink.add(Reject(f"line {number}", _json_problem(exc, stripped, raw.endswith(b"\n")), stripped))
-            continue
-        for record in importer._read_value(value, f"line {number}"):
-            sink.add(record)
+        if isinstance(item, Reject):
+            sink.add(item)
+        else:
+            for record in importer._read_value(item[1], f"line {number}"):
+                sink.add(record)
 
 
 @dataclass
@@ -294,12 +285,13 @@ class _Chunk:
                               OR regexp_full_match(m.id::VARCHAR, '-?[0-9]+')))), true)
                 AND coalesce(len(t.entities.mentions), 0) <= {max_mentions} AS ok"""
         tweet = tweet.format(max_mentions=MAX_MENTIONS)
+        shift, step = LINE_SHIFT, TWEET_STEP
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_tw AS
-            SELECT line_no, false AS is_partial, i - 1 AS pos, {tweet}
+            SELECT line_no, false AS is_partial, i - 1 AS pos, (line_no << {shift}) + (i - 1) * {step} AS seq, {tweet}
             FROM (SELECT line_no, unnest(p.data) AS t, generate_subscripts(p.data, 1) AS i FROM fb_page)
             UNION ALL
-            SELECT line_no, true, n + i - 1, {tweet}
+            SELECT line_no, true, n + i - 1, (line_no << {shift}) + (n + i - 1) * {step}, {tweet}
             FROM (SELECT line_no, len(p.data) AS n, unnest(p.includes.tweets) AS t,
                          generate_subscripts(p.includes.tweets, 1) AS i
                   FROM fb_page WHERE p.includes.tweets IS NOT NULL)""")
@@ -326,7 +318,7 @@ class _Chunk:
         con.execute("DELETE FROM fb_tw WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
         con.execute("DELETE FROM fb_us WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
         # Each tweet with its author and the replied-to user from the page's users.
-        with_users = f"""(SELECT t.*, (t.line_no << {shift}) + t.pos * {step} AS seq, a.username AS author_handle,
+        with_users = """(SELECT t.*, a.username AS author_handle,
                 a.name AS author_name, a.followers AS author_followers, r.username AS reply_handle
             FROM fb_tw t LEFT JOIN fb_us a ON a.line_no = t.line_no AND a.id = t.author_id
             LEFT JOIN fb_us r ON r.line_no = t.line_no AND r.id = t.reply_uid)"""
@@ -340,8 +332,8 @@ class _Chunk:
                    author_followers AS followers FROM p
             UNION ALL SELECT seq + 1, reply_uid, reply_handle, NULL, NULL FROM p
                 WHERE reply_uid IS NOT NULL OR reply_handle IS NOT NULL
-            UNION ALL SELECT (line_no << {shift}) + pos * {step} + 2 + i - 1, nullif(m.id, ''), m.username, NULL, NULL
-            FROM (SELECT line_no, pos, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_tw
+            UNION ALL SELECT seq + 2 + i - 1, nullif(m.id, ''), m.username, NULL, NULL
+            FROM (SELECT seq, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_tw
                   WHERE len(mentions) > 0)
             UNION ALL SELECT (u.line_no << {shift}) + o.n_posts * {step} + u.upos, u.id, u.username, u.name,
                 u.followers FROM fb_us u JOIN fb_ok o USING (line_no)""")
@@ -409,31 +401,17 @@ class _Chunk:
         })
 
     def _fix_texts(self) -> None:
-        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it
-        (`IdentityResolver.pseudonymise_text`, with each handle's replacement computed once)."""
+        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it."""
         identity = self.identity
         pseudonymise = identity.pseudonymise
         where = "contains(text, '&') OR contains(text, '@')" if pseudonymise else "contains(text, '&')"
-        rows = self.con.execute(
-            f"SELECT (line_no << {LINE_SHIFT}) + pos * {TWEET_STEP} AS seq, text FROM fb_tw WHERE {where}").fetchall()
-        replacements: dict[str, str] = {}
-
-        def replace(match: re.Match[str]) -> str:
-            handle = match.group(1)
-            found = replacements.get(handle)
-            if found is None:
-                assert identity.pseudonymiser is not None
-                found = replacements[handle] = (
-                    match.group(0) if (PLATFORM, normalise_handle(handle)) in identity.by_handle
-                    else "@" + identity.pseudonymiser.handle(PLATFORM, handle))
-            return found
-
+        rows = self.con.execute(f"SELECT seq, text FROM fb_tw WHERE {where}").fetchall()
         texts = []
         for _, text in rows:
             if "&" in text:
                 text = html.unescape(text)
             if pseudonymise and "@" in text:
-                text = MENTION_RE.sub(replace, text)
+                text = identity.pseudonymise_text(PLATFORM, text)
             texts.append(text)
         self._register_table("fb_text", {"seq": pa.array([r[0] for r in rows], pa.int64()),
                                          "text": pa.array(texts, pa.string())})
