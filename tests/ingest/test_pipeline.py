@@ -92,8 +92,8 @@ def test_killed_import_leaves_project_unchanged(tmp_path):
         from peelian import Project
         from peelian.ingest import pipeline
         original = pipeline._Writer._merge_accounts
-        def die(self):
-            original(self)
+        def die(self, *args):
+            original(self, *args)
             os._exit(9)  # like kill -9: no rollback, no close
         pipeline._Writer._merge_accounts = die
         pipeline.import_file(Project.open({str(path)!r}), {str(big)!r})

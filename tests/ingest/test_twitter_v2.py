@@ -286,7 +286,7 @@ def test_an_import_that_fails_midway_changes_nothing(project, tmp_path, monkeypa
     import_file(project, _write(tmp_path / "a.jsonl", lines(page(tweet("1")))))
     snapshot = _snapshot(project)
 
-    def failing(self):
+    def failing(self, staged):
         raise RuntimeError("disk on fire")  # after the posts of the chunk were written
 
     monkeypatch.setattr(pipeline._Writer, "_merge_accounts", failing)

@@ -26,6 +26,7 @@ from peelian.classify.registry import ModelInfo, check_codebook, load_classifier
 from peelian.classify.training import resolve_model
 from peelian.coding.codebook import Dimension, active_codebook
 from peelian.errors import ModelError, NotFoundError
+from peelian.store.arrowsql import execute_with
 from peelian.store.project import Project, utcnow
 
 DEFAULT_CHUNK = 5_000
@@ -115,12 +116,8 @@ def _store_chunk(project: Project, info: ModelInfo, classifier: Any, batch: pa.R
         "created_at": pa.array([utcnow()] * n, pa.timestamp("us")),
     })
     with project.transaction() as con:
-        con.register("peelian_prediction_chunk", chunk)
-        try:
-            con.execute("INSERT INTO predictions SELECT platform, post_id, dimension, model_id, codes, probability, "
-                        "probabilities::JSON, created_at FROM peelian_prediction_chunk")
-        finally:
-            con.unregister("peelian_prediction_chunk")
+        execute_with(con, "INSERT INTO predictions SELECT platform, post_id, dimension, model_id, codes, probability, "
+                     "probabilities::JSON, created_at FROM peelian_prediction_chunk", peelian_prediction_chunk=chunk)
 
 
 def _quote(value: str) -> str:

@@ -10,7 +10,6 @@ touches the project: the pipeline merges what it yields. JSON formats subclass
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -161,18 +160,6 @@ class JsonImporter(Importer):
         """The records of each item of a list found at `where`, located as `item N` (from 1)."""
         for number, item in enumerate(items, start=1):
             yield from self._read_value(item, f"{where}, item {number}")
-
-
-@contextlib.contextmanager
-def registered(con: duckdb.DuckDBPyConnection, **tables: Any) -> Iterator[None]:
-    """Arrow tables visible to SQL on `con` under the given names, for the duration of the block."""
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
-        yield
-    finally:
-        for name in tables:
-            con.unregister(name)
 
 
 # ---- shared readers ----------------------------------------------------------------------

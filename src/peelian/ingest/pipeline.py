@@ -21,8 +21,9 @@ import pyarrow as pa
 
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
-from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt, registered
+from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
+from peelian.store.arrowsql import arrow_with, execute_with
 from peelian.store.identity import IdentityResolver
 from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.project import Project, utcnow
@@ -403,18 +404,18 @@ class _Writer:
         chunks is still counted once.
         """
         self._flush_accounts()
-        with registered(self.con, stage_posts=self.posts.take(), stage_accounts=self.accounts.take(),
-                        stage_mentions=self.mentions.take()):
-            self._merge_posts()
-            self._merge_accounts()
-            self.con.execute(
-                "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle "
-                "FROM stage_mentions s WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform "
-                "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)"
-            )
+        self._merge_posts(self.posts.take())
+        self._merge_accounts(self.accounts.take())
+        execute_with(
+            self.con,
+            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle "
+            "FROM stage_mentions s WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform "
+            "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)",
+            stage_mentions=self.mentions.take(),
+        )
         self.staged_since_merge = 0
 
-    def _merge_posts(self) -> None:
+    def _merge_posts(self, staged: pa.Table) -> None:
         con = self.con
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
         # Columns the winner lacks are filled from the other copies. arg_max keeps this a plain hash
@@ -422,7 +423,8 @@ class _Writer:
         # post was first read in full (first seen, if only in expansions), whichever merge that was in.
         rank = "k"
         fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
-        dedup = con.sql(
+        dedup = arrow_with(
+            con,
             f"""SELECT platform, post_id,
                    arg_max(author_role, {rank}) AS author_role, arg_max(author_force, {rank}) AS author_force,
                    arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
@@ -430,12 +432,12 @@ class _Writer:
                    arg_min(source_location, CAST(is_partial AS BIGINT) * {FULL_RANK} + seq) AS source_location,
                    {fill}
             FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
-            GROUP BY platform, post_id"""
-        ).to_arrow_table()
-        with registered(con, stage_dedup=dedup):
-            self._write_posts()
+            GROUP BY platform, post_id""",
+            stage_posts=staged,
+        )
+        self._write_posts(dedup)
 
-    def _write_posts(self) -> None:
+    def _write_posts(self, dedup: pa.Table) -> None:
         """Update the stored posts the staged ones change, insert the new ones."""
         con = self.con
 
@@ -449,7 +451,8 @@ class _Writer:
         changed = " OR ".join(f"({merged(c)}) IS DISTINCT FROM p.{c}" for c in MUTABLE_POST_COLUMNS)
         changed += " OR (p.is_partial AND NOT s.is_partial) OR (p.kind <> s.kind AND NOT s.is_partial)"
         assignments = ", ".join(f"{c} = {merged(c)}" for c in MUTABLE_POST_COLUMNS)
-        con.execute(
+        execute_with(
+            con,
             f"""UPDATE posts p SET {assignments},
                 kind = CASE WHEN s.is_partial THEN p.kind ELSE s.kind END,
                 is_partial = p.is_partial AND s.is_partial,
@@ -459,19 +462,23 @@ class _Writer:
                 author_account_type = s.author_account_type,
                 last_import_id = {self.import_id}
             FROM stage_dedup s
-            WHERE p.platform = s.platform AND p.post_id = s.post_id AND ({changed})"""
+            WHERE p.platform = s.platform AND p.post_id = s.post_id AND ({changed})""",
+            stage_dedup=dedup,
         )
         columns = [name for name, _ in POST_COLUMNS if name not in ("seq", "source_location")]
-        con.execute(
+        execute_with(
+            con,
             f"""INSERT INTO posts ({", ".join(columns)}, first_import_id, last_import_id, source_location)
             SELECT {", ".join(f"s.{c}" for c in columns)}, {self.import_id}, {self.import_id}, s.source_location
             FROM stage_dedup s
-            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)"""
+            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)""",
+            stage_dedup=dedup,
         )
 
-    def _merge_accounts(self) -> None:
+    def _merge_accounts(self, staged: pa.Table) -> None:
         con = self.con
-        dedup = con.sql(
+        dedup = arrow_with(
+            con,
             """SELECT platform, account_id,
                 arg_max(handle, seq) FILTER (WHERE handle IS NOT NULL) AS handle,
                 arg_max(display_name, seq) FILTER (WHERE display_name IS NOT NULL) AS display_name,
@@ -479,25 +486,29 @@ class _Writer:
                 arg_max(role, seq) AS role, arg_max(force, seq) AS force,
                 arg_max(account_type, seq) AS account_type, arg_max(unit, seq) AS unit,
                 arg_max(followers_count, seq) FILTER (WHERE followers_count IS NOT NULL) AS followers_count
-            FROM stage_accounts GROUP BY platform, account_id"""
-        ).to_arrow_table()
-        with registered(con, stage_accounts_dedup=dedup):
-            self._write_accounts()
+            FROM stage_accounts GROUP BY platform, account_id""",
+            stage_accounts=staged,
+        )
+        self._write_accounts(dedup)
 
-    def _write_accounts(self) -> None:
+    def _write_accounts(self, dedup: pa.Table) -> None:
         con = self.con
-        con.execute(
+        execute_with(
+            con,
             f"""UPDATE accounts a SET handle = coalesce(s.handle, a.handle),
                 display_name = coalesce(s.display_name, a.display_name),
                 followers_count = coalesce(s.followers_count, a.followers_count),
                 last_seen_import = {self.import_id}
-            FROM stage_accounts_dedup s WHERE a.platform = s.platform AND a.account_id = s.account_id"""
+            FROM stage_accounts_dedup s WHERE a.platform = s.platform AND a.account_id = s.account_id""",
+            stage_accounts_dedup=dedup,
         )
-        con.execute(
+        execute_with(
+            con,
             f"""INSERT INTO accounts SELECT s.platform, s.account_id, s.handle, s.display_name, s.pseudonymised,
                 s.role, s.force, s.account_type, s.unit, s.followers_count, {self.import_id}, {self.import_id}
             FROM stage_accounts_dedup s
-            WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.account_id = s.account_id)"""
+            WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.platform = s.platform AND a.account_id = s.account_id)""",
+            stage_accounts_dedup=dedup,
         )
 
 

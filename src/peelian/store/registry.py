@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from peelian.errors import RegistryError
 from peelian.store.privacy import normalise_handle
+from peelian.store.arrowsql import execute_with
 from peelian.store.project import Project, utcnow
 from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
 
@@ -143,11 +144,7 @@ def retag(project: Project) -> tuple[int, int]:
     names = ["platform", "old_id", "new_id", "old_handle", "new_handle", "pseudonymised", "role", "force",
              "account_type", "unit"]
     table = pa.Table.from_arrays([pa.array([r[i] for r in rows]) for i in range(len(names))], names=names)
-    con.register("_retag", table)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE retag_map AS SELECT * FROM _retag")
-    finally:
-        con.unregister("_retag")
+    execute_with(con, "CREATE OR REPLACE TEMP TABLE retag_map AS SELECT * FROM _retag", _retag=table)
     con.execute(
         """UPDATE accounts a SET account_id = m.new_id, handle = m.new_handle, pseudonymised = m.pseudonymised,
                display_name = CASE WHEN m.pseudonymised THEN NULL ELSE a.display_name END,

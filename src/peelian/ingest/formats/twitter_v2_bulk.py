@@ -40,9 +40,9 @@ from peelian.ingest.base import (
     _first_two_lines,
     _parse_line,
     parse_json_line,
-    registered,
 )
 from peelian.ingest.records import Reject
+from peelian.store.arrowsql import execute_with
 
 if TYPE_CHECKING:
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
@@ -238,8 +238,7 @@ class _Chunk:
         self.identity, self.con, self.lines = identity, work, lines
 
     def build(self) -> _Built:
-        with registered(self.con, _fb_lines=self.lines.arrow()):
-            self._parse()
+        self._parse()
         fast = {n for (n,) in self.con.execute("SELECT line_no FROM fb_ok").fetchall()}
         if not fast:
             return _Built(fast)
@@ -254,9 +253,11 @@ class _Chunk:
         con = self.con
         odd = " OR ".join(f"regexp_matches(line, '{pattern}')" for pattern in PYTHON_LINE)
         # The checks are a column, not a filter: DuckDB parses a filtered batch three times slower.
-        con.execute(
+        execute_with(
+            con,
             f"""CREATE OR REPLACE TEMP TABLE fb_page AS
-            SELECT line_no, {odd} AS odd, try(json_transform(line, '{PAGE}')) AS p FROM _fb_lines""")
+            SELECT line_no, {odd} AS odd, try(json_transform(line, '{PAGE}')) AS p FROM _fb_lines""",
+            _fb_lines=self.lines.arrow())
         con.execute("DELETE FROM fb_page WHERE odd OR p IS NULL OR p.data IS NULL")
         # Mentions as the Python reader takes them: those whose username is a non-empty string, with
         # an id that is absent, a string or an integer (as `as_str` writes them).
@@ -417,5 +418,5 @@ class _Chunk:
                                          "text": pa.array(texts, pa.string())})
 
     def _register_table(self, name: str, columns: dict[str, pa.Array]) -> None:
-        with registered(self.con, _fb_arrow=pa.table(columns)):
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow")
+        execute_with(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow",
+                     _fb_arrow=pa.table(columns))
