@@ -17,6 +17,7 @@ from peelian.store.schema import role_for_account_type
 # Mastodon-style @user@instance handles are taken whole. The pattern starts with the literal "@"
 # (the look-behind follows it) so that the regex engine can skip to each "@": three times faster.
 MENTION_RE = re.compile(r"@(?<![\w@/]@)([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
+MENTION_CACHE = 200_000  # @handles whose replacement is remembered (bounds memory on huge imports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class IdentityResolver:
         self.pseudonymiser = pseudonymiser
         self.pseudonymise = pseudonymiser is not None
         self.resolve = lru_cache(maxsize=200_000)(self._resolve)
+        self._mentions: dict[tuple[str, str], str] = {}  # (platform, @handle as written) -> its replacement
 
     @classmethod
     def for_project(cls, project: Project) -> IdentityResolver:
@@ -99,13 +101,21 @@ class IdentityResolver:
 
     def pseudonymise_text(self, platform: str, text: str) -> str:
         """Replace @handles of citizens in post text by their pseudonyms; police handles stay."""
-        pseudo = self.pseudonymiser
-        assert pseudo is not None
+        mentions = self._mentions
 
         def replace(match: re.Match[str]) -> str:
-            handle = match.group(1)
-            if (platform, normalise_handle(handle)) in self.by_handle:
-                return match.group(0)
-            return "@" + pseudo.handle(platform, handle)
+            written = match.group(0)
+            replacement = mentions.get((platform, written))
+            if replacement is None:
+                if len(mentions) >= MENTION_CACHE:
+                    mentions.clear()
+                replacement = mentions[(platform, written)] = self._mention(platform, match.group(1))
+            return replacement
 
         return MENTION_RE.sub(replace, text)
+
+    def _mention(self, platform: str, handle: str) -> str:
+        if (platform, normalise_handle(handle)) in self.by_handle:
+            return "@" + handle
+        assert self.pseudonymiser is not None
+        return "@" + self.pseudonymiser.handle(platform, handle)

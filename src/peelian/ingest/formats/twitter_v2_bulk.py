@@ -402,20 +402,30 @@ class _Chunk:
         })
 
     def _fix_texts(self) -> None:
-        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it."""
-        identity = self.identity
-        pseudonymise = identity.pseudonymise
-        where = "contains(text, '&') OR contains(text, '@')" if pseudonymise else "contains(text, '&')"
-        rows = self.con.execute(f"SELECT seq, text FROM fb_tw WHERE {where}").fetchall()
-        texts = []
-        for _, text in rows:
-            if "&" in text:
-                text = html.unescape(text)
-            if pseudonymise and "@" in text:
-                text = identity.pseudonymise_text(PLATFORM, text)
-            texts.append(text)
-        self._register_table("fb_text", {"seq": pa.array([r[0] for r in rows], pa.int64()),
-                                         "text": pa.array(texts, pa.string())})
+        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it.
+
+        The texts go through Python as one string joined with NUL (which neither an entity nor an
+        @handle can span, and which decoding never produces), so the work is a few calls per chunk
+        instead of a few per text; a chunk with NUL in a text of its own is done text by text."""
+        where = "contains(text, '&') OR contains(text, '@')" if self.identity.pseudonymise else "contains(text, '&')"
+        count, seqs, joined = self.con.execute(
+            f"SELECT count(*), list(seq ORDER BY seq), string_agg(text, chr(0) ORDER BY seq) FROM fb_tw WHERE {where}"
+        ).fetchall()[0]
+        if not count:
+            texts: list[str] = []
+        elif joined.count("\0") == count - 1:
+            texts = self._fix_text(joined).split("\0")
+        else:
+            texts = [self._fix_text(text) for (text,) in self.con.execute(
+                f"SELECT text FROM fb_tw WHERE {where} ORDER BY seq").fetchall()]
+        self._register_table("fb_text", {"seq": pa.array(seqs or [], pa.int64()), "text": pa.array(texts, pa.string())})
+
+    def _fix_text(self, text: str) -> str:
+        if "&" in text:
+            text = html.unescape(text)
+        if self.identity.pseudonymise and "@" in text:
+            text = self.identity.pseudonymise_text(PLATFORM, text)
+        return text
 
     def _register_table(self, name: str, columns: dict[str, pa.Array]) -> None:
         execute_with(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow",
