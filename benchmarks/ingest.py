@@ -3,10 +3,12 @@
 Target (docs/product.md): the import runs at >= 50% of the rate at which DuckDB alone can scan the
 file's needed fields, with memory flat in file size.
 
-    python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--runs 3] [--profile]
+    python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--copies 3] [--runs 3] [--profile]
 
 The corpus comes from the demo generator (four forces, one JSONL file of twarc2 pages, no deliberate
-mess), cached in ./bench-data/. Every measurement runs in a fresh subprocess, so its peak memory
+mess), cached in ./bench-data/. The largest file, for the memory comparison, is --copies copies of
+the --posts corpus, each copy's tweet ids re-keyed (their first digit changed), so that its posts
+are new while its accounts recur (generating 3M posts with the demo generator takes over an hour). Every measurement runs in a fresh subprocess, so its peak memory
 (VmHWM in /proc/self/status) is its own:
 
 - import: a new project, the demo registry, then `peelian.ingest.import_files` on the file (timed:
@@ -28,6 +30,7 @@ import cProfile
 import json
 import os
 import pstats
+import re
 import resource
 import shutil
 import statistics
@@ -95,6 +98,24 @@ def corpus(posts: int) -> tuple[Path, Path, int]:
     return jsonl, registry, data_tweets
 
 
+def copied_corpus(posts: int, copies: int) -> tuple[Path, Path, int]:
+    """`copies` copies of the `posts` corpus, tweet ids re-keyed per copy; generated once and cached."""
+    source, registry, data_tweets = corpus(posts)
+    folder = DATA / f"twarc2-{posts}-x{copies}"
+    jsonl = folder / "twarc2.jsonl"
+    if not jsonl.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        tweet_id = re.compile(rb'"1([0-9]{18})"')  # the demo's tweet ids; its user ids are shorter
+        with open(jsonl.with_suffix(".partial"), "wb") as out:
+            for copy in range(copies):
+                prefix = b'"%d' % (copy + 1)
+                with open(source, "rb") as fh:
+                    for line in fh:
+                        out.write(tweet_id.sub(lambda m, p=prefix: p + m.group(1) + b'"', line) if copy else line)
+        jsonl.with_suffix(".partial").rename(jsonl)
+    return jsonl, registry, data_tweets * copies
+
+
 # ---- measurements (each in its own subprocess) ---------------------------------------------------
 
 def measure_import(jsonl: str, registry: str) -> dict[str, float]:
@@ -140,13 +161,12 @@ def in_subprocess(what: str, *args: str) -> dict[str, float]:
 
 # ---- report ----------------------------------------------------------------------------------------
 
-def run(sizes: list[int], runs: int) -> None:
+def run(corpora: dict[str, tuple[Path, Path, int]], runs: int) -> None:
     results = {}
-    for posts in sizes:
-        jsonl, registry, data_tweets = corpus(posts)
+    for name, (jsonl, registry, data_tweets) in corpora.items():
         imports = [in_subprocess("import", str(jsonl), str(registry)) for _ in range(runs)]
         scans = [in_subprocess("duckdb", str(jsonl)) for _ in range(runs)]
-        results[posts] = {
+        results[name] = {
             "data_tweets": data_tweets,
             "records": imports[0]["records"],
             "mb": jsonl.stat().st_size / 1e6,
@@ -161,13 +181,13 @@ def run(sizes: list[int], runs: int) -> None:
             "duckdb_peak": statistics.median(r["peak_mb"] for r in scans),
             "threads": scans[0]["threads"],
         }
-    names = [f"{p:,} posts" for p in sizes]
+    names = list(corpora)
     rows = [
         ("file: data tweets / records / MB", lambda r: f"{r['data_tweets']:,} / {r['records']:,} / {r['mb']:,.0f}"),
         ("import: seconds", lambda r: f"{r['import_seconds']:.1f}"),
         ("import: posts/s", lambda r: f"{r['import_rate']:,.0f}"),
         ("DuckDB read_json: seconds", lambda r: f"{r['duckdb_seconds']:.1f}"),
-        (f"DuckDB read_json: posts/s ({results[sizes[0]]['threads']} threads)", lambda r: f"{r['duckdb_rate']:,.0f}"),
+        (f"DuckDB read_json: posts/s ({results[names[0]]['threads']} threads)", lambda r: f"{r['duckdb_rate']:,.0f}"),
         ("import / DuckDB (target >= 50%)", lambda r: f"{r['import_rate'] / r['duckdb_rate']:.0%}"),
         ("import: posts per CPU-second", lambda r: f"{r['import_cpu_rate']:,.0f}"),
         ("DuckDB: posts per CPU-second", lambda r: f"{r['duckdb_cpu_rate']:,.0f}"),
@@ -176,7 +196,7 @@ def run(sizes: list[int], runs: int) -> None:
         ("DuckDB: peak memory MB", lambda r: f"{r['duckdb_peak']:,.0f}"),
     ]
     width = max(len(label) for label, _ in rows)
-    cells = [[fmt(results[p]) for p in sizes] for _, fmt in rows]
+    cells = [[fmt(results[n]) for n in names] for _, fmt in rows]
     col = max(max(len(c) for row in cells for c in row), *(len(n) for n in names))
     print(f"{'':{width}}  " + "  ".join(f"{n:>{col}}" for n in names))
     for (label, _), row in zip(rows, cells, strict=True):
@@ -207,6 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=1_000_000, help="posts in the large file")
     parser.add_argument("--small", type=int, default=100_000, help="posts in the small file (memory comparison)")
+    parser.add_argument("--copies", type=int, default=3,
+                        help="copies of the large file in the largest (memory comparison; 0: none)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
     parser.add_argument("--profile", action="store_true", help="cProfile an import of the small file instead")
     parser.add_argument("--top", type=int, default=30, help="functions to list with --profile")
@@ -221,7 +243,10 @@ def main() -> None:
     elif args.profile:
         profile(args.small, args.top)
     else:
-        run(sorted({args.small, args.posts}), args.runs)
+        corpora = {f"{posts:,} posts": corpus(posts) for posts in sorted({args.small, args.posts})}
+        if args.copies > 1:
+            corpora[f"{args.copies} x {args.posts:,} posts"] = copied_corpus(args.posts, args.copies)
+        run(corpora, args.runs)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from peelian.store.identity import IdentityResolver
 
 SNIFF_BYTES = 256 * 1024
-MERGE_ROWS = 200_000  # posts staged before a merge into the project tables (bounds memory)
+MERGE_ROWS = 100_000  # posts staged before a merge into the project tables (bounds memory)
 EXCERPT_CHARS = 500
 
 

@@ -29,6 +29,7 @@ from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
+IMPORT_DUCKDB_MEMORY = 512 << 20  # DuckDB's share of an import's memory (its cache would grow with the file)
 FULL_RANK = 1 << 62  # added to a full record's seq so it outranks any partial one (seq < 2**62)
 ProgressCallback = Callable[[int], None]
 
@@ -198,7 +199,7 @@ def import_file(
     importer = importer_cls(options)
     importer.check(path)
     started = time.perf_counter()
-    with project.transaction() as con:
+    with project.memory_limit(IMPORT_DUCKDB_MEMORY), project.transaction() as con:
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=importer_cls.format, import_id=import_id)
         con.execute(

@@ -17,7 +17,7 @@ from peelian.store.schema import role_for_account_type
 # Mastodon-style @user@instance handles are taken whole. The pattern starts with the literal "@"
 # (the look-behind follows it) so that the regex engine can skip to each "@": three times faster.
 MENTION_RE = re.compile(r"@(?<![\w@/]@)([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
-MENTION_CACHE = 200_000  # @handles whose replacement is remembered (bounds memory on huge imports)
+MENTION_CACHE = 100_000  # @handles whose replacement is remembered (bounds memory on huge imports)
 
 
 @dataclass(frozen=True, slots=True)

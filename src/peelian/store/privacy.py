@@ -21,8 +21,9 @@ PSEUDONYM_RE = re.compile(r"^c_[0-9a-f]{16}$")
 class Pseudonymiser:
     def __init__(self, secret: bytes):
         self._secret = secret
-        self.account_id = lru_cache(maxsize=500_000)(self._account_id)
-        self.handle = lru_cache(maxsize=500_000)(self._handle)
+        # Small caches: the identity resolver remembers whole accounts, and @handles in text, itself.
+        self.account_id = lru_cache(maxsize=20_000)(self._account_id)
+        self.handle = lru_cache(maxsize=20_000)(self._handle)
 
     def _digest(self, platform: str, kind: str, value: str) -> str:
         msg = f"{platform}\x1f{kind}\x1f{value}".encode()

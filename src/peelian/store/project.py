@@ -86,6 +86,9 @@ class Project:
             raise ProjectError(f"{path} is not a Peelian project or cannot be read: {exc}") from exc
         con.execute("SET TimeZone = 'UTC'")
         project = cls(path, con, read_only=read_only)
+        if project.folder.is_dir():  # what DuckDB spills goes with the project, not beside it
+            spill = str(project.folder / "tmp").replace("'", "''")
+            con.execute(f"SET temp_directory = '{spill}'")
         project._migrate()
         return project
 
@@ -184,6 +187,19 @@ class Project:
                 raise
             else:
                 self.con.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def memory_limit(self, limit_bytes: int) -> Iterator[None]:
+        """DuckDB's memory limit set to `limit_bytes` for the block, then back to its default.
+
+        DuckDB keeps the blocks it reads and writes cached up to its limit (80% of the machine's
+        memory by default), so a long import's memory would grow with the data it writes; under a
+        lower limit DuckDB evicts them (or spills them to its temporary folder) instead."""
+        self.con.execute(f"SET memory_limit = '{int(limit_bytes)}B'")
+        try:
+            yield
+        finally:
+            self.con.execute("RESET memory_limit")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the same database, for use from another thread (web server workers)."""
