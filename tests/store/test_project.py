@@ -85,3 +85,21 @@ def test_missing_secret_is_reported(tmp_path):
     (tmp_path / "p.peelian.d" / "secret.key").unlink()
     with Project.open(path) as project, pytest.raises(ProjectError, match="secret"):
         _ = project.pseudonymiser
+
+
+def setting(project, name):
+    return project.con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+
+
+def test_memory_limit_applies_to_the_block_only(project):
+    default = setting(project, "memory_limit")
+    with project.memory_limit(256 << 20):
+        assert setting(project, "memory_limit") == "256.0 MiB"
+    assert setting(project, "memory_limit") == default
+    with pytest.raises(RuntimeError), project.memory_limit(256 << 20):
+        raise RuntimeError("an import failed")
+    assert setting(project, "memory_limit") == default
+
+
+def test_duckdb_spills_into_the_project_folder(project):
+    assert setting(project, "temp_directory") == str(project.folder / "tmp")

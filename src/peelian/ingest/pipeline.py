@@ -397,7 +397,7 @@ class _Writer:
         report.duplicates = self.posts.rows - report.posts_new - report.posts_updated
 
     def merge_chunk(self) -> None:
-        """Merge what is staged into the project tables and empty the staging tables.
+        """Merge what is staged into the project tables and empty the stage.
 
         Called every MERGE_ROWS posts and at the end, so staging never holds more than a
         chunk: memory stays flat however large the file. New and updated posts are

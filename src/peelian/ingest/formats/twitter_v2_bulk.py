@@ -390,7 +390,7 @@ class _Chunk:
         resolve = self.identity.resolve
         pairs = self.con.execute("SELECT DISTINCT account_id, handle FROM fb_obs").fetchall()
         idents = [resolve(PLATFORM, account_id, handle, None) for account_id, handle in pairs]
-        self._register_table("fb_map", {
+        self._table_from_arrow("fb_map", {
             "raw_key": pa.array([f"{p[0] or ''}\x1f{p[1] or ''}" for p in pairs], pa.string()),
             "account_id": pa.array([i.account_id for i in idents], pa.string()),
             "handle": pa.array([i.handle for i in idents], pa.string()),
@@ -418,7 +418,7 @@ class _Chunk:
         else:
             texts = [self._fix_text(text) for (text,) in self.con.execute(
                 f"SELECT text FROM fb_tw WHERE {where} ORDER BY seq").fetchall()]
-        self._register_table("fb_text", {"seq": pa.array(seqs or [], pa.int64()), "text": pa.array(texts, pa.string())})
+        self._table_from_arrow("fb_text", {"seq": pa.array(seqs or [], pa.int64()), "text": pa.array(texts, pa.string())})
 
     def _fix_text(self, text: str) -> str:
         if "&" in text:
@@ -427,6 +427,6 @@ class _Chunk:
             text = self.identity.pseudonymise_text(PLATFORM, text)
         return text
 
-    def _register_table(self, name: str, columns: dict[str, pa.Array]) -> None:
+    def _table_from_arrow(self, name: str, columns: dict[str, pa.Array]) -> None:
         execute_with(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _fb_arrow",
                      _fb_arrow=pa.table(columns))
