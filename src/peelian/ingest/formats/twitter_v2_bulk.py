@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from peelian.store.identity import IdentityResolver
 
 PLATFORM = "twitter"
-CHUNK_BYTES = 64 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
+CHUNK_BYTES = 32 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
 TWEET_STEP = 256
 MAX_MENTIONS = TWEET_STEP - 2
