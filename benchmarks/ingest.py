@@ -8,8 +8,9 @@ file's needed fields, with memory flat in file size.
 The corpus comes from the demo generator (four forces, one JSONL file of twarc2 pages, no deliberate
 mess), cached in ./bench-data/. The largest file, for the memory comparison, is --copies copies of
 the --posts corpus, each copy's tweet ids re-keyed (their first digit changed), so that its posts
-are new while its accounts recur (generating 3M posts with the demo generator takes over an hour). Every measurement runs in a fresh subprocess, so its peak memory
-(VmHWM in /proc/self/status) is its own:
+are new while its accounts recur (generating 3M posts with the demo generator takes over an hour).
+Every measurement runs in a fresh subprocess, so its peak memory (VmHWM in /proc/self/status) is
+its own:
 
 - import: a new project, the demo registry, then `peelian.ingest.import_files` on the file (timed:
   hashing, detection, parsing, identity resolution, pseudonymisation, staging, merge, commit);

@@ -418,7 +418,8 @@ class _Chunk:
         else:
             texts = [self._fix_text(text) for (text,) in self.con.execute(
                 f"SELECT text FROM fb_tw WHERE {where} ORDER BY seq").fetchall()]
-        self._table_from_arrow("fb_text", {"seq": pa.array(seqs or [], pa.int64()), "text": pa.array(texts, pa.string())})
+        self._table_from_arrow("fb_text", {"seq": pa.array(seqs or [], pa.int64()),
+                                           "text": pa.array(texts, pa.string())})
 
     def _fix_text(self, text: str) -> str:
         if "&" in text:
