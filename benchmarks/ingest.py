@@ -112,7 +112,7 @@ def copied_corpus(posts: int, copies: int) -> tuple[Path, Path, int]:
                 prefix = b'"%d' % (copy + 1)
                 with open(source, "rb") as fh:
                     for line in fh:
-                        out.write(tweet_id.sub(lambda m, p=prefix: p + m.group(1) + b'"', line) if copy else line)
+                        out.write(tweet_id.sub(prefix + rb'\1"', line) if copy else line)
         jsonl.with_suffix(".partial").rename(jsonl)
     return jsonl, registry, data_tweets * copies
 
@@ -229,7 +229,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000, help="posts in the large file")
     parser.add_argument("--small", type=int, default=100_000, help="posts in the small file (memory comparison)")
     parser.add_argument("--copies", type=int, default=3,
-                        help="copies of the large file in the largest (memory comparison; 0: none)")
+                        help="copies of the large file in the largest (memory comparison; 1 or less: none)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
     parser.add_argument("--profile", action="store_true", help="cProfile an import of the small file instead")
     parser.add_argument("--top", type=int, default=30, help="functions to list with --profile")

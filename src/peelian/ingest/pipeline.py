@@ -23,9 +23,9 @@ from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
 from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
+from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.arrowsql import arrow_with, execute_with
 from peelian.store.identity import IdentityResolver
-from peelian.ingest.records import Account, Notice, Post, Reject
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
@@ -490,10 +490,6 @@ class _Writer:
             FROM stage_accounts GROUP BY platform, account_id""",
             stage_accounts=staged,
         )
-        self._write_accounts(dedup)
-
-    def _write_accounts(self, dedup: pa.Table) -> None:
-        con = self.con
         execute_with(
             con,
             f"""UPDATE accounts a SET handle = coalesce(s.handle, a.handle),

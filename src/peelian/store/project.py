@@ -146,7 +146,8 @@ class Project:
 
     # ---- settings and secret -------------------------------------------------------------
     def get_setting(self, key: str, default: str | None = None) -> str | None:
-        # fetchall, not fetchone: a result left open on the shared connection blocks `register` on it
+        # fetchall, not fetchone: fetchone leaves the result open on the shared connection, and DuckDB
+        # refuses some later calls on a connection with an open result
         rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
         return rows[0][0] if rows else default
 

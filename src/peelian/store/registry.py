@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from peelian.errors import RegistryError
-from peelian.store.privacy import normalise_handle
 from peelian.store.arrowsql import execute_with
+from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project, utcnow
 from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
 

@@ -141,7 +141,7 @@ def _stage_chunk(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, fut
         sink.stage("mentions", built.mentions)
     _read_others(importer, sink, lines, built.fast)
     if sink.staged_since_merge >= MERGE_ROWS:
-        sink.merge_chunk()  # in few large merges: the project's tables are written in whole row groups
+        sink.merge_chunk()  # between whole chunks, once MERGE_ROWS posts are staged
     sink.report_progress()
 
 
