@@ -54,7 +54,7 @@ class IdentityResolver:
         self.pseudonymiser = pseudonymiser
         self.pseudonymise = pseudonymiser is not None
         self.resolve = lru_cache(maxsize=200_000)(self._resolve)
-        self._mentions: dict[tuple[str, str], str] = {}  # (platform, @handle as written) -> its replacement
+        self._mentions: dict[str, dict[str, str]] = {}  # platform -> handle as written -> "@" replacement
 
     @classmethod
     def for_project(cls, project: Project) -> IdentityResolver:
@@ -100,19 +100,24 @@ class IdentityResolver:
         return self.resolve(platform, account_id, handle, None).account_id
 
     def pseudonymise_text(self, platform: str, text: str) -> str:
-        """Replace @handles of citizens in post text by their pseudonyms; police handles stay."""
-        mentions = self._mentions
+        """Replace @handles of citizens in post text by their pseudonyms; police handles stay.
 
-        def replace(match: re.Match[str]) -> str:
-            written = match.group(0)
-            replacement = mentions.get((platform, written))
+        Split on the pattern (its one group is the handle) and rebuild: a dict lookup per handle
+        instead of a Python callback per match, twice as fast on a chunk's texts joined in one."""
+        parts = MENTION_RE.split(text)
+        if len(parts) == 1:
+            return text
+        mentions = self._mentions.setdefault(platform, {})
+        replaced = []
+        for handle in parts[1::2]:
+            replacement = mentions.get(handle)
             if replacement is None:
                 if len(mentions) >= MENTION_CACHE:
                     mentions.clear()
-                replacement = mentions[(platform, written)] = self._mention(platform, match.group(1))
-            return replacement
-
-        return MENTION_RE.sub(replace, text)
+                replacement = mentions[handle] = self._mention(platform, handle)
+            replaced.append(replacement)
+        parts[1::2] = replaced
+        return "".join(parts)
 
     def _mention(self, platform: str, handle: str) -> str:
         if (platform, normalise_handle(handle)) in self.by_handle:
