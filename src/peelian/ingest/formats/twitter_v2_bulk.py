@@ -80,8 +80,6 @@ _MACROS = [
     # a JSON leaf that is absent, null or a string: what `text_field` accepts
     "fb_text_ok(j) AS j IS NULL OR starts_with(j::VARCHAR, '\"')",
     "fb_text(j) AS nullif(j->>'$', '')",
-    # one string for an (id, handle) pair: ids are digits and neither is ever "", so it is unambiguous
-    "fb_key(account_id, handle) AS concat(account_id, chr(31), handle)",
     "fb_time_ok(s) AS s IS NULL OR (regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
     "\\.[0-9]{3}Z') AND NOT starts_with(s, '0000') AND try_cast(left(s, 23) AS TIMESTAMP) IS NOT NULL)",
 ]
@@ -350,14 +348,16 @@ class _Chunk:
                 arg_max(m.unit, o.seq) AS unit,
                 arg_max(o.followers, o.seq) FILTER (WHERE o.followers IS NOT NULL) AS followers_count,
                 max(o.seq) AS seq
-            FROM fb_obs o JOIN fb_map m ON m.raw_key = fb_key(o.account_id, o.handle)
+            FROM fb_obs o JOIN fb_map m
+                ON m.raw_id IS NOT DISTINCT FROM o.account_id AND m.raw_handle IS NOT DISTINCT FROM o.handle
             WHERE m.account_id IS NOT NULL
             GROUP BY m.account_id""")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_mentions AS
             SELECT DISTINCT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
             FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_tw WHERE len(mentions) > 0) p
-            JOIN fb_map m ON m.raw_key = fb_key(nullif(p.mention.id, ''), p.mention.username)""")
+            JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM nullif(p.mention.id, '')
+                AND m.raw_handle IS NOT DISTINCT FROM p.mention.username""")
         pseudonymise = "true" if self.identity.pseudonymise else "false"
         metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
         con.execute(
@@ -381,17 +381,21 @@ class _Chunk:
                     ELSE 'data[' || p.pos END || ']' AS source_location,
                 p.seq
             FROM {with_users} p JOIN fb_ok d USING (line_no)
-            JOIN fb_map a ON a.raw_key = fb_key(p.author_id, p.author_handle)
-            LEFT JOIN fb_map r ON r.raw_key = fb_key(p.reply_uid, p.reply_handle)
+            JOIN fb_map a ON a.raw_id IS NOT DISTINCT FROM p.author_id
+                AND a.raw_handle IS NOT DISTINCT FROM p.author_handle
+            LEFT JOIN fb_map r ON r.raw_id IS NOT DISTINCT FROM p.reply_uid
+                AND r.raw_handle IS NOT DISTINCT FROM p.reply_handle
             LEFT JOIN fb_text f ON f.seq = p.seq""")
 
     def _resolve(self) -> None:
-        """Resolve each distinct (account id, handle) of the chunk once, as the Python writer would."""
+        """Resolve each distinct (account id, handle) of the chunk once, as the Python writer would.
+        The map is joined on both raw values (IS NOT DISTINCT FROM: either may be absent)."""
         resolve = self.identity.resolve
-        pairs = self.con.execute("SELECT DISTINCT account_id, handle FROM fb_obs").fetchall()
-        idents = [resolve(PLATFORM, account_id, handle, None) for account_id, handle in pairs]
+        pairs = self.con.sql("SELECT DISTINCT account_id, handle FROM fb_obs").to_arrow_table()
+        idents = [resolve(PLATFORM, account_id, handle, None)
+                  for account_id, handle in zip(pairs["account_id"].to_pylist(), pairs["handle"].to_pylist())]
         self._table_from_arrow("fb_map", {
-            "raw_key": pa.array([f"{p[0] or ''}\x1f{p[1] or ''}" for p in pairs], pa.string()),
+            "raw_id": pairs["account_id"], "raw_handle": pairs["handle"],
             "account_id": pa.array([i.account_id for i in idents], pa.string()),
             "handle": pa.array([i.handle for i in idents], pa.string()),
             "pseudonymised": pa.array([i.pseudonymised for i in idents], pa.bool_()),
