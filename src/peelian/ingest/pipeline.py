@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,13 +183,21 @@ def import_file(
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", path=str(path))
-    digest = sha256_of(path)
     try:
         importer_cls = _importer_class(path, format, options)
     except UnknownFormatError as exc:
-        return _record_unreadable(project, path, digest, "unknown", exc.reason, options)
+        return _record_unreadable(project, path, sha256_of(path), "unknown", exc.reason, options)
 
-    if not force:
+    size = path.stat().st_size
+    digest: str | None = None
+    # Only a file of the same size can be identical to one imported before: others are hashed
+    # while they import, so a large new file starts importing at once.
+    if not force and project.scalar(
+        "SELECT count(*) FROM imports WHERE (size_bytes = ? OR size_bytes IS NULL) AND format = ? "
+        "AND options IS NOT DISTINCT FROM ?",
+        [size, importer_cls.format, _options_json(options)],
+    ):
+        digest = sha256_of(path)
         previous = project.scalar(
             "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
             [digest, importer_cls.format, _options_json(options)],
@@ -199,13 +208,15 @@ def import_file(
     importer = importer_cls(options)
     importer.check(path)
     started = time.perf_counter()
-    with project.memory_limit(IMPORT_DUCKDB_MEMORY), project.transaction() as con:
+    with ThreadPoolExecutor(max_workers=1) as hasher, project.memory_limit(IMPORT_DUCKDB_MEMORY), \
+            project.transaction() as con:
+        hashed = hasher.submit(sha256_of, path) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=importer_cls.format, import_id=import_id)
         con.execute(
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, peelian_version, options) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, str(path), importer_cls.format, digest, path.stat().st_size, utcnow(), __version__,
+            [import_id, str(path), importer_cls.format, digest or "", size, utcnow(), __version__,
              _options_json(options)],
         )
         writer = _Writer(project, con, import_id, str(path), progress)
@@ -220,10 +231,11 @@ def import_file(
         writer.finish(report)
         report.seconds = time.perf_counter() - started
         con.execute(
-            "UPDATE imports SET finished_at = ?, seconds = ?, records_read = ?, posts_new = ?, posts_updated = ?, "
-            "duplicates = ?, notices = ?, quarantined = ? WHERE import_id = ?",
-            [utcnow(), report.seconds, report.records_read, report.posts_new, report.posts_updated,
-             report.duplicates, report.notices, report.quarantined, import_id],
+            "UPDATE imports SET sha256 = ?, finished_at = ?, seconds = ?, records_read = ?, posts_new = ?, "
+            "posts_updated = ?, duplicates = ?, notices = ?, quarantined = ? WHERE import_id = ?",
+            [hashed.result() if hashed else digest, utcnow(), report.seconds, report.records_read,
+             report.posts_new, report.posts_updated, report.duplicates, report.notices, report.quarantined,
+             import_id],
         )
     if progress:
         progress(writer.seen)
