@@ -216,7 +216,7 @@ def import_file(
         con.execute(
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, peelian_version, options) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, str(path), importer_cls.format, digest or "", size, utcnow(), __version__,
+            [import_id, str(path), importer_cls.format, digest or "", size, utcnow(), __version__,  # "": hashing
              _options_json(options)],
         )
         writer = _Writer(project, con, import_id, str(path), progress)
