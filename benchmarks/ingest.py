@@ -58,6 +58,10 @@ TWEET = ("STRUCT(id VARCHAR, author_id VARCHAR, created_at TIMESTAMP, text VARCH
          "impression_count BIGINT), entities STRUCT(mentions STRUCT(username VARCHAR, id VARCHAR)[]))")
 USER = "STRUCT(id VARCHAR, username VARCHAR, name VARCHAR, public_metrics STRUCT(followers_count BIGINT))"
 COLUMNS = {"data": f"{TWEET}[]", "includes": f"STRUCT(users {USER}[], tweets {TWEET}[])"}
+# The pages of the file (its path the statement's parameter), with those fields declared.
+READ_PAGES = ("read_json(?, format = 'newline_delimited', columns = {"
+              + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items())
+              + "}, maximum_object_size = 268435456)")
 
 
 def cpu_seconds() -> float:
@@ -148,12 +152,11 @@ def measure_duckdb(jsonl: str) -> dict[str, float]:
     import duckdb
 
     con = duckdb.connect()
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
     started, cpu = time.perf_counter(), cpu_seconds()
     con.execute(
         f"""CREATE TABLE scanned AS
             SELECT unnest(list_concat(data, includes.tweets)) AS tweet, unnest(includes.users) AS user
-            FROM read_json(?, format = 'newline_delimited', columns = {columns}, maximum_object_size = 268435456)""",
+            FROM {READ_PAGES}""",
         [jsonl])
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     tweets = con.execute("SELECT count(tweet) FROM scanned").fetchone()[0]
@@ -165,8 +168,6 @@ def measure_duckdb_store(jsonl: str) -> dict[str, float]:
     """Plain DuckDB SQL writing the same posts, accounts and mentions (the module docstring says why)."""
     from peelian import Project
 
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in COLUMNS.items()) + "}"
-    pages = f"read_json(?, format = 'newline_delimited', columns = {columns}, maximum_object_size = 268435456)"
     tweets = ("(SELECT unnest(list_concat(data, includes.tweets)) AS t, "
               "generate_subscripts(list_concat(data, includes.tweets), 1) > len(data) AS partial FROM pages)")
 
@@ -182,7 +183,7 @@ def measure_duckdb_store(jsonl: str) -> dict[str, float]:
         con = project.con
         started, cpu = time.perf_counter(), cpu_seconds()
         con.execute("BEGIN")
-        con.execute(f"CREATE TEMP TABLE pages AS SELECT data, includes FROM {pages}", [jsonl])
+        con.execute(f"CREATE TEMP TABLE pages AS SELECT data, includes FROM {READ_PAGES}", [jsonl])
         con.execute(f"""INSERT INTO posts (platform, post_id, author_id, created_at, text, language, kind,
                 reply_to_post_id, reply_to_account_id, conversation_id, quoted_post_id, reposted_post_id,
                 like_count, reply_count, repost_count, quote_count, view_count, is_partial, first_import_id,
