@@ -188,37 +188,30 @@ def import_file(
     except UnknownFormatError as exc:
         return _record_unreadable(project, path, sha256_of(path), "unknown", exc.reason, options)
 
-    size = path.stat().st_size
+    size, fmt, options_json = path.stat().st_size, importer_cls.format, _options_json(options)
     digest: str | None = None
     # Only a file of the same size can be identical to one imported before: others are hashed
     # while they import, so a large new file starts importing at once.
     if not force and project.scalar(
-        "SELECT count(*) FROM imports WHERE (size_bytes = ? OR size_bytes IS NULL) AND format = ? "
-        "AND options IS NOT DISTINCT FROM ?",
-        [size, importer_cls.format, _options_json(options)],
+        "SELECT count(*) FROM imports WHERE size_bytes = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
+        [size, fmt, options_json],
     ):
         digest = sha256_of(path)
         previous = project.scalar(
             "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
-            [digest, importer_cls.format, _options_json(options)],
+            [digest, fmt, options_json],
         )
         if previous is not None:
-            return FileReport(path=str(path), format=importer_cls.format, skipped_identical_to=previous)
+            return FileReport(path=str(path), format=fmt, skipped_identical_to=previous)
 
     importer = importer_cls(options)
     importer.check(path)
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), utcnow()
     with ThreadPoolExecutor(max_workers=1) as hasher, project.memory_limit(IMPORT_DUCKDB_MEMORY), \
             project.transaction() as con:
         hashed = hasher.submit(sha256_of, path) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
-        report = FileReport(path=str(path), format=importer_cls.format, import_id=import_id)
-        con.execute(
-            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, peelian_version, options) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, str(path), importer_cls.format, digest or "", size, utcnow(), __version__,  # "": hashing
-             _options_json(options)],
-        )
+        report = FileReport(path=str(path), format=fmt, import_id=import_id)
         writer = _Writer(project, con, import_id, str(path), progress)
         try:
             if not importer.stage_bulk(path, writer):
@@ -230,12 +223,13 @@ def import_file(
             writer.add(Reject(exc.location or "file", exc.reason, None))
         writer.finish(report)
         report.seconds = time.perf_counter() - started
-        con.execute(
-            "UPDATE imports SET sha256 = ?, finished_at = ?, seconds = ?, records_read = ?, posts_new = ?, "
-            "posts_updated = ?, duplicates = ?, notices = ?, quarantined = ? WHERE import_id = ?",
-            [hashed.result() if hashed else digest, utcnow(), report.seconds, report.records_read,
-             report.posts_new, report.posts_updated, report.duplicates, report.notices, report.quarantined,
-             import_id],
+        con.execute(  # written once the import is whole (the same transaction as its rows)
+            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
+            "records_read, posts_new, posts_updated, duplicates, notices, quarantined, peelian_version, options) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, str(path), fmt, hashed.result() if hashed else digest, size, started_at, utcnow(),
+             report.seconds, report.records_read, report.posts_new, report.posts_updated, report.duplicates,
+             report.notices, report.quarantined, __version__, options_json],
         )
     if progress:
         progress(writer.seen)
