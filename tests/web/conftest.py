@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import pytest
@@ -21,7 +22,13 @@ from fastapi.testclient import TestClient
 from peelian import Project
 from peelian.store.users import add_user
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
 PASSWORD = "correct horse battery"
+# Browser tests wait on page state, never on the clock; this is only how long a wait may take before it
+# fails. On a loaded 2-core machine a page can take many seconds to answer, so it is generous.
+BROWSER_TIMEOUT_MS = 30_000
 ROLE_USERS = {"admin": "root", "analyst": "ana", "coder": "cody", "viewer": "vic"}
 START = datetime(2025, 4, 1, 8, 0)
 FORCES = {"West Midlands": ("wmp", "wmp_officer"), "Kent": ("kentpolice", "kent_pc")}
@@ -155,3 +162,16 @@ def client_for(app) -> Callable[[str], TestClient]:
     yield make
     for client in clients:
         client.close()
+
+
+def wait_generously(context: BrowserContext) -> None:
+    """Give a Playwright browser context, and every `expect(...)`, the generous browser-test timeout.
+
+    Every page of the context waits up to BROWSER_TIMEOUT_MS for selectors, functions and
+    navigations; `expect` assertions retry for as long.
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD, ROLE_USERS, build_project
+from tests.web.conftest import BROWSER_TIMEOUT_MS, PASSWORD, ROLE_USERS, build_project, wait_generously
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -42,7 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
     while not srv.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
@@ -59,7 +60,8 @@ def browser() -> Iterator[object]:
         pytest.skip("chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS,
+                                      timeout=BROWSER_TIMEOUT_MS)
         yield chromium
         chromium.close()
 
@@ -71,12 +73,13 @@ def page_as(browser, server):
     def make(role: str):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
+        wait_generously(context)
         page = context.new_page()
-        page.set_default_timeout(8000)
         page.goto(server + "/login")
         page.fill("#username", ROLE_USERS[role])
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
         page.wait_for_load_state("networkidle")
         return page
 
@@ -88,22 +91,22 @@ def page_as(browser, server):
 def test_explorer_filters_update_in_place_and_open_a_thread(page_as, server) -> None:
     page = page_as("analyst")
     page.goto(server + "/explorer")
-    before = page.inner_text("#results .count")
+    count = page.locator("#results .count")
+    before = count.inner_text()
     page.select_option("#f-force", "Kent")
-    page.wait_for_function("() => document.location.search.includes('force=Kent')")
-    page.wait_for_selector("#results article.post")
-    assert page.inner_text("#results .count") != before
-    forces = page.locator("#results article.post .force").all_inner_texts()
-    assert forces and set(forces) == {"Kent"}
+    expect(page).to_have_url(re.compile(r"[?&]force=Kent"))
+    expect(count).not_to_have_text(before)
+    forces = page.locator("#results article.post .force")
+    expect(forces.first).to_have_text("Kent")
+    expect(forces.filter(has_not_text="Kent")).to_have_count(0)
     page.fill("#f-q", "online form")
-    page.wait_for_function("() => document.location.search.includes('q=online')")
-    assert "online form" in page.inner_text("#results article.post .text >> nth=0")
+    expect(page).to_have_url(re.compile(r"[?&]q=online"))
+    expect(page.locator("#results article.post .text").first).to_contain_text("online form")
     page.click("#results article.post a:has-text('Open thread') >> nth=0")
     page.wait_for_url(re.compile(r"/thread/twitter/"))
-    turns = page.locator("ol.thread li.turn")
-    assert turns.count() >= 2
-    assert page.locator("ol.thread li.turn.police").count() >= 1
-    assert page.locator(".delay.response").first.inner_text().startswith("police reply after")
+    expect(page.locator("ol.thread li.turn").nth(1)).to_be_attached()
+    expect(page.locator("ol.thread li.turn.police").first).to_be_attached()
+    expect(page.locator(".delay.response").first).to_have_text(re.compile(r"^\s*police reply after"))
 
 
 def test_dashboard_chart_leads_to_its_posts(page_as, server) -> None:
@@ -111,32 +114,33 @@ def test_dashboard_chart_leads_to_its_posts(page_as, server) -> None:
     page.goto(server + "/")
     page.wait_for_selector("#chart-response-times .vega[data-rendered] svg")
     bars = page.locator("#chart-response-times .vega svg path[role=graphics-symbol]")
-    assert bars.count() >= 5
+    expect(bars.nth(4)).to_be_attached()
     bars.nth(3).click()
-    page.wait_for_function("() => document.location.search.includes('metric=responded')")
-    page.wait_for_selector("#results article.post")
-    assert "posts behind the figure" in page.inner_text("main p.notice")
-    assert page.locator("#results article.post.citizen").count() > 0
+    expect(page).to_have_url(re.compile(r"[?&]metric=responded"))
+    expect(page.locator("main p.notice")).to_contain_text("posts behind the figure")
+    expect(page.locator("#results article.post.citizen").first).to_be_attached()
 
 
 def test_code_a_post_with_the_keyboard_only(page_as, server) -> None:
     page = page_as("coder")
-    assert page.url.endswith("/code")
-    page.wait_for_selector("#dimensions .dimension")
-    first = page.inner_text("#post-text")
-    progress = page.inner_text("#progress-text")
-    assert progress.startswith("Item 1 of 6")
+    expect(page).to_have_url(re.compile(r"/code$"))
+    expect(page.locator("#dimensions .dimension").first).to_be_visible()
+    expect(page.locator("#progress-text")).to_have_text(re.compile(r"^Item 1 of 6"))
+    page.wait_for_function("() => window.peelianCoding && window.peelianCoding.item")
+    shown = "() => window.peelianCoding.item.post.post_id"
+    first = page.evaluate(shown)
     dims = page.evaluate("() => window.peelianCoding.item.dimensions.map(d => d.codes[0].key)")
     for key in dims:
         page.keyboard.press(key)
     page.keyboard.press("Enter")
-    page.wait_for_function("(first) => document.getElementById('post-text').textContent !== first", arg=first)
-    page.wait_for_function("() => document.getElementById('progress-text').textContent.includes('(1 done)')"
-                           " || window.peelianCoding.busy === 0")
+    moved_on = f"(before) => ({shown})() !== before && window.peelianCoding.busy === 0"
+    page.wait_for_function(moved_on, arg=first)  # the next post is shown and the decision is saved
+    second = page.evaluate(shown)
     page.keyboard.press("Shift+S")
-    page.wait_for_function("() => window.peelianCoding.busy === 0")
+    page.wait_for_function(moved_on, arg=second)  # skipped: the third post is shown, the skip saved
     page.keyboard.press("Control+z")
-    page.wait_for_function("() => document.getElementById('status-line').textContent.startsWith('Undone')")
+    expect(page.locator("#status-line")).to_have_text(re.compile(r"^Undone"))
+    assert page.evaluate(shown) == second
 
 
 def test_roles_in_the_browser(page_as, server) -> None:
