@@ -4,7 +4,8 @@
 `label_sep`), cross-validates like `train_model`, and writes a model folder (model.joblib +
 metadata.json, the same layout as the project registry). `predict_file` applies a model folder
 to another CSV in chunks and writes it back with `predicted`, `probability` and one `p_<code>`
-column per code; given the label column too, it also scores the predictions.
+column per code; given the label column too, it also scores the predictions. Text cells of the
+output are neutralised against spreadsheet formulas (`peelian.store.safe_text`), and undone on reading.
 
 Problems are reported by file, row and column, counting the header as row 1 as a spreadsheet
 does; every problem of a kind is listed at once. The output is written to a temporary file and
@@ -35,6 +36,7 @@ from peelian.classify.registry import (
 from peelian.classify.training import AUTO, cross_validate_candidates, evaluation_record
 from peelian.errors import InputError, ModelError
 from peelian.store.project import utcnow
+from peelian.store.safe_text import neutralise_cell, restore_cell
 
 CHUNK_ROWS = 20_000
 _SHOW_ROWS = 10
@@ -52,8 +54,9 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if path.is_dir():
         raise InputError("is a folder, not a CSV file", path=str(path))
     try:
-        yield from pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                               chunksize=chunk_rows)
+        for frame in pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                 chunksize=chunk_rows):
+            yield frame.map(restore_cell)  # a predictions file Peelian wrote reads back as it was
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty (no header row)", path=str(path)) from None
     except UnicodeDecodeError as exc:
@@ -187,7 +190,9 @@ def predict_file(model_dir: str | Path, path: str | Path, *, text: str, out: str
                 frame = frame.assign(predicted=[join.join(c) for c in decided],
                                      probability=np.round(classifier.confidence(proba), 4),
                                      **{f"p_{c}": np.round(proba[:, j], 4) for j, c in enumerate(classes)})
-                frame.to_csv(tmp, mode="w" if offset == 2 else "a", header=offset == 2, index=False)
+                # CRLF rows, as Excel writes them: a bare CR in a post is then quoted, not a row break.
+                frame.map(neutralise_cell).to_csv(tmp, mode="w" if offset == 2 else "a", header=offset == 2,
+                                                  index=False, lineterminator="\r\n")
             offset += len(frame)
             if progress:
                 progress(offset - 2)

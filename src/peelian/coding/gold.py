@@ -33,6 +33,7 @@ from peelian.coding.sheets import (
 )
 from peelian.errors import CodingError
 from peelian.store.project import Project, utcnow
+from peelian.store.safe_text import neutralise_row
 
 METHODS = ("adjudication", "majority", "single_coder", "import")
 GOLD_COLUMNS = ("gold_id", "platform", "post_id", "dimension", "codes", "method", "decided_by", "reason",
@@ -324,8 +325,9 @@ def export_disagreements(project: Project, sample: str, path: str | Path, *, dim
         cells = [_format_codes(by_coder[c]) if c in by_coder else "" for c in coders]
         notes = [by_coder[c]["note"] or "" if c in by_coder else "" for c in coders]
         majority = "; ".join(d.majority) if d.majority else ""
-        writer.writerow([d.platform, d.post_id, d.dimension, d.text or "", d.context or "", *cells, *notes,
-                         majority, "", ""])
+        # Text, context and notes are neutralised against spreadsheet formulas; code cells are Peelian's own.
+        writer.writerow([*neutralise_row([d.platform, d.post_id, d.dimension, d.text or "", d.context or ""]),
+                         *cells, *neutralise_row(notes), majority, "", ""])
     try:
         Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
     except OSError as exc:

@@ -25,6 +25,7 @@ from peelian.coding.codings import Coding, insert_codings, effective_codings
 from peelian.coding.samples import get_sample
 from peelian.errors import CodingError, NotFoundError
 from peelian.store.project import Project, utcnow
+from peelian.store.safe_text import neutralise_cell, neutralise_row, restore_cell
 
 FIXED_COLUMNS = ("sample", "coder", "position", "platform", "post_id", "author", "author_role", "kind",
                  "created_at", "context", "text")
@@ -203,10 +204,13 @@ def export_sheet(project: Project, sample: str, coder: str, path: str | Path) ->
             else:
                 cells.append(format_cell(current.get((r["platform"], r["post_id"], dim.id))))
         created = post.get("created_at")
-        writer.writerow([sample, coder, r["position"], r["platform"], r["post_id"], post.get("author") or "",
-                         post.get("author_role") or "", post.get("kind") or "",
-                         created.isoformat(sep=" ") if created else "", post.get("context") or "",
-                         post.get("text") or "", *cells, notes.get((r["platform"], r["post_id"]), "")])
+        # Post text, context and notes are neutralised against spreadsheet formulas; code cells are
+        # Peelian's own vocabulary (`-` is "none apply") and stay as they are.
+        writer.writerow([*neutralise_row([sample, coder, r["position"], r["platform"], r["post_id"],
+                                          post.get("author") or "", post.get("author_role") or "",
+                                          post.get("kind") or "", created.isoformat(sep=" ") if created else "",
+                                          post.get("context") or "", post.get("text") or ""]),
+                         *cells, neutralise_cell(notes.get((r["platform"], r["post_id"]), ""))])
     try:
         Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig")
     except OSError as exc:
@@ -217,7 +221,8 @@ def export_sheet(project: Project, sample: str, coder: str, path: str | Path) ->
 
 def read_sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and non-empty rows with their spreadsheet row numbers (header = 1; a cell with line
-    breaks does not shift them); `,`, `;` or tab as Excel may have saved it."""
+    breaks does not shift them); `,`, `;` or tab as Excel may have saved it. Cells that Peelian
+    neutralised against spreadsheet formulas when it wrote the sheet are read back as they were."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -232,7 +237,7 @@ def read_sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]
         header = [h.strip() for h in next(reader)]
         for number, raw in enumerate(reader, start=2):
             if any(cell.strip() for cell in raw):
-                rows.append((number, raw))
+                rows.append((number, [restore_cell(cell) for cell in raw]))
     except StopIteration:
         raise CodingError("the sheet is empty", path=str(path)) from None
     except csv.Error as exc:

@@ -32,6 +32,7 @@ from peelian.metrics.columns import (
 from peelian.metrics.compute import UNKNOWN, compute_metrics
 from peelian.metrics.params import Filters, MetricParams
 from peelian.store.project import Project, utcnow
+from peelian.store.safe_text import neutralise_arrow
 
 EXPORT_FORMATS = (".csv", ".parquet", ".json")
 
@@ -127,7 +128,7 @@ def export_metric_set(project: Project, destination: str | Path, params: MetricP
     if suffix == ".parquet":
         pq.write_table(table, destination)
     elif suffix == ".csv":
-        pacsv.write_csv(table, destination)
+        pacsv.write_csv(neutralise_arrow(table), destination)
     else:
         destination.write_bytes(orjson.dumps(table.to_pylist(), option=orjson.OPT_INDENT_2))
     schema_path = destination.with_name(destination.stem + ".schema.md")

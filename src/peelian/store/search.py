@@ -6,6 +6,11 @@ substring match (ILIKE): DuckDB's `fts` extension cannot be installed offline,
 and a substring match is what users expect from a search box anyway.
 Counting stops at `COUNT_CAP` rows ("10,000+") so a broad search never scans
 the whole table just to print a number.
+
+A role that is shown masked text (viewers: "@citizen" for every @mention outside the
+registry, "citizen" for any pseudonym) searches that masked text, computed in SQL by the
+same rule as `peelian.report.force_report.mask_citizens`; otherwise a search for `@c_6`,
+`@c_62`, ... would recover a pseudonym the role is never shown one character at a time.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from peelian.errors import InputError, NotFoundError
+from peelian.store.identity import MENTION_RE
+from peelian.store.privacy import PSEUDONYM_RE
 from peelian.store.project import Project
 from peelian.store.schema import POST_KINDS
 
@@ -46,6 +53,9 @@ class PostFilters:
     `date_to` is inclusive (the whole day). `hour` (0-23) and `weekday` (1 = Monday) are in
     `time_zone` (default Europe/London, the forces' local time), like the activity clock.
     `keys` restricts to these (platform, post_id) pairs: the posts behind a figure.
+    `shown_handles`, when set, makes the text query match the text as a role without access to
+    citizen identities is shown it: @mentions of handles outside this set (lower case, the
+    registered accounts) read "@citizen" and pseudonyms "citizen". None matches the stored text.
     """
 
     force: str | None = None
@@ -65,11 +75,12 @@ class PostFilters:
     weekday: int | None = None
     time_zone: str | None = None
     keys: tuple[tuple[str, str], ...] | None = None
+    shown_handles: frozenset[str] | None = None
 
     def active(self) -> dict[str, Any]:
         """The fields that are set, for links and for showing the user what is applied."""
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) not in (None, "") and f.name != "keys"}
+                if getattr(self, f.name) not in (None, "") and f.name not in ("keys", "shown_handles")}
 
     def without(self, *names: str) -> PostFilters:
         return replace(self, **{n: None for n in names})
@@ -172,10 +183,64 @@ def where_clause(filters: PostFilters, query: str | None = None) -> tuple[str, l
             params.append(float(filters.max_confidence))
         conds.append(f"EXISTS (SELECT 1 FROM predictions pr WHERE {' AND '.join(sub)})")
     if query and query.strip():
-        conds.append("p.text ILIKE ? ESCAPE '\\'")
-        escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params.append(f"%{escaped}%")
+        escaped = _like_escape(query.strip())
+        if filters.shown_handles is None:
+            conds.append("p.text ILIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        else:
+            shown, shown_params = shown_text_sql("p.text", filters.shown_handles)
+            core = _unmasked_core(query.strip())
+            if core:  # a part of the stored text must match: the cheap test first, masking only for those
+                conds.append(f"p.text ILIKE ? ESCAPE '\\' AND {shown} ILIKE ? ESCAPE '\\'")
+                params += [f"%{_like_escape(core)}%", *shown_params, f"%{escaped}%"]
+            else:
+                conds.append(f"{shown} ILIKE ? ESCAPE '\\'")
+                params += [*shown_params, f"%{escaped}%"]
     return (" AND ".join(conds) or "TRUE"), params
+
+
+# The @mention rule of peelian.store.identity.MENTION_RE for DuckDB's RE2, which has no look-behind:
+# the character before the "@" (group 1) must not be a word character, "@" or "/" (Python's \w is
+# Unicode letters, digits and "_").
+_MENTION_SQL = r"(^|[^\pL\pN_@/])@(" + MENTION_RE.pattern.removeprefix(r"@(?<![\w@/]@)(")
+_PSEUDONYM_SQL = PSEUDONYM_RE.pattern.strip("^$")
+_MASKS = ("@citizen", "citizen")
+
+
+def shown_text_sql(column: str, shown_handles: frozenset[str]) -> tuple[str, list[Any]]:
+    """SQL for `column` as a role without access to citizen identities reads it, and its parameters.
+
+    The same rule as `peelian.report.force_report.mask_citizens`: every @mention whose handle
+    (lower case) is not in `shown_handles` becomes "@citizen", then every pseudonym "citizen".
+    The text is split at the mentions and put together again, so the handles can be looked up.
+    """
+    m = _MENTION_SQL
+    sql = (f"regexp_replace(CASE WHEN NOT contains({column}, '@') THEN {column} ELSE list_transform("
+           f"[{{'s': regexp_split_to_array({column}, '{m}'), 'pre': regexp_extract_all({column}, '{m}', 1), "
+           f"'h': regexp_extract_all({column}, '{m}', 2)}}], lambda x: x.s[1] || array_to_string(list_transform("
+           "range(1, len(x.s)), lambda i: x.pre[i] || '@' || CASE WHEN list_contains(?::VARCHAR[], lower(x.h[i])) "
+           f"THEN x.h[i] ELSE 'citizen' END || x.s[i + 1]), ''))[1] END, '{_PSEUDONYM_SQL}', 'citizen', 'g')")
+    return sql, [sorted(shown_handles)]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _unmasked_core(query: str) -> str | None:
+    """The part of `query` that lies in unmasked text wherever the masked text contains it, so the
+    stored text must contain it too; None when no part is sure to (the query holds "citizen", or
+    lies inside "@citizen", or lower case changes its length).
+
+    A match can touch a masked "@citizen" or "citizen" only at its ends unless it contains one:
+    at the start with a suffix of the mask, at the end with a prefix. What is left is the core.
+    """
+    q = query.lower()
+    if len(q) != len(query) or any(mask in q or q in mask for mask in _MASKS):
+        return None
+    lead = max((k for mask in _MASKS for k in range(1, len(q)) if q.startswith(mask[-k:])), default=0)
+    trail = max((k for mask in _MASKS for k in range(1, len(q)) if q.endswith(mask[:k])), default=0)
+    return q[lead:len(q) - trail] or None
 
 
 def search_posts(project: Project, filters: PostFilters | None = None, query: str | None = None,
@@ -306,9 +371,12 @@ def filter_options(project: Project) -> dict[str, list[Any]]:
 
 def posts_csv(project: Project, filters: PostFilters | None = None, query: str | None = None,
               limit: int = 100_000) -> str:
-    """The matching posts (newest first, at most `limit`) as CSV text, for the explorer's download."""
+    """The matching posts (newest first, at most `limit`) as CSV text, for the explorer's download
+    (text cells neutralised against spreadsheet formulas)."""
     import csv
     import io
+
+    from peelian.store.safe_text import neutralise_row
 
     where, params = where_clause(filters or PostFilters(), query)
     cur = project.cursor()
@@ -321,7 +389,7 @@ def posts_csv(project: Project, filters: PostFilters | None = None, query: str |
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([d[0] for d in result.description or []])
-        writer.writerows(result.fetchall())
+        writer.writerows(neutralise_row(row) for row in result.fetchall())
         return out.getvalue()
     finally:
         cur.close()
