@@ -52,6 +52,8 @@ def explorer(request: Request, session: Session = Depends(require("read"))) -> R
     state = state_of(request)
     params = request.query_params
     filters, metric = _filters(request)
+    if not session.can("identities"):  # search the text this role is shown, not the pseudonyms it never sees
+        filters = replace(filters, shown_handles=state.known_handles())
     query, sort, number = params.get("q"), params.get("sort") or "newest", page_number(params)
     key = (filters, query, sort, number)
     page = state.cache.get("search", key, lambda: search_posts(state.project, filters, query, sort, number, 50))
