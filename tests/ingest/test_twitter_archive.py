@@ -210,17 +210,18 @@ def test_truncated_archive_keeps_the_records_before_the_cut(project, tmp_path):
     assert bad["location"] == f"line {line}, column 3" and "truncated JSON" in bad["reason"]
 
 
-def test_malformed_record_stops_the_salvage_at_the_named_line(project, tmp_path):
+def test_malformed_record_is_quarantined_at_the_named_line_and_the_rest_read(project, tmp_path):
     path = archive(tmp_path / "data", [tweet("1"), tweet("2"), tweet("3")])
     data = path.read_bytes()
     cut = data.index(b'"lang"', data.index(b'"2"'))
     path.write_bytes(data[:cut] + b"lang: 'en', " + data[cut:])
     report = import_file(project, path)
-    assert counts(report) == (2, 1, 0, 0, 1)
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert post_ids(project) == {"1", "3"}
     (bad,) = quarantine(project)
     line = data[:cut].count(b"\n") + 1
     assert bad["location"] == f"line {line}, column 7"
-    assert "malformed JSON" in bad["reason"] and "1 item(s) before it were read" in bad["reason"]
+    assert "malformed JSON" in bad["reason"] and "item 2 is quarantined; reading went on" in bad["reason"]
 
 
 def test_latin1_bytes_name_their_line(project, tmp_path):
@@ -228,7 +229,8 @@ def test_latin1_bytes_name_their_line(project, tmp_path):
     data = path.read_bytes()
     path.write_bytes(data.decode().encode("latin-1"))
     report = import_file(project, path)
-    assert counts(report) == (2, 1, 0, 0, 1)
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert post_ids(project) == {"1", "3"}
     (bad,) = quarantine(project)
     line = data[: data.index("Gr\u00fc".encode())].count(b"\n") + 1
     assert bad["location"].startswith(f"line {line},") and "not valid UTF-8 (byte 0xfc)" in bad["reason"]

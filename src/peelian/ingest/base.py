@@ -10,6 +10,7 @@ touches the project: the pipeline merges what it yields. JSON formats subclass
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -330,122 +331,270 @@ def _damaged_document(path: Path, data: bytes, prefix_lines: int, exc: orjson.JS
     elif second is not None and _parse_line(second) is not _UNPARSED:
         yield from _numbered_lines(path)
     elif salvage_keys and opening == b"{" and (found := _salvage_keyed(data, prefix_lines, salvage_keys)):
-        key, items, reject = found
+        key, items, rejects = found
         yield "document", {key: items}
-        if reject is None:  # the list is whole: the damage lies after it
+        if not rejects:  # the list is whole: the damage lies after it
             error = _document_error(path, data, exc, prefix_lines)
-            reject = Reject(error.location or "file", f"{error.reason} {_salvaged(len(items))}")
-        yield reject
+            rejects = [Reject(error.location or "file", f"{error.reason} {_salvaged(len(items))}")]
+        yield from rejects
     else:
         raise _document_error(path, data, exc, prefix_lines) from exc
 
 
 @dataclass(frozen=True, slots=True)
+class _Item:
+    """A complete item of a list: its number (from 1, damaged items counted), its line (from 0), its value."""
+
+    number: int
+    line: int
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
 class _Damage:
-    """Where (an offset in the decoded text) and why the walk over a damaged list stopped."""
+    """A damaged item of a list: why, where (an offset in the text, its line from 0 and column from 1),
+    the item's text, and the line (from 0) where reading went on after it (None: the walk ended)."""
 
     problem: str
     pos: int
-    truncated: bool
-    closed: bool  # at the list's own `]`
+    line: int
+    column: int
+    number: int
+    raw: str
+    resumed: int | None
+    last: bool  # the list's last item: nothing after it was lost
+
+
+@dataclass(frozen=True, slots=True)
+class _Closed:
+    """The list ended at its own `]`; `end` is the offset after it."""
+
+    end: int
+
+
+TRUNCATED = "truncated JSON (the file ends early)"
 
 
 def _salvage_array(data: bytes, prefix_lines: int, whole: bool) -> Iterator[tuple[str, Any] | Reject]:
     """The complete items of a damaged top-level array (one by one, or as one "document" list
-    when `whole`), then one Reject for the damage."""
-    text, bad_byte = _decoded(data)
+    when `whole`), one Reject per damaged item, and reading goes on at the item after it."""
+    text, bad = _lenient_text(data)
     items: list[Any] = []
-    count = 0
-    for step in _list_items(text, text.index("[") + 1):
+    rejects: list[Reject] = []
+    read = 0
+    for step in _list_items(text, text.index("[") + 1, bad):
+        if isinstance(step, _Item):
+            read += 1
+            if whole:
+                items.append(step.value)
+            else:
+                yield f"item {step.number} (line {step.line + 1 + prefix_lines})", step.value
+            continue
         if isinstance(step, _Damage):
-            if items:
-                yield "document", items
-            yield _damage_reject(data, text, bad_byte, step, count, prefix_lines)
-            return
-        count += 1
-        if whole:
-            items.append(step[1])
+            reject = _damage_reject(step, read, prefix_lines)
         else:
-            yield f"item {count} (line {step[0] + 1 + prefix_lines})", step[1]
+            rest = _skip_space(text, step.end)
+            if rest >= len(text):
+                break
+            line = text.count("\n", 0, rest)
+            reject = Reject(f"line {line + 1 + prefix_lines}, column {rest - text.rfind(chr(10), 0, rest)}",
+                            f"unexpected data after the end of the list {_salvaged(read)}",
+                            _raw(text[rest:rest + EXCERPT_CHARS]))
+        if whole:
+            rejects.append(reject)
+        else:
+            yield reject
+    if whole:
+        if items:
+            yield "document", items
+        yield from rejects
 
 
 def _salvage_keyed(data: bytes, prefix_lines: int,
-                   keys: tuple[str, ...]) -> tuple[str, list[Any], Reject | None] | None:
-    """The first list under one of `keys` with complete items: its key, those items, and the Reject
-    for the damage (None when the list itself is whole). None when no such list is found."""
-    text, bad_byte = _decoded(data)
+                   keys: tuple[str, ...]) -> tuple[str, list[Any], list[Reject]] | None:
+    """The first list under one of `keys` with complete items: its key, those items, and a Reject
+    per damaged item (none when the list itself is whole). None when no such list is found."""
+    text, bad = _lenient_text(data)
     pattern = re.compile(r'"(' + "|".join(re.escape(k) for k in keys) + r')"\s*:\s*\[')
     for match in pattern.finditer(text):
         items: list[Any] = []
-        for step in _list_items(text, match.end()):
-            if not isinstance(step, _Damage):
-                items.append(step[1])
-            elif items:
-                reject = None if step.closed else _damage_reject(data, text, bad_byte, step, len(items), prefix_lines)
-                return match.group(1), items, reject
+        rejects: list[Reject] = []
+        for step in _list_items(text, match.end(), bad):
+            if isinstance(step, _Item):
+                items.append(step.value)
+            elif isinstance(step, _Damage):
+                rejects.append(_damage_reject(step, len(items), prefix_lines))
+        if items:
+            return match.group(1), items, rejects
     return None
 
 
-def _decoded(data: bytes) -> tuple[str, int | None]:
-    """The text up to the first byte that is not UTF-8, and that byte's offset (None when all are)."""
+def _lenient_text(data: bytes) -> tuple[str, list[int]]:
+    """The text with each byte that is not UTF-8 kept as a lone surrogate (so that reading goes on
+    past it), and the offsets of those bytes in the text."""
     try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as err:
-        return data[: err.start].decode("utf-8"), err.start
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="surrogateescape")
+        return text, [m.start() for m in _ESCAPED_BYTE.finditer(text)]
 
 
-def _list_items(text: str, pos: int) -> Iterator[tuple[int, Any] | _Damage]:
-    """Yield (lines before it, value) for each complete item of the list whose `[` ends before
-    `pos`, then the _Damage where the walk stopped."""
-    decoder = json.JSONDecoder()
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _not_a_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_a_constant)
+
+
+def _list_items(text: str, pos: int, bad: list[int]) -> Iterator[_Item | _Damage | _Closed]:
+    """Walk the list whose `[` ends before `pos`: each complete item, each damaged one (after
+    which the walk goes on at the next item, where one can be found), and `_Closed` at its end.
+
+    An item is damaged when it does not parse, is not followed by `,` or `]`, or holds a byte
+    that is not UTF-8. The next item is found by the layout of the items before: in a list
+    written one item per line, the next line indented like them that opens the same way; in a
+    list on one line, the next `,` after which a whole item follows that, when the items are
+    objects, has at least half the keys of the first one (an object nested in the damaged item
+    rarely has)."""
+    lines = _LineCounter(text)
     pos = _skip_space(text, pos)
-    count = line = counted = 0
+    if pos < len(text) and text[pos] == "]":
+        yield _Closed(pos + 1)
+        return
+    indent = _item_indent(text, pos)
+    keys: frozenset[str] | None = None
+    number = 0
     while True:
-        if pos >= len(text):
-            yield _Damage("truncated JSON (the file ends early)", pos, truncated=True, closed=False)
+        number += 1
+        start = pos
+        if start >= len(text):
+            yield _damage(text, lines, TRUNCATED, start, start, number, None)
             return
-        if text[pos] == "]":
-            yield _Damage("unexpected data after the end of the list", _skip_space(text, pos + 1), truncated=False,
-                          closed=True)
-            return
-        if count:
-            if text[pos] != ",":
-                yield _Damage("malformed JSON: expected ',' or ']' between items", pos, truncated=False,
-                              closed=False)
-                return
-            pos = _skip_space(text, pos + 1)
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 1:
-                yield _Damage("truncated JSON (the file ends early)", pos, truncated=True, closed=False)
+        problem, fail, end, value = _decode_item(text, start)
+        if problem is None:
+            after = _skip_space(text, end)
+            if (hit := _first_in(bad, start, end)) is not None:  # whole, but not readable: the next item is known
+                last = after >= len(text) or text[after] == "]"
+                yield _damage(text, lines, _not_utf8(text, hit), hit, start, number,
+                              None if last else lines.at(_skip_space(text, after + 1)), last=last)
             else:
-                yield _Damage(f"malformed JSON: {exc.msg}", exc.pos, truncated=False, closed=False)
+                if keys is None and isinstance(value, dict):
+                    keys = frozenset(value)
+                yield _Item(number, lines.at(start), value)
+            if after < len(text) and text[after] == "]":
+                yield _Closed(after + 1)
+                return
+            pos = _skip_space(text, after + 1)
+            continue
+        if (hit := _first_in(bad, start, fail + 1)) is not None:
+            problem, fail = _not_utf8(text, hit), hit
+        resume = _next_item(text, max(fail, start + 1), text[start], indent, keys)
+        if resume is None:
+            truncated = problem == TRUNCATED or fail >= len(text.rstrip()) - 1
+            yield _damage(text, lines, TRUNCATED if truncated else problem, start if truncated else fail,
+                          start, number, None)
             return
-        except RecursionError:
-            yield _Damage("malformed JSON: nested too deeply", pos, truncated=False, closed=False)
-            return
-        line += text.count("\n", counted, pos)
-        counted = pos
-        count += 1
-        yield line, value
-        pos = _skip_space(text, end)
+        if problem == TRUNCATED:  # not the end of the file: a string or value left open
+            problem = "malformed JSON: a string or value is not closed"
+        yield _damage(text, lines, problem, fail, start, number, lines.at(resume))
+        pos = resume
 
 
-def _damage_reject(data: bytes, text: str, bad_byte: int | None, damage: _Damage, count: int,
-                   prefix_lines: int) -> Reject:
-    """The Reject for the damage that ended a salvaged list, naming its line and column."""
-    problem, fail = damage.problem, damage.pos
-    raw: str | bytes = text[fail:fail + EXCERPT_CHARS]
-    if bad_byte is not None and damage.truncated:  # the text stops at the bad byte: that is the damage
-        problem = f"not valid UTF-8 (byte 0x{data[bad_byte]:02x}); is the file in another encoding?"
-        fail_line = data.count(b"\n", 0, bad_byte) + 1 + prefix_lines
-        column = bad_byte - data.rfind(b"\n", 0, bad_byte)
-        raw = data[bad_byte:bad_byte + EXCERPT_CHARS]
+def _decode_item(text: str, pos: int) -> tuple[str | None, int, int, Any]:
+    """(problem or None, where it failed, where the item ends, value) for the item at `pos`,
+    which must be followed by `,` or `]`."""
+    try:
+        value, end = _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        truncated = exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 1
+        return (TRUNCATED if truncated else f"malformed JSON: {exc.msg}"), exc.pos, exc.pos, None
+    except ValueError as exc:
+        return f"malformed JSON: {exc}", pos, pos, None
+    except RecursionError:
+        return "malformed JSON: nested too deeply", pos, pos, None
+    after = _skip_space(text, end)
+    if after >= len(text):
+        return None, end, end, value  # a whole item; the walk finds the cut after it
+    if text[after] not in ",]":
+        return "malformed JSON: expected ',' or ']' after an item", after, after, None
+    return None, end, end, value
+
+
+def _next_item(text: str, pos: int, opening: str, indent: str | None, keys: frozenset[str] | None) -> int | None:
+    """Where the item after a damaged one starts (see `_list_items`), searching from `pos`."""
+    if opening not in "{[":
+        opening = "{"
+    if indent is not None:
+        found = re.compile(r",[ \t]*\r?\n" + re.escape(indent) + re.escape(opening)).search(text, pos)
+        return found.end() - 1 if found else None
+    for found in re.compile(r",\s*" + re.escape(opening)).finditer(text, pos):
+        start = found.end() - 1
+        problem, _, _, value = _decode_item(text, start)
+        if problem is None and (keys is None or not isinstance(value, dict)
+                                or 2 * len(keys & value.keys()) >= len(keys)):
+            return start
+    return None
+
+
+def _item_indent(text: str, pos: int) -> str | None:
+    """The whitespace before the first item when it starts a line of its own (a list written one
+    item per line), else None."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    indent = text[line_start:pos]
+    return indent if line_start and not indent.strip() else None
+
+
+class _LineCounter:
+    """Line numbers (from 0) of offsets visited in increasing order, counted once."""
+
+    def __init__(self, text: str):
+        self.text, self.pos, self.line = text, 0, 0
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:
+            return self.text.count("\n", 0, pos)
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _first_in(offsets: list[int], start: int, end: int) -> int | None:
+    """The first of the sorted `offsets` in [start, end), or None."""
+    index = bisect.bisect_left(offsets, start)
+    return offsets[index] if index < len(offsets) and offsets[index] < end else None
+
+
+def _not_utf8(text: str, pos: int) -> str:
+    byte = ord(text[pos]) - 0xDC00
+    return f"not valid UTF-8 (byte 0x{byte:02x}); is the file in another encoding?"
+
+
+def _damage(text: str, lines: _LineCounter, problem: str, fail: int, start: int, number: int,
+            resumed: int | None, *, last: bool = False) -> _Damage:
+    line = lines.at(start) + text.count("\n", start, fail)
+    return _Damage(problem, fail, line, fail - text.rfind("\n", 0, fail), number,
+                   text[start:start + EXCERPT_CHARS], resumed, last)
+
+
+def _damage_reject(damage: _Damage, read: int, prefix_lines: int) -> Reject:
+    """The Reject for a damaged item, naming its line and column and whether reading went on."""
+    if damage.last:
+        tail = f"(item {damage.number}, the list's last, is quarantined)"
+    elif damage.resumed is None:
+        tail = _salvaged(read)
     else:
-        fail_line = text.count("\n", 0, fail) + 1 + prefix_lines
-        column = fail - text.rfind("\n", 0, fail)
-    return Reject(f"line {fail_line}, column {column}", f"{problem} {_salvaged(count)}", raw)
+        tail = (f"(item {damage.number} is quarantined; reading went on at the next item, "
+                f"line {damage.resumed + 1 + prefix_lines})")
+    return Reject(f"line {damage.line + 1 + prefix_lines}, column {damage.column}",
+                  f"{damage.problem} {tail}", _raw(damage.raw))
+
+
+def _raw(text: str) -> bytes:
+    """Text of the file back as its bytes (bytes that are not UTF-8 included), for an excerpt."""
+    return text.encode("utf-8", errors="surrogateescape")
 
 
 def _salvaged(count: int) -> str:
