@@ -131,6 +131,10 @@ MESSY_LINES: list[dict | bytes] = [
     page(tweet("21", text="@someone Fish &amp chips &lt3 &#38; x@someone"), tweet("22", text="&am"),
          tweet("23", text="p; @someone"), tweet("24", text="@MetPolice")),
     page(tweet("25", text="a NUL \u0000 @someone &amp; here")),  # a chunk with NUL in a text goes text by text
+    # links to profiles are pseudonymised like @handles, in texts with and without an "@" or "&"
+    page(tweet("26", text="see https://twitter.com/someone/status/1 and X.com/MetPolice"),
+         tweet("27", text="mastodon.social/@someone &amp; bsky.app/profile/someone.bsky.social"),
+         tweet("28", text="netflix.com/someone is no profile, x.com/i/web/status/1 neither")),
 ]
 
 
@@ -155,6 +159,10 @@ def test_odd_lines_go_to_the_python_reader_and_end_alike(twin_projects, tmp_path
     bulk = twin_projects[0]
     text = bulk.scalar("SELECT text FROM posts WHERE post_id = '2'")
     assert text.startswith("Tom & Jerry @c_") and "@MetPolice a@b.com" in text
+    linked = bulk.scalar("SELECT text FROM posts WHERE post_id = '26'")
+    assert linked.startswith("see https://twitter.com/c_") and linked.endswith("X.com/MetPolice")
+    assert "someone" not in bulk.scalar("SELECT text FROM posts WHERE post_id = '27'")
+    assert bulk.scalar("SELECT text FROM posts WHERE post_id = '28'").startswith("netflix.com/someone")
 
 
 def test_chunk_boundaries_and_repeats_across_chunks_end_alike(twin_projects, tmp_path, monkeypatch):

@@ -41,3 +41,50 @@ def test_the_replacement_cache_is_bounded_and_forgets_nothing_it_needs(resolver,
     out = resolver.pseudonymise_text("twitter", " ".join(f"@{h}" for h in handles))
     assert out.split() == [f"@{resolver.pseudonymiser.handle('twitter', h)}" for h in handles]
     assert len(resolver._mentions["twitter"]) <= 3
+
+
+def test_links_to_citizen_profiles_in_text_become_pseudonyms_and_police_links_stay(resolver):
+    pseudo = resolver.pseudonymiser
+    text = ("https://twitter.com/jo_bloggs/status/1 x.com/WMPolice https://mastodon.social/@ann "
+            "bsky.app/profile/bob.bsky.social facebook.com/profile.php?id=123 www.instagram.com/p/Cx1/ "
+            "https://twitter.com/i/web/status/5")
+    out = resolver.pseudonymise_text("twitter", text)
+    assert out.split() == [
+        f"https://twitter.com/{pseudo.handle('twitter', 'jo_bloggs')}/status/1", "x.com/WMPolice",
+        f"https://mastodon.social/@{pseudo.handle('mastodon', 'ann@mastodon.social')}",
+        f"bsky.app/profile/{pseudo.handle('bluesky', 'bob.bsky.social')}",
+        f"facebook.com/profile.php?id={pseudo.account_id('facebook', '123')}",
+        "www.instagram.com/p/Cx1/", "https://twitter.com/i/web/status/5"]
+    assert resolver.text_needs_pass("see x.com/jo") and not resolver.text_needs_pass("nothing to see")
+
+
+def test_post_references_carry_the_pseudonym_of_the_account_they_embed(resolver):
+    pseudo, ref = resolver.pseudonymiser, resolver.post_ref
+    did = "did:plc:abc123"
+    post = f"at://{did}/app.bsky.feed.post/3k2y"
+    assert ref("bluesky", post) == f"at://{pseudo.account_id('bluesky', did)}/app.bsky.feed.post/3k2y"
+    assert ref("bluesky", f"repost:did:plc:xyz:{post}") == (
+        f"repost:{pseudo.account_id('bluesky', 'did:plc:xyz')}:{ref('bluesky', post)}")
+    assert ref("facebook", "987654321_678") == f"{pseudo.account_id('facebook', '987654321')}_678"
+    uri = ref("mastodon", "https://other.social/users/ann/statuses/9")
+    assert uri == f"https://other.social/users/{pseudo.handle('mastodon', 'ann@other.social')}/statuses/9"
+    assert ref("twitter", "1234") == "1234" and ref("bluesky", None) is None
+    assert ref("bluesky", ref("bluesky", post)) == ref("bluesky", post)  # a pseudonymised reference stays
+
+
+def test_citizen_post_links_are_id_only_or_dropped(resolver):
+    url = resolver.post_url
+    assert url("twitter", "42", "https://x.com/jo_bloggs/status/42", "7", "jo_bloggs") == "https://x.com/i/web/status/42"
+    assert url("mastodon", "1145", "https://mastodon.green/@rosiec/1145", "9", "rosiec@mastodon.green") is None
+    assert url("bluesky", "at://x", "https://bsky.app/profile/did:plc:abc/post/3k", "did:plc:abc", None) is None
+    assert url("facebook", "1_2", "https://www.facebook.com/1/posts/2", "1", None) is None
+    kept = "https://www.youtube.com/watch?v=abc&lc=Ugx1"
+    assert url("youtube", "Ugx1", kept, "UCchannel", "someone") == kept
+    assert url("instagram", "5", "https://www.instagram.com/p/Cx1/", "8", "ann") == "https://www.instagram.com/p/Cx1/"
+
+
+def test_notice_details_are_scrubbed_of_account_references(resolver):
+    detail = {"uri": "at://did:plc:abc/app.bsky.feed.post/1", "ids": ["https://h.social/users/ann/statuses/2/activity"],
+              "message": "@ann not found", "count": 3}
+    scrubbed = resolver.scrub_detail("bluesky", detail)
+    assert "did:plc:abc" not in str(scrubbed) and "ann" not in str(scrubbed) and scrubbed["count"] == 3

@@ -1,6 +1,13 @@
 """Decide how an account is stored: police/partner/media accounts from the registry keep
 their real ids and handles; everyone else is a citizen and, when the project says so,
 is stored only under keyed pseudonyms (display names dropped, @handles in text replaced).
+
+Accounts also hide inside other values, and a pseudonym is only as good as the weakest of
+them: links to profiles in text (`x.com/<handle>`, `mastodon.social/@<user>`), post ids that
+embed their author (Bluesky `at://<did>/…`, Facebook `<owner id>_<post id>`, ActivityPub
+status URIs) and post links (`https://mastodon.green/@<user>/<id>`). The resolver rewrites
+all of them where records are staged (`post_ref`, `post_url`, `pseudonymise_text`,
+`scrub_detail`), so that no importer has to remember to.
 """
 
 from __future__ import annotations
@@ -18,6 +25,36 @@ from peelian.store.schema import role_for_account_type
 # (the look-behind follows it) so that the regex engine can skip to each "@": three times faster.
 MENTION_RE = re.compile(r"@(?<![\w@/]@)([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?(?:@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?)")
 MENTION_CACHE = 100_000  # @handles whose replacement is remembered (bounds memory on huge imports)
+
+# First path segments of these sites that are pages of the site, not accounts.
+_RESERVED = frozenset({
+    "i", "home", "search", "hashtag", "intent", "share", "sharer", "sharer.php", "explore", "notifications",
+    "messages", "settings", "login", "logout", "signup", "tos", "privacy", "compose", "status", "statuses",
+    "p", "reel", "reels", "tv", "stories", "accounts", "groups", "events", "pages", "watch", "photo", "photos",
+    "photo.php", "story.php", "permalink.php", "profile.php", "help", "policies", "ads", "business",
+    "marketplace", "gaming", "live", "media", "notes", "people", "public", "video", "videos", "l.php", "about",
+    "legal", "direct", "web", "tags", "tag", "lists", "communities", "jobs", "download", "feed",
+})
+# Links to accounts: each alternative's "name" group is the account part (a handle, or a DID on Bluesky).
+PROFILE_RE = re.compile(
+    r"(?P<tw>(?<![\w.-])(?:https?://)?(?:(?:www|mobile)\.)?(?:twitter|x)\.com/)(?P<tw_name>\w{1,15})(?!\w)"
+    r"|(?P<bs>(?<![\w.-])(?:https?://)?bsky\.app/profile/)(?P<bs_name>[\w:.-]*\w)"
+    r"|(?P<fb>(?<![\w.-])(?:https?://)?(?:(?:www|m|mobile|web)\.)?(?P<fb_site>facebook|instagram)\.com/"
+    r"(?:profile\.php\?id=)?)(?P<fb_name>\w(?:[\w.]*\w)?)"
+    r"|(?P<at>(?<![\w.-])(?:https?://)?(?P<at_host>[a-z0-9-]+(?:\.[a-z0-9-]+)+)/(?:@|(?:ap/)?users/))"
+    r"(?P<at_name>\w(?:[\w.-]*\w)?)",
+    re.IGNORECASE,
+)
+# A superset of the texts PROFILE_RE can change, cheap to test (also in SQL, by the bulk reader):
+# every "/@" link also has an "@", which the caller tests anyway.
+PROFILE_HINT = r"(?i)(twitter\.com|x\.com|bsky\.app|facebook\.com|instagram\.com|/users/)"
+_PROFILE_HINT_RE = re.compile(PROFILE_HINT)
+_LINK_PLATFORMS = {"youtube.com": "youtube", "www.youtube.com": "youtube", "m.youtube.com": "youtube",
+                   "tiktok.com": "tiktok", "www.tiktok.com": "tiktok", "threads.net": "threads",
+                   "www.threads.net": "threads"}
+_OWNER_POST_RE = re.compile(r"^(\d+)_(\d+)$")  # Facebook "<owner id>_<post id>"
+# Post links that name no account, by platform: they are kept for citizens (built from the post id).
+ID_ONLY_URLS = {"twitter": "https://x.com/i/web/status/{}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +136,7 @@ class IdentityResolver:
     def account_id(self, platform: str, account_id: str | None, handle: str | None) -> str | None:
         return self.resolve(platform, account_id, handle, None).account_id
 
-    def pseudonymise_text(self, platform: str, text: str) -> str:
+    def _pseudonymise_mentions(self, platform: str, text: str) -> str:
         """Replace @handles of citizens in post text by their pseudonyms; police handles stay.
 
         Split on the pattern (its one group is the handle) and rebuild: a dict lookup per handle
@@ -124,3 +161,91 @@ class IdentityResolver:
             return "@" + handle
         assert self.pseudonymiser is not None
         return "@" + self.pseudonymiser.handle(platform, handle)
+
+    @staticmethod
+    def text_needs_pass(text: str) -> bool:
+        """Whether `pseudonymise_text` may change the text (the bulk reader's SQL asks the same)."""
+        return "@" in text or _PROFILE_HINT_RE.search(text) is not None
+
+    def pseudonymise_text(self, platform: str, text: str) -> str:
+        """Citizens' @handles and links to citizens' profiles in post text become pseudonyms; police stay."""
+        if _PROFILE_HINT_RE.search(text) or "/@" in text:
+            text = PROFILE_RE.sub(self._profile_link, text)
+        if "@" in text:
+            text = self._pseudonymise_mentions(platform, text)
+        return text
+
+    def _profile_link(self, match: re.Match[str], *, keep_police: bool = True) -> str:
+        prefix_group = next(g for g in ("tw", "bs", "fb", "at") if match.group(g) is not None)
+        prefix, name = match.group(prefix_group), match.group(prefix_group + "_name")
+        if is_pseudonym(name):
+            return match.group(0)
+        if prefix_group == "tw":
+            platform, handles = "twitter", [name]
+        elif prefix_group == "bs":
+            platform, handles = "bluesky", [name]
+        elif prefix_group == "fb":
+            platform, handles = match.group("fb_site").lower(), [name]
+        else:
+            host = match.group("at_host").lower()
+            platform = _LINK_PLATFORMS.get(host, "mastodon")
+            handles = [name, f"{name}@{host}"] if platform == "mastodon" else [name]
+        if prefix_group in ("tw", "fb") and name.lower() in _RESERVED:
+            return match.group(0)
+        if keep_police and any((platform, normalise_handle(h)) in self.by_handle for h in handles):
+            return match.group(0)
+        assert self.pseudonymiser is not None
+        if name.lower().startswith("did:") or (prefix_group == "fb" and name.isdigit()):
+            return prefix + self.pseudonymiser.account_id(platform, name)
+        return prefix + self.pseudonymiser.handle(platform, handles[-1])
+
+    def post_ref(self, platform: str, ref: str | None) -> str | None:
+        """A post id (or a reply, quote, repost or conversation reference) with the account it embeds
+        replaced by that account's pseudonym: Bluesky `at://<did>/…` and `repost:<did>:<uri>`, Facebook
+        `<owner id>_<post id>`, ActivityPub status URIs. Done for every account, police too, so that
+        references always meet the ids they point at, and post ids never change when the registry does."""
+        if self.pseudonymiser is None or ref is None or ref.__class__ is not str or ref.isdigit():
+            return ref
+        pseudo = self.pseudonymiser
+        if ref.startswith("at://"):
+            did, sep, rest = ref[5:].partition("/")
+            return "at://" + (did if is_pseudonym(did) else pseudo.account_id(platform, did)) + sep + rest
+        if ref.startswith("repost:did:"):
+            did, _, target = ref[7:].rpartition(":at://")
+            if did and target:
+                return f"repost:{pseudo.account_id(platform, did)}:{self.post_ref(platform, 'at://' + target)}"
+        if match := _OWNER_POST_RE.match(ref):
+            return f"{pseudo.account_id(platform, match.group(1))}_{match.group(2)}"
+        if "/" in ref:
+            return PROFILE_RE.sub(lambda m: self._profile_link(m, keep_police=False), ref)
+        return ref
+
+    def post_url(self, platform: str, post_id: str, url: str | None, account_id: str | None,
+                 handle: str | None) -> str | None:
+        """The link kept for a citizen's post: an id-only link where the platform has one (X), else the
+        link as given when it names no account, else none (Mastodon, Bluesky and Facebook profile links)."""
+        if url is None:
+            return None
+        if platform in ID_ONLY_URLS and post_id.isdigit():
+            return ID_ONLY_URLS[platform].format(post_id)
+        lowered = url.lower()
+        tokens = [normalise_handle(handle)] if handle else []
+        if tokens and "@" in tokens[0]:
+            tokens.append(tokens[0].split("@", 1)[0])
+        if account_id:
+            tokens.append(account_id.lower())
+        if any(token and re.search(r"(?<![\w])" + re.escape(token) + r"(?![\w])", lowered) for token in tokens):
+            return None
+        if PROFILE_RE.search(url) and PROFILE_RE.sub(lambda m: self._profile_link(m, keep_police=False), url) != url:
+            return None
+        return url
+
+    def scrub_detail(self, platform: str, value: object) -> object:
+        """A notice's detail with account references in its strings rewritten (post refs and text)."""
+        if isinstance(value, str):
+            return self.pseudonymise_text(platform, self.post_ref(platform, value) or value)
+        if isinstance(value, dict):
+            return {k: self.scrub_detail(platform, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub_detail(platform, v) for v in value]
+        return value
