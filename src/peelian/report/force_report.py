@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from markupsafe import Markup
 
 from peelian import __version__
 from peelian.errors import InputError, PeelianError
@@ -28,6 +29,7 @@ from peelian.metrics.views import code_mix, time_series, unanswered
 from peelian.store.identity import MENTION_RE
 from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project
+from peelian.store.safe_text import json_for_html
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -93,9 +95,9 @@ class Chart:
     note: str | None = None
     description: str = ""
 
-    def spec_json(self) -> str:
-        """JSON safe to put inside <script type="application/json"> (no '</' can end the element)."""
-        return orjson.dumps(self.spec, default=_plain).decode().replace("</", "<\\/")
+    def spec_json(self) -> Markup:
+        """The spec as JSON safe inside <script type="application/json"> (see `json_for_html`)."""
+        return json_for_html(self.spec, default=_plain)
 
     def table(self) -> list[list[str]]:
         return [[format_value(row.get(key), fmt) for key, _, fmt in self.columns] for row in self.rows]

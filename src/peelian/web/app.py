@@ -28,6 +28,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from peelian import __version__
 from peelian.errors import AuthError, InputError, MetricsError, NotFoundError, PeelianError
 from peelian.store.project import Project
+from peelian.store.safe_text import json_for_html
 from peelian.web.auth import CSRF_FIELD, LoginLimiter, LoginRequired, Session, SessionStore
 from peelian.web.cache import ProjectCache
 
@@ -111,7 +112,7 @@ def _percent(value: Any, digits: int = 0) -> str:
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
-    env.filters.update(duration=_duration, number=_number, percent=_percent)
+    env.filters.update(duration=_duration, number=_number, percent=_percent, json_html=json_for_html)
     env.globals.update(query_string=query_string, version=__version__, csrf_field=CSRF_FIELD)
     return templates
 

@@ -34,7 +34,7 @@ def coding_page(request: Request, session: Session = Depends(require("code"))) -
     samples = [s for s in list_samples(state.project)
                if any(p["coder"] == session.username for p in s.get("progress", []))]
     return render(request, "coding.html", {
-        "item_json": orjson.dumps(item, default=str).decode().replace("</", "<\\/"),
+        "item": item,
         "has_item": item is not None, "sample": sample, "samples": samples})
 
 
