@@ -76,3 +76,7 @@ class NotFoundError(PeelianError):
 
 class AuthError(PeelianError):
     """Authentication or authorisation failed."""
+
+
+class NotAssignedError(AuthError):
+    """A coder asked for, or tried to code, a post outside the samples assigned to them."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from peelian.coding.codebook import Codebook, Dimension, active_codebook
 from peelian.coding.samples import ThreadContext, thread_context
-from peelian.errors import CodingError, NotFoundError
+from peelian.errors import CodingError, NotAssignedError, NotFoundError
 from peelian.store.project import Project, utcnow
 
 STATUSES = ("coded", "skipped", "flagged")
@@ -233,20 +233,29 @@ def _post_scope(project: Project, platform: str, post_id: str) -> tuple[str, str
     return role, kind  # type: ignore[return-value]
 
 
-def _assigned_samples(project: Project, coder: str, platform: str, post_id: str) -> list[str]:
+def assigned_samples(project: Project, coder: str, platform: str, post_id: str) -> list[str]:
+    """The samples in which this post is assigned to this coder (none: the post is outside their work)."""
     return [r["sample_name"] for r in project.query(
-        "SELECT sample_name FROM sample_items WHERE coder = ? AND platform = ? AND post_id = ?",
+        "SELECT sample_name FROM sample_items WHERE coder = ? AND platform = ? AND post_id = ? ORDER BY sample_name",
         [coder, platform, post_id])]
+
+
+def _not_assigned(coder: str, platform: str, post_id: str, sample: str | None) -> NotAssignedError:
+    where = f"sample {sample!r}" if sample is not None else "any sample"
+    return NotAssignedError(f"post {post_id!r} on {platform} is not assigned to {coder!r} in {where}; coders read "
+                            "and code only the posts of their samples (an analyst can code any post)")
 
 
 def record_coding(project: Project, coder: str, platform: str, post_id: str, dimension: str,
                   codes: Sequence[str] | str | None, note: str | None = None, status: str = "coded",
-                  sample: str | None = None, source: str = "web") -> Coding:
+                  sample: str | None = None, source: str = "web", *, assigned_only: bool = False) -> Coding:
     """Append one coder's decision on one dimension of one post, checked against the active codebook.
 
     A multi-label dimension may be coded with no code ("none of these apply"); a single-label
     one needs exactly one. With `sample=None` the coding is filed under the coder's only sample
-    holding the post, or under no sample when the post is not assigned to them.
+    holding the post, or under no sample when the post is not assigned to them. With
+    `assigned_only` (a coder, as opposed to an analyst) a post outside the coder's samples
+    raises NotAssignedError and nothing is written.
     """
     coder = (coder or "").strip()
     if not coder:
@@ -257,7 +266,9 @@ def record_coding(project: Project, coder: str, platform: str, post_id: str, dim
     role, kind = _post_scope(project, platform, post_id)
     if not dim.applies_to(role, kind):
         raise CodingError(f"dimension {dim.id!r} applies to {dim.scope_text()}, not to this {role} {kind}")
-    assigned = _assigned_samples(project, coder, platform, post_id)
+    assigned = assigned_samples(project, coder, platform, post_id)
+    if assigned_only and (not assigned or (sample is not None and sample not in assigned)):
+        raise _not_assigned(coder, platform, post_id, sample)
     if sample is not None:
         if sample not in assigned:
             raise CodingError(f"post {post_id!r} is not assigned to {coder!r} in sample {sample!r}")
@@ -421,13 +432,19 @@ def next_item(project: Project, coder: str, sample: str | None = None) -> Coding
 
 
 def coding_item(project: Project, coder: str, platform: str, post_id: str,
-                sample: str | None = None) -> CodingItem:
-    """A given post as the interface shows it (to go back, or to code a post outside the queue)."""
+                sample: str | None = None, *, assigned_only: bool = False) -> CodingItem:
+    """A given post as the interface shows it (to go back, or to code a post outside the queue).
+
+    With `assigned_only` (a coder) only posts of the coder's samples are shown, with their thread;
+    any other post raises NotAssignedError, so a coder cannot read arbitrary posts this way.
+    """
     codebook = active_codebook(project)
     queue, current, token = _queue(project, coder, sample, codebook)
     for index, entry in enumerate(queue):
         if entry.platform == platform and entry.post_id == post_id:
             return _build_item(project, codebook, queue, index, current=current, token=token)
+    if assigned_only:
+        raise _not_assigned(coder, platform, post_id, sample)
     outside = {c.dimension: c for c in effective_codings(project, coder=coder, platform=platform, post_id=post_id)}
     return _build_item(project, codebook, queue, None, current={(None, platform, post_id): outside}, token=token,
                        platform=platform, post_id=post_id)

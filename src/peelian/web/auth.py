@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "act": frozenset({"admin", "analyst"}),  # mark handled
     "export": frozenset({"admin", "analyst"}),  # reports and downloads
     "code": frozenset({"admin", "analyst", "coder"}),  # the coding interface
+    "code_any": frozenset({"admin", "analyst"}),  # code (and open) posts outside one's assigned samples
     "admin": frozenset({"admin"}),  # users and roles
     "login": frozenset(ROLES),  # any signed-in user: logout, own password
 }

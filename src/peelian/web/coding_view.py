@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from peelian.coding.codebook import active_codebook
-from peelian.coding.codings import STATUSES, coding_item, coding_queue, record_coding, undo_last, validate_codes
+from peelian.coding.codings import (
+    STATUSES,
+    assigned_samples,
+    coding_item,
+    coding_queue,
+    record_coding,
+    undo_last,
+    validate_codes,
+)
 from peelian.errors import CodingError
 from peelian.store.project import Project
 from peelian.web.present import present_rows
@@ -79,12 +87,15 @@ def item_after(project: Project, coder: str, platform: str, post_id: str, sample
 
 
 def save_item(project: Project, coder: str, platform: str, post_id: str, decisions: list[Decision], *,
-              status: str = "coded", note: str | None = None, sample: str | None = None) -> int:
+              status: str = "coded", note: str | None = None, sample: str | None = None,
+              assigned_only: bool = False) -> int:
     """Record the coder's decisions on every dimension of one post; returns how many rows were added.
 
     `status` applies to the whole post: `skipped` records every dimension as skipped,
     `flagged` keeps whatever codes were chosen and the note. Every dimension is checked
-    before anything is written, so a bad one leaves the post untouched.
+    before anything is written, so a bad one leaves the post untouched. With `assigned_only`
+    (coders) a post outside the coder's samples raises NotAssignedError; an analyst's coding
+    of such a post is marked `outside_assignment` in the audit log.
     """
     if status not in STATUSES:
         raise CodingError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
@@ -93,11 +104,12 @@ def save_item(project: Project, coder: str, platform: str, post_id: str, decisio
     codebook = active_codebook(project)
     for d in decisions:
         validate_codes(codebook.dimension(d.dimension), [] if status == "skipped" else d.codes, status)
+    outside = not assigned_samples(project, coder, platform, post_id)
     for d in decisions:
         record_coding(project, coder, platform, post_id, d.dimension, [] if status == "skipped" else d.codes,
-                      note=note, status=status, sample=sample, source="web")
+                      note=note, status=status, sample=sample, source="web", assigned_only=assigned_only)
     project.audit("coding", username=coder, target=f"{platform}:{post_id}",
-                  detail={"status": status, "sample": sample,
+                  detail={"status": status, "sample": sample, "outside_assignment": outside,
                           "codes": {d.dimension: d.codes for d in decisions}})
     return len(decisions)
 

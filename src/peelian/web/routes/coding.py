@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from peelian.coding.samples import list_samples
-from peelian.errors import InputError
+from peelian.errors import InputError, NotAssignedError
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.coding.codings import coding_item, next_item
@@ -24,6 +24,16 @@ def _json(request: Request, session: Session, item: Any) -> dict[str, Any] | Non
 
 def _sample(request: Request) -> str | None:
     return request.query_params.get("sample") or None
+
+
+def _assigned_only(session: Session) -> bool:
+    """Coders open and code only the posts of their samples; analysts and admins any post."""
+    return not session.can("code_any")
+
+
+def _refused(request: Request, session: Session, exc: NotAssignedError, platform: str, post_id: str) -> None:
+    state_of(request).audit("coding_refused", session, target=f"{platform}:{post_id}",
+                            detail={"path": request.url.path, "reason": str(exc)})
 
 
 @router.get("")
@@ -52,7 +62,12 @@ def coding_next(request: Request, session: Session = Depends(require("code"))) -
 @router.get("/api/item")
 def coding_get(request: Request, platform: str, post_id: str,
                session: Session = Depends(require("code"))) -> JSONResponse:
-    item = coding_item(state_of(request).project, session.username, platform, post_id, _sample(request))
+    try:
+        item = coding_item(state_of(request).project, session.username, platform, post_id, _sample(request),
+                           assigned_only=_assigned_only(session))
+    except NotAssignedError as exc:
+        _refused(request, session, exc, platform, post_id)
+        raise
     return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
 
 
@@ -62,11 +77,16 @@ def coding_save(request: Request, payload: dict[str, Any] = Body(...),
     decisions = payload.get("decisions")
     if not isinstance(decisions, dict):
         raise InputError("decisions must map each dimension to its list of codes")
-    saved = state_of(request).write(
-        save_item, session.username, str(payload.get("platform", "")), str(payload.get("post_id", "")),
-        [Decision(str(dim), [str(c) for c in codes or []]) for dim, codes in decisions.items()],
-        status=str(payload.get("status") or "coded"), note=payload.get("note") or None,
-        sample=payload.get("sample") or None)
+    platform, post_id = str(payload.get("platform", "")), str(payload.get("post_id", ""))
+    try:
+        saved = state_of(request).write(
+            save_item, session.username, platform, post_id,
+            [Decision(str(dim), [str(c) for c in codes or []]) for dim, codes in decisions.items()],
+            status=str(payload.get("status") or "coded"), note=payload.get("note") or None,
+            sample=payload.get("sample") or None, assigned_only=_assigned_only(session))
+    except NotAssignedError as exc:
+        _refused(request, session, exc, platform, post_id)
+        raise
     return JSONResponse({"saved": saved})
 
 
@@ -78,6 +98,10 @@ def coding_undo(request: Request, payload: dict[str, Any] = Body(default={}),
     undone = state.write(undo, session.username, sample)
     if undone is None:
         return JSONResponse({"undone": None, "item": None})
-    item = coding_item(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"])
+    try:
+        item = coding_item(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"],
+                           assigned_only=_assigned_only(session))
+    except NotAssignedError:  # a coding made before coders were kept to their samples: nothing to show
+        item = None
     return JSONResponse(orjson.loads(orjson.dumps({"undone": undone, "item": _json(request, session, item)},
                                                   default=str)))
