@@ -111,3 +111,74 @@ def test_missing_project_and_conversation(cli, path, tmp_path):
     assert cli("metrics", tmp_path / "none.peelian").exit_code == 2
     result = cli("threads", path, "--conversation", "nope")
     assert result.exit_code == 2 and "no conversation or post 'nope'" in result.output
+
+
+def test_threads_without_a_conversation_lists_recent_ones(cli, path):
+    result = cli("threads", path)
+    assert result.exit_code == 0, result.output
+    assert "recent conversations" in result.output and "show one: peelian threads" in result.output
+    recent = json.loads(cli("threads", path, "--json").output)
+    # P2 has no replies; a listing of dialogues leaves it out
+    assert [(r["conversation_id"], r["posts"], r["police_posts"], r["citizen_posts"], r["forces"]) for r in recent] \
+        == [("P1", 4, 2, 2, ["West Midlands"])]
+    assert json.loads(cli("threads", path, "--json", "--force", "Greater Manchester").output) == []
+
+
+def test_threads_takes_a_post_id_or_a_link(cli, path):
+    by_option = json.loads(cli("threads", path, "--conversation", "Q2", "--json").output)
+    for wanted in ("Q2", "https://example.org/twitter/R1", "https://x.com/someone/status/Q1"):
+        result = cli("threads", path, wanted, "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output) == by_option
+    missing = cli("threads", path, "https://example.org/twitter/nothing")
+    assert missing.exit_code == 2 and "no post with the link" in missing.output
+    both = cli("threads", path, "Q1", "--conversation", "Q2")
+    assert both.exit_code == 2 and "give the conversation once" in both.output
+
+
+@pytest.fixture
+def queue(project_path):
+    """Three unanswered questions, one with a long link."""
+    project = Project.open(project_path)
+    c = Corpus(project)
+    wmp = c.police("wmp", "West Midlands")
+    c.post("P1", wmp, "2025-02-03 10:00", "Road closed")
+    for n, name in enumerate(("alice", "bob", "carol")):
+        c.post(f"Q{n}", c.citizen(name), f"2025-02-0{4 + n} 09:00", "Is anyone hurt?", reply_to="P1")
+    c.post("P2", wmp, "2025-03-10 12:00", "March news")
+    c.save()
+    project.con.execute("UPDATE posts SET url = ? WHERE post_id = 'Q0'", [LONG_LINK])
+    project.close()
+    return project_path
+
+
+LONG_LINK = "https://example.org/twitter/" + "/".join(["a-long-path-segment"] * 5) + "/Q0"
+
+
+def test_unanswered_shows_post_ids_whole_links_and_how_many_there_are(cli, queue):
+    page = cli("unanswered", queue, "--limit", "2")
+    assert page.exit_code == 0, page.output
+    assert "showing 2 of 3 (--limit" in page.output
+    assert "Q0" in page.output and "Q1" in page.output and "Q2" not in page.output
+    assert LONG_LINK in page.output  # not wrapped: a pipe gets the whole table
+    assert "showing 3 of 3" in cli("unanswered", queue, "--limit", "2", "--offset", "2").output
+    everything = cli("unanswered", queue, "--limit", "0").output
+    assert "Q2" in everything and "showing" not in everything
+    assert "showing" not in cli("unanswered", queue).output
+    as_json = cli("unanswered", queue, "--limit", "1", "--json")
+    assert [(r["post_id"], r["url"]) for r in json.loads(as_json.stdout)] == [("Q0", LONG_LINK)]
+    assert "showing 1 of 3" in as_json.stderr
+
+
+@pytest.mark.parametrize(("width", "links"), [(250, True), (90, False)])
+def test_unanswered_shows_links_whole_or_not_at_all_in_a_terminal(cli, queue, monkeypatch, width, links):
+    from rich.console import Console
+
+    from peelian.cli import metrics_cmds
+
+    monkeypatch.setattr(metrics_cmds, "console", Console(force_terminal=True, width=width))
+    result = cli("unanswered", queue)
+    assert result.exit_code == 0, result.output
+    assert "Q0" in result.output and "Q2" in result.output
+    assert (LONG_LINK in result.output) is links
+    assert ("links: widen the terminal, or use --json" in result.output) is not links

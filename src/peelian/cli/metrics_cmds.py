@@ -14,12 +14,12 @@ from typing import Any
 import click
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from typer.core import TyperGroup
 
 from peelian.cli.app import app, expectations_app, metrics_app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, user_errors
-from peelian.errors import MetricsError
+from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
+from peelian.errors import InputError, MetricsError
 from peelian.metrics import (
     Filters,
     MetricParams,
@@ -32,12 +32,17 @@ from peelian.metrics import (
     import_expectations,
     list_surveys,
     parse_by,
+    recent_conversations,
     unanswered,
+    unanswered_total,
 )
 from peelian.store.project import utcnow
 
 DEFAULT_COMMAND = "show"
 TABLE_WIDTH = 150
+# The unanswered table without its link column; a terminal at least this much wider than the longest
+# link shows links whole (a wrapped link cannot be clicked or copied).
+UNANSWERED_WIDTH = 120
 
 
 class MetricsGroup(TyperGroup):
@@ -237,41 +242,106 @@ def unanswered_cmd(
         filters = build_filters(date_from, date_to, force, account_type, account, platform)
     with open_project(project, read_only=True) as proj:
         rows = unanswered(proj, params, filters, older_than=older_than, limit=limit or None, offset=offset)
+        partial = bool(offset) or bool(limit and len(rows) >= limit)
+        total = unanswered_total(proj, params, filters, older_than=older_than) if partial else len(rows)
+    shown = _shown_of(len(rows), total, offset)
     if json:
         emit_json(rows)
+        if shown:
+            err_console.print(shown, highlight=False)
         return
     if not rows:
-        console.print("no unanswered posts")
+        console.print("no unanswered posts" + (f" here ({total:,} in all)" if total else ""))
         _print_params(params, filters)
         return
-    out = Table("age", "posted (UTC)", "force", "to", "from", "text", "link")
-    for r in rows:
-        out.add_row(r["age"], f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
-                    "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "",
-                    " ".join((r["text"] or "").split())[:80], r["url"] or f"{r['platform']}:{r['post_id']}")
-    _wide().print(out)
+    longest = max(len(r["url"] or "") for r in rows)
+    links = not console.is_terminal or console.width >= UNANSWERED_WIDTH + longest
+    out = unanswered_table(rows, links=links)
+    # a pipe or file gets the whole table, links and all
+    (console if console.is_terminal else Console(width=TABLE_WIDTH + longest)).print(out)
+    if not links:
+        console.print("[dim]links: widen the terminal, or use --json; "
+                      "show a thread with peelian threads PROJECT POST[/]", highlight=False)
+    if shown:
+        console.print(shown, highlight=False)
     _print_params(params, filters, {"older_than": older_than or format_duration(params.window)})
+
+
+def unanswered_table(rows: list[dict[str, Any]], *, links: bool) -> Table:
+    """The unanswered posts as a table: the post id always (it finds the thread), the link whole or not at all."""
+    out = Table("age", "posted (UTC)", "force", "to", "from", Column("post", no_wrap=True), "text")
+    if links:
+        out.add_column("link", no_wrap=True, min_width=max(len(r["url"] or "") for r in rows))
+    for r in rows:
+        cells = [r["age"], f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
+                 "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "",
+                 r["post_id"],
+                 " ".join((r["text"] or "").split())[:80]]
+        out.add_row(*cells, *([r["url"] or ""] if links else []))
+    return out
+
+
+def _shown_of(shown: int, total: int, offset: int) -> str | None:
+    """'showing 100 of 2,881 …' when the list is a page of a longer one, else None."""
+    if shown + offset >= total and not offset:
+        return None
+    if not shown:
+        return f"showing none of {total:,}: --offset {offset:,} is past the end"
+    first = f"{shown:,}" if not offset else f"{offset + 1:,}" if shown == 1 else f"{offset + 1:,}–{offset + shown:,}"
+    return f"showing {first} of {total:,} (--limit N, or 0 for all; --offset N to page)"
 
 
 @app.command("threads")
 def threads_cmd(
     project: Path = ProjectArg,
-    conversation_id: str = typer.Option(..., "--conversation", help="A conversation id, or the id of any post "
-                                        "in the conversation."),
-    platform: str = typer.Option(None, "--platform", help="The platform, when the id exists on several."),
+    post: str = typer.Argument(None, help="A conversation id, the id of any post in it, or a link to a post. "
+                               "Leave it out to list recent conversations.", show_default=False),
+    conversation_id: str = typer.Option(None, "--conversation", help="The same as POST."),
+    platform: str = typer.Option(None, "--platform", help="The platform, when the id exists on several; "
+                                 "when listing, only this platform."),
+    force: str = typer.Option(None, "--force", help="When listing: only conversations this force's police "
+                              "took part in."),
+    limit: int = typer.Option(20, "--limit", help="When listing: at most this many (0 for all)."),
     json: bool = JsonOpt,
 ) -> None:
-    """One conversation as an indented tree: who, when, how long after the post it answers."""
+    """One conversation as an indented tree: who, when, how long after the post it answers. Without
+    POST, the most recently active conversations (with at least two posts), to pick one from."""
+    with user_errors():
+        if post and conversation_id and post != conversation_id:
+            raise InputError(f"give the conversation once: POST {post!r} or --conversation {conversation_id!r}")
+    wanted = post or conversation_id
+    if not wanted:
+        with open_project(project, read_only=True) as proj:
+            recent = recent_conversations(proj, limit=limit or None, platform=platform, force=force)
+        if json:
+            emit_json(recent)
+        else:
+            _print_recent(project, recent)
+        return
     with open_project(project, read_only=True) as proj:
-        thread = conversation(proj, platform, conversation_id)
+        thread = conversation(proj, platform, wanted)
     if json:
         emit_json(thread.to_dict())
         return
     console.print(f"[bold]{thread.platform} conversation {thread.conversation_id}[/]: {thread.posts} posts "
                   f"({thread.police_posts} police, {thread.citizen_posts} citizen), "
-                  f"{thread.orphan_branches} orphan branch(es)", highlight=False)
+                  f"{thread.orphan_branches} orphan branch(es)", highlight=False, soft_wrap=True)
     for line in thread.lines():
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_recent(project: Path, recent: list[dict[str, Any]]) -> None:
+    if not recent:
+        console.print("no conversations with replies")
+        return
+    out = Table("last post (UTC)", Column("conversation", no_wrap=True), "platform", "posts", "police", "citizen",
+                "forces", "started by", "text", title="recent conversations, latest activity first")
+    for r in recent:
+        out.add_row(f"{r['last_at']:%Y-%m-%d %H:%M}", r["conversation_id"], r["platform"], f"{r['posts']:,}",
+                    f"{r['police_posts']:,}", f"{r['citizen_posts']:,}", ", ".join(r["forces"]),
+                    "@" + str(r["author_handle"] or r["author_id"] or "?"), " ".join((r["text"] or "").split())[:60])
+    _wide().print(out)
+    console.print(f"show one: peelian threads {project} CONVERSATION", highlight=False, soft_wrap=True)
 
 
 @expectations_app.command("import")

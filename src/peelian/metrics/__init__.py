@@ -6,7 +6,8 @@ The public API (the CLI and the web app call only these):
 - `compute_metrics(project, params, by, period, filters)` → `MetricsTable` (tidy rows,
   `.to_arrow()`, `.params`, `.sources`).
 - `headline`, `response_time_distribution`, `time_series`, `activity_clock`, `code_mix`,
-  `expectations_gap`, `unanswered`, `conversation`, `posts_behind`.
+  `expectations_gap`, `unanswered`, `unanswered_total`, `conversation`, `recent_conversations`,
+  `post_for_url`, `posts_behind`.
 - `common_metric_set(project, params)` → `pyarrow.Table`; `export_metric_set(project, path)`.
 - `import_expectations(project, csv)` for public expectations surveys.
 
@@ -27,7 +28,7 @@ from peelian.metrics.metric_set import (
     schema_markdown,
 )
 from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
-from peelian.metrics.threads import Thread, ThreadNode, conversation
+from peelian.metrics.threads import Thread, ThreadNode, conversation, post_for_url, recent_conversations
 from peelian.metrics.views import (
     activity_clock,
     code_mix,
@@ -38,6 +39,7 @@ from peelian.metrics.views import (
     response_time_distribution,
     time_series,
     unanswered,
+    unanswered_total,
 )
 
 
@@ -48,4 +50,5 @@ __all__ = [
     "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by",
     "parse_duration",
     "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
+    "unanswered_total", "post_for_url", "recent_conversations",
 ]

@@ -9,13 +9,15 @@ the project starts an orphan branch, shown under its missing parent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from peelian.errors import MetricsError, NotFoundError
-from peelian.metrics.engine import MODEL_SQL
-from peelian.metrics.params import format_duration
+from peelian.metrics.engine import MODEL_SQL, prepared
+from peelian.metrics.params import MetricParams, format_duration
 from peelian.store.project import Project
 
 MAX_DEPTH = 10_000
@@ -94,8 +96,70 @@ class Thread:
                 "citizen_posts": self.citizen_posts, "roots": [r.to_dict() for r in self.roots]}
 
 
+URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def recent_conversations(project: Project, *, limit: int | None = 20, platform: str | None = None,
+                         force: str | None = None, min_posts: int = 2) -> list[dict[str, Any]]:
+    """The most recently active conversations, newest first, so a user can pick one to show
+    with `conversation` without knowing an id. Conversations are the metrics' own (platform
+    conversation ids, else reply links); `force` keeps those its police took part in."""
+    dialogue = prepared(project, MetricParams())
+    where, args = [], []
+    if platform:
+        where.append("CAST(platform AS VARCHAR) = ?")
+        args.append(platform)
+    having = ["count(*) >= ?"]
+    args.append(int(min_posts))
+    if force:
+        having.append("list_contains(list(DISTINCT CAST(force AS VARCHAR)), ?)")
+        args.append(force)
+    page = f"LIMIT {int(limit)}" if limit else ""
+    rows = dialogue.query(f"""
+        WITH c AS (
+            SELECT conv, count(*) AS posts, count(*) FILTER (WHERE role = 'police') AS police_posts,
+                   count(*) FILTER (WHERE role = 'citizen') AS citizen_posts,
+                   min(created_at) AS started_at, max(created_at) AS last_at,
+                   arg_min(nid, (created_at, nid)) AS first_nid,
+                   list_sort(list(DISTINCT CAST(force AS VARCHAR)) FILTER (WHERE force IS NOT NULL)) AS forces
+            FROM m_post {"WHERE " + " AND ".join(where) if where else ""}
+            GROUP BY conv HAVING {" AND ".join(having)}
+            ORDER BY last_at DESC, first_nid {page})
+        SELECT p.platform, coalesce(p.conversation_id, p.post_id) AS conversation_id, p.post_id AS first_post_id,
+               p.author_handle, p.author_id, p.author_role, p.text, c.posts, c.police_posts, c.citizen_posts,
+               c.started_at, c.last_at, c.forces
+        FROM c JOIN posts p ON p.rowid = c.first_nid
+        ORDER BY c.last_at DESC, c.first_nid""", args)
+    return [{**r, "forces": list(r["forces"] or [])} for r in rows]
+
+
+def post_for_url(project: Project, url: str, platform: str | None = None) -> tuple[str, str]:
+    """(platform, post_id) of the post a link points to: the post stored with that link, else
+    the post whose id the link's path ends with (a status URL, or the record key of an at:// URI)."""
+    where = "AND platform = ?" if platform else ""
+    extra = [platform] if platform else []
+    rows = project.query(f"SELECT DISTINCT platform, post_id FROM posts WHERE url = ? {where}", [url, *extra])
+    if not rows:
+        parts = [p for p in urlsplit(url).path.split("/") if p]
+        if parts:
+            rows = project.query(f"""
+                SELECT DISTINCT platform, post_id FROM posts
+                WHERE (post_id = ? OR (post_id LIKE 'at://%' AND post_id LIKE ?)) {where}""",
+                                 [parts[-1], "%/" + parts[-1], *extra])
+    if not rows:
+        raise NotFoundError(f"no post with the link {url!r} in the project")
+    if len(rows) > 1:
+        raise MetricsError(f"the link {url!r} matches posts on several platforms "
+                           f"({', '.join(sorted({r['platform'] for r in rows}))}); name the platform")
+    return rows[0]["platform"], rows[0]["post_id"]
+
+
 def _resolve(project: Project, platform: str | None, conversation_id: str) -> tuple[str, str]:
-    """(platform, conversation key) for a platform conversation id or the id of any post in it."""
+    """(platform, conversation key) for a platform conversation id, the id of any post in it, or a
+    link to such a post."""
+    if URL.match(conversation_id) and not project.scalar(
+            "SELECT count(*) FROM posts WHERE conversation_id = ? OR post_id = ?", [conversation_id, conversation_id]):
+        platform, conversation_id = post_for_url(project, conversation_id, platform)
     where = "AND platform = ?" if platform else ""
     args = [conversation_id] + ([platform] if platform else [])
     platforms = [r["platform"] for r in project.query(
@@ -128,7 +192,8 @@ def _resolve(project: Project, platform: str | None, conversation_id: str) -> tu
 
 
 def conversation(project: Project, platform: str | None, conversation_id: str) -> Thread:
-    """One conversation as a tree (`platform` may be None when the id is unambiguous)."""
+    """One conversation as a tree, found by its id, the id of any post in it or a link to one
+    (`platform` may be None when the id is unambiguous)."""
     platform, key = _resolve(project, platform, str(conversation_id))
     rows = project.query("""
         WITH RECURSIVE members(post_id, created_at) AS (

@@ -240,15 +240,12 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
     scope = Scope(dialogue, params, filters)
     if scope.as_of is None:
         return []
-    min_age = parse_duration(older_than) if older_than is not None else params.window
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit else (f"OFFSET {int(offset)}" if offset else "")
     rows = dialogue.query(f"""
         SELECT nid, force, account_h, account_type, platform, created_at, need_source, intent_codes,
                resp_at, epoch({as_of}) - epoch(created_at) AS age_s
-        FROM ({inbound_sql(scope)})
-        WHERE needs AND NOT in_window AND created_at <= {as_of}
-          AND epoch({as_of}) - epoch(created_at) >= {min_age.total_seconds()} AND {scope.where()}
+        {_unanswered_from(scope, params, older_than)}
         ORDER BY created_at, nid, force {page}""")
     if not rows:
         return []
@@ -273,6 +270,26 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
             "handled": p["handled"],
         })
     return out
+
+
+def unanswered_total(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
+                     older_than: str | timedelta | None = None) -> int:
+    """How many posts `unanswered` lists without a limit, so a caller showing a page can say of how many."""
+    params, filters = _defaults(params, filters)
+    scope = Scope(prepared(project, params), params, filters)
+    if scope.as_of is None:
+        return 0
+    return int(scope.dialogue.query(f"SELECT count(*) AS n {_unanswered_from(scope, params, older_than)}")[0]["n"])
+
+
+def _unanswered_from(scope: Scope, params: MetricParams, older_than: str | timedelta | None) -> str:
+    """FROM and WHERE of the unanswered list: needs-response posts with no response in the window,
+    at least `older_than` (default: the window) old at the scope's as-of time."""
+    min_age = parse_duration(older_than) if older_than is not None else params.window
+    as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
+    return f"""FROM ({inbound_sql(scope)})
+        WHERE needs AND NOT in_window AND created_at <= {as_of}
+          AND epoch({as_of}) - epoch(created_at) >= {min_age.total_seconds()} AND {scope.where()}"""
 
 
 # ---- posts behind a figure -----------------------------------------------------------------
