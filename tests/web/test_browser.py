@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from peelian import Project
 from tests.web.conftest import BROWSER_TIMEOUT_MS, PASSWORD, ROLE_USERS, build_project, wait_generously
 
 pytestmark = pytest.mark.browser
@@ -30,14 +31,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    uvicorn = pytest.importorskip("uvicorn")
+def browser_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     from peelian.coding.samples import create_sample
-    from peelian.web.app import create_app
 
     project = build_project(tmp_path_factory.mktemp("browser") / "browser.peelian")
     create_sample(project, "pilot", 6, coders=["cody"], seed=3, overlap=0.0)
-    app = create_app(project.path, project=project)
+    yield project
+    project.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser_project: Project) -> Iterator[str]:
+    uvicorn = pytest.importorskip("uvicorn")
+    from peelian.web.app import create_app
+
+    app = create_app(browser_project.path, project=browser_project)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -51,7 +59,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
-    project.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +77,13 @@ def browser() -> Iterator[object]:
 def page_as(browser, server):
     contexts = []
 
-    def make(role: str):
+    def make(role: str, username: str | None = None):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         wait_generously(context)
         page = context.new_page()
         page.goto(server + "/login")
-        page.fill("#username", ROLE_USERS[role])
+        page.fill("#username", username or ROLE_USERS[role])
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/login" not in url)
@@ -156,3 +163,32 @@ def test_roles_in_the_browser(page_as, server) -> None:
     assert coder.inner_text("header nav").split() == ["Coding"]
     response = coder.goto(server + "/")
     assert response is not None and response.status == 403
+
+
+def test_a_post_that_looks_like_markup_can_be_coded(page_as, browser_project) -> None:
+    """`<!--<script>` in a post once swallowed the rest of the coding page, which embeds the item as JSON."""
+    from peelian.coding.samples import create_sample
+    from peelian.store.users import add_user
+    from tests.coding.conftest import add_posts
+
+    hostile = "<!--<script> and </script><script>alert(1)</script>"
+    add_posts(browser_project, [dict(platform="twitter", post_id="hostile1", author_id="c_00000000000000ab",
+                                     author_handle="c_00000000000000ab", author_role="citizen",
+                                     created_at="2025-05-02 10:00:00", text=hostile, kind="original",
+                                     conversation_id="hostile1")])
+    add_user(browser_project, "hana", PASSWORD, "coder")
+    create_sample(browser_project, "hostile", post_ids=["hostile1"], coders=["hana"], overlap=1.0, shuffle=False)
+    page = page_as("coder", "hana")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    expect(page).to_have_url(re.compile(r"/code$"))
+    expect(page.locator("#post-text")).to_have_text(hostile)
+    expect(page.locator("#dimensions .dimension").first).to_be_visible()
+    page.wait_for_function("() => window.peelianCoding && window.peelianCoding.item")
+    for key in page.evaluate("() => window.peelianCoding.item.dimensions.map(d => d.codes[0].key)"):
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    expect(page.locator("#done")).to_be_visible()  # the only item is saved and the queue is finished
+    page.wait_for_function("() => window.peelianCoding.busy === 0")
+    assert browser_project.scalar("SELECT count(*) FROM codings WHERE coder = 'hana' AND post_id = 'hostile1'") > 0
+    assert dialogs == []
