@@ -7,7 +7,8 @@ import orjson
 import pytest
 
 from peelian.ingest import import_file
-from peelian.ingest.base import iter_json_values
+from peelian.ingest.base import MAX_LINE_BYTES, iter_json_values
+from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
 from peelian.ingest.records import Reject
 from tests.ingest.helpers import post_ids, quarantine
 
@@ -87,3 +88,54 @@ def test_minified_array_recovers_at_the_next_item(tmp_path):
     assert [v[1]["id"] for v in values] == ["1", "2", "4", "5"]
     assert [v[0] for v in values] == ["item 1 (line 1)", "item 2 (line 1)", "item 4 (line 1)", "item 5 (line 1)"]
     assert len(rejects) == 1 and "item 3" in rejects[0].reason and "reading went on" in rejects[0].reason
+
+
+# ---- lines too long to read ------------------------------------------------------------------
+
+def page(tweet_id: str, text: str) -> bytes:
+    return orjson.dumps({"data": [{"id": tweet_id, "text": text, "author_id": "7", "conversation_id": tweet_id,
+                                   "created_at": "2024-05-01T10:00:00.000Z"}],
+                         "includes": {"users": [{"id": "7", "username": "someone", "name": "Some One"}]}}) + b"\n"
+
+
+@pytest.fixture(scope="module")
+def runaway_file(tmp_path_factory):
+    """twarc2 pages with a 40 MB line (longer than a bulk chunk) and a 20 MB one (inside a chunk)."""
+    path = tmp_path_factory.mktemp("runaway") / "pages.jsonl"
+    with open(path, "wb") as fh:
+        for tweet_id, size in (("1", 5), ("2", 40_000_000), ("3", 5), ("4", 20_000_000), ("5", 5)):
+            fh.write(page(tweet_id, "x" * size))
+    return path
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "record-by-record"])
+def test_a_line_too_long_to_read_is_quarantined_and_the_import_goes_on(project, runaway_file, monkeypatch, bulk):
+    if not bulk:
+        monkeypatch.setattr(TwitterV2Importer, "stage_bulk", lambda self, path, sink: False)
+    report = import_file(project, runaway_file)
+    assert (report.records_read, report.posts_new, report.quarantined) == (5, 3, 2) and report.reconciles
+    assert post_ids(project) == {"1", "3", "5"}
+    bad = quarantine(project)
+    assert [q["location"] for q in bad] == ["line 2", "line 4"]
+    assert "a line of 40,000," in bad[0]["reason"] and "16,777,216-byte limit" in bad[0]["reason"]
+    assert "a line of 20,000," in bad[1]["reason"]
+
+
+def test_ndjson_whose_first_line_is_too_long_is_still_read_as_ndjson(tmp_path):
+    path = tmp_path / "first.jsonl"
+    path.write_bytes(b'{"text": "' + b"y" * (MAX_LINE_BYTES + 10) + b'"}\n{"id": 2}\n')
+    first, second = list(iter_json_values(path))
+    assert isinstance(first, Reject) and first.location == "line 1" and "limit for one record" in first.reason
+    assert second == ("line 2", {"id": 2})
+
+
+def test_a_csv_line_too_long_to_read_is_quarantined(project, tmp_path):
+    path = tmp_path / "posts.csv"
+    with open(path, "wb") as fh:
+        fh.write(b"post_id,author,created_at,text\n1,a,2024-05-01T10:00:00,hello\n")
+        fh.write(b"2,b,2024-05-01T10:00:00," + b"z" * (MAX_LINE_BYTES + 1) + b"\n")
+        fh.write(b"3,c,2024-05-01T10:00:00,bye\n")
+    report = import_file(project, path)
+    assert (report.records_read, report.posts_new, report.quarantined) == (3, 2, 1)
+    (bad,) = quarantine(project)
+    assert bad["location"] == "row 3" and "limit for one record" in bad["reason"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
 
 import orjson
 
@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 SNIFF_BYTES = 256 * 1024
 MERGE_ROWS = 100_000  # posts staged before a merge into the project tables (bounds memory)
 EXCERPT_CHARS = 500
+MAX_LINE_BYTES = 16 << 20
+"""The longest line read as one record (an NDJSON line, a CSV line): a longer one is quarantined
+unread, so that one runaway line cannot exhaust the import's memory (DuckDB's share is capped
+at 512 MiB, and parsing takes many times a line's size). No platform's record comes near: a
+twarc2 page of 100 tweets with all expansions is well under 1 MiB."""
 
 
 @dataclass
@@ -173,17 +178,51 @@ def excerpt(raw: str | bytes | None) -> str | None:
     return raw if len(raw) <= EXCERPT_CHARS else raw[:EXCERPT_CHARS] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """A line longer than MAX_LINE_BYTES, left unread: its length (without the newline) and its head."""
+
+    size: int
+    head: bytes
+
+    def reject(self, number: int) -> Reject:
+        return Reject(f"line {number}", f"a line of {self.size:,} bytes, longer than the {MAX_LINE_BYTES:,}-byte "
+                                        "limit for one record; it was not read (is the file damaged?)", self.head)
+
+
+HEAD_BYTES = 4 * EXCERPT_CHARS  # what an excerpt can show of a line (UTF-8 takes up to 4 bytes a character)
+
+
+def read_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Oversized]:
+    """The lines of a binary file, each with its newline; a line longer than `limit` bytes is
+    skipped in pieces, never held whole, and comes as `Oversized`."""
+    while line := fh.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size, head = len(line), line[:HEAD_BYTES]
+        del line
+        while piece := fh.readline(1 << 20):
+            size += len(piece)
+            if piece.endswith(b"\n"):
+                size -= 1
+                break
+        yield Oversized(size, head)
+
+
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any] | Reject]:
     """Yield (line number, parsed value) for NDJSON; bad lines become Rejects naming the line."""
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
+        for number, line in enumerate(read_lines(fh), start=1):
             item = parse_json_line(number, line)
             if item is not None:
                 yield item
 
 
-def parse_json_line(number: int, line: bytes) -> tuple[int, Any] | Reject | None:
+def parse_json_line(number: int, line: bytes | Oversized) -> tuple[int, Any] | Reject | None:
     """One NDJSON line: (number, value), a Reject naming the line and the problem, or None if blank."""
+    if isinstance(line, Oversized):
+        return line.reject(number)
     stripped = line.strip()
     if not stripped:
         return None
@@ -275,6 +314,9 @@ def iter_json_values(path: Path, *, strip_js_assignment: bool = False, salvage_k
             else:
                 yield from _numbered_lines(path)
             return
+        if isinstance(first, Oversized) and second is not None and _parse_line(second) is not _UNPARSED:
+            yield from _numbered_lines(path)  # NDJSON whose first line is too long to read
+            return
     data, prefix_lines = _document_bytes(path, strip_js_assignment)
     try:
         value = orjson.loads(data)
@@ -288,17 +330,21 @@ def iter_json_values(path: Path, *, strip_js_assignment: bool = False, salvage_k
         yield "document", value
 
 
-def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
-    """The first two non-blank lines, stripped (None where the file has fewer)."""
-    found: list[bytes | None] = []
+def _first_two_lines(path: Path) -> tuple[bytes | Oversized | None, bytes | Oversized | None]:
+    """The first two non-blank lines, stripped (None where the file has fewer; `Oversized` unread)."""
+    found: list[bytes | Oversized | None] = []
     with open(path, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if line.strip():
+        for number, line in enumerate(read_lines(fh), start=1):
+            if isinstance(line, Oversized):
+                found.append(line)
+            else:
+                if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+                if not line.strip():
+                    continue
                 found.append(line.strip())
-                if len(found) == 2:
-                    break
+            if len(found) == 2:
+                break
     found += [None] * (2 - len(found))
     return found[0], found[1]
 
@@ -306,9 +352,9 @@ def _first_two_lines(path: Path) -> tuple[bytes | None, bytes | None]:
 _UNPARSED = object()
 
 
-def _parse_line(line: bytes) -> Any:
+def _parse_line(line: bytes | Oversized) -> Any:
     """The JSON object or array on a line, or _UNPARSED (a bare number or string is no NDJSON record)."""
-    if line[:1] not in (b"{", b"["):
+    if isinstance(line, Oversized) or line[:1] not in (b"{", b"["):
         return _UNPARSED
     try:
         return orjson.loads(line)

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from peelian.ingest.base import Oversized, read_lines
 from peelian.ingest.records import Reject
 
 
@@ -15,13 +16,20 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
     The row number is the physical line on which the record starts, so a quoted field
     spanning lines does not shift the numbers a user sees in an editor. Lines are decoded one
     by one: a record with bytes that are not UTF-8 becomes a Reject naming the row and byte,
-    and the other records are unaffected.
+    and the other records are unaffected. A line longer than MAX_LINE_BYTES is not read: its
+    record becomes a Reject too.
     """
     bad_lines: dict[int, str] = {}
+    heads: dict[int, bytes] = {}
 
     def lines() -> Iterator[str]:
         with open(path, "rb") as fh:
-            for number, line in enumerate(fh, start=1):
+            for number, line in enumerate(read_lines(fh), start=1):
+                if isinstance(line, Oversized):
+                    reject = line.reject(number)
+                    bad_lines[number], heads[number] = reject.reason, line.head
+                    yield "-\n"  # a placeholder: a row of its own, or a line of a quoted field
+                    continue
                 if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
                 try:
@@ -53,9 +61,9 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
         start, previous_end = previous_end + 1, reader.line_num
         if not cells:
             continue
-        bad = next((bad_lines[n] for n in range(start, previous_end + 1) if n in bad_lines), None)
-        if bad is not None:
-            yield Reject(f"row {start}", bad, ",".join(cells))
+        bad_line = next((n for n in range(start, previous_end + 1) if n in bad_lines), None)
+        if bad_line is not None:
+            yield Reject(f"row {start}", bad_lines[bad_line], heads.get(bad_line, ",".join(cells)))
             continue
         yield start, cells
 

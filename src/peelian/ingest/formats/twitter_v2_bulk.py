@@ -35,11 +35,15 @@ import pyarrow as pa
 
 from peelian.ingest.base import (
     _UNPARSED,
+    HEAD_BYTES,
+    MAX_LINE_BYTES,
     MERGE_ROWS,
     BulkSink,
+    Oversized,
     _first_two_lines,
     _parse_line,
     parse_json_line,
+    read_lines,
 )
 from peelian.ingest.records import Reject
 from peelian.store.arrowsql import execute_with
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 PLATFORM = "twitter"
 CHUNK_BYTES = 32 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
+assert CHUNK_BYTES > MAX_LINE_BYTES  # so a line that fills a whole chunk is one too long to read
 TWEET_STEP = 256
 MAX_MENTIONS = TWEET_STEP - 2
 MAX_TWEETS = (1 << LINE_SHIFT) // TWEET_STEP - 1
@@ -88,10 +93,10 @@ _MACROS = [
 def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool:
     """Stage a twarc2 JSONL file; False (nothing staged) when the file is not one (a document,
     flattened tweets, compliance output), which the Python reader then reads."""
-    first, _ = _first_two_lines(path)
+    first, second = _first_two_lines(path)
     if first is None:
         return False
-    value = _parse_line(first)
+    value = _parse_line(second if isinstance(first, Oversized) and second is not None else first)
     if value is _UNPARSED or not (isinstance(value, dict) and isinstance(value.get("data"), list)):
         return False
     sink.auto_merge = False
@@ -149,7 +154,7 @@ def _read_others(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, fas
         number = lines.first_number + index
         if number in fast:
             continue
-        item = parse_json_line(number, lines.raw(index))
+        item = parse_json_line(number, lines.line(index))
         if item is None:
             continue
         sink.begin_line(number << LINE_SHIFT)
@@ -172,9 +177,10 @@ class _Built:
 
 
 class _Lines:
-    """A chunk of whole lines of the file: its bytes, where each line starts and ends, its number."""
+    """A chunk of whole lines of the file: its bytes, where each line starts and ends, its number.
+    Lines longer than MAX_LINE_BYTES (`oversized`: index -> length) are never parsed."""
 
-    def __init__(self, data: memoryview, first_number: int):
+    def __init__(self, data: memoryview, first_number: int, oversized: dict[int, int] | None = None):
         self.data, self.first_number = data, first_number
         ends, find, pos, size = [], data.obj.find, 0, len(data)
         while pos < size:
@@ -186,11 +192,17 @@ class _Lines:
         self.ends = np.array(ends, dtype=np.int64)
         self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
 
+        long_lines = np.flatnonzero(self.ends - self.starts > MAX_LINE_BYTES)
+        self.oversized = {int(i): int(self.ends[i] - self.starts[i]) for i in long_lines} | (oversized or {})
     def __len__(self) -> int:
         return len(self.ends)
 
-    def raw(self, index: int) -> bytes:
-        return bytes(self.data[self.starts[index]:self.ends[index] + 1])
+    def line(self, index: int) -> bytes | Oversized:
+        """The line's bytes with its newline, or what the Python reader gets for a line too long to read."""
+        start = self.starts[index]
+        if index in self.oversized:
+            return Oversized(self.oversized[index], bytes(self.data[start:min(start + HEAD_BYTES, self.ends[index])]))
+        return bytes(self.data[start:self.ends[index] + 1])
 
     def arrow(self) -> pa.Table:
         """All lines as an Arrow table (line_no, line) over the chunk's bytes, without a copy.
@@ -202,30 +214,36 @@ class _Lines:
         numbers = np.arange(self.first_number, self.first_number + len(self), dtype=np.int64)
         table = pa.table({"line_no": numbers, "line": lines})
         # Small batches: DuckDB then parses them on all its threads, each a few pages at a time (one
+        if self.oversized:  # never handed to DuckDB: parsing one could take more than its memory cap
+            keep = np.ones(len(self), dtype=bool)
+            keep[list(self.oversized)] = False
+            table = table.filter(pa.array(keep))
         # batch of a few hundred large pages runs on one thread, and three times slower per page).
-        return pa.Table.from_batches(table.to_batches(max_chunksize=LINES_PER_BATCH))
+        return pa.Table.from_batches(table.to_batches(max_chunksize=LINES_PER_BATCH), schema=table.schema)
 
 
 def _chunks(path: Path) -> Iterator[_Lines]:
-    """The file in chunks of about CHUNK_BYTES of whole lines (a longer line makes a longer chunk).
-    Each chunk ends at its last newline; the file is read again from there."""
-    number, offset, size = 1, 0, CHUNK_BYTES
+    """The file in chunks of about CHUNK_BYTES of whole lines. Each chunk ends at its last newline;
+    the file is read again from there. A line longer than a whole chunk is skipped unread: it
+    makes a chunk of its own that holds only its head."""
+    number, offset = 1, 0
     with open(path, "rb") as fh:
-        while True:
-            data = fh.read(size)
-            if not data:
-                return
+        while data := fh.read(CHUNK_BYTES):
             cut = data.rfind(b"\n") + 1
-            if not cut and len(data) == size:
-                size *= 2  # no line ends within the chunk: read more
+            if not cut and len(data) == CHUNK_BYTES:  # no line ends within the chunk
+                del data
                 fh.seek(offset)
                 continue
+                skipped = next(read_lines(fh))
+                assert isinstance(skipped, Oversized)
+                offset = fh.tell()
+                yield _Lines(memoryview(skipped.head + b"\n"), number, {0: skipped.size})
+                number += 1
             cut = cut or len(data)
             lines = _Lines(memoryview(data)[:cut], number)
             number += len(lines)
             offset += cut
             fh.seek(offset)
-            size = CHUNK_BYTES
             yield lines
 
 
