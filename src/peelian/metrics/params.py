@@ -7,11 +7,15 @@ numbers can always be compared knowing how each was made.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
+import reprlib
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from peelian.errors import MetricsError
 
@@ -23,18 +27,48 @@ DEFAULT_INTENTS = ("question", "report", "urgent", "request_help", "complaint")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|days|w|week|weeks)?\s*$", re.I)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400,
           "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
+# The days a filter may name: no social-media post lies outside them, and date arithmetic
+# (the day after date_to, twelve months back) stays far from the ends of Python's calendar.
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+# The longest duration (window, response limit, age): longer is a typo, and timedelta overflows.
+MAX_DURATION = timedelta(days=36_525)
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_time_zone(value: str) -> str:
+    """An IANA time zone name zoneinfo knows; anything else (also what ZoneInfo would try to open as a
+    file, such as a 300-character name) is a ValueError naming it."""
+    if value not in _time_zones():
+        raise ValueError(f"unknown time zone {reprlib.repr(value)} (use an IANA name such as Europe/London)")
+    return value
+
+
+def check_date(name: str, value: date | None) -> date | None:
+    """A filter date within FIRST_DATE..LAST_DATE, or a ValueError naming the field."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{name} must lie between {FIRST_DATE} and {LAST_DATE} (got {value})")
+    return value
 
 
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
     """'72h', '90m', '3d', '1w' or a number of seconds; a bare number means seconds."""
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    match = _DURATION.match(str(value))
-    if not match:
-        raise MetricsError(f"cannot read {value!r} as a duration; write e.g. 90m, 24h, 3d or 1w")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()])
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise MetricsError(f"cannot read {reprlib.repr(value)} as a duration; write e.g. 90m, 24h, 3d or 1w")
+        seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+    if not math.isfinite(seconds) or abs(seconds) > MAX_DURATION.total_seconds():
+        raise MetricsError(f"the duration {reprlib.repr(value)} is longer than {MAX_DURATION.days:,} days")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta | float | None) -> str:
@@ -175,13 +209,7 @@ class MetricParams(BaseModel):
     @field_validator("default_time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return check_time_zone(value)
 
     @classmethod
     def build(cls, **values: Any) -> MetricParams:
@@ -228,6 +256,23 @@ class Filters(BaseModel):
     platform: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any, info: ValidationInfo) -> Any:
+        """A day written as 2025-05-31 (a timestamp's day, too); nothing looser, such as a number."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
+        except ValueError:
+            raise ValueError(f"{info.field_name} must be a date like 2025-05-31 (got {reprlib.repr(value)})") from None
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _sane_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return check_date(str(info.field_name), value)
 
     @model_validator(mode="after")
     def _order(self) -> Filters:

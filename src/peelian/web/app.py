@@ -9,6 +9,7 @@ connection must not be written from two threads at once.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator
@@ -16,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeTimedSerializer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from peelian import __version__
@@ -31,10 +34,14 @@ from peelian.store.project import Project
 from peelian.store.safe_text import json_for_html
 from peelian.web.auth import CSRF_FIELD, LoginLimiter, LoginRequired, Session, SessionStore
 from peelian.web.cache import ProjectCache
+from peelian.web.forms import validation_message
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+log = logging.getLogger("peelian.web")
+UNEXPECTED = ("Something went wrong on the server and the request was not completed; the error was logged. "
+              "Try again, or tell the administrator.")
 
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -130,8 +137,15 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
+    """The security headers on every response, the 500 for an unexpected error included: that one is made
+    here (the traceback goes to the log, never to the browser) so it gets the same headers."""
+
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            response = _unexpected(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -141,12 +155,34 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+def _wants_json(request: Request) -> bool:
+    return "/api/" in request.url.path or "application/json" in request.headers.get("accept", "")
+
+
 def _error_page(request: Request, status: int, message: str) -> Response:
     if request.headers.get("HX-Request"):
         return HTMLResponse(f'<p class="error" role="alert">{_escape(message)}</p>', status_code=status)
-    if "application/json" in request.headers.get("accept", ""):
+    if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _unexpected(request: Request) -> Response:
+    """The answer to a bug: no template (rendering may be what failed), no detail of the error."""
+    if _wants_json(request):
+        return JSONResponse({"error": UNEXPECTED}, status_code=500)
+    return HTMLResponse(f'<!doctype html><html lang="en"><title>Error 500 · Peelian</title><h1>Something is wrong'
+                        f'</h1><p class="error" role="alert">{UNEXPECTED}</p><p><a href="/">Back to the start page'
+                        '</a></p></html>', status_code=500)
+
+
+def attachment(filename: str, fallback: str) -> dict[str, str]:
+    """A Content-Disposition header for a download: `fallback` (safe ASCII, made from validated values)
+    as filename, and the exact UTF-8 name as RFC 6266's filename* when it differs."""
+    header = f'attachment; filename="{fallback}"'
+    if filename != fallback:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return {"Content-Disposition": header}
 
 
 def _escape(text: str) -> str:
@@ -161,9 +197,16 @@ def _install_handlers(app: FastAPI) -> None:
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException and the router's own 404/405
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        body = any(tuple(e.get("loc", ()))[:1] == ("body",) and "json" in request.headers.get("content-type", "")
+                   for e in errors)
+        return _error_page(request, 422 if body else 400, validation_message(errors))
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:

@@ -51,16 +51,6 @@ class Dashboard:
     notes: list[str] = field(default_factory=list)
 
 
-def metric_filters(params: dict[str, Any]) -> Filters:
-    """The metrics layer's Filters from request parameters (force, account_type, account_id, platform, dates)."""
-    def get(name: str) -> Any:
-        value = params.get(name)
-        return value or None
-
-    return Filters.build(force=get("force"), account_type=get("account_type"), account_id=get("account_id"),
-                         platform=get("platform"), date_from=get("date_from"), date_to=get("date_to"))
-
-
 def behind(metric: str, filters: Filters, **cell: Any) -> str:
     """The explorer URL listing the posts behind one figure (filters narrowed to the cell)."""
     base = {k: v for k, v in filters.model_dump().items() if v is not None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Request
@@ -14,16 +14,13 @@ from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.coding.codings import coding_item, next_item
 from peelian.web.coding_view import Decision, item_after, item_json, save_item, undo
+from peelian.web.forms import OptionalText, RequiredText, SaveRequest, UndoRequest
 
 router = APIRouter(prefix="/code")
 
 
 def _json(request: Request, session: Session, item: Any) -> dict[str, Any] | None:
     return item_json(item, session.can("identities"), state_of(request).known_handles())
-
-
-def _sample(request: Request) -> str | None:
-    return request.query_params.get("sample") or None
 
 
 def _assigned_only(session: Session) -> bool:
@@ -37,9 +34,9 @@ def _refused(request: Request, session: Session, exc: NotAssignedError, platform
 
 
 @router.get("")
-def coding_page(request: Request, session: Session = Depends(require("code"))) -> Response:
+def coding_page(request: Request, sample: OptionalText = None,
+                session: Session = Depends(require("code"))) -> Response:
     state = state_of(request)
-    sample = _sample(request)
     item = _json(request, session, next_item(state.project, session.username, sample))
     samples = [s for s in list_samples(state.project)
                if any(p["coder"] == session.username for p in s.get("progress", []))]
@@ -49,21 +46,21 @@ def coding_page(request: Request, session: Session = Depends(require("code"))) -
 
 
 @router.get("/api/next")
-def coding_next(request: Request, session: Session = Depends(require("code"))) -> JSONResponse:
+def coding_next(request: Request, after: RequiredText, sample: OptionalText = None,
+                session: Session = Depends(require("code"))) -> JSONResponse:
     """The item after `after` (platform:post_id) in this coder's queue, for prefetching."""
-    after = request.query_params.get("after", "")
     if ":" not in after:
         raise InputError("after must be platform:post_id")
     platform, post_id = after.split(":", 1)
-    item = item_after(state_of(request).project, session.username, platform, post_id, _sample(request))
+    item = item_after(state_of(request).project, session.username, platform, post_id, sample)
     return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
 
 
 @router.get("/api/item")
-def coding_get(request: Request, platform: str, post_id: str,
+def coding_get(request: Request, platform: RequiredText, post_id: RequiredText, sample: OptionalText = None,
                session: Session = Depends(require("code"))) -> JSONResponse:
     try:
-        item = coding_item(state_of(request).project, session.username, platform, post_id, _sample(request),
+        item = coding_item(state_of(request).project, session.username, platform, post_id, sample,
                            assigned_only=_assigned_only(session))
     except NotAssignedError as exc:
         _refused(request, session, exc, platform, post_id)
@@ -72,18 +69,14 @@ def coding_get(request: Request, platform: str, post_id: str,
 
 
 @router.post("/api/save")
-def coding_save(request: Request, payload: dict[str, Any] = Body(...),
-                session: Session = Depends(require("code"))) -> JSONResponse:
-    decisions = payload.get("decisions")
-    if not isinstance(decisions, dict):
-        raise InputError("decisions must map each dimension to its list of codes")
-    platform, post_id = str(payload.get("platform", "")), str(payload.get("post_id", ""))
+def coding_save(request: Request, payload: SaveRequest, session: Session = Depends(require("code"))) -> JSONResponse:
+    platform, post_id = payload.platform, payload.post_id
     try:
         saved = state_of(request).write(
             save_item, session.username, platform, post_id,
-            [Decision(str(dim), [str(c) for c in codes or []]) for dim, codes in decisions.items()],
-            status=str(payload.get("status") or "coded"), note=payload.get("note") or None,
-            sample=payload.get("sample") or None, assigned_only=_assigned_only(session))
+            [Decision(dim, list(codes)) for dim, codes in payload.decisions.items()],
+            status=payload.status or "coded", note=payload.note or None,
+            sample=payload.sample or None, assigned_only=_assigned_only(session))
     except NotAssignedError as exc:
         _refused(request, session, exc, platform, post_id)
         raise
@@ -91,10 +84,10 @@ def coding_save(request: Request, payload: dict[str, Any] = Body(...),
 
 
 @router.post("/api/undo")
-def coding_undo(request: Request, payload: dict[str, Any] = Body(default={}),
+def coding_undo(request: Request, payload: Annotated[UndoRequest | None, Body()] = None,
                 session: Session = Depends(require("code"))) -> JSONResponse:
     state = state_of(request)
-    sample = payload.get("sample") or None
+    sample = (payload.sample if payload else None) or None
     undone = state.write(undo, session.username, sample)
     if undone is None:
         return JSONResponse({"undone": None, "item": None})

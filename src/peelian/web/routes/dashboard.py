@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.dashboard import PERIODS, build_dashboard, metric_filters
+from peelian.web.dashboard import PERIODS, build_dashboard
+from peelian.web.forms import DashboardQuery
 from peelian.web.routes.explorer import options
 
 router = APIRouter()
 
 
 @router.get("/")
-def dashboard(request: Request, session: Session = Depends(require("read"))) -> Response:
+def dashboard(request: Request, query: Annotated[DashboardQuery, Query()],
+              session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    filters = metric_filters(request.query_params)
-    period = request.query_params.get("period") or "month"
+    filters, period = query.filters(), query.period
     key = (tuple(sorted(filters.describe().items())), period)
     board = state.cache.get("dashboard", key, lambda: build_dashboard(state.project, filters, period))
     return render(request, "dashboard.html", {"board": board, "options": options(request), "periods": PERIODS})

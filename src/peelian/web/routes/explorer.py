@@ -8,8 +8,9 @@ same force, account, platform and dates as the figure.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from peelian.metrics.views import posts_behind
@@ -17,8 +18,7 @@ from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
 from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, posts_csv, search_posts
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.dashboard import metric_filters
-from peelian.web.forms import filters_from, page_number
+from peelian.web.forms import ExplorerQuery
 from peelian.web.present import present_rows
 
 router = APIRouter()
@@ -32,15 +32,14 @@ def options(request: Request) -> dict[str, object]:
             "account_types": (*ACCOUNT_TYPES, "citizen"), "kinds": POST_KINDS, "sorts": tuple(SORTS)}
 
 
-def _filters(request: Request) -> tuple[PostFilters, str | None]:
+def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | None]:
     """Post filters; for `metric=...` the figure's own posts replace the force/account/date filters."""
-    params = request.query_params
-    filters = filters_from(params)
-    metric = params.get("metric") or None
+    filters = args.post_filters()
+    metric = args.metric
     if metric is None:
         return filters, None
     state = state_of(request)
-    figure = metric_filters(params)
+    figure = args.filters()
     key = (metric, tuple(sorted(figure.describe().items())))
     keys = state.cache.get("posts_behind", key,
                            lambda: tuple(posts_behind(state.project, metric, figure, limit=COUNT_CAP)))
@@ -48,13 +47,13 @@ def _filters(request: Request) -> tuple[PostFilters, str | None]:
 
 
 @router.get("/explorer")
-def explorer(request: Request, session: Session = Depends(require("read"))) -> Response:
+def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
+             session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    params = request.query_params
-    filters, metric = _filters(request)
+    filters, metric = _filters(request, args)
     if not session.can("identities"):  # search the text this role is shown, not the pseudonyms it never sees
         filters = replace(filters, shown_handles=state.known_handles())
-    query, sort, number = params.get("q"), params.get("sort") or "newest", page_number(params)
+    query, sort, number = args.q, args.sort, args.page
     key = (filters, query, sort, number)
     page = state.cache.get("search", key, lambda: search_posts(state.project, filters, query, sort, number, 50))
     rows = present_rows(page.rows, session.can("identities"), state.known_handles())
@@ -65,12 +64,13 @@ def explorer(request: Request, session: Session = Depends(require("read"))) -> R
 
 
 @router.get("/explorer/export.csv")
-def explorer_csv(request: Request, session: Session = Depends(require("export"))) -> Response:
+def explorer_csv(request: Request, args: Annotated[ExplorerQuery, Query()],
+                 session: Session = Depends(require("export"))) -> Response:
     state = state_of(request)
-    filters, metric = _filters(request)
-    body = posts_csv(state.project, filters, request.query_params.get("q"))
+    filters, metric = _filters(request, args)
+    body = posts_csv(state.project, filters, args.q)
     state.audit("export", session, target="posts", detail={
         "filters": {k: str(v) for k, v in filters.active().items()}, "metric": metric,
-        "q": request.query_params.get("q"), "rows": body.count("\n") - 1})
+        "q": args.q, "rows": body.count("\n") - 1})
     return Response(body, media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="peelian-posts.csv"'})

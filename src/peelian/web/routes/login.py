@@ -12,6 +12,7 @@ from peelian.errors import AuthError
 from peelian.store.users import verify_password
 from peelian.web.app import render, state_of
 from peelian.web.auth import COOKIE_NAME, Session, csrf_for_login, home_for, require
+from peelian.web.forms import OptionalText
 
 router = APIRouter()
 PUBLIC_PATHS = frozenset({"/login"})
@@ -24,10 +25,11 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-def _login_form(request: Request, message: str | None = None, status_code: int = 200) -> Response:
+def _login_form(request: Request, message: str | None = None, status_code: int = 200,
+                next_path: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"login_token": token, "message": message,
-                                              "next": _safe_next(request.query_params.get("next"))},
+                                              "next": _safe_next(next_path)},
                       status_code=status_code)
     response.set_cookie("peelian_login", request.app.state.login_signer.dumps(token), httponly=True,
                         samesite="strict", max_age=3600)
@@ -35,8 +37,8 @@ def _login_form(request: Request, message: str | None = None, status_code: int =
 
 
 @router.get("/login")
-def login_page(request: Request) -> Response:
-    return _login_form(request)
+def login_page(request: Request, next: OptionalText = None) -> Response:
+    return _login_form(request, next_path=next)
 
 
 @router.post("/login", dependencies=[Depends(csrf_for_login)])

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from peelian.errors import InputError
 from peelian.report.force_report import write_force_report
-from peelian.web.app import render, state_of
+from peelian.web.app import attachment, render, state_of
 from peelian.web.auth import Session, require
+from peelian.web.forms import ReportQuery
 from peelian.web.routes.explorer import options
 
 router = APIRouter(prefix="/reports")
@@ -24,14 +27,18 @@ def reports_page(request: Request, session: Session = Depends(require("export"))
     return render(request, "reports.html", {"options": options(request), "newest_month": newest})
 
 
+def _ascii_slug(text: str) -> str:
+    """'Heddlu Dyfed–Powys' -> 'heddlu-dyfed-powys': letters without their accents, digits, single dashes."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", letters.lower().encode("ascii", "replace").decode()).strip("-") or "force"
+
+
 @router.get("/force.{extension}")
-def force_report(request: Request, extension: str, session: Session = Depends(require("export"))) -> Response:
+def force_report(request: Request, extension: Literal["html", "pdf"], args: Annotated[ReportQuery, Query()],
+                 session: Session = Depends(require("export"))) -> Response:
     """Build the report for ?force=&month= and send it as a download."""
-    if extension not in ("html", "pdf"):
-        raise InputError("a force report is .html or .pdf")
     state = state_of(request)
-    force = request.query_params.get("force") or ""
-    month = request.query_params.get("month") or ""
+    force, month = args.force, args.month
     with tempfile.TemporaryDirectory(prefix="peelian-report-") as folder:
         files = write_force_report(state.project, force, month, Path(folder) / "report.html",
                                    pdf=extension == "pdf")
@@ -40,4 +47,5 @@ def force_report(request: Request, extension: str, session: Session = Depends(re
                                                                   "format": extension})
     name = f"peelian-{force.lower().replace(' ', '-')}-{month}.{extension}"
     media = "application/pdf" if extension == "pdf" else "text/html; charset=utf-8"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media,
+                    headers=attachment(name, f"peelian-{_ascii_slug(force)}-{month}.{extension}"))

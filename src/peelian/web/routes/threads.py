@@ -8,16 +8,17 @@ from fastapi.responses import Response
 from peelian.store.search import get_thread
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
+from peelian.web.forms import OptionalText
 from peelian.web.present import present_rows
 
 router = APIRouter()
 
 
 @router.get("/thread/{platform}/{conversation_id}")
-def thread(request: Request, platform: str, conversation_id: str,
+def thread(request: Request, platform: str, conversation_id: str, focus: OptionalText = None,
            session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
     conv = state.cache.get("thread", (platform, conversation_id),
                            lambda: get_thread(state.project, platform, conversation_id))
     posts = present_rows(conv.posts, session.can("identities"), state.known_handles())
-    return render(request, "thread.html", {"thread": conv, "posts": posts, "focus": request.query_params.get("focus")})
+    return render(request, "thread.html", {"thread": conv, "posts": posts, "focus": focus})

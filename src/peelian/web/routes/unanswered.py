@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.dashboard import metric_filters
-from peelian.web.forms import page_number
+from peelian.web.forms import UnansweredQuery
 from peelian.web.present import present_rows
 from peelian.web.routes.explorer import options
 from peelian.web.views import mark_handled, unanswered_queue, unmark_handled
@@ -18,13 +19,11 @@ AGES = ("24h", "72h", "7d", "30d")
 
 
 @router.get("")
-def queue(request: Request, session: Session = Depends(require("read"))) -> Response:
+def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
+          session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    params = request.query_params
-    older_than = params.get("older_than") or None
-    show_handled = params.get("show_handled") == "1"
-    filters = metric_filters(params)
-    number = page_number(params)
+    older_than, show_handled, number = args.older_than, args.show_handled, args.page
+    filters = args.filters()
     key = (tuple(sorted(filters.describe().items())), older_than, number, show_handled)
     result = state.cache.get("unanswered", key, lambda: unanswered_queue(
         state.project, filters, older_than=older_than, page=number, show_handled=show_handled))

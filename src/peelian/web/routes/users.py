@@ -8,14 +8,16 @@ from fastapi.responses import RedirectResponse, Response
 from peelian.store.users import ROLES, add_user, list_users, set_disabled, set_role
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
+from peelian.web.forms import OptionalText
 
 router = APIRouter(prefix="/users")
 
 
 @router.get("")
-def users_page(request: Request, session: Session = Depends(require("admin"))) -> Response:
+def users_page(request: Request, message: OptionalText = None,
+               session: Session = Depends(require("admin"))) -> Response:
     return render(request, "users.html", {"users": list_users(state_of(request).project), "roles": ROLES,
-                                          "message": request.query_params.get("message")})
+                                          "message": message})
 
 
 @router.post("")
