@@ -193,9 +193,13 @@ def validation_message(errors: Sequence[Any]) -> str:
         name = ".".join(loc[1:] if loc and loc[0] in _WHERE else loc)
         message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
         message = message.replace("Input should be", "must be").replace("Input should", "must")
+        if error.get("type") == "json_invalid":
+            name, message = "", "the request body is not valid JSON"
+        elif not name and loc[:1] == ["body"]:
+            name = "the request body"
         if error.get("type") == "missing":
             message = "is required"
-        elif "(got " not in message and "input" in error and not isinstance(error["input"], dict | list):
+        elif error.get("type") != "value_error" and "input" in error and not isinstance(error["input"], dict | list):
             message += f" (got {reprlib.repr(error['input'])})"
         if not name or message.startswith(name):
             parts.append(message)
