@@ -20,6 +20,7 @@ from peelian.ingest.formats.twitter_archive import TwitterArchiveImporter
 from peelian.ingest.formats.twitter_v1 import TwitterV1Importer
 from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
 from peelian.ingest.formats.youtube import YouTubeImporter
+from peelian.ingest.formats.youtube_comment_downloader import YouTubeCommentDownloaderImporter
 from peelian.ingest.formats.zeeschuimer import ZeeschuimerImporter
 
 IMPORTERS: list[type[Importer]] = [
@@ -27,6 +28,7 @@ IMPORTERS: list[type[Importer]] = [
     BlueskyImporter,
     FacebookGraphImporter,
     YouTubeImporter,
+    YouTubeCommentDownloaderImporter,
     InstagramImporter,
     CrowdTangleImporter,
     ZeeschuimerImporter,
