@@ -23,6 +23,20 @@ class ProjectLockedError(ProjectError):
     """Another process holds the project open for writing."""
 
 
+class StorageError(PeelianError):
+    """The project (or a file next to it) cannot be written: a full disk, a file-size limit, a
+    read-only file or folder. Carries the path and the operating system's cause."""
+
+    def __init__(self, message: str, *, path: str | None = None, cause: str | None = None):
+        self.path = path
+        self.cause = cause
+        super().__init__(message)
+
+
+class ProjectReadOnlyError(StorageError, ProjectError):
+    """The project file or its folder is read-only to this process."""
+
+
 class InputError(PeelianError):
     """Bad user input: a file, a row or a value. Carries where, so messages can name it."""
 

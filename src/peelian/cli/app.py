@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from peelian.cli.common import PeelianGroup
+
 app = typer.Typer(
     name="peelian",
+    cls=PeelianGroup,
     help="Peelian: measure and improve how police and the public talk to each other on social media.",
     no_args_is_help=True,
     add_completion=False,

@@ -1,19 +1,32 @@
-"""What every command shares: opening the project, turning library errors into messages, JSON output."""
+"""What every command shares: opening the project, turning errors and interrupts into one true
+message and a documented exit code, JSON output.
+
+Exit codes (the contract in docs/cli.md): 0 all stored or done; 1 finished, but some records were
+quarantined or rejected; 2 usage or input error, nothing written; 3 failed, nothing written;
+4 failed after part of the work was committed (the message names it); 130 interrupted (the message
+says whether anything was committed).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import signal
 import sys
+import threading
+import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
-from peelian.errors import PeelianError
+from peelian.errors import PeelianError, ProjectLockedError, StorageError
 from peelian.store.project import Project
 
 console = Console()
@@ -22,6 +35,24 @@ err_console = Console(stderr=True)
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # finished, but something was quarantined or rejected
 EXIT_ERROR = 2  # bad input or usage; nothing was changed
+EXIT_FAILED = 3  # failed (disk full, read-only, locked, out of memory, a bug); nothing was written
+EXIT_FAILED_AFTER_WRITING = 4  # failed after part of the work (say, earlier files) was committed
+EXIT_INTERRUPTED = 130  # Ctrl-C; the message says whether anything was committed
+EXIT_CODES = {
+    EXIT_OK: "done: everything was stored",
+    EXIT_PARTIAL: "finished, but some records were quarantined or rejected (see `peelian quarantine`)",
+    EXIT_ERROR: "usage or input error; nothing was written",
+    EXIT_FAILED: "failed (disk full, file-size limit, read-only project, project locked, out of memory, "
+                 "an unexpected error); nothing was written",
+    EXIT_FAILED_AFTER_WRITING: "failed after part of the work was committed (say, the files before the one "
+                               "that failed); the message and the JSON summary name what was committed",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the message says whether anything was committed: "
+                      "\"interrupted; nothing was written\" or \"interrupted after the import was committed "
+                      "(import #N, …)\"",
+}
+FAILURES = (StorageError, ProjectLockedError)  # the command was right, the machine could not do it
+# Ways out that are already decided: exits, usage errors (typer.Exit is a RuntimeError, so it must be named).
+_PASS_THROUGH = (typer.Exit, typer.Abort, typer.TyperException, SystemExit, GeneratorExit)
 
 ProjectArg = typer.Argument(..., help="The project file (e.g. force.peelian).", show_default=False)
 JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
@@ -29,26 +60,210 @@ JsonOpt = typer.Option(False, "--json", help="Machine-readable JSON on standard 
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Library errors become one clear line on stderr and exit code 2, never a traceback."""
+    """Errors and interrupts become one true line on stderr (and a JSON summary with --json) and
+    the contract's exit code, never a traceback for a known failure."""
     try:
         yield
-    except PeelianError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR) from None
-    except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted; nothing partial was written[/]")
-        raise typer.Exit(130) from None
+    except _PASS_THROUGH:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (KeyboardInterrupt included: it is reported, not lost)
+        fail(exc)
 
 
 @contextlib.contextmanager
 def open_project(path: Path, *, read_only: bool = False) -> Iterator[Project]:
+    """The project, closed again before any error is reported; one opened to write is watched, so an
+    error or interrupt can say exactly what was committed."""
     with user_errors():
         project = Project.open(path, read_only=read_only)
-    try:
-        with user_errors():
+        try:
+            if not read_only:
+                _watch(project)
             yield project
+        finally:
+            project.close()
+
+
+class PeelianGroup(TyperGroup):
+    """The root command group: whatever a command lets escape (an interrupt while it prints, a library
+    error outside `user_errors`) is reported by the same rules as inside it."""
+
+    def invoke(self, ctx: Any) -> Any:
+        args = [*ctx._protected_args, *ctx.args]  # what follows the command name, not yet parsed
+        run = _Run(as_json="--json" in (args[:args.index("--")] if "--" in args else args))
+        token = _RUN.set(run)
+        try:
+            return super().invoke(ctx)
+        except typer.TyperException as exc:  # a usage error: Typer prints it and exits 2
+            if run.as_json and hasattr(exc, "format_message"):
+                _emit_failure(getattr(exc, "exit_code", EXIT_ERROR), exc.format_message(), Written([], False))
+            raise
+        except _PASS_THROUGH:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            fail(exc)
+        finally:
+            _RUN.reset(token)
+
+
+@dataclass
+class _Watched:
+    """A project opened to write, as it was before the command wrote anything."""
+
+    project: Project
+    marker: str | None
+    last_import: int
+
+
+@dataclass
+class _Run:
+    """One command line being run: whether it asked for JSON, the projects it opened to write."""
+
+    as_json: bool = False
+    watched: list[_Watched] = field(default_factory=list)
+
+
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("peelian_cli_run", default=None)
+
+
+def _watch(project: Project) -> None:
+    run = _RUN.get()
+    if run is not None and not any(w.project.path == project.path for w in run.watched):
+        last = project.scalar("SELECT coalesce(max(import_id), 0) FROM imports")
+        run.watched.append(_Watched(project, project.commit_marker, int(last)))
+
+
+@dataclass
+class Written:
+    """What a command committed before it failed or was interrupted."""
+
+    imports: list[dict[str, Any]]
+    changed: bool  # some transaction committed (imports or anything else)
+    unknown: str | None = None  # why it could not be checked
+
+    def describe(self) -> str:
+        if self.imports:
+            parts = [f"import #{r['import_id']}, {Path(r['path']).name}, {r['posts_new']:,} new posts"
+                     for r in self.imports]
+            if len(parts) == 1:
+                return f"the import was committed ({parts[0]})"
+            return f"{len(parts)} imports were committed ({'; '.join(parts)})"
+        return "the changes were committed"
+
+
+def _written() -> Written:
+    """Compare each watched project with how it was when the command opened it: through the command's
+    connection while it is open, else read afresh (and read-only) from the file."""
+    import duckdb
+
+    from peelian.store.status import list_imports
+
+    run = _RUN.get()
+    watched = run.watched if run else []
+    imports: list[dict[str, Any]] = []
+    changed = False
+
+    def state(project: Project) -> tuple[list[dict[str, Any]], str | None]:
+        return list_imports(project), project.commit_marker
+
+    for w in watched:
+        try:
+            try:
+                rows, marker = state(w.project)
+            except duckdb.ConnectionException:  # closed: the usual case
+                with Project.open(w.project.path, read_only=True) as project:
+                    rows, marker = state(project)
+        except Exception as exc:  # noqa: BLE001  (reported: the user is told it could not be checked)
+            return Written(imports, changed, unknown=f"{w.project.path}: {exc}")
+        new = [r for r in rows if r["import_id"] > w.last_import]
+        imports += new
+        changed = changed or bool(new) or marker != w.marker
+    return Written(imports, changed)
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C, as Python raises it or as DuckDB reports it when it stops a running statement."""
+    import duckdb
+
+    return (isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException))
+            or (isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()))
+
+
+def _describe_error(exc: BaseException) -> tuple[str, int, bool]:
+    """(one-line message, exit code if nothing was written, whether it is a bug worth a traceback)."""
+    import duckdb
+
+    if isinstance(exc, FAILURES):
+        return str(exc), EXIT_FAILED, False
+    if isinstance(exc, PeelianError):
+        return str(exc), EXIT_ERROR, False
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
+        return f"{exc.filename}: {exc.strerror}", EXIT_ERROR, False
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}", EXIT_FAILED, False
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return f"out of memory: {exc}", EXIT_FAILED, False
+    if isinstance(exc, duckdb.IOException):
+        return str(exc), EXIT_FAILED, False
+    return f"unexpected error: {type(exc).__name__}: {exc}", EXIT_FAILED, True
+
+
+def fail(exc: BaseException) -> NoReturn:
+    """Report an error or interrupt truthfully and exit with the contract's code.
+
+    After an interrupt (exit 130) the project is checked: the import row is written in the same
+    transaction as its posts, and every transaction rewrites the commit marker, so what went in
+    can be told from what was rolled back. A failure after an earlier part was committed exits 4."""
+    run = _RUN.get()
+    as_json = bool(run and run.as_json)
+    if is_interrupt(exc):
+        with _sigint_ignored():
+            written = _written()
+        if written.unknown:
+            message = f"interrupted; could not check what was written ({written.unknown})"
+        elif written.changed:
+            message = f"interrupted after {written.describe()}"
+        else:
+            message = "interrupted; nothing was written"
+        code, traced = EXIT_INTERRUPTED, False
+        err_console.print(f"[yellow]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    else:
+        error, code, traced = _describe_error(exc)
+        written = _written()
+        if traced:
+            traceback.print_exception(exc, file=sys.stderr)
+        message = error
+        if written.unknown:
+            message += f" (could not check what was written: {written.unknown})"
+        elif written.changed:
+            code = EXIT_FAILED_AFTER_WRITING
+            message += f"; before it failed, {written.describe()}"
+        elif code == EXIT_FAILED:
+            message += "; nothing was written"
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    if as_json:
+        _emit_failure(code, message, written)
+    raise typer.Exit(code) from None
+
+
+def _emit_failure(code: int, message: str, written: Written) -> None:
+    """The --json summary of a command that did not finish: what went wrong and what was committed."""
+    emit_json({"ok": False, "exit_code": code, "interrupted": code == EXIT_INTERRUPTED, "error": message,
+               "written": written.changed, "committed_imports": written.imports})
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """A second Ctrl-C must not cut short the check of what the first one left."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
     finally:
-        project.close()
+        signal.signal(signal.SIGINT, previous)
 
 
 def emit_json(value: Any) -> None:

@@ -10,17 +10,28 @@ from typing import Any
 
 import typer.main
 
+from peelian.cli.common import EXIT_CODES
 from peelian.cli.main import app
 
 HEADER = """# CLI reference
 
 Every command has `--help`. Commands that report take `--json` for machine-readable output.
-Exit codes: 0 = done; 1 = done, but some input was quarantined or rejected; 2 = error, nothing
-was changed.
 
 This file is generated from the commands themselves (`python -m peelian.cli.reference > docs/cli.md`);
 a test fails when it is out of date.
-"""
+
+## Exit codes
+
+Scripts can rely on these; every command keeps them. A command that fails or is interrupted prints
+one line on standard error saying what happened and what, if anything, was committed; with
+`--json` it also prints a summary on standard output, on failure too:
+`{"ok": false, "exit_code": 3, "interrupted": false, "error": "…", "written": false,
+"committed_imports": []}`. Each file's import is one transaction, so an interrupted or failed
+import is either wholly in the project or not at all, and the message says which.
+
+| code | meaning |
+|---|---|
+""" + "".join(f"| {code} | {meaning} |\n" for code, meaning in EXIT_CODES.items())
 
 
 def _is_group(command: Any) -> bool:

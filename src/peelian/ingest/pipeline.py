@@ -9,9 +9,11 @@ exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -132,12 +134,28 @@ class _Columns:
         return table
 
 
-def sha256_of(path: Path) -> str:
+class _HashStopped(Exception):
+    """The import the hash was for failed; nobody will wait for it."""
+
+
+def sha256_of(path: Path, stop: threading.Event | None = None) -> str:
+    """The file's sha256; stops (raising _HashStopped) once `stop` is set."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if stop is not None and stop.is_set():
+                raise _HashStopped(str(path))
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _set_on_failure(event: threading.Event) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        event.set()
+        raise
 
 
 def import_files(
@@ -207,9 +225,10 @@ def import_file(
     importer = importer_cls(options)
     importer.check(path)
     started, started_at = time.perf_counter(), utcnow()
-    with ThreadPoolExecutor(max_workers=1) as hasher, project.memory_limit(IMPORT_DUCKDB_MEMORY), \
-            project.transaction() as con:
-        hashed = hasher.submit(sha256_of, path) if digest is None else None
+    failed = threading.Event()  # a failed or interrupted import stops hashing its file rather than wait for it
+    with ThreadPoolExecutor(max_workers=1) as hasher, _set_on_failure(failed), \
+            project.memory_limit(IMPORT_DUCKDB_MEMORY), project.transaction() as con:
+        hashed = hasher.submit(sha256_of, path, failed) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=fmt, import_id=import_id)
         writer = _Writer(project, con, import_id, str(path), progress)

@@ -9,7 +9,11 @@ file, so a shared database file does not carry the key).
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import re
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -20,18 +24,91 @@ import duckdb
 import orjson
 
 from peelian import __version__
-from peelian.errors import ProjectError, ProjectExistsError, ProjectLockedError, SchemaVersionError
+from peelian.errors import (
+    ProjectError,
+    ProjectExistsError,
+    ProjectLockedError,
+    ProjectReadOnlyError,
+    SchemaVersionError,
+    StorageError,
+)
 from peelian.store.privacy import Pseudonymiser
 from peelian.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 FOLDER_SUFFIX = ".d"
 SECRET_FILE = "secret.key"
 DEFAULT_SETTINGS = {"pseudonymise_citizens": "true"}
+COMMIT_MARKER = "last_commit"  # meta key every transaction rewrites, so a commit can be told from a rollback
+DUCKDB_HEADER_BYTES = 3 * 4096  # DuckDB's file header before its first block
+
+# The operating system's causes that mean "cannot be written", as errnos; DuckDB reports them in words.
+WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+_QUOTED_PATH = re.compile(r'"([^"]+)"')
+
+
+def storage_error(exc: BaseException, project_path: Path) -> StorageError | None:
+    """The StorageError an OS or DuckDB error stands for when it is about writing the project (its
+    file, its write-ahead log or its folder), else None: an unreadable input file is not a storage
+    failure of the project."""
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+        code, where = exc.errno, str(exc.filename) if exc.filename else None
+    elif isinstance(exc, duckdb.Error):
+        text = str(exc)
+        code = next((c for c in WRITE_ERRNOS if os.strerror(c) in text), None)
+        if code is None:
+            return None
+        quoted = _QUOTED_PATH.search(text)
+        where = quoted.group(1) if quoted else None
+    else:
+        return None
+    if where is not None and not os.path.abspath(where).startswith(os.path.abspath(project_path)):
+        return None
+    where = where or str(project_path)
+    cause = os.strerror(code)
+    cls = ProjectReadOnlyError if code in READ_ONLY_ERRNOS else StorageError
+    return cls(f"cannot write {where}: {cause}", path=where, cause=cause)
 
 
 def utcnow() -> datetime:
     """Naive UTC now: every TIMESTAMP column in a project holds UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work when the project cannot be written: DuckDB writes its log beside the
+    file and spills into the project's folder only when it commits or runs out of memory, so a
+    read-only folder, a full disk or a file-size limit would otherwise surface after a whole import."""
+    folder = path.with_name(path.name + FOLDER_SUFFIX)
+    place = path
+    try:
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        place = folder
+        folder.mkdir(exist_ok=True)
+        for place in (path.parent, folder):
+            with tempfile.TemporaryFile(dir=place) as probe:
+                probe.write(b"\0" * 4096)
+                probe.flush()
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+        if exc.errno not in READ_ONLY_ERRNOS:
+            raise StorageError(f"cannot write {place}: {cause}", path=str(place), cause=cause) from exc
+        if place == path:
+            message = f"{path} is read-only ({cause}); make it writable to change the project"
+        else:
+            message = f"{path} cannot be changed: the folder {place} is read-only ({cause})"
+        raise ProjectReadOnlyError(message, path=str(place), cause=cause) from exc
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and path.exists() and path.stat().st_size >= limit:
+        raise StorageError(f"cannot write {path}: it is as large as the file-size limit (ulimit -f, "
+                           f"{limit:,} bytes) allows", path=str(path), cause=os.strerror(errno.EFBIG))
 
 
 class Project:
@@ -53,11 +130,14 @@ class Project:
         if not path.parent.exists():
             raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
         folder = path.with_name(path.name + FOLDER_SUFFIX)
-        folder.mkdir(exist_ok=True)
-        secret_path = folder / SECRET_FILE
-        if not secret_path.exists():
-            secret_path.write_text(secrets.token_hex(32))
-            secret_path.chmod(0o600)
+        try:
+            folder.mkdir(exist_ok=True)
+            secret_path = folder / SECRET_FILE
+            if not secret_path.exists():
+                secret_path.write_text(secrets.token_hex(32))
+                secret_path.chmod(0o600)
+        except OSError as exc:
+            raise (storage_error(exc, path) or ProjectError(f"cannot create {path}: {exc}")) from exc
         project = cls._connect(path, read_only=False)
         project.set_setting("pseudonymise_citizens", "true" if pseudonymise_citizens else "false")
         project.set_setting("created_at", utcnow().isoformat())
@@ -69,7 +149,12 @@ class Project:
         path = Path(path)
         if not path.exists():
             raise ProjectError(f"no project at {path} (create one with: peelian init {path})")
-        return cls._connect(path, read_only=read_only)
+        if not read_only:
+            check_writable(path)
+        project = cls._connect(path, read_only=read_only)
+        if not read_only:
+            project.reclaim_space()  # a killed import's blocks stay in the file until a checkpoint
+        return project
 
     @classmethod
     def _connect(cls, path: Path, *, read_only: bool) -> Project:
@@ -81,6 +166,11 @@ class Project:
                     f"{path} is open in another process (a running `peelian serve` or import?); "
                     "close it and try again"
                 ) from exc
+            error = storage_error(exc, path)
+            if isinstance(error, ProjectReadOnlyError):
+                raise ProjectReadOnlyError(
+                    f"{path} is read-only ({error.cause}); make it writable, or open it read-only",
+                    path=str(path), cause=error.cause) from exc
             raise ProjectError(f"{path} is not a Peelian project or cannot be read: {exc}") from exc
         except duckdb.Error as exc:
             raise ProjectError(f"{path} is not a Peelian project or cannot be read: {exc}") from exc
@@ -177,17 +267,60 @@ class Project:
     # ---- queries -------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: a failure (or a killed process) leaves the project as it was."""
+        """All-or-nothing: a failure (or a killed process) leaves the project as it was.
+
+        Every commit rewrites the commit marker in the same transaction, so a caller interrupted
+        during COMMIT can tell whether it went in (`commit_marker`). After a failure the space the
+        transaction took in the file is given back; a failure to write the project (full disk,
+        file-size limit, read-only file or folder) is raised as a `StorageError`."""
         with self._lock:
+            size_before = self._file_size()
             self.con.execute("BEGIN TRANSACTION")
             try:
                 yield self.con
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    self.con.execute("ROLLBACK")
-                raise
-            else:
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [COMMIT_MARKER, secrets.token_hex(8)])
                 self.con.execute("COMMIT")
+            except BaseException as exc:
+                # RuntimeError: DuckDB's "Query interrupted"; after a COMMIT that went in, ROLLBACK fails harmlessly
+                with contextlib.suppress(duckdb.Error, RuntimeError):
+                    self.con.execute("ROLLBACK")
+                if self._file_size() > size_before:
+                    self.reclaim_space(force=True)
+                error = storage_error(exc, self.path)
+                if error is not None and error is not exc:
+                    raise error from exc
+                raise
+
+    @property
+    def commit_marker(self) -> str | None:
+        """Changes with every committed `transaction()`; compare before and after to tell if one went in."""
+        return self.get_setting(COMMIT_MARKER)
+
+    def _file_size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def reclaim_space(self, *, force: bool = False) -> None:
+        """Give back the file space a failed or killed write left behind.
+
+        DuckDB writes a large transaction's blocks into the file before it commits. After a
+        rollback, or a killed process, they are free, but the file keeps its size until a
+        checkpoint with something to write; so write a trivial change and checkpoint. Without
+        `force`, only when the file is larger than the blocks DuckDB accounts for (a killed write)."""
+        if self.read_only:
+            return
+        with contextlib.suppress(duckdb.Error, RuntimeError, OSError):
+            if not force:
+                row = self.con.execute(
+                    "SELECT block_size, total_blocks FROM pragma_database_size() "
+                    "WHERE database_name = current_database()").fetchall()
+                if not row or self._file_size() <= DUCKDB_HEADER_BYTES + (row[0][1] + 1) * row[0][0]:
+                    return
+            self.con.execute("CREATE OR REPLACE TABLE _peelian_reclaim (x INTEGER)")
+            self.con.execute("DROP TABLE _peelian_reclaim")
+            self.con.execute("CHECKPOINT")
 
     @contextlib.contextmanager
     def memory_limit(self, limit_bytes: int) -> Iterator[None]:
