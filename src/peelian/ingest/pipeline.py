@@ -283,9 +283,11 @@ def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reas
             "records_read, quarantined, peelian_version, options) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, 1, ?, ?)",
             [import_id, str(path), fmt, digest, path.stat().st_size, now, now, __version__, _options_json(options)],
         )
-        with open(path, "rb") as fh:
-            head = fh.read(300)
-        con.execute("INSERT INTO quarantine VALUES (?, ?, 'file', ?, ?)", [import_id, str(path), reason, excerpt(head)])
+        head = None
+        if not project.pseudonymise_citizens:  # raw text of an unread file could name citizens
+            with open(path, "rb") as fh:
+                head = excerpt(fh.read(300))
+        con.execute("INSERT INTO quarantine VALUES (?, ?, 'file', ?, ?)", [import_id, str(path), reason, head])
     return FileReport(path=str(path), format=fmt, import_id=import_id, records_read=1, quarantined=1, error=reason,
                       quarantine_examples=[{"location": "file", "reason": reason}])
 
@@ -323,12 +325,18 @@ class _Writer:
         elif isinstance(record, Notice):
             self.seen += 1
             account_id = self.identity.account_id(record.platform, record.account_id, None)
+            post_id, detail = record.post_id, record.detail
+            if self.identity.pseudonymise:
+                post_id = self.identity.post_ref(record.platform, post_id)
+                detail = self.identity.scrub_detail(record.platform, detail) if detail else detail
             self.notice_rows.append((self.import_id, record.location, record.platform, record.notice_type,
-                                     record.post_id, account_id,
-                                     orjson.dumps(record.detail).decode() if record.detail else None))
+                                     post_id, account_id, orjson.dumps(detail).decode() if detail else None))
         else:
             self.seen += 1
-            self.rejects.append((self.import_id, self.path, record.location, record.reason, excerpt(record.raw)))
+            reason, raw = record.reason, excerpt(record.raw)
+            if self.identity.pseudonymise:  # a record that could not be read cannot be pseudonymised: no raw text
+                reason, raw = self.identity.pseudonymise_text("", reason), None
+            self.rejects.append((self.import_id, self.path, record.location, reason, raw))
 
     def _add_account(self, platform: str, account_id: str | None, handle: str | None, name: str | None,
                      followers: int | None) -> tuple[str | None, str | None, Any]:
@@ -368,17 +376,25 @@ class _Writer:
             reply_account, _, _ = self._add_account(p.platform, _id_str(p.reply_to_account_id), p.reply_to_handle,
                                                     None, None)
         text, url = p.text, p.url
-        if url and ident.pseudonymised and p.author_handle and p.author_handle.lower() in url.lower():
-            url = None  # a link that spells out a citizen's handle would undo the pseudonym
-        if text and self.identity.pseudonymise and "@" in text:
-            text = self.identity.pseudonymise_text(p.platform, text)
+        post_id, reply_to, conversation, quoted, reposted = (
+            p.post_id, p.reply_to_post_id, p.conversation_id, p.quoted_post_id, p.reposted_post_id)
+        identity = self.identity
+        if identity.pseudonymise:  # nothing that names a citizen may stay beside the pseudonym
+            if url and ident.role == "citizen":
+                url = identity.post_url(p.platform, p.post_id, url, _id_str(p.author_id), p.author_handle)
+            if text and identity.text_needs_pass(text):
+                text = identity.pseudonymise_text(p.platform, text)
+            ref = identity.post_ref
+            post_id, reply_to, conversation = ref(p.platform, post_id), ref(p.platform, reply_to), ref(
+                p.platform, conversation)
+            quoted, reposted = ref(p.platform, quoted), ref(p.platform, reposted)
         for mention_id, mention_handle in p.mentions:
             m_id, m_handle, _ = self._add_account(p.platform, _id_str(mention_id), mention_handle, None, None)
-            self.mentions.append((p.platform, p.post_id, m_id, m_handle))
+            self.mentions.append((p.platform, post_id, m_id, m_handle))
         self.posts.append((
-            p.platform, p.post_id, author_id, author_handle, ident.role, ident.force, ident.account_type,
-            p.created_at, text, p.language, p.kind, p.reply_to_post_id, reply_account, p.conversation_id,
-            p.quoted_post_id, p.reposted_post_id, p.like_count, p.reply_count, p.repost_count, p.quote_count,
+            p.platform, post_id, author_id, author_handle, ident.role, ident.force, ident.account_type,
+            p.created_at, text, p.language, p.kind, reply_to, reply_account, conversation,
+            quoted, reposted, p.like_count, p.reply_count, p.repost_count, p.quote_count,
             p.view_count, p.author_followers, url, p.is_partial, p.location, self.post_seq,
         ))
         self.post_seq += 1

@@ -47,6 +47,7 @@ from peelian.ingest.base import (
 )
 from peelian.ingest.records import Reject
 from peelian.store.arrowsql import execute_with
+from peelian.store.identity import PROFILE_HINT
 
 if TYPE_CHECKING:
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
@@ -376,7 +377,6 @@ class _Chunk:
             FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_tw WHERE len(mentions) > 0) p
             JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM nullif(p.mention.id, '')
                 AND m.raw_handle IS NOT DISTINCT FROM p.mention.username""")
-        pseudonymise = "true" if self.identity.pseudonymise else "false"
         metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE fb_posts AS
@@ -424,12 +424,15 @@ class _Chunk:
         })
 
     def _fix_texts(self) -> None:
-        """Decode HTML entities, then pseudonymise citizens' @handles, in just the texts that need it.
+        """Decode HTML entities, then pseudonymise citizens' @handles and profile links, in just the
+        texts that need it (`IdentityResolver.text_needs_pass`, asked here in SQL).
 
         The texts go through Python as one string joined with NUL (which neither an entity nor an
         @handle can span, and which decoding never produces), so the work is a few calls per chunk
         instead of a few per text; a chunk with NUL in a text of its own is done text by text."""
-        where = "contains(text, '&') OR contains(text, '@')" if self.identity.pseudonymise else "contains(text, '&')"
+        where = "contains(text, '&')"
+        if self.identity.pseudonymise:
+            where += f" OR contains(text, '@') OR regexp_matches(text, '{PROFILE_HINT}')"
         count, seqs, joined = self.con.execute(
             f"SELECT count(*), list(seq ORDER BY seq), string_agg(text, chr(0) ORDER BY seq) FROM fb_tw WHERE {where}"
         ).fetchall()[0]
@@ -446,7 +449,7 @@ class _Chunk:
     def _fix_text(self, text: str) -> str:
         if "&" in text:
             text = html.unescape(text)
-        if self.identity.pseudonymise and "@" in text:
+        if self.identity.pseudonymise and self.identity.text_needs_pass(text):
             text = self.identity.pseudonymise_text(PLATFORM, text)
         return text
 
