@@ -3,10 +3,14 @@ a line too long to read safely. The rest of the file is read, and every record i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
-from peelian.ingest import import_file
+from peelian import Project
+from peelian.errors import InputError
+from peelian.ingest import import_file, import_files
 from peelian.ingest.base import MAX_LINE_BYTES, iter_json_values
 from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
 from peelian.ingest.records import Reject
@@ -139,3 +143,44 @@ def test_a_csv_line_too_long_to_read_is_quarantined(project, tmp_path):
     assert (report.records_read, report.posts_new, report.quarantined) == (3, 2, 1)
     (bad,) = quarantine(project)
     assert bad["location"] == "row 3" and "limit for one record" in bad["reason"]
+
+
+# ---- folders -----------------------------------------------------------------------------------
+
+def test_a_folder_imports_every_recognised_file_in_sorted_order(project, shared_fixtures, tmp_path):
+    folder = tmp_path / "exports"
+    (folder / "b" / "deeper").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    v2 = shared_fixtures / "twitter_v2"
+    (folder / "b" / "deeper" / "flat.jsonl").write_bytes((v2 / "twarc-csv__flat.jsonl").read_bytes())
+    (folder / "a.jsonl").write_bytes((v2 / "twarc-csv__two_tweets.jsonl").read_bytes())
+    (folder / "notes.txt").write_text("not an export\n")
+    (folder / ".hidden" / "x.jsonl").write_bytes((v2 / "twarc-csv__cotweet.jsonl").read_bytes())
+    reports = import_files(project, [folder])
+    assert [Path(r.path).relative_to(folder).as_posix() for r in reports] == [
+        "a.jsonl", "b/deeper/flat.jsonl", "notes.txt"]
+    assert [r.format for r in reports] == ["twitter-v2", "twitter-v2", "unknown"]
+    assert reports[0].posts_new > 0 and reports[1].posts_new > 0
+    assert reports[2].skipped and "format not recognised" in reports[2].skipped
+    assert reports[2].import_id is None and reports[2].quarantined == 0
+    assert project.scalar("SELECT count(*) FROM imports") == 2
+
+
+def test_a_folder_leaves_out_the_project_itself(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    project = Project.init(folder / "p.peelian")
+    try:
+        (folder / "notes.json").write_text('{"a": 1}')
+        (reports,) = [import_files(project, [folder])]
+        assert [Path(r.path).name for r in reports] == ["notes.json"]
+    finally:
+        project.close()
+
+
+def test_a_missing_path_or_an_empty_folder_is_an_input_error(project, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no such file or folder"):
+        import_files(project, [tmp_path / "missing.jsonl"])
+    with pytest.raises(InputError, match="the folder holds no files to import"):
+        import_files(project, [tmp_path / "empty"])

@@ -20,7 +20,7 @@ from peelian.cli.common import (
     open_project,
     user_errors,
 )
-from peelian.errors import MappingError
+from peelian.errors import InputError, MappingError, ProjectError, ProjectExistsError, ProjectLockedError
 from peelian.ingest import available_formats, import_files
 from peelian.store.export import EXPORTABLE, export_table
 from peelian.store.project import Project
@@ -36,9 +36,26 @@ def init(
 ) -> None:
     """Create a new, empty project (a DuckDB file plus a sibling folder)."""
     with user_errors():
+        if project.is_dir():
+            raise ProjectError(f"{project} is a folder; name the project file to create, "
+                               f"e.g. peelian init {project / 'study.peelian'}")
+        if project.exists() and not _is_project(project):
+            raise ProjectExistsError(f"{project} already exists and is not a Peelian project; init never "
+                                     "overwrites a file: name a new file for the project")
         Project.init(project, pseudonymise_citizens=not keep_citizen_identities).close()
     console.print(f"created {project} (citizen identities "
                   f"{'kept' if keep_citizen_identities else 'pseudonymised'}; secret in {project}.d/)")
+
+
+def _is_project(path: Path) -> bool:
+    """Whether an existing file opens as a Peelian project (one held open elsewhere counts)."""
+    try:
+        Project.open(path, read_only=True).close()
+    except ProjectLockedError:
+        return True
+    except ProjectError:
+        return False
+    return True
 
 
 def parse_mapping(items: list[str]) -> dict[str, str]:
@@ -58,7 +75,8 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 @app.command("import")
 def import_(
     project: Path = ProjectArg,
-    files: list[Path] = typer.Argument(..., help="Files to import; the format is detected from the content."),
+    files: list[Path] = typer.Argument(..., help="Files or folders to import (a folder: every file in it, "
+                                       "recursively); the format is detected from the content."),
     format: str = typer.Option(None, "--format", "-f", help="Skip detection and read as this format "
                                "(see `peelian formats`)."),
     map: list[str] = typer.Option([], "--map", help="Generic CSV: field=column pairs, e.g. "
@@ -78,8 +96,8 @@ def import_(
             options["platform"] = platform
         options.update(parse_mapping(option))
         for path in files:
-            if not path.is_file():
-                raise MappingError("no such file", path=str(path))
+            if not path.exists():
+                raise InputError("no such file or folder", path=str(path))
     with open_project(project) as proj, Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
         TimeElapsedColumn(), console=err_console, transient=True, disable=json,
@@ -99,7 +117,7 @@ def import_(
         table = Table("file", "format", "read", "new", "updated", "duplicates", "notices", "quarantined", "seconds",
                       title="import summary")
         for r in reports:
-            if r.skipped_identical_to is not None:
+            if r.skipped_identical_to is not None or r.skipped is not None:
                 table.add_row(Path(r.path).name, r.format, "-", "-", "-", "-", "-", "-", "-",
                               end_section=False)
                 continue
@@ -111,6 +129,9 @@ def import_(
             if r.skipped_identical_to is not None:
                 console.print(f"{r.path}: identical to import #{r.skipped_identical_to}, nothing to do "
                               "(use --force to read it again)")
+            if r.skipped is not None:
+                err_console.print(f"[yellow]skipped[/] {escape(r.path)}: {escape(r.skipped)}", highlight=False,
+                                  soft_wrap=True)
             for q in r.quarantine_examples[:5]:
                 err_console.print(f"[yellow]quarantined[/] {escape(r.path)}, {escape(q['location'])}: "
                                   f"{escape(q['reason'])}",

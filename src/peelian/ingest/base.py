@@ -17,7 +17,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -43,12 +43,17 @@ at 512 MiB, and parsing takes many times a line's size). No platform's record co
 twarc2 page of 100 tweets with all expansions is well under 1 MiB."""
 
 
+_NOT_PARSED = object()
+
+
 @dataclass
 class Sample:
-    """The head of a file, for format detection."""
+    """The head of a file, for format detection. `whole` when the head is the whole file."""
 
     path: Path
     head: bytes
+    whole: bool = False
+    parsed: Any = field(default=_NOT_PARSED, repr=False)  # the first JSON value, when known (`salvaged`)
 
     @cached_property
     def text(self) -> str:
@@ -57,6 +62,8 @@ class Sample:
     @cached_property
     def first_json(self) -> Any:
         """The first JSON value: the first line of NDJSON, or the whole document if it fits in the head."""
+        if self.parsed is not _NOT_PARSED:
+            return self.parsed
         text = self.text.lstrip()
         if not text or text[0] not in "[{":
             return None
@@ -82,6 +89,112 @@ class Sample:
         except (StopIteration, csv.Error):
             return None
         return [c.strip() for c in row] if len(row) > 1 else None
+
+    def salvaged(self) -> Sample | None:
+        """What can still be read of a head that starts as JSON but does not parse, as a sample to
+        sniff: the second line when it parses alone (NDJSON with a damaged first line, read so by
+        `iter_json_values` too), else the JSON up to the damage with its open brackets closed.
+        None when the head is not damaged JSON or nothing of it parses."""
+        if self.first_json is not None or self.damage is None:
+            return None
+        lines = [line.strip() for line in self.text.splitlines() if line.strip()][:2]
+        if len(lines) == 2 and (value := _parse_line(lines[1].encode())) is not _UNPARSED:
+            return Sample(self.path, self.head, self.whole, value)
+        value = _close_cut_json(self._escaped_text, self.damage.offset)
+        return None if value is None else Sample(self.path, self.head, self.whole, value)
+
+    @cached_property
+    def _escaped_text(self) -> str:
+        """The text with each byte that is not UTF-8 kept as one lone surrogate, so offsets map to bytes."""
+        return self.head.removeprefix(_BOM).decode("utf-8", errors="surrogateescape")
+
+    @cached_property
+    def damage(self) -> JsonDamage | None:
+        """Where a head that starts as JSON stops being JSON; None when it parses, when it is not
+        JSON, or when it is only cut by the end of the sample (a file longer than the head)."""
+        text = self._escaped_text
+        body = text.lstrip()
+        if not body or body[0] not in "[{":
+            return None
+        bom = len(_BOM) if self.head.startswith(_BOM) else 0
+
+        def byte(pos: int) -> int:
+            return len(text[:pos].encode("utf-8", errors="surrogateescape")) + bom
+
+        offset, problem = self._json_failure(body)
+        if offset is not None:
+            offset += len(text) - len(body)
+        bad = _ESCAPED_BYTE.search(text, 0, len(text) if offset is None else offset + 1)
+        if bad and (self.whole or bad.start() < len(text) - 3):  # not a character cut by the end of the sample
+            pos = bad.start()
+            return JsonDamage(text.count("\n", 0, pos) + 1, byte(pos), pos,
+                              f"not valid UTF-8 (0x{ord(text[pos]) - 0xDC00:02x})")
+        if offset is None or (problem == "cut short" and not self.whole):
+            return None
+        return JsonDamage(text.count("\n", 0, offset) + 1, byte(offset), offset,
+                          "cut short (the file ends inside a JSON value)" if problem == "cut short"
+                          else "not valid JSON")
+
+    @staticmethod
+    def _json_failure(body: str) -> tuple[int | None, str]:
+        """Where (an offset in `body`) and how ("cut short" or "invalid") JSON text stops parsing:
+        NDJSON in its first line, a document where its parse fails; (None, "") when it parses."""
+        lines = body.split("\n", 2)
+        if _parse_line(lines[0].strip().encode("utf-8", errors="surrogateescape")) is not _UNPARSED:
+            return None, ""  # NDJSON, or a document on one line, that parses
+        ndjson = len(lines) > 1 and _parse_line(
+            lines[1].strip().encode("utf-8", errors="surrogateescape")) is not _UNPARSED
+        try:
+            json.loads(lines[0] if ndjson else body)
+        except json.JSONDecodeError as exc:
+            cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(body.rstrip()) - 1
+            return exc.pos, "cut short" if cut else "invalid"
+        except (ValueError, RecursionError):
+            return None, ""
+        return None, ""
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDamage:
+    """Where a file that starts as JSON stops parsing: the line (from 1), the byte offset in the
+    file, the offset in the sample's text, and what is wrong."""
+
+    line: int
+    byte: int
+    offset: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line} is {self.problem} at byte {self.byte:,}"
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],]')
+
+
+def _close_cut_json(text: str, cut: int) -> Any:
+    """The value of JSON text damaged at `cut`: the text up to its last complete member before the
+    damage, with the brackets still open there closed. None when nothing of it parses."""
+    checkpoints: list[tuple[int, str]] = []  # (where to cut, the closers then needed)
+    closers: list[str] = []
+    for token in _JSON_TOKEN.finditer(text, 0, cut):
+        char = token.group()[0]
+        if char in "{[":
+            closers.append("}" if char == "{" else "]")
+            checkpoints.append((token.end(), "".join(reversed(closers))))
+        elif char in "}]":
+            if closers:
+                closers.pop()
+        elif char == ",":
+            checkpoints.append((token.start(), "".join(reversed(closers))))
+    for end, closing in reversed(checkpoints[-50:]):
+        try:
+            return json.loads(text[:end] + closing)
+        except (ValueError, RecursionError):
+            continue
+    return None
 
 
 class Importer(ABC):

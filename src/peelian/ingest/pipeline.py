@@ -80,6 +80,7 @@ class FileReport:
     accounts_seen: int = 0
     seconds: float = 0.0
     skipped_identical_to: int | None = None
+    skipped: str | None = None  # why a file found in a folder was not imported (no format recognises it)
     error: str | None = None
     quarantine_examples: list[dict[str, str]] = field(default_factory=list)
 
@@ -167,24 +168,61 @@ def import_files(
     force: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> list[FileReport]:
-    """Import several files; one file's failure never stops the others.
+    """Import several files and folders; one file's failure never stops the others.
 
-    Options that cannot work for a file (a column mapping naming columns it lacks) are
-    refused for all files before any is imported.
+    A folder stands for every file in it (`files_to_import`). A file found in a folder that
+    no format recognises is reported as skipped, with the reason, and not imported; a file
+    named on its own is recorded as unreadable (one quarantined record). Options that cannot
+    work for a file (a column mapping naming columns it lacks) are refused for all files
+    before any is imported.
     """
-    paths = [Path(p) for p in paths]
-    for path in paths:
-        if path.is_file():
-            try:
-                importer_cls = _importer_class(path, format, options)
-            except UnknownFormatError:
-                continue  # import_file records it as unreadable
-            importer_cls(options).check(path)
+    found = files_to_import(project, paths)
+    unrecognised: dict[Path, str] = {}
+    for path, in_folder in found:
+        try:
+            importer_cls = _importer_class(path, format, options)
+        except UnknownFormatError as exc:
+            if in_folder:
+                unrecognised[path] = exc.reason
+            continue  # import_file records a file named on its own as unreadable
+        importer_cls(options).check(path)
     reports = []
-    for path in paths:
+    for path, _ in found:
+        if path in unrecognised:
+            reports.append(FileReport(path=str(path), format="unknown", skipped=unrecognised[path]))
+            continue
         callback = (lambda n, p=str(path): progress(p, n)) if progress else None
         reports.append(import_file(project, path, format=format, options=options, force=force, progress=callback))
     return reports
+
+
+def files_to_import(project: Project, paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """(file, found in a folder) for each path: a file as it is, a folder as every file under it,
+    recursively, in sorted order, leaving out hidden files and folders (`.name`) and the
+    project's own files. Raises InputError for a path that does not exist or a folder without files."""
+    found: dict[Path, bool] = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden_or_own(project, path, p))
+            if not inside:
+                raise InputError("the folder holds no files to import", path=str(path))
+            for file in inside:
+                found.setdefault(file, True)
+        elif path.is_file():
+            found[path] = False
+        else:
+            raise InputError("no such file or folder", path=str(path))
+    return list(found.items())
+
+
+def _hidden_or_own(project: Project, folder: Path, path: Path) -> bool:
+    """A hidden file (or one in a hidden folder) under `folder`, or the project's database, its
+    write-ahead log or a file in its sibling folder."""
+    if any(part.startswith(".") for part in path.relative_to(folder).parts):
+        return True
+    own, resolved = project.path.resolve(), path.resolve()
+    return (resolved.parent == own.parent and resolved.name.startswith(own.name)) \
+        or project.folder.resolve() in resolved.parents
 
 
 def import_file(
@@ -238,8 +276,9 @@ def import_file(
                     writer.add(record)
                     if progress and writer.seen % 10_000 == 0:
                         progress(writer.seen)
-        except FormatError as exc:
-            writer.add(Reject(exc.location or "file", exc.reason, None))
+        except FormatError as exc:  # the file is unreadable as a whole; say what it was read as
+            reason = exc.reason if format else f"looks like {fmt} but cannot be read: {exc.reason}"
+            writer.add(Reject(exc.location or "file", reason, None))
         writer.finish(report)
         report.seconds = time.perf_counter() - started
         con.execute(  # written once the import is whole (the same transaction as its rows)

@@ -13,7 +13,7 @@ from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
 from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
-from peelian.ingest.formats.generic_csv import GenericCsvImporter
+from peelian.ingest.formats.generic_csv import GenericCsvImporter, csv_columns_hint
 from peelian.ingest.formats.instagram import InstagramImporter
 from peelian.ingest.formats.mastodon import MastodonImporter
 from peelian.ingest.formats.twitter_archive import TwitterArchiveImporter
@@ -54,25 +54,47 @@ def get_importer(name: str) -> type[Importer]:
 
 
 def detect_format(path: Path) -> type[Importer]:
-    """The importer most confident that `path` is in its format."""
+    """The importer most confident that `path` is in its format.
+
+    A file that starts as JSON but does not parse (cut short, a bad byte, a broken record) is
+    sniffed again on what can still be read of it (`Sample.salvaged`), so that a damaged file of
+    a known format is imported, its damage quarantined with its line, rather than refused. When
+    no format is recognised, the error says what was found: damaged JSON and where, or a CSV
+    and how to map its columns."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         if head.lstrip()[:1] == b"{" and b"\n" not in head.strip():
             head += fh.readline(MAX_FIRST_LINE)  # NDJSON whose first record is longer than the sniff window
+        whole = not fh.read(1)
     if not head.strip():
         raise UnknownFormatError("the file is empty", path=str(path))
-    sample = Sample(path=path, head=head)
+    sample = Sample(path=path, head=head, whole=whole)
+    score, best = _most_confident(sample)
+    if score < MIN_CONFIDENCE and (salvaged := sample.salvaged()) is not None:
+        score, best = max((score, best), _most_confident(salvaged), key=lambda pair: pair[0])
+    if score < MIN_CONFIDENCE:
+        raise UnknownFormatError(_not_recognised(sample, best if score > 0 else None), path=str(path))
+    return best
+
+
+def _most_confident(sample: Sample) -> tuple[float, type[Importer]]:
     scored = []
     for cls in IMPORTERS:
         score = cls.sniff(sample)
-        if score > 0 and path.suffix.lower() in cls.extensions:
+        if score > 0 and sample.path.suffix.lower() in cls.extensions:
             score += 0.05
         scored.append((score, cls))
-    score, best = max(scored, key=lambda pair: pair[0])
-    if score < MIN_CONFIDENCE:
-        raise UnknownFormatError(
-            "format not recognised; name it with --format (known: "
-            + ", ".join(sorted(c.format for c in IMPORTERS)) + ")",
-            path=str(path),
-        )
-    return best
+    return max(scored, key=lambda pair: pair[0])
+
+
+def _not_recognised(sample: Sample, closest: type[Importer] | None) -> str:
+    """Why no format claims the file, and what to do about it (`closest`: a format it is a little like)."""
+    known = "(known: " + ", ".join(sorted(c.format for c in IMPORTERS)) + ")"
+    if sample.damage is not None:
+        found = (f"it looks a little like {closest.format}, but not enough to be sure" if closest else
+                 "what can be read before that matches no known format")
+        return (f"format not recognised: the file starts as JSON, but {sample.damage}, and {found}; "
+                f"repair the file, or name its format with --format {known}")
+    if sample.csv_header is not None:
+        return csv_columns_hint(sample.csv_header)
+    return f"format not recognised; name it with --format {known}"

@@ -11,8 +11,10 @@ they start on, the header being row 1.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
+
 from peelian.errors import FormatError, MappingError
 from peelian.ingest.base import Importer, Sample, as_int, parse_time, post_kind
 from peelian.ingest.csvreader import iter_csv_rows, ragged_row
@@ -43,6 +45,41 @@ COUNTS = {"likes": "like_count", "replies": "reply_count", "reposts": "repost_co
 KINDS = {"original": "original", "post": "original", "status": "original", "tweet": "original",
          "reply": "reply", "comment": "reply", "repost": "repost", "retweet": "repost", "reblog": "repost",
          "boost": "repost", "share": "repost", "quote": "quote"}
+
+
+# Column names that often hold a required field, for the --map suggested when a CSV is not recognised.
+LIKELY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "post_id": ("post_id", "id", "post id", "tweet id", "tweet_id", "status id", "message id", "comment id",
+                "comment_id", "facebook id"),
+    "created_at": ("created_at", "created", "created time", "created_time", "date", "time", "timestamp",
+                   "post created", "posted", "published", "published_at", "datetime"),
+    "text": ("text", "message", "full_text", "content", "body", "post", "post text", "comment", "caption"),
+    "author": ("author", "username", "user", "user name", "screen_name", "handle", "account", "from", "page name",
+               "name"),
+}
+
+
+def csv_columns_hint(header: list[str]) -> str:
+    """Why a CSV that no format recognises was refused, and the `--map` that reads it with this
+    importer: the required fields, with a likely column for each (or a placeholder)."""
+    pairs = []
+    for field, likely in LIKELY_COLUMNS.items():
+        column = _likely_column(header, likely)
+        pairs.append(f"{field}={column if column is not None else '<column>'}")
+    shown = ", ".join(repr(h) for h in header[:20]) + (", …" if len(header) > 20 else "")
+    example = ",".join(pairs)
+    if example != shlex.quote(example):  # a column name with spaces or quotes: one shell word
+        example = shlex.quote(example)
+    return (f"format not recognised: a CSV whose columns ({shown}) match no known export. The generic CSV "
+            "importer reads it when told which column holds each of post_id, created_at, text and author (or "
+            f"author_id): --map field=column,..., e.g. --map {example} (optional fields: "
+            f"{', '.join(f for f in FIELDS if f not in LIKELY_COLUMNS)})")
+
+
+def _likely_column(header: list[str], likely: tuple[str, ...]) -> str | None:
+    """The first header column named like one of `likely` (ignoring case), usable in --map (no comma)."""
+    folded = {h.casefold().strip(): h for h in reversed(header) if h and "," not in h and "=" not in h}
+    return next((folded[name] for name in likely if name in folded), None)
 
 
 def resolve_mapping(mapping: dict[str, str], header: list[str], path: str | None = None) -> dict[str, int]:

@@ -55,8 +55,8 @@ if TYPE_CHECKING:
 
 PLATFORM = "twitter"
 CHUNK_BYTES = 32 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
-LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
 assert CHUNK_BYTES > MAX_LINE_BYTES  # so a line that fills a whole chunk is one too long to read
+LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
 TWEET_STEP = 256
 MAX_MENTIONS = TWEET_STEP - 2
 MAX_TWEETS = (1 << LINE_SHIFT) // TWEET_STEP - 1
@@ -97,7 +97,9 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     first, second = _first_two_lines(path)
     if first is None:
         return False
-    value = _parse_line(second if isinstance(first, Oversized) and second is not None else first)
+    value = _parse_line(first)
+    if value is _UNPARSED and second is not None and (isinstance(first, Oversized) or first[:1] == b"{"):
+        value = _parse_line(second)  # a damaged or oversized first page (the Python reader quarantines it)
     if value is _UNPARSED or not (isinstance(value, dict) and isinstance(value.get("data"), list)):
         return False
     sink.auto_merge = False
@@ -192,9 +194,9 @@ class _Lines:
             pos = newline + 1
         self.ends = np.array(ends, dtype=np.int64)
         self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
-
         long_lines = np.flatnonzero(self.ends - self.starts > MAX_LINE_BYTES)
         self.oversized = {int(i): int(self.ends[i] - self.starts[i]) for i in long_lines} | (oversized or {})
+
     def __len__(self) -> int:
         return len(self.ends)
 
@@ -214,11 +216,11 @@ class _Lines:
         lines = pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(offsets), pa.py_buffer(self.data))
         numbers = np.arange(self.first_number, self.first_number + len(self), dtype=np.int64)
         table = pa.table({"line_no": numbers, "line": lines})
-        # Small batches: DuckDB then parses them on all its threads, each a few pages at a time (one
         if self.oversized:  # never handed to DuckDB: parsing one could take more than its memory cap
             keep = np.ones(len(self), dtype=bool)
             keep[list(self.oversized)] = False
             table = table.filter(pa.array(keep))
+        # Small batches: DuckDB then parses them on all its threads, each a few pages at a time (one
         # batch of a few hundred large pages runs on one thread, and three times slower per page).
         return pa.Table.from_batches(table.to_batches(max_chunksize=LINES_PER_BATCH), schema=table.schema)
 
@@ -234,12 +236,12 @@ def _chunks(path: Path) -> Iterator[_Lines]:
             if not cut and len(data) == CHUNK_BYTES:  # no line ends within the chunk
                 del data
                 fh.seek(offset)
-                continue
                 skipped = next(read_lines(fh))
                 assert isinstance(skipped, Oversized)
                 offset = fh.tell()
                 yield _Lines(memoryview(skipped.head + b"\n"), number, {0: skipped.size})
                 number += 1
+                continue
             cut = cut or len(data)
             lines = _Lines(memoryview(data)[:cut], number)
             number += len(lines)

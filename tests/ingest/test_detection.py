@@ -1,0 +1,120 @@
+"""Detection of damaged files: a file of a known format that no longer parses is still recognised
+(and imported, its damage quarantined with its line), or refused with where it is damaged; a CSV
+that no format recognises is refused with the columns and the --map that would read it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from peelian.errors import PeelianError, UnknownFormatError
+from peelian.ingest import import_file
+from peelian.ingest.formats import detect_format
+from tests.ingest.helpers import quarantine
+
+JSON_FOLDERS = ("twitter_v2", "twitter_v1", "mastodon", "bluesky", "facebook_graph_api", "instagram_graph_api",
+                "youtube_api")
+WHERE = re.compile(r"line \d+ is (not valid JSON|cut short \(the file ends inside a JSON value\)|"
+                   r"not valid UTF-8 \(0x[0-9a-f]{2}\)) at byte [\d,]+")
+
+
+def damaged_copies(data: bytes) -> dict[str, bytes]:
+    """The ways the attack damaged small files: cut short, a byte that is not UTF-8, a quote too many."""
+    middle = len(data) // 2
+    return {"cut at 60%": data[: len(data) * 6 // 10], "cut at 40%": data[: len(data) * 4 // 10],
+            "a bad byte": data[:middle] + b"\xff" + data[middle + 1:],
+            "a stray quote": data[:middle] + b'"' + data[middle + 1:]}
+
+
+def test_a_damaged_file_is_its_format_or_refused_saying_where(shared_fixtures, tmp_path):
+    """Every damaged copy of every JSON sample: detected as the sample's own format (never another),
+    or refused with the line and byte where the JSON breaks."""
+    recognised = refused = 0
+    for folder in JSON_FOLDERS:
+        for source in sorted((shared_fixtures / folder).glob("*.json*")):
+            try:
+                expected = detect_format(source).format
+            except PeelianError:
+                continue
+            for damage, data in damaged_copies(source.read_bytes()).items():
+                path = tmp_path / source.name
+                path.write_bytes(data)
+                try:
+                    found = detect_format(path).format
+                except UnknownFormatError as exc:
+                    refused += 1
+                    assert WHERE.search(exc.reason), f"{source.name}, {damage}: {exc.reason}"
+                else:
+                    recognised += 1
+                    assert found == expected, f"{source.name}, {damage}"
+    assert recognised > 3 * refused  # most damaged files are still read
+
+
+@pytest.mark.parametrize(("name", "fmt"), [
+    ("twitter_v1/python-twitter__get_user_timeline.json", "twitter-v1"),
+    ("mastodon/Mastodon.py__test_home_tl.01.GET.200.json", "mastodon"),
+    ("facebook_graph_api/restfb__v2_1_feed-got.json", "facebook-graph"),
+    ("youtube_api/python-youtube__comment_threads_comment_threads_by_video_paged_1.json", "youtube"),
+])
+def test_a_truncated_list_imports_what_comes_before_the_cut(project, shared_fixtures, tmp_path, name, fmt):
+    data = (shared_fixtures / name).read_bytes()
+    path = tmp_path / "cut.json"
+    path.write_bytes(data[: len(data) * 6 // 10])
+    report = import_file(project, path)
+    assert report.format == fmt and report.reconciles
+    assert report.posts_new > 0 and report.quarantined == 1
+    (bad,) = quarantine(project)
+    assert bad["location"].startswith("line ") and "truncated JSON" in bad["reason"]
+
+
+def test_ndjson_with_a_damaged_first_line_is_recognised_by_the_next(project, shared_fixtures, tmp_path):
+    data = (shared_fixtures / "twitter_v2/twarc-csv__geo_tweets.jsonl").read_bytes()
+    first, rest = data.split(b"\n", 1)
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(first[:100] + b"\xff" + first[101:] + b"\n" + rest)
+    assert detect_format(path).format == "twitter-v2"
+    report = import_file(project, path)
+    assert report.posts_new > 0 and report.quarantined == 1
+    (bad,) = quarantine(project)
+    assert bad["location"] == "line 1" and "not valid UTF-8 (byte 0xff" in bad["reason"]
+
+
+def test_a_damaged_single_object_is_quarantined_as_what_it_looks_like(project, shared_fixtures, tmp_path):
+    data = (shared_fixtures / "bluesky/atproto__feed_record.json").read_bytes()
+    path = tmp_path / "record.json"
+    path.write_bytes(data[: len(data) * 6 // 10])
+    report = import_file(project, path)
+    assert report.format == "bluesky" and report.quarantined == 1
+    (bad,) = quarantine(project)
+    assert bad["location"].startswith("line ")
+    assert bad["reason"].startswith("looks like bluesky but cannot be read: truncated JSON")
+
+
+def test_damaged_json_of_no_known_format_names_the_line_and_byte(tmp_path):
+    path = tmp_path / "export.json"
+    for data, problem, at in ((b'{"rows": [\n  {"a": 1},\n  {"a": "\xe9t\xe9"}\n]}\n', "not valid UTF-8 (0xe9)", b"\xe9"),
+                              (b'{"rows": [\n  {"a": 1},\n  {"a": 2 "b": 3}\n]}\n', "not valid JSON", b'"b"')):
+        path.write_bytes(data)
+        with pytest.raises(UnknownFormatError) as caught:
+            detect_format(path)
+        assert f"line 3 is {problem} at byte {data.index(at)}," in caught.value.reason
+
+
+def test_a_csv_with_other_columns_is_told_how_to_map_them(tmp_path):
+    path = tmp_path / "scraped.csv"
+    path.write_text("Post ID,Message,Date,Page Name,Shares\n1,hello,2024-05-01,West Mids Police,3\n")
+    with pytest.raises(UnknownFormatError) as caught:
+        detect_format(path)
+    reason = caught.value.reason
+    assert "'Post ID', 'Message', 'Date', 'Page Name', 'Shares'" in reason
+    assert "post_id, created_at, text and author" in reason
+    assert "--map 'post_id=Post ID,created_at=Date,text=Message,author=Page Name'" in reason
+
+
+def test_a_csv_without_likely_columns_gets_placeholders(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("alpha,beta\n1,2\n")
+    with pytest.raises(UnknownFormatError) as caught:
+        detect_format(path)
+    assert "--map 'post_id=<column>,created_at=<column>,text=<column>,author=<column>'" in caught.value.reason
