@@ -352,7 +352,8 @@ def _bluesky(folder: Path) -> Path:
 
 
 def _facebook(folder: Path) -> Path:
-    post = {"id": "9142420001_77", "from": {"id": "9142420001", "name": "Rosie Citizen"}, "message": "Lost dog in the park",
+    post = {"id": "9142420001_77", "from": {"id": "9142420001", "name": "Rosie Citizen"},
+            "message": "Lost dog in the park",
             "created_time": "2025-05-06T10:00:00+0000", "permalink_url": "https://www.facebook.com/9142420001/posts/77",
             "comments": {"data": [{"id": "77_1", "from": {"id": "9143430001", "name": "Bob Citizen"},
                                    "message": "facebook.com/bob.citizen.9 has seen it",

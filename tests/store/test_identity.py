@@ -68,13 +68,15 @@ def test_post_references_carry_the_pseudonym_of_the_account_they_embed(resolver)
     assert ref("facebook", "987654321_678") == f"{pseudo.account_id('facebook', '987654321')}_678"
     uri = ref("mastodon", "https://other.social/users/ann/statuses/9")
     assert uri == f"https://other.social/users/{pseudo.handle('mastodon', 'ann@other.social')}/statuses/9"
-    assert ref("twitter", "1234") == "1234" and ref("bluesky", None) is None
+    assert ref("instagram", "17_55") == f"17_{pseudo.account_id('instagram', '55')}"
+    assert ref("twitter", "1234") == "1234" and ref("twitter", "12_34") == "12_34" and ref("bluesky", None) is None
     assert ref("bluesky", ref("bluesky", post)) == ref("bluesky", post)  # a pseudonymised reference stays
 
 
 def test_citizen_post_links_are_id_only_or_dropped(resolver):
     url = resolver.post_url
-    assert url("twitter", "42", "https://x.com/jo_bloggs/status/42", "7", "jo_bloggs") == "https://x.com/i/web/status/42"
+    x_link = url("twitter", "42", "https://x.com/jo_bloggs/status/42", "7", "jo_bloggs")
+    assert x_link == "https://x.com/i/web/status/42"
     assert url("mastodon", "1145", "https://mastodon.green/@rosiec/1145", "9", "rosiec@mastodon.green") is None
     assert url("bluesky", "at://x", "https://bsky.app/profile/did:plc:abc/post/3k", "did:plc:abc", None) is None
     assert url("facebook", "1_2", "https://www.facebook.com/1/posts/2", "1", None) is None

@@ -52,7 +52,7 @@ _PROFILE_HINT_RE = re.compile(PROFILE_HINT)
 _LINK_PLATFORMS = {"youtube.com": "youtube", "www.youtube.com": "youtube", "m.youtube.com": "youtube",
                    "tiktok.com": "tiktok", "www.tiktok.com": "tiktok", "threads.net": "threads",
                    "www.threads.net": "threads"}
-_OWNER_POST_RE = re.compile(r"^(\d+)_(\d+)$")  # Facebook "<owner id>_<post id>"
+_OWNER_POST_RE = re.compile(r"^(\d+)_(\d+)$")  # Facebook "<owner id>_<post id>", Instagram "<media>_<owner>"
 # Post links that name no account, by platform: they are kept for citizens (built from the post id).
 ID_ONLY_URLS = {"twitter": "https://x.com/i/web/status/{}"}
 
@@ -214,8 +214,10 @@ class IdentityResolver:
             did, _, target = ref[7:].rpartition(":at://")
             if did and target:
                 return f"repost:{pseudo.account_id(platform, did)}:{self.post_ref(platform, 'at://' + target)}"
-        if match := _OWNER_POST_RE.match(ref):
-            return f"{pseudo.account_id(platform, match.group(1))}_{match.group(2)}"
+        if (match := _OWNER_POST_RE.match(ref)) and platform in ("facebook", "instagram"):
+            if platform == "facebook":  # <owner id>_<post id>
+                return f"{pseudo.account_id(platform, match.group(1))}_{match.group(2)}"
+            return f"{match.group(1)}_{pseudo.account_id(platform, match.group(2))}"  # <media id>_<owner id>
         if "/" in ref:
             return PROFILE_RE.sub(lambda m: self._profile_link(m, keep_police=False), ref)
         return ref
