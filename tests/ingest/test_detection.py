@@ -10,7 +10,8 @@ import pytest
 
 from peelian.errors import PeelianError, UnknownFormatError
 from peelian.ingest import import_file
-from peelian.ingest.formats import detect_format
+from peelian.ingest.formats import detect_format, twitter_v2_bulk
+from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
 from tests.ingest.helpers import quarantine
 
 JSON_FOLDERS = ("twitter_v2", "twitter_v1", "mastodon", "bluesky", "facebook_graph_api", "instagram_graph_api",
@@ -68,16 +69,24 @@ def test_a_truncated_list_imports_what_comes_before_the_cut(project, shared_fixt
     assert bad["location"].startswith("line ") and "truncated JSON" in bad["reason"]
 
 
-def test_ndjson_with_a_damaged_first_line_is_recognised_by_the_next(project, shared_fixtures, tmp_path):
+def test_ndjson_with_a_damaged_first_line_is_recognised_and_read_in_bulk(project, plain, shared_fixtures, tmp_path,
+                                                                         monkeypatch):
     data = (shared_fixtures / "twitter_v2/twarc-csv__geo_tweets.jsonl").read_bytes()
     first, rest = data.split(b"\n", 1)
     path = tmp_path / "pages.jsonl"
     path.write_bytes(first[:100] + b"\xff" + first[101:] + b"\n" + rest)
     assert detect_format(path).format == "twitter-v2"
+    built: list[int] = []
+    real_build = twitter_v2_bulk._Chunk.build
+    monkeypatch.setattr(twitter_v2_bulk._Chunk, "build", lambda chunk: built.append(1) or real_build(chunk))
     report = import_file(project, path)
+    assert built, "the pages after a damaged first line are read by the bulk reader"
     assert report.posts_new > 0 and report.quarantined == 1
     (bad,) = quarantine(project)
     assert bad["location"] == "line 1" and "not valid UTF-8 (byte 0xff" in bad["reason"]
+    monkeypatch.setattr(TwitterV2Importer, "stage_bulk", lambda self, path, sink: False)
+    by_record = import_file(plain, path)
+    assert (by_record.records_read, by_record.quarantined) == (report.records_read, report.quarantined)
 
 
 def test_a_damaged_single_object_is_quarantined_as_what_it_looks_like(project, shared_fixtures, tmp_path):
