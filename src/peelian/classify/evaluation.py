@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
 
+import scipy.sparse as sp
+
+from peelian.classify.features import HashedTfidf
 from peelian.classify.models import TextClassifier, uses_embeddings
+from peelian.classify.normalise import normalise_all
 from peelian.errors import ModelError
 
 LEARNING_CURVE_FRACTIONS = (0.2, 0.4, 0.6, 0.8)
@@ -135,12 +139,46 @@ def check_training_set(labels: Sequence[Sequence[str]], multi_label: bool, what:
                          "a classifier needs examples of at least two codes")
 
 
+class FoldFeatures:
+    """Feature matrices of each cross-validation fold, computed once and shared by every candidate.
+
+    Model selection cross-validates several heads (C, class weights) on the same feature sets
+    and the same folds; the n-gram vocabulary and idf are fitted on each training fold alone
+    (so no test post leaks into them) and the sentence embeddings of all posts are computed once.
+    """
+
+    def __init__(self, texts: Sequence[str | None], embeddings: np.ndarray | None = None):
+        self.normalised = normalise_all(texts)
+        self.embeddings = embeddings
+        self._ngrams: dict[int, tuple[np.ndarray, Any, Any]] = {}
+
+    def matrices(self, fold: int, train: np.ndarray, test: np.ndarray, algorithm: str) -> tuple[Any, Any]:
+        """(training rows, test rows) of fold `fold` for `algorithm`'s features."""
+        parts_train, parts_test = [], []
+        if algorithm in ("linear", "combined"):
+            if fold not in self._ngrams or not np.array_equal(self._ngrams[fold][0], train):
+                vectorizer = HashedTfidf().fit([self.normalised[i] for i in train])
+                self._ngrams[fold] = (train, vectorizer.transform([self.normalised[i] for i in train]),
+                                      vectorizer.transform([self.normalised[i] for i in test]))
+            parts_train.append(self._ngrams[fold][1])
+            parts_test.append(self._ngrams[fold][2])
+        if uses_embeddings(algorithm):
+            if self.embeddings is None:
+                raise ValueError(f"{algorithm} needs the posts' embeddings")
+            parts_train.append(self.embeddings[train])
+            parts_test.append(self.embeddings[test])
+        if len(parts_train) == 1:
+            return parts_train[0], parts_test[0]
+        return (sp.hstack([parts_train[0], sp.csr_matrix(parts_train[1])], format="csr"),
+                sp.hstack([parts_test[0], sp.csr_matrix(parts_test[1])], format="csr"))
+
+
 class CrossValidation:
     """Out-of-fold predictions and agreement figures for one algorithm.
 
     Parameters
     ----------
-    algorithm, multi_label, C, encoder : passed to each fold's `TextClassifier`.
+    algorithm, multi_label, C, class_weight, encoder : passed to each fold's `TextClassifier`.
     n_splits : folds (fewer when the rarest code has fewer examples; never below 2).
     learning_curve : also fit on 20–80 % of each training fold.
     random_state : seeds the folds and the models.
@@ -152,22 +190,25 @@ class CrossValidation:
     oof_proba_ : out-of-fold probabilities (columns `classes_`).
     oof_pred_ : out-of-fold predicted codes, one list per post.
     scores_ : `score_predictions` of `oof_pred_` against the labels.
+    fold_scores_ : macro-F1 on each fold's test posts (model selection's bias estimate uses them).
     learning_curve_ : list of {"fraction", "n_labels", "macro_f1"}.
     """
 
     def __init__(self, algorithm: str = "linear", *, multi_label: bool = False, n_splits: int = 5,
-                 learning_curve: bool = True, C: float = 10.0, encoder: Any = None, random_state: int = 0):
+                 learning_curve: bool = True, C: float = 10.0, class_weight: str | None = "balanced",
+                 encoder: Any = None, random_state: int = 0):
         self.algorithm = algorithm
         self.multi_label = multi_label
         self.n_splits = n_splits
         self.learning_curve = learning_curve
         self.C = C
+        self.class_weight = class_weight
         self.encoder = encoder
         self.random_state = random_state
 
     def _model(self) -> TextClassifier:
-        return TextClassifier(self.algorithm, multi_label=self.multi_label, C=self.C, encoder=self.encoder,
-                              random_state=self.random_state)
+        return TextClassifier(self.algorithm, multi_label=self.multi_label, C=self.C, class_weight=self.class_weight,
+                              encoder=self.encoder, random_state=self.random_state)
 
     def _splits(self, labels: Sequence[Sequence[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
         n = len(labels)
@@ -180,19 +221,29 @@ class CrossValidation:
             return list(splitter.split(np.zeros(n), [codes[0] for codes in labels]))
 
     def _fit_predict(self, texts: Sequence[str | None], labels: Sequence[Sequence[str]], train: np.ndarray,
-                     test: np.ndarray, embeddings: np.ndarray | None) -> tuple[np.ndarray, list[list[str]]] | None:
-        """Probabilities (columns `classes_`) and codes for `test`, or None when `train` cannot be learnt from."""
+                     test: np.ndarray, embeddings: np.ndarray | None, shared: tuple[FoldFeatures, int] | None = None
+                     ) -> tuple[np.ndarray, list[list[str]]] | None:
+        """Probabilities (columns `classes_`) and codes for `test`, or None when `train` cannot be learnt from.
+
+        With `shared` (the fold features and the fold's number) the features come from there."""
         train_labels = [labels[i] for i in train]
         if len({c for codes in train_labels for c in codes}) < 2 and not self.multi_label:
             return None
         model = self._model()
         try:
-            model.fit([texts[i] for i in train], train_labels,
-                      embeddings=None if embeddings is None else embeddings[train])
+            if shared is None:
+                model.fit([texts[i] for i in train], train_labels,
+                          embeddings=None if embeddings is None else embeddings[train])
+            else:
+                X_train, X_test = shared[0].matrices(shared[1], train, test, self.algorithm)
+                model.fit_matrix(X_train, train_labels)
         except ModelError:
             return None
-        proba = model.predict_proba([texts[i] for i in test],
-                                    embeddings=None if embeddings is None else embeddings[test])
+        if shared is None:
+            proba = model.predict_proba([texts[i] for i in test],
+                                        embeddings=None if embeddings is None else embeddings[test])
+        else:
+            proba = model.predict_proba_matrix(X_test)
         out = np.zeros((len(test), len(self.classes_)))
         column = {c: j for j, c in enumerate(self.classes_)}
         for j, code in enumerate(model.classes_):
@@ -200,8 +251,12 @@ class CrossValidation:
         return out, model.decide(proba)
 
     def fit(self, texts: Sequence[str | None], labels: Sequence[Sequence[str]], *,
-            embeddings: np.ndarray | None = None, progress: Progress | None = None) -> CrossValidation:
+            embeddings: np.ndarray | None = None, progress: Progress | None = None,
+            features: FoldFeatures | None = None) -> CrossValidation:
+        """Cross-validate; `features` shares fold matrices with other candidates (it holds the embeddings)."""
         check_training_set(labels, self.multi_label, "the training set")
+        if features is not None:
+            embeddings = features.embeddings
         if uses_embeddings(self.algorithm) and embeddings is None:
             embeddings = self._model().embed(texts)
         self.n_splits_ = n_folds(labels, self.multi_label, self.n_splits)
@@ -212,7 +267,8 @@ class CrossValidation:
         self.oof_proba_ = np.zeros((len(labels), len(self.classes_)))
         self.oof_pred_: list[list[str]] = [[] for _ in labels]
         for step, (train, test) in enumerate(folds, start=1):
-            fitted = self._fit_predict(texts, labels, train, test, embeddings)
+            fitted = self._fit_predict(texts, labels, train, test, embeddings,
+                                       None if features is None else (features, step))
             if fitted is not None:
                 self.oof_proba_[test] = fitted[0]
                 for i, codes in zip(test, fitted[1], strict=True):
@@ -221,6 +277,9 @@ class CrossValidation:
                 progress(label, step, len(folds))
         self.scores_ = score_predictions(labels, self.oof_pred_, self.classes_.tolist(), multi_label=self.multi_label)
         self.scores_["folds"] = self.n_splits_
+        self.fold_scores_ = [score_predictions([labels[i] for i in test], [self.oof_pred_[i] for i in test],
+                                               self.classes_.tolist(), multi_label=self.multi_label)["macro_f1"]
+                             for _, test in folds]
         self.learning_curve_: list[dict[str, Any]] = []
         if self.learning_curve:
             self.add_learning_curve(texts, labels, embeddings=embeddings, progress=progress)

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from peelian.classify.evaluation import Progress, check_training_set, score_predictions
-from peelian.classify.models import TextClassifier
 from peelian.classify.normalise import normalise
 from peelian.classify.registry import (
     METADATA_FILE,
@@ -33,7 +32,7 @@ from peelian.classify.registry import (
     read_metadata,
     write_model_folder,
 )
-from peelian.classify.training import AUTO, cross_validate_candidates, evaluation_record
+from peelian.classify.training import AUTO, select_and_fit
 from peelian.errors import InputError, ModelError
 from peelian.store.project import utcnow
 from peelian.store.safe_text import neutralise_cell, restore_cell
@@ -120,7 +119,7 @@ def _labels_sha256(texts: list[str], labels: list[list[str]]) -> str:
 
 
 def train_file(path: str | Path, *, text: str, label: str, model_out: str | Path, algorithm: str = AUTO,
-               label_sep: str | None = None, n_splits: int = 5, C: float = 10.0, seed: int = 0,
+               label_sep: str | None = None, n_splits: int = 5, C: float | None = None, seed: int = 0,
                learning_curve: bool = True, progress: Progress | None = None) -> dict[str, Any]:
     """Cross-validate and train on a labelled CSV; write the model folder. Returns its metadata."""
     path, model_out = Path(path), Path(model_out)
@@ -134,16 +133,13 @@ def train_file(path: str | Path, *, text: str, label: str, model_out: str | Path
         raise ModelError(f"{path}: every row of column {label!r} has the same label ({used[0]!r}); a classifier "
                          "needs at least two different labels")
     check_training_set(labels, multi_label, str(path))
-    cv, candidates = cross_validate_candidates(texts, labels, multi_label=multi_label, algorithm=algorithm,
-                                               n_splits=n_splits, C=C, seed=seed, learning_curve=learning_curve,
-                                               progress=progress)
-    classifier = TextClassifier(cv.algorithm, multi_label=multi_label, C=C, random_state=seed)
-    classifier.fit(texts, labels)
-    evaluation = evaluation_record(cv, candidates, algorithm, classifier)
+    classifier, evaluation = select_and_fit(texts, labels, multi_label=multi_label, algorithm=algorithm,
+                                            n_splits=n_splits, C=C, seed=seed, learning_curve=learning_curve,
+                                            progress=progress)
     meta = {
-        "model_id": f"file-{cv.algorithm}-{utcnow().strftime('%Y%m%dT%H%M%S')}",
+        "model_id": f"file-{classifier.algorithm}-{utcnow().strftime('%Y%m%dT%H%M%S')}",
         "source": {"file": str(path), "text_column": text, "label_column": label, "label_sep": label_sep},
-        "algorithm": cv.algorithm, "validated": True, "created_at": utcnow().isoformat(),
+        "algorithm": classifier.algorithm, "validated": True, "created_at": utcnow().isoformat(),
         "training_set_sha256": _labels_sha256(texts, labels), "n_training": len(texts),
         "parameters": classifier.describe(), "evaluation": evaluation, "libraries": library_versions(),
     }

@@ -7,8 +7,8 @@ All three share one design: features → logistic regression → calibrated prob
 - `combined`: both feature sets side by side (each block has unit length, so neither swamps
   the other) under one logistic regression; simpler than stacking and as good on small data.
 
-Single-label dimensions use a multinomial logistic regression with balanced class weights,
-calibrated by Platt scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV`,
+Single-label dimensions use a multinomial logistic regression (balanced class weights unless
+model selection chose otherwise, see `peelian.classify.training`), calibrated by Platt scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV`,
 `ensemble=False`, so prediction costs one model). Multi-label dimensions are one-vs-rest:
 one calibrated binary model per code and a per-code threshold that maximises F1 on the
 out-of-fold probabilities. When a code has fewer than 3 examples (or 3 non-examples) there is
@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from peelian.classify.embeddings import EncoderSpec, SentenceEncoder
 from peelian.classify.features import HashedTfidf
-from peelian.classify.normalise import normalise_all
+from peelian.classify.normalise import NORMALISE_VERSION, normalise_all
 from peelian.errors import ModelError
 
 ALGORITHMS = ("linear", "embedding", "combined")
@@ -80,12 +80,13 @@ class Decisions:
 class _BinaryHead:
     """One code of a multi-label dimension: logistic regression + Platt scaling + F1 threshold."""
 
-    def __init__(self, C: float, random_state: int):
+    def __init__(self, C: float, random_state: int, class_weight: str | None = "balanced"):
         self.C = C
         self.random_state = random_state
+        self.class_weight = class_weight
 
     def fit(self, X: Any, y: np.ndarray) -> _BinaryHead:
-        self.model_ = _logistic(self.C, self.random_state)
+        self.model_ = _logistic(self.C, self.random_state, self.class_weight)
         n_pos = int(y.sum())
         n_neg = len(y) - n_pos
         self.platt_: LogisticRegression | None = None
@@ -140,8 +141,8 @@ def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
     return float(candidates[np.argmin(np.abs(candidates - 0.5))])
 
 
-def _logistic(C: float, random_state: int) -> LogisticRegression:
-    return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=random_state)
+def _logistic(C: float, random_state: int, class_weight: str | None = "balanced") -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight=class_weight, max_iter=2000, random_state=random_state)
 
 
 class TextClassifier(Decisions):
@@ -152,6 +153,7 @@ class TextClassifier(Decisions):
     algorithm : "linear", "embedding" or "combined".
     multi_label : one-vs-rest with per-code thresholds instead of one code per post.
     C : inverse regularisation strength of the logistic regressions.
+    class_weight : "balanced" (each code weighs as much as the others, whatever its count) or None.
     encoder : sentence-encoder settings for the embedding algorithms.
     random_state : seeds every split, so training twice gives the same model.
 
@@ -166,12 +168,15 @@ class TextClassifier(Decisions):
     """
 
     def __init__(self, algorithm: str = "linear", *, multi_label: bool = False, C: float = 10.0,
-                 encoder: EncoderSpec | None = None, random_state: int = 0):
+                 class_weight: str | None = "balanced", encoder: EncoderSpec | None = None, random_state: int = 0):
         if algorithm not in ALGORITHMS:
             raise ModelError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+        if class_weight not in ("balanced", None):
+            raise ModelError(f"unknown class weight {class_weight!r}; choose 'balanced' or None")
         self.algorithm = algorithm
         self.multi_label = multi_label
         self.C = C
+        self.class_weight = class_weight
         self.encoder = encoder or EncoderSpec()
         self.random_state = random_state
 
@@ -202,10 +207,16 @@ class TextClassifier(Decisions):
             ) -> TextClassifier:
         if len(texts) != len(labels):
             raise ValueError("texts and labels differ in length")
+        return self.fit_matrix(self._features(texts, embeddings, fit=True), labels)
+
+    def fit_matrix(self, X: Any, labels: Labels) -> TextClassifier:
+        """Fit the heads on features already computed (model selection shares one matrix per fold
+        among candidates); `predict_proba_matrix` is its counterpart."""
+        if X.shape[0] != len(labels):
+            raise ValueError("features and labels differ in length")
         counts = Counter(code for codes in labels for code in codes)
         self.label_counts_ = dict(sorted(counts.items()))
-        self.n_train_ = len(texts)
-        X = self._features(texts, embeddings, fit=True)
+        self.n_train_ = len(labels)
         # L-BFGS on a few thousand weights gains nothing from BLAS threads, and on a busy machine
         # their spinning made fits 10x slower
         with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
@@ -223,7 +234,7 @@ class TextClassifier(Decisions):
             raise ModelError(f"all {len(y)} training posts have the same code ({only!r}); "
                              "a classifier needs examples of at least two codes")
         rarest, n_rarest = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        base = _logistic(self.C, self.random_state)
+        base = _logistic(self.C, self.random_state, self.class_weight)
         if n_rarest >= CALIBRATION_FOLDS:
             cv = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.random_state)
             self.head_ = CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
@@ -248,7 +259,7 @@ class TextClassifier(Decisions):
                 self.skipped_codes_[code] = (f"{n_pos} of {n} training posts have it; "
                                              "at least 2 with and 2 without are needed")
                 continue
-            head = _BinaryHead(self.C, self.random_state).fit(X, y)
+            head = _BinaryHead(self.C, self.random_state, self.class_weight).fit(X, y)
             heads.append(head)
             classes.append(code)
             thresholds.append(head.threshold_)
@@ -268,7 +279,10 @@ class TextClassifier(Decisions):
             raise ModelError("the classifier has not been trained")
         if not len(texts):
             return np.zeros((0, len(self.classes_)))
-        X = self._features(texts, embeddings, fit=False)
+        return self.predict_proba_matrix(self._features(texts, embeddings, fit=False))
+
+    def predict_proba_matrix(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities from features computed as in `fit_matrix`."""
         if self.multi_label:
             return np.column_stack([head.predict_proba(X) for head in self.heads_])
         return self.head_.predict_proba(X)
@@ -280,6 +294,7 @@ class TextClassifier(Decisions):
         """Parameters and fitted facts for the model's metadata."""
         return {
             "algorithm": self.algorithm, "multi_label": self.multi_label, "C": self.C,
+            "class_weight": getattr(self, "class_weight", "balanced"), "normalise_version": NORMALISE_VERSION,
             "classes": self.classes_.tolist(), "n_train": self.n_train_, "label_counts": self.label_counts_,
             "thresholds": None if self.thresholds_ is None else dict(zip(self.classes_.tolist(),
                                                                           self.thresholds_.round(4).tolist(),
