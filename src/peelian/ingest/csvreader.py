@@ -10,14 +10,15 @@ from peelian.ingest.base import Oversized, read_lines
 from peelian.ingest.records import Reject
 
 
-def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
+def iter_csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, list[str]] | Reject]:
     """Yield (row number, cells) for every record; the header is row 1.
 
     The row number is the physical line on which the record starts, so a quoted field
     spanning lines does not shift the numbers a user sees in an editor. Lines are decoded one
     by one: a record with bytes that are not UTF-8 becomes a Reject naming the row and byte,
     and the other records are unaffected. A line longer than MAX_LINE_BYTES is not read: its
-    record becomes a Reject too.
+    record becomes a Reject too. `encoding` is the file's, where an importer has detected
+    another (it must keep `\\n` a byte of its own, as UTF-8 and the single-byte encodings do).
     """
     bad_lines: dict[int, str] = {}
     heads: dict[int, bytes] = {}
@@ -33,11 +34,13 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, list[str]] | Reject]:
                 if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
                 try:
-                    yield line.decode("utf-8")
+                    yield line.decode(encoding)
                 except UnicodeDecodeError as err:
                     bad_lines[number] = (f"not valid UTF-8 (byte 0x{line[err.start]:02x} at column {err.start + 1}); "
-                                         "is the file in another encoding?")
-                    yield line.decode("utf-8", errors="replace")
+                                         "is the file in another encoding?" if encoding == "utf-8" else
+                                         f"not valid {encoding} (byte 0x{line[err.start]:02x} at column "
+                                         f"{err.start + 1}), the encoding detected for the file")
+                    yield line.decode(encoding, errors="replace")
 
     reader = csv.reader(lines(), strict=True)
     previous_end = 0

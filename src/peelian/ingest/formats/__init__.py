@@ -13,6 +13,7 @@ from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
 from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
+from peelian.ingest.formats.facebook_scraper import FacebookScraperImporter
 from peelian.ingest.formats.generic_csv import GenericCsvImporter, csv_columns_hint
 from peelian.ingest.formats.instagram import InstagramImporter
 from peelian.ingest.formats.mastodon import MastodonImporter
@@ -27,6 +28,7 @@ IMPORTERS: list[type[Importer]] = [
     MastodonImporter,
     BlueskyImporter,
     FacebookGraphImporter,
+    FacebookScraperImporter,
     YouTubeImporter,
     YouTubeCommentDownloaderImporter,
     InstagramImporter,

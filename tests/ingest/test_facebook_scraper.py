@@ -1,0 +1,115 @@
+"""facebook-scraper output: the two real CSVs (../shared/fixtures/facebook_scraper/, comments_full
+empty) and test files written from the documented shape with comments and replies
+(tests/data/formats/facebook_scraper/: a cp1252 CSV as written on Windows, a user's JSON dump)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from peelian.ingest import detect_format, import_file
+from peelian.ingest.formats.facebook_scraper import csv_encoding, python_literal
+from peelian.store.registry import import_registry
+from tests.ingest.helpers import counts, posts, quarantine
+
+DATA = Path(__file__).parent.parent / "data" / "formats" / "facebook_scraper"
+CP1252 = DATA / "cp1252_with_comments.csv"
+DUMP = DATA / "posts.json"
+POST = "111222333444555_4000000000000001"
+COMMENT, REPLY, POLICE_REPLY = ("4000000000000001_611111111111111", "4000000000000001_622222222222222",
+                                "4000000000000001_633333333333333")
+
+
+def test_the_real_csvs_are_detected_and_reconcile(plain, shared_fixtures):
+    files = sorted((shared_fixtures / "facebook_scraper").glob("*.csv"))
+    assert len(files) == 2
+    for path in files:
+        assert detect_format(path).format == "facebook-scraper", path.name
+        report = import_file(plain, path)
+        assert report.reconciles and report.quarantined == 0, (path.name, report.quarantine_examples)
+    rows = posts(plain)
+    post = rows["2289183541309568_3537028359858407"]  # <page_id>_<post_id>, the Graph API's form
+    assert post["created_at"] == datetime(2023, 1, 10, 19, 26, 3)  # `timestamp` (UTC), not the local `time`
+    assert (post["like_count"], post["reply_count"], post["repost_count"]) == (1636, 219, 0)
+    assert post["url"] == "https://facebook.com/nashtvz/posts/3537028359858407"
+    assert post["author_handle"] == "nashtvz" and post["text"].startswith("Winky D DiBigman just dropped")
+    share = rows["2289183541309568_3536993319861911"]  # a share with the sharer's own words: a quote
+    assert (share["kind"], share["quoted_post_id"], share["text"]) == (
+        "quote", "100044504766887_722889649204521", "Message from Our Chairman 🙏")
+    assert rows["100044504766887_722889649204521"]["is_partial"]
+    assert rows["2227686867513186_3256408687974327"]["like_count"] == 443  # all reactions, as the Graph API counts
+
+
+def test_a_cp1252_csv_is_decoded_and_comments_thread(plain):
+    assert csv_encoding(CP1252) == "cp1252"
+    report = import_file(plain, CP1252)
+    # 2 posts, the shared post (partial), 1 comment, 2 replies, and the notice about estimated times
+    assert counts(report) == (7, 6, 0, 1, 0)
+    rows = posts(plain)
+    assert rows[POST]["text"] == "Café patrol tonight in the town centre – stay safe"
+    comment, reply, police = rows[COMMENT], rows[REPLY], rows[POLICE_REPLY]
+    assert (comment["kind"], comment["reply_to_post_id"], comment["conversation_id"]) == ("reply", POST, POST)
+    assert comment["reply_to_account_id"] == "111222333444555" and comment["text"] == "Très bien, merci à l’équipe"
+    assert comment["created_at"] == datetime(2021, 5, 19, 20, 18, 25) and comment["like_count"] == 2
+    assert (reply["reply_to_post_id"], reply["reply_to_account_id"], reply["conversation_id"]) == (
+        COMMENT, "100012345678901", POST)
+    assert reply["created_at"] is None and reply["text"] == "Agreed — well done"
+    assert comment["author_handle"] == "jane.doe.5" and reply["author_handle"] is None  # profile.php?id= names no handle
+    assert police["author_handle"] == "ExamplePolice"
+    repost = rows["111222333444555_4000000000000002"]
+    assert (repost["kind"], repost["quoted_post_id"], repost["created_at"]) == (
+        "quote", "100044504766887_722889649204521", datetime(2021, 5, 20, 8, 30))  # no timestamp: `time`
+
+
+def test_the_json_dump_stores_the_same_posts(plain, tmp_path):
+    import_file(plain, CP1252)
+    report = import_file(plain, DUMP)
+    assert detect_format(DUMP).format == "facebook-scraper"
+    assert report.reconciles and report.quarantined == 0 and report.posts_new == 0, report.quarantine_examples
+    assert report.duplicates == 6  # every post, comment and reply merges with the CSV's
+
+
+def test_commenters_are_pseudonymised_and_the_police_page_kept(project, tmp_path):
+    registry = tmp_path / "registry.csv"
+    registry.write_text("platform,handle,account_id,force,account_type\n"
+                        "facebook,ExamplePolice,111222333444555,example,force_corporate\n")
+    import_registry(project, registry)
+    import_file(project, CP1252)
+    stored = project.query("SELECT * FROM posts")
+    assert {r["author_handle"] for r in stored if r["author_role"] != "citizen"} == {"ExamplePolice"}
+    dump = repr(stored) + repr(project.query("SELECT * FROM accounts"))
+    for real in ("jane.doe.5", "100012345678901", "Jane Doe", "Zoë Example", "100098765432109", "100044504766887"):
+        assert real not in dump
+    assert "John Smith" not in repr(project.query("SELECT * FROM accounts"))  # the sharer's name (in text it stays)
+
+
+def test_a_damaged_row_of_a_utf8_file_is_quarantined_alone(project, shared_fixtures, tmp_path):
+    data = (shared_fixtures / "facebook_scraper" / "teohsinyee__Scrapped_FB.csv").read_bytes()
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(data.replace(b"KEAGUNGAN", b"KEAG\xc9UNGAN", 1))  # one Latin-1 byte in a UTF-8 file
+    assert csv_encoding(path) == "utf-8"
+    report = import_file(project, path)
+    assert report.reconciles and report.quarantined == 1 and report.posts_new == 4
+    assert "not valid UTF-8" in quarantine(project)[0]["reason"]
+
+
+def test_unreadable_comments_quarantine_their_row(project, tmp_path):
+    path = tmp_path / "bad.csv"
+    text = CP1252.read_bytes().decode("cp1252").replace("'comment_id'", "__import__('os').system('true') or 'x'", 1)
+    path.write_bytes(text.encode("cp1252"))
+    report = import_file(project, path)
+    assert report.reconciles and report.quarantined == 1
+    assert "comments_full cannot be read" in quarantine(project)[0]["reason"]
+
+
+@pytest.mark.parametrize("text", ["__import__('os')", "[1, (lambda: 2)()]", "datetime.datetime(2021, x)", "[1,"])
+def test_python_literal_never_evaluates_code(text):
+    with pytest.raises(ValueError):
+        python_literal(text)
+
+
+def test_python_literal_reads_reprs_with_datetimes():
+    assert python_literal("[{'a': None, 'b': -1, 't': datetime.datetime(2021, 5, 19, 20, 18, 25)}]") == [
+        {"a": None, "b": -1, "t": datetime(2021, 5, 19, 20, 18, 25)}]
