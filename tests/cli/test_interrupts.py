@@ -153,6 +153,26 @@ def test_other_writing_commands_say_the_same(cli, project_path, shared_fixtures,
         assert project.scalar("SELECT count(*) FROM samples") == 1
 
 
+def test_a_command_that_opens_the_project_itself_is_watched_too(cli, tmp_path, monkeypatch):
+    """`demo` creates its project through the library, not `open_project`: still reported truthfully."""
+    original = pipeline.import_file
+    done: list[int] = []
+
+    def import_then_interrupt(*args, **kwargs):
+        report = original(*args, **kwargs)
+        done.append(report.import_id)
+        if len(done) == 1:
+            raise KeyboardInterrupt
+        return report
+
+    monkeypatch.setattr(pipeline, "import_file", import_then_interrupt)
+    path = tmp_path / "demo.peelian"
+    result = cli("demo", path, "--posts", "200", "--forces", "1", "--months", "1")
+    assert result.exit_code == 130
+    assert f"interrupted after {path} was created, with 1 import(s); it may be incomplete" in result.output
+    assert counts(path)[0] == 1
+
+
 def _opened(pid: int, path: Path) -> bool:
     """Whether process `pid` has `path` open (the import has started reading it)."""
     fd_dir = Path(f"/proc/{pid}/fd")

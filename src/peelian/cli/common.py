@@ -27,7 +27,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from peelian.errors import PeelianError, ProjectLockedError, StorageError
-from peelian.store.project import Project
+from peelian.store.project import ON_OPEN_FOR_WRITING, Project
 
 console = Console()
 err_console = Console(stderr=True)
@@ -72,26 +72,27 @@ def user_errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def open_project(path: Path, *, read_only: bool = False) -> Iterator[Project]:
-    """The project, closed again before any error is reported; one opened to write is watched, so an
-    error or interrupt can say exactly what was committed."""
+    """The project, closed again before any error is reported (a project opened to write is watched,
+    see `PeelianGroup`)."""
     with user_errors():
         project = Project.open(path, read_only=read_only)
         try:
-            if not read_only:
-                _watch(project)
             yield project
         finally:
             project.close()
 
 
 class PeelianGroup(TyperGroup):
-    """The root command group: whatever a command lets escape (an interrupt while it prints, a library
-    error outside `user_errors`) is reported by the same rules as inside it."""
+    """The root command group. Every project the command opens to write, however it opens it (the
+    library's own `Project.open` in `demo` or `serve` included), is watched from the moment it is
+    opened; whatever a command lets escape (an interrupt while it prints, an error outside
+    `user_errors`) is reported by the same rules as inside it."""
 
     def invoke(self, ctx: Any) -> Any:
         args = [*ctx._protected_args, *ctx.args]  # what follows the command name, not yet parsed
         run = _Run(as_json="--json" in (args[:args.index("--")] if "--" in args else args))
         token = _RUN.set(run)
+        hook = ON_OPEN_FOR_WRITING.set(_watch)
         try:
             return super().invoke(ctx)
         except typer.TyperException as exc:  # a usage error: Typer prints it and exits 2
@@ -103,6 +104,7 @@ class PeelianGroup(TyperGroup):
         except BaseException as exc:  # noqa: BLE001
             fail(exc)
         finally:
+            ON_OPEN_FOR_WRITING.reset(hook)
             _RUN.reset(token)
 
 
@@ -110,9 +112,10 @@ class PeelianGroup(TyperGroup):
 class _Watched:
     """A project opened to write, as it was before the command wrote anything."""
 
-    project: Project
+    project: Project  # the latest opened: its connection, while open, is the one to read through
     marker: str | None
     last_import: int
+    created: bool
 
 
 @dataclass
@@ -126,11 +129,16 @@ class _Run:
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("peelian_cli_run", default=None)
 
 
-def _watch(project: Project) -> None:
+def _watch(project: Project, created: bool) -> None:
     run = _RUN.get()
-    if run is not None and not any(w.project.path == project.path for w in run.watched):
-        last = project.scalar("SELECT coalesce(max(import_id), 0) FROM imports")
-        run.watched.append(_Watched(project, project.commit_marker, int(last)))
+    if run is None:
+        return
+    for w in run.watched:
+        if w.project.path == project.path:
+            w.project = project
+            return
+    last = project.scalar("SELECT coalesce(max(import_id), 0) FROM imports")
+    run.watched.append(_Watched(project, project.commit_marker, int(last), created))
 
 
 @dataclass
@@ -140,8 +148,13 @@ class Written:
     imports: list[dict[str, Any]]
     changed: bool  # some transaction committed (imports or anything else)
     unknown: str | None = None  # why it could not be checked
+    created: list[str] = field(default_factory=list)  # projects the command created (perhaps not finished)
 
     def describe(self) -> str:
+        if self.created:
+            made = ", ".join(self.created)
+            imported = f", with {len(self.imports)} import(s)" if self.imports else ""
+            return f"{made} was created{imported}; it may be incomplete: remove it (or rerun with --force)"
         if self.imports:
             parts = [f"import #{r['import_id']}, {Path(r['path']).name}, {r['posts_new']:,} new posts"
                      for r in self.imports]
@@ -162,6 +175,7 @@ def _written() -> Written:
     watched = run.watched if run else []
     imports: list[dict[str, Any]] = []
     changed = False
+    created: list[str] = []
 
     def state(project: Project) -> tuple[list[dict[str, Any]], str | None]:
         return list_imports(project), project.commit_marker
@@ -177,8 +191,10 @@ def _written() -> Written:
             return Written(imports, changed, unknown=f"{w.project.path}: {exc}")
         new = [r for r in rows if r["import_id"] > w.last_import]
         imports += new
-        changed = changed or bool(new) or marker != w.marker
-    return Written(imports, changed)
+        changed = changed or bool(new) or marker != w.marker or w.created
+        if w.created:
+            created.append(str(w.project.path))
+    return Written(imports, changed, created=created)
 
 
 def is_interrupt(exc: BaseException) -> bool:

@@ -9,13 +9,14 @@ file, so a shared database file does not carry the key).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import os
 import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,10 @@ DUCKDB_HEADER_BYTES = 3 * 4096  # DuckDB's file header before its first block
 WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _QUOTED_PATH = re.compile(r'"([^"]+)"')
+# Called with (project, created) whenever a project is opened to write in this context: the CLI watches
+# them, so that after a failure or Ctrl-C it can say what the command committed.
+ON_OPEN_FOR_WRITING: contextvars.ContextVar[Callable[[Project, bool], None] | None] = contextvars.ContextVar(
+    "peelian_on_open_for_writing", default=None)
 
 
 def storage_error(exc: BaseException, project_path: Path) -> StorageError | None:
@@ -139,6 +144,7 @@ class Project:
         except OSError as exc:
             raise (storage_error(exc, path) or ProjectError(f"cannot create {path}: {exc}")) from exc
         project = cls._connect(path, read_only=False)
+        project._opened_for_writing(created=True)
         project.set_setting("pseudonymise_citizens", "true" if pseudonymise_citizens else "false")
         project.set_setting("created_at", utcnow().isoformat())
         project.set_setting("created_by_version", __version__)
@@ -154,7 +160,13 @@ class Project:
         project = cls._connect(path, read_only=read_only)
         if not read_only:
             project.reclaim_space()  # a killed import's blocks stay in the file until a checkpoint
+            project._opened_for_writing(created=False)
         return project
+
+    def _opened_for_writing(self, *, created: bool) -> None:
+        hook = ON_OPEN_FOR_WRITING.get()
+        if hook is not None:
+            hook(self, created)
 
     @classmethod
     def _connect(cls, path: Path, *, read_only: bool) -> Project:
