@@ -258,7 +258,7 @@ def unanswered_cmd(
     links = not console.is_terminal or console.width >= UNANSWERED_WIDTH + longest
     out = unanswered_table(rows, links=links)
     # a pipe or file gets the whole table, links and all
-    (console if console.is_terminal else Console(width=TABLE_WIDTH + longest)).print(out)
+    (console if console.is_terminal else Console(width=max(console.width, TABLE_WIDTH + longest))).print(out)
     if not links:
         console.print("[dim]links: widen the terminal, or use --json; "
                       "show a thread with peelian threads PROJECT POST[/]", highlight=False)
@@ -334,14 +334,20 @@ def _print_recent(project: Path, recent: list[dict[str, Any]]) -> None:
     if not recent:
         console.print("no conversations with replies")
         return
-    out = Table("last post (UTC)", Column("conversation", no_wrap=True), "platform", "posts", "police", "citizen",
-                "forces", "started by", "text", title="recent conversations, latest activity first")
+    # one line per conversation: only the text wraps when the terminal is narrow
+    out = Table(*(Column(name, no_wrap=True) for name in ("last post (UTC)", "conversation", "platform", "posts")),
+                Column("forces", no_wrap=True, max_width=26, overflow="ellipsis"),
+                Column("started by", no_wrap=True, max_width=20, overflow="ellipsis"), "text",
+                title="recent conversations, latest activity first")
     for r in recent:
-        out.add_row(f"{r['last_at']:%Y-%m-%d %H:%M}", r["conversation_id"], r["platform"], f"{r['posts']:,}",
-                    f"{r['police_posts']:,}", f"{r['citizen_posts']:,}", ", ".join(r["forces"]),
-                    "@" + str(r["author_handle"] or r["author_id"] or "?"), " ".join((r["text"] or "").split())[:60])
+        text = " ".join((r["text"] or "").split())
+        out.add_row(f"{r['last_at']:%Y-%m-%d %H:%M}", r["conversation_id"], r["platform"],
+                    f"{r['posts']:,} ({r['police_posts']:,} police)", ", ".join(r["forces"]),
+                    "@" + str(r["author_handle"] or r["author_id"] or "?"),
+                    text if len(text) <= 50 else text[:49] + "…")
     _wide().print(out)
-    console.print(f"show one: peelian threads {project} CONVERSATION", highlight=False, soft_wrap=True)
+    console.print(f"show one: peelian threads {project} {recent[0]['conversation_id']} (a conversation, "
+                  "or any post id or link in it)", highlight=False, soft_wrap=True)
 
 
 @expectations_app.command("import")
