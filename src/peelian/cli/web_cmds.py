@@ -106,15 +106,32 @@ def code(
 @app.command()
 def report(
     project: Path = ProjectArg,
-    force: str = typer.Option(..., "--force", help="The force, as named in the registry."),
-    month: str = typer.Option(..., "--month", help="The month, e.g. 2025-05."),
-    to: Path = typer.Option(..., "--to", help="The HTML file to write (one self-contained file)."),
+    force: str = typer.Option(None, "--force", help="The force, as named in the registry. Leave it out to list "
+                              "the forces and the months that have their posts."),
+    month: str = typer.Option(None, "--month", help="The month, e.g. 2025-05."),
+    to: Path = typer.Option(None, "--to", help="The HTML file to write (one self-contained file)."),
     pdf: bool = typer.Option(False, "--pdf", help="Also print it to PDF (next to the HTML, .pdf) with chromium."),
     json: bool = JsonOpt,
 ) -> None:
-    """Write the monthly force report: headline figures, trends, comparisons, unanswered questions."""
+    """Write the monthly force report: headline figures, trends, comparisons, unanswered questions.
+    Without --force, list the forces a report can be written for."""
     from peelian.report.force_report import write_force_report
+    from peelian.report.forces import report_forces
 
+    if force is None:
+        with open_project(project, read_only=True) as proj:
+            forces = report_forces(proj)
+        if json:
+            emit_json(forces)
+        else:
+            _print_forces(project, forces)
+        return
+    with user_errors():
+        missing = [option for option, value in (("--month", month), ("--to", to)) if value is None]
+        if missing:
+            raise InputError(f"a report needs {' and '.join(missing)}, e.g. peelian report {project} "
+                             f"--force {force!r} --month 2025-05 --to report.html "
+                             f"(peelian report {project} lists the forces and their months)")
     with open_project(project) as proj:
         written = write_force_report(proj, force, month, to, pdf=pdf)
         proj.audit("export", target="force_report", detail={"force": force, "month": month,
@@ -124,6 +141,25 @@ def report(
         return
     for path in written:
         console.print(f"wrote {path}")
+
+
+def _print_forces(project: Path, forces: list[dict]) -> None:
+    if not forces:
+        console.print(f"no forces in the registry yet (peelian registry import {project} accounts.csv)",
+                      highlight=False)
+        return
+    from peelian.metrics.views import last_full_month
+
+    table = Table("force", "accounts", "police posts", "months with posts", title="forces a report can be written for")
+    for f in forces:
+        months = f["months"]
+        span = "-" if not months else months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+        table.add_row(f["force"], f"{f['accounts']:,}", f"{f['police_posts']:,}", span)
+    console.print(table)
+    latest = max((f["last_post"] for f in forces if f["last_post"] is not None), default=None)
+    month = f"{last_full_month(latest.date())[0]:%Y-%m}" if latest else "YYYY-MM"
+    console.print(f'write one: peelian report {project} --force "{forces[0]["force"]}" --month {month} '
+                  "--to report.html", highlight=False, soft_wrap=True)
 
 
 @users_app.command("add")
