@@ -62,7 +62,8 @@ def _usage(path: str, command: Any) -> str:
     for param in command.params:
         if _is_argument(param):
             name = (param.name or '').upper()
-            pieces.append(f"{name}..." if param.nargs == -1 else name)
+            name = f"{name}..." if param.nargs == -1 else name
+            pieces.append(name if param.required else f"[{name}]")
     if any(not _is_argument(p) for p in command.params):
         pieces.append("[OPTIONS]")
     return " ".join(pieces)
