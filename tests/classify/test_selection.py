@@ -51,10 +51,16 @@ def test_candidate_set_is_small_and_named_choices_fix_it() -> None:
         candidate_set("forest")
 
 
-def test_shared_fold_features_give_the_same_predictions_as_refitting_each_fold() -> None:
+@pytest.mark.parametrize("algorithm", ["linear", "combined"])
+def test_shared_fold_features_give_the_same_predictions_as_refitting_each_fold(algorithm: str) -> None:
     texts, labels = noisy_posts()
-    alone = CrossValidation("linear", C=1.0, learning_curve=False).fit(texts, labels)
-    shared = CrossValidation("linear", C=1.0, learning_curve=False).fit(texts, labels, features=FoldFeatures(texts))
+    vectors = np.random.default_rng(0).normal(size=(len(texts), 16)).astype(np.float32)  # stand-in embeddings
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    alone = CrossValidation(algorithm, C=1.0, learning_curve=False).fit(texts, labels, embeddings=vectors)
+    features = FoldFeatures(texts, vectors)
+    for C in (1.0, 100.0):  # the second candidate reuses the first one's fold matrices
+        shared = CrossValidation(algorithm, C=C, learning_curve=False).fit(texts, labels, features=features)
+    shared = CrossValidation(algorithm, C=1.0, learning_curve=False).fit(texts, labels, features=features)
     np.testing.assert_allclose(shared.oof_proba_, alone.oof_proba_, atol=1e-6)
     assert shared.oof_pred_ == alone.oof_pred_
     assert len(shared.fold_scores_) == shared.n_splits_

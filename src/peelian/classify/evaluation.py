@@ -150,27 +150,27 @@ class FoldFeatures:
     def __init__(self, texts: Sequence[str | None], embeddings: np.ndarray | None = None):
         self.normalised = normalise_all(texts)
         self.embeddings = embeddings
-        self._ngrams: dict[int, tuple[np.ndarray, Any, Any]] = {}
+        self._cache: dict[tuple[int, str], tuple[np.ndarray, Any, Any]] = {}
 
     def matrices(self, fold: int, train: np.ndarray, test: np.ndarray, algorithm: str) -> tuple[Any, Any]:
         """(training rows, test rows) of fold `fold` for `algorithm`'s features."""
-        parts_train, parts_test = [], []
-        if algorithm in ("linear", "combined"):
-            if fold not in self._ngrams or not np.array_equal(self._ngrams[fold][0], train):
-                vectorizer = HashedTfidf().fit([self.normalised[i] for i in train])
-                self._ngrams[fold] = (train, vectorizer.transform([self.normalised[i] for i in train]),
-                                      vectorizer.transform([self.normalised[i] for i in test]))
-            parts_train.append(self._ngrams[fold][1])
-            parts_test.append(self._ngrams[fold][2])
-        if uses_embeddings(algorithm):
-            if self.embeddings is None:
-                raise ValueError(f"{algorithm} needs the posts' embeddings")
-            parts_train.append(self.embeddings[train])
-            parts_test.append(self.embeddings[test])
-        if len(parts_train) == 1:
-            return parts_train[0], parts_test[0]
-        return (sp.hstack([parts_train[0], sp.csr_matrix(parts_train[1])], format="csr"),
-                sp.hstack([parts_test[0], sp.csr_matrix(parts_test[1])], format="csr"))
+        key = (fold, algorithm)
+        if key in self._cache and np.array_equal(self._cache[key][0], train):
+            return self._cache[key][1], self._cache[key][2]
+        if algorithm == "linear":
+            vectorizer = HashedTfidf().fit([self.normalised[i] for i in train])
+            X_train = vectorizer.transform([self.normalised[i] for i in train])
+            X_test = vectorizer.transform([self.normalised[i] for i in test])
+        elif self.embeddings is None:
+            raise ValueError(f"{algorithm} needs the posts' embeddings")
+        elif algorithm == "embedding":
+            X_train, X_test = self.embeddings[train], self.embeddings[test]
+        else:
+            ngrams_train, ngrams_test = self.matrices(fold, train, test, "linear")
+            X_train = sp.hstack([ngrams_train, sp.csr_matrix(self.embeddings[train])], format="csr")
+            X_test = sp.hstack([ngrams_test, sp.csr_matrix(self.embeddings[test])], format="csr")
+        self._cache[key] = (train, X_train, X_test)
+        return X_train, X_test
 
 
 class CrossValidation:
