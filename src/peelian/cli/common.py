@@ -202,7 +202,7 @@ def is_interrupt(exc: BaseException) -> bool:
     import duckdb
 
     return (isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException))
-            or (isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()))
+            or (isinstance(exc, RuntimeError) and "query interrupted" in str(exc).lower()))
 
 
 def _describe_error(exc: BaseException) -> tuple[str, int, bool]:
