@@ -84,6 +84,8 @@ def import_(
     platform: str = typer.Option(None, "--platform", help="Generic CSV: the platform the rows come from."),
     option: list[str] = typer.Option([], "--option", "-o", help="Importer option as key=value, e.g. "
                                      "handle=wmpolice for an X archive without its manifest.js."),
+    account: str = typer.Option(None, "--account", help="Download-your-information archives: the account "
+                                "handle (the archive's owner), when the archive does not name its account."),
     force: bool = typer.Option(False, "--force", help="Import again even if this exact file was imported before."),
     json: bool = JsonOpt,
 ) -> None:
@@ -95,6 +97,8 @@ def import_(
         if platform:
             options["platform"] = platform
         options.update(parse_mapping(option))
+        if account:
+            options["account"] = account
         for path in files:
             if not path.exists():
                 raise InputError("no such file or folder", path=str(path))

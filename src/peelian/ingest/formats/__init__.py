@@ -12,6 +12,7 @@ from peelian.errors import UnknownFormatError
 from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
+from peelian.ingest.formats.dyi_archive import DyiArchiveImporter
 from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
 from peelian.ingest.formats.facebook_scraper import FacebookScraperImporter
 from peelian.ingest.formats.generic_csv import GenericCsvImporter, csv_columns_hint
@@ -33,6 +34,7 @@ IMPORTERS: list[type[Importer]] = [
     YouTubeCommentDownloaderImporter,
     InstagramImporter,
     CrowdTangleImporter,
+    DyiArchiveImporter,
     ZeeschuimerImporter,
     GenericCsvImporter,
     TwitterArchiveImporter,
