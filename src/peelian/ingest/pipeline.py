@@ -26,7 +26,7 @@ from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
 from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
-from peelian.ingest.records import Account, Notice, Post, Reject
+from peelian.ingest.records import Account, MetricSnapshot, Notice, Post, Reject
 from peelian.store.arrowsql import arrow_with, execute_with
 from peelian.store.identity import IdentityResolver
 from peelian.store.project import Project, utcnow
@@ -56,12 +56,20 @@ ACCOUNT_COLUMNS: list[tuple[str, pa.DataType]] = [
 MENTION_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("platform", pa.string()), ("post_id", pa.string()), ("account_id", pa.string()), ("handle", pa.string()),
 ]
+SNAPSHOT_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("platform", pa.string()), ("post_id", pa.string()), ("observed_at", pa.timestamp("us")),
+    ("metric", pa.string()), ("value", pa.int64()), ("source", pa.string()), ("seq", pa.int64()),
+]
 # Columns a later record may update on an existing post (identity columns never change).
 MUTABLE_POST_COLUMNS = [
     "author_id", "author_handle", "created_at", "text", "language", "reply_to_post_id",
     "reply_to_account_id", "conversation_id", "quoted_post_id", "reposted_post_id", "like_count",
     "reply_count", "repost_count", "quote_count", "view_count", "author_followers", "url",
 ]
+# Counts change over time, so a later partial record (an expansion, an analytics export) updates
+# them; what a post is (its author, time, text, links) is never overwritten by a partial record
+# once a full one has said it.
+COUNT_COLUMNS = {"like_count", "reply_count", "repost_count", "quote_count", "view_count", "author_followers"}
 
 
 @dataclass
@@ -343,6 +351,7 @@ class _Writer:
         self.posts = _Columns(POST_COLUMNS)
         self.accounts = _Columns(ACCOUNT_COLUMNS)
         self.mentions = _Columns(MENTION_COLUMNS)
+        self.snapshots = _Columns(SNAPSHOT_COLUMNS)
         self.rejects: list[tuple[Any, ...]] = []
         self.notice_rows: list[tuple[Any, ...]] = []
         # Accounts repeat on every post that names them: each batch stages one row per account, merged
@@ -353,10 +362,15 @@ class _Writer:
         self.staged_since_merge = 0
         self.auto_merge = True  # a bulk reader turns it off: it merges between its chunks
 
-    def add(self, record: Post | Account | Notice | Reject) -> None:
+    def add(self, record: Post | Account | Notice | MetricSnapshot | Reject) -> None:
         if isinstance(record, Post):
             self.seen += 1
             self._add_post(record)
+        elif isinstance(record, MetricSnapshot):  # rides along with its post's record: not counted
+            post_id = self.identity.post_ref(record.platform, record.post_id) if self.identity.pseudonymise \
+                else record.post_id
+            self.snapshots.append((record.platform, post_id, record.observed_at, record.metric, record.value,
+                                   record.source, self.snapshots.rows))
         elif isinstance(record, Account):
             self.accounts_seen += 1
             self._add_account(record.platform, record.account_id, record.handle, record.display_name,
@@ -494,7 +508,35 @@ class _Writer:
             "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)",
             stage_mentions=self.mentions.take(),
         )
+        self._merge_snapshots(self.snapshots.take())
         self.staged_since_merge = 0
+
+    def _merge_snapshots(self, staged: pa.Table) -> None:
+        """One row per (post, time, metric, source): a later value replaces an earlier one, so
+        importing the same export again (or an overlapping one) never doubles a snapshot."""
+        if not staged.num_rows:
+            return
+        dedup = arrow_with(
+            self.con,
+            """SELECT platform, post_id, observed_at, metric, source, arg_max(value, seq) AS value
+            FROM stage_snapshots GROUP BY platform, post_id, observed_at, metric, source""",
+            stage_snapshots=staged,
+        )
+        keys = ("m.platform = s.platform AND m.post_id = s.post_id AND m.observed_at = s.observed_at "
+                "AND m.metric = s.metric AND m.source = s.source")
+        execute_with(
+            self.con,
+            f"UPDATE metric_snapshots m SET value = s.value, import_id = {self.import_id} "
+            f"FROM stage_snapshots_dedup s WHERE {keys} AND m.value <> s.value",
+            stage_snapshots_dedup=dedup,
+        )
+        execute_with(
+            self.con,
+            f"""INSERT INTO metric_snapshots SELECT s.platform, s.post_id, s.observed_at, s.metric, s.value,
+                s.source, {self.import_id} FROM stage_snapshots_dedup s
+            WHERE NOT EXISTS (SELECT 1 FROM metric_snapshots m WHERE {keys})""",
+            stage_snapshots_dedup=dedup,
+        )
 
     def _merge_posts(self, staged: pa.Table) -> None:
         con = self.con
@@ -525,8 +567,10 @@ class _Writer:
         def merged(c: str) -> str:
             """The value column c takes when a staged copy meets the stored post."""
             # Within one import a partial copy never overrides what a full record said; across imports
-            # the newer data wins (a later reactions-only response still updates the counts).
-            return (f"CASE WHEN s.is_partial AND NOT p.is_partial AND p.last_import_id = {self.import_id} "
+            # the newer counts win (a later reactions-only response still updates them), but never
+            # a partial copy's author, time or text over a full record's (`COUNT_COLUMNS`).
+            same_import = "" if c not in COUNT_COLUMNS else f" AND p.last_import_id = {self.import_id}"
+            return (f"CASE WHEN s.is_partial AND NOT p.is_partial{same_import} "
                     f"THEN coalesce(p.{c}, s.{c}) ELSE coalesce(s.{c}, p.{c}) END")
 
         changed = " OR ".join(f"({merged(c)}) IS DISTINCT FROM p.{c}" for c in MUTABLE_POST_COLUMNS)

@@ -69,6 +69,20 @@ class Notice:
 
 
 @dataclass(slots=True)
+class MetricSnapshot:
+    """One count of one post as measured at one time (an analytics export's impressions, a
+    CrowdTangle history step). It rides along with the record of its post and is not counted
+    as a record of its own, as an `Account` is not."""
+
+    platform: str
+    post_id: str
+    observed_at: datetime
+    metric: str
+    value: int
+    source: str
+
+
+@dataclass(slots=True)
 class Reject:
     """A record that could not be read: quarantined with the reason and where it was."""
 
@@ -77,4 +91,4 @@ class Reject:
     raw: str | bytes | None = None
 
 
-Record = Post | Account | Notice | Reject
+Record = Post | Account | Notice | MetricSnapshot | Reject

@@ -242,7 +242,22 @@ CREATE TABLE handled (
 );
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1]
+MIGRATION_2 = """
+CREATE TABLE metric_snapshots (
+    platform VARCHAR NOT NULL,
+    post_id VARCHAR NOT NULL,
+    observed_at TIMESTAMP NOT NULL,
+    metric VARCHAR NOT NULL,
+    value BIGINT NOT NULL,
+    source VARCHAR NOT NULL,
+    import_id BIGINT NOT NULL
+);
+"""
+"""Dated counts of a post that no API response carries (impressions, reach, engagements, a
+CrowdTangle interaction history): one row per post, time, metric and source, kept beside the
+post's current counts in `posts`."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")

@@ -21,6 +21,7 @@ from peelian.ingest.formats.mastodon import MastodonImporter
 from peelian.ingest.formats.twitter_archive import TwitterArchiveImporter
 from peelian.ingest.formats.twitter_v1 import TwitterV1Importer
 from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
+from peelian.ingest.formats.x_analytics import XAnalyticsImporter
 from peelian.ingest.formats.youtube import YouTubeImporter
 from peelian.ingest.formats.youtube_comment_downloader import YouTubeCommentDownloaderImporter
 from peelian.ingest.formats.zeeschuimer import ZeeschuimerImporter
@@ -40,6 +41,7 @@ IMPORTERS: list[type[Importer]] = [
     TwitterArchiveImporter,
     TwitterV1Importer,
     TwitterV2Importer,
+    XAnalyticsImporter,
 ]
 
 MIN_CONFIDENCE = 0.3
