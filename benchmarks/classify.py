@@ -412,10 +412,15 @@ def main() -> None:
     if args.data:
         if not args.text or not args.label:
             parser.error("--data needs --text and --label")
+        from peelian.errors import PeelianError
+
         load_start = os.getloadavg()[0]
-        result = compare_on_file(args.data, text=args.text, label=args.label, label_sep=args.label_sep,
-                                 runs=args.runs, test_size=args.test_size, seed=args.seed,
-                                 algorithm=args.default_algorithm)
+        try:
+            result = compare_on_file(args.data, text=args.text, label=args.label, label_sep=args.label_sep,
+                                     runs=args.runs, test_size=args.test_size, seed=args.seed,
+                                     algorithm=args.default_algorithm)
+        except PeelianError as exc:
+            raise SystemExit(f"error: {exc}") from None
         result["load_start"] = load_start
         result["load_end"] = os.getloadavg()[0]
         if args.json:

@@ -46,3 +46,11 @@ def test_data_path_compares_default_and_reference_on_stratified_splits(tmp_path:
 
     missing = _run("--data", str(path), "--text", "post")
     assert missing.returncode == 2 and "--data needs --text and --label" in missing.stderr
+
+
+def test_data_path_names_the_problem_in_a_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "coded.csv"
+    path.write_text("post,mode\nroad closed,inform\n,engage\n", encoding="utf-8")
+    out = _run("--data", str(path), "--text", "post", "--label", "mode", "--default-algorithm", "linear")
+    assert out.returncode == 1 and "empty text in column 'post' on row 3" in out.stderr
+    assert "Traceback" not in out.stderr
