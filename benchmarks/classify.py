@@ -328,7 +328,8 @@ def compare_on_file(path: Path, *, text: str, label: str, label_sep: str | None 
         values = [r[model][key] for r in per_run if r[model][key] is not None]
         return float(np.median(values)) if values else None
 
-    medians = {m: {k: median(m, k) for k in ("macro_f1", "accuracy", "kappa", "fit_s")} for m in ("default", "reference")}
+    medians = {m: {k: median(m, k) for k in ("macro_f1", "accuracy", "kappa", "fit_s")}
+               for m in ("default", "reference")}
     medians["default"].update({k: median("default", k) for k in ("cv_macro_f1", "cv_macro_f1_corrected")})
     gains = [r["default"]["macro_f1"] - r["reference"]["macro_f1"] for r in per_run
              if r["default"]["macro_f1"] is not None and r["reference"]["macro_f1"] is not None]

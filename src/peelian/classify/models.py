@@ -8,8 +8,9 @@ All three share one design: features → logistic regression → calibrated prob
   the other) under one logistic regression; simpler than stacking and as good on small data.
 
 Single-label dimensions use a multinomial logistic regression (balanced class weights unless
-model selection chose otherwise, see `peelian.classify.training`), calibrated by Platt scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV`,
-`ensemble=False`, so prediction costs one model). Multi-label dimensions are one-vs-rest:
+model selection chose otherwise, see `peelian.classify.training`), calibrated by Platt
+scaling on 3-fold out-of-fold scores (`CalibratedClassifierCV`, `ensemble=False`, so
+prediction costs one model). Multi-label dimensions are one-vs-rest:
 one calibrated binary model per code and a per-code threshold that maximises F1 on the
 out-of-fold probabilities. When a code has fewer than 3 examples (or 3 non-examples) there is
 too little data to calibrate on; the logistic regression's own probabilities are used then

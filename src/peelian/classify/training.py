@@ -219,7 +219,7 @@ class Selection:
     chosen: Candidate
     candidates: dict[str, float | None]
     selection_bias: float | None
-    embeddings: Any = None
+    embeddings: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """What the evaluation stores about the choice."""
@@ -252,7 +252,7 @@ def selection_bias(fold_scores: dict[str, list[float | None]], chosen: str) -> f
 def cross_validate_candidates(texts: list[str | None], labels: list[list[str]], *, multi_label: bool,
                               algorithm: str = AUTO, n_splits: int = 5, C: float | None = None, seed: int = 0,
                               learning_curve: bool = True, progress: Progress | None = None,
-                              embeddings: Any = None) -> Selection:
+                              embeddings: np.ndarray | None = None) -> Selection:
     """Cross-validate every candidate on shared folds and features; the best macro-F1 wins.
 
     `embeddings` (one row per text, as `TextClassifier.embed` gives them) saves encoding the texts
@@ -314,7 +314,8 @@ def evaluation_record(selection: Selection, algorithm: str, classifier: TextClas
 
 def select_and_fit(texts: list[str | None], labels: list[list[str]], *, multi_label: bool, algorithm: str = AUTO,
                    n_splits: int = 5, C: float | None = None, seed: int = 0, learning_curve: bool = True,
-                   progress: Progress | None = None, embeddings: Any = None) -> tuple[TextClassifier, dict[str, Any]]:
+                   progress: Progress | None = None, embeddings: np.ndarray | None = None
+                   ) -> tuple[TextClassifier, dict[str, Any]]:
     """Choose a model by cross-validation, fit it on every labelled post; the model and its evaluation.
 
     What `train_model` and `train_file` do with their labels, and what the benchmark measures."""
