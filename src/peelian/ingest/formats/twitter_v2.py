@@ -9,17 +9,36 @@ entries of `errors[]` become notices (`not_found`, `forbidden`, ...), as do comp
 and withheld tweets that arrive without their text. twarc's flattened form writes `{}` for a
 missing expansion: it is read as absent. A retweet's metrics are the original's (or zero), so
 a repost is stored without metrics.
+
+academictwitteR (`get_all_tweets(..., data_path=)`) writes each page as two files: `data_<id>.json`,
+a bare array of the page's tweets, and `users_<id>.json`, the page's `includes`
+(`{"users": [...], "tweets": [...]}`, R writing an empty list as `{}`). A `data_` file takes
+its authors from the `users_` file of the same id next to it, so the pair imports alike whether
+named together, in either order, or as their folder; without it the tweets are stored with
+their author ids only and one `authors_unresolved` notice says which file was missing. A
+`users_` file on its own gives its users as accounts and its tweets as partial posts.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import BulkSink, JsonImporter, Sample, as_int, as_str, parse_time, raw_json
+from peelian.errors import FormatError
+from peelian.ingest.base import (
+    BulkSink,
+    JsonImporter,
+    Sample,
+    as_int,
+    as_str,
+    load_json_document,
+    parse_time,
+    raw_json,
+)
 from peelian.ingest.formats.twitter_v1 import text_field
 from peelian.ingest.formats.twitter_v2_bulk import stage_pages
 from peelian.ingest.records import Account, Notice, Post, Record, Reject
@@ -33,6 +52,19 @@ COMPLIANCE_EVENTS = {
     "user_withheld", "user_suspend", "user_unsuspend", "user_protect", "user_unprotect",
     "user_profile_modification",
 }
+
+
+ACADEMIC_DATA = re.compile(r"^(.*)data_(\d+)\.json$")
+ACADEMIC_USERS = re.compile(r"^(.*)users_(\d+)\.json$")
+INCLUDES_KEYS = {"users", "tweets", "media", "places", "polls"}
+
+
+def _is_includes_file(obj: Any) -> bool:
+    """An academictwitteR `users_<id>.json`: a page's `includes` alone, with users in it."""
+    if not isinstance(obj, dict) or not obj.keys() or not obj.keys() <= INCLUDES_KEYS:
+        return False
+    users = obj.get("users")
+    return isinstance(users, list) and any(isinstance(u, dict) and "username" in u and "id" in u for u in users[:3])
 
 
 def _is_tweet(obj: Any) -> bool:
@@ -93,7 +125,17 @@ class TwitterV2Importer(JsonImporter):
             head = sample.text.lstrip()[:65536]
             if head[:1] in ("{", "[") and '"edit_history_tweet_ids"' in head and '"id_str"' not in head:
                 return 0.6  # a document too large for the sniff window to parse
+            if head[:2] == "[{" and '"author_id"' in head and '"conversation_id"' in head and '"id_str"' not in head:
+                return 0.6  # a bare array of tweets (academictwitteR) too large to parse
+            if head.startswith('{"users":[{') and '"username"' in head:
+                return 0.6  # a large academictwitteR users_ file
             return 0.0
+        if isinstance(obj, list) and any(_is_v2_tweet(t) for t in obj[:3]):
+            return 0.9  # a bare array of tweets: academictwitteR's data_<id>.json
+        if _is_includes_file(obj):
+            return 0.9
+        if obj == {} and ACADEMIC_USERS.match(sample.path.name):
+            return 0.6  # an academictwitteR users_ file of a page that had no includes
         if _looks_like_page(obj):
             return 0.95 if ("__twarc" in obj or "includes" in obj or "meta" in obj) else 0.8
         if _is_v2_tweet(obj) and ("author" in obj or "__twarc" in obj or "public_metrics" in obj
@@ -107,11 +149,57 @@ class TwitterV2Importer(JsonImporter):
             return 0.4
         return 0.0
 
+    _users: dict[str, dict[str, Any]] = {}  # academictwitteR: the users of a data_ file's users_ file
+    _included: list[Any] = []  # and its tweets
+    _users_file = False  # reading an academictwitteR users_ file (where `{}` is an empty page's includes)
+    _unresolved = 0  # tweets read without their author's user object
+
     def stage_bulk(self, path: Path, sink: BulkSink) -> bool:
         return stage_pages(self, path, sink)
 
+    def read(self, path: Path) -> Iterator[Record]:
+        match = ACADEMIC_DATA.match(path.name)
+        if match is None:
+            self._users_file = ACADEMIC_USERS.match(path.name) is not None
+            yield from super().read(path)
+            return
+        companion = path.with_name(f"{match.group(1)}users_{match.group(2)}.json")
+        missing = None
+        if companion.is_file():
+            includes = load_json_document(companion)
+            if includes != {} and not _is_includes_file(includes):
+                raise FormatError(f"{companion.name}, next to it, is not an academictwitteR users_ file "
+                                  "(expected {\"users\": [...], \"tweets\": [...]})", path=str(path))
+            self._users = {u["id"]: u for u in _list(includes.get("users"))
+                           if isinstance(u, dict) and isinstance(u.get("id"), str)}
+            self._included = _list(includes.get("tweets"))
+        else:
+            missing = companion.name
+        yield from super().read(path)
+        for i, tweet in enumerate(self._included):
+            yield self._tweet(tweet, f"{companion.name}, tweets[{i}]", self._users, partial=True)
+        for i, user in enumerate(self._users.values()):
+            yield from self._account(user, f"{companion.name}, users[{i}]")
+        if missing and self._unresolved:
+            yield Notice(PLATFORM, "authors_unresolved", "file", detail={
+                "missing": missing, "tweets": self._unresolved,
+                "message": f"an academictwitteR data_ file without {missing} next to it: its tweets are "
+                           "stored with their author ids only (no handles, names or followers, and registry "
+                           f"accounts known only by handle are not recognised); put {missing} beside it and "
+                           "import again with --force"})
+
+    def _account(self, user: Any, where: str) -> Iterator[Record]:
+        try:
+            yield Account(PLATFORM, user["id"], where, text_field(user.get("username"), "username"),
+                          text_field(user.get("name"), "name"),
+                          as_int((user.get("public_metrics") or {}).get("followers_count")))
+        except INVALID as exc:
+            yield Reject(where, f"invalid user: {exc}", raw_json(user))
+
     def _read_value(self, value: Any, where: str, depth: int = 0) -> Iterator[Record]:
-        if _is_page(value):
+        if _is_includes_file(value) or (value == {} and self._users_file):
+            yield from self._read_includes(value, where)
+        elif _is_page(value):
             yield from self._read_page(value, where)
         elif _is_tweet(value):
             yield from self._read_flat(value, where)
@@ -136,6 +224,14 @@ class TwitterV2Importer(JsonImporter):
             yield Reject(where, f"not an X/Twitter v2 tweet, page or compliance record (found: {keys})",
                          raw_json(value))
 
+    def _read_includes(self, includes: dict[str, Any], where: str) -> Iterator[Record]:
+        """An academictwitteR users_ file on its own: its users are accounts, its tweets partial posts."""
+        users = {u["id"]: u for u in _list(includes.get("users")) if isinstance(u, dict) and isinstance(u.get("id"), str)}
+        for i, tweet in enumerate(_list(includes.get("tweets"))):
+            yield self._tweet(tweet, f"{where}, tweets[{i}]", users, partial=True)
+        for i, user in enumerate(_list(includes.get("users"))):
+            yield from self._account(user, f"{where}, users[{i}]")
+
     # ---- raw pages ---------------------------------------------------------------------------
     def _read_page(self, page: dict[str, Any], where: str) -> Iterator[Record]:
         includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
@@ -156,12 +252,7 @@ class TwitterV2Importer(JsonImporter):
             else:
                 yield self._tweet(tweet, loc, users, partial=True)
         for i, user in enumerate(users.values()):
-            try:
-                yield Account(PLATFORM, user["id"], where, text_field(user.get("username"), "username"),
-                              text_field(user.get("name"), "name"),
-                              as_int((user.get("public_metrics") or {}).get("followers_count")))
-            except INVALID as exc:
-                yield Reject(f"{where}, includes.users[{i}]", f"invalid user: {exc}", raw_json(user))
+            yield from self._account(user, f"{where}, includes.users[{i}]")
         for i, error in enumerate(_list(page.get("errors"))):
             yield _error_notice(error, f"{where}, errors[{i}]")
 
@@ -180,7 +271,12 @@ class TwitterV2Importer(JsonImporter):
     # ---- flattened ---------------------------------------------------------------------------
     def _read_flat(self, t: dict[str, Any], where: str) -> Iterator[Record]:
         try:
-            yield _post(t, where, t.get("author") or {}, t.get("in_reply_to_user") or {}, partial=False)
+            author = t.get("author") or self._users.get(t.get("author_id"))
+            if not author and t.get("author_id"):
+                self._unresolved += 1
+            yield _post(t, where, author or {},
+                        t.get("in_reply_to_user") or self._users.get(t.get("in_reply_to_user_id")) or {},
+                        partial=False)
         except INVALID as exc:
             yield Reject(where, f"invalid tweet: {exc}", raw_json(t))
             return
