@@ -154,7 +154,7 @@ class FoldFeatures:
 
     def matrices(self, fold: int, train: np.ndarray, test: np.ndarray, algorithm: str) -> tuple[Any, Any]:
         """(training rows, test rows) of fold `fold` for `algorithm`'s features."""
-        key = (fold, algorithm)
+        key = (fold, algorithm)  # only the n-grams are kept: the rest is cheap to slice or stack
         if key in self._cache and np.array_equal(self._cache[key][0], train):
             return self._cache[key][1], self._cache[key][2]
         if algorithm == "linear":
@@ -164,11 +164,11 @@ class FoldFeatures:
         elif self.embeddings is None:
             raise ValueError(f"{algorithm} needs the posts' embeddings")
         elif algorithm == "embedding":
-            X_train, X_test = self.embeddings[train], self.embeddings[test]
-        else:
+            return self.embeddings[train], self.embeddings[test]
+        else:  # built again for each candidate: a copy of the n-grams per fold would double the memory
             ngrams_train, ngrams_test = self.matrices(fold, train, test, "linear")
-            X_train = sp.hstack([ngrams_train, sp.csr_matrix(self.embeddings[train])], format="csr")
-            X_test = sp.hstack([ngrams_test, sp.csr_matrix(self.embeddings[test])], format="csr")
+            return (sp.hstack([ngrams_train, sp.csr_matrix(self.embeddings[train])], format="csr"),
+                    sp.hstack([ngrams_test, sp.csr_matrix(self.embeddings[test])], format="csr"))
         self._cache[key] = (train, X_train, X_test)
         return X_train, X_test
 
