@@ -117,22 +117,27 @@ class Leaks:
 
     def __init__(self, values: set[str], police: set[str] = frozenset()):
         police_lower = {normalise_handle(p) for p in police}
-        self.values = sorted(v for v in values if normalise_handle(v) not in police_lower)
+        self.values = sorted((v for v in values if normalise_handle(v) not in police_lower), key=lambda v: -len(v))
         assert self.values, "no citizen handles or ids were found in the input"
-        self.token = [re.compile(r"(?<![A-Za-z0-9_])" + re.escape(v) + r"(?![A-Za-z0-9_])", re.I)
-                      for v in self.values]
-        self.linked = [re.compile(r"(?<=[@/=])" + re.escape(v) + r"(?![A-Za-z0-9_])", re.I)
-                       if not v.isdigit() else re.compile(r"(?<![A-Za-z0-9_.,])" + re.escape(v) + r"(?![A-Za-z0-9_])")
-                       for v in self.values]
+
+        def any_of(values: list[str]) -> str:
+            return "(?:" + "|".join(re.escape(v) for v in values) + ")" if values else "(?!)"
+
+        handles = [v for v in self.values if not v.isdigit()]
+        ids = [v for v in self.values if v.isdigit()]
+        # One pattern per kind of cell (thousands of values: one alternation, not one search each).
+        self.token = re.compile(r"(?<![A-Za-z0-9_])" + any_of(self.values) + r"(?![A-Za-z0-9_])", re.I)
+        self.linked = re.compile(r"(?<=[@/=])" + any_of(handles) + r"(?![A-Za-z0-9_])"
+                                 r"|(?<![A-Za-z0-9_.,])" + any_of(ids) + r"(?![A-Za-z0-9_])", re.I)
         self.hits: list[tuple[str, str, str]] = []
 
     def check(self, where: str, cell: Any, *, free_text: bool) -> None:
         if cell is None:
             return
         text = cell if isinstance(cell, str) else orjson.dumps(cell, default=str).decode()
-        for value, pattern in zip(self.values, self.linked if free_text else self.token, strict=True):
-            if pattern.search(text):
-                self.hits.append((where, value, text[:200]))
+        for match in (self.linked if free_text else self.token).finditer(text):
+            start = max(0, match.start() - 80)
+            self.hits.append((where, match.group(0), text[start:start + 200]))
 
     def rows(self, source: str, table: str, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
