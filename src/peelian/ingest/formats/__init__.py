@@ -16,6 +16,7 @@ from peelian.ingest.formats.dyi_archive import DyiArchiveImporter
 from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
 from peelian.ingest.formats.facebook_scraper import FacebookScraperImporter
 from peelian.ingest.formats.generic_csv import GenericCsvImporter, csv_columns_hint
+from peelian.ingest.formats.hootsuite import HootsuiteImporter
 from peelian.ingest.formats.instagram import InstagramImporter
 from peelian.ingest.formats.mastodon import MastodonImporter
 from peelian.ingest.formats.twitter_archive import TwitterArchiveImporter
@@ -42,6 +43,7 @@ IMPORTERS: list[type[Importer]] = [
     TwitterV1Importer,
     TwitterV2Importer,
     XAnalyticsImporter,
+    HootsuiteImporter,
 ]
 
 MIN_CONFIDENCE = 0.3
