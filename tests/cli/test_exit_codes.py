@@ -20,7 +20,6 @@ import duckdb
 import pytest
 
 from peelian import Project
-from peelian.cli import project_cmds
 from peelian.cli.common import EXIT_CODES
 from peelian.demo import generate
 from peelian.ingest import pipeline
@@ -134,7 +133,7 @@ def test_a_read_only_project_is_refused_before_the_input_is_read(cli, project_pa
         raise AssertionError("the input was read although the project cannot be written")
 
     monkeypatch.setattr(os, "access", access)
-    monkeypatch.setattr(project_cmds, "import_files", never)
+    monkeypatch.setattr("peelian.ingest.import_files", never)  # the command imports it when it runs
     result = cli("import", project_path, shared_fixtures / FLAT)
     assert result.exit_code == 3
     assert f"{project_path} is read-only" in result.output and "not a Peelian project" not in result.output
@@ -175,7 +174,7 @@ def test_a_read_only_folder_is_found_before_the_input_is_read(cli, project_path,
         raise AssertionError("the input was read although the project cannot be written")
 
     monkeypatch.setattr(project_module.tempfile, "TemporaryFile", temporary_file)
-    monkeypatch.setattr(project_cmds, "import_files", never)
+    monkeypatch.setattr("peelian.ingest.import_files", never)  # the command imports it when it runs
     result = cli("import", project_path, shared_fixtures / FLAT)
     assert result.exit_code == 3
     assert (f"{project_path} cannot be changed: the folder {project_path.parent} is read-only (Permission denied)"

@@ -6,6 +6,15 @@ import typer
 
 from peelian.cli.common import PeelianGroup
 
+# The panels of `peelian --help`, in the order of a study's workflow (PeelianGroup lists commands so).
+PROJECT = "Project & import"
+CODING = "Coding"
+CLASSIFY = "Classify"
+MEASURE = "Measure"
+REPORT = "Report & serve"
+ADMIN = "Admin"
+HELP_PANELS = (PROJECT, CODING, CLASSIFY, MEASURE, REPORT, ADMIN)
+
 app = typer.Typer(
     name="peelian",
     cls=PeelianGroup,
@@ -23,11 +32,11 @@ metrics_app = typer.Typer(help="Dialogue and responsiveness metrics.", invoke_wi
 expectations_app = typer.Typer(help="Public expectations surveys and the expectations gap.", no_args_is_help=True)
 users_app = typer.Typer(help="Web app users and roles.", no_args_is_help=True)
 
-app.add_typer(registry_app, name="registry")
-app.add_typer(codebook_app, name="codebook")
-app.add_typer(sample_app, name="sample")
-app.add_typer(codings_app, name="codings")
-app.add_typer(classify_app, name="classify")
-app.add_typer(metrics_app, name="metrics")
-app.add_typer(expectations_app, name="expectations")
-app.add_typer(users_app, name="users")
+app.add_typer(registry_app, name="registry", rich_help_panel=PROJECT)
+app.add_typer(codebook_app, name="codebook", rich_help_panel=CODING)
+app.add_typer(sample_app, name="sample", rich_help_panel=CODING)
+app.add_typer(codings_app, name="codings", rich_help_panel=CODING)
+app.add_typer(classify_app, name="classify", rich_help_panel=CLASSIFY)
+app.add_typer(metrics_app, name="metrics", rich_help_panel=MEASURE)
+app.add_typer(expectations_app, name="expectations", rich_help_panel=MEASURE)
+app.add_typer(users_app, name="users", rich_help_panel=ADMIN)

@@ -12,17 +12,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from peelian.classify import (
-    apply_model,
-    create_starter,
-    estimate_prevalence,
-    evaluate_model,
-    list_models,
-    predict_file,
-    train_file,
-    train_model,
-)
-from peelian.classify.starter import UNVALIDATED_NOTE
 from peelian.cli.app import classify_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
 
@@ -106,6 +95,8 @@ def train(project: Path = ProjectArg, dimension: str = DimensionOpt, algorithm: 
           folds: int = FoldsOpt, seed: int = SeedOpt, learning_curve: bool = LearningCurveOpt,
           json: bool = JsonOpt) -> None:
     """Train a classifier on the dimension's gold labels and print its cross-validated evaluation."""
+    from peelian.classify import train_model
+
     with open_project(project) as proj, _progress() as progress:
         result = train_model(proj, dimension, algorithm=algorithm, n_splits=folds, seed=seed,
                              learning_curve=learning_curve, progress=progress)
@@ -125,6 +116,9 @@ def train(project: Path = ProjectArg, dimension: str = DimensionOpt, algorithm: 
 def evaluate(project: Path = ProjectArg, dimension: str = DimensionOpt, model: str = ModelOpt,
              json: bool = JsonOpt) -> None:
     """Per-code precision/recall/F1, macro-F1 and kappa against gold, next to the coders' own agreement."""
+    from peelian.classify import evaluate_model
+    from peelian.classify.starter import UNVALIDATED_NOTE
+
     with open_project(project) as proj:
         report = evaluate_model(proj, dimension, model_id=model)
     if json:
@@ -147,6 +141,9 @@ def apply(project: Path = ProjectArg, dimension: str = DimensionOpt, model: str 
           chunk_size: int = typer.Option(5000, "--chunk-size", help="Posts per committed chunk."),
           json: bool = JsonOpt) -> None:
     """Predict every post in the dimension's scope; an interrupted run resumes where it stopped."""
+    from peelian.classify import apply_model
+    from peelian.classify.starter import UNVALIDATED_NOTE
+
     with open_project(project) as proj, _progress() as progress:
         result = apply_model(proj, dimension, model_id=model, chunk_size=chunk_size,
                              progress=lambda done, total: progress(f"predicting {dimension}", done, total))
@@ -165,6 +162,9 @@ def apply(project: Path = ProjectArg, dimension: str = DimensionOpt, model: str 
 @classify_app.command("starter")
 def starter(project: Path = ProjectArg, dimension: str = DimensionOpt, json: bool = JsonOpt) -> None:
     """Before any human coding: a zero-shot model from the codebook's definitions and examples (UNVALIDATED)."""
+    from peelian.classify import create_starter
+    from peelian.classify.starter import UNVALIDATED_NOTE
+
     with open_project(project) as proj:
         info = create_starter(proj, dimension)
     if json:
@@ -180,6 +180,8 @@ def models(project: Path = ProjectArg,
            dimension: str = typer.Option(None, "--dimension", "-d", help="Only this dimension."),
            json: bool = JsonOpt) -> None:
     """The registered models, oldest first."""
+    from peelian.classify import list_models
+
     with open_project(project, read_only=True) as proj:
         found = list_models(proj, dimension)
     if json:
@@ -197,6 +199,8 @@ def models(project: Path = ProjectArg,
 def prevalence(project: Path = ProjectArg, dimension: str = DimensionOpt, model: str = ModelOpt,
                seed: int = SeedOpt, json: bool = JsonOpt) -> None:
     """Share of each code in scope: gold labels plus predictions corrected for the model's measured error."""
+    from peelian.classify import estimate_prevalence
+
     with open_project(project) as proj:
         report = estimate_prevalence(proj, dimension, model_id=model, seed=seed)
     if json:
@@ -228,6 +232,8 @@ def train_file_cmd(
     folds: int = FoldsOpt, seed: int = SeedOpt, learning_curve: bool = LearningCurveOpt, json: bool = JsonOpt,
 ) -> None:
     """Train on any labelled spreadsheet (no project needed) and print the cross-validated evaluation."""
+    from peelian.classify import train_file
+
     with user_errors(), _progress() as progress:
         meta = train_file(file, text=text, label=label, model_out=model_out, algorithm=algorithm,
                           label_sep=label_sep, n_splits=folds, seed=seed, learning_curve=learning_curve,
@@ -250,6 +256,9 @@ def predict_file_cmd(
     json: bool = JsonOpt,
 ) -> None:
     """Add predicted, probability and p_<code> columns to a CSV."""
+    from peelian.classify import predict_file
+    from peelian.classify.starter import UNVALIDATED_NOTE
+
     with user_errors(), _progress() as progress:
         result = predict_file(model_dir, file, text=text, out=out, label=label, label_sep=label_sep,
                               progress=lambda rows: progress("predicting rows", rows, None))

@@ -7,6 +7,7 @@ calls is in peelian.coding.codings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -14,7 +15,7 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
-from peelian.cli.app import app, codebook_app, codings_app, sample_app
+from peelian.cli.app import CODING, app, codebook_app, codings_app, sample_app
 from peelian.cli.common import (
     JsonOpt,
     ProjectArg,
@@ -24,32 +25,11 @@ from peelian.cli.common import (
     open_project,
     user_errors,
 )
-from peelian.coding.agreement import file_reliability, sample_reliability
-from peelian.coding.codebook import (
-    Codebook,
-    active_codebook,
-    import_codebook,
-    list_codebooks,
-    load_codebook,
-    save_codebook,
-    stored_codebook,
-)
-from peelian.coding.codings import coding_history, undo_last
-from peelian.coding.gold import (
-    Disagreement,
-    adjudicate as adjudicate_unit,
-    apply_decisions,
-    apply_majority,
-    disagreements,
-    export_disagreements,
-    import_gold,
-)
-from peelian.coding.refi import read_qdc
-from peelian.coding.reliability import COEFFICIENTS
-from peelian.coding.samples import create_sample, get_sample, list_samples, sample_items
-from peelian.coding.sheets import codebook_for_sheet, export_sheet, import_sheet, parse_cell
 from peelian.errors import CodingError
-from peelian.report.reliability import write_reliability_report
+
+if TYPE_CHECKING:
+    from peelian.coding.codebook import Codebook
+    from peelian.coding.gold import Disagreement
 
 
 def _split(values: list[str] | str | None) -> list[str]:
@@ -86,6 +66,8 @@ def codebook_show(
     json: bool = JsonOpt,
 ) -> None:
     """Show the active codebook (the police encounters codebook until you import another)."""
+    from peelian.coding.codebook import active_codebook, stored_codebook
+
     with open_project(project) as proj:
         book = stored_codebook(proj, version) if version else active_codebook(proj)
         if dimension:
@@ -108,6 +90,9 @@ def codebook_import(
     name: str = typer.Option(None, "--name", help=".qdc only: the codebook name."),
 ) -> None:
     """Import a codebook and make it the active one; every coding records its version."""
+    from peelian.coding.codebook import import_codebook, load_codebook
+    from peelian.coding.refi import read_qdc
+
     warnings: list[str] = []
     with user_errors():
         if file.suffix.lower() == ".qdc":
@@ -133,6 +118,8 @@ def codebook_export(
     version: str = typer.Option(None, "--version", help="A stored version instead of the active one."),
 ) -> None:
     """Export the active codebook as YAML (to edit) or REFI-QDA .qdc (for NVivo, ATLAS.ti, MAXQDA, QualCoder)."""
+    from peelian.coding.codebook import active_codebook, save_codebook, stored_codebook
+
     with open_project(project) as proj:
         book = stored_codebook(proj, version) if version else active_codebook(proj)
         save_codebook(book, to)
@@ -142,6 +129,8 @@ def codebook_export(
 @codebook_app.command("list")
 def codebook_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """The codebook versions stored in the project."""
+    from peelian.coding.codebook import active_codebook, list_codebooks
+
     with open_project(project) as proj:
         active_codebook(proj)
         rows = list_codebooks(proj)
@@ -158,6 +147,9 @@ def codebook_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 @codebook_app.command("validate")
 def codebook_validate(file: Path = typer.Argument(..., help="A codebook file to check, without a project.")) -> None:
     """Check a codebook file; every problem is listed with its line and field."""
+    from peelian.coding.codebook import load_codebook
+    from peelian.coding.refi import read_qdc
+
     with user_errors():
         book = read_qdc(file).codebook if file.suffix.lower() == ".qdc" else load_codebook(file)
     console.print(f"{file}: valid — {book.id} version {book.version}, {len(book.dimensions)} dimensions",
@@ -184,6 +176,10 @@ def sample_create(
     json: bool = JsonOpt,
 ) -> None:
     """Draw a coding sample and assign it to coders with an overlap for reliability."""
+    from peelian.coding.samples import BUILTIN_STRATEGIES, create_sample
+
+    if strategy and strategy not in BUILTIN_STRATEGIES:
+        import peelian.classify  # noqa: F401  (registers the classifier's strategies, e.g. uncertainty)
     strata = _split(stratify)
     with open_project(project) as proj:
         sample = create_sample(proj, name, size, strategy=strategy or ("stratified" if strata else "random"),
@@ -204,6 +200,8 @@ def sample_create(
 @sample_app.command("list")
 def sample_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """Samples with their design and each coder's progress."""
+    from peelian.coding.samples import list_samples
+
     with open_project(project) as proj:
         rows = list_samples(proj)
     if json:
@@ -228,6 +226,8 @@ def sample_show(
     json: bool = JsonOpt,
 ) -> None:
     """A sample's design and its items."""
+    from peelian.coding.samples import get_sample, sample_items
+
     with open_project(project) as proj:
         sample = get_sample(proj, name)
         items = sample_items(proj, name, coder)
@@ -252,6 +252,9 @@ def sample_export(
     to: Path = typer.Option(..., "--to", help="The CSV to write (opens in Excel or LibreOffice)."),
 ) -> None:
     """Write a coder's coding sheet; fill it and bring it back with `peelian codings import`."""
+    from peelian.coding.codebook import active_codebook
+    from peelian.coding.sheets import codebook_for_sheet, export_sheet
+
     with open_project(project) as proj:
         rows = export_sheet(proj, name, coder, to)
         legend = codebook_for_sheet(active_codebook(proj))
@@ -270,6 +273,8 @@ def codings_import(
     json: bool = JsonOpt,
 ) -> None:
     """Import a filled coding sheet: every cell is checked first; any problem rejects the whole sheet."""
+    from peelian.coding.sheets import import_sheet
+
     with open_project(project) as proj:
         report = import_sheet(proj, file)
     if json:
@@ -291,6 +296,8 @@ def codings_import_gold(
     json: bool = JsonOpt,
 ) -> None:
     """Gold labels decided outside Peelian (an earlier study's gold standard); every row is checked first."""
+    from peelian.coding.gold import import_gold
+
     with open_project(project) as proj:
         report = import_gold(proj, file, per_dimension=per_dimension, seed=seed, decided_by=decided_by)
     if json:
@@ -310,6 +317,8 @@ def codings_list(
     json: bool = JsonOpt,
 ) -> None:
     """The coding history, newest first, including undos (the table is append-only)."""
+    from peelian.coding.codings import coding_history
+
     with open_project(project, read_only=True) as proj:
         rows = coding_history(proj, sample=sample, coder=coder, limit=limit or None)
     if json:
@@ -330,6 +339,8 @@ def codings_undo(
     sample: str = typer.Option(None, "--sample", help="Only within this sample."),
 ) -> None:
     """Retract a coder's latest decision (adds a 'retracted' row; nothing is deleted)."""
+    from peelian.coding.codings import undo_last
+
     with open_project(project) as proj:
         undone = undo_last(proj, coder, sample, source="cli")
     if undone is None:
@@ -342,6 +353,8 @@ def codings_undo(
 # ---- reliability --------------------------------------------------------------------------------
 
 def _print_reliability(report: dict) -> None:
+    from peelian.coding.reliability import COEFFICIENTS
+
     labels = report["coefficient_labels"]
     short = {"percent_agreement": "agree", "cohen_kappa": "Cohen κ", "fleiss_kappa": "Fleiss κ",
              "krippendorff_alpha": "Kripp. α", "gwet_ac1": "AC1", "brennan_prediger": "BP κ"}
@@ -376,7 +389,7 @@ def _print_reliability(report: dict) -> None:
                   "Koch bands. Per code and confusion matrices: --json or --html.", style="dim", highlight=False)
 
 
-@app.command("reliability")
+@app.command("reliability", rich_help_panel=CODING)
 def reliability(
     project: Path = ProjectArg,
     sample: str = typer.Argument(..., help="The sample."),
@@ -389,6 +402,9 @@ def reliability(
     json: bool = JsonOpt,
 ) -> None:
     """Inter-coder reliability of a sample, per dimension and per code, with bootstrap CIs."""
+    from peelian.coding.agreement import sample_reliability
+    from peelian.report.reliability import write_reliability_report
+
     with open_project(project, read_only=True) as proj:
         report = sample_reliability(proj, sample, dimensions=_split(dimension) or None, overlap_only=not all_units,
                                     n_bootstrap=bootstrap, seed=seed)
@@ -413,7 +429,7 @@ def _levels(values: list[str]) -> dict[str, str]:
     return out
 
 
-@app.command("reliability-file")
+@app.command("reliability-file", rich_help_panel=CODING)
 def reliability_file(
     file: Path = typer.Argument(..., help="Long CSV with columns unit, coder, dimension (optional), code."),
     level: list[str] = typer.Option([], "--level", help="nominal, ordinal, interval or ratio; for one dimension: "
@@ -426,6 +442,9 @@ def reliability_file(
     json: bool = JsonOpt,
 ) -> None:
     """The same statistics for any long CSV (one row per unit, coder, dimension and code)."""
+    from peelian.coding.agreement import file_reliability
+    from peelian.report.reliability import write_reliability_report
+
     with user_errors():
         report = file_reliability(file, levels=_levels(level), multi_label=_split(multi_label), n_bootstrap=bootstrap,
                                   seed=seed)
@@ -441,6 +460,8 @@ def reliability_file(
 
 def _ask_decision(item: Disagreement, book: Codebook, index: int, total: int) -> tuple[list[str], str | None] | None:
     """One disagreement on screen; returns the codes and reason, None to skip, raises typer.Abort to stop."""
+    from peelian.coding.sheets import parse_cell
+
     dim = book.dimension(item.dimension)
     body = []
     if item.context:
@@ -483,7 +504,7 @@ def _ask_decision(item: Disagreement, book: Codebook, index: int, total: int) ->
         return parsed[1], reason or None
 
 
-@app.command("adjudicate")
+@app.command("adjudicate", rich_help_panel=CODING)
 def adjudicate(
     project: Path = ProjectArg,
     sample: str = typer.Argument(..., help="The sample."),
@@ -499,6 +520,15 @@ def adjudicate(
     json: bool = JsonOpt,
 ) -> None:
     """Walk a sample's disagreements and decide; each decision becomes the gold label."""
+    from peelian.coding.codebook import active_codebook
+    from peelian.coding.gold import (
+        adjudicate as adjudicate_unit,
+        apply_decisions,
+        apply_majority,
+        disagreements,
+        export_disagreements,
+    )
+
     with open_project(project) as proj:
         if to:
             n = export_disagreements(proj, sample, to, dimension=dimension)

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 import typer
@@ -27,7 +27,9 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from peelian.errors import PeelianError, ProjectLockedError, StorageError
-from peelian.store.project import ON_OPEN_FOR_WRITING, Project
+
+if TYPE_CHECKING:  # the store (and DuckDB) is imported when a command runs, so --help answers at once
+    from peelian.store.project import Project
 
 console = Console()
 err_console = Console(stderr=True)
@@ -74,6 +76,8 @@ def user_errors() -> Iterator[None]:
 def open_project(path: Path, *, read_only: bool = False) -> Iterator[Project]:
     """The project, closed again before any error is reported (a project opened to write is watched,
     see `PeelianGroup`)."""
+    from peelian.store.project import Project
+
     with user_errors():
         project = Project.open(path, read_only=read_only)
         try:
@@ -88,7 +92,18 @@ class PeelianGroup(TyperGroup):
     opened; whatever a command lets escape (an interrupt while it prints, an error outside
     `user_errors`) is reported by the same rules as inside it."""
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Commands by workflow (the panels of `peelian --help` and the sections of docs/cli.md), each panel in
+        the order its commands were made."""
+        from peelian.cli.app import HELP_PANELS
+
+        rank = {panel: i for i, panel in enumerate(HELP_PANELS)}
+        return sorted(super().list_commands(ctx),
+                      key=lambda name: rank.get(getattr(self.commands[name], "rich_help_panel", None), len(rank)))
+
     def invoke(self, ctx: Any) -> Any:
+        from peelian.store.project import ON_OPEN_FOR_WRITING
+
         args = [*ctx._protected_args, *ctx.args]  # what follows the command name, not yet parsed
         run = _Run(as_json="--json" in (args[:args.index("--")] if "--" in args else args))
         token = _RUN.set(run)
@@ -169,6 +184,7 @@ def _written() -> Written:
     connection while it is open, else read afresh (and read-only) from the file."""
     import duckdb
 
+    from peelian.store.project import Project
     from peelian.store.status import list_imports
 
     run = _RUN.get()

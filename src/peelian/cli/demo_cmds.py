@@ -10,14 +10,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peelian.cli.app import app
+from peelian.cli.app import ADMIN, app
 from peelian.cli.common import EXIT_PARTIAL, JsonOpt, ProjectArg, console, emit_json, err_console, user_errors
 from peelian.cli.project_cmds import status as print_status
-from peelian.classify.known_labels import code_from_known_labels
-from peelian.demo import build_demo
 from peelian.errors import ProjectError
-from peelian.metrics import import_expectations
-from peelian.store.project import FOLDER_SUFFIX, Project
 
 DELIBERATE_QUARANTINE = 1  # the truncated last line the demo writes on purpose
 # A coding round of this size per dimension, taken from the generator's ground truth, trains the
@@ -28,6 +24,8 @@ DEMO_GOLD_PER_DIMENSION = 600
 
 def _remove_project(path: Path) -> None:
     """Delete a project and its folder, but only if it really is a Peelian project."""
+    from peelian.store.project import FOLDER_SUFFIX, Project
+
     if path.exists():
         Project.open(path, read_only=True).close()  # raises unless it is a Peelian project not in use
         path.unlink()
@@ -38,7 +36,7 @@ def _remove_project(path: Path) -> None:
             extra.unlink()
 
 
-@app.command()
+@app.command(rich_help_panel=ADMIN)
 def demo(
     project: Path = ProjectArg,
     posts: int = typer.Option(20_000, "--posts", min=100, help="About how many posts to generate."),
@@ -52,6 +50,11 @@ def demo(
 ) -> None:
     """Build a demo project: synthetic police and citizen posts in real X and Mastodon formats, imported
     through the real importers, with a registry, an expectations survey and the true codes of every post."""
+    from peelian.classify.known_labels import code_from_known_labels
+    from peelian.demo import build_demo
+    from peelian.metrics import import_expectations
+    from peelian.store.project import FOLDER_SUFFIX, Project
+
     folder = project.with_name(project.name + FOLDER_SUFFIX)
     with user_errors():
         if project.exists() or folder.exists():

@@ -1,16 +1,19 @@
-"""Entry point: importing each command module registers its commands on the root app."""
+"""Entry point: importing each command module registers its commands on the root app.
+
+The command modules import the library (scikit-learn, the web stack, ...) inside the commands that use it,
+so `peelian --help` and light commands start at once; tests/cli/test_startup.py keeps it so."""
 
 from __future__ import annotations
 
-from peelian.cli import (  # noqa: F401  (imported for their commands)
-    classify_cmds,
-    coding_cmds,
-    demo_cmds,
-    metrics_cmds,
-    network_cmds,
+from peelian.cli import (  # noqa: F401  (imported for their commands, in workflow order: the order within a panel)
     project_cmds,
     registry_cmds,
+    coding_cmds,
+    classify_cmds,
+    metrics_cmds,
+    network_cmds,
     web_cmds,
+    demo_cmds,
 )
 from peelian.cli.app import app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import typer
@@ -17,26 +17,12 @@ from rich.console import Console
 from rich.table import Column, Table
 from typer.core import TyperGroup
 
-from peelian.cli.app import app, expectations_app, metrics_app
+from peelian.cli.app import MEASURE, app, expectations_app, metrics_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
 from peelian.errors import InputError, MetricsError
-from peelian.metrics import (
-    Filters,
-    MetricParams,
-    compute_metrics,
-    conversation,
-    export_metric_set,
-    expectations_gap,
-    format_duration,
-    headline_window,
-    import_expectations,
-    list_surveys,
-    parse_by,
-    recent_conversations,
-    unanswered,
-    unanswered_total,
-)
-from peelian.store.project import utcnow
+
+if TYPE_CHECKING:
+    from peelian.metrics import Filters, MetricParams
 
 DEFAULT_COMMAND = "show"
 TABLE_WIDTH = 150
@@ -88,6 +74,8 @@ AsOfOpt = typer.Option(None, "--as-of", help="'Now' for ages and pending posts: 
 def build_params(window: str | None = None, office_hours: str | None = None, needs_response: str | None = None,
                  intents: str | None = None, question_fallback: bool = True, response_limit: str | None = None,
                  include_reposts: bool = False, predictions: bool = True, as_of: str | None = None) -> MetricParams:
+    from peelian.metrics import MetricParams
+
     return MetricParams.build(window=window, office_hours=office_hours, needs_response=needs_response,
                               needs_response_intents=intents, question_fallback=question_fallback,
                               response_limit=response_limit, include_reposts=include_reposts,
@@ -95,6 +83,8 @@ def build_params(window: str | None = None, office_hours: str | None = None, nee
 
 
 def _as_of(value: str | None) -> datetime | None:
+    from peelian.store.project import utcnow
+
     if value is None:
         return None
     if value.lower() == "now":
@@ -117,6 +107,8 @@ def _day(value: str | None, option: str) -> date | None:
 def build_filters(date_from: str | None = None, date_to: str | None = None, force: str | None = None,
                   account_type: str | None = None, account: str | None = None,
                   platform: str | None = None) -> Filters:
+    from peelian.metrics import Filters
+
     return Filters.build(force=force, account_type=account_type, account_id=account, platform=platform,
                          date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"))
 
@@ -159,6 +151,8 @@ def metrics_show(
     json: bool = JsonOpt,
 ) -> None:
     """Dialogue and responsiveness per force and account type (default: the last full month)."""
+    from peelian.metrics import compute_metrics, headline_window, parse_by
+
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
                               include_reposts, predictions, as_of)
@@ -209,6 +203,8 @@ def metrics_export(
     json: bool = JsonOpt,
 ) -> None:
     """Export the common metric set (force × account type × month) with its schema document."""
+    from peelian.metrics import export_metric_set
+
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
                               include_reposts, predictions, as_of)
@@ -222,7 +218,7 @@ def metrics_export(
                   f"(schema: {report['schema']})")
 
 
-@app.command("unanswered")
+@app.command("unanswered", rich_help_panel=MEASURE)
 def unanswered_cmd(
     project: Path = ProjectArg,
     older_than: str = typer.Option(None, "--older-than", help="Only posts at least this old, e.g. 24h "
@@ -236,6 +232,8 @@ def unanswered_cmd(
     json: bool = JsonOpt,
 ) -> None:
     """Citizen posts that needed a response and got none, oldest first, with links."""
+    from peelian.metrics import format_duration, unanswered, unanswered_total
+
     with user_errors():
         params = build_params(window, None, needs_response, intents, question_fallback, None, False, predictions,
                               as_of)
@@ -290,7 +288,7 @@ def _shown_of(shown: int, total: int, offset: int) -> str | None:
     return f"showing {first} of {total:,} (--limit N, or 0 for all; --offset N to page)"
 
 
-@app.command("threads")
+@app.command("threads", rich_help_panel=MEASURE)
 def threads_cmd(
     project: Path = ProjectArg,
     post: str = typer.Argument(None, help="A conversation id, the id of any post in it, or a link to a post. "
@@ -305,6 +303,8 @@ def threads_cmd(
 ) -> None:
     """One conversation as an indented tree: who, when, how long after the post it answers. Without
     POST, the most recently active conversations (with at least two posts), to pick one from."""
+    from peelian.metrics import conversation, recent_conversations
+
     with user_errors():
         if post and conversation_id and post != conversation_id:
             raise InputError(f"give the conversation once: POST {post!r} or --conversation {conversation_id!r}")
@@ -358,6 +358,8 @@ def expectations_import(
     json: bool = JsonOpt,
 ) -> None:
     """Import a survey of what the public expects to see, per topic (national or per force)."""
+    from peelian.metrics import import_expectations
+
     with open_project(project) as proj:
         report = import_expectations(proj, csv_path, survey)
     if json:
@@ -377,6 +379,8 @@ def expectations_gap_cmd(
     json: bool = JsonOpt,
 ) -> None:
     """Expected vs actual topic shares of police original posts, per force, with TVD and JSD."""
+    from peelian.metrics import expectations_gap
+
     with user_errors():
         params = build_params(predictions=predictions)
         filters = build_filters(date_from, date_to, force, None, None, platform)
@@ -401,6 +405,8 @@ def expectations_gap_cmd(
 @expectations_app.command("list")
 def expectations_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """The imported surveys."""
+    from peelian.metrics import list_surveys
+
     with open_project(project, read_only=True) as proj:
         rows = list_surveys(proj)
     if json:

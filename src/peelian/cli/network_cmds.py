@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from peelian.cli.app import app
+from peelian.cli.app import MEASURE, app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project
-from peelian.network import InteractionNetwork
 
 
-@app.command()
+@app.command(rich_help_panel=MEASURE)
 def network(
     project: Path = ProjectArg,
     kind: str = typer.Option("both", help="Which interactions make an edge: reply, mention or both."),
@@ -24,6 +23,8 @@ def network(
     json: bool = JsonOpt,
 ) -> None:
     """Who replies to and mentions whom: density, reciprocity, transitivity, centralization, robustness."""
+    from peelian.network import InteractionNetwork
+
     with open_project(project, read_only=True) as proj:
         net = InteractionNetwork(kind=kind, force=force, date_from=date_from, date_to=date_to,
                                  min_weight=min_weight).fit(proj)

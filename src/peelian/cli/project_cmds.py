@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.markup import escape
 from rich.table import Table
 
-from peelian.cli.app import app
+from peelian.cli.app import PROJECT, app
 from peelian.cli.common import (
     EXIT_PARTIAL,
     JsonOpt,
@@ -21,13 +21,10 @@ from peelian.cli.common import (
     user_errors,
 )
 from peelian.errors import InputError, MappingError, ProjectError, ProjectExistsError, ProjectLockedError
-from peelian.ingest import available_formats, import_files
-from peelian.store.export import EXPORTABLE, export_table
-from peelian.store.project import Project
-from peelian.store.status import list_imports, list_quarantine, project_status
+from peelian.store.export import EXPORTABLE
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def init(
     project: Path = ProjectArg,
     keep_citizen_identities: bool = typer.Option(
@@ -35,6 +32,8 @@ def init(
         help="Store citizen handles and ids as they are (default: keyed pseudonyms)."),
 ) -> None:
     """Create a new, empty project (a DuckDB file plus a sibling folder)."""
+    from peelian.store.project import Project
+
     with user_errors():
         if project.is_dir():
             raise ProjectError(f"{project} is a folder; name the project file to create, "
@@ -49,6 +48,8 @@ def init(
 
 def _is_project(path: Path) -> bool:
     """Whether an existing file opens as a Peelian project (one held open elsewhere counts)."""
+    from peelian.store.project import Project
+
     try:
         Project.open(path, read_only=True).close()
     except ProjectLockedError:
@@ -72,7 +73,7 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     return mapping
 
 
-@app.command("import")
+@app.command("import", rich_help_panel=PROJECT)
 def import_(
     project: Path = ProjectArg,
     files: list[Path] = typer.Argument(..., help="Files or folders to import (a folder: every file in it, "
@@ -90,6 +91,8 @@ def import_(
     json: bool = JsonOpt,
 ) -> None:
     """Import exports into the project. Every record is stored, merged as a duplicate or quarantined."""
+    from peelian.ingest import import_files
+
     with user_errors():
         options: dict[str, object] = {}
         if map:
@@ -146,9 +149,11 @@ def import_(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def formats(json: bool = JsonOpt) -> None:
     """List the import formats Peelian reads."""
+    from peelian.ingest import available_formats
+
     rows = [{"format": name, "platform": cls.platform, "description": cls.description}
             for name, cls in sorted(available_formats().items())]
     if json:
@@ -160,9 +165,11 @@ def formats(json: bool = JsonOpt) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """Counts by platform, force, account type and kind; imports and quarantine."""
+    from peelian.store.status import project_status
+
     with open_project(project, read_only=True) as proj:
         report = project_status(proj)
     if json:
@@ -186,7 +193,7 @@ def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
                   + (f" (peelian quarantine {project})" if report["quarantined"] else ""))
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def quarantine(
     project: Path = ProjectArg,
     import_id: int = typer.Option(None, "--import", help="Only this import."),
@@ -194,6 +201,8 @@ def quarantine(
     json: bool = JsonOpt,
 ) -> None:
     """What was rejected, why, and where (file, line or row)."""
+    from peelian.store.status import list_quarantine
+
     with open_project(project, read_only=True) as proj:
         rows = list_quarantine(proj, import_id=import_id, limit=limit or None)
     if json:
@@ -209,9 +218,11 @@ def quarantine(
     console.print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """The history of imports with their counts."""
+    from peelian.store.status import list_imports
+
     with open_project(project, read_only=True) as proj:
         rows = list_imports(proj)
     if json:
@@ -225,13 +236,15 @@ def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=PROJECT)
 def export(
     project: Path = ProjectArg,
     table: str = typer.Argument(..., help=f"One of: {', '.join(EXPORTABLE)}."),
     to: Path = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json."),
 ) -> None:
     """Export a table to Parquet, CSV or JSON Lines."""
+    from peelian.store.export import export_table
+
     with open_project(project) as proj:
         rows = export_table(proj, table, to)
         proj.audit("export", target=table, detail={"to": str(to), "rows": rows})

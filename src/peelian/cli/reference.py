@@ -16,6 +16,8 @@ from peelian.cli.main import app
 HEADER = """# CLI reference
 
 Every command has `--help`. Commands that report take `--json` for machine-readable output.
+The commands are grouped by workflow, as `peelian --help` lists them: project & import, coding,
+classify, measure, report & serve, admin.
 
 This file is generated from the commands themselves (`python -m peelian.cli.reference > docs/cli.md`);
 a test fails when it is out of date.
@@ -69,11 +71,22 @@ def _usage(path: str, command: Any) -> str:
     return " ".join(pieces)
 
 
+def _panel(root: Any, path: str) -> str:
+    """The `--help` panel of a command: its top-level command's."""
+    top = root.commands[path.split()[1]]
+    return getattr(top, "rich_help_panel", None) or "Other commands"
+
+
 def render() -> str:
+    """The reference, one section per `--help` panel (the workflow order), each command in it."""
     root = typer.main.get_command(app)
     out = [HEADER]
+    panel = None
     for path, command in iter_commands(root):
-        out.append(f"## `{path}`\n")
+        if _panel(root, path) != panel:
+            panel = _panel(root, path)
+            out.append(f"## {panel}\n")
+        out.append(f"### `{path}`\n")
         out.append(f"```\n{_usage(path, command)}\n```\n")
         if command.help:
             out.append(command.help.strip() + "\n")

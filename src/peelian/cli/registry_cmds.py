@@ -9,7 +9,6 @@ from rich.table import Table
 
 from peelian.cli.app import registry_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project
-from peelian.store.registry import import_registry
 
 
 @registry_app.command("import")
@@ -20,6 +19,8 @@ def registry_import(
     json: bool = JsonOpt,
 ) -> None:
     """Replace the registry with a CSV and re-tag every stored post."""
+    from peelian.store.registry import import_registry
+
     with open_project(project) as proj:
         report = import_registry(proj, csv_path)
     if json:

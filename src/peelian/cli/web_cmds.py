@@ -10,10 +10,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from peelian.cli.app import app, users_app
+from peelian.cli.app import CODING, REPORT, app, users_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
 from peelian.errors import AuthError, InputError, NotFoundError
-from peelian.store.users import ROLES, add_user, count_users, get_user, list_users, set_disabled, set_password, set_role
+from peelian.store.users import ROLES
 
 ADMIN_PASSWORD_ENV = "PEELIAN_ADMIN_PASSWORD"
 PASSWORD_ENV = "PEELIAN_PASSWORD"
@@ -47,7 +47,7 @@ def _password(password_file: Path | None, env: str, prompt: str, option: str = "
     return _ask_new_password(prompt, option, env)
 
 
-@app.command()
+@app.command(rich_help_panel=REPORT)
 def serve(
     project: Path = ProjectArg,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
@@ -58,6 +58,8 @@ def serve(
     open_browser: bool = typer.Option(False, "--open", help="Open the web browser."),
 ) -> None:
     """Serve the dashboard, explorer, coding and reports at http://127.0.0.1:8000."""
+    from peelian.store.users import add_user, count_users
+
     from peelian.web import serve as serve_app
 
     with open_project(project) as proj:
@@ -74,7 +76,7 @@ def serve(
         serve_app(project, host=host, port=port, open_browser=open_browser)
 
 
-@app.command()
+@app.command(rich_help_panel=CODING)
 def code(
     project: Path = ProjectArg,
     coder: str = typer.Option(..., "--coder", help="Your user name; created with role coder if new."),
@@ -83,6 +85,8 @@ def code(
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the login link instead of opening it."),
 ) -> None:
     """Open the coding interface in the browser, logged in as CODER."""
+    from peelian.store.users import add_user, get_user
+
     import secrets
 
     from peelian.web import serve as serve_app
@@ -103,7 +107,7 @@ def code(
                   start_path=start)
 
 
-@app.command()
+@app.command(rich_help_panel=REPORT)
 def report(
     project: Path = ProjectArg,
     force: str = typer.Option(None, "--force", help="The force, as named in the registry. Leave it out to list "
@@ -172,6 +176,8 @@ def users_add(
                                             "else you are asked."),
 ) -> None:
     """Add a web app user."""
+    from peelian.store.users import add_user
+
     with open_project(project) as proj:
         if role not in ROLES:
             raise InputError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
@@ -182,6 +188,8 @@ def users_add(
 @users_app.command("list")
 def users_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """List users and their roles."""
+    from peelian.store.users import list_users
+
     with open_project(project, read_only=True) as proj:
         users = list_users(proj)
     if json:
@@ -197,6 +205,8 @@ def users_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(...),
                    role: str = typer.Argument(..., help=f"One of: {', '.join(ROLES)}.")) -> None:
     """Change a user's role (takes effect at their next login)."""
+    from peelian.store.users import set_role
+
     with open_project(project) as proj:
         user = set_role(proj, username, role)
     console.print(f"{user.username} is now {user.role}")
@@ -206,6 +216,8 @@ def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(..
 def users_disable(project: Path = ProjectArg, username: str = typer.Argument(...),
                   enable: bool = typer.Option(False, "--enable", help="Re-enable instead.")) -> None:
     """Disable a user (they can no longer log in); --enable undoes it."""
+    from peelian.store.users import set_disabled
+
     with open_project(project) as proj:
         user = set_disabled(proj, username, not enable)
     console.print(f"{user.username} is {'disabled' if user.disabled else 'enabled'}")
@@ -217,6 +229,8 @@ def users_set_password(
     password_file: Path = typer.Option(None, "--password-file", help=f"Read it from this file (or {PASSWORD_ENV})."),
 ) -> None:
     """Set a user's password."""
+    from peelian.store.users import set_password
+
     with open_project(project) as proj:
         set_password(proj, username, _password(password_file, PASSWORD_ENV, f"new password for {username}"))
     console.print(f"password of {username} changed")

@@ -9,6 +9,7 @@ admin) hold whichever door is used.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +25,13 @@ MIN_PASSWORD_LENGTH = 8
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 _hasher = PasswordHasher()
-# Verifying an unknown user still costs one hash, so response time does not reveal who exists.
-_DUMMY_HASH = _hasher.hash("peelian-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying an unknown user still costs one hash, so response time does not reveal who exists.
+    Made on first use: hashing at import would cost every CLI command a third of a second."""
+    return _hasher.hash("peelian-no-such-user")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +135,7 @@ def verify_password(project: Project, username: str, password: str) -> User:
     name = username.strip().lower()
     row = project.con.execute(
         "SELECT password_hash, role, created_at, disabled FROM users WHERE username = ?", [name]).fetchone()
-    stored = row[0] if row else _DUMMY_HASH
+    stored = row[0] if row else _dummy_hash()
     try:
         _hasher.verify(stored, password)
         ok = row is not None
