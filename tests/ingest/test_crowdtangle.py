@@ -122,11 +122,6 @@ def test_bad_csv_rows_encoding_quotes_and_shape(project, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     assert "empty" in import_file(project, empty).error
-    history = tmp_path / "history.csv"
-    history.write_text('ID,"Score Date (GMT)",Timestep,Likes,"Post Date (GMT)","2021-07-04 22:38:03",url\n'
-                       '"3758007754304128\t","2021-07-05 00:00:00",1,5\n')
-    result = import_file(project, history)
-    assert result.format == "crowdtangle" and "interaction history" in result.quarantine_examples[0]["reason"]
 
 
 API_POST = {

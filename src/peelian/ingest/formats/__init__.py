@@ -12,6 +12,7 @@ from peelian.errors import UnknownFormatError
 from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
+from peelian.ingest.formats.crowdtangle_history import CrowdTangleHistoryImporter
 from peelian.ingest.formats.dyi_archive import DyiArchiveImporter
 from peelian.ingest.formats.facebook_graph import FacebookGraphImporter
 from peelian.ingest.formats.facebook_scraper import FacebookScraperImporter
@@ -44,6 +45,7 @@ IMPORTERS: list[type[Importer]] = [
     TwitterV2Importer,
     XAnalyticsImporter,
     HootsuiteImporter,
+    CrowdTangleHistoryImporter,
 ]
 
 MIN_CONFIDENCE = 0.3

@@ -73,8 +73,6 @@ class CrowdTangleImporter(JsonImporter):
             keys = {_header_key(c) for c in header}
             if all(k in keys for k in CSV_REQUIRED):
                 return 0.95 if {"facebook id", "user name", "total interactions"} & keys else 0.8
-            if "id" in keys and "score date (gmt)" in keys:
-                return 0.7
             return 0.0
         obj = sample.first_json
         if isinstance(obj, dict):
@@ -110,10 +108,6 @@ class CrowdTangleImporter(JsonImporter):
             number, cells = item
             if header is None:
                 header = [_header_key(c) for c in cells]
-                if "score date (gmt)" in header:
-                    yield Reject("row 1", "a CrowdTangle per-post interaction history (one post's counts over time), "
-                                          "not a list of posts; it is not imported", ",".join(cells))
-                    return
                 missing = [c for c in CSV_REQUIRED if c not in header]
                 if missing:
                     yield Reject("row 1", "not a CrowdTangle export header: missing column(s) "
