@@ -393,9 +393,7 @@ class _Chunk:
                 {metric.format("retweet_count", "repost_count")}, {metric.format("quote_count", "quote_count")},
                 {metric.format("impression_count", "view_count")},
                 p.author_followers,
-                CASE WHEN {pseudonymise} AND a.pseudonymised AND p.author_handle IS NOT NULL
-                          AND contains(lower('https://x.com/i/web/status/' || p.post_id), lower(p.author_handle))
-                     THEN NULL ELSE 'https://x.com/i/web/status/' || p.post_id END AS url,
+                'https://x.com/i/web/status/' || p.post_id AS url,
                 p.is_partial,
                 'line ' || p.line_no || ', ' || CASE WHEN p.is_partial THEN 'includes.tweets[' || (p.pos - d.n_data)
                     ELSE 'data[' || p.pos END || ']' AS source_location,
