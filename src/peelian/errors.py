@@ -56,6 +56,12 @@ class FormatError(InputError):
     """A file claimed by an importer cannot be read as that format at all."""
 
 
+class NoPostsError(UnknownFormatError):
+    """The file is a known platform's response or export file that holds no posts (an instance
+    document, a poll, an account list, an archive's manifest): the message says what it is and
+    which file of the export to import instead."""
+
+
 class MappingError(InputError):
     """A generic-CSV column mapping is incomplete or names missing columns."""
 
@@ -94,3 +100,7 @@ class AuthError(PeelianError):
 
 class NotAssignedError(AuthError):
     """A coder asked for, or tried to code, a post outside the samples assigned to them."""
+
+
+class DraftError(InputError):
+    """A draft (or a file of drafts) cannot be checked: empty, not text, or without the text column."""

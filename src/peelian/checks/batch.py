@@ -1,0 +1,90 @@
+"""Checking many drafts at once (a CSV of last month's posts, say) and reading drafts from files.
+
+The output CSV keeps every input column and adds what the check found; it is written through
+`peelian.store.safe_text` because it holds post text a spreadsheet would otherwise run as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from peelian.checks.rules import SEVERITIES, Finding, check_draft
+from peelian.errors import DraftError
+from peelian.store.safe_text import neutralise_row
+
+ADDED_COLUMNS = ("check_risks", "check_severity", "check_findings", "check_details")
+
+
+@dataclass
+class CsvCheck:
+    """What `check_csv` did: rows read, rows with any finding, findings per risk."""
+
+    rows: int = 0
+    flagged: int = 0
+    by_risk: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rows": self.rows, "flagged": self.flagged, "by_risk": dict(self.by_risk)}
+
+
+def decode_draft(data: bytes, name: str = "the draft") -> str:
+    """The text of a draft read as bytes; a binary, non-UTF-8 or empty draft is a `DraftError` naming it."""
+    if b"\x00" in data:
+        raise DraftError("is a binary file, not a text draft", path=name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
+    if not text.strip():
+        raise DraftError("the draft is empty", path=name)
+    return text
+
+
+def check_texts(texts: Iterable[str]) -> Iterator[list[Finding]]:
+    """`check_draft` over many texts, lazily (a blank text has no findings)."""
+    for text in texts:
+        yield check_draft(text) if text and text.strip() else []
+
+
+def worst(findings: list[Finding]) -> str:
+    return min((f.severity for f in findings), key=SEVERITIES.index, default="")
+
+
+def check_csv(source: Path, text_column: str, out: Path) -> CsvCheck:
+    """Check the `text_column` of every row of `source` and write `out`: the input columns plus the risks
+    found, the worst severity, the number of findings and the findings as JSON."""
+    data = source.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise DraftError("is a binary file, not a CSV", path=str(source))
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"is not UTF-8 text (byte {exc.start})", path=str(source)) from None
+    reader = csv.reader(io.StringIO(content, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise DraftError("the CSV is empty", path=str(source))
+    if text_column not in header:
+        raise DraftError(f"has no column {text_column!r} (columns: {', '.join(header)})", path=str(source))
+    index = header.index(text_column)
+    summary = CsvCheck()
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(neutralise_row([*header, *ADDED_COLUMNS]))
+        for row in reader:
+            text = row[index] if index < len(row) else ""
+            findings = check_draft(text) if text.strip() else []
+            summary.rows += 1
+            summary.flagged += bool(findings)
+            risks = sorted({f.risk for f in findings})
+            summary.by_risk.update(risks)
+            details = orjson.dumps([f.to_dict() for f in findings]).decode()
+            writer.writerow(neutralise_row([*row, ";".join(risks), worst(findings), len(findings), details]))
+    return summary

@@ -1,0 +1,447 @@
+"""The rules of the pre-publication check, and `check_draft`, which runs them all on one draft.
+
+Each rule is a small function from the draft (and what `_Context` has worked out about it once: is a
+case active, is someone convicted, is a child or a sexual offence involved, who is named) to findings.
+Phone numbers are found by Google's libphonenumber (`phonenumbers`); the UK shapes no installed library
+covers (postcodes, vehicle registrations, National Insurance numbers, dates of birth, street addresses)
+and the legal-risk rules are patterns written here, documented one by one in docs/checks.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+RISKS: dict[str, str] = {
+    "personal_data": "personal data",
+    "child": "identifies a child or young person",
+    "sexual_offence_victim": "identifies a victim of a sexual offence",
+    "prejudicial": "could prejudice a trial",
+    "casualty": "unverified casualty or next-of-kin details",
+}
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One risk in a draft: where it is (character offsets, end exclusive), what fired and why."""
+
+    start: int
+    end: int
+    text: str
+    risk: str
+    rule: str
+    severity: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- vocabulary -------------------------------------------------------------------------------------
+
+_I = re.IGNORECASE
+FIRST_NAMES = frozenset("""
+aaron abdul abigail adam adrian ahmed aidan aisha alan alex alexander alfie ali alice alison amanda amber
+amelia amir amy andrew angela ann anna anne anthony archie arthur ashley barry ben benjamin beth bethany
+bilal bradley brian callum cameron carl caroline carol catherine charlie charlotte chloe chris christine
+christopher claire connor craig daniel danielle darren david dean deborah declan dennis derek dominic
+donna dylan edward eleanor elizabeth ella ellie emily emma eric ethan evie faisal fatima finley freddie
+freya gary gavin george georgia gemma graham grace hannah harriet harrison harry harvey hassan hayley
+helen henry holly ian imran isaac isabella isla jack jacob jade jake james jamie jane jason jasmine
+jayden jennifer jessica joanne joe joel john jonathan jordan joseph josh joshua julie karen kate
+katie kayleigh keith kelly kevin kieran kirsty kyle laura lauren leah lee leo lewis liam lily lisa
+logan louise lucy luke mandeep marcus maria mark martin mason matthew megan melissa michael michelle
+mohammed mohammad muhammad molly nathan neil nicola noah oliver olivia oscar owen patrick paul paula
+peter philip poppy priya rachel rebecca reece rhys richard riley robert ronnie rose ross ruby ryan sam
+samuel sandra sarah scott sean shane sharon shaun simon sophie stacey stephen steven stuart susan
+tanya terry thomas tom tony tracey tyler usman victoria wayne william yasmin zak zara zoe kai jaden
+ahmad omar yusuf hamza ayesha sana rajesh sunil deepak anil kofi kwame chidi tunde ngozi precious
+""".split())
+RANKS = (r"(?:PC|DC|PCSO|DS|DI|DCI|Det|Detective|Sergeant|Sgt|Inspector|Insp|Supt|Superintendent|Chief|"
+         r"Constable|Officer|Cllr|Councillor|Dr|Judge|Recorder|HHJ|Justice|Mr Justice|Mrs Justice|Sir|Dame)")
+_NOT_NAMES = frozenset("""
+police the a an this that these those on in at of and or but if we our you your he she they it his her
+their road street lane avenue close drive way crescent grove terrace place gardens court crown magistrates
+youth station county city council north south east west central high new old upper lower great little
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december detective sergeant inspector constable chief superintendent
+officer officers pc dc pcso ds di dci det sgt insp supt witness witnesses please anyone thank thanks
+update appeal missing road closed closure crimestoppers action fraud national rail bridge park school
+academy college hospital royal infirmary general university church saint st police's motorway
+""".split())
+_NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+(?:-[A-Z][a-z]+)?)((?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)?"
+                   r"\s+(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'])")
+_AGE_AFTER = re.compile(r"\s*(?:,\s*(?:aged\s+)?(\d{1,2})\b|\((\d{1,2})\))")
+_NAME_CUE = re.compile(r"(?:named (?:locally |on social media )?as|called|name is|known as|victim,?)\s*$", _I)
+_RANK_BEFORE = re.compile(RANKS + r"\.?\s*$")
+
+_AGE = re.compile(r"\b(\d{1,2})[- ]year[- ]old\b|\baged\s+(\d{1,2})\b|\((\d{1,2})\)", _I)
+_JUVENILE_WORD = re.compile(r"\b(?:teenager|teenage|teen|schoolboy|schoolgirl|youth|juvenile|young person|"
+                            r"child|pupil|boy|girl)s?\b", _I)
+_YOUTH_COURT = re.compile(r"\byouth court\b", _I)
+_OFFENCE = re.compile(r"\b(?:charged|arrested|convicted|sentenced|pleaded|admitted|remanded|court|"
+                      r"assault\w*|robbery|robbed|burglar\w*|stab\w*|theft|stole|stolen|criminal damage|"
+                      r"attack\w*|murder\w*|manslaughter|rape\w*|sexual\w*|offence\w*|offend\w*|knife|"
+                      r"weapon|suspicion|suspect\w*|youth court|referral order|caution\w*|arson)\b", _I)
+_SCHOOL = re.compile(r"\b(?:[A-Z][a-z']+\s+){1,3}(?:Academy|School|College|Primary|High School)\b")
+
+_SEXUAL = re.compile(r"\b(?:rape[ds]?|raping|sexual(?:ly)?\s+(?:assault\w*|offence\w*|activity|touching|abuse\w*)|"
+                     r"sex(?:ual)? offences?|indecent(?:ly)?\s+assault\w*|indecent exposure|voyeurism|upskirting|"
+                     r"grooming|groomed|sexual communication)\b", _I)
+_RELATION = re.compile(r"\b(?:his|her|their)\s+(?:own\s+)?(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|"
+                       r"grandson|sister|brother|wife|husband|partner|girlfriend|boyfriend|ex-partner|cousin|pupil|"
+                       r"patient|employee|colleague|neighbour|lodger|stepchild|child)\b", _I)
+_VICTIM_WHERE = re.compile(r"\b(?:victim|woman|girl|man|boy)\b[^.]{0,40}?\b(?:who (?:works|worked) (?:at|in)|"
+                           r"who (?:lives|lived) (?:in|on|at)|a (?:pupil|student|nurse|teacher) at|"
+                           r"(?:works|worked) at)\s+((?:the\s+)?(?:[A-Z][\w']*\s*){1,5})", _I)
+_FROM_STREET = re.compile(r"\bfrom\s+((?:[A-Z][a-z']+\s+){1,3}(?:Road|Street|Lane|Avenue|Close|Drive|Way|"
+                          r"Crescent|Grove|Terrace|Place|Gardens|Walk|Mews|Rise|Row|Square|View|Court))\b")
+
+_ACTIVE = re.compile(r"\b(?:arrested|charged|remanded|in custody|on bail|bailed|summons(?:ed)?|summoned|"
+                     r"(?:will |to )?appear(?:s|ed)?\s+(?:at|before|in)\b|trial)\b", _I)
+_CHARGED = re.compile(r"\b(?:charged|remanded|(?:will |to )?appear(?:s|ed)?\s+(?:at|before|in)\b|"
+                      r"summons(?:ed)?|trial)\b", _I)
+_CONVICTED = re.compile(r"\b(?:(?<!not )pleaded guilty|(?<!not )found guilty|convicted|sentenced|jailed|"
+                        r"imprisoned|detained for|given a\b[^.]{0,30}\b(?:sentence|order)|ordered to pay|"
+                        r"admitted\b[^.]{0,60}\bat\b[^.]{0,40}\bcourt)", _I)
+_LABEL = re.compile(r"\b(?:thugs?|scumbags?|scum|yobs?|yobbos?|low-?li(?:fe|ves)|louts?|vermin|monsters?|"
+                    r"thieving|animals who|sicko|evil (?:man|woman|individual|person)|"
+                    r"vile (?:man|woman|individual|person|offender))\b", _I)
+_GUILT = re.compile(r"\b(?:the (?:offender|culprit|attacker|killer|murderer|rapist|robber|burglar|thief|"
+                    r"perpetrator|person responsible|man responsible|woman responsible|people responsible|"
+                    r"guilty (?:man|woman|party|person))|(?:who|that) did this|caught red-handed|"
+                    r"we(?:'ve| have)? got (?:him|her|them|our man)|brought to justice|justice (?:has been|is|will be) "
+                    r"(?:done|served)|(?:clearly|obviously|definitely) guilty|bang to rights|"
+                    r"off (?:our|the) streets for good|confessed)\b", _I)
+_PREVIOUS = re.compile(r"\b(?:previous convictions?|prior convictions?|criminal record|known to (?:police|officers|us)|"
+                       r"has a history of|with a history of|previously (?:jailed|convicted|served)|"
+                       r"(?:is|was) on licence|recently released from prison|serial (?:offender|burglar|thief)|"
+                       r"prolific (?:offender|burglar|thief|shoplifter))\b", _I)
+_IMAGE = re.compile(r"\b(?:pictured|picture[ds]?|photo(?:graph)?s?|images?|mugshots?|custody (?:image|photo)s?|"
+                    r"video|footage)\b", _I)
+
+_FATAL = re.compile(r"\b(?:died|dies|death|dead|killed|fatal(?:ly)?|passed away|pronounced dead|lost (?:his|her|their) "
+                    r"lives?|critical condition|life-threatening|life-changing|seriously injured|bodies|body)\b", _I)
+_HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been named online as|"
+                    r"(?:is |are )?(?:believed|thought|understood) to be|"
+                    r"(?:yet to be|not yet been|has not been) formally identified|"
+                    r"formal identification (?:has yet to|is yet to|has not yet|has not)\w*(?: take place| taken place)?|"
+                    r"(?:family|families|next of kin|relatives)\s+(?:have|has)\s+(?:not yet|yet to)\s+(?:been\s+)?"
+                    r"(?:be\s+)?(?:informed|told|notified|contacted)|"
+                    r"(?:before|until) (?:his|her|their) (?:family|next of kin|relatives) (?:has|have|had|are|is) been "
+                    r"(?:informed|told|notified))", _I)
+_CONFIRMED = re.compile(r"\b(?:(?:family|families|next of kin|relatives) (?:has|have) been (?:informed|told|notified|"
+                        r"made aware)|formal identification has (?:now )?taken place|formally identified as|"
+                        r"(?:family|families) (?:is|are) being supported|specialist officers|"
+                        r"family (?:has|have) (?:paid tribute|released|issued|asked)|tribute)\b", _I)
+_KIN = re.compile(r"\b(?:his|her|their)\s+(?:wife|husband|mother|father|mum|dad|partner|son|daughter|brother|sister|"
+                  r"parents|children)\s*,\s*((?:[A-Z][a-z]+\s*){1,3})")
+
+# --- personal data ------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_ORG_EMAIL = re.compile(r"@(?:[\w-]+\.)*(?:police\.uk|gov\.uk|nhs\.(?:uk|net)|crimestoppers-uk\.org|"
+                        r"actionfraud\.police\.uk|parliament\.uk)$", _I)
+_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?) ?\d[ABD-HJLNP-UW-Z]{2})\b")
+_VRM = re.compile(r"\b(?:[A-Z]{2}(?:0[2-9]|[1-7]\d) ?[A-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-HJ-NP-Y])\b")
+_NINO = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+_MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r",?\s+\d{4}|"
+         + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
+_DOB = re.compile(r"\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?)\s*(?:is|:|-|of)?\s*(" + _DATE + r")", _I)
+_STREET_TYPES = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Grove|Terrace|Place|Gardens|"
+                 r"Walk|Mews|Rise|Row|Square|View|Court|Hill|Parade|Green|Park)")
+_ADDRESS = re.compile(r"\b(?:(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?(?<![\d:/.£])\d{1,4}[A-Za-z]?,?\s+"
+                      r"(?:[A-Z][a-z']+\s+){1,3}" + _STREET_TYPES + r"\b")
+_ORG_PLACE = re.compile(r"\b(?:police station|police headquarters|police HQ|HQ|headquarters|station(?!\s+(?:Road|Street|Lane|Avenue|Approach|Hill|Way))|custody suite|"
+                        r"front counter|enquiry office|(?:magistrates'?|crown|youth|county|coroner'?s'?) court|"
+                        r"council offices|town hall|civic centre|community centre|library|fire station|"
+                        r"hospital|surgery|drop-in|surgery|beat surgery|open day|pop-up)\b", _I)
+_ORG_PHONE = re.compile(r"\b(?:incident room|switchboard|police|force|station|call us|ring us|contact us|"
+                        r"crimestoppers|action fraud|helpline|line|team|unit|office|council|hotline)\b", _I)
+
+
+@dataclass
+class _Context:
+    """What several rules need to know about a draft, worked out once."""
+
+    text: str
+
+    @cached_property
+    def names(self) -> list[tuple[int, int, int | None]]:
+        """Likely personal names (start, end, age given beside it): a known first name, or any capitalised
+        pair with an age beside it or a naming cue before it. Officers (a rank before the name) are left out."""
+        found = []
+        for m in _NAME.finditer(self.text):
+            words = [w.lower() for w in m.group(0).split()]
+            if any(w in _NOT_NAMES for w in words):
+                continue
+            before = self.text[max(0, m.start() - 30):m.start()]
+            if _RANK_BEFORE.search(before):
+                continue
+            age_m = _AGE_AFTER.match(self.text, m.end())
+            age = int(age_m.group(1) or age_m.group(2)) if age_m else None
+            if words[0] in FIRST_NAMES or age is not None or _NAME_CUE.search(before):
+                found.append((m.start(), m.end(), age))
+        return found
+
+    @cached_property
+    def ages(self) -> list[int]:
+        return [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(self.text)]
+
+    @cached_property
+    def juvenile(self) -> bool:
+        return (any(a < 18 for a in self.ages) or any(a is not None and a < 18 for _, _, a in self.names)
+                or bool(_JUVENILE_WORD.search(self.text))
+                or bool(_YOUTH_COURT.search(self.text)))
+
+    @cached_property
+    def offence(self) -> bool:
+        return bool(_OFFENCE.search(self.text))
+
+    @cached_property
+    def sexual(self) -> bool:
+        return bool(_SEXUAL.search(self.text))
+
+    @cached_property
+    def active(self) -> bool:
+        """Proceedings are active from arrest or charge (Contempt of Court Act 1981, schedule 1) and until
+        the case ends; a draft reporting a conviction or sentence is taken as after the verdict."""
+        return bool(_ACTIVE.search(self.text)) and not self.convicted
+
+    @cached_property
+    def charged(self) -> bool:
+        return bool(_CHARGED.search(self.text)) and not self.convicted
+
+    @cached_property
+    def convicted(self) -> bool:
+        return bool(_CONVICTED.search(self.text))
+
+    @cached_property
+    def fatal(self) -> bool:
+        return bool(_FATAL.search(self.text))
+
+    def finding(self, start: int, end: int, risk: str, rule: str, severity: str, reason: str) -> Finding:
+        return Finding(start, end, self.text[start:end], risk, rule, severity, reason)
+
+
+Rule = Callable[[_Context], Iterator[Finding]]
+RULES: dict[str, str] = {}
+_RULE_FUNCTIONS: list[Rule] = []
+
+
+def _rule(rule_id: str, summary: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[rule_id] = summary
+        _RULE_FUNCTIONS.append(fn)
+        return fn
+    return register
+
+
+@_rule("personal_data.phone", "a personal phone number (mobile or landline), found by libphonenumber")
+def _phone(ctx: _Context) -> Iterator[Finding]:
+    import phonenumbers
+
+    for match in phonenumbers.PhoneNumberMatcher(ctx.text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        raw = match.raw_string
+        national = phonenumbers.national_significant_number(match.number)
+        valid = phonenumbers.is_valid_number(match.number)
+        shaped = re.match(r"\s*(?:\+44|0)", raw) and len(national) == 10
+        if not (valid or shaped):
+            continue
+        kind = phonenumbers.number_type(match.number)
+        organisational = (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                          phonenumbers.PhoneNumberType.SHARED_COST, phonenumbers.PhoneNumberType.UAN)
+        if kind in organisational or national[0] in "389":
+            continue
+        mobile = national.startswith("7")
+        if not mobile and _ORG_PHONE.search(ctx.text[max(0, match.start - 60):match.start]):
+            continue
+        yield ctx.finding(match.start, match.end, "personal_data", "personal_data.phone",
+                          "high" if mobile else "medium",
+                          "A personal phone number: publish it only with the person's consent. Force numbers "
+                          "(101, 999, 0800/03 lines, a station's switchboard) are not flagged.")
+
+
+@_rule("personal_data.email", "an e-mail address outside police, government and NHS domains")
+def _email(ctx: _Context) -> Iterator[Finding]:
+    for m in _EMAIL.finditer(ctx.text):
+        if _ORG_EMAIL.search(m.group(0)):
+            continue
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.email", "high",
+                          "A personal e-mail address: it identifies and reaches one person (UK GDPR).")
+
+
+@_rule("personal_data.postcode", "a full UK postcode, except a police station's or court's")
+def _postcode(ctx: _Context) -> Iterator[Finding]:
+    for m in _POSTCODE.finditer(ctx.text):
+        if _ORG_PLACE.search(ctx.text[max(0, m.start() - 80):m.start()]):
+            continue
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.postcode", "medium",
+                          "A full postcode narrows a place to a handful of homes; give the street or area instead.")
+
+
+@_rule("personal_data.address", "a house number and street, except a police station's or court's")
+def _address(ctx: _Context) -> Iterator[Finding]:
+    for m in _ADDRESS.finditer(ctx.text):
+        if _ORG_PLACE.search(ctx.text[max(0, m.start() - 60):m.end() + 20]):
+            continue
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.address", "high",
+                          "A house number and street identify a home; say the street or area only.")
+
+
+@_rule("personal_data.vehicle_registration", "a UK vehicle registration mark (current, prefix or suffix style)")
+def _vrm(ctx: _Context) -> Iterator[Finding]:
+    for m in _VRM.finditer(ctx.text):
+        if _POSTCODE.fullmatch(m.group(0)):
+            continue
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.vehicle_registration", "medium",
+                          "A registration links to the keeper: publish it only where the appeal needs it "
+                          "(a stolen or wanted vehicle), never a victim's or witness's.")
+
+
+@_rule("personal_data.date_of_birth", "a date of birth")
+def _dob(ctx: _Context) -> Iterator[Finding]:
+    for m in _DOB.finditer(ctx.text):
+        yield ctx.finding(m.start(1), m.end(1), "personal_data", "personal_data.date_of_birth", "high",
+                          "A date of birth is an identifier used for fraud; an age is enough.")
+
+
+@_rule("personal_data.national_insurance", "a National Insurance number")
+def _nino(ctx: _Context) -> Iterator[Finding]:
+    for m in _NINO.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.national_insurance", "high",
+                          "A National Insurance number must never be published.")
+
+
+@_rule("child.identified", "a named or otherwise identifiable child or young person in a post about an offence")
+def _child(ctx: _Context) -> Iterator[Finding]:
+    if not (ctx.juvenile and ctx.offence):
+        return
+    adult_named = any(age is not None and age >= 18 for _, _, age in ctx.names)
+    for start, end, age in ctx.names:
+        if (age is not None and age < 18) or (age is None and not adult_named):
+            yield ctx.finding(start, end, "child", "child.identified", "high",
+                              "Names a child or young person in a post about an offence: under-18s in youth "
+                              "proceedings are anonymous by law (CYPA 1933 s.49) and may be by court order.")
+    for m in _SCHOOL.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "child", "child.identified", "medium",
+                          "Names the school of a child involved in an offence, which can identify them.")
+
+
+@_rule("sexual_offence_victim.identified", "a detail that could identify the victim of a sexual offence")
+def _sexual_victim(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.sexual:
+        return
+    reason = ("Victims of sexual offences have lifelong anonymity (Sexual Offences (Amendment) Act 1992): "
+              "no name, and no detail that could identify them, alone or pieced together with others.")
+    text = ctx.text
+    for start, end, age in ctx.names:
+        before = text[max(0, start - 60):start]
+        after = text[end:end + 60]
+        charged = re.search(r"\b(?:has been |was |been )?(?:charged|convicted|jailed|sentenced|arrested|remanded|"
+                            r"appeared|pleaded|found guilty|admitted)\b", after, _I)
+        victim = (re.search(r"\b(?:victim|woman|girl|survivor|complainant)s?,?\s*(?:named as\s*)?$", before, _I)
+                  or re.search(r"\b(?:rap(?:ed|ing)|assault(?:ed|ing)|abus(?:ed|ing)|attack(?:ed|ing)|against|"
+                               r"groom(?:ed|ing)|touch(?:ed|ing))\s*$", before, _I)
+                  or re.match(r"(?:,\s*(?:aged\s+)?\d{1,2},?)?\s+(?:was|had been|who was)\s+(?:raped|sexually|"
+                              r"indecently|attacked|assaulted|abused|groomed)", after, _I))
+        if victim and not charged:
+            yield ctx.finding(start, end, "sexual_offence_victim", "sexual_offence_victim.identified", "high", reason)
+    if ctx.names:
+        for m in _RELATION.finditer(text):
+            yield ctx.finding(m.start(), m.end(), "sexual_offence_victim", "sexual_offence_victim.identified",
+                              "high", reason + " Naming the defendant and their relationship to the victim "
+                                               "identifies the victim.")
+    for pattern in (_VICTIM_WHERE, _FROM_STREET):
+        for m in pattern.finditer(text):
+            yield ctx.finding(m.start(1), m.end(1), "sexual_offence_victim", "sexual_offence_victim.identified",
+                              "high", reason)
+
+
+@_rule("prejudicial.label", "an abusive label for a suspect or offender (thug, scumbag, yob ...)")
+def _label(ctx: _Context) -> Iterator[Finding]:
+    for m in _LABEL.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "prejudicial", "prejudicial.label",
+                          "high" if ctx.active else "medium",
+                          "An abusive label presumes guilt and can prejudice a trial (Contempt of Court Act 1981, "
+                          "strict liability); it also falls short of the Code of Ethics.")
+
+
+@_rule("prejudicial.guilt", "guilt presumed while proceedings are active (\"the offender\", \"who did this\")")
+def _guilt(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.active:
+        return
+    for m in _GUILT.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "prejudicial", "prejudicial.guilt", "high",
+                          "Someone has been arrested or charged: calling them the offender presumes the guilt a "
+                          "court has not found (Contempt of Court Act 1981, strict liability). Say \"a man has "
+                          "been charged\".")
+
+
+@_rule("prejudicial.previous", "previous convictions or bad character while proceedings are active")
+def _previous(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.active:
+        return
+    for m in _PREVIOUS.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "prejudicial", "prejudicial.previous", "high",
+                          "Previous convictions or bad character must not be published before a verdict: a jury "
+                          "may only hear them if the judge allows (Contempt of Court Act 1981).")
+
+
+@_rule("prejudicial.image", "an image of a suspect after charge")
+def _image(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.charged:
+        return
+    for m in _IMAGE.finditer(ctx.text):
+        yield ctx.finding(m.start(), m.end(), "prejudicial", "prejudicial.image", "high",
+                          "An image of someone charged can prejudice identification evidence at trial; publish "
+                          "custody images only after conviction (NPCC/College of Policing media guidance).")
+
+
+@_rule("casualty.unverified", "a casualty named or described before identification or before the family is told")
+def _casualty(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.fatal:
+        return
+    reason = ("Name a person who has died or is seriously hurt only once they are formally identified and their "
+              "next of kin have been told (APP media relations).")
+    hedges = list(_HEDGE.finditer(ctx.text))
+    for m in hedges:
+        yield ctx.finding(m.start(), m.end(), "casualty", "casualty.unverified", "high", reason)
+    if not hedges and _CONFIRMED.search(ctx.text):
+        return
+    for start, end, age in ctx.names:
+        yield ctx.finding(start, end, "casualty", "casualty.unverified", "high", reason)
+
+
+@_rule("casualty.next_of_kin", "a casualty's relatives named")
+def _next_of_kin(ctx: _Context) -> Iterator[Finding]:
+    if not ctx.fatal:
+        return
+    for m in _KIN.finditer(ctx.text):
+        name = m.group(1).rstrip()
+        yield ctx.finding(m.start(1), m.start(1) + len(name), "casualty", "casualty.next_of_kin", "medium",
+                          "Names a casualty's relative: their consent and the family liaison officer's agreement "
+                          "come first.")
+
+
+def check_draft(text: str) -> list[Finding]:
+    """Every risk found in one draft, in reading order. Overlapping findings of the same risk are merged
+    into the first (the highest severity kept), so one problem is reported once."""
+    ctx = _Context(text)
+    found = sorted((f for rule in _RULE_FUNCTIONS for f in rule(ctx)), key=lambda f: (f.start, -f.end))
+    merged: list[Finding] = []
+    for finding in found:
+        same = next((m for m in merged if m.risk == finding.risk and finding.start < m.end and m.start < finding.end),
+                    None)
+        if same is None:
+            merged.append(finding)
+        elif SEVERITIES.index(finding.severity) < SEVERITIES.index(same.severity):
+            merged[merged.index(same)] = Finding(same.start, max(same.end, finding.end),
+                                                 text[same.start:max(same.end, finding.end)], same.risk,
+                                                 finding.rule, finding.severity, finding.reason)
+    return merged

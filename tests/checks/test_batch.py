@@ -1,0 +1,47 @@
+"""Checking a CSV of drafts and reading a draft file: bad input is one typed error naming the problem."""
+
+from __future__ import annotations
+
+import csv
+
+import orjson
+import pytest
+
+from peelian.checks import check_csv, check_texts, decode_draft
+from peelian.errors import DraftError
+
+
+def test_csv_rows_get_their_findings_and_cells_are_neutralised(tmp_path):
+    source = tmp_path / "drafts.csv"
+    source.write_text("id,text\n1,Call me on 07700 900123\n2,All quiet in Leeds tonight\n"
+                      "3,=HYPERLINK(\"x\") the thug who did this has been arrested\n4,\n", encoding="utf-8")
+    out = tmp_path / "checked.csv"
+    summary = check_csv(source, "text", out)
+    assert summary.to_dict() == {"rows": 4, "flagged": 2, "by_risk": {"personal_data": 1, "prejudicial": 1}}
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["check_risks"] for r in rows] == ["personal_data", "", "prejudicial", ""]
+    assert rows[0]["check_severity"] == "high" and rows[0]["check_findings"] == "1"
+    assert orjson.loads(rows[0]["check_details"])[0]["text"] == "07700 900123"
+    assert rows[2]["text"].startswith("'=HYPERLINK")
+
+
+def test_csv_without_the_text_column(tmp_path):
+    source = tmp_path / "drafts.csv"
+    source.write_text("id,body\n1,hello\n")
+    with pytest.raises(DraftError, match="no column 'text'"):
+        check_csv(source, "text", tmp_path / "out.csv")
+
+
+def test_binary_and_empty_drafts_are_refused():
+    with pytest.raises(DraftError, match="binary"):
+        decode_draft(b"\x89PNG\r\n\x00\x00", "photo.png")
+    with pytest.raises(DraftError, match="empty"):
+        decode_draft(b"  \n", "draft.txt")
+    with pytest.raises(DraftError, match="not UTF-8"):
+        decode_draft(b"caf\xe9 \xff", "draft.txt")
+    assert decode_draft("\ufeffcall 101".encode()) == "call 101"
+
+
+def test_check_texts_is_lazy_and_skips_blanks():
+    found = list(check_texts(["", "email me at a.b@gmail.com"]))
+    assert found[0] == [] and found[1][0].risk == "personal_data"

@@ -1,0 +1,102 @@
+"""The pre-publication rules: each risk is found where it is and not where a careful press officer would
+publish the text as it stands (force numbers, station addresses, "a 34-year-old man has been charged")."""
+
+from __future__ import annotations
+
+import pytest
+
+from peelian.checks import RISKS, RULES, check_draft
+
+
+def risks(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for f in check_draft(text):
+        assert text[f.start:f.end] == f.text
+        assert f.severity in ("high", "medium", "low") and f.reason and f.rule in RULES and f.risk in RISKS
+        found.setdefault(f.risk, []).append(f.text)
+    return found
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("If it's yours call me on 07700 900123 thanks", "07700 900123"),
+    ("Text Darren on +44 7700 900 342 to join", "+44 7700 900 342"),
+    ("Email jo.bloggs12@gmail.com with any information", "jo.bloggs12@gmail.com"),
+    ("Police were called to 14 Oak Road, Bristol, at 2am.", "14 Oak Road"),
+    ("A burglary at a home in BS5 9QP overnight.", "BS5 9QP"),
+    ("The car, registration AB12 CDE, was stolen.", "AB12 CDE"),
+    ("Wanted man, date of birth 12/03/1990, links to Leeds.", "12/03/1990"),
+    ("Fraud victim's NI number JG 12 34 56 C was used.", "JG 12 34 56 C"),
+])
+def test_personal_data_is_found_with_its_span(text, span):
+    assert risks(text)["personal_data"] == [span]
+
+
+@pytest.mark.parametrize("text", [
+    "Call 101 quoting log 1234 of 12 March, or 999 in an emergency.",
+    "Report it anonymously to Crimestoppers on 0800 555 111 or Action Fraud on 0300 123 2040.",
+    "Call the incident room on 0117 496 0123.",
+    "Beat surgery at Trinity Road Police Station, 1 Trinity Road, BS2 0NW on Saturday.",
+    "Email appeals@westyorkshire.police.uk with footage.",
+    "Closed between J25 and J26 of the M62 and on the A38 at 2.15pm on 12/03/2024. Crime ref 5223001234.",
+])
+def test_force_numbers_station_addresses_and_references_are_not_personal_data(text):
+    assert "personal_data" not in risks(text)
+
+
+def test_a_charged_adult_named_in_the_usual_way_is_fine():
+    text = ("John Smith, 34, of Oak Road, Bristol, has been charged with burglary and will appear at "
+            "Bristol Magistrates' Court on Monday. A 34-year-old man has been charged.")
+    assert risks(text) == {}
+
+
+def test_abusive_labels_and_presumed_guilt_are_prejudicial():
+    found = risks("We've arrested the thug who did this. He has previous convictions.")
+    assert found["prejudicial"] == ["thug", "who did this", "previous convictions"]
+
+
+def test_after_conviction_the_offender_and_previous_convictions_may_be_reported():
+    text = ("Mark Lee, 40, was jailed for six years at Leeds Crown Court after pleading guilty. The offender "
+            "had 12 previous convictions. Custody image attached.")
+    assert "prejudicial" not in risks(text)
+
+
+def test_not_guilty_plea_keeps_the_case_active():
+    found = risks("Mark Lee, 40, pleaded not guilty and was remanded. The offender will face trial in May.")
+    assert found["prejudicial"] == ["The offender"]
+
+
+def test_an_image_of_someone_charged_is_flagged_but_an_appeal_image_is_not():
+    assert risks("Pictured: Mark Lee, 40, who has been charged with robbery.")["prejudicial"] == ["Pictured"]
+    assert risks("Do you recognise the man in these images? Call 101.") == {}
+
+
+def test_a_named_child_in_an_offence_is_flagged_but_a_missing_child_and_an_adult_defendant_are_not():
+    assert risks("Jack Smith, 15, of Elm Road has been arrested for robbery.")["child"] == ["Jack Smith"]
+    assert risks("A 14-year-old pupil at St Mary's School was arrested after a fight.")["child"] == ["St Mary's School"]
+    assert "child" not in risks("Have you seen 14-year-old Ellie Jones? She was last seen in Leeds.")
+    assert "child" not in risks("Paul Hill, 45, has been charged with assaulting a 12-year-old boy.")
+    assert "child" not in risks("A 16-year-old boy, who cannot be named for legal reasons, has been charged.")
+
+
+def test_sexual_offence_victims_are_not_identified():
+    assert risks("Paul Hill, 45, was charged with raping Emma Jones in Leeds.")["sexual_offence_victim"] == [
+        "Emma Jones"]
+    assert risks("Paul Hill, 45, was jailed for indecently assaulting his stepdaughter.")[
+        "sexual_offence_victim"] == ["his stepdaughter"]
+    assert "sexual_offence_victim" not in risks("Paul Hill, 45, has been charged with rape. The victim is being "
+                                                "supported by specially trained officers.")
+
+
+def test_unverified_casualty_details():
+    found = risks("A man died in a crash on the A38. He has been named locally as Paul Green. His family have "
+                  "not yet been informed.")
+    assert found["casualty"] == ["named locally as", "Paul Green", "family have not yet been informed"]
+    assert "casualty" not in risks("Paul Green, 45, who died after a collision on the A38, has been formally "
+                                   "identified. His family have been informed.")
+
+
+def test_findings_are_in_reading_order_and_one_per_overlap():
+    text = "Sadly a woman died at the scene. Her husband, Mark Lee, was also taken to hospital."
+    found = check_draft(text)
+    assert [f.text for f in found] == ["Mark Lee"]
+    assert found[0].to_dict()["risk"] == "casualty"
