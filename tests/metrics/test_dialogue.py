@@ -134,10 +134,12 @@ def test_dialogue_depth_reciprocity_and_audience(dialogue):
 
 def test_window_and_limit_parameters(dialogue):
     # a 74 h window makes Q4's answer in time, and Q2 (73 h 30 min old at as_of) still pending;
-    # a 1 h limit leaves only Q1 as responded
+    # a 1 h limit leaves only Q1 as responded, of the 3 posts whose window has closed (Q2 is left out)
     wm = by_force(dialogue, params=MetricParams(window="74h", response_limit="1h"))["West Midlands"]
     assert (wm["answered_within_window"], wm["unanswered"], wm["pending"]) == (3, 0, 1)
-    assert wm["responded"] == 1 and wm["response_rate"] == pytest.approx(0.25)
+    assert wm["responded"] == 1 and wm["response_rate"] == pytest.approx(1 / 3)
+    counted = by_force(dialogue, params=MetricParams(window="74h", response_limit="1h", pending="count"))
+    assert counted["West Midlands"]["response_rate"] == pytest.approx(0.25)
     assert wm["response_time_median_s"] == pytest.approx(1800)
     # every inbound post as denominator: 6
     wm = by_force(dialogue, params=MetricParams(needs_response="all"))["West Midlands"]

@@ -19,11 +19,13 @@ def test_defaults_are_those_of_the_metric_definitions():
     assert p.needs_response == "intents"
     assert p.needs_response_intents == ("question", "report", "urgent", "request_help", "complaint")
     assert p.response_limit is None and p.include_reposts is False and p.question_fallback is True
+    assert p.pending == "exclude"
     assert p.describe() == {
         "window": "72h", "office_hours": "Mon-Fri 09:00-17:00 force local time",
         "needs_response": "citizen_intent in {question, report, urgent, request_help, complaint}; "
                           "uncoded: contains a question",
-        "response_limit": "none", "include_reposts": "false", "codes": "gold, then predictions, then heuristics",
+        "response_limit": "none", "pending": "left out of the response rates until their window closes",
+        "include_reposts": "false", "codes": "gold, then predictions, then heuristics",
         "as_of": "newest post", "top_share": "0.1", "default_time_zone": "Europe/London"}
 
 

@@ -1,5 +1,6 @@
 """Invariants that hold for any corpus: counts nest, shares sum to 1, rates lie in [0, 1],
-and answered-within-window + unanswered + pending = needs-response."""
+answered-within-window + unanswered + pending = needs-response, the unanswered list holds exactly the
+overdue and pending posts, and the response rate lies between its bounds for the pending posts."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ parameters = st.fixed_dictionaries({
     "needs_response": st.sampled_from(["intents", "all", "questions"]),
     "response_limit": st.sampled_from([None, "1h", "24h"]),
     "include_reposts": st.booleans(),
+    "pending": st.sampled_from(["exclude", "count"]),
 })
 
 
@@ -94,7 +96,16 @@ def test_invariants(posts, values):
             for force, row in by_force.items():
                 assert sum(r["needs_response"] for r in monthly if r["force"] == force) == row["needs_response"]
             listed = unanswered(project, params, limit=None)
-            assert len(listed) == sum(r["unanswered"] for r in by_force.values())
+            for status, column in (("overdue", "unanswered"), ("pending", "pending")):
+                assert sum(r["status"] == status for r in listed) == sum(r[column] for r in by_force.values())
+            for row in by_force.values():
+                # the rate lies between "every pending post goes unanswered" and "every one is answered"
+                if row["needs_response"] and row["response_rate"] is not None:
+                    low = row["responded"] / row["needs_response"]
+                    high = (row["responded"] + row["pending"]) / row["needs_response"]
+                    assert low - 1e-12 <= row["response_rate"] <= high + 1e-12
+                    if params.pending == "count" or not row["pending"]:
+                        assert row["response_rate"] == low
             unlimited = compute_metrics(project, params.model_copy(update={"response_limit": None}), by=("force",))
             for row in unlimited:
                 assert row["responded"] >= by_force[row["force"]]["responded"]

@@ -67,19 +67,23 @@ LimitOpt = typer.Option(None, "--response-limit", help="Time limit of the respon
 RepostsOpt = typer.Option(False, "--include-reposts", help="Count police reposts as posts.")
 PredictionsOpt = typer.Option(True, "--predictions/--no-predictions",
                               help="Use classifier predictions where no gold label exists.")
+PendingOpt = typer.Option(None, "--pending", help="Needs-response posts still inside their window with no "
+                          "response yet: exclude (default) leaves them out of the response rate until the window "
+                          "closes; count counts them as not responded.")
 AsOfOpt = typer.Option(None, "--as-of", help="'Now' for ages and pending posts: YYYY-MM-DD[THH:MM] UTC or 'now' "
                        "(default: the newest post).")
 
 
 def build_params(window: str | None = None, office_hours: str | None = None, needs_response: str | None = None,
                  intents: str | None = None, question_fallback: bool = True, response_limit: str | None = None,
-                 include_reposts: bool = False, predictions: bool = True, as_of: str | None = None) -> MetricParams:
+                 include_reposts: bool = False, predictions: bool = True, as_of: str | None = None,
+                 pending: str | None = None) -> MetricParams:
     from peelian.metrics import MetricParams
 
     return MetricParams.build(window=window, office_hours=office_hours, needs_response=needs_response,
                               needs_response_intents=intents, question_fallback=question_fallback,
                               response_limit=response_limit, include_reposts=include_reposts,
-                              use_predictions=predictions, as_of=_as_of(as_of))
+                              use_predictions=predictions, as_of=_as_of(as_of), pending=pending)
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -148,14 +152,14 @@ def metrics_show(
     window: str = WindowOpt, office_hours: str = OfficeOpt, needs_response: str = NeedsOpt,
     intents: str = IntentsOpt, question_fallback: bool = FallbackOpt, response_limit: str = LimitOpt,
     include_reposts: bool = RepostsOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
-    json: bool = JsonOpt,
+    pending: str = PendingOpt, json: bool = JsonOpt,
 ) -> None:
     """Dialogue and responsiveness per force and account type (default: the last full month)."""
     from peelian.metrics import compute_metrics, headline_window, parse_by
 
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
-                              include_reposts, predictions, as_of)
+                              include_reposts, predictions, as_of, pending)
         filters = build_filters(date_from, date_to, force, account_type, account, platform)
         keys, period = parse_by(by)
     with open_project(project, read_only=True) as proj:
@@ -167,15 +171,15 @@ def metrics_show(
         emit_json(table.to_dict())
         return
     names = [*keys, *(["period"] if period else [])]
-    out = Table(*names, "posts", "two-way", "inbound", "needs resp.", "resp. rate", "≤1h", "≤24h", "median",
-                "p90", "unanswered", "citizens", title=f"metrics {filters.date_from} to {filters.date_to}",
+    out = Table(*names, "posts", "two-way", "inbound", "needs resp.", "resp. rate", "pending", "≤1h", "≤24h",
+                "median", "p90", "unanswered", "citizens", title=f"metrics {filters.date_from} to {filters.date_to}",
                 title_justify="left")
     for r in table.rows:
         out.add_row(*(str(r.get(k) if k != "account" else r.get("account_handle") or r["account"]) for k in names),
                     f"{r['posts']:,}", _pct(r["two_way_ratio"]), f"{r['inbound_posts']:,}",
-                    f"{r['needs_response']:,}", _pct(r["response_rate"]), _pct(r["response_rate_1h"]),
-                    _pct(r["response_rate_24h"]), _time(r["response_time_median_s"]), _time(r["response_time_p90_s"]),
-                    f"{r['unanswered']:,}", f"{r['audience_citizens']:,}")
+                    f"{r['needs_response']:,}", _pct(r["response_rate"]), f"{r['pending']:,}",
+                    _pct(r["response_rate_1h"]), _pct(r["response_rate_24h"]), _time(r["response_time_median_s"]),
+                    _time(r["response_time_p90_s"]), f"{r['unanswered']:,}", f"{r['audience_citizens']:,}")
     _wide().print(out)
     counts = {k: ", ".join(f"{s} {v[s]:,}" for s in ("gold", "predicted", "heuristic") if v.get(s))
               for k, v in table.sources.items()}
@@ -200,14 +204,14 @@ def metrics_export(
     window: str = WindowOpt, office_hours: str = OfficeOpt, needs_response: str = NeedsOpt,
     intents: str = IntentsOpt, question_fallback: bool = FallbackOpt, response_limit: str = LimitOpt,
     include_reposts: bool = RepostsOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
-    json: bool = JsonOpt,
+    pending: str = PendingOpt, json: bool = JsonOpt,
 ) -> None:
     """Export the common metric set (force × account type × month) with its schema document."""
     from peelian.metrics import export_metric_set
 
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
-                              include_reposts, predictions, as_of)
+                              include_reposts, predictions, as_of, pending)
         filters = build_filters(date_from, date_to, force, account_type, None, platform)
     with open_project(project) as proj:
         report = export_metric_set(proj, to, params, filters)
@@ -221,8 +225,8 @@ def metrics_export(
 @app.command("unanswered", rich_help_panel=MEASURE)
 def unanswered_cmd(
     project: Path = ProjectArg,
-    older_than: str = typer.Option(None, "--older-than", help="Only posts at least this old, e.g. 24h "
-                                   "(default: the window)."),
+    older_than: str = typer.Option(None, "--older-than", help="Only posts at least this old, e.g. 24h; the "
+                                   "window (72h) leaves only the overdue ones. Default: any age."),
     force: str = ForceOpt, account_type: str = TypeOpt, account: str = AccountOpt, platform: str = PlatformOpt,
     date_from: str = typer.Option(None, "--from", help="Posted on or after this day (YYYY-MM-DD, UTC)."),
     date_to: str = ToOpt, window: str = WindowOpt, needs_response: str = NeedsOpt, intents: str = IntentsOpt,
@@ -231,8 +235,9 @@ def unanswered_cmd(
     offset: int = typer.Option(0, "--offset", help="Skip this many first."),
     json: bool = JsonOpt,
 ) -> None:
-    """Citizen posts that needed a response and got none, oldest first, with links."""
-    from peelian.metrics import format_duration, unanswered, unanswered_total
+    """Citizen posts still awaiting a response, oldest first: pending ones, inside the response window
+    (with the time left), and overdue ones, past it. With post ids and links."""
+    from peelian.metrics import format_duration, unanswered, unanswered_counts
 
     with user_errors():
         params = build_params(window, None, needs_response, intents, question_fallback, None, False, predictions,
@@ -240,8 +245,8 @@ def unanswered_cmd(
         filters = build_filters(date_from, date_to, force, account_type, account, platform)
     with open_project(project, read_only=True) as proj:
         rows = unanswered(proj, params, filters, older_than=older_than, limit=limit or None, offset=offset)
-        partial = bool(offset) or bool(limit and len(rows) >= limit)
-        total = unanswered_total(proj, params, filters, older_than=older_than) if partial else len(rows)
+        counts = unanswered_counts(proj, params, filters, older_than=older_than)
+    total = counts["total"]
     shown = _shown_of(len(rows), total, offset)
     if json:
         emit_json(rows)
@@ -260,18 +265,21 @@ def unanswered_cmd(
     if not links:
         console.print("[dim]links: widen the terminal, or use --json; "
                       "show a thread with peelian threads PROJECT POST[/]", highlight=False)
+    console.print(f"{total:,} awaiting a response: {counts['pending']:,} pending (inside the "
+                  f"{format_duration(params.window)} window), {counts['overdue']:,} overdue", highlight=False)
     if shown:
         console.print(shown, highlight=False)
-    _print_params(params, filters, {"older_than": older_than or format_duration(params.window)})
+    _print_params(params, filters, {"older_than": older_than or "any age"})
 
 
 def _unanswered_table(rows: list[dict[str, Any]], *, links: bool) -> Table:
     """The unanswered posts as a table: the post id always (it finds the thread), the link whole or not at all."""
-    out = Table("age", "posted (UTC)", "force", "to", "from", Column("post", no_wrap=True), "text")
+    out = Table("age", "window", "posted (UTC)", "force", "to", "from", Column("post", no_wrap=True), "text")
     if links:
         out.add_column("link", no_wrap=True, min_width=max(len(r["url"] or "") for r in rows))
     for r in rows:
-        cells = [r["age"], f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
+        cells = [r["age"], f"{r['time_left']} left" if r["status"] == "pending" else "overdue",
+                 f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
                  "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "", r["post_id"],
                  " ".join((r["text"] or "").split())[:80]]
         out.add_row(*cells, *([r["url"] or ""] if links else []))

@@ -6,7 +6,7 @@ The public API (the CLI and the web app call only these):
 - `compute_metrics(project, params, by, period, filters)` → `MetricsTable` (tidy rows,
   `.to_arrow()`, `.params`, `.sources`).
 - `headline`, `response_time_distribution`, `time_series`, `activity_clock`, `code_mix`,
-  `expectations_gap`, `unanswered`, `unanswered_total`, `conversation`, `recent_conversations`,
+  `expectations_gap`, `unanswered`, `unanswered_counts`, `unanswered_total`, `conversation`, `recent_conversations`,
   `post_for_url`, `posts_behind`.
 - `common_metric_set(project, params)` → `pyarrow.Table`; `export_metric_set(project, path)`.
 - `import_expectations(project, csv)` for public expectations surveys.
@@ -39,6 +39,7 @@ from peelian.metrics.views import (
     response_time_distribution,
     time_series,
     unanswered,
+    unanswered_counts,
     unanswered_total,
 )
 
@@ -50,5 +51,5 @@ __all__ = [
     "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by",
     "parse_duration",
     "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
-    "unanswered_total", "post_for_url", "recent_conversations",
+    "unanswered_counts", "unanswered_total", "post_for_url", "recent_conversations",
 ]

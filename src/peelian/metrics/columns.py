@@ -87,9 +87,10 @@ METRIC_COLUMNS: list[Column] = [
            "having passed by as_of"),
     Column("pending", "int", "posts", "needs-response posts with no response yet whose window has not passed; "
            "needs_response = answered_within_window + unanswered + pending"),
-    Column("response_rate", "float", "ratio", "responded ÷ needs_response"),
-    Column("response_rate_1h", "float", "ratio", "responded within 1 h ÷ needs_response"),
-    Column("response_rate_24h", "float", "ratio", "responded within 24 h ÷ needs_response"),
+    Column("response_rate", "float", "ratio", "responded ÷ (needs_response − pending); with parameter "
+           "pending = count, responded ÷ needs_response"),
+    Column("response_rate_1h", "float", "ratio", "responded within 1 h ÷ the response rate's denominator"),
+    Column("response_rate_24h", "float", "ratio", "responded within 24 h ÷ the response rate's denominator"),
     Column("response_time_median_s", "float", "seconds", "median time to first response (responded posts)"),
     Column("response_time_p90_s", "float", "seconds", "90th percentile of time to first response"),
     Column("response_time_mean_s", "float", "seconds", "mean time to first response"),

@@ -504,8 +504,11 @@ def _finish(row: dict[str, Any], scope: Scope, codes: dict[str, list[str]], surv
     row["two_way_ratio"] = _ratio(row["replies_to_citizens"], row["posts"])
     row["one_way_share"] = None if row["two_way_ratio"] is None else 1 - row["two_way_ratio"]
     row["broadcast_ratio"] = _ratio(row["posts_original"], row["replies_to_citizens"])
+    # Right-censoring: a pending post has no response yet but may still get one in its window, so by default
+    # it is left out of the rates (never in a numerator: a post with a response is not pending).
+    settled = row["needs_response"] - (row["pending"] if scope.params.pending == "exclude" else 0)
     for suffix in ("", "_1h", "_24h"):
-        row[f"response_rate{suffix}"] = _ratio(row[f"responded{suffix}"], row["needs_response"])
+        row[f"response_rate{suffix}"] = _ratio(row[f"responded{suffix}"], settled)
     row["needs_response_source"] = source_label({
         "gold": row["needs_response_gold"], "predicted": row["needs_response_predicted"],
         "heuristic": row["needs_response_heuristic"], "all": row.get("needs_response_all") or 0}) \

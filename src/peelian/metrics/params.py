@@ -170,6 +170,10 @@ class MetricParams(BaseModel):
                                     "response when they contain a question (else they do not)")
     response_limit: timedelta | None = Field(None, description="time limit of the headline response rate and "
                                              "of the response-time figures (None: no limit)")
+    pending: Literal["exclude", "count"] = Field(
+        "exclude", description="needs-response posts with no response yet whose window has not closed by as_of "
+        "(right-censored): 'exclude' leaves them out of the response rates until their window closes (they are "
+        "reported as pending); 'count' counts them as not responded")
     include_reposts: bool = Field(False, description="count police reposts as police posts")
     use_predictions: bool = Field(True, description="use classifier predictions where no gold label exists")
     as_of: datetime | None = Field(None, description="the time 'now' for ages and pending posts (UTC); "
@@ -236,6 +240,8 @@ class MetricParams(BaseModel):
                                                             if self.question_fallback else "; uncoded: no"),
             }[self.needs_response],
             "response_limit": format_duration(self.response_limit) if self.response_limit else "none",
+            "pending": {"exclude": "left out of the response rates until their window closes",
+                        "count": "counted as not responded in the response rates"}[self.pending],
             "include_reposts": str(self.include_reposts).lower(),
             "codes": "gold, then predictions, then heuristics" if self.use_predictions
             else "gold, then heuristics (predictions not used)",

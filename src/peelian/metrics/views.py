@@ -35,7 +35,7 @@ from peelian.metrics.params import (
 from peelian.store.project import Project
 
 HEADLINE = ("response_rate", "response_time_median_s", "two_way_ratio", "posts", "audience_citizens",
-            "needs_response", "unanswered")
+            "needs_response", "unanswered", "pending")
 DEFAULT_BINS = (0, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200)
 
 
@@ -90,8 +90,9 @@ def headline(project: Project, params: MetricParams | None = None, filters: Filt
 def response_time_distribution(project: Project, params: MetricParams | None = None,
                                filters: Filters | None = None,
                                bins: Sequence[float] = DEFAULT_BINS) -> list[dict[str, Any]]:
-    """Needs-response posts by time to first response, in bins [lower, upper) seconds, and a last
-    row for those without a response (within response_limit, if set)."""
+    """Needs-response posts by time to first response, in bins [lower, upper) seconds, then a row
+    for those without a response (within response_limit, if set) and a last one for the pending
+    posts (no response yet, their window still open)."""
     params, filters = _defaults(params, filters)
     scope = Scope(prepared(project, params), params, filters)
     edges = sorted(set(float(b) for b in bins))
@@ -99,7 +100,8 @@ def response_time_distribution(project: Project, params: MetricParams | None = N
         edges = [0.0, *edges]
     cases = " ".join(f"WHEN d < {e} THEN {i - 1}" for i, e in enumerate(edges) if i > 0)
     rows = scope.dialogue.query(f"""
-        SELECT CASE WHEN NOT responded THEN -1 {cases} ELSE {len(edges) - 1} END AS bin, count(*) AS posts
+        SELECT CASE WHEN NOT in_window AND NOT settled AND NOT responded THEN -2 WHEN NOT responded THEN -1
+                    {cases} ELSE {len(edges) - 1} END AS bin, count(*) AS posts
         FROM ({inbound_sql(scope)}) WHERE needs AND {scope.where()} GROUP BY 1""")
     counts = {r["bin"]: r["posts"] for r in rows}
     total = sum(counts.values())
@@ -110,13 +112,14 @@ def response_time_distribution(project: Project, params: MetricParams | None = N
                  else f"≥ {format_duration(lower)}")
         out.append({"bin": label, "lower_s": lower, "upper_s": upper, "posts": counts.get(i, 0),
                     "share": counts.get(i, 0) / total if total else None})
-    out.append({"bin": "no response", "lower_s": None, "upper_s": None, "posts": counts.get(-1, 0),
-                "share": counts.get(-1, 0) / total if total else None})
+    for key, label in ((-1, "no response"), (-2, "pending")):
+        out.append({"bin": label, "lower_s": None, "upper_s": None, "posts": counts.get(key, 0),
+                    "share": counts.get(key, 0) / total if total else None})
     return out
 
 
 SERIES = ("period", "period_end", "posts", "replies_to_citizens", "two_way_ratio", "inbound_posts", "needs_response",
-          "responded", "response_rate", "response_time_median_s", "unanswered")
+          "responded", "response_rate", "pending", "response_time_median_s", "unanswered")
 
 
 def time_series(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
@@ -233,8 +236,13 @@ def expectations_gap(project: Project, filters: Filters | None = None, params: M
 def unanswered(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
                older_than: str | timedelta | None = None, limit: int | None = 100,
                offset: int = 0) -> list[dict[str, Any]]:
-    """Needs-response posts with no response within the window, at least `older_than` old
-    (default: the window), oldest first, with the account addressed and a link."""
+    """The inbox: every needs-response post still without a response in its window, oldest first.
+
+    A post is `pending` while its window is open (`time_left_s` says how long it has) and
+    `overdue` once the window has passed (with `late_response_at` when an answer came after it),
+    so a post asked an hour ago is listed as well as one left for a week. `older_than` keeps only
+    posts at least that old (`older_than=params.window` lists only the overdue ones). Each row has
+    the account addressed, the author, the text and the link."""
     params, filters = _defaults(params, filters)
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters)
@@ -244,8 +252,8 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit else (f"OFFSET {int(offset)}" if offset else "")
     rows = dialogue.query(f"""
         SELECT nid, force, account_h, account_type, platform, created_at, need_source, intent_codes,
-               resp_at, epoch({as_of}) - epoch(created_at) AS age_s
-        {_unanswered_from(scope, params, older_than)}
+               resp_at, settled, epoch({as_of}) - epoch(created_at) AS age_s
+        {_unanswered_from(scope, older_than)}
         ORDER BY created_at, nid, force {page}""")
     if not rows:
         return []
@@ -255,13 +263,17 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
         FROM posts p
         LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h USING (platform, post_id)
         WHERE p.rowid IN ({", ".join(str(r["nid"]) for r in rows)})""")}
+    window = params.window.total_seconds()
     out = []
     for r in rows:
         p = posts[r["nid"]]
         account, handle = dialogue.accounts_.get(r["account_h"], (None, None))
+        left = None if r["settled"] else window - r["age_s"]
         out.append({
             "platform": r["platform"], "post_id": p["post_id"], "url": p["url"], "created_at": r["created_at"],
-            "age_s": r["age_s"], "age": humane_duration(r["age_s"]), "force": r["force"],
+            "age_s": r["age_s"], "age": humane_duration(r["age_s"]),
+            "status": "overdue" if r["settled"] else "pending", "time_left_s": left,
+            "time_left": humane_duration(left), "force": r["force"],
             "account": account, "account_handle": handle,
             "account_type": r["account_type"], "author": p["author_handle"] or p["author_id"], "text": p["text"],
             "needs_response_source": r["need_source"],
@@ -275,21 +287,31 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
 def unanswered_total(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
                      older_than: str | timedelta | None = None) -> int:
     """How many posts `unanswered` lists without a limit, so a caller showing a page can say of how many."""
+    return unanswered_counts(project, params, filters, older_than)["total"]
+
+
+def unanswered_counts(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
+                      older_than: str | timedelta | None = None) -> dict[str, int]:
+    """The posts `unanswered` lists without a limit, by status: {'pending', 'overdue', 'total'}."""
     params, filters = _defaults(params, filters)
     scope = Scope(prepared(project, params), params, filters)
     if scope.as_of is None:
-        return 0
-    return int(scope.dialogue.query(f"SELECT count(*) AS n {_unanswered_from(scope, params, older_than)}")[0]["n"])
+        return {"pending": 0, "overdue": 0, "total": 0}
+    row = scope.dialogue.query(f"""
+        SELECT count(*) FILTER (WHERE NOT settled) AS pending, count(*) FILTER (WHERE settled) AS overdue
+        {_unanswered_from(scope, older_than)}""")[0]
+    return {"pending": int(row["pending"]), "overdue": int(row["overdue"]),
+            "total": int(row["pending"]) + int(row["overdue"])}
 
 
-def _unanswered_from(scope: Scope, params: MetricParams, older_than: str | timedelta | None) -> str:
-    """FROM and WHERE of the unanswered list: needs-response posts with no response in the window,
-    at least `older_than` (default: the window) old at the scope's as-of time."""
-    min_age = parse_duration(older_than) if older_than is not None else params.window
+def _unanswered_from(scope: Scope, older_than: str | timedelta | None) -> str:
+    """FROM and WHERE of the unanswered list: needs-response posts made by the scope's as-of time with
+    no response in their window (pending or overdue), at least `older_than` old when it is given."""
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
+    age = "" if older_than is None else \
+        f" AND epoch({as_of}) - epoch(created_at) >= {parse_duration(older_than).total_seconds()}"
     return f"""FROM ({inbound_sql(scope)})
-        WHERE needs AND NOT in_window AND created_at <= {as_of}
-          AND epoch({as_of}) - epoch(created_at) >= {min_age.total_seconds()} AND {scope.where()}"""
+        WHERE needs AND NOT in_window AND created_at <= {as_of}{age} AND {scope.where()}"""
 
 
 # ---- posts behind a figure -----------------------------------------------------------------

@@ -24,7 +24,7 @@ from peelian import __version__
 from peelian.errors import InputError, PeelianError
 from peelian.metrics.compute import compute_metrics
 from peelian.metrics.expectations import load_survey
-from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.params import Filters, MetricParams, format_duration
 from peelian.metrics.views import code_mix, time_series, unanswered
 from peelian.store.identity import MENTION_RE
 from peelian.store.privacy import normalise_handle
@@ -237,6 +237,7 @@ class Figure:
     fmt: str
     definition: str
     higher_is_better: bool | None = True
+    note: str | None = None  # shown beside the value, e.g. the pending posts beside the response rate
 
     @property
     def text(self) -> str:
@@ -284,6 +285,7 @@ class ForceReport:
     forces: list[dict[str, Any]]
     notes: dict[str, Any]
     params: dict[str, str]
+    unanswered_pending: int = 0  # listed with the unanswered posts: no response yet, still inside the window
     generated_at: datetime = field(default_factory=datetime.now)
 
 
@@ -321,10 +323,19 @@ def known_handles(project: Project) -> frozenset[str]:
 
 # ---- building the report -----------------------------------------------------------------
 
+def pending_note(pending: int | None, params: MetricParams) -> str:
+    """The pending posts beside a response rate, saying how the rate treats them (parameter `pending`)."""
+    n = int(pending or 0)
+    how = "left out of the rate until their window closes" if params.pending == "exclude" \
+        else "counted as not responded"
+    return f"{n:,} pending (no response yet, inside the {format_duration(params.window)} window; {how})"
+
+
 HEADLINE = (
     ("response_rate", "Response rate", "pct", True,
      "Citizen posts that needed a response (questions, reports, requests for help, urgent matters, complaints) "
-     "and got a first police response, as a share of all such posts."),
+     "and got a first police response, as a share of all such posts; posts still inside their response window "
+     "without one are pending (their number is given beside the rate)."),
     ("response_time_median_s", "Median time to first response", "dur", False,
      "Half of the answered posts got their first police response faster than this."),
     ("two_way_ratio", "Two-way ratio", "pct", True,
@@ -385,7 +396,8 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
     before = compute_metrics(project, params, (), None, mine.replace(date_from=prev_start, date_to=prev_end),
                              mixes=())
     current, previous = _row(now), _row(before)
-    figures = [Figure(key, label, current.get(key), previous.get(key), fmt, definition, better)
+    figures = [Figure(key, label, current.get(key), previous.get(key), fmt, definition, better,
+                      pending_note(current.get("pending"), params) if key == "response_rate" else None)
                for key, label, fmt, better, definition in HEADLINE]
 
     trend_filters = Filters(force=force, date_from=_months_back(start, 11), date_to=end)
@@ -393,18 +405,20 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
     for r in time_series(project, params, trend_filters, period="month"):
         for key, label in (("two_way_ratio", "two-way ratio"), ("response_rate", "response rate")):
             trend_rows.append({"period": r["period"], "measure": label, "value": r[key],
-                               "count": r["posts"] if key == "two_way_ratio" else r["needs_response"]})
+                               "count": r["posts"] if key == "two_way_ratio" else r["needs_response"],
+                               "pending": None if key == "two_way_ratio" else r["pending"]})
     trend = line_chart("trend", "Two-way ratio and response rate, last 12 months", trend_rows, x="period",
                        y="value", series="measure", y_title="share",
                        columns=[("period", "month", "text"), ("measure", "measure", "text"),
-                                ("value", "value", "pct"), ("count", "posts behind", "int")],
+                                ("value", "value", "pct"), ("count", "posts behind", "int"),
+                                ("pending", "pending", "int")],
                        description="Line chart of the force's two-way ratio and response rate by month")
 
     accounts = compute_metrics(project, params, ("account",), None, mine, mixes=()).rows
     account_rows = sorted(({"account": "@" + str(a.get("account_handle") or a.get("account")),
                             "account_type": _account_type(project, a.get("account")),
                             **{k: a.get(k) for k in ("posts", "replies_to_citizens", "two_way_ratio", "needs_response",
-                                                     "response_rate", "response_time_median_s")}}
+                                                     "response_rate", "pending", "response_time_median_s")}}
                            for a in accounts), key=lambda r: -(r["posts"] or 0))
     account_chart = bar_chart(
         "accounts", "The force's accounts: two-way ratio", account_rows, category="account", value="two_way_ratio",
@@ -412,20 +426,22 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
         sort=[r["account"] for r in account_rows],
         columns=[("account", "account", "text"), ("account_type", "type", "text"), ("posts", "posts", "int"),
                  ("two_way_ratio", "two-way ratio", "pct"), ("needs_response", "needing a response", "int"),
-                 ("response_rate", "response rate", "pct"), ("response_time_median_s", "median response", "dur")],
+                 ("response_rate", "response rate", "pct"), ("pending", "pending", "int"),
+                 ("response_time_median_s", "median response", "dur")],
         description="Bars: two-way ratio of each of the force's accounts")
 
     all_forces = compute_metrics(project, params, ("force",), None, Filters(date_from=start, date_to=end),
                                  mixes=()).rows
     force_rows = [{"force": r.get("force") or "–", "posts": r.get("posts"), "two_way_ratio": r.get("two_way_ratio"),
-                   "response_rate": r.get("response_rate"), "response_time_median_s": r.get("response_time_median_s"),
-                   "this": r.get("force") == force} for r in all_forces if r.get("force")]
+                   "response_rate": r.get("response_rate"), "pending": r.get("pending"),
+                   "response_time_median_s": r.get("response_time_median_s"), "this": r.get("force") == force} for r in all_forces if r.get("force")]
     force_chart = bar_chart(
         "forces", "All forces this month: response rate", force_rows, category="force", value="response_rate",
         horizontal=True, value_title="response rate", value_format="pct",
         sort=[r["force"] for r in sorted(force_rows, key=lambda r: -(r["response_rate"] or 0))],
         columns=[("force", "force", "text"), ("posts", "posts", "int"), ("two_way_ratio", "two-way ratio", "pct"),
-                 ("response_rate", "response rate", "pct"), ("response_time_median_s", "median response", "dur")],
+                 ("response_rate", "response rate", "pct"), ("pending", "pending", "int"),
+                 ("response_time_median_s", "median response", "dur")],
         description="Bars: response rate of every force in the project this month")
 
     topic = code_mix(project, "topic", mine, params)
@@ -452,11 +468,12 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
         unanswered_rows.append({"age": r["age"], "created_at": r["created_at"],
                                 "account": "@" + str(r["account_handle"] or r["account"]),
                                 "text": mask_citizens(r["text"], handles), "handled": r["handled"],
-                                "why": _why(r)})
+                                "status": r["status"], "time_left": r["time_left"], "why": _why(r)})
     notes = _method_notes(project, force, start, end, topic, now.sources)
     return ForceReport(force, start.strftime("%B %Y"), (start, end), figures,
                        [trend, account_chart, force_chart, mix_chart], unanswered_rows,
-                       int(current.get("unanswered") or 0), account_rows, force_rows, notes, params.describe())
+                       int(current.get("unanswered") or 0), account_rows, force_rows, notes, params.describe(),
+                       int(current.get("pending") or 0))
 
 
 def _why(row: dict[str, Any]) -> str:

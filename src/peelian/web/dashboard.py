@@ -15,13 +15,14 @@ from typing import Any
 from peelian.metrics.compute import compute_metrics
 from peelian.metrics.params import Filters, MetricParams
 from peelian.metrics.views import activity_clock, code_mix, headline, response_time_distribution, time_series
-from peelian.report.force_report import Chart, Figure, bar_chart, heatmap_chart, line_chart
+from peelian.report.force_report import Chart, Figure, bar_chart, heatmap_chart, line_chart, pending_note
 from peelian.store.project import Project
 from peelian.web.app import query_string
 
 CARDS = (
     ("response_rate", "Response rate", "pct", True,
-     "needs-response citizen posts that got a police response ÷ all needs-response posts"),
+     "needs-response citizen posts that got a police response ÷ all needs-response posts, less those still "
+     "pending inside their window (as the parameters below say)"),
     ("response_time_median_s", "Median response time", "dur", False,
      "median time from a needs-response citizen post to the first police response"),
     ("two_way_ratio", "Two-way ratio", "pct", True, "police replies to citizen posts ÷ all police posts"),
@@ -64,7 +65,8 @@ def _cards(project: Project, params: MetricParams, filters: Filters) -> tuple[li
     cards = []
     for key, label, fmt, better, definition in CARDS:
         figure = result["figures"][key]
-        cards.append(Card(Figure(key, label, figure["value"], figure["previous"], fmt, definition, better),
+        note = pending_note(result["figures"]["pending"]["value"], params) if key == "response_rate" else None
+        cards.append(Card(Figure(key, label, figure["value"], figure["previous"], fmt, definition, better, note),
                           behind(key, window)))
     return cards, result
 
@@ -72,12 +74,14 @@ def _cards(project: Project, params: MetricParams, filters: Filters) -> tuple[li
 def _distribution(project: Project, params: MetricParams, filters: Filters) -> Chart:
     rows = response_time_distribution(project, params, filters)
     for row in rows:
-        row["href"] = behind("unanswered" if row["lower_s"] is None else "responded", filters)
+        metric = {"no response": "unanswered", "pending": "pending"}.get(row["bin"], "responded")
+        row["href"] = behind(metric, filters)
     return bar_chart(
         "response-times", "Time to first response", rows, category="bin", value="posts",
         sort=[r["bin"] for r in rows], value_title="needs-response posts",
         columns=[("bin", "time to first response", "text"), ("posts", "posts", "int"), ("share", "share", "pct")],
-        note="Needs-response citizen posts by the time the first police response took; the last bar has none.",
+        note="Needs-response citizen posts by the time the first police response took; \"no response\" had "
+             "none, \"pending\" have none yet but are still inside their response window.",
         link=behind("needs_response", filters),
         description="Bar chart: needs-response posts by time to first response")
 
@@ -88,11 +92,12 @@ def _series(project: Project, params: MetricParams, filters: Filters, period: st
         for key, label in (("two_way_ratio", "two-way ratio"), ("response_rate", "response rate")):
             rows.append({"period": r["period"], "period_end": r["period_end"], "measure": label, "value": r[key],
                          "count": r["posts"] if key == "two_way_ratio" else r["needs_response"],
+                         "pending": None if key == "two_way_ratio" else r["pending"],
                          "href": behind(key, filters, date_from=r["period"], date_to=r["period_end"])})
     return line_chart(
         "over-time", f"Two-way ratio and response rate by {period}", rows, x="period", y="value", series="measure",
         y_title="share", columns=[("period", period, "text"), ("measure", "measure", "text"), ("value", "value", "pct"),
-                                  ("count", "posts behind", "int")],
+                                  ("count", "posts behind", "int"), ("pending", "pending", "int")],
         link=behind("posts", filters), note="Click a point for the posts behind it.", period=period,
         description="Line chart of the two-way ratio and the response rate over time")
 
@@ -106,12 +111,13 @@ def _comparison(project: Project, params: MetricParams, filters: Filters) -> Cha
                                 ("two_way_ratio", "two-way ratio", "posts")):
             rows.append({"group": f"{force} · {account_type}", "force": force, "account_type": account_type,
                          "measure": label, "value": r.get(key), "posts": r.get(den),
+                         "pending": r.get("pending") if key == "response_rate" else None,
                          "href": behind(key, wide, force=r.get("force"), account_type=r.get("account_type"))})
     return bar_chart(
         "comparison", "Forces and account types compared", rows, category="group", value="value", color="measure",
         horizontal=True, value_title="share", value_format="pct",
         columns=[("group", "force · account type", "text"), ("measure", "measure", "text"),
-                 ("value", "value", "pct"), ("posts", "posts behind", "int")],
+                 ("value", "value", "pct"), ("posts", "posts behind", "int"), ("pending", "pending", "int")],
         note="All forces in the selected period and platform, whatever force is selected above: individual "
              "officers against corporate accounts.", link=behind("posts", wide),
         description="Grouped bars: response rate and two-way ratio per force and account type")

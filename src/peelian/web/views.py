@@ -13,7 +13,7 @@ import orjson
 
 from peelian.errors import InputError, NotFoundError
 from peelian.metrics.params import Filters, MetricParams
-from peelian.metrics.views import unanswered
+from peelian.metrics.views import unanswered, unanswered_counts
 from peelian.store.project import Project, utcnow
 
 SCALAR_TYPES = (int, float, str, bool)
@@ -109,19 +109,21 @@ def model_detail(project: Project, model_id: str) -> dict[str, Any]:
 
 @dataclass
 class Queue:
-    """One page of the unanswered queue, oldest first, with what was left out and why."""
+    """One page of the unanswered queue, oldest first, with what was left out and why, and how many
+    posts await a response in all (`counts`: pending, overdue, total; handled ones included)."""
 
     rows: list[dict[str, Any]]
     page: int
     page_size: int
     has_next: bool
     handled_hidden: int
-    older_than: str
+    window: str
+    counts: dict[str, int]
 
 
 def unanswered_queue(project: Project, filters: Filters, *, older_than: str | None = None, page: int = 1,
                      page_size: int = 50, show_handled: bool = False) -> Queue:
-    """Citizen posts that needed a response and got none, oldest first, paged.
+    """Citizen posts still awaiting a response (pending inside the window, or overdue), oldest first, paged.
 
     Posts marked handled elsewhere are left out unless `show_handled`; the page reads far
     enough past them (there are few) that paging stays exact.
@@ -134,4 +136,5 @@ def unanswered_queue(project: Project, filters: Filters, *, older_than: str | No
     kept = rows if show_handled else [r for r in rows if not r["handled"]]
     start = (page - 1) * page_size
     return Queue(kept[start:start + page_size], page, page_size, len(kept) > start + page_size,
-                 len(rows) - len(kept), older_than or str(params.describe()["window"]))
+                 len(rows) - len(kept), params.describe()["window"],
+                 unanswered_counts(project, params, filters, older_than=older_than))

@@ -1,4 +1,4 @@
-"""The unanswered queue: citizen posts that needed a response and got none, oldest first."""
+"""The unanswered queue: citizen posts still awaiting a response, pending or overdue, oldest first."""
 
 from __future__ import annotations
 

@@ -1,0 +1,52 @@
+"""The web queue is an inbox: a question asked two hours before the newest post is listed by default as
+pending, with the time left in its window, beside the overdue ones; the dashboard shows the pending
+count beside the response rate."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from peelian.metrics import Filters, MetricParams, compute_metrics
+
+
+def _ask_late(project) -> str:
+    """A citizen question to Kent two hours before a new newest post (so two hours old at as_of)."""
+    newest = project.scalar("SELECT max(created_at) FROM posts")
+    root = project.query("SELECT post_id, author_id FROM posts WHERE author_force = 'Kent' AND kind = 'original' "
+                         "ORDER BY created_at DESC LIMIT 1")[0]
+    columns = ("platform, post_id, author_id, author_handle, author_role, created_at, text, kind, reply_to_post_id, "
+               "reply_to_account_id, conversation_id")
+    with project.transaction():
+        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'late-q', 'c_00000000000000aa', "
+                            "'c_00000000000000aa', 'citizen', ?, 'Is the road still shut?', 'reply', ?, ?, ?)",
+                            [newest + timedelta(hours=1), root["post_id"], root["author_id"], root["post_id"]])
+        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'late-p', ?, 'wmp', 'police', ?, "
+                            "'Road open', 'original', NULL, NULL, 'late-p')",
+                            ["101", newest + timedelta(hours=3)])
+    return "late-q"
+
+
+def test_the_queue_lists_pending_posts_by_default(client_for, web_project) -> None:
+    late = _ask_late(web_project)
+    client = client_for("analyst")
+    page = client.get("/unanswered?force=Kent").text
+    rows = list(dict.fromkeys(re.findall(r"/unanswered/twitter/([\w-]+)/handled", page)))
+    kent = compute_metrics(web_project, MetricParams(), (), None, Filters(force="Kent"), mixes=()).rows[0]
+    assert (kent["unanswered"], kent["pending"]) == (20, 1)
+    assert rows[-1] == late and len(rows) == 21  # oldest first: the new question comes last
+    row = page[page.index(f"/thread/twitter/{late}") - 2000:page.index(f"/thread/twitter/{late}")]
+    assert 'class="tag">pending<' in row and "2d 22h left" in row
+    assert page.count('class="tag">overdue<') == 20
+    assert "21 posts awaiting a response: 1 pending (inside the 72h window), 20 overdue." in page
+    only_overdue = client.get("/unanswered?force=Kent&older_than=72h").text
+    assert f"/unanswered/twitter/{late}/handled" not in only_overdue
+    assert "20 posts awaiting a response at least 72h old: 0 pending" in only_overdue
+
+
+def test_the_dashboard_shows_pending_beside_the_response_rate(client_for, web_project) -> None:
+    _ask_late(web_project)
+    client = client_for("viewer")
+    page = client.get("/?force=Kent&date_from=2025-05-01&date_to=2025-06-30").text
+    assert "1 pending (no response yet, inside the 72h window; left out of the rate until their window closes)" \
+        in page
