@@ -257,7 +257,35 @@ CREATE TABLE metric_snapshots (
 CrowdTangle interaction history): one row per post, time, metric and source, kept beside the
 post's current counts in `posts`."""
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
+MIGRATION_3 = """
+CREATE SEQUENCE assessments_seq START 1;
+CREATE TABLE assessments (
+    assessment_id BIGINT PRIMARY KEY,
+    force VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    framework VARCHAR NOT NULL,
+    framework_version VARCHAR NOT NULL,
+    framework_sha256 VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR
+);
+
+CREATE SEQUENCE assessment_answers_seq START 1;
+CREATE TABLE assessment_answers (
+    answer_id BIGINT PRIMARY KEY,
+    assessment_id BIGINT NOT NULL,
+    indicator VARCHAR NOT NULL,
+    level INTEGER NOT NULL,
+    statement VARCHAR,
+    note VARCHAR,
+    answered_by VARCHAR,
+    answered_at TIMESTAMP NOT NULL
+);
+"""
+"""Maturity self-assessments (peelian.assess): one row per force and period, and the answers to
+its questionnaire as append-only history (the latest answer per indicator counts)."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
