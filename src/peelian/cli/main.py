@@ -14,6 +14,7 @@ from peelian.cli import (  # noqa: F401  (imported for their commands, in workfl
     network_cmds,
     web_cmds,
     demo_cmds,
+    check_cmds,
 )
 from peelian.cli.app import app
 
