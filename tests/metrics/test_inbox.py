@@ -138,6 +138,7 @@ def test_force_report_shows_pending_beside_the_rate_and_in_the_list(inbox):
     assert rate.note.startswith("1 pending (no response yet, inside the 72h window; left out of the rate")
     assert (report.unanswered_total, report.unanswered_pending) == (2, 1)
     assert [r["status"] for r in report.unanswered] == ["overdue", "overdue", "pending"]
+    assert [r["pending"] for r in report.forces] == [r["pending"] for r in report.accounts] == [1]
     page = render_force_report(report)
     assert "1 pending (no response yet" in page and "pending, 2d 23h left" in page
     assert "and 1 more has no response yet but is still inside it (pending)" in page
