@@ -285,7 +285,33 @@ CREATE TABLE assessment_answers (
 """Maturity self-assessments (peelian.assess): one row per force and period, and the answers to
 its questionnaire as append-only history (the latest answer per indicator counts)."""
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
+MIGRATION_4 = """
+CREATE TABLE collect_state (
+    platform VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    parent VARCHAR,
+    account_id VARCHAR,
+    cursor VARCHAR,
+    walk_until TIMESTAMP,
+    walk_newest TIMESTAMP,
+    newest_seen TIMESTAMP,
+    reply_count BIGINT,
+    fetched_reply_count BIGINT,
+    status VARCHAR NOT NULL,
+    pages BIGINT NOT NULL DEFAULT 0,
+    records BIGINT NOT NULL DEFAULT 0,
+    last_fetched_at TIMESTAMP,
+    last_error VARCHAR,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (platform, kind, target)
+);
+"""
+"""Where each collector (`peelian collect`) stands: an account's feed with the cursor of an unfinished
+walk and the newest post of the finished ones, and each thread or context it has queued or fetched,
+so a killed collection resumes where it stopped and a later one fetches only what is new."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
