@@ -25,7 +25,8 @@ def stored(project: Project) -> list[dict]:
 
 def with_registry(project: Project, tmp_path) -> Project:
     registry = tmp_path / "registry.csv"  # known only by handle: recognised only when the users_ file is read
-    registry.write_text("platform,handle,account_id,force,account_type\ntwitter,Samanth33412592,,Example Force,officer\n")
+    registry.write_text("platform,handle,account_id,force,account_type\n"
+                        "twitter,Samanth33412592,,Example Force,officer\n")
     import_registry(project, registry)
     return project
 
@@ -46,7 +47,8 @@ def test_the_folder_imports_with_every_author_resolved(plain, shared_fixtures, t
     first = plain.query("SELECT * FROM posts WHERE post_id = '1389619686636244995'")[0]
     assert (first["author_handle"], first["kind"], first["reposted_post_id"]) == (
         "DianeDear1", "repost", "1389616603579523074")
-    assert plain.scalar("SELECT count(*) FROM posts WHERE author_handle = 'Samanth33412592' AND author_role = 'police'") == 11
+    assert plain.scalar(
+        "SELECT count(*) FROM posts WHERE author_handle = 'Samanth33412592' AND author_role = 'police'") == 11
     assert plain.scalar("SELECT followers_count FROM accounts WHERE handle = 'ChrisGPackham'") == 469127
 
 

@@ -41,7 +41,8 @@ def test_both_variants_are_detected(path):
     assert detect_format(path).format == "hootsuite"
 
 
-@pytest.mark.parametrize("line", [f"facebook,,{PAGE_ID},Example Police,team", f'facebook,"{PAGE}",,Example Police,team'])
+@pytest.mark.parametrize("line", [f"facebook,,{PAGE_ID},Example Police,team",
+                                  f'facebook,"{PAGE}",,Example Police,team'])
 def test_page_posts_are_police_posts_with_counts_and_snapshots(project, tmp_path, line):
     register(project, tmp_path, line)  # by page id, or by the page name as its handle
     report = import_file(project, BASIC, options={"observed_at": "2019-03-20"})

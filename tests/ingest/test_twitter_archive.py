@@ -9,8 +9,9 @@ from datetime import datetime
 import orjson
 import pytest
 
+from peelian.errors import NoPostsError
 from peelian.ingest import import_file
-from peelian.ingest.formats import twitter_archive
+from peelian.ingest.formats import detect_format, twitter_archive
 from tests.ingest.helpers import counts, post_ids
 
 FOLDER = "twitter_archive"
@@ -55,7 +56,9 @@ def test_the_expectations_cover_every_sample_file(shared_fixtures):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_sample_file_imports_with_counts_that_reconcile(project, shared_fixtures, name):
-    report = import_file(project, shared_fixtures / FOLDER / name)
+    # detection turns manifest.js away (it holds no posts); named as the format, it is one notice
+    report = import_file(project, shared_fixtures / FOLDER / name,
+                         format="twitter-archive" if name == "milahu__manifest.js" else None)
     assert report.format == "twitter-archive"
     assert report.reconciles
     assert counts(report) == EXPECTED[name]
@@ -114,8 +117,13 @@ def test_deleted_tweets_are_delete_notices_without_text(plain, shared_fixtures):
     assert plain.scalar("SELECT count(*) FROM posts") == 0
 
 
-def test_manifest_alone_is_one_notice_that_explains_itself(project, shared_fixtures):
-    import_file(project, shared_fixtures / FOLDER / "milahu__manifest.js")
+def test_manifest_alone_is_refused_saying_what_to_import_or_one_notice_when_named(project, shared_fixtures):
+    with pytest.raises(NoPostsError, match="manifest.js: it describes the archive and holds no posts; import "
+                                           "data/tweets.js"):
+        detect_format(shared_fixtures / FOLDER / "milahu__manifest.js")
+    refused = import_file(project, shared_fixtures / FOLDER / "milahu__manifest.js")
+    assert (refused.format, refused.quarantined) == ("unknown", 1) and "tweets.js" in refused.error
+    import_file(project, shared_fixtures / FOLDER / "milahu__manifest.js", format="twitter-archive")
     (notice,) = project.query("SELECT * FROM notices")
     detail = orjson.loads(notice["detail"])
     assert notice["notice_type"] == "archive_manifest" and "holds no posts" in detail["message"]
@@ -190,10 +198,11 @@ def test_long_posts_take_their_text_from_note_tweet_js(plain, tmp_path):
 def test_other_archive_files_are_quarantined_without_their_content(project, tmp_path):
     path = archive(tmp_path / "data", [{"like": {"tweetId": "5", "fullText": "secret words"}}],
                    name="like.js", dataset="like")
-    report = import_file(project, path)
-    assert report.format == "twitter-archive" and counts(report) == (1, 0, 0, 0, 1)
+    report = import_file(project, path)  # turned away by detection (NoPostsError), saying what to import
+    assert report.format == "unknown" and counts(report) == (1, 0, 0, 0, 1)
     (bad,) = quarantine(project)
     assert bad["location"] == "file" and "holds `like` data, not posts" in bad["reason"]
+    assert "import data/tweets.js" in bad["reason"]
     assert bad["raw_excerpt"] is None
 
 

@@ -217,6 +217,12 @@ class Importer(ABC):
     def read(self, path: Path) -> Iterator[Record]:
         """Yield every record of the file, rejecting (not raising on) bad ones."""
 
+    @classmethod
+    def holds_no_posts(cls, sample: Sample) -> str | None:
+        """When the file is one of this platform's responses or export files that holds no posts
+        (and `sniff` gave it 0), what it is and which file to import instead; else None."""
+        return None
+
     def check(self, path: Path) -> None:
         """Raise an InputError when the options cannot work for this file at all (a column
         mapping naming missing columns), so the pipeline can refuse before importing anything."""

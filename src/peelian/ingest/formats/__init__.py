@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from peelian.errors import UnknownFormatError
+from peelian.errors import NoPostsError, UnknownFormatError
 from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
@@ -70,7 +70,9 @@ def detect_format(path: Path) -> type[Importer]:
     sniffed again on what can still be read of it (`Sample.salvaged`), so that a damaged file of
     a known format is imported, its damage quarantined with its line, rather than refused. When
     no format is recognised, the error says what was found: damaged JSON and where, or a CSV
-    and how to map its columns."""
+    and how to map its columns. A file that a format knows as one of its platform's files that
+    hold no posts (`Importer.holds_no_posts`) raises NoPostsError saying what it is and which
+    file to import instead."""
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
         if head.lstrip()[:1] == b"{" and b"\n" not in head.strip():
@@ -83,6 +85,9 @@ def detect_format(path: Path) -> type[Importer]:
     if score < MIN_CONFIDENCE and (salvaged := sample.salvaged()) is not None:
         score, best = max((score, best), _most_confident(salvaged), key=lambda pair: pair[0])
     if score < MIN_CONFIDENCE:
+        for cls in IMPORTERS:
+            if (what := cls.holds_no_posts(sample)) is not None:
+                raise NoPostsError(what, path=str(path))
         raise UnknownFormatError(_not_recognised(sample, best if score > 0 else None), path=str(path))
     return best
 

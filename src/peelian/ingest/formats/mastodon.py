@@ -91,6 +91,25 @@ class MastodonImporter(JsonImporter):
                 return 0.6
         return 0.0
 
+    @classmethod
+    def holds_no_posts(cls, sample: Sample) -> str | None:
+        obj = _unwrap(sample.first_json)
+        statuses = ("import statuses instead: an account's statuses (/api/v1/accounts/:id/statuses), a "
+                    "timeline, a status context, or the outbox.json of an account archive")
+        if isinstance(obj, list) and obj and all(_is_account(_unwrap(a)) for a in obj[:3]):
+            return ("a Mastodon account list (followers, follows or an account search): accounts, not posts; "
+                    + statuses)
+        if not isinstance(obj, dict):
+            return None
+        if isinstance(obj.get("title"), str) and "version" in obj and (
+                "uri" in obj and "stats" in obj or "domain" in obj and "usage" in obj):
+            return ("a Mastodon instance document (/api/v1/instance or /api/v2/instance): the server, "
+                    f"not posts; {statuses}")
+        if isinstance(obj.get("options"), list) and "votes_count" in obj and "expires_at" in obj:
+            return ("a Mastodon poll (/api/v1/polls/:id): its options and votes, not the post; "
+                    f"the status that carries the poll holds it (`poll`); {statuses}")
+        return None
+
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
         value = _unwrap(value)
         if isinstance(value, list):

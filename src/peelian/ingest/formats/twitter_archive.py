@@ -56,6 +56,14 @@ YTD_HEAD = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part\d+\s*=")
 MANIFEST_HEAD = re.compile(r"\s*window\.__THAR_CONFIG\s*=")
 POST_SETS = {"tweets", "tweet", "community_tweet"}
 DATASETS = POST_SETS | {"deleted_tweets", "note_tweet"}
+OTHER_DATASETS = {  # what the archive's commonest other files hold, for the message that turns them away
+    "tweet_headers": "only the ids and times of the account's tweets",
+    "like": "the tweets the account liked, by id",
+    "follower": "the accounts that follow it", "following": "the accounts it follows",
+    "account": "the account's settings", "profile": "the account's profile",
+    "direct_messages": "direct messages", "direct_messages_group": "group direct messages",
+    "block": "blocked accounts", "mute": "muted accounts",
+}
 # The archive file name after an optional prefix (`milahu__tweets.js`) and before `-partN`.
 FILE_NAME = re.compile(r"^(.*?)(deleted-tweets|community-tweet|note-tweet|tweets|tweet|manifest)(-part\d+)?\.js$")
 STATUS_LINK = re.compile(r"^https?://(?:www\.|mobile\.)?(?:twitter|x)\.com/(?:[A-Za-z0-9_]{1,15}|i|i/web)"
@@ -83,9 +91,24 @@ class TwitterArchiveImporter(Importer):
     @classmethod
     def sniff(cls, sample: Sample) -> float:
         text = sample.text[:300]
-        if match := YTD_HEAD.match(text):
-            return 0.95 if match.group(1) in DATASETS else 0.6  # claimed so that the reject can say why
-        return 0.9 if MANIFEST_HEAD.match(text) else 0.0
+        if (match := YTD_HEAD.match(text)) and match.group(1) in DATASETS:
+            return 0.95
+        return 0.0  # manifest.js and the archive's other files hold no posts (`holds_no_posts`)
+
+    @classmethod
+    def holds_no_posts(cls, sample: Sample) -> str | None:
+        text = sample.text[:300]
+        if MANIFEST_HEAD.match(text):
+            return ("an X archive's manifest.js: it describes the archive and holds no posts; import "
+                    "data/tweets.js (tweet.js in older archives) and data/deleted-tweets.js, which take "
+                    "their author from this manifest beside them, or the whole data/ folder")
+        if (match := YTD_HEAD.match(text)) and match.group(1) not in DATASETS:
+            dataset = match.group(1)
+            what = OTHER_DATASETS.get(dataset, "no posts")
+            return (f"this X archive file holds `{dataset}` data, not posts ({what}); import data/tweets.js "
+                    "(tweet.js in older archives), deleted-tweets.js and community-tweet.js from the same "
+                    "archive, or the whole data/ folder")
+        return None
 
     def read(self, path: Path) -> Iterator[Record]:
         with open(path, "rb") as fh:

@@ -154,6 +154,18 @@ class TwitterV2Importer(JsonImporter):
     _users_file = False  # reading an academictwitteR users_ file (where `{}` is an empty page's includes)
     _unresolved = 0  # tweets read without their author's user object
 
+    @classmethod
+    def holds_no_posts(cls, sample: Sample) -> str | None:
+        obj = sample.first_json
+        data = obj.get("data") if isinstance(obj, dict) else None
+        if isinstance(data, dict):
+            data = [data]
+        if isinstance(data, list) and data and all(
+                isinstance(u, dict) and "username" in u and "id" in u and "text" not in u for u in data[:3]):
+            return ("an X/Twitter API v2 user lookup (users, followers or following): accounts, not posts; "
+                    "import tweets instead: a search, a user's timeline or a twarc2 file")
+        return None
+
     def stage_bulk(self, path: Path, sink: BulkSink) -> bool:
         return stage_pages(self, path, sink)
 
@@ -226,7 +238,8 @@ class TwitterV2Importer(JsonImporter):
 
     def _read_includes(self, includes: dict[str, Any], where: str) -> Iterator[Record]:
         """An academictwitteR users_ file on its own: its users are accounts, its tweets partial posts."""
-        users = {u["id"]: u for u in _list(includes.get("users")) if isinstance(u, dict) and isinstance(u.get("id"), str)}
+        users = {u["id"]: u for u in _list(includes.get("users"))
+                 if isinstance(u, dict) and isinstance(u.get("id"), str)}
         for i, tweet in enumerate(_list(includes.get("tweets"))):
             yield self._tweet(tweet, f"{where}, tweets[{i}]", users, partial=True)
         for i, user in enumerate(_list(includes.get("users"))):
