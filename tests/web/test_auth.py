@@ -188,7 +188,7 @@ def test_analyst_cannot_manage_users(client_for) -> None:
     analyst = client_for("analyst")
     assert analyst.get("/users").status_code == 403
     token = csrf_of(analyst)
-    response = analyst.post("/users", data={"username": "eve", "password": "password123", "role": "admin",
+    response = analyst.post("/users", data={"username": "eve", "password": "tulip quarry ember", "role": "admin",
                                             "csrf_token": token})
     assert response.status_code == 403
 
@@ -210,7 +210,7 @@ def test_admin_manages_users_and_role_change_ends_sessions(app, client_for, web_
     admin = client_for("admin")
     coder = client_for("coder")
     token = csrf_of(admin, "/users")
-    added = admin.post("/users", data={"username": "newbie", "password": "password123", "role": "viewer",
+    added = admin.post("/users", data={"username": "newbie", "password": "tulip quarry ember", "role": "viewer",
                                        "csrf_token": token}, follow_redirects=False)
     assert added.status_code == 303
     assert web_project.scalar("SELECT role FROM users WHERE username = 'newbie'") == "viewer"
@@ -219,7 +219,20 @@ def test_admin_manages_users_and_role_change_ends_sessions(app, client_for, web_
     assert coder.get("/code", follow_redirects=False).status_code == 303  # logged out by the change
     weak = admin.post("/users", data={"username": "weak", "password": "short", "role": "viewer",
                                       "csrf_token": token})
-    assert weak.status_code == 400 and "at least 8" in weak.text
+    assert weak.status_code == 400 and "at least 12" in weak.text
+
+
+@pytest.mark.parametrize(("password", "reason"), [
+    ("12345678", "at least 12"), ("password", "at least 12"), (" " * 12, "only spaces"),
+    ("password1234", "too common"), ("Weakling-2025", "user name")])
+def test_users_page_refuses_weak_passwords(client_for, web_project, password, reason) -> None:
+    admin = client_for("admin")
+    token = csrf_of(admin, "/users")
+    assert 'minlength="12"' in admin.get("/users").text
+    weak = admin.post("/users", data={"username": "weakling", "password": password, "role": "viewer",
+                                      "csrf_token": token})
+    assert weak.status_code == 400 and reason in weak.text
+    assert web_project.scalar("SELECT count(*) FROM users WHERE username = 'weakling'") == 0
 
 
 def test_security_headers_and_cookie_flags(app, client_for) -> None:
@@ -228,6 +241,38 @@ def test_security_headers_and_cookie_flags(app, client_for) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     cookie = log_in(TestClient(app), "vic").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "secure" not in cookie  # plain HTTP on localhost: a Secure cookie would never come back
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def _cookies(response) -> dict[str, str]:
+    return {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("set-cookie")}
+
+
+def test_cookies_are_secure_and_hsts_is_sent_over_https(app) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    page = client.get("/login")
+    assert "secure" in _cookies(page)["peelian_login"]
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    response = log_in(client, "vic")
+    assert response.status_code == 303
+    assert "secure" in _cookies(response)["peelian_session"]
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_https_flag_makes_cookies_secure_behind_a_proxy_that_does_not_say_so(web_project) -> None:
+    from peelian.web.app import create_app
+
+    from peelian.web.server import create_login_link
+
+    app = create_app(web_project.path, project=web_project, https=True)
+    client = TestClient(app)  # the proxy speaks plain HTTP to us and sends no X-Forwarded-Proto
+    page = client.get("/login")
+    assert "secure" in _cookies(page)["peelian_login"]
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    response = client.get(create_login_link(app, "vic", "viewer"), follow_redirects=False)
+    session_cookie = _cookies(response)["peelian_session"]
+    assert response.status_code == 303 and "secure" in session_cookie and "httponly" in session_cookie
 
 
 def test_one_time_login_link_works_once(app) -> None:

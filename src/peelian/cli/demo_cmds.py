@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import shutil
 from pathlib import Path
 
@@ -54,6 +53,7 @@ def demo(
     from peelian.demo import build_demo
     from peelian.metrics import import_expectations
     from peelian.store.project import FOLDER_SUFFIX, Project
+    from peelian.store.users import generate_password
 
     folder = project.with_name(project.name + FOLDER_SUFFIX)
     with user_errors():
@@ -110,7 +110,7 @@ def demo(
         console.print(f"source files, registry, ground truth and manifest: {manifest.out_dir}", highlight=False)
         print_status(project, json=False)
     if serve:
-        password = secrets.token_urlsafe(9)
+        password = generate_password("admin")
         console.print(f"demo login: admin / {password}", highlight=False)
         from peelian.web import serve as serve_app
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from peelian.cli.app import CODING, REPORT, app, users_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
 from peelian.errors import AuthError, InputError, NotFoundError
-from peelian.store.users import ROLES
+from peelian.store.users import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 
 ADMIN_PASSWORD_ENV = "PEELIAN_ADMIN_PASSWORD"
 PASSWORD_ENV = "PEELIAN_PASSWORD"
@@ -53,27 +53,45 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     admin_password_file: Path = typer.Option(None, "--admin-password-file",
-                                             help=f"First run: the admin's password, read from this file "
-                                                  f"(or set {ADMIN_PASSWORD_ENV}); else you are asked."),
+                                             help=f"When the project has no admin yet: the password of the new "
+                                                  f"user 'admin', read from this file (or set "
+                                                  f"{ADMIN_PASSWORD_ENV}); else you are asked."),
     open_browser: bool = typer.Option(False, "--open", help="Open the web browser."),
+    forwarded_allow_ips: str = typer.Option(None, "--forwarded-allow-ips",
+                                            help="Comma-separated addresses or networks of the reverse proxy in "
+                                                 "front: only from these are X-Forwarded-For and "
+                                                 "X-Forwarded-Proto believed (default: from none)."),
+    https: bool = typer.Option(False, "--https",
+                               help="Browsers reach this server over HTTPS (a proxy terminates TLS): cookies "
+                                    "are Secure and HSTS is sent, also without X-Forwarded-Proto."),
 ) -> None:
     """Serve the dashboard, explorer, coding and reports at http://127.0.0.1:8000."""
-    from peelian.store.users import add_user, count_users
+    from peelian.store.users import count_users
 
     from peelian.web import serve as serve_app
+    from peelian.web.server import admin_needed, ensure_admin, trusted_proxies
 
+    with user_errors():
+        trusted_proxies(forwarded_allow_ips)
     with open_project(project) as proj:
-        if count_users(proj) == 0:
-            err_console.print("This project has no web users yet: create the admin (user name 'admin').")
+        if admin_needed(proj):
+            err_console.print("This project has no web users yet: create the admin (user name 'admin')."
+                              if count_users(proj) == 0 else
+                              "This project has web users but no admin to manage them: create the admin "
+                              "(user name 'admin').")
             admin_password = _password(admin_password_file, ADMIN_PASSWORD_ENV, "admin password",
                                        "--admin-password-file")
-            add_user(proj, "admin", admin_password, "admin")
+            ensure_admin(proj, admin_password)
             console.print("created user admin (role admin)")
+        elif admin_password_file is not None:
+            err_console.print("note: the project has an admin already; --admin-password-file is not used "
+                              "(change a password with: peelian users set-password)")
     if host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(f"[yellow]warning:[/] listening on {host}: other machines can reach this server; "
                           "put it behind HTTPS before using it over a network")
     with user_errors():
-        serve_app(project, host=host, port=port, open_browser=open_browser)
+        serve_app(project, host=host, port=port, open_browser=open_browser, forwarded_allow_ips=forwarded_allow_ips,
+                  https=https)
 
 
 @app.command(rich_help_panel=CODING)
@@ -85,9 +103,7 @@ def code(
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the login link instead of opening it."),
 ) -> None:
     """Open the coding interface in the browser, logged in as CODER."""
-    from peelian.store.users import add_user, get_user
-
-    import secrets
+    from peelian.store.users import add_user, generate_password, get_user
 
     from peelian.web import serve as serve_app
 
@@ -95,7 +111,7 @@ def code(
         try:
             user = get_user(proj, coder)
         except NotFoundError:
-            user = add_user(proj, coder, secrets.token_urlsafe(18), "coder")
+            user = add_user(proj, coder, generate_password(coder), "coder")
             console.print(f"created user {user.username} (role coder); set a password with: "
                           f"peelian users set-password {project} {user.username}")
         if user.disabled or user.role == "viewer":
@@ -104,7 +120,7 @@ def code(
     start = "/code" + (f"?sample={sample}" if sample else "")
     with user_errors():
         serve_app(project, port=port, open_browser=not no_browser, login_as=(user.username, user.role),
-                  start_path=start)
+                  start_path=start, require_admin=False)
 
 
 @app.command(rich_help_panel=REPORT)
@@ -234,3 +250,26 @@ def users_set_password(
     with open_project(project) as proj:
         set_password(proj, username, _password(password_file, PASSWORD_ENV, f"new password for {username}"))
     console.print(f"password of {username} changed")
+
+
+@users_app.command("password-policy")
+def users_password_policy(
+    project: Path = ProjectArg,
+    min_length: int = typer.Option(None, "--min-length",
+                                   help=f"Set the shortest new password allowed ({LOWEST_MIN_PASSWORD_LENGTH}-64; "
+                                        f"default {MIN_PASSWORD_LENGTH}, as NIST SP 800-63B recommends)."),
+    json: bool = JsonOpt,
+) -> None:
+    """Show the rules new passwords must meet; --min-length changes the minimum length."""
+    from peelian.store.users import MIN_PASSWORD_GUESSES, min_password_length, set_min_password_length
+
+    with open_project(project, read_only=min_length is None) as proj:
+        length = set_min_password_length(proj, min_length) if min_length is not None else min_password_length(proj)
+    policy = {"min_length": length, "min_guesses": MIN_PASSWORD_GUESSES, "may_contain_user_name": False,
+              "may_be_blank": False}
+    if json:
+        emit_json(policy)
+        return
+    console.print(f"new passwords: at least {length} characters, not only spaces, not containing the user name, "
+                  f"and not common or easy to guess (at least {MIN_PASSWORD_GUESSES:,} guesses by zxcvbn's estimate)",
+                  highlight=False)

@@ -32,7 +32,7 @@ from peelian import __version__
 from peelian.errors import AuthError, InputError, MetricsError, NotFoundError, PeelianError
 from peelian.store.project import Project
 from peelian.store.safe_text import json_for_html
-from peelian.web.auth import CSRF_FIELD, LoginLimiter, LoginRequired, Session, SessionStore
+from peelian.web.auth import CSRF_FIELD, HSTS, LoginLimiter, LoginRequired, Session, SessionStore, is_https
 from peelian.web.cache import ProjectCache
 from peelian.web.forms import validation_message
 
@@ -150,6 +150,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if is_https(request):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -247,9 +249,11 @@ def warm_dashboard(state: WebState) -> None:
 
 
 def create_app(project_path: str | Path, *, project: Project | None = None, secret: str | None = None,
-               max_login_failures: int = 5, lockout_seconds: float = 900.0, warm: bool = False) -> FastAPI:
+               max_login_failures: int = 5, lockout_seconds: float = 900.0, warm: bool = False,
+               https: bool = False) -> FastAPI:
     """The web app for one project. Pass an open `project` to share a connection (tests, `peelian demo`);
-    `warm` computes the dashboard in the background at startup."""
+    `warm` computes the dashboard in the background at startup; `https` says browsers reach it over
+    HTTPS (cookies `Secure`, HSTS) even when the proxy in front does not send X-Forwarded-Proto."""
     from peelian.web.routes import ROUTERS
 
     proj = project or Project.open(project_path)
@@ -268,6 +272,7 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
     app.state.peelian = WebState(proj, build_templates(), ProjectCache(proj))
     app.state.sessions = SessionStore(secret)
     app.state.limiter = LoginLimiter(max_failures=max_login_failures, lockout=lockout_seconds)
+    app.state.https = https
     app.state.login_signer = URLSafeTimedSerializer(secret, salt="peelian-login")
     app.state.login_links = {}
     app.add_middleware(SecurityHeaders)

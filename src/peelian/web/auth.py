@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from peelian.store.users import ROLES
@@ -24,6 +24,8 @@ COOKIE_NAME = "peelian_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_IDLE_SECONDS = 8 * 3600
+# Sent on HTTPS responses: browsers then refuse plain HTTP to this host for a year.
+HSTS = "max-age=31536000"
 
 # Permission -> roles that have it.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -105,44 +107,83 @@ class SessionStore:
 
 
 class LoginLimiter:
-    """Locks a username (and a client address) out after repeated wrong passwords.
+    """Throttles wrong passwords per client, never per account alone.
 
-    After `max_failures` failures within `window` seconds, further attempts are
-    refused for `lockout` seconds without even checking the password.
+    A client (an address) that gives `max_failures` wrong passwords for one user name within
+    `window` seconds is refused for that user name for `lockout` seconds, without the password
+    even being checked; a client with `max_client_failures` failures across all user names
+    (trying one password on many accounts) is refused for every user name. Nothing is keyed by
+    the user name alone: otherwise anyone could lock anyone out, the admin included, by typing
+    wrong passwords. The right password from a client that has not failed still logs in.
     """
 
-    def __init__(self, max_failures: int = 5, window: float = 900.0, lockout: float = 900.0):
+    def __init__(self, max_failures: int = 5, window: float = 900.0, lockout: float = 900.0,
+                 max_client_failures: int | None = None):
         self.max_failures = max_failures
+        self.max_client_failures = max_client_failures or 4 * max_failures
         self.window = window
         self.lockout = lockout
-        self._failures: dict[str, list[float]] = {}
-        self._locked_until: dict[str, float] = {}
+        self._failures: dict[tuple[str, ...], list[float]] = {}
+        self._locked_until: dict[tuple[str, ...], float] = {}
         self._lock = threading.Lock()
 
-    def locked_for(self, *keys: str) -> float:
-        """Seconds left on the longest lockout among these keys (0 if none)."""
+    def _limits(self, username: str, client: str) -> tuple[tuple[tuple[str, ...], int], ...]:
+        return (("account", username, client), self.max_failures), (("client", client), self.max_client_failures)
+
+    def locked_for(self, username: str, client: str) -> float:
+        """Seconds this client must still wait before trying this user name (0 if none)."""
         now = time.monotonic()
         with self._lock:
-            return max((self._locked_until.get(k, 0.0) - now for k in keys), default=0.0) if keys else 0.0
+            return max(0.0, *(self._locked_until.get(key, 0.0) - now for key, _ in self._limits(username, client)))
 
-    def failure(self, *keys: str) -> bool:
-        """Record a failure; True if it caused a lockout."""
+    def failure(self, username: str, client: str) -> bool:
+        """Record a wrong password from `client` for `username`; True if it locked the client out."""
         now = time.monotonic()
         locked = False
         with self._lock:
-            for key in keys:
+            self._forget_old(now)
+            for key, limit in self._limits(username, client):
                 recent = [t for t in self._failures.get(key, []) if now - t < self.window] + [now]
                 self._failures[key] = recent
-                if len(recent) >= self.max_failures:
+                if len(recent) >= limit:
                     self._locked_until[key] = now + self.lockout
                     self._failures[key] = []
                     locked = True
         return locked
 
-    def success(self, *keys: str) -> None:
+    def success(self, username: str, client: str) -> None:
+        """A right password clears this client's count for this user name (not its count across
+        user names, or one valid account would let a client try passwords on others for ever)."""
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._failures.pop(("account", username, client), None)
+
+    def _forget_old(self, now: float) -> None:
+        """Drop expired entries once there are many, so rotating names or addresses cannot grow memory."""
+        if len(self._failures) + len(self._locked_until) < 10_000:
+            return
+        self._failures = {k: v for k, v in self._failures.items() if v and now - v[-1] < self.window}
+        self._locked_until = {k: v for k, v in self._locked_until.items() if v > now}
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it: the proxy's X-Forwarded-For only when
+    `peelian serve --forwarded-allow-ips` names that proxy (uvicorn's proxy headers), else the peer."""
+    return request.client.host if request.client else "?"
+
+
+def is_https(request: Request) -> bool:
+    """True if the browser reached us over HTTPS: `--https` says so, or the request's scheme is
+    https (directly, or through X-Forwarded-Proto from a proxy named by --forwarded-allow-ips)."""
+    return bool(getattr(request.app.state, "https", False)) or request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    """Every cookie the app sets: HttpOnly, SameSite=Strict, and Secure when the site is served over HTTPS."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", secure=is_https(request))
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(name, httponly=True, samesite="strict", secure=is_https(request))
 
 
 class LoginRequired(Exception):

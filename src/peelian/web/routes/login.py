@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from peelian.errors import AuthError
 from peelian.store.users import verify_password
 from peelian.web.app import render, state_of
-from peelian.web.auth import COOKIE_NAME, Session, csrf_for_login, home_for, require
+from peelian.web.auth import (COOKIE_NAME, Session, client_address, csrf_for_login, delete_cookie, home_for,
+                              require, set_cookie)
 from peelian.web.forms import OptionalText
 
 router = APIRouter()
@@ -31,8 +32,7 @@ def _login_form(request: Request, message: str | None = None, status_code: int =
     response = render(request, "login.html", {"login_token": token, "message": message,
                                               "next": _safe_next(next_path)},
                       status_code=status_code)
-    response.set_cookie("peelian_login", request.app.state.login_signer.dumps(token), httponly=True,
-                        samesite="strict", max_age=3600)
+    set_cookie(request, response, "peelian_login", request.app.state.login_signer.dumps(token), max_age=3600)
     return response
 
 
@@ -47,24 +47,25 @@ def login(request: Request, username: str = Form(""), password: str = Form(""),
     state = state_of(request)
     limiter = request.app.state.limiter
     name = username.strip().lower()
-    keys = (f"user:{name}", f"ip:{request.client.host if request.client else '?'}")
-    wait = limiter.locked_for(*keys)
+    client = client_address(request)
+    wait = limiter.locked_for(name, client)
     if wait > 0:
-        state.audit("login_refused", None, target=name, detail={"reason": "locked", "seconds_left": int(wait)})
+        state.audit("login_refused", None, target=name,
+                    detail={"reason": "locked", "seconds_left": int(wait), "client": client})
         return _login_form(request, f"Too many wrong passwords. Try again in {int(wait // 60) + 1} minutes.", 429)
     try:
         user = verify_password(state.project, name, password)
     except AuthError as exc:
-        locked = limiter.failure(*keys)
-        state.audit("login_failed", None, target=name, detail={"locked": locked})
+        locked = limiter.failure(name, client)
+        state.audit("login_failed", None, target=name, detail={"locked": locked, "client": client})
         message = "Too many wrong passwords; login is locked for a while." if locked else str(exc)
         return _login_form(request, message, 429 if locked else 401)
-    limiter.success(*keys)
+    limiter.success(name, client)
     session, cookie = request.app.state.sessions.create(user.username, user.role)
-    state.audit("login", session, target=user.username)
+    state.audit("login", session, target=user.username, detail={"client": client})
     response = RedirectResponse(_safe_next(next) or home_for(user.role), status_code=303)
-    response.set_cookie(COOKIE_NAME, cookie, httponly=True, samesite="strict")
-    response.delete_cookie("peelian_login")
+    set_cookie(request, response, COOKIE_NAME, cookie)
+    delete_cookie(request, response, "peelian_login")
     return response
 
 
@@ -73,7 +74,7 @@ def logout(request: Request, session: Session = Depends(require("login"))) -> Re
     request.app.state.sessions.end(session.session_id)
     state_of(request).audit("logout", session, target=session.username)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE_NAME)
+    delete_cookie(request, response, COOKIE_NAME)
     return response
 
 
@@ -88,5 +89,5 @@ def login_link(request: Request, token: str) -> Response:
     session, cookie = request.app.state.sessions.create(username, role)
     state_of(request).audit("login", session, target=username, detail={"via": "one-time link"})
     response = RedirectResponse(_safe_next(next_path) or home_for(role), status_code=303)
-    response.set_cookie(COOKIE_NAME, cookie, httponly=True, samesite="strict")
+    set_cookie(request, response, COOKIE_NAME, cookie)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from peelian.store.users import ROLES, add_user, list_users, set_disabled, set_role
+from peelian.store.users import ROLES, add_user, list_users, min_password_length, set_disabled, set_role
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import OptionalText
@@ -16,7 +16,9 @@ router = APIRouter(prefix="/users")
 @router.get("")
 def users_page(request: Request, message: OptionalText = None,
                session: Session = Depends(require("admin"))) -> Response:
-    return render(request, "users.html", {"users": list_users(state_of(request).project), "roles": ROLES,
+    project = state_of(request).project
+    return render(request, "users.html", {"users": list_users(project), "roles": ROLES,
+                                          "min_password_length": min_password_length(project),
                                           "message": message})
 
 
