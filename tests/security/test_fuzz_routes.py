@@ -49,6 +49,7 @@ BENIGN: dict[str, Any] = {
     "sample": "fuzz-sample", "extension": "html", "force": "Kent", "month": "2025-05", "username": "fuzzee",
     "password": "hostile values never break Peelian 2025", "role": "viewer", "disabled": "true",
     "decisions": {}, "status": "coded", "after": "twitter:1002", "token": "no-such-token",
+    "text": "A 34-year-old man has been charged with burglary.",
 }
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
 # Routes that end the fuzzing client's own session; they take no parameters, so there is nothing to fuzz.

@@ -39,7 +39,7 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, "viewer", "coder", "analyst", "admin")
 # docs/web.md, "Roles": who may do what.
-READ = frozenset({"admin", "analyst", "viewer"})  # dashboard, explorer, threads, unanswered queue, models
+READ = frozenset({"admin", "analyst", "viewer"})  # dashboard, explorer, threads, unanswered queue, models, check a draft
 ACT = frozenset({"admin", "analyst"})  # mark handled elsewhere
 EXPORT = frozenset({"admin", "analyst"})  # CSV of posts, force reports
 CODE = frozenset({"admin", "analyst", "coder"})  # coding page
@@ -96,6 +96,8 @@ ROUTES: dict[tuple[str, str], Case | tuple[Case, ...]] = {
         Case(CODE_ANY, "/code/api/save", json={"platform": "twitter", "post_id": OUTSIDE, "status": "coded",
                                                "decisions": {"mode": ["inform"]}})),
     ("POST", "/code/api/undo"): Case(CODE, "/code/api/undo", json={"sample": SAMPLE}),
+    ("GET", "/check"): Case(READ, "/check"),
+    ("POST", "/check"): Case(READ, "/check", data={"text": "A 34-year-old man has been charged. Call 07700 900123."}),
     ("GET", "/users"): Case(USERS, "/users"),
     ("POST", "/users"): Case(USERS, "/users", 303, data={"username": "newcomer-{role}", "password": PASSPHRASE,
                                                          "role": "viewer"}),
