@@ -224,6 +224,18 @@ def test_serve_refuses_a_project_with_users_but_no_admin_and_no_password(cli, pr
         assert ensure_admin(proj, None, required=False) is False  # peelian code: the coder needs no admin
 
 
+def test_peelian_code_serves_a_coder_called_admin_on_a_project_without_an_admin(cli, project_path,
+                                                                                served) -> None:
+    result = cli("code", project_path, "--coder", "admin", "--no-browser")
+    assert result.exit_code == 0, result.output
+    assert served[0]["login_as"] == ("admin", "coder") and served[0]["require_admin"] is False
+    with Project.open(project_path) as proj:
+        assert [(u.username, u.role) for u in list_users(proj)] == [("admin", "coder")]
+        assert ensure_admin(proj, None, required=False) is False
+        with pytest.raises(AuthError, match="set-role"):
+            ensure_admin(proj, None)
+
+
 def test_serve_will_not_take_over_an_existing_account_named_admin(cli, project_path, tmp_path, served) -> None:
     with Project.open(project_path) as proj:
         add_user(proj, "admin", GOOD, "coder")

@@ -56,14 +56,13 @@ def ensure_admin(project: Project, admin_password: str | None, admin_username: s
     admin is refused when `required` (`peelian serve`) and left as it is otherwise (`peelian code`,
     whose local coder needs no admin).
     """
-    if not admin_needed(project, admin_username):
+    if has_admin(project) or (not admin_password and not required and count_users(project)):
         return False
+    admin_needed(project, admin_username)  # refuses to take over an existing account of that name
     if not admin_password:
         if count_users(project) == 0:
             raise AuthError("this project has no web users yet; create the admin first "
                             "(peelian serve asks for a password, or pass --admin-password-file)")
-        if not required:
-            return False
         raise AuthError("this project has web users but no admin, so nobody could manage them; create the admin "
                         "(peelian serve asks for a password, or pass --admin-password-file)")
     add_user(project, admin_username, admin_password, "admin")
