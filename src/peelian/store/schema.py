@@ -311,7 +311,25 @@ CREATE TABLE collect_state (
 walk and the newest post of the finished ones, and each thread or context it has queued or fetched,
 so a killed collection resumes where it stopped and a later one fetches only what is new."""
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
+MIGRATION_5 = """
+ALTER TABLE handled ADD COLUMN outcome VARCHAR;
+
+CREATE TABLE triage_targets (
+    force VARCHAR NOT NULL,
+    intent VARCHAR NOT NULL,
+    target_s DOUBLE NOT NULL,
+    office_hours VARCHAR,
+    set_by VARCHAR,
+    set_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (force, intent)
+);
+"""
+"""Triage (peelian.triage): why a post left the inbox without a reply on the platform (`outcome`:
+handled_elsewhere or no_response_needed; older rows are handled_elsewhere), and the response-time
+target per force ('*' for every force without its own) and citizen intent, in elapsed time or, where
+`office_hours` is set, in office hours of the force's local time."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")

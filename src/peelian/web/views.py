@@ -32,7 +32,8 @@ def mark_handled(project: Project, platform: str, post_id: str, username: str, n
     if project.scalar("SELECT count(*) FROM handled WHERE platform = ? AND post_id = ?", [platform, post_id]):
         return False
     with project.transaction() as con:
-        con.execute("INSERT INTO handled VALUES (?, ?, ?, ?, ?)", [platform, post_id, username, utcnow(), note])
+        con.execute("INSERT INTO handled (platform, post_id, handled_by, handled_at, note) VALUES (?, ?, ?, ?, ?)",
+                    [platform, post_id, username, utcnow(), note])
         project.audit("handled", username=username, target=f"{platform}:{post_id}", detail={"note": note})
     return True
 
