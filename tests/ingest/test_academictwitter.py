@@ -104,3 +104,11 @@ def test_cli_imports_the_pair(cli, project_path, shared_fixtures):
     with Project.open(project_path) as project:
         assert project.scalar("SELECT count(*) FROM notices WHERE notice_type = 'authors_unresolved'") == 0
         assert project.scalar("SELECT count(*) FROM posts") == 114
+
+
+def test_a_data_file_too_large_for_the_sniff_window_is_still_detected(shared_fixtures, tmp_path):
+    tweets = orjson.loads((shared_fixtures / FOLDER / DATA).read_bytes())
+    large = tmp_path / "data_1.json"
+    large.write_bytes(orjson.dumps(tweets * 5))  # one line, as jsonlite writes it, over 256 KiB
+    assert large.stat().st_size > 256 * 1024
+    assert detect_format(large).format == "twitter-v2"

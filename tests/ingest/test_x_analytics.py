@@ -132,3 +132,19 @@ def test_bad_observed_at_option_is_refused_before_importing(project):
     with pytest.raises(InputError, match="observed_at"):
         import_file(project, SAMPLE, options={"observed_at": "last week"})
     assert project.scalar("SELECT count(*) FROM imports") == 0
+
+
+def test_account_from_the_file_name_or_the_option_when_the_permalink_names_none(plain, tmp_path):
+    header, *rows = SAMPLE.read_text().splitlines()
+    no_link = [row.replace("https://twitter.com/ExamplePolice/status/", "") for row in rows]
+    named = tmp_path / "tweet_activity_metrics_OtherForce_20220101_20220131_en.csv"
+    named.write_text("\n".join([header, *no_link]) + "\n")
+    assert import_file(plain, named).posts_new == 3
+    assert plain.scalar("SELECT DISTINCT author_handle FROM posts") == "OtherForce"
+    assert plain.scalar("SELECT DISTINCT observed_at FROM metric_snapshots") == datetime(2022, 2, 1)
+    anonymous = tmp_path / "export.csv"
+    anonymous.write_text("\n".join([header, no_link[0]]) + "\n")
+    refused = import_file(plain, anonymous)
+    assert refused.quarantined == 1 and "--option handle=" in refused.quarantine_examples[0]["reason"]
+    given = import_file(plain, anonymous, options={"handle": "ThirdForce"}, force=True)
+    assert (given.posts_updated, given.quarantined) == (1, 0)
