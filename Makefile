@@ -28,6 +28,7 @@ test: install browser
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python benchmarks/cli.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/classify.py

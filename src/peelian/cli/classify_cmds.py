@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from peelian.cli.app import classify_app
@@ -29,6 +28,15 @@ UNVALIDATED = "[bold red]UNVALIDATED[/]"
 @contextlib.contextmanager
 def _progress() -> Iterator[Callable[[str, int, int | None], None]]:
     """A Rich progress display on stderr (stdout stays clean for --json); one bar per stage."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:

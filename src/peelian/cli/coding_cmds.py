@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.panel import Panel
-from rich.prompt import Prompt
 from rich.table import Table
 
 from peelian.cli.app import CODING, app, codebook_app, codings_app, sample_app
@@ -460,6 +458,9 @@ def reliability_file(
 
 def _ask_decision(item: Disagreement, book: Codebook, index: int, total: int) -> tuple[list[str], str | None] | None:
     """One disagreement on screen; returns the codes and reason, None to skip, raises typer.Abort to stop."""
+    from rich.panel import Panel
+    from rich.prompt import Prompt
+
     from peelian.coding.sheets import parse_cell
 
     dim = book.dimension(item.dimension)

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from peelian.cli.app import ADMIN, app
@@ -49,6 +48,8 @@ def demo(
 ) -> None:
     """Build a demo project: synthetic police and citizen posts in real X and Mastodon formats, imported
     through the real importers, with a registry, an expectations survey and the true codes of every post."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from peelian.classify.known_labels import code_from_known_labels
     from peelian.demo import build_demo
     from peelian.metrics import import_expectations

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.markup import escape
 from rich.table import Table
 
@@ -91,6 +90,8 @@ def import_(
     json: bool = JsonOpt,
 ) -> None:
     """Import exports into the project. Every record is stored, merged as a duplicate or quarantined."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from peelian.ingest import import_files
 
     with user_errors():

@@ -7,51 +7,70 @@ Modules: `codebook` (the format, the default codebook, the project's active code
 `gold` (disagreements, adjudication, majority rule, gold labels).
 """
 
-from peelian.coding.codebook import (
-    Code,
-    Codebook,
-    Dimension,
-    active_codebook,
-    default_codebook,
-    import_codebook,
-    load_codebook,
-    save_codebook,
-)
-from peelian.coding.codings import (
-    Coding,
-    CodingItem,
-    QueueEntry,
-    coding_item,
-    coding_queue,
-    effective_codings,
-    next_item,
-    record_coding,
-    undo_last,
-)
-from peelian.coding.gold import (
-    adjudicate,
-    apply_decisions,
-    apply_majority,
-    disagreements,
-    gold_labels,
-    gold_table,
-    set_gold,
-)
-from peelian.coding.samples import (
-    Sample,
-    SamplingContext,
-    create_sample,
-    get_sample,
-    list_samples,
-    register_strategy,
-    thread_context,
-)
-from peelian.coding.sheets import export_sheet, import_sheet
+from __future__ import annotations
 
-__all__ = [
-    "Code", "Codebook", "Coding", "CodingItem", "Dimension", "QueueEntry", "Sample", "SamplingContext",
-    "active_codebook", "adjudicate", "apply_decisions", "apply_majority", "coding_item", "coding_queue",
-    "create_sample", "default_codebook", "disagreements", "effective_codings", "export_sheet", "get_sample",
-    "gold_labels", "gold_table", "import_codebook", "import_sheet", "list_samples", "load_codebook", "next_item",
-    "record_coding", "register_strategy", "save_codebook", "set_gold", "thread_context", "undo_last",
-]
+from typing import TYPE_CHECKING
+
+from peelian._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from peelian.coding.codebook import (
+        Code,
+        Codebook,
+        Dimension,
+        active_codebook,
+        default_codebook,
+        import_codebook,
+        load_codebook,
+        save_codebook,
+    )
+    from peelian.coding.codings import (
+        Coding,
+        CodingItem,
+        QueueEntry,
+        coding_item,
+        coding_queue,
+        effective_codings,
+        next_item,
+        record_coding,
+        undo_last,
+    )
+    from peelian.coding.gold import (
+        adjudicate,
+        apply_decisions,
+        apply_majority,
+        disagreements,
+        gold_labels,
+        gold_table,
+        set_gold,
+    )
+    from peelian.coding.samples import (
+        Sample,
+        SamplingContext,
+        create_sample,
+        get_sample,
+        list_samples,
+        register_strategy,
+        thread_context,
+    )
+    from peelian.coding.sheets import export_sheet, import_sheet
+
+# Each name's module is imported on first use (see peelian._lazy).
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "codebook": (
+        "Code", "Codebook", "Dimension", "active_codebook", "default_codebook", "import_codebook", "load_codebook",
+        "save_codebook"
+    ),
+    "codings": (
+        "Coding", "CodingItem", "QueueEntry", "coding_item", "coding_queue", "effective_codings", "next_item",
+        "record_coding", "undo_last"
+    ),
+    "gold": (
+        "adjudicate", "apply_decisions", "apply_majority", "disagreements", "gold_labels", "gold_table", "set_gold"
+    ),
+    "samples": (
+        "Sample", "SamplingContext", "create_sample", "get_sample", "list_samples", "register_strategy",
+        "thread_context"
+    ),
+    "sheets": ("export_sheet", "import_sheet"),
+})

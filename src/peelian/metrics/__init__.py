@@ -16,40 +16,51 @@ Definitions are in docs/metrics.md; the common metric set's columns in docs/metr
 
 from __future__ import annotations
 
-from peelian.metrics.columns import METRIC_COLUMNS, Column
-from peelian.metrics.compute import MetricsTable, compute_metrics, parse_by
-from peelian.metrics.engine import Dialogue, clear_cache, prepared
-from peelian.metrics.expectations import Survey, import_expectations, list_surveys, load_survey
-from peelian.metrics.metric_set import (
-    common_metric_set,
-    export_metric_set,
-    metric_set_columns,
-    metric_set_document,
-    schema_markdown,
-)
-from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
-from peelian.metrics.threads import Thread, ThreadNode, conversation, post_for_url, recent_conversations
-from peelian.metrics.views import (
-    activity_clock,
-    code_mix,
-    expectations_gap,
-    headline,
-    headline_window,
-    posts_behind,
-    response_time_distribution,
-    time_series,
-    unanswered,
-    unanswered_counts,
-    unanswered_total,
-)
+from typing import TYPE_CHECKING
 
+from peelian._lazy import lazy_exports
 
-__all__ = [
-    "METRIC_COLUMNS", "Column", "Dialogue", "Filters", "MetricParams", "MetricsTable", "OfficeHours", "Survey",
-    "Thread", "ThreadNode", "activity_clock", "clear_cache", "code_mix", "common_metric_set", "compute_metrics",
-    "conversation", "expectations_gap", "export_metric_set", "format_duration", "headline", "headline_window",
-    "import_expectations", "list_surveys", "load_survey", "metric_set_columns", "metric_set_document", "parse_by",
-    "parse_duration",
-    "posts_behind", "prepared", "response_time_distribution", "schema_markdown", "time_series", "unanswered",
-    "unanswered_counts", "unanswered_total", "post_for_url", "recent_conversations",
-]
+if TYPE_CHECKING:
+    from peelian.metrics.columns import METRIC_COLUMNS, Column
+    from peelian.metrics.compute import MetricsTable, compute_metrics, parse_by
+    from peelian.metrics.engine import Dialogue, clear_cache, prepared
+    from peelian.metrics.expectations import Survey, import_expectations, list_surveys, load_survey
+    from peelian.metrics.metric_set import (
+        common_metric_set,
+        export_metric_set,
+        metric_set_columns,
+        metric_set_document,
+        schema_markdown,
+    )
+    from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
+    from peelian.metrics.threads import Thread, ThreadNode, conversation, post_for_url, recent_conversations
+    from peelian.metrics.views import (
+        activity_clock,
+        code_mix,
+        expectations_gap,
+        headline,
+        headline_window,
+        posts_behind,
+        response_time_distribution,
+        time_series,
+        unanswered,
+        unanswered_counts,
+        unanswered_total,
+    )
+
+# Each name's module is imported on first use (see peelian._lazy).
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "columns": ("METRIC_COLUMNS", "Column"),
+    "compute": ("MetricsTable", "compute_metrics", "parse_by"),
+    "engine": ("Dialogue", "clear_cache", "prepared"),
+    "expectations": ("Survey", "import_expectations", "list_surveys", "load_survey"),
+    "metric_set": (
+        "common_metric_set", "export_metric_set", "metric_set_columns", "metric_set_document", "schema_markdown"
+    ),
+    "params": ("Filters", "MetricParams", "OfficeHours", "format_duration", "parse_duration"),
+    "threads": ("Thread", "ThreadNode", "conversation", "post_for_url", "recent_conversations"),
+    "views": (
+        "activity_clock", "code_mix", "expectations_gap", "headline", "headline_window", "posts_behind",
+        "response_time_distribution", "time_series", "unanswered", "unanswered_counts", "unanswered_total"
+    ),
+})
