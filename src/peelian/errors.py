@@ -104,3 +104,38 @@ class NotAssignedError(AuthError):
 
 class DraftError(InputError):
     """A draft (or a file of drafts) cannot be checked: empty, not text, or without the text column."""
+
+
+class CollectError(PeelianError):
+    """A collection from a platform's API cannot go on."""
+
+
+class UnknownAccountError(CollectError):
+    """The platform says the account to collect does not exist (or is suspended, deactivated or
+    blocking the collector)."""
+
+
+class RemoteAuthError(CollectError):
+    """The platform refused the request: it needs a login, or the content is private."""
+
+
+class NetworkError(CollectError):
+    """The platform could not be reached, or kept failing (5xx, rate limits) after every retry."""
+
+
+class BadResponseError(NetworkError):
+    """The platform answered with something that is not the JSON its API documents (an HTML error
+    page, truncated JSON), even after retries. Carries the last body received, for the record."""
+
+    def __init__(self, message: str, *, content: bytes | None = None):
+        self.content = content
+        super().__init__(message)
+
+
+class AssessmentError(InputError):
+    """A maturity framework, an answers file, a force or a period of an assessment is invalid."""
+
+
+class NetworkDataError(InputError):
+    """An organisations or agreements file is invalid (unknown organisation, unknown layer, end before
+    start, a self-tie, a missing column); the message names the file, each bad row and why."""
