@@ -1,0 +1,376 @@
+"""The triage inbox: every citizen post addressed to a police account that still awaits a response,
+with its intent (gold, then the classifier, then the rules), the response-time target for that
+intent, and the time left or overdue; posts describing immediate risk first.
+
+Built on the metrics layer's fitted dialogue (`peelian.metrics.engine.prepared`), so the inbox, the
+unanswered list and the response rates agree on which posts were addressed to whom and answered when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peelian.errors import InputError, MetricsError, NotFoundError
+from peelian.metrics.compute import Scope, inbound_sql
+from peelian.metrics.engine import prepared, sql_literal
+from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, humane_duration, parse_duration
+from peelian.store.project import Project, utcnow
+from peelian.triage.rules import INTENTS, RISK_ADVICE, classify_text, intents_sql, urgent_sql
+
+ALL_FORCES = "*"
+DEFAULT_TARGETS: dict[str, timedelta] = {
+    "urgent": timedelta(minutes=15), "report": timedelta(hours=1), "request_help": timedelta(hours=4),
+    "question": timedelta(hours=4), "complaint": timedelta(hours=24)}
+DEFAULT_SINCE = timedelta(days=7)
+OUTCOMES = ("handled_elsewhere", "no_response_needed")
+MAX_REASON = 2000
+
+
+# ---- targets ---------------------------------------------------------------------------------
+
+def parse_targets(text: str) -> dict[str, timedelta]:
+    """'urgent=15m,report=1h' → {intent: target}; an unknown intent or a bad duration is an InputError
+    naming it."""
+    targets: dict[str, timedelta] = {}
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        intent, eq, value = (s.strip() for s in part.partition("="))
+        if not eq or not intent or not value:
+            raise InputError(f"cannot read target {part!r}; write intent=duration, e.g. urgent=15m")
+        if intent not in INTENTS:
+            raise InputError(f"unknown intent {intent!r} in the targets; choose from {', '.join(INTENTS)}")
+        try:
+            target = parse_duration(value)
+        except MetricsError as exc:
+            raise InputError(f"target for {intent}: {exc}") from None
+        if target.total_seconds() <= 0:
+            raise InputError(f"target for {intent}: {value!r} is not a positive duration")
+        targets[intent] = target
+    if not targets:
+        raise InputError("no targets given; write e.g. urgent=15m,report=1h")
+    return targets
+
+
+@dataclass(frozen=True)
+class Target:
+    """One response-time target: how long, counted in elapsed time or in office hours, and where it came from."""
+
+    intent: str
+    seconds: float
+    office_hours: OfficeHours | None
+    source: str  # the force, 'all forces' or 'default'
+
+    def describe(self) -> str:
+        return format_duration(self.seconds) + (f" office hours ({self.office_hours.describe()})"
+                                                if self.office_hours else "")
+
+
+class Targets:
+    """The targets in force: a force's own, else the all-forces row, else DEFAULT_TARGETS."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self._rows = {(r["force"], r["intent"]): r for r in rows}
+
+    @classmethod
+    def load(cls, project: Project) -> Targets:
+        return cls(project.query("SELECT force, intent, target_s, office_hours FROM triage_targets"))
+
+    def get(self, force: str | None, intent: str) -> Target | None:
+        for key, source in (((force, intent), force), ((ALL_FORCES, intent), "all forces")):
+            row = self._rows.get(key)
+            if row is not None:
+                hours = OfficeHours.parse(row["office_hours"]) if row["office_hours"] else None
+                return Target(intent, float(row["target_s"]), hours, str(source))
+        if intent in DEFAULT_TARGETS:
+            return Target(intent, DEFAULT_TARGETS[intent].total_seconds(), None, "default")
+        return None
+
+    def table(self, forces: list[str]) -> list[dict[str, Any]]:
+        """Every (force, intent) target in force, for listing."""
+        out = []
+        for force in [ALL_FORCES, *forces]:
+            for intent in INTENTS:
+                target = self.get(None if force == ALL_FORCES else force, intent)
+                if target is not None and (force == ALL_FORCES or target.source == force):
+                    out.append({"force": force, "intent": intent, "target_s": target.seconds,
+                                "target": target.describe(), "clock": "office hours" if target.office_hours
+                                else "elapsed", "source": target.source})
+        return out
+
+
+def set_targets(project: Project, targets: Mapping[str, timedelta], *, force: str | None = None,
+                office_hours: str | OfficeHours | None = None, username: str | None = None) -> list[dict[str, Any]]:
+    """Store response-time targets for one force (or all forces), in elapsed time or office hours; audited."""
+    unknown = [i for i in targets if i not in INTENTS]
+    if unknown:
+        raise InputError(f"unknown intent {unknown[0]!r}; choose from {', '.join(INTENTS)}")
+    if force is not None and not project.scalar("SELECT count(*) FROM registry WHERE force = ?", [force]):
+        raise NotFoundError(f"no force {force!r} in the registry")
+    hours = OfficeHours.parse(office_hours) if isinstance(office_hours, str) else office_hours
+    key = force or ALL_FORCES
+    with project.transaction() as con:
+        for intent, target in targets.items():
+            con.execute("DELETE FROM triage_targets WHERE force = ? AND intent = ?", [key, intent])
+            con.execute("INSERT INTO triage_targets VALUES (?, ?, ?, ?, ?, ?)",
+                        [key, intent, target.total_seconds(), hours.describe() if hours else None, username,
+                         utcnow()])
+        project.audit("triage_targets", username=username, target=key, detail={
+            "targets": {i: format_duration(t) for i, t in targets.items()},
+            "office_hours": hours.describe() if hours else None})
+    return list_targets(project)
+
+
+def list_targets(project: Project) -> list[dict[str, Any]]:
+    forces = [r["force"] for r in project.query("SELECT DISTINCT force FROM registry ORDER BY force")]
+    return Targets.load(project).table(forces)
+
+
+# ---- handled elsewhere / no response needed -----------------------------------------------------
+
+def mark_handled(project: Project, platform: str, post_id: str, username: str, *,
+                 outcome: str = "handled_elsewhere", reason: str | None = None) -> bool:
+    """Take a post out of the inbox without a reply on the platform: answered elsewhere (phone, DM, in
+    person) or needing no response, with who and why; audited. False when it was already marked."""
+    if outcome not in OUTCOMES:
+        raise InputError(f"unknown outcome {outcome!r}; choose {' or '.join(OUTCOMES)}")
+    if not project.scalar("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
+        raise NotFoundError(f"no post {post_id!r} on {platform}")
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > MAX_REASON:
+        raise InputError(f"the reason is longer than {MAX_REASON:,} characters")
+    if project.scalar("SELECT count(*) FROM handled WHERE platform = ? AND post_id = ?", [platform, post_id]):
+        return False
+    with project.transaction() as con:
+        con.execute("INSERT INTO handled (platform, post_id, handled_by, handled_at, note, outcome) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [platform, post_id, username, utcnow(), reason, outcome])
+        project.audit("handled", username=username, target=f"{platform}:{post_id}",
+                      detail={"outcome": outcome, "note": reason})
+    return True
+
+
+def reopen(project: Project, platform: str, post_id: str, username: str) -> bool:
+    """Put a post marked handled back in the inbox (a mistake); audited. False when it was not marked."""
+    with project.transaction() as con:
+        removed = con.execute("DELETE FROM handled WHERE platform = ? AND post_id = ? RETURNING post_id",
+                              [platform, post_id]).fetchall()
+        if removed:
+            project.audit("unhandled", username=username, target=f"{platform}:{post_id}")
+    return bool(removed)
+
+
+# ---- deadlines --------------------------------------------------------------------------------
+
+def deadline(start: datetime, target: Target, time_zone: str) -> datetime:
+    """When a post made at `start` (naive UTC) passes its target: start + target in elapsed time, or
+    after that many seconds of the force's office hours (local time) have passed."""
+    if target.office_hours is None:
+        return start + timedelta(seconds=target.seconds)
+    zone, hours = ZoneInfo(time_zone), target.office_hours
+    local = start.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+    left = target.seconds
+    day = local.date()
+    for _ in range(3700):  # a target of ten years of office hours at most
+        if day.isoweekday() in hours.days:
+            open_, close = datetime.combine(day, hours.start), datetime.combine(day, hours.end)
+            begin = max(open_, local)
+            if begin < close:
+                available = (close - begin).total_seconds()
+                if left <= available:
+                    end = (begin + timedelta(seconds=left)).replace(tzinfo=zone)
+                    return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+                left -= available
+        day += timedelta(days=1)
+    raise MetricsError(f"the target {target.describe()} is too long to place in office hours")
+
+
+def _strictest(targets: Targets, force: str | None, intents: list[str], urgent: bool) -> Target | None:
+    candidates = [t for t in (targets.get(force, i) for i in (["urgent"] if urgent else []) + intents) if t]
+    return min(candidates, key=lambda t: t.seconds, default=None)
+
+
+# ---- the inbox --------------------------------------------------------------------------------
+
+def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool) -> str:
+    """Inbound posts with no response by as_of, their intents (gold, predicted, else rules) and whether
+    they describe immediate risk (gold decides; else the rules or the classifier)."""
+    as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
+    lower = f" AND i.created_at >= {as_of} - INTERVAL {int(since.total_seconds())} SECOND" if since else ""
+    intents = ", ".join(sql_literal(c) for c in scope.params.needs_response_intents)
+    handled = "" if show_handled else " AND h.platform IS NULL"
+    return f"""
+        WITH c AS (
+            SELECT i.nid, i.force, i.account_h, i.created_at, i.intent_codes, i.intent_source,
+                   {intents_sql('p.text')} AS rule_codes, {urgent_sql('p.text')} AS rule_urgent,
+                   h.platform IS NOT NULL AS handled
+            FROM ({inbound_sql(scope)}) i
+            JOIN posts p ON p.rowid = i.nid
+            LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
+                   ON h.platform = p.platform AND h.post_id = p.post_id
+            WHERE (i.resp_at IS NULL OR i.resp_at > {as_of}) AND i.created_at <= {as_of}{lower}
+              AND {scope.where(alias='i')}{handled}),
+        e AS (
+            SELECT *, coalesce(intent_codes, rule_codes) AS intents,
+                   coalesce(CAST(intent_source AS VARCHAR), 'rules') AS intent_from,
+                   CASE WHEN intent_source = 'gold' THEN list_contains(intent_codes, 'urgent')
+                        ELSE rule_urgent OR coalesce(list_contains(intent_codes, 'urgent'), FALSE) END AS risk,
+                   CASE WHEN intent_source = 'gold' THEN 'gold'
+                        WHEN rule_urgent THEN 'rules'
+                        WHEN list_contains(intent_codes, 'urgent') THEN 'predicted' END AS risk_from
+            FROM c)
+        SELECT nid, force, account_h, created_at, intents, intent_from, risk, risk_from, handled FROM e
+        WHERE risk OR list_has_any(intents, [{intents}])"""
+
+
+def inbox(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
+          since: str | timedelta | None = DEFAULT_SINCE, limit: int | None = 50, offset: int = 0,
+          show_handled: bool = False) -> dict[str, Any]:
+    """The posts awaiting a response, most urgent first: immediate risk, then overdue against the
+    target for their intent (longest overdue first), then least time left.
+
+    `since` keeps posts made at most that long before as_of (default 7 days; None: all). Each row
+    has the intents and their source (gold, predicted with the model's confidence, or rules), the
+    risk categories the rules found, the target, deadline, time left (negative: overdue), the account
+    addressed, the author, text and link. `counts` covers every post in the inbox, not just the page."""
+    params, filters = params or MetricParams(), filters or Filters()
+    since = parse_duration(since) if since is not None and not isinstance(since, timedelta) else since
+    dialogue = prepared(project, params)
+    scope = Scope(dialogue, params, filters)
+    empty = {"rows": [], "counts": {"total": 0, "risk": 0, "overdue": 0, "pending": 0, "handled": 0},
+             "as_of": scope.as_of, "since": format_duration(since) if since else "all", "advice": RISK_ADVICE}
+    if scope.as_of is None:
+        return empty
+    rows = dialogue.query(_candidates_sql(scope, since, show_handled))
+    targets = Targets.load(project)
+    zones = dialogue.time_zones_
+    as_of = scope.as_of
+    for r in rows:
+        target = _strictest(targets, r["force"], list(r["intents"] or []), r["risk"])
+        r["target"] = target
+        if target is None:
+            target = Target("window", params.window.total_seconds(), None, "window")
+            r["target"] = target
+        due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
+        r["deadline"] = due
+        r["time_left_s"] = (due - as_of).total_seconds()
+    rows.sort(key=lambda r: (not r["risk"], r["time_left_s"] >= 0, r["time_left_s"], r["created_at"], r["nid"]))
+    counts = {"total": len(rows), "risk": sum(r["risk"] for r in rows),
+              "overdue": sum(r["time_left_s"] < 0 for r in rows),
+              "pending": sum(r["time_left_s"] >= 0 for r in rows), "handled": sum(r["handled"] for r in rows)}
+    page = rows[offset:] if limit is None else rows[offset: offset + limit]
+    return {**empty, "rows": _details(project, dialogue, page, as_of), "counts": counts}
+
+
+def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:
+    """The page's rows with text, author, link, account, prediction confidence and the rules' reasons."""
+    if not rows:
+        return []
+    nids = ", ".join(str(r["nid"]) for r in rows)
+    posts = {p["nid"]: p for p in dialogue.query(f"""
+        SELECT p.rowid AS nid, p.platform, p.post_id, p.author_id, p.author_handle, p.text, p.url,
+               p.conversation_id, h.outcome, h.note, h.handled_by
+        FROM posts p LEFT JOIN (SELECT platform, post_id, any_value(coalesce(outcome, 'handled_elsewhere')) AS outcome,
+                                       any_value(note) AS note, any_value(handled_by) AS handled_by
+                                FROM handled GROUP BY ALL) h USING (platform, post_id)
+        WHERE p.rowid IN ({nids})""")}
+    confidence = {r["nid"]: r["probability"] for r in dialogue.query(f"""
+        SELECT p.rowid AS nid, max(x.probability) AS probability FROM predictions x
+        JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
+        JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+        WHERE x.dimension = 'citizen_intent' AND p.rowid IN ({nids}) GROUP BY p.rowid""")}
+    out = []
+    for r in rows:
+        p = posts[r["nid"]]
+        account, handle = dialogue.accounts_.get(r["account_h"], (None, None))
+        rules = classify_text(p["text"] or "")
+        target: Target = r["target"]
+        left = r["time_left_s"]
+        out.append({
+            "platform": p["platform"], "post_id": p["post_id"], "url": p["url"],
+            "conversation_id": p["conversation_id"], "created_at": r["created_at"],
+            "age_s": (as_of - r["created_at"]).total_seconds(),
+            "age": humane_duration((as_of - r["created_at"]).total_seconds()),
+            "force": r["force"], "account": account, "account_handle": handle,
+            "author": p["author_handle"] or p["author_id"], "text": p["text"],
+            "intents": list(r["intents"] or []), "intent_source": r["intent_from"],
+            "confidence": confidence.get(r["nid"]) if r["intent_from"] == "predicted" else None,
+            "risk": r["risk"], "risk_source": r["risk_from"],
+            "risk_reasons": rules.risks if r["risk"] and r["risk_from"] == "rules" else {},
+            "target_intent": target.intent, "target_s": target.seconds, "target": target.describe(),
+            "target_source": target.source, "deadline": r["deadline"],
+            "status": "overdue" if left < 0 else "pending", "time_left_s": left,
+            "time_left": humane_duration(left) if left >= 0 else f"{humane_duration(-left)} overdue",
+            "handled": r["handled"], "handled_outcome": p["outcome"], "handled_reason": p["note"],
+            "handled_by": p["handled_by"],
+        })
+    return out
+
+
+# ---- target attainment --------------------------------------------------------------------------
+
+def attainment(project: Project, params: MetricParams | None = None,
+               filters: Filters | None = None) -> list[dict[str, Any]]:
+    """Per intent with a target: of the posts with that intent (gold, else predicted, else rules) that
+    needed a response, the share answered within the intent's target.
+
+    A post counts once its target has passed or it was answered (`due`); until then it is `pending`
+    and left out, like the response rate's pending posts. Posts marked handled elsewhere or needing
+    no response are left out and counted (`handled`). Filters' dates pick the posts by when they were made."""
+    params, filters = params or MetricParams(), filters or Filters()
+    dialogue = prepared(project, params)
+    scope = Scope(dialogue, params, filters)
+    if scope.as_of is None:
+        return []
+    as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
+    rows = dialogue.query(f"""
+        SELECT i.force, i.created_at, CASE WHEN i.resp_at <= {as_of} THEN i.resp_at END AS resp_at,
+               coalesce(i.intent_codes, {intents_sql('p.text')}) AS intents,
+               h.platform IS NOT NULL AS handled
+        FROM ({inbound_sql(scope)}) i JOIN posts p ON p.rowid = i.nid
+        LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
+               ON h.platform = p.platform AND h.post_id = p.post_id
+        WHERE i.created_at <= {as_of} AND {scope.where(alias='i')}""")
+    targets, zones = Targets.load(project), dialogue.time_zones_
+    tally: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for intent in r["intents"] or []:
+            target = targets.get(r["force"], intent)
+            if target is None:
+                continue
+            t = tally.setdefault(intent, {"intent": intent, "posts": 0, "due": 0, "within": 0, "pending": 0,
+                                          "handled": 0, "targets": set()})
+            t["posts"] += 1
+            t["targets"].add(target.describe())
+            if r["handled"]:
+                t["handled"] += 1
+                continue
+            due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
+            if r["resp_at"] is not None and r["resp_at"] <= due:
+                t["due"] += 1
+                t["within"] += 1
+            elif r["resp_at"] is not None or due <= scope.as_of:
+                t["due"] += 1
+            else:
+                t["pending"] += 1
+    out = []
+    for intent in INTENTS:
+        if intent in tally:
+            t = tally[intent]
+            out.append({"intent": intent, "target": ", ".join(sorted(t["targets"])), "posts": t["posts"],
+                        "due": t["due"], "answered_within_target": t["within"],
+                        "attainment": t["within"] / t["due"] if t["due"] else None,
+                        "pending": t["pending"], "handled": t["handled"]})
+    return out
+
+
+def summary(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
+            since: str | timedelta | None = DEFAULT_SINCE) -> dict[str, Any]:
+    """The inbox counts and target attainment per intent, for the triage summary and reports."""
+    box = inbox(project, params, filters, since=since, limit=0)
+    return {"as_of": box["as_of"], "since": box["since"], "inbox": box["counts"],
+            "attainment": attainment(project, params, filters),
+            "params": (params or MetricParams()).describe(), "filters": (filters or Filters()).describe()}

@@ -1,0 +1,216 @@
+"""Transparent rules for the intent of a citizen post addressed to the police, and the high-recall
+layer for immediate risk that works with no classifier.
+
+Every rule is a regular expression over the lower-cased text, written in the subset that Python's
+`re` and DuckDB's RE2 read alike, so the inbox can sort millions of posts in SQL and a single post
+can be explained in Python with the same rules. Phrases that only look like risk ("this road is a
+death trap", "killing it today officers!", "knife crime", "missing my old beat officer") are blanked
+out first (HARMLESS), then each category's pattern is searched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+INTENTS: tuple[str, ...] = ("urgent", "report", "question", "request_help", "complaint", "praise", "abuse", "other")
+RISK_ADVICE = ("Immediate risk: if life is in danger or a crime is in progress, the person should call 999 "
+               "(or text 999 if registered for emergency SMS); pass it to the control room now, then reply.")
+
+# Phrases blanked out before the risk rules run: idioms, campaigns and talk about crime in general.
+HARMLESS = (
+    r"death ?trap|killing it|killed it|smash(ed|ing)? it|to die for|dying to|(nearly |almost )?died laughing|"
+    r"dying in|killing me|killing my|kill for|(i'?m|i am) going to kill my (husband|wife|mum|dad|kids|son|daughter|"
+    r"partner|brother|sister)\b[^.!?]*(haha|lol|if)|"
+    r"knife (crime|amnesty|arch|bins?|angel|seizures?|awareness)|gun (crime|salute|scenes)|weapons? sweep|"
+    r"knives? (handed|seized|surrender)|seized knives|glorif\w* knives|"
+    r"(armed|firearms) (police|officers?|response|demo)|firearms officer|"
+    r"murder mystery|being murdered every|blade runner|pub bombings|bomb of a|the bomb\b|was a blast|"
+    r"riot of colou?r|on fire with|(is|was|were) fire\b|shot in the dark|(great|brilliant|lovely|nice) shot|"
+    r"suicide prevention|mental health triage|"
+    r"missing (my|the) (old|cat|dog|parcel)|missing (cat|dog|parcel|posters?|persons? (appeal|policy))|"
+    r"(parcel|wallet|phone|bike|keys) (has |have )?(gone )?missing|"
+    r"drowning in (paperwork|work|emails)|will kill (someone|a child) one day|going to kill someone one day|"
+    r"killing (the|this) (night|community|economy)|"
+    r"(last|previous) (week|month|year|saturday|sunday|night)[^.!?]*|in (19|20)\d\d[^.!?]*|"
+    r"historic (assault|abuse|offence)|found (her|him|them)[^.!?]*(fine|safe|ok|well)|"
+    r"is it (il)?legal to[^.!?]*|fake news[^.!?]*|not (an )?emergency"
+)
+
+RISK_RULES: dict[str, str] = {
+    "weapon": (
+        r"\b(knife|knives|knifed|machetes?|blades?|zombie knife|gun|guns|gunshots?|gunman|shotgun|pistol|firearm|"
+        r"crossbow|sword|axe|hammer|baseball bat|broken bottle|acid attack)\b|"
+        r"\b(stabbed|stabbing|shots fired|shooting|armed (man|men|robbery|robbers)|armed with)\b"
+    ),
+    "in_progress": (
+        r"\b(right now|as we speak|happening now|in progress|ongoing assault|kicking off|going on now)\b|"
+        r"\b(breaking|break|broke|get|getting) (in|into)\b[^.!?]*\b(now|house|window|door|cars?)\b|"
+        r"\btrying (the|to open the) door|\b(someone|somebody|man|men|intruder)s? (is |are )?in (my|our|the) "
+        r"(house|home|garden|flat)|\bintruder\b|hiding in the|"
+        r"\bbeing (attacked|assaulted|robbed|mugged|followed|chased|beaten|stabbed)\b|"
+        r"\b(hitting|beating|strangling|smashing the house|attacking) (her|him|me|us|his|a|the)\b|"
+        r"\b(is |are )?(being )?robbed now\b|\bmugging\b|\bdrag(ging)? a\b|\bpushed into a (car|van)\b|"
+        r"\bwon'?t let (her|him|me) leave\b|\b(stealing|robbing|smashed)\b[^.!?]*\b(now|just)\b|"
+        r"\b(riot|bricks being thrown)\b|\bexposing himself\b|\bdrunk driver\b|\bdriven (a car )?into (the )?crowd|"
+        r"\bmen in balaclavas|\bballaclava|\bbalaclava|\bramming\b|\b(set fire|on fire|filling with smoke)\b|"
+        r"\bhit someone\b|\b(kicking|punching|stamping on) (a|the|him|her|me|my)\b|"
+        r"\bjust (smashed|stole|robbed|grabbed|attacked|punched)\b|"
+        r"\bplease (come|hurry)|\bcome quick|\bhelp!|\bhelp there\b"
+    ),
+    "threat_to_life": (
+        r"\b(going to|gonna|will|(he|she|they|i)'?ll|threaten(ed|ing)? to) (kill|stab|shoot|burn)\b|"
+        r"\bkill (me|us|her|him|their)\b|"
+        r"\b(not|isn'?t|stopped) breathing\b|\bcan'?t breathe\b|\bunconscious\b|\bcollapsed\b|\bturning blue\b|"
+        r"\bbleeding\b|\bhit by a (car|van|bus|lorry)\b|\blying in the road\b|\btrapped\b|\bdrowning\b|"
+        r"\bfallen in (the )?(river|canal|sea|water)\b|\bon the roof\b|\bmight fall\b|\bhostage\b|"
+        r"\bhands round (her|his|my) neck\b|\bstrangl|\bbomb\b|\bshoot up\b|\boverdose\b|"
+        r"\bto death\b|\bthreatening (her|his|my) life\b|\bneck\b[^.!?]*\bplease"
+    ),
+    "missing_vulnerable": (
+        r"\b(gone|went|is|has gone|been) missing\b|\bmissing (from|since|child|boy|girl|teen|adult|person)\b|"
+        r"\bmissing and\b|\bis missing\b|\bvulnerable adult\b|\bwandered off\b|"
+        r"\b(hasn'?t|has not|didn'?t|did not|not) (come|came|got|get) (home|off)\b|"
+        r"\bhasn'?t been seen\b|\bcan'?t find my (little |)(boy|girl|son|daughter|child|mum|dad|nan|grandad)\b|"
+        r"\blost a \d+ ?(year|yr)|\bdon'?t know where (he|she) is\b"
+    ),
+    "self_harm": (
+        r"\b(kill|killing) (myself|herself|himself|themselves)\b|\bend (it all|my life|his life|her life)\b|"
+        r"\btake (his|her|my|their) own life\b|\bsuicid(e|al)\b|\bwant(s)? to die\b|\bself[- ]?harm|"
+        r"\bcut (himself|herself|myself)\b|\b(going to|gonna|wants to|saying he'?s going to|looks like she wants to) "
+        r"jump\b|\bedge of the (bridge|roof|cliff)\b|\bon the (railway|train) (line|tracks)\b|"
+        r"\bgoodbye message\b|\blast tweet\b|\bcan'?t do this any ?more\b|\bfinish it\b|"
+        r"\btaken an overdose\b|\bgot pills\b|\bnobody would miss me\b"
+    ),
+}
+
+INTENT_RULES: dict[str, str] = {
+    "report": (
+        r"\b(report(ing|ed)?|stole|stolen|theft|burglar\w*|broken into|broke into|vandal\w*|graffiti|fly[- ]?tipping|"
+        r"dealing|drugs?|speeding|abandoned|suspicious|scam\w*|fraud|assault\w*|hate (crime|incident)|"
+        r"racist|harass\w*|anti[- ]?social|noisy|noise|off[- ]?road bikes|crime number|dodgy|cold callers?)\b"
+    ),
+    "request_help": (
+        r"\b(please (help|send|check|come|can)|can (someone|you|an officer) (come|check|help|send|do)|need help|"
+        r"help me|help us|what (do|should) i do|who do i (report|contact|call)|how do i|can you do anything|"
+        r"check on)\b"
+    ),
+    "complaint": (
+        r"\b(useless|disgrace\w*|complain\w*|complaint|not acceptable|unacceptable|rude|nobody has (called|"
+        r"come)|no one (called|came)|never (called|came)|kept me on hold|took \d+ hours|why did it take|"
+        r"waste of|pathetic|shambles|incompetent|joke)\b"
+    ),
+    "praise": (
+        r"\b(thank(s| you)|well done|brilliant|great (work|job|result)|fab\w*|amazing|impressive|"
+        r"love (the|your)|kind|best|fantastic|excellent|good (work|job|news)|killing it|smashed it)\b"
+    ),
+    "abuse": (
+        r"\b(acab|pigs|scum|bastards?|f+u+c+k+\w*|c+u+n+t+s?|clowns|1312|filth|wankers?|twats?)\b"
+    ),
+}
+
+QUESTION = (r"\?|^\s*(?:[@.]\S+\s+)*(?:who|what|when|where|why|how|which|is|are|can|could|would|will|should|do|"
+            r"does|did|has|have|may|any|anyone)\b")
+
+
+def normalise_sql(column: str) -> str:
+    """SQL for the text the rules read: lower case, curly apostrophes made straight."""
+    return f"replace(lower(coalesce({column}, '')), '\u2019', '''')"
+
+
+def _normalise(text: str) -> str:
+    return (text or "").lower().replace("\u2019", "'")
+
+
+_HARMLESS = re.compile(HARMLESS)
+_RISK = {name: re.compile(pattern) for name, pattern in RISK_RULES.items()}
+_INTENT = {name: re.compile(pattern) for name, pattern in INTENT_RULES.items()}
+_QUESTION = re.compile(QUESTION)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """What the rules found in one post: the intents, and the immediate-risk categories with the words
+    that matched (shown, so a reader sees why a post was put first)."""
+
+    intents: tuple[str, ...]
+    risks: dict[str, str]
+
+    @property
+    def urgent(self) -> bool:
+        return bool(self.risks)
+
+
+def risk_text(text: str) -> str:
+    """The text the risk rules search: normalised, harmless phrases blanked out."""
+    return _HARMLESS.sub(" ", _normalise(text))
+
+
+def classify_text(text: str) -> RuleResult:
+    """The rule intents of one post (multi-label; 'other' when nothing matches) and its risk categories."""
+    cleaned = risk_text(text)
+    risks = {}
+    for name, pattern in _RISK.items():
+        match = pattern.search(cleaned)
+        if match:
+            risks[name] = match.group(0).strip()
+    plain = _normalise(text)
+    intents = ["urgent"] if risks else []
+    for name, pattern in _INTENT.items():
+        if pattern.search(plain):
+            intents.append(name)
+    if _QUESTION.search(plain):
+        intents.insert(1 if risks else 0, "question")
+    return RuleResult(tuple(intents) or ("other",), risks)
+
+
+def classify_texts(texts: Iterable[str]) -> list[RuleResult]:
+    return [classify_text(t) for t in texts]
+
+
+def urgent_sql(column: str) -> str:
+    """SQL: TRUE where the risk rules fire on `column` (the same rules as `classify_text`)."""
+    cleaned = f"regexp_replace({normalise_sql(column)}, {_lit(HARMLESS)}, ' ', 'g')"
+    return "(" + " OR ".join(f"regexp_matches({cleaned}, {_lit(p)})" for p in RISK_RULES.values()) + ")"
+
+
+def intents_sql(column: str) -> str:
+    """SQL: the rule intents of `column` as a VARCHAR[] (the same rules as `classify_text`)."""
+    text = normalise_sql(column)
+    parts = [f"CASE WHEN {urgent_sql(column)} THEN 'urgent' END",
+             f"CASE WHEN regexp_matches({text}, {_lit(QUESTION)}) THEN 'question' END"]
+    parts += [f"CASE WHEN regexp_matches({text}, {_lit(p)}) THEN '{name}' END" for name, p in INTENT_RULES.items()]
+    listed = f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)"
+    return f"(CASE WHEN len({listed}) = 0 THEN ['other'] ELSE {listed} END)"
+
+
+def _lit(pattern: str) -> str:
+    return "'" + pattern.replace("'", "''") + "'"
+
+
+def evaluate_urgent(labelled: Iterable[tuple[str, bool, str]]) -> dict[str, object]:
+    """Precision and recall of the risk rules on (text, urgent, category) rows, overall and per category
+    (recall only: a category is a property of the true positives), with the misses and false alarms."""
+    tp = fp = fn = n = 0
+    per: dict[str, list[int]] = {}
+    misses, alarms = [], []
+    for text, urgent, category in labelled:
+        n += 1
+        found = classify_text(text).urgent
+        if urgent:
+            hits = per.setdefault(category or "uncategorised", [0, 0])
+            hits[1] += 1
+            hits[0] += found
+        if found and urgent:
+            tp += 1
+        elif found:
+            fp += 1
+            alarms.append(text)
+        elif urgent:
+            fn += 1
+            misses.append(text)
+    return {"posts": n, "tp": tp, "fp": fp, "fn": fn,
+            "precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
+            "recall_by_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
+            "misses": misses, "false_alarms": alarms}
