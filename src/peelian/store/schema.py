@@ -329,7 +329,40 @@ handled_elsewhere or no_response_needed; older rows are handled_elsewhere), and 
 target per force ('*' for every force without its own) and citizen intent, in elapsed time or, where
 `office_hours` is set, in office hours of the force's local time."""
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5]
+MIGRATION_6 = """
+CREATE TABLE organisations (
+    org_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    sector VARCHAR NOT NULL,
+    county VARCHAR,
+    lat DOUBLE,
+    lon DOUBLE,
+    area VARCHAR,
+    source_path VARCHAR,
+    source_row BIGINT,
+    imported_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE agreements (
+    agreement_id BIGINT PRIMARY KEY,
+    org_a VARCHAR NOT NULL,
+    org_b VARCHAR NOT NULL,
+    layer VARCHAR NOT NULL,
+    start_date DATE NOT NULL,
+    end_date DATE,
+    county VARCHAR,
+    value DOUBLE,
+    source VARCHAR,
+    source_path VARCHAR,
+    source_row BIGINT,
+    imported_at TIMESTAMP NOT NULL
+);
+"""
+"""Inter-organisational collaboration (peelian.network.orgdata, peelian.network.multilayer): the
+organisations (police agencies and their partners, each with a sector and a county) and the agreements
+between pairs of them, one layer each (contract, mutual_aid, sharing, working_group), from start to end."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
