@@ -72,6 +72,9 @@ def main() -> None:
     args = parser.parse_args()
 
     project = args.project or demo_project(args.demo_posts)
+    from peelian.store.project import Project
+
+    Project.open(project).close()  # a schema upgrade after a Peelian update is done once here, not timed
     todo = cases(project)
     for _, argv in todo:  # warm the file cache and fail early
         wall(argv)

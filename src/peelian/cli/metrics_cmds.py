@@ -11,7 +11,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Column, Table
@@ -22,6 +21,8 @@ from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_cons
 from peelian.errors import InputError, MetricsError
 
 if TYPE_CHECKING:
+    import click
+
     from peelian.metrics import Filters, MetricParams
 
 DEFAULT_COMMAND = "show"
