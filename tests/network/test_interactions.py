@@ -59,3 +59,65 @@ def test_network_cli(cli, project_path, shared_fixtures):
     assert result.exit_code == 0
     summary = json.loads(result.output)
     assert summary["edges"] > 0 and summary["parameters"]["kind"] == "both"
+
+
+def _thread_project(project):
+    """A police post P1 (force F) with replies: citizen c1 → police, c2 → c1, c3 → c2, police → c3, c1 → c1
+    (a self-reply); and a citizen post C9 with a reply c2 → c9 outside any police conversation."""
+    con = project.con
+    con.execute("INSERT INTO accounts (platform, account_id, handle, role, force, account_type) VALUES "
+                "('x', 'pol', 'fpolice', 'police', 'F', 'force_corporate'), ('x', 'c1', NULL, 'citizen', NULL, NULL),"
+                "('x', 'c2', NULL, 'citizen', NULL, NULL), ('x', 'c3', NULL, 'citizen', NULL, NULL),"
+                "('x', 'c9', NULL, 'citizen', NULL, NULL)")
+    rows = [("P1", "pol", "police", "F", "original", None, None, "P1", "2025-01-05"),
+            ("R1", "c1", "citizen", None, "reply", "P1", "pol", "P1", "2025-01-05"),
+            ("R2", "c2", "citizen", None, "reply", "R1", "c1", "P1", "2025-01-06"),
+            ("R3", "c3", "citizen", None, "reply", "R2", "c2", "P1", "2025-02-01"),
+            ("R4", "pol", "police", "F", "reply", "R3", "c3", "P1", "2025-02-02"),
+            ("R5", "c1", "citizen", None, "reply", "R1", "c1", "P1", "2025-02-03"),
+            ("C9", "c9", "citizen", None, "original", None, None, "C9", "2025-01-07"),
+            ("R9", "c2", "citizen", None, "reply", "C9", "c9", "C9", "2025-01-07")]
+    con.executemany("INSERT INTO posts (platform, post_id, author_id, author_role, author_force, kind, reply_to_post_id, "
+                    "reply_to_account_id, conversation_id, created_at) VALUES ('x', ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return project
+
+
+def test_citizen_led_share_around_police_posts(project):
+    from peelian.network.interactions import citizen_led_share
+
+    _thread_project(project)
+    # In P1's conversation: R1 c1→pol, R2 c2→c1, R3 c3→c2, R4 pol→c3 (R5 is a self-reply; R9 is elsewhere).
+    assert citizen_led_share(project) == {"replies": 4, "citizen_to_citizen": 2, "conversations": 1, "share": 0.5}
+    assert citizen_led_share(project, date_from="2025-02-01")["share"] == pytest.approx(1 / 2)
+    assert citizen_led_share(project, force="G")["share"] is None
+
+
+def test_panels_by_force_and_month(project):
+    _thread_project(project)
+    net = InteractionNetwork(kind="reply", by="month,force").fit(project)
+    panels = {(p["force"], p["month"]): p for p in net.panels_}
+    assert set(panels) == {("F", "2025-01"), ("F", "2025-02")}
+    # The force's network is its accounts, their partners and the ties among them: c1→pol in January (c2→c1
+    # leaves it: c2 is no partner of the police), pol→c3 in February.
+    assert panels[("F", "2025-01")]["edges"] == 1 and panels[("F", "2025-02")]["edges"] == 1
+    assert panels[("F", "2025-01")]["role_mixing"] == {"citizen->police": 1.0}
+    months = InteractionNetwork(kind="reply", by="month").fit(project).panels_
+    assert [(p["month"], p["edges"]) for p in months] == [("2025-01", 3), ("2025-02", 2)]
+    with pytest.raises(InputError, match="--by takes"):
+        InteractionNetwork(by="county")
+
+
+def test_louvain_communities_are_seeded_and_exported(project, tmp_path):
+    # Two triangles joined by one tie: Louvain splits them.
+    con = project.con
+    pairs = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "e"), ("e", "f"), ("f", "d"), ("c", "d")]
+    con.executemany("INSERT INTO posts (platform, post_id, author_id, kind, reply_to_account_id, created_at) "
+                    "VALUES ('x', ?, ?, 'reply', ?, '2025-01-01')", [(f"p{i}", a, b) for i, (a, b) in enumerate(pairs)])
+    net = InteractionNetwork(kind="reply", communities=True, seed=1).fit(project)
+    assert sorted(map(sorted, net.communities_)) == [["a", "b", "c"], ["d", "e", "f"]]
+    assert net.modularity_ == pytest.approx(nx.community.modularity(
+        net.graph_.to_undirected(), [{"a", "b", "c"}, {"d", "e", "f"}]))
+    assert net.summary()["communities"] == [3, 3]
+    net.write(tmp_path / "g.gexf")
+    again = nx.read_gexf(tmp_path / "g.gexf")
+    assert {again.nodes[n]["community"] for n in ("a", "b", "c")} != {again.nodes[n]["community"] for n in "def"}
