@@ -40,7 +40,7 @@ ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, "viewer", "coder", "analyst", "admin")
 # docs/web.md, "Roles": who may do what.
 READ = frozenset({"admin", "analyst", "viewer"})  # dashboard, explorer, threads, unanswered queue, models, check a draft
-ACT = frozenset({"admin", "analyst"})  # mark handled elsewhere
+ACT = frozenset({"admin", "analyst"})  # mark handled elsewhere, answer the maturity assessment
 EXPORT = frozenset({"admin", "analyst"})  # CSV of posts, force reports
 CODE = frozenset({"admin", "analyst", "coder"})  # coding page
 CODE_ANY = frozenset({"admin", "analyst"})  # open and code posts outside one's assigned samples
@@ -98,6 +98,10 @@ ROUTES: dict[tuple[str, str], Case | tuple[Case, ...]] = {
     ("POST", "/code/api/undo"): Case(CODE, "/code/api/undo", json={"sample": SAMPLE}),
     ("GET", "/check"): Case(READ, "/check"),
     ("POST", "/check"): Case(READ, "/check", data={"text": "A 34-year-old man has been charged. Call 07700 900123."}),
+    ("GET", "/assessment"): Case(READ, "/assessment?force=Kent&period=2025-Q2"),
+    ("POST", "/assessment/answer"): Case(ACT, "/assessment/answer", 303, data={
+        "force": "Kent", "period": "2025-Q2", "indicator": "strategy", "level": "3", "note": "{role}"}),
+    ("GET", "/benchmark"): Case(READ, "/benchmark?period=2025-Q2"),
     ("GET", "/users"): Case(USERS, "/users"),
     ("POST", "/users"): Case(USERS, "/users", 303, data={"username": "newcomer-{role}", "password": PASSPHRASE,
                                                          "role": "viewer"}),

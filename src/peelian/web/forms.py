@@ -209,3 +209,34 @@ def validation_message(errors: Sequence[Any]) -> str:
             parts.append(f"{name}: {message}")
     more = len(errors) - len(parts)
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "") if parts else "the request is not valid"
+
+
+def _period(value: str | None) -> str | None:
+    """A quarter, month or year the assessment layer reads (2025-Q2, 2025-06, 2025)."""
+    if value is None:
+        return None
+    from peelian.assess.measures import parse_period
+    from peelian.errors import AssessmentError
+
+    try:
+        return parse_period(value).label
+    except AssessmentError as exc:
+        raise ValueError(str(exc)) from None
+
+
+AssessPeriod = Annotated[str | None, Field(max_length=20), AfterValidator(plain_text), AfterValidator(_period)]
+
+
+class AssessmentQuery(QueryModel):
+    """The Assessment page: a force (default: the first) and a period (default: its latest assessment)."""
+
+    force: str | None = Field(None, max_length=MAX_NAME)
+    period: AssessPeriod = None
+
+
+class BenchmarkQuery(QueryModel):
+    """The Benchmark page: group by force, account type or both; one account type; a period."""
+
+    by: Literal["force", "account_type", "force,account_type"] = "force"
+    account_type: Literal[ACCOUNT_TYPES] | None = None  # type: ignore[valid-type]
+    period: AssessPeriod = None

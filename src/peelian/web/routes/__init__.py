@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from peelian.web.routes import checks, coding, dashboard, explorer, login, models, reports, threads, unanswered, users
+from peelian.web.routes import (
+    assessment,
+    benchmark,
+    checks,
+    coding,
+    dashboard,
+    explorer,
+    login,
+    models,
+    reports,
+    threads,
+    unanswered,
+    users,
+)
 
 ROUTERS = [login.router, dashboard.router, explorer.router, threads.router, unanswered.router, coding.router,
-           models.router, reports.router, users.router, checks.router]
+           models.router, reports.router, users.router, checks.router, assessment.router, benchmark.router]
