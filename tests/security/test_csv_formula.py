@@ -75,8 +75,9 @@ def _assert_neutralised(rows: dict[str, dict[str, str]], column: str = "text") -
 def test_rule_is_the_same_in_python_duckdb_and_arrow_and_round_trips(value: str) -> None:
     expected = neutralise_cell(value)
     assert restore_cell(expected) == value
-    assert duckdb.execute(f"SELECT {neutralise_sql('x')} FROM (SELECT ?::VARCHAR AS x)", [value]).fetchone()[0] \
-        == expected
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT {neutralise_sql('x')} FROM (SELECT ?::VARCHAR AS x)", [value]).fetchall() \
+            == [(expected,)]
     assert neutralise_arrow(pa.table({"x": [value]})).column("x").to_pylist() == [expected]
 
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
+import pyarrow.parquet as pq
 import pytest
 
 from peelian import Project
@@ -179,7 +179,7 @@ def scan_exports(cli, project_path: Path, out: Path, leaks: Leaks) -> None:
             elif suffix == ".jsonl":
                 rows = (orjson.loads(line) for line in target.read_bytes().splitlines() if line.strip())
             else:
-                rows = duckdb.sql(f"SELECT * FROM read_parquet('{target}')").to_arrow_table().to_pylist()
+                rows = pq.read_table(target).to_pylist()
             leaks.rows(f"export {suffix}", table, rows)
 
 
