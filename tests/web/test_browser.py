@@ -192,3 +192,33 @@ def test_a_post_that_looks_like_markup_can_be_coded(page_as, browser_project) ->
     page.wait_for_function("() => window.peelianCoding.busy === 0")
     assert browser_project.scalar("SELECT count(*) FROM codings WHERE coder = 'hana' AND post_id = 'hostile1'") > 0
     assert dialogs == []
+
+
+def test_answer_part_of_the_assessment_and_follow_evidence_to_its_posts(page_as, server) -> None:
+    page = page_as("analyst")
+    page.goto(server + "/assessment?force=Kent&period=2025-Q2")
+    page.wait_for_selector("#chart-pillars .vega[data-rendered] svg")
+    pillar = page.locator("#pillar-prioritise_integrate")
+    overall = page.locator("#overall-score")
+    before_pillar, before_overall = pillar.inner_text(), overall.inner_text()
+    row = page.locator("#indicator-strategy")
+    row.locator("select[name=level]").select_option("5")
+    row.locator("input[name=note]").fill("in the contact strategy since 2024")
+    row.locator("button:has-text('Save answer')").click()
+    expect(page).to_have_url(re.compile(r"/assessment\?force=Kent&period=2025-Q2#indicator-strategy$"))
+    expect(pillar).not_to_have_text(before_pillar)
+    expect(overall).not_to_have_text(before_overall)
+    expect(page.locator("#indicator-strategy .level")).to_have_text("5")
+    expect(page.locator("#indicator-strategy")).to_contain_text("in the contact strategy since 2024")
+    page.locator("#indicator-contact_channel a.evidence").first.click()
+    expect(page).to_have_url(re.compile(r"/explorer\?metric=needs_response&force=Kent&date_from=2025-04-01"))
+    expect(page.locator("main p.notice")).to_contain_text("posts behind the figure")
+    expect(page.locator("#results article.post.citizen").first).to_be_attached()
+
+
+def test_benchmark_page_draws_intervals(page_as, server) -> None:
+    page = page_as("viewer")
+    page.goto(server + "/benchmark")
+    page.wait_for_selector("#chart-bench-response_rate .vega[data-rendered] svg")
+    expect(page.locator("#metric-response_rate + table tbody tr")).to_have_count(2)
+    expect(page.locator("#chart-bench-response_rate svg [role=graphics-symbol]").first).to_be_attached()
