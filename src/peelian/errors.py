@@ -139,3 +139,11 @@ class AssessmentError(InputError):
 class NetworkDataError(InputError):
     """An organisations or agreements file is invalid (unknown organisation, unknown layer, end before
     start, a self-tie, a missing column); the message names the file, each bad row and why."""
+
+
+class LakeError(InputError):
+    """A national lake (partitioned Parquet plus manifest) is missing, malformed or cannot take an export."""
+
+
+class EngineUnavailableError(PeelianError):
+    """A distributed engine (Spark) cannot start here: PySpark or Java is missing."""

@@ -29,6 +29,7 @@ from peelian.metrics.columns import (
     gap_columns,
     mix_columns,
 )
+from peelian.metrics.dialect import DUCKDB, Dialect
 from peelian.metrics.engine import Dialogue, prepared, sql_literal
 from peelian.metrics.expectations import Survey, gap, load_survey
 from peelian.metrics.params import GROUP_KEYS, PERIODS, Filters, MetricParams
@@ -108,6 +109,11 @@ class Scope:
         self.data_days = (start, end)
 
     @property
+    def sql(self) -> Dialect:
+        """The SQL dialect of the fit's engine (DuckDB for a project, Spark or DuckDB for a lake)."""
+        return getattr(self.dialogue, "dialect", DUCKDB)
+
+    @property
     def key_names(self) -> list[str]:
         return list(self.keys) + (["period"] if self.period else [])
 
@@ -152,15 +158,15 @@ class Scope:
 
 # ---- SQL pieces that depend on parameters ----------------------------------------------------
 
-def needs_sql(params: MetricParams) -> tuple[str, str]:
+def needs_sql(params: MetricParams, sql: Dialect = DUCKDB) -> tuple[str, str]:
     """(needs-a-response expression, source expression) over m_inbound."""
     if params.needs_response == "all":
         return "TRUE", "'all'"
     fallback = "has_question" if params.question_fallback else "FALSE"
     if params.needs_response == "questions":
-        coded = "list_contains(intent_codes, 'question')"
+        coded = sql.contains("intent_codes", "question")
     else:
-        coded = "list_has_any(intent_codes, [" + ", ".join(sql_literal(c) for c in params.needs_response_intents) + "])"
+        coded = sql.has_any("intent_codes", list(params.needs_response_intents))
     source = "coalesce(intent_source, " + ("'heuristic'" if params.question_fallback else "'none'") + ")"
     return f"(CASE WHEN intent_codes IS NOT NULL THEN {coded} ELSE {fallback} END)", source
 
@@ -175,15 +181,15 @@ def office_sql(params: MetricParams) -> str:
 def inbound_sql(scope: Scope) -> str:
     """m_inbound with the parameter-dependent columns: needs, need_source, d (delay, if responded by
     as_of), responded, in_window, settled, office."""
-    p = scope.params
-    needs, source = needs_sql(p)
+    p, sql = scope.params, scope.sql
+    needs, source = needs_sql(p, sql)
     as_of = _ts(scope.as_of) if scope.as_of else "TIMESTAMP '9999-12-31'"
     d = f"CASE WHEN resp_at <= {as_of} THEN delay_s END"
     limit = f" AND d <= {p.response_limit.total_seconds()}" if p.response_limit else ""
     window = p.window.total_seconds()
     return f"""SELECT *, needs AND d IS NOT NULL{limit} AS responded,
                       needs AND coalesce(d <= {window}, FALSE) AS in_window,
-                      epoch({as_of}) - epoch(created_at) >= {window} AS settled
+                      {sql.epoch(as_of)} - {sql.epoch("created_at")} >= {window} AS settled
                FROM (SELECT *, {needs} AS needs, {source} AS need_source, {d} AS d, {office_sql(p)} AS office
                      FROM ({FAMILIES['inbound']}))"""
 
@@ -212,8 +218,8 @@ def _police(scope: Scope) -> list[dict[str, Any]]:
 
 def _inbound(scope: Scope) -> list[dict[str, Any]]:
     def times(prefix: str, cond: str) -> str:
-        return (f"quantile_cont(d, 0.5) FILTER (WHERE responded{cond}) AS {prefix}_median_s, "
-                f"quantile_cont(d, 0.9) FILTER (WHERE responded{cond}) AS {prefix}_p90_s, "
+        return (f"{scope.sql.quantile('d', 0.5)} FILTER (WHERE responded{cond}) AS {prefix}_median_s, "
+                f"{scope.sql.quantile('d', 0.9)} FILTER (WHERE responded{cond}) AS {prefix}_p90_s, "
                 f"avg(d) FILTER (WHERE responded{cond}) AS {prefix}_mean_s")
 
     return scope.dialogue.query(f"""
@@ -245,7 +251,7 @@ def _dialog(scope: Scope) -> list[dict[str, Any]]:
     return scope.dialogue.query(f"""
         SELECT {scope.select_keys()} count(*) AS dialogue_conversations,
                avg(alternations) AS dialogue_depth_mean,
-               quantile_cont(alternations, 0.5) AS dialogue_depth_median
+               {scope.sql.quantile('alternations', 0.5)} AS dialogue_depth_median
         FROM ({FAMILIES['dialog']}) WHERE {scope.where()} {scope.group_by()}""")
 
 
@@ -265,11 +271,12 @@ def _concentration(scope: Scope) -> list[dict[str, Any]]:
             SELECT {scope.select_keys()} author, count(*) AS n
             FROM ({FAMILIES['inbound']}) WHERE {scope.where()} GROUP BY ALL),
         r AS (
-            SELECT *, row_number() OVER w AS rank_asc, count(*) OVER w AS m, sum(n) OVER w AS total
-            FROM c WINDOW w AS ({part} ORDER BY n, author ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+            SELECT *, row_number() OVER o AS rank_asc, count(*) OVER w AS m, sum(n) OVER w AS total
+            FROM c WINDOW o AS ({part} ORDER BY n, author), w AS ({part}))
         SELECT {"".join(k + ", " for k in keys)}
                sum(n) FILTER (WHERE m - rank_asc < ceil({top} * m)) / any_value(total) AS concentration_top_share,
-               2.0 * sum(rank_asc * n) / (any_value(m) * any_value(total)) - (any_value(m) + 1.0) / any_value(m) AS gini
+               CAST(2 * sum(rank_asc * n) AS DOUBLE) / (any_value(m) * any_value(total))
+                 - (CAST(any_value(m) AS DOUBLE) + 1) / any_value(m) AS gini
         FROM r {scope.group_by()}""")
 
 
@@ -318,23 +325,24 @@ def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str
     keys = scope.key_names
     listed = "".join(k + ", " for k in keys)
     if which == "inbound":  # an inbound post addressing two forces is one post here
-        family, cond, hit_codes = f"SELECT *, has_question AS hit FROM ({FAMILIES['inbound']})", "TRUE", "['question']"
+        family, cond, hit_codes = f"SELECT *, has_question AS hit FROM ({FAMILIES['inbound']})", "TRUE", ["question"]
     else:
         family = f"SELECT *, to_citizen AS hit FROM ({police_sql(scope)})"
         cond = {"police": "TRUE", "original": "kind = 'original'", "to_citizen": "to_citizen"}[which]
-        hit_codes = "['engage']" if dimension == "mode" else None
+        hit_codes = ["engage"] if dimension == "mode" else None
+    sql = scope.sql
     if hit_codes:
-        heuristic = f"CASE WHEN x.hit THEN {hit_codes} ELSE ['{UNKNOWN}'] END"
+        heuristic = f"CASE WHEN x.hit THEN {sql.array(hit_codes)} ELSE {sql.array([UNKNOWN])} END"
         heuristic_source = "CASE WHEN x.hit THEN 'heuristic' ELSE 'none' END"
     else:
-        heuristic, heuristic_source = f"['{UNKNOWN}']", "'none'"
+        heuristic, heuristic_source = sql.array([UNKNOWN]), "'none'"
     rows = scope.dialogue.query(f"""
         WITH x AS (
             SELECT {"DISTINCT " if which == "inbound" else ""}{scope.select_keys()} nid, hit
             FROM ({family}) WHERE {cond} AND {scope.where()}),
-        base AS MATERIALIZED (
-            SELECT x.* EXCLUDE (nid, hit), coalesce(c.codes, {heuristic}) AS codes,
-                   coalesce(CAST(c.source AS VARCHAR), {heuristic_source}) AS source
+        base AS {sql.materialized()}(
+            SELECT {"".join(f"x.{k}, " for k in keys)}coalesce(c.codes, {heuristic}) AS codes,
+                   coalesce(CAST(c.source AS STRING), {heuristic_source}) AS source
             FROM x LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid)
         SELECT {listed} NULL AS code, count(*) AS n, count(*) FILTER (WHERE source = 'gold') AS gold,
                count(*) FILTER (WHERE source = 'predicted') AS predicted,
@@ -342,7 +350,7 @@ def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str
         FROM base {scope.group_by()}
         UNION ALL
         SELECT {listed} code, count(*), 0, count(*) FILTER (WHERE source = 'predicted'), 0
-        FROM (SELECT {listed} unnest(codes) AS code, source FROM base)
+        FROM (SELECT {listed} {sql.unnest("codes")} AS code, source FROM base)
         GROUP BY {", ".join(str(i + 1) for i in range(len(keys) + 1))}""")
     totals = [r for r in rows if r["code"] is None]
     per_code = [r for r in rows if r["code"] is not None]
@@ -432,9 +440,21 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
     platform (and a period name, same as `period=`); `mixes` picks the code dimensions whose
     shares are added; the expectations gap uses `survey` (default: the last one imported)."""
     params = params or MetricParams()
+    loaded = load_survey(project, survey) if "topic" in mixes else None
+    return metrics_from_dialogue(prepared(project, params), params, by, period, filters,
+                                 codes={dim: code_ids(project, dim) for dim in mixes}, survey=loaded)
+
+
+def metrics_from_dialogue(dialogue: Dialogue, params: MetricParams, by: str | Sequence[str] = ("force", "account_type"),
+                          period: str | None = None, filters: Filters | None = None, *,
+                          codes: dict[str, list[str]], survey: Survey | None = None) -> MetricsTable:
+    """The metrics of any fitted dialogue: a project's (`Dialogue`), or a national lake's read by
+    DuckDB or Spark (`peelian.national`), which carries its own SQL `dialect`. `codes` maps each
+    mix dimension to its code ids; `survey` is the expectations survey, if any."""
     filters = filters or Filters()
+    mixes = tuple(codes)
+    loaded = survey
     keys, period = parse_by(by, period)
-    dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters, keys, period)
     names = scope.key_names
     rows: dict[tuple, dict[str, Any]] = {}
@@ -450,7 +470,6 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
         merge(family(scope))
     merge(_concentration(scope))
     merge(_returning(scope))
-    codes = {dim: code_ids(project, dim) for dim in mixes}
     for dim in mixes:
         merge(code_shares(scope, dim, codes[dim]))
     if period and scope.lo and scope.hi:
@@ -458,7 +477,6 @@ def compute_metrics(project: Project, params: MetricParams | None = None,
         for combo in combos:
             for start in period_starts(scope.lo, scope.hi, period):
                 rows.setdefault((*combo, start), {**dict(zip(keys, combo, strict=True)), "period": start})
-    loaded = load_survey(project, survey) if "topic" in mixes else None
     handles = {account_id: handle for account_id, handle in dialogue.accounts_.values()}
     columns = _columns(keys, period, codes, loaded)
     finished = [_finish(row, scope, codes, loaded, handles) for _, row in sorted(rows.items(), key=_sort_key)]

@@ -29,7 +29,7 @@ from peelian.metrics.columns import (
     gap_columns,
     mix_columns,
 )
-from peelian.metrics.compute import UNKNOWN, compute_metrics
+from peelian.metrics.compute import UNKNOWN, MetricsTable, compute_metrics
 from peelian.metrics.params import Filters, MetricParams
 from peelian.store.project import Project, utcnow
 from peelian.store.safe_text import neutralise_arrow
@@ -37,10 +37,13 @@ from peelian.store.safe_text import neutralise_arrow
 EXPORT_FORMATS = (".csv", ".parquet", ".json")
 
 
-def metric_set_columns(project: Project | None = None) -> list[Column]:
-    """The columns of the set, in order; the code columns follow the project's codebook (the
-    default codebook without a project)."""
+def metric_set_columns(project: Project | None = None, codes_by_dimension: dict[str, list[str]] | None = None
+                       ) -> list[Column]:
+    """The columns of the set, in order; the code columns follow the project's codebook (or the
+    given code ids per dimension, as a national lake records them; the default codebook without either)."""
     def codes(dimension: str) -> list[str]:
+        if codes_by_dimension is not None:
+            return list(codes_by_dimension[dimension])
         if project is not None:
             return code_ids(project, dimension)
         from peelian.metrics.codes import _default_codebook
@@ -58,7 +61,13 @@ def common_metric_set(project: Project, params: MetricParams | None = None,
     """The set as an Arrow table; its schema metadata holds the parameters."""
     params = params or MetricParams()
     table = compute_metrics(project, params, ("force", "account_type"), "month", filters, mixes=METRIC_SET_MIXES)
-    columns = metric_set_columns(project)
+    return metric_set_table(table, metric_set_columns(project), params, filters)
+
+
+def metric_set_table(table: MetricsTable, columns: list[Column], params: MetricParams,
+                     filters: Filters | None = None) -> pa.Table:
+    """Metrics by force × account type × month as the set's Arrow table (shared by the project
+    and the national engines, so both write the same columns and metadata)."""
     rows = [{**r, "month": r["period"]} for r in table.rows]
     schema = pa.schema([pa.field(c.name, c.arrow_type) for c in columns], metadata={
         b"peelian.metric_set.params": orjson.dumps(params.describe()),
