@@ -11,6 +11,7 @@ from peelian.cli import (  # noqa: F401  (imported for their commands, in workfl
     coding_cmds,
     classify_cmds,
     metrics_cmds,
+    triage_cmds,
     assess_cmds,
     network_cmds,
     web_cmds,

@@ -168,8 +168,11 @@ def metrics_show(
             lo, hi, _, _ = headline_window(proj, params, filters)
             filters = filters.replace(date_from=lo, date_to=hi)
         table = compute_metrics(proj, params, keys, period, filters)
+        from peelian.triage import attainment
+
+        targets = attainment(proj, params, filters)
     if json:
-        emit_json(table.to_dict())
+        emit_json({**table.to_dict(), "target_attainment": targets})
         return
     names = [*keys, *(["period"] if period else [])]
     out = Table(*names, "posts", "two-way", "inbound", "needs resp.", "resp. rate", "pending", "≤1h", "≤24h",
@@ -191,6 +194,10 @@ def metrics_show(
     console.print(f"[dim]threads — {t['conversations']:,} conversations, {t['orphan_branches']:,} orphan branches "
                   f"({t['missing_parents']:,} missing parents, {t['cut_links']:,} links back in time cut, "
                   f"{t['self_replies']:,} self-replies)[/]", highlight=False, soft_wrap=True)
+    if targets:
+        from peelian.cli.triage_cmds import print_attainment
+
+        print_attainment(targets)
     _print_params(params, filters)
 
 
