@@ -287,6 +287,8 @@ class ForceReport:
     params: dict[str, str]
     unanswered_pending: int = 0  # listed with the unanswered posts: no response yet, still inside the window
     generated_at: datetime = field(default_factory=datetime.now)
+    assessment: dict[str, Any] | None = None  # maturity scores for the quarter the month falls in (to date)
+    benchmark: list[dict[str, Any]] = field(default_factory=list)  # the force's rank this month, per metric
 
 
 def escape(text: Any) -> str:
@@ -470,10 +472,46 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
                                 "text": mask_citizens(r["text"], handles), "handled": r["handled"],
                                 "status": r["status"], "time_left": r["time_left"], "why": _why(r)})
     notes = _method_notes(project, force, start, end, topic, now.sources)
+    assessment, position = assessment_summary(project, force, start, params)
     return ForceReport(force, start.strftime("%B %Y"), (start, end), figures,
                        [trend, account_chart, force_chart, mix_chart], unanswered_rows,
                        int(current.get("unanswered") or 0), account_rows, force_rows, notes, params.describe(),
-                       int(current.get("pending") or 0))
+                       int(current.get("pending") or 0), assessment=assessment, benchmark=position)
+
+
+BENCHMARK_METRICS = ("response_rate", "response_time_median_s", "two_way_ratio")
+
+
+def assessment_summary(project: Project, force: str, start: date,
+                       params: MetricParams) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The force's maturity scores for the quarter the month falls in (to date), and its benchmark
+    position this month: rank among the forces (ties where 95% intervals overlap), value, interval."""
+    from peelian.assess import assess, benchmark, parse_period
+    from peelian.assess.measures import format_value as measure_text
+
+    quarter = parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}")
+    result = assess(project, force, quarter.label, params=params)
+    summary = {"period": quarter.label, "score": result.score, "level": result.level,
+               "assessed": result.assessment is not None, "framework": f"{result.framework.name} "
+                                                                        f"{result.framework.version}",
+               "pillars": [{"name": p.name, "score": p.score, "level": p.level, "scored": p.scored,
+                            "total": len(p.indicators)} for p in result.pillars],
+               "contradictions": [i.contradiction for i in result.contradictions]}
+    ranked = benchmark(project, BENCHMARK_METRICS, "force", period=parse_period(start.strftime("%Y-%m")),
+                       params=params)
+    position = []
+    for r in ranked.rankings:
+        mine = next((e for e in r.entries if e.group.get("force") == force), None)
+        if mine is None:
+            continue
+        unit = r.spec.unit
+        position.append({"label": r.spec.label, "value": measure_text(mine.value, unit), "n": mine.n,
+                         "interval": "" if mine.low is None else f"{measure_text(mine.low, unit)} – "
+                                                                 f"{measure_text(mine.high, unit)}",
+                         "rank": "–" if mine.rank is None else f"{mine.rank}{'=' if mine.tied else ''}",
+                         "of": sum(1 for e in r.entries if e.rank is not None), "small": mine.small,
+                         "better": r.spec.better})
+    return summary, position
 
 
 def _why(row: dict[str, Any]) -> str:
