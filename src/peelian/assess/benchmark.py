@@ -191,7 +191,7 @@ def benchmark(project: Project, metrics: list[str] | tuple[str, ...] = DEFAULT_M
         else:
             entries = [Entry({k: r[k] for k in keys}, _number(r.get(spec.name)), None, None, None) for r in rows]
         for e in entries:
-            e.small = e.n is not None and e.n < small_n
+            e.small = e.value is not None and e.n is not None and e.n < small_n
         better = "higher" if spec.better == "none" else spec.better
         for e, ranked in zip(entries, tied_ranks([(e.value, e.low, e.high) for e in entries], better), strict=True):
             e.rank, e.tied = ranked.rank, ranked.tied

@@ -110,7 +110,8 @@ def build_benchmark(project: Project, by: str, account_type: str | None, period:
     filters = Filters(account_type=account_type)
     result = benchmark(project, BENCHMARK_METRICS, by, period=chosen, filters=filters)
     window = filters.replace(date_from=chosen.date_from, date_to=chosen.date_to) if chosen else filters
-    charts = [_interval_chart(r, result.by, window) for r in result.rankings]
+    charts = [_interval_chart(r, result.by, window) for r in result.rankings
+              if any(e.value is not None for e in r.entries)]
     types = None
     if by == "force" and account_type is None:
         types = benchmark(project, [COMPARE_TYPES, "response_rate"], "account_type", period=chosen)
