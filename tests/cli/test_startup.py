@@ -13,6 +13,7 @@ from peelian.cli.app import HELP_PANELS
 from peelian.cli.main import app
 
 HEAVY = ("sklearn", "torch", "fastapi", "sentence_transformers", "uvicorn", "scipy", "pandas", "networkx", "jinja2",
+         "linearmodels",
          "starlette", "zxcvbn")
 PEELIAN = Path(sys.executable).with_name("peelian")
 

@@ -52,6 +52,8 @@ def demo(
 
     from peelian.classify.known_labels import code_from_known_labels
     from peelian.demo import build_demo
+    from peelian.demo.orgs import FIRST_YEAR, LAST_YEAR
+    from peelian.network.orgdata import import_agreements, import_organisations
     from peelian.metrics import import_expectations
     from peelian.store.project import FOLDER_SUFFIX, Project
     from peelian.store.users import generate_password
@@ -81,6 +83,8 @@ def demo(
                                   progress=on_generate, import_progress=on_import)
     with user_errors(), Project.open(project) as proj:
         expectations = import_expectations(proj, manifest.expectations_csv)
+        import_organisations(proj, manifest.networks["organisations_csv"])
+        import_agreements(proj, manifest.networks["agreements_csv"])
         coded = code_from_known_labels(proj, manifest.truth_csv, dimensions=DEMO_DIMENSIONS,
                                        per_dimension=DEMO_GOLD_PER_DIMENSION, seed=seed,
                                        decided_by="demo ground truth")
@@ -104,6 +108,10 @@ def demo(
                       f"last line in {Path(mess['truncated_file'] or '-').name}, an orphan reply "
                       f"{mess['orphan_post_id']} whose parent was deleted (a not-found notice)", highlight=False)
         console.print(f"expectations survey: {', '.join(expectations['surveys'])} ({expectations['rows']} topics)")
+        networks = manifest.networks
+        console.print(f"inter-organisational networks: {networks['organisations']} organisations, "
+                      f"{networks['agreements']} agreements {FIRST_YEAR}–{LAST_YEAR} (peelian multilayer); "
+                      f"outcomes for panel models: {networks['outcomes_csv']}", highlight=False)
         for m in coded.models:
             console.print(f"{m['dimension']}: {m['gold_labels']} gold labels from the ground truth; linear model "
                           f"cross-validated macro-F1 {m['macro_f1']:.2f}, applied to {m['predicted']:,} posts",

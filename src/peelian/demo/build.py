@@ -8,9 +8,11 @@ exercises format detection, identity resolution, pseudonymisation and the quaran
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 from peelian.demo.generate import DemoManifest, ProgressCallback, generate
+from peelian.demo.orgs import generate_networks
 from peelian.ingest import available_formats, import_files
 from peelian.store.project import Project
 from peelian.store.registry import import_registry
@@ -45,6 +47,7 @@ def build_demo(
                             start=start, mastodon=None if mastodon_importable() else False, progress=progress)
         import_registry(project, manifest.registry_csv)
         manifest.reports = import_files(project, manifest.files, progress=import_progress)
+        manifest.networks = asdict(generate_networks(manifest.out_dir, seed=seed))
         project.audit("demo", target=str(project_path), detail={"posts": posts, "seed": seed, "forces": forces})
     finally:
         project.close()

@@ -58,6 +58,7 @@ class DemoManifest:
     reply_delay: dict[str, Any]
     mess: dict[str, Any]
     reports: list[FileReport] = field(default_factory=list)
+    networks: dict[str, Any] = field(default_factory=dict)  # the organisations and agreements (demo/orgs.py)
 
     @property
     def files(self) -> list[Path]:

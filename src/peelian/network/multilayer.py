@@ -127,7 +127,7 @@ class MultilayerNetworks:
 
     def group(self, **values: Any) -> Group:
         """The group key for county=…, year=… (only the keys of `by`)."""
-        missing = [k for k in self.by if k not in values]
+        missing = [k for k in self.by if values.get(k) is None]
         if missing:
             raise NetworkDataError(f"name the {' and '.join(missing)} of the network")
         return tuple(values[k] for k in self.by)

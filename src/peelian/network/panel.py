@@ -72,6 +72,7 @@ def panel_model(measures: list[dict[str, Any]], outcomes: dict[tuple[str, int], 
 
     County-years lacking a measure (stability in a first year, distances without coordinates) or an
     outcome are left out and counted in `dropped`, never silently."""
+    import numpy as np
     import pandas as pd
     from linearmodels.panel import PanelOLS
 
@@ -98,17 +99,18 @@ def panel_model(measures: list[dict[str, Any]], outcomes: dict[tuple[str, int], 
                      time_effects=time_effects, drop_absorbed=True, check_rank=True)
     try:
         fit = model.fit(cov_type="clustered", cluster_entity=True)
-    except (ValueError, ZeroDivisionError, ArithmeticError) as exc:
-        raise NetworkDataError(f"the panel model cannot be estimated: {exc}") from exc
-    ci = fit.conf_int()
-    return {
-        "y": y, "layer": layer, "entity_effects": entity_effects, "time_effects": time_effects,
-        "cov_type": "clustered by county", "nobs": int(fit.nobs), "entities": int(fit.entity_info["total"]),
-        "periods": int(fit.time_info["total"]), "r2_within": float(fit.rsquared_within), "dropped": dropped,
-        "coefficients": [
+        ci = fit.conf_int()
+        coefficients = [
             {"term": term, "estimate": float(fit.params[term]), "std_error": float(fit.std_errors[term]),
              "t": float(fit.tstats[term]), "p": float(fit.pvalues[term]),
              "ci_low": float(ci.loc[term, "lower"]), "ci_high": float(ci.loc[term, "upper"])}
             for term in fit.params.index
-        ],
+        ]
+    except (ValueError, ZeroDivisionError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        raise NetworkDataError(f"the panel model cannot be estimated: {exc}") from exc
+    return {
+        "y": y, "layer": layer, "entity_effects": entity_effects, "time_effects": time_effects,
+        "cov_type": "clustered by county", "nobs": int(fit.nobs), "entities": int(fit.entity_info["total"]),
+        "periods": int(fit.time_info["total"]), "r2": float(fit.rsquared), "dropped": dropped,
+        "coefficients": coefficients,
     }
