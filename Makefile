@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test install browser clean bench
+.PHONY: demo test install browser java clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c requirements.lock -e '.[embeddings,test]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[embeddings,test,national]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,10 +21,16 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+# Apache Spark (the national engine, tests marked `spark`) runs on a Java runtime: Debian's headless OpenJDK.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
 demo: install
 	$(BIN)/peelian demo demo.peelian --force --serve
 
-test: install browser
+test: install browser java
 	$(BIN)/python -m pytest
 
 bench: install
