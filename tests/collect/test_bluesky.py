@@ -149,11 +149,11 @@ def test_a_deleted_post_is_a_notice_not_an_error(project):
     assert state == [{"status": "done", "last_error": f"400: NotFound: Post not found: {gone}"}]
 
 
-def test_an_unknown_actor_is_a_typed_error_and_recorded(project):
+def test_an_unknown_actor_is_a_typed_error_that_changes_nothing(project):
+    marker = project.commit_marker
     with pytest.raises(UnknownAccountError, match="no account 'nobody.bsky.social'.*Profile not found"):
         collect_bluesky(project, ["@nobody.bsky.social"], fetcher=fetcher(FakeBluesky(n=1)))
-    (row,) = collect_status(project)
-    assert row["status"] == "error" and "Profile not found" in row["last_error"]
+    assert project.commit_marker == marker and collect_status(project) == []
 
 
 def test_registry_accounts_are_collected_with_threads_and_an_unknown_one_is_reported(project, tmp_path):
@@ -171,6 +171,8 @@ def test_registry_accounts_are_collected_with_threads_and_an_unknown_one_is_repo
     assert report.errors == ["gone.bsky.social: bluesky: no account 'gone.bsky.social' can be collected "
                              "(InvalidRequest Profile not found)"]
     assert report.total("threads") == 4
+    gone = [r for r in collect_status(project) if r["target"] == "gone.bsky.social"]
+    assert gone[0]["status"] == "error" and "Profile not found" in gone[0]["last_error"]
     police = project.query("SELECT DISTINCT author_handle, author_force FROM posts WHERE author_role = 'police'")
     assert police == [{"author_handle": POLICE_HANDLE, "author_force": "North Police"}]
 

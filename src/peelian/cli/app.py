@@ -24,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 registry_app = typer.Typer(help="The registry of police (and partner) accounts.", no_args_is_help=True)
+collect_app = typer.Typer(help="Collect posts from open platform APIs (Bluesky, Mastodon).", no_args_is_help=True)
 codebook_app = typer.Typer(help="Codebooks: show, import (YAML or REFI-QDA .qdc), export.", no_args_is_help=True)
 sample_app = typer.Typer(help="Coding samples: create, list, export sheets.", no_args_is_help=True)
 codings_app = typer.Typer(help="Human codings: import filled coding sheets, list.", no_args_is_help=True)
@@ -35,6 +36,7 @@ assess_app = typer.Typer(help="The four-pillar maturity self-assessment: start, 
                          no_args_is_help=True)
 
 app.add_typer(registry_app, name="registry", rich_help_panel=PROJECT)
+app.add_typer(collect_app, name="collect", rich_help_panel=PROJECT)
 app.add_typer(codebook_app, name="codebook", rich_help_panel=CODING)
 app.add_typer(sample_app, name="sample", rich_help_panel=CODING)
 app.add_typer(codings_app, name="codings", rich_help_panel=CODING)

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from peelian.errors import PeelianError, ProjectLockedError, StorageError
+from peelian.errors import NetworkError, PeelianError, ProjectLockedError, StorageError
 
 if TYPE_CHECKING:  # the store (and DuckDB) is imported when a command runs, so --help answers at once
     from peelian.store.project import Project
@@ -45,14 +45,14 @@ EXIT_CODES = {
     EXIT_PARTIAL: "finished, but some records were quarantined or rejected (see `peelian quarantine`)",
     EXIT_ERROR: "usage or input error; nothing was written",
     EXIT_FAILED: "failed (disk full, file-size limit, read-only project, project locked, out of memory, "
-                 "an unexpected error); nothing was written",
+                 "a platform's API unreachable or failing, an unexpected error); nothing was written",
     EXIT_FAILED_AFTER_WRITING: "failed after part of the work was committed (say, the files before the one "
                                "that failed); the message and the JSON summary name what was committed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the message says whether anything was committed: "
                       "\"interrupted; nothing was written\" or \"interrupted after the import was committed "
                       "(import #N, …)\"",
 }
-FAILURES = (StorageError, ProjectLockedError)  # the command was right, the machine could not do it
+FAILURES = (StorageError, ProjectLockedError, NetworkError)  # the command was right; the machine or network failed
 # Ways out that are already decided: exits, usage errors (typer.Exit is a RuntimeError, so it must be named).
 _PASS_THROUGH = (typer.Exit, typer.Abort, typer.TyperException, SystemExit, GeneratorExit)
 

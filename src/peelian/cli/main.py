@@ -8,6 +8,7 @@ from __future__ import annotations
 from peelian.cli import (  # noqa: F401  (imported for their commands, in workflow order: the order within a panel)
     project_cmds,
     registry_cmds,
+    collect_cmds,
     coding_cmds,
     classify_cmds,
     metrics_cmds,

@@ -203,9 +203,9 @@ class FeedCollector:
                 raise
             except CollectError as exc:
                 result.error = str(exc)
-                self._record_error(target, str(exc))
                 if not keep_going and not isinstance(exc, SchemaDriftError):
-                    raise
+                    raise  # the caller reports it; nothing is written, so the project is as it was
+                self._record_error(target, str(exc))
         return report
 
     def collect_one(self, target: str, result: TargetReport) -> None:
@@ -233,7 +233,11 @@ class FeedCollector:
         pages: list[Page] = []
         roots: list[tuple[str, int]] = []
         while True:
-            page = self.fetch_feed(str(state.account_id), cursor)
+            try:
+                page = self.fetch_feed(str(state.account_id), cursor)
+            except CollectError:
+                self._flush_feed(state, pages, roots, result)  # keep what was fetched before the failure
+                raise
             self._tick(f"{state.target} feed")
             try:
                 feed = self.read_feed(page, str(state.account_id))
@@ -285,7 +289,12 @@ class FeedCollector:
             state = load_state(self.project, self.platform, THREAD, row["target"])
             if state is None:
                 continue
-            batch.append((state, self.fetch_thread(state.target)))
+            try:
+                page = self.fetch_thread(state.target)
+            except CollectError:
+                self._flush_threads(parent, batch, result)
+                raise
+            batch.append((state, page))
             self._tick(f"{parent} threads {number}/{len(pending)}")
             if len(batch) >= self.batch_threads or number == len(pending):
                 self._flush_threads(parent, batch, result)

@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project, utcnow
 from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
 
+POLICE_UK_SOURCE = "police.uk:"  # source_path prefix of entries read from police.uk (peelian.store.policeuk)
 REQUIRED = ("platform", "force", "account_type")
 OPTIONAL = ("handle", "account_id", "unit", "time_zone", "notes")
 PLATFORM_ALIASES = {"x": "twitter", "twitter": "twitter", "x.com": "twitter", "facebook": "facebook", "fb": "facebook",
@@ -94,15 +96,34 @@ def import_registry(project: Project, path: str | Path) -> RegistryReport:
     rows = read_registry_csv(path)
     now = utcnow()
     with project.transaction() as con:
-        con.execute("DELETE FROM registry")
+        # The CSV is the hand-kept registry: it replaces the hand-kept entries; entries read from police.uk
+        # stay, except where the CSV names the same account (the hand-kept entry wins).
+        con.execute("DELETE FROM registry WHERE source_path IS NULL OR NOT starts_with(source_path, ?)",
+                    [POLICE_UK_SOURCE])
         con.executemany(
-            "INSERT INTO registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO registry (platform, handle, account_id, force, account_type, unit, time_zone, notes, "
+            "source_path, source_row, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r["platform"], r["handle"], r["account_id"], r["force"], r["account_type"], r["unit"], r["time_zone"],
               r["notes"], str(path), r["source_row"], now) for r in rows],
         )
+        drop_shadowed_policeuk_rows(con)
         tagged, retagged = retag(project)
     forces = sorted({str(r["force"]) for r in rows})
     return RegistryReport(entries=len(rows), forces=forces, accounts_tagged=tagged, posts_retagged=retagged)
+
+
+def drop_shadowed_policeuk_rows(con: Any) -> None:
+    """Remove police.uk entries for an account that a hand-kept entry names, and older police.uk entries
+    for an account that a newer police.uk import lists (under another force, say)."""
+    same = ("r.platform = registry.platform AND ((r.handle IS NOT NULL AND r.handle = registry.handle) "
+            "OR (r.account_id IS NOT NULL AND r.account_id = registry.account_id))")
+    con.execute(
+        f"""DELETE FROM registry WHERE starts_with(source_path, $p) AND (
+              EXISTS (SELECT 1 FROM registry r WHERE (r.source_path IS NULL OR NOT starts_with(r.source_path, $p))
+                      AND {same})
+           OR EXISTS (SELECT 1 FROM registry r WHERE starts_with(r.source_path, $p)
+                      AND r.imported_at > registry.imported_at AND {same}))""",
+        {"p": POLICE_UK_SOURCE})
 
 
 def retag(project: Project) -> tuple[int, int]:
