@@ -36,6 +36,7 @@ test: install browser java
 bench: install
 	$(BIN)/python benchmarks/cli.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/web.py

@@ -200,3 +200,20 @@ def test_the_real_thread_sample_is_collected(project, shared_fixtures):
     root = orjson.loads(sample)["thread"]["post"]
     assert project.scalar("SELECT count(*) FROM posts WHERE created_at = ?",
                           [datetime.fromisoformat(root["record"]["createdAt"].replace("Z", ""))]) == 1
+
+
+def test_an_html_page_mid_collection_keeps_what_was_fetched_and_the_next_run_completes(project, tmp_path):
+    from peelian.errors import BadResponseError
+
+    fake = FakeBluesky(n=250)
+    html = b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head></html>"
+    fake.inject.append(lambda r: __import__("httpx").Response(200, content=html, headers={"content-type": "text/html"})
+                       if r.url.params.get("cursor") and len(fake.calls) > 3 else None)
+    with pytest.raises(BadResponseError, match="an HTML page instead of JSON \\(200: 503 Service Unavailable\\)"):
+        collect_bluesky(project, [POLICE_HANDLE], fetcher=fetcher(fake, max_tries=3))
+    assert project.scalar("SELECT count(*) FROM posts") == 200  # the pages fetched before were stored
+    (row,) = collect_status(project)
+    assert row["in_progress"]
+    fake.inject.clear()
+    collect_bluesky(project, [POLICE_HANDLE], fetcher=fetcher(fake))
+    assert posts(project) == _uninterrupted(tmp_path, False)

@@ -149,3 +149,5 @@ def test_cli_import_policeuk(cli, project_path):
     as_json = cli("registry", "import-policeuk", project_path, POLICEUK, "--json")
     summary = orjson.loads(as_json.output)
     assert summary["accounts"] == 15 and summary["replaced"] == 15 and summary["skipped_links"]["flickr"] == 1
+    shown = orjson.loads(cli("registry", "show", project_path, "--json").output)
+    assert {r["source"] for r in shown} == {"police.uk"} and len(shown) == 15

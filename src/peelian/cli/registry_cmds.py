@@ -67,14 +67,15 @@ def registry_show(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     """List the registry."""
     with open_project(project, read_only=True) as proj:
         rows = proj.query(
-            "SELECT platform, handle, account_id, force, account_type, unit, time_zone FROM registry "
-            "ORDER BY force, account_type, handle"
+            "SELECT platform, handle, account_id, force, account_type, unit, time_zone, "
+            "CASE WHEN starts_with(source_path, 'police.uk:') THEN 'police.uk' ELSE 'hand-kept' END AS source "
+            "FROM registry ORDER BY force, account_type, handle"
         )
     if json:
         emit_json(rows)
         return
-    table = Table("platform", "handle", "account id", "force", "type", "unit", "time zone")
+    table = Table("platform", "handle", "account id", "force", "type", "unit", "time zone", "source")
     for r in rows:
         table.add_row(*(str(r[k] or "") for k in ("platform", "handle", "account_id", "force", "account_type",
-                                                   "unit", "time_zone")))
+                                                   "unit", "time_zone", "source")))
     console.print(table)
