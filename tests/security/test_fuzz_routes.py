@@ -50,6 +50,7 @@ BENIGN: dict[str, Any] = {
     "password": "hostile values never break Peelian 2025", "role": "viewer", "disabled": "true",
     "decisions": {}, "status": "coded", "after": "twitter:1002", "token": "no-such-token",
     "text": "A 34-year-old man has been charged with burglary.", "indicator": "strategy", "level": "3",
+    "outcome": "handled_elsewhere", "reason": "rang back", "since": "all",
 }
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
 # Routes that end the fuzzing client's own session; they take no parameters, so there is nothing to fuzz.
@@ -347,7 +348,8 @@ def test_every_link_the_pages_draw_passes_the_validation(clients: dict[str, Test
     client = clients["analyst"]
     links: dict[tuple[str, ...], str] = {}  # one link of each shape: path, parameter names, metric
     for page in ("/", "/?period=week&force=Kent", "/explorer", "/explorer?force=Kent&page=2", "/unanswered",
-                 "/reports", "/models", "/assessment?force=Kent&period=2025-Q2", "/benchmark"):
+                 "/reports", "/models", "/assessment?force=Kent&period=2025-Q2", "/benchmark",
+                 "/networks?view=interactions"):
         response = client.get(page)
         assert response.status_code == 200, (page, response.text[:300])
         for raw in re.findall(r'(?:href="|"href": ?")(/[^"]+)"', response.text):

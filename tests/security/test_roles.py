@@ -39,8 +39,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures)
 ANONYMOUS = "anonymous"
 ROLES = (ANONYMOUS, "viewer", "coder", "analyst", "admin")
 # docs/web.md, "Roles": who may do what.
-READ = frozenset({"admin", "analyst", "viewer"})  # dashboard, explorer, threads, unanswered queue, models, check a draft
-ACT = frozenset({"admin", "analyst"})  # mark handled elsewhere, answer the maturity assessment
+READ = frozenset({"admin", "analyst", "viewer"})  # dashboard, explorer, threads, inbox, unanswered, models, check
+ACT = frozenset({"admin", "analyst"})  # mark handled elsewhere / no response needed, answer the maturity assessment
 EXPORT = frozenset({"admin", "analyst"})  # CSV of posts, force reports
 CODE = frozenset({"admin", "analyst", "coder"})  # coding page
 CODE_ANY = frozenset({"admin", "analyst"})  # open and code posts outside one's assigned samples
@@ -80,6 +80,10 @@ ROUTES: dict[tuple[str, str], Case | tuple[Case, ...]] = {
     ("POST", "/unanswered/{platform}/{post_id}/handled"): Case(ACT, "/unanswered/twitter/1002/handled", 303,
                                                                data={"note": "phoned back"}),
     ("POST", "/unanswered/{platform}/{post_id}/unhandled"): Case(ACT, "/unanswered/twitter/1002/unhandled", 303),
+    ("GET", "/inbox"): Case(READ, "/inbox?since=all"),
+    ("POST", "/inbox/{platform}/{post_id}/handled"): Case(ACT, "/inbox/twitter/1002/handled", 303,
+                                                          data={"outcome": "handled_elsewhere", "reason": "rang back"}),
+    ("POST", "/inbox/{platform}/{post_id}/reopen"): Case(ACT, "/inbox/twitter/1002/reopen", 303),
     ("GET", "/models"): Case(READ, "/models"),
     ("GET", "/models/{model_id}"): Case(READ, "/models/mode-linear-1"),
     ("GET", "/models/reliability/{sample}"): Case(READ, f"/models/reliability/{SAMPLE}"),
@@ -102,6 +106,7 @@ ROUTES: dict[tuple[str, str], Case | tuple[Case, ...]] = {
     ("POST", "/assessment/answer"): Case(ACT, "/assessment/answer", 303, data={
         "force": "Kent", "period": "2025-Q2", "indicator": "strategy", "level": "3", "note": "{role}"}),
     ("GET", "/benchmark"): Case(READ, "/benchmark?period=2025-Q2"),
+    ("GET", "/networks"): (Case(READ, "/networks"), Case(READ, "/networks?view=interactions&kind=reply")),
     ("GET", "/users"): Case(USERS, "/users"),
     ("POST", "/users"): Case(USERS, "/users", 303, data={"username": "newcomer-{role}", "password": PASSPHRASE,
                                                          "role": "viewer"}),

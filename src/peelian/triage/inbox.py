@@ -241,7 +241,7 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters)
     empty = {"rows": [], "counts": {"total": 0, "risk": 0, "overdue": 0, "pending": 0, "handled": 0},
-             "as_of": scope.as_of, "since": format_duration(since) if since else "all", "advice": RISK_ADVICE}
+             "as_of": scope.as_of, "since": _span(since), "advice": RISK_ADVICE}
     if scope.as_of is None:
         return empty
     rows = dialogue.query(_candidates_sql(scope, since, show_handled))
@@ -263,6 +263,14 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
               "pending": sum(r["time_left_s"] >= 0 for r in rows), "handled": sum(r["handled"] for r in rows)}
     page = rows[offset:] if limit is None else rows[offset: offset + limit]
     return {**empty, "rows": _details(project, dialogue, page, as_of), "counts": counts}
+
+
+def _span(since: timedelta | None) -> str:
+    """How far back the inbox reaches, in words: 7d, 24h, 90m, all."""
+    if since is None:
+        return "all"
+    seconds = since.total_seconds()
+    return f"{int(seconds // 86400)}d" if seconds >= 86400 and seconds % 86400 == 0 else format_duration(since)
 
 
 def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, Va
 from peelian.coding.codings import STATUSES
 from peelian.errors import MetricsError
 from peelian.metrics.params import FIRST_DATE, LAST_DATE, PERIODS, Filters, check_time_zone, parse_duration
+from peelian.network.orgdata import LAYERS
 from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
 from peelian.store.search import ROLES, SORTS, PostFilters
 
@@ -147,6 +148,32 @@ class UnansweredQuery(FilterQuery, PageQuery):
         return value
 
 
+class InboxQuery(FilterQuery, PageQuery):
+    """The triage inbox: the figures' filters, how far back (a duration or 'all'), handled posts shown or not."""
+
+    since: str = "7d"
+    show_handled: bool = False
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: str) -> str:
+        if value.strip().lower() != "all":
+            try:
+                parse_duration(value)
+            except MetricsError as exc:
+                raise ValueError(f"since: {exc}") from None
+        return value
+
+
+class HandledForm(BaseModel):
+    """Why a post leaves the inbox without a reply on the platform: the outcome and, always, a reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Literal["handled_elsewhere", "no_response_needed"] = "handled_elsewhere"
+    reason: Annotated[str, Field(max_length=2000), AfterValidator(_required_text)]
+
+
 class ReportQuery(QueryModel):
     """A monthly force report: a force of the registry (checked when the report is built) and YYYY-MM."""
 
@@ -240,3 +267,23 @@ class BenchmarkQuery(QueryModel):
     by: Literal["force", "account_type", "force,account_type"] = "force"
     account_type: Literal[ACCOUNT_TYPES] | None = None  # type: ignore[valid-type]
     period: AssessPeriod = None
+
+
+def _network_measure(value: str) -> str:
+    from peelian.network.multilayer import MEASURE_COLUMNS
+
+    if value not in MEASURE_COLUMNS:
+        raise ValueError(f"measure must be one of {', '.join(MEASURE_COLUMNS)} (got {reprlib.repr(value)})")
+    return value
+
+
+class NetworksQuery(QueryModel):
+    """The Networks page: organisations (a county, year, layer and measure) or interactions (kind, force)."""
+
+    view: Literal["organisations", "interactions"] = "organisations"
+    county: OptionalText = None
+    year: int | None = Field(None, ge=1800, le=2200)
+    layer: Literal[(*LAYERS, "all")] = "all"  # type: ignore[valid-type]
+    measure: Annotated[str, Field(max_length=40), AfterValidator(_network_measure)] = "degree_centralization"
+    kind: Literal["reply", "mention", "both"] = "both"
+    force: str | None = Field(None, max_length=MAX_NAME)

@@ -9,13 +9,16 @@ from peelian.web.routes import (
     coding,
     dashboard,
     explorer,
+    inbox,
     login,
     models,
+    networks,
     reports,
     threads,
     unanswered,
     users,
 )
 
-ROUTERS = [login.router, dashboard.router, explorer.router, threads.router, unanswered.router, coding.router,
-           models.router, reports.router, users.router, checks.router, assessment.router, benchmark.router]
+ROUTERS = [login.router, dashboard.router, explorer.router, threads.router, inbox.router, unanswered.router,
+           coding.router, models.router, reports.router, users.router, checks.router, assessment.router,
+           benchmark.router, networks.router]

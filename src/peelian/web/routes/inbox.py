@@ -1,0 +1,56 @@
+"""The Inbox: citizen posts awaiting a response, most urgent first (peelian.triage), with the intent, the
+target and the time left; posts marked handled elsewhere or needing no response, with the reason (audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from peelian.web.app import render, state_of
+from peelian.web.auth import Session, require
+from peelian.web.forms import HandledForm, InboxQuery
+from peelian.web.present import present_rows
+from peelian.web.routes.explorer import options
+
+router = APIRouter(prefix="/inbox")
+PAGE_SIZE = 50
+SINCES = ("24h", "72h", "30d", "all")  # blank: the default, 7d
+
+
+@router.get("")
+def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
+               session: Session = Depends(require("read"))) -> Response:
+    from peelian.triage import inbox
+
+    state = state_of(request)
+    filters = args.filters()
+    since = None if args.since.lower() == "all" else args.since
+    key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled)
+    result = state.cache.get("inbox", key, lambda: inbox(
+        state.project, None, filters, since=since, limit=PAGE_SIZE + 1, offset=(args.page - 1) * PAGE_SIZE,
+        show_handled=args.show_handled))
+    rows = present_rows([{**r, "author_role": "citizen", "author_handle": r["author"]}
+                         for r in result["rows"][:PAGE_SIZE]], session.can("identities"), state.known_handles())
+    return render(request, "inbox.html", {"box": result, "rows": rows, "options": options(request),
+                                          "sinces": SINCES, "page": args.page,
+                                          "has_next": len(result["rows"]) > PAGE_SIZE})
+
+
+@router.post("/{platform}/{post_id}/handled")
+def handled(request: Request, platform: str, post_id: str, form: Annotated[HandledForm, Form()],
+            session: Session = Depends(require("act"))) -> Response:
+    from peelian.triage import mark_handled
+
+    state_of(request).write(mark_handled, platform, post_id, session.username, outcome=form.outcome,
+                            reason=form.reason)
+    return RedirectResponse(request.headers.get("referer") or "/inbox", status_code=303)
+
+
+@router.post("/{platform}/{post_id}/reopen")
+def reopen(request: Request, platform: str, post_id: str, session: Session = Depends(require("act"))) -> Response:
+    from peelian.triage import reopen as put_back
+
+    state_of(request).write(put_back, platform, post_id, session.username)
+    return RedirectResponse(request.headers.get("referer") or "/inbox", status_code=303)
