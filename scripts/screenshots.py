@@ -6,7 +6,8 @@
 Builds the demo corpus (peelian.demo.build_demo) with its expectations survey, adds a
 user per role and a small coding sample, serves the app with uvicorn on a free localhost
 port, logs in with Debian's chromium through Playwright and saves the dashboard, explorer,
-thread view, unanswered queue, coding page and the monthly force report.
+thread view, unanswered queue, coding page, the monthly force report, and the Assessment (with a few
+answers recorded for the busiest force) and Benchmark pages. `--only assessment,benchmark` saves only those.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def shoot(path: Path, out: Path) -> list[Path]:
+def shoot(path: Path, out: Path, only: set[str] | None = None) -> list[Path]:
+    from urllib.parse import quote
+
     import uvicorn
     from playwright.sync_api import sync_playwright
 
     from peelian import Project
+    from peelian.assess import record_answers
     from peelian.report.force_report import write_force_report
     from peelian.web.app import create_app
 
@@ -68,6 +72,8 @@ def shoot(path: Path, out: Path) -> list[Path]:
     platform = project.scalar("SELECT platform FROM posts WHERE coalesce(conversation_id, post_id) = ? LIMIT 1",
                               [conversation])
     report = write_force_report(project, force, month, out / "force-report.html")[0]
+    record_answers(project, force, {"strategy": 3, "answered_within_hour": 5, "training": 2, "objectives": 3,
+                                    "reporting": 2, "horizon_scanning": 2}, user="ana", source="screenshots")
     app = create_app(path, project=project)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -96,15 +102,22 @@ def shoot(path: Path, out: Path) -> list[Path]:
                 ("explorer", "/explorer?role=police&kind=reply", "#results article.post"),
                 ("thread", f"/thread/{platform}/{conversation}", "ol.thread li.turn"),
                 ("unanswered", "/unanswered", "main table"),
+                ("assessment", f"/assessment?force={quote(force)}", "#chart-pillars .vega[data-rendered] svg"),
+                ("benchmark", "/benchmark", "#chart-bench-response_rate .vega[data-rendered] svg"),
             ):
+                if only is not None and name not in only:
+                    continue
                 analyst.goto(base + url)
                 analyst.wait_for_selector(wait)
-                if name == "dashboard":
+                if name in ("dashboard", "assessment", "benchmark"):
                     analyst.wait_for_function(
                         "() => document.querySelectorAll('.vega[data-rendered]').length === "
                         "document.querySelectorAll('.vega').length")
                 shots.append(out / f"{name}.png")
-                analyst.screenshot(path=str(shots[-1]), full_page=name == "dashboard")
+                analyst.screenshot(path=str(shots[-1]), full_page=name in ("dashboard", "assessment", "benchmark"))
+            if only is not None:
+                browser.close()
+                return shots
             coder = page_for("cody")
             coder.wait_for_selector("#dimensions .dimension")
             shots.append(out / "coding.png")
@@ -124,7 +137,7 @@ def shoot(path: Path, out: Path) -> list[Path]:
         server.should_exit = True
         thread.join(timeout=10)
         project.close()
-    report.unlink()
+        report.unlink()
     return shots
 
 
@@ -132,10 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", help="comma-separated page names to save (e.g. assessment,benchmark)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="peelian-shots-") as folder:
-        for shot in shoot(build(Path(folder), args.posts), args.out):
+        only = {x.strip() for x in args.only.split(",")} if args.only else None
+        for shot in shoot(build(Path(folder), args.posts), args.out, only):
             print(f"wrote {shot}")
 
 

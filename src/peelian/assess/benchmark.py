@@ -15,10 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from peelian.assess.measures import Period, format_value
-from peelian.assess.stats import median_interval, tied_ranks, tvd_interval, wilson
+from peelian.assess.stats import median_interval_ranks, tied_ranks, tvd_interval, wilson
 from peelian.errors import AssessmentError
 from peelian.metrics.columns import METRIC_COLUMNS, MIX_DIMENSIONS
 from peelian.metrics.compute import FAMILIES, Scope, compute_metrics, inbound_sql
@@ -227,21 +225,33 @@ def _proportions(spec: Spec, rows: list[dict[str, Any]], keys: tuple[str, ...], 
 
 def _medians(project: Project, spec: Spec, keys: tuple[str, ...], filters: Filters, params: MetricParams,
              rows: list[dict[str, Any]]) -> list[Entry]:
+    """The metrics layer's median with its exact bootstrap interval: the interval's ends are two
+    order statistics whose ranks depend only on n, so DuckDB ranks the values and returns just
+    those (never every value to Python)."""
     _, family, cond = MEDIANS[spec.name]
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters, keys)
     source, column = (inbound_sql(scope), "d") if family == "inbound" else (FAMILIES["dialog"], "alternations")
     names = ", ".join(keys)
-    found = {tuple(str(r[k]) for k in keys): r["xs"] for r in dialogue.query(f"""
-        SELECT {scope.select_keys()} list({column} ORDER BY {column}) AS xs
-        FROM ({source}) WHERE {cond} AND {column} IS NOT NULL AND {scope.where()} GROUP BY {names}""")}
+    values = f"SELECT {scope.select_keys()} {column} AS x FROM ({source}) " \
+             f"WHERE {cond} AND {column} IS NOT NULL AND {scope.where()}"
+    counts = {tuple(str(r[k]) for k in keys): r["n"] for r in dialogue.query(
+        f"SELECT {names}, count(*) AS n FROM ({values}) GROUP BY {names}")}
+    wanted = {key: median_interval_ranks(n) for key, n in counts.items()}
+    ranks = sorted({k for pair in wanted.values() if pair for k in pair})
+    found: dict[tuple[str, ...], dict[int, float]] = {}
+    if ranks:
+        for r in dialogue.query(f"""
+                SELECT * FROM (SELECT {names}, x, row_number() OVER (PARTITION BY {names} ORDER BY x) AS r
+                               FROM ({values}))
+                WHERE r IN ({", ".join(map(str, ranks))})"""):
+            found.setdefault(tuple(str(r[k]) for k in keys), {})[r["r"]] = float(r["x"])
     entries = []
-    for r in rows:
-        xs = found.get(tuple(str(r[k]) for k in keys)) or []
-        values = np.asarray(xs, dtype=float)
-        interval = median_interval(values)
-        entries.append(Entry({k: r[k] for k in keys}, float(np.median(values)) if len(values) else None,
-                             *(interval or (None, None)), len(values)))
+    for row in rows:
+        key = tuple(str(row[k]) for k in keys)
+        pair, at = wanted.get(key), found.get(key, {})
+        low, high = (at.get(pair[0]), at.get(pair[1])) if pair else (None, None)
+        entries.append(Entry({k: row[k] for k in keys}, _number(row.get(spec.name)), low, high, counts.get(key, 0)))
     return entries
 
 

@@ -56,13 +56,18 @@ def median_interval(values: Sequence[float] | np.ndarray, alpha: float = ALPHA) 
     lower end uses the lower middle value and the upper end the upper one, which makes the
     interval at least as wide as the bootstrap's."""
     x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    if n == 0:
+    ranks = median_interval_ranks(len(x), alpha)
+    if ranks is None:
         return None
-    low_stat, high_stat = (n + 1) // 2, n // 2 + 1
-    low = _first_rank(n, low_stat, alpha / 2)
-    high = _first_rank(n, high_stat, 1 - alpha / 2)
-    return float(x[low - 1]), float(x[high - 1])
+    return float(x[ranks[0] - 1]), float(x[ranks[1] - 1])
+
+
+def median_interval_ranks(n: int, alpha: float = ALPHA) -> tuple[int, int] | None:
+    """The 1-based ranks, among n sorted values, of `median_interval`'s ends (so a database can
+    fetch just those two values instead of every value)."""
+    if n <= 0:
+        return None
+    return _first_rank(n, (n + 1) // 2, alpha / 2), _first_rank(n, n // 2 + 1, 1 - alpha / 2)
 
 
 def tvd(expected: np.ndarray, counts: np.ndarray) -> np.ndarray:
