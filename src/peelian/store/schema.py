@@ -362,7 +362,64 @@ CREATE TABLE agreements (
 organisations (police agencies and their partners, each with a sector and a county) and the agreements
 between pairs of them, one layer each (contract, mutual_aid, sharing, working_group), from start to end."""
 
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6]
+MIGRATION_7 = """
+CREATE TABLE rollup_months (
+    month DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    grp INTEGER NOT NULL,
+    police_rows BIGINT NOT NULL,
+    posts BIGINT NOT NULL,
+    posts_original BIGINT NOT NULL,
+    replies_to_citizens BIGINT NOT NULL,
+    inbound_posts BIGINT NOT NULL,
+    needs_response BIGINT NOT NULL,
+    needs_response_gold BIGINT NOT NULL,
+    needs_response_predicted BIGINT NOT NULL,
+    needs_response_heuristic BIGINT NOT NULL,
+    needs_response_all BIGINT NOT NULL,
+    responded BIGINT NOT NULL,
+    unanswered BIGINT NOT NULL,
+    pending BIGINT NOT NULL,
+    response_time_median_s DOUBLE,
+    audience_citizens BIGINT NOT NULL,
+    bins BIGINT[] NOT NULL
+);
+
+CREATE TABLE rollup_codes (
+    dimension VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    code VARCHAR,
+    n BIGINT NOT NULL,
+    gold BIGINT NOT NULL,
+    predicted BIGINT NOT NULL,
+    heuristic BIGINT NOT NULL
+);
+
+CREATE TABLE rollup_hours (
+    month DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    how SMALLINT,
+    police_posts BIGINT NOT NULL,
+    inbound_posts BIGINT NOT NULL,
+    needs_response BIGINT NOT NULL,
+    responses BIGINT NOT NULL
+);
+"""
+"""The dashboard's aggregates per calendar month (peelian.metrics.rollup), derived from the fitted
+dialogue and kept in the project so the first dashboard needs no fit: counts, the median response time
+and the citizens reached per month and every combination of platform, force and account type
+(`grp`: GROUPING(platform, force, account_type)), code counts and the activity clock per month and
+cell. Only months whose figures changed are rewritten; `meta.rollup_state` says which data they match."""
+
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
+                         MIGRATION_7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
