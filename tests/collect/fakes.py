@@ -174,8 +174,9 @@ class FakeMastodon:
         status = self._status(str(110000 + i * 10), self.account, f"<p>Police update {i}</p>", created, replies)
         self.statuses.insert(0, status)
         if replies:
-            citizen = {**self.account, "id": f"5{i:04d}", "username": f"citizen{i}", "acct": f"citizen{i}@other.example",
-                       "display_name": f"Citizen {i}", "url": f"https://other.example/@citizen{i}"}
+            citizen = {**self.account, "id": f"5{i:04d}", "username": f"citizen{i}",
+                       "acct": f"citizen{i}@other.example", "display_name": f"Citizen {i}",
+                       "url": f"https://other.example/@citizen{i}"}
             first = self._status(str(110000 + i * 10 + 1), citizen, "<p>Is the road open?</p>",
                                  created + timedelta(minutes=3), 1, reply_to=status)
             second = self._status(str(110000 + i * 10 + 2), self.account, "<p>Yes, since 9am.</p>",

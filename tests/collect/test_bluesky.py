@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import orjson
 import pytest
 
 from peelian import Project
 from peelian.collect import collect_bluesky, collect_status
 from peelian.collect import base as collect_base
-from peelian.errors import UnknownAccountError
+from peelian.errors import BadResponseError, UnknownAccountError
 from tests.collect.fakes import POLICE_DID, POLICE_HANDLE, FakeBluesky, fetcher, json_response
 
 
@@ -203,11 +204,9 @@ def test_the_real_thread_sample_is_collected(project, shared_fixtures):
 
 
 def test_an_html_page_mid_collection_keeps_what_was_fetched_and_the_next_run_completes(project, tmp_path):
-    from peelian.errors import BadResponseError
-
     fake = FakeBluesky(n=250)
     html = b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head></html>"
-    fake.inject.append(lambda r: __import__("httpx").Response(200, content=html, headers={"content-type": "text/html"})
+    fake.inject.append(lambda r: httpx.Response(200, content=html, headers={"content-type": "text/html"})
                        if r.url.params.get("cursor") and len(fake.calls) > 3 else None)
     with pytest.raises(BadResponseError, match="an HTML page instead of JSON \\(200: 503 Service Unavailable\\)"):
         collect_bluesky(project, [POLICE_HANDLE], fetcher=fetcher(fake, max_tries=3))

@@ -12,7 +12,7 @@ import pytest
 from peelian import Project
 from peelian.collect import bluesky as bluesky_module
 from peelian.collect import mastodon as mastodon_module
-from tests.collect.fakes import POLICE_HANDLE, FakeBluesky, FakeMastodon, fetcher
+from tests.collect.fakes import POLICE_HANDLE, FakeBluesky, FakeMastodon, fetcher, json_response
 
 
 @pytest.fixture
@@ -92,3 +92,14 @@ def test_the_cli_does_not_load_httpx_until_a_collector_runs():
     code = "import sys, peelian.cli.main; print('httpx' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_instance_that_needs_a_login_is_one_line_and_exit_2(cli, project_path, monkeypatch):
+    fake = FakeMastodon(n=5)
+    fake.inject.append(lambda r: json_response(401, {"error": "This API requires an authenticated user"}))
+    monkeypatch.setattr(mastodon_module, "Fetcher", lambda rate: fetcher(fake))
+    result = cli("collect", "mastodon", project_path, "--account", "@police@police.example")
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert "refused (401 This API requires an authenticated user); this API needs a login or the content is " \
+           "private" in text

@@ -3,6 +3,7 @@ unknown accounts, served by a mock transport."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from peelian import Project
@@ -25,8 +26,8 @@ def test_statuses_are_paged_by_the_link_header_and_contexts_bring_the_replies(pr
     statuses = [c for c in fake.calls if c.url.path.endswith("/statuses")]
     assert statuses[0].url.params["exclude_replies"] == "true" and "max_id" not in statuses[0].url.params
     assert statuses[1].url.params["max_id"] == fake.statuses[39]["id"]
-    answer = project.query("SELECT p.kind, q.text AS parent FROM posts p JOIN posts q ON q.post_id = p.reply_to_post_id "
-                           "WHERE p.text = 'Yes, since 9am.' LIMIT 1")
+    answer = project.query("SELECT p.kind, q.text AS parent FROM posts p JOIN posts q "
+                           "ON q.post_id = p.reply_to_post_id WHERE p.text = 'Yes, since 9am.' LIMIT 1")
     assert answer == [{"kind": "reply", "parent": "Is the road open?"}]
     (row,) = collect_status(project)
     assert row["target"] == "police@police.example" and row["account_id"] == "police.example/109"
@@ -75,7 +76,7 @@ def test_account_forms(text, expected):
 def test_the_real_context_sample_is_collected(project, shared_fixtures):
     sample = (shared_fixtures / "mastodon" / "Mastodon.py__test_entity_context.00.GET.200.json").read_bytes()
     fake = FakeMastodon(n=1, reply_every=1)
-    fake.inject.append(lambda r: json_response(200, __import__("orjson").loads(sample))
+    fake.inject.append(lambda r: json_response(200, orjson.loads(sample))
                        if r.url.path.endswith("/context") else None)
     report = collect_mastodon(project, ["police@police.example"], context=True, fetcher=fetcher(fake))
     assert report.total("threads") == 1 and report.total("quarantined") == 0
