@@ -8,7 +8,8 @@ Alpha: 20 citizen questions to @alpha, 16 in office hours (10:00 + 20 min each) 
   needs_response 20, responded 15: response rate 0.75 (level 4); within 1 h 5/20 = 0.25 (level 2);
   median response 3 h = 10800 s (level 3, ≤ 14400); contact channel = min(4, 3) = 3.
   Police posts: 15 replies + 5 corporate originals + 5 officer originals = 25: two-way 15/25 = 0.6
-  (level 5); urgent (gold-coded) aq0–aq3 answered, aq14 not: 4/5 = 0.8 (level 3); officer/team share 5/25 = 0.2 (level 2). Three citizens reply "thanks" after their
+  (level 5); urgent (gold-coded) aq0–aq3 answered, aq14 not: 4/5 = 0.8 (level 3); officer/team share
+  5/25 = 0.2 (level 2). Three citizens reply "thanks" after their
   answer: reciprocity 3/15 = 0.2 (level 3). One platform (level 1). No codes: coded share 0 (level 1).
 Beta: 20 office-hours questions, 12 answered after 30 min (rate 0.6). Gamma: 20, 2 answered (0.1).
 """

@@ -110,7 +110,8 @@ def test_bad_answers_name_the_file_the_key_and_the_problem(built, tmp_path):
     with pytest.raises(AssessmentError, match=r"answers.strategy: level must be a whole number 1–5 \(got 7\)"):
         record_answers(built, "Alpha", read_answers_file(path), period=PERIOD, source=str(path))
     path.write_text("reciprocity: 3\n")
-    with pytest.raises(AssessmentError, match="answers.reciprocity: indicator .reciprocity. is measured from the posts"):
+    with pytest.raises(AssessmentError,
+                       match="answers.reciprocity: indicator .reciprocity. is measured from the posts"):
         record_answers(built, "Alpha", read_answers_file(path), period=PERIOD, source=str(path))
     path.write_text("strategy: [3\n")
     with pytest.raises(AssessmentError, match=r"answers.yaml, line \d+: not valid YAML"):

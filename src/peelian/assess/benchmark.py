@@ -67,7 +67,8 @@ MEDIANS: dict[str, tuple[Spec, str, str]] = {
     "response_time_median_s": (Spec("response_time_median_s", "Median response time", "median", "lower", "seconds",
                                     "responded"), "inbound", "responded"),
     "response_time_office_median_s": (Spec("response_time_office_median_s", "Median response time, office hours",
-                                           "median", "lower", "seconds", "responded"), "inbound", "responded AND office"),
+                                           "median", "lower", "seconds", "responded"),
+                                      "inbound", "responded AND office"),
     "response_time_off_median_s": (Spec("response_time_off_median_s", "Median response time, out of hours",
                                         "median", "lower", "seconds", "responded"), "inbound",
                                    "responded AND NOT office"),
@@ -150,7 +151,8 @@ class Benchmark:
 
 
 METHODS = {"proportion": "Wilson 95% interval", "median": "exact bootstrap 95% interval of the median",
-           "distance": "bootstrap 95% interval (topics resampled, 2000 draws)", "value": "no interval (ranked on value)"}
+           "distance": "bootstrap 95% interval (topics resampled, 2000 draws)",
+           "value": "no interval (ranked on value)"}
 
 
 def parse_by(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

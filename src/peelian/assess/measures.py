@@ -154,7 +154,8 @@ def check_force(project: Project, force: str, forces: list[str] | None = None) -
     forces = known_forces(project) if forces is None else forces
     if force not in forces:
         listed = ", ".join(forces[:12]) + (", ..." if len(forces) > 12 else "")
-        raise AssessmentError(f"unknown force {force!r}; the project's forces are: {listed or 'none (import a registry)'}")
+        raise AssessmentError(f"unknown force {force!r}; the project's forces are: "
+                              f"{listed or 'none (import a registry)'}")
     return force
 
 

@@ -206,7 +206,8 @@ def record_answers(project: Project, force: str, answers: dict[str, Any], *, per
     now = utcnow()
     with project.transaction() as con:
         for indicator, level, note in checked:
-            con.execute("INSERT INTO assessment_answers VALUES (nextval('assessment_answers_seq'), ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO assessment_answers "
+                        "VALUES (nextval('assessment_answers_seq'), ?, ?, ?, ?, ?, ?, ?)",
                         [assessment["assessment_id"], indicator.id, level, indicator.levels[level], note, user, now])
         project.audit("assessment_answer", target=f"{force} {assessment['period']}", username=user,
                       detail={"answers": {i.id: lvl for i, lvl, _ in checked}, "source": source or "api"})
@@ -254,7 +255,8 @@ def score(framework: Framework, force: str, period: Period, measured: dict[str, 
                     short.append(f"{m.describe()}: fewer than {rule.min_n}, too few to set a level")
                 figures.append((m, lvl))
             levels = [lvl for _, lvl in figures]
-            measured_level = min(levels) if levels and all(v is not None for v in levels) else None  # type: ignore[type-var]
+            complete = [v for v in levels if v is not None]
+            measured_level = min(complete) if levels and len(complete) == len(levels) else None
             answer = answers.get(indicator.id) if indicator.question else None
             if measured_level is not None:
                 level, source = measured_level, "measured"

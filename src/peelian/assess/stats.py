@@ -102,7 +102,8 @@ class Ranked:
     ties: int  # how many groups share the rank (1 = alone)
 
 
-def tied_ranks(items: Sequence[tuple[float | None, float | None, float | None]], better: str = "higher") -> list[Ranked]:
+def tied_ranks(items: Sequence[tuple[float | None, float | None, float | None]],
+               better: str = "higher") -> list[Ranked]:
     """Ranks for (value, low, high) items; groups whose intervals overlap share a rank.
 
     Overlap is made transitive: items whose intervals chain into one overlapping run form one

@@ -110,8 +110,9 @@ def show(project: Path = ProjectArg, force: str = ForceOpt, period: str = Period
 
 
 @assess_app.command("compare")
-def compare_cmd(project: Path = ProjectArg, period: str = typer.Option(None, "--period", help="A quarter, month or "
-                                                                                    "year; default: the latest assessed."),
+def compare_cmd(project: Path = ProjectArg,
+                period: str = typer.Option(None, "--period", help="A quarter, month or year; default: the latest "
+                                                                  "assessed."),
                 framework: Path = FrameworkOpt, json: bool = JsonOpt) -> None:
     """All forces side by side: overall and pillar scores, rank, change since the period before."""
     from peelian.assess import compare

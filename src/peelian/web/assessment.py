@@ -48,8 +48,9 @@ def build_assessment(project: Project, force: str | None, period: str | None) ->
             for p in result.pillars]
     pillars = bar_chart("pillars", f"{result.force}: maturity by pillar, {result.period.label}", rows,
                         category="pillar", value="score", horizontal=True, value_title="score (levels 1–5)",
-                        value_format="num", columns=[("pillar", "pillar", "text"), ("score", "score", "num"),
-                                                     ("level", "level", "int"), ("scored", "indicators scored", "text")],
+                        value_format="num",
+                        columns=[("pillar", "pillar", "text"), ("score", "score", "num"), ("level", "level", "int"),
+                                 ("scored", "indicators scored", "text")],
                         note="Each pillar's score is the mean level of its scored indicators; the pillar reaches "
                              "the level its score rounds down to.", description="Maturity score per pillar")
     pillars.spec["encoding"]["x"]["scale"] = {"domain": [0, 5]}
