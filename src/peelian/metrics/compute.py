@@ -321,6 +321,14 @@ def _returning(scope: Scope) -> list[dict[str, Any]]:
 def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str, Any]]:
     """Per group: posts in scope, source counts, and per code the posts carrying it (and how many
     of those were predicted) — the inputs of the share columns."""
+    rows = scope.dialogue.query(code_counts_sql(scope, dimension))
+    model = scope.dialogue.models_.get(dimension) or {}
+    return shares_from_counts(dimension, codes, scope.key_names, rows, model.get("evaluation"))
+
+
+def code_counts_sql(scope: Scope, dimension: str) -> str:
+    """The SQL of code_shares' counts: per group a row with code NULL (n, gold, predicted,
+    heuristic) and one per code (n, predicted)."""
     which = CODE_SCOPES[dimension][0]
     keys = scope.key_names
     listed = "".join(k + ", " for k in keys)
@@ -336,7 +344,7 @@ def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str
         heuristic_source = "CASE WHEN x.hit THEN 'heuristic' ELSE 'none' END"
     else:
         heuristic, heuristic_source = sql.array([UNKNOWN]), "'none'"
-    rows = scope.dialogue.query(f"""
+    return f"""
         WITH x AS (
             SELECT {"DISTINCT " if which == "inbound" else ""}{scope.select_keys()} nid, hit
             FROM ({family}) WHERE {cond} AND {scope.where()}),
@@ -351,11 +359,15 @@ def code_shares(scope: Scope, dimension: str, codes: list[str]) -> list[dict[str
         UNION ALL
         SELECT {listed} code, count(*), 0, count(*) FILTER (WHERE source = 'predicted'), 0
         FROM (SELECT {listed} {sql.unnest("codes")} AS code, source FROM base)
-        GROUP BY {", ".join(str(i + 1) for i in range(len(keys) + 1))}""")
+        GROUP BY {", ".join(str(i + 1) for i in range(len(keys) + 1))}"""
+
+
+def shares_from_counts(dimension: str, codes: list[str], keys: list[str], rows: list[dict[str, Any]],
+                       evaluation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """code_shares' rows from its counts: per group a total row (code None: n, gold, predicted,
+    heuristic) and per code a row (n, predicted); shared with the dashboard rollup."""
     totals = [r for r in rows if r["code"] is None]
     per_code = [r for r in rows if r["code"] is not None]
-    model = scope.dialogue.models_.get(dimension) or {}
-    evaluation = model.get("evaluation")
     by_group: dict[tuple, dict[str, Any]] = {}
     for t in totals:
         key = tuple(t[k] for k in keys)

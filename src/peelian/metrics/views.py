@@ -75,16 +75,20 @@ def headline(project: Project, params: MetricParams | None = None, filters: Filt
     now = compute_metrics(project, params, (), None, filters.replace(date_from=lo, date_to=hi), mixes=())
     before = compute_metrics(project, params, (), None, filters.replace(date_from=prev_lo, date_to=prev_hi),
                              mixes=())
-    current, previous = now.rows[0], before.rows[0]
+    return {"period": {"from": lo, "to": hi}, "previous_period": {"from": prev_lo, "to": prev_hi},
+            "figures": headline_figures(now.rows[0], before.rows[0]), "params": params.describe(),
+            "filters": filters.describe(), "sources": now.sources, "threads": now.threads}
+
+
+def headline_figures(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each HEADLINE figure with the previous period's value and the change (shared with the rollup)."""
     figures = {}
     for name in HEADLINE:
         value, prev = current.get(name), previous.get(name)
         change = value - prev if value is not None and prev is not None else None
         figures[name] = {"value": value, "previous": prev, "change": change,
                          "change_relative": change / prev if change is not None and prev else None}
-    return {"period": {"from": lo, "to": hi}, "previous_period": {"from": prev_lo, "to": prev_hi},
-            "figures": figures, "params": params.describe(), "filters": filters.describe(),
-            "sources": now.sources, "threads": now.threads}
+    return figures
 
 
 def response_time_distribution(project: Project, params: MetricParams | None = None,
@@ -95,15 +99,26 @@ def response_time_distribution(project: Project, params: MetricParams | None = N
     posts (no response yet, their window still open)."""
     params, filters = _defaults(params, filters)
     scope = Scope(prepared(project, params), params, filters)
+    edges, case = distribution_bins(bins)
+    rows = scope.dialogue.query(f"""
+        SELECT {case} AS bin, count(*) AS posts
+        FROM ({inbound_sql(scope)}) WHERE needs AND {scope.where()} GROUP BY 1""")
+    return distribution_rows(edges, {r["bin"]: r["posts"] for r in rows})
+
+
+def distribution_bins(bins: Sequence[float] = DEFAULT_BINS) -> tuple[list[float], str]:
+    """(bin edges, SQL CASE giving a needs-response row's bin over inbound_sql's columns): bins 0.. by
+    delay, -1 for no response, -2 for pending."""
     edges = sorted(set(float(b) for b in bins))
     if not edges or edges[0] != 0:
         edges = [0.0, *edges]
     cases = " ".join(f"WHEN d < {e} THEN {i - 1}" for i, e in enumerate(edges) if i > 0)
-    rows = scope.dialogue.query(f"""
-        SELECT CASE WHEN NOT in_window AND NOT settled AND NOT responded THEN -2 WHEN NOT responded THEN -1
-                    {cases} ELSE {len(edges) - 1} END AS bin, count(*) AS posts
-        FROM ({inbound_sql(scope)}) WHERE needs AND {scope.where()} GROUP BY 1""")
-    counts = {r["bin"]: r["posts"] for r in rows}
+    return edges, (f"CASE WHEN NOT in_window AND NOT settled AND NOT responded THEN -2 WHEN NOT responded THEN -1 "
+                   f"{cases} ELSE {len(edges) - 1} END")
+
+
+def distribution_rows(edges: list[float], counts: dict[int, int]) -> list[dict[str, Any]]:
+    """The histogram rows from the posts per bin (distribution_bins' numbering)."""
     total = sum(counts.values())
     out = []
     for i, lower in enumerate(edges):
@@ -166,8 +181,13 @@ def code_mix(project: Project, dimension: str, filters: Filters | None = None,
     scope = Scope(dialogue, params, filters)
     codes = code_ids(project, dimension)
     row = (code_shares(scope, dimension, codes) or [{}])[0]
+    return mix_result(dimension, codes, row, dialogue.models_.get(dimension), filters)
+
+
+def mix_result(dimension: str, codes: list[str], row: dict[str, Any], model: dict[str, Any] | None,
+               filters: Filters) -> dict[str, Any]:
+    """code_mix's answer from one code_shares row and the dimension's model (shared with the rollup)."""
     n = row.get(f"{dimension}_n") or 0
-    model = dialogue.models_.get(dimension)
     counts = {s: row.get(f"{dimension}_{s}") or 0 for s in ("gold", "predicted", "heuristic")}
     shares = []
     for code in dict.fromkeys([*codes, UNKNOWN, *(k.split("_share_", 1)[1] for k in row

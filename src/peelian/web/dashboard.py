@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from peelian.metrics.codes import code_ids
 from peelian.metrics.compute import compute_metrics
 from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.rollup import RollupFigures
 from peelian.metrics.views import activity_clock, code_mix, headline, response_time_distribution, time_series
 from peelian.report.force_report import Chart, Figure, bar_chart, heatmap_chart, line_chart, pending_note
 from peelian.store.project import Project
@@ -52,6 +54,36 @@ class Dashboard:
     notes: list[str] = field(default_factory=list)
 
 
+class LiveFigures:
+    """The dashboard's figures computed from the fitted dialogue (any filters and parameters);
+    `peelian.metrics.rollup.RollupFigures` answers the same questions from the stored rollup."""
+
+    def __init__(self, project: Project, params: MetricParams):
+        self.project, self.params = project, params
+
+    def headline(self, filters: Filters) -> dict[str, Any]:
+        return headline(self.project, self.params, filters)
+
+    def distribution(self, filters: Filters) -> list[dict[str, Any]]:
+        return response_time_distribution(self.project, self.params, filters)
+
+    def series(self, filters: Filters, period: str) -> list[dict[str, Any]]:
+        return time_series(self.project, self.params, filters, period=period)
+
+    def comparison(self, filters: Filters) -> list[dict[str, Any]]:
+        wide = filters.replace(force=None, account_type=None, account_id=None)
+        return compute_metrics(self.project, self.params, ("force", "account_type"), None, wide, mixes=()).rows
+
+    def code_mix(self, dimension: str, codes: list[str], filters: Filters) -> dict[str, Any]:
+        return code_mix(self.project, dimension, filters, self.params)
+
+    def clock(self, filters: Filters) -> list[dict[str, Any]]:
+        return activity_clock(self.project, self.params, filters)
+
+
+Figures = LiveFigures | RollupFigures
+
+
 def behind(metric: str, filters: Filters, **cell: Any) -> str:
     """The explorer URL listing the posts behind one figure (filters narrowed to the cell)."""
     base = {k: v for k, v in filters.model_dump().items() if v is not None}
@@ -59,8 +91,8 @@ def behind(metric: str, filters: Filters, **cell: Any) -> str:
     return "/explorer?" + query_string({"metric": metric, **base})
 
 
-def _cards(project: Project, params: MetricParams, filters: Filters) -> tuple[list[Card], dict[str, Any]]:
-    result = headline(project, params, filters)
+def _cards(figures: Figures, params: MetricParams, filters: Filters) -> tuple[list[Card], dict[str, Any]]:
+    result = figures.headline(filters)
     window = filters.replace(date_from=result["period"]["from"], date_to=result["period"]["to"])
     cards = []
     for key, label, fmt, better, definition in CARDS:
@@ -71,8 +103,8 @@ def _cards(project: Project, params: MetricParams, filters: Filters) -> tuple[li
     return cards, result
 
 
-def _distribution(project: Project, params: MetricParams, filters: Filters) -> Chart:
-    rows = response_time_distribution(project, params, filters)
+def _distribution(figures: Figures, filters: Filters) -> Chart:
+    rows = figures.distribution(filters)
     for row in rows:
         metric = {"no response": "unanswered", "pending": "pending"}.get(row["bin"], "responded")
         row["href"] = behind(metric, filters)
@@ -86,9 +118,9 @@ def _distribution(project: Project, params: MetricParams, filters: Filters) -> C
         description="Bar chart: needs-response posts by time to first response")
 
 
-def _series(project: Project, params: MetricParams, filters: Filters, period: str) -> Chart:
+def _series(figures: Figures, filters: Filters, period: str) -> Chart:
     rows = []
-    for r in time_series(project, params, filters, period=period):
+    for r in figures.series(filters, period):
         for key, label in (("two_way_ratio", "two-way ratio"), ("response_rate", "response rate")):
             rows.append({"period": r["period"], "period_end": r["period_end"], "measure": label, "value": r[key],
                          "count": r["posts"] if key == "two_way_ratio" else r["needs_response"],
@@ -102,10 +134,10 @@ def _series(project: Project, params: MetricParams, filters: Filters, period: st
         description="Line chart of the two-way ratio and the response rate over time")
 
 
-def _comparison(project: Project, params: MetricParams, filters: Filters) -> Chart:
+def _comparison(figures: Figures, filters: Filters) -> Chart:
     wide = filters.replace(force=None, account_type=None, account_id=None)
     rows = []
-    for r in compute_metrics(project, params, ("force", "account_type"), None, wide, mixes=()).rows:
+    for r in figures.comparison(filters):
         force, account_type = r.get("force") or "–", r.get("account_type") or "–"
         for key, label, den in (("response_rate", "response rate", "needs_response"),
                                 ("two_way_ratio", "two-way ratio", "posts")):
@@ -123,10 +155,10 @@ def _comparison(project: Project, params: MetricParams, filters: Filters) -> Cha
         description="Grouped bars: response rate and two-way ratio per force and account type")
 
 
-def _content_vs_expectations(project: Project, params: MetricParams, filters: Filters) -> Chart:
+def _content_vs_expectations(project: Project, figures: Figures, filters: Filters) -> Chart:
     from peelian.metrics.expectations import load_survey
 
-    mix = code_mix(project, "topic", filters, params)
+    mix = figures.code_mix("topic", code_ids(project, "topic"), filters)
     survey = load_survey(project)
     expected, scope = survey.for_force(filters.force) if survey else (None, None)
     rows = []
@@ -148,10 +180,10 @@ def _content_vs_expectations(project: Project, params: MetricParams, filters: Fi
         description="Grouped bars: actual and expected share of each topic")
 
 
-def _practice_mix(project: Project, params: MetricParams, filters: Filters) -> Chart:
+def _practice_mix(project: Project, figures: Figures, filters: Filters) -> Chart:
     rows, notes = [], []
     for dimension in MIX_DIMENSIONS:
-        mix = code_mix(project, dimension, filters, params)
+        mix = figures.code_mix(dimension, code_ids(project, dimension), filters)
         notes.append(f"{dimension}: {mix['scope']}, {mix['posts']:,} posts, {mix['note']}")
         for share in mix["shares"]:
             if share["share"]:
@@ -168,8 +200,8 @@ def _practice_mix(project: Project, params: MetricParams, filters: Filters) -> C
         description="Bars: share of each mode, practice and stance code")
 
 
-def _clock(project: Project, params: MetricParams, filters: Filters) -> Chart:
-    rows = activity_clock(project, params, filters)
+def _clock(figures: Figures, filters: Filters) -> Chart:
+    rows = figures.clock(filters)
     for row in rows:
         row["href"] = "/explorer?" + query_string({
             **{k: v for k, v in filters.model_dump().items() if v is not None},
@@ -185,19 +217,22 @@ def _clock(project: Project, params: MetricParams, filters: Filters) -> Chart:
 
 
 def build_dashboard(project: Project, filters: Filters, period: str = "month",
-                    params: MetricParams | None = None) -> Dashboard:
-    """Every dashboard figure for these filters; takes seconds on a big project, so callers cache it."""
+                    params: MetricParams | None = None, figures: Figures | None = None) -> Dashboard:
+    """Every dashboard figure for these filters, from `figures` (default: computed from the fitted
+    dialogue, which takes seconds on a big project, so callers cache it; `RollupFigures` reads the
+    stored monthly rollup instead, for the filters `rollup_serves`)."""
     params = params or MetricParams()
     if period not in PERIODS:
         period = "month"
-    cards, head = _cards(project, params, filters)
+    figures = figures or LiveFigures(project, params)
+    cards, head = _cards(figures, params, filters)
     charts = [
-        _series(project, params, filters, period),
-        _distribution(project, params, filters),
-        _comparison(project, params, filters),
-        _content_vs_expectations(project, params, filters),
-        _practice_mix(project, params, filters),
-        _clock(project, params, filters),
+        _series(figures, filters, period),
+        _distribution(figures, filters),
+        _comparison(figures, filters),
+        _content_vs_expectations(project, figures, filters),
+        _practice_mix(project, figures, filters),
+        _clock(figures, filters),
     ]
     return Dashboard(cards, charts, head["period"], head["previous_period"], head["params"], head["sources"],
                      filters.describe(), period)
