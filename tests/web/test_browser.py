@@ -222,3 +222,29 @@ def test_benchmark_page_draws_intervals(page_as, server) -> None:
     page.wait_for_selector("#chart-bench-response_rate .vega[data-rendered] svg")
     expect(page.locator("#metric-response_rate + table tbody tr")).to_have_count(2)
     expect(page.locator("#chart-bench-response_rate svg [role=graphics-symbol]").first).to_be_attached()
+
+
+def test_networks_page_draws_the_graph_and_switches_layer(page_as, server, browser_project, tmp_path) -> None:
+    from peelian.network.orgdata import import_agreements, import_organisations
+    from tests.network.test_multilayer import AGREEMENTS, ORGS
+
+    (tmp_path / "orgs.csv").write_text(ORGS)
+    (tmp_path / "agreements.csv").write_text(AGREEMENTS)
+    import_organisations(browser_project, tmp_path / "orgs.csv")
+    import_agreements(browser_project, tmp_path / "agreements.csv")
+    page = page_as("viewer")
+    page.click("nav[aria-label=Main] a:has-text('Networks')")
+    page.wait_for_url(re.compile(r"/networks"))
+    page.wait_for_selector("#chart-graph .vega[data-rendered] svg")
+    # County X in 2020, all layers: A, B, C and D have agreements (E-F ended in 2019).
+    expect(page.locator("#chart-graph svg g.mark-symbol.role-mark path")).to_have_count(4)
+    expect(page.locator("#chart-measure-over-time svg g.mark-line path").first).to_be_attached()
+    page.select_option("#f-layer", "mutual_aid")
+    page.click("form.filters button[type=submit]")
+    expect(page).to_have_url(re.compile(r"[?&]layer=mutual_aid"))
+    expect(page.locator("#network-measures tr:has-text('ties') td").first).to_have_text("1")
+    page.wait_for_selector("#chart-graph .vega[data-rendered] svg")
+    page.click("nav.tabs a:has-text('Interactions')")
+    page.wait_for_selector("#chart-graph .vega[data-rendered] svg")
+    expect(page.locator("#chart-graph svg g.mark-symbol.role-mark path").first).to_be_attached()
+    expect(page.locator("#interaction-summary")).to_contain_text("citizen-to-citizen")
