@@ -1,5 +1,7 @@
 """The transparent intent rules and the immediate-risk layer: the accuracy floor on the labelled set
-of tests/data/triage/urgent.csv, hard negatives, and the SQL form agreeing with the Python one."""
+of tests/data/triage/urgent.csv (its tuning split: the rules were written against it), hard negatives,
+and the SQL form agreeing with the Python one. The held-out split was written after the rules and never
+used to change them; its figures are printed by benchmarks/triage.py (see docs/triage.md), not tested."""
 
 from __future__ import annotations
 
@@ -14,21 +16,22 @@ from peelian.triage.rules import classify_text, evaluate_urgent, intents_sql, ur
 DATA = Path(__file__).parents[1] / "data" / "triage" / "urgent.csv"
 
 
-def labelled() -> list[dict[str, str]]:
+def labelled(split: str | None = None) -> list[dict[str, str]]:
     with DATA.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        return [r for r in csv.DictReader(f) if split in (None, r["split"])]
 
 
 def test_the_labelled_set_is_large_with_many_hard_negatives():
     rows = labelled()
     kinds = [r["kind"] for r in rows]
-    assert len(rows) >= 200 and kinds.count("hard_negative") >= 50 and kinds.count("positive") >= 80
+    assert len(rows) >= 300 and kinds.count("hard_negative") >= 100 and kinds.count("positive") >= 150
+    assert len(labelled("held_out")) >= 40 and len(labelled("tuning")) + len(labelled("held_out")) == len(rows)
     assert {r["category"] for r in rows if r["urgent"] == "1"} == {
         "weapon", "inprogress", "threat", "missing", "selfharm"}
 
 
 def test_urgent_accuracy_floor():
-    result = evaluate_urgent((r["text"], r["urgent"] == "1", r["category"]) for r in labelled())
+    result = evaluate_urgent((r["text"], r["urgent"] == "1", r["category"]) for r in labelled("tuning"))
     assert result["recall"] >= 0.95, result["misses"]
     assert result["precision"] >= 0.8, result["false_alarms"]
     assert min(result["recall_by_category"].values()) >= 0.9

@@ -23,7 +23,7 @@ HARMLESS = (
     r"death ?trap|killing it|killed it|smash(ed|ing)? it|to die for|dying to|(nearly |almost )?died laughing|"
     r"dying in|killing me|killing my|kill for|(i'?m|i am) going to kill my (husband|wife|mum|dad|kids|son|daughter|"
     r"partner|brother|sister)\b[^.!?]*(haha|lol|if)|"
-    r"knife (crime|amnesty|arch|bins?|angel|seizures?|awareness)|gun (crime|salute|scenes)|weapons? sweep|"
+    r"knife (crime|amnesty|arch|bins?|angel|seizures?|awareness|surrender)|gun (crime|salute|scenes)|weapons? sweep|"
     r"knives? (handed|seized|surrender)|seized knives|glorif\w* knives|"
     r"(armed|firearms) (police|officers?|response|demo)|firearms officer|"
     r"murder mystery|being murdered every|blade runner|pub bombings|bomb of a|the bomb\b|was a blast|"
@@ -35,14 +35,21 @@ HARMLESS = (
     r"killing (the|this) (night|community|economy)|"
     r"(last|previous) (week|month|year|saturday|sunday|night)[^.!?]*|in (19|20)\d\d[^.!?]*|"
     r"historic (assault|abuse|offence)|found (her|him|them)[^.!?]*(fine|safe|ok|well)|"
-    r"is it (il)?legal to[^.!?]*|fake news[^.!?]*|not (an )?emergency"
+    r"is it (il)?legal to[^.!?]*|fake news[^.!?]*|not (an )?emergency|"
+    r"shooting (rabbits|pigeons|game|a (film|video|scene)|photos)|(has|have) (anyone|someone|they) been "
+    r"(charged|arrested|caught)|(the|that) (last )?appeal about[^.!?]*|"
+    r"\w+ awareness (stand|talk|week|day|campaign|event)|(surrender|amnesty) bins?|"
+    r"missing (in|at) [^.!?]* for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)|"
+    r"missing for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)"
 )
 
 RISK_RULES: dict[str, str] = {
     "weapon": (
         r"\b(knife|knives|knifed|machetes?|blades?|zombie knife|gun|guns|gunshots?|gunman|shotgun|pistol|firearm|"
         r"crossbow|sword|axe|hammer|baseball bat|broken bottle|acid attack)\b|"
-        r"\b(stabbed|stabbing|shots fired|shooting|armed (man|men|robbery|robbers)|armed with)\b"
+        r"\b(stabbed|stabbing|shots fired|shooting|armed (man|men|robbery|robbers)|armed with)\b|"
+        r"\b(gunfire|gun ?shots?)\b|sounded like (a )?(gun|shots?|gunfire)|"
+        r"\b(got|been|was|were|just|being) shot\b|\bshot (at|outside|in|on)\b|\bfired (a gun|shots|at)\b"
     ),
     "in_progress": (
         r"\b(right now|as we speak|happening now|in progress|ongoing assault|kicking off|going on now)\b|"
@@ -57,7 +64,16 @@ RISK_RULES: dict[str, str] = {
         r"\bmen in balaclavas|\bballaclava|\bbalaclava|\bramming\b|\b(set fire|on fire|filling with smoke)\b|"
         r"\bhit someone\b|\b(kicking|punching|stamping on) (a|the|him|her|me|my)\b|"
         r"\bjust (smashed|stole|robbed|grabbed|attacked|punched)\b|"
-        r"\bplease (come|hurry)|\bcome quick|\bhelp!|\bhelp there\b"
+        r"\bplease (come|hurry)|\bcome quick|\bhelp!|\bhelp there\b|"
+        r"\b(right|just) (now|this (minute|second))\b|\bat (this|the) (moment|minute)\b|\bas i (type|write|speak)\b|"
+        r"\b(is|are|'re|'s) (trying|breaking|stealing|smashing|fighting|attacking|kicking|throwing|chasing|robbing|"
+        r"siphoning|dragging|hitting|punching|threatening|stabbing|beating|mugging|looting)\b|"
+        r"\b(crashed|crashing|driven|drove) into (the |a |my |our )?(house|shop|building|crowd|people)|"
+        r"\bfire (starting|spreading)|\bflames\b|\b(smoke|fire) coming|"
+        r"\b(chasing|brawl|mass fight)\b|\brunning (out|off|away) (of|from|with)\b|"
+        r"\bfight(ing)? with (bottles|knives|weapons|bats|glasses)\b|"
+        r"\b(assaulting|attacking|punching|beating|hitting|kicking|robbing|mugging|stabbing) (a|an|the|someone|"
+        r"people|him|her|them|my|our)\b|\bscreaming for help\b|\bcalling for help\b"
     ),
     "threat_to_life": (
         r"\b(going to|gonna|will|(he|she|they|i)'?ll|threaten(ed|ing)? to) (kill|stab|shoot|burn)\b|"
@@ -66,14 +82,28 @@ RISK_RULES: dict[str, str] = {
         r"\bbleeding\b|\bhit by a (car|van|bus|lorry)\b|\blying in the road\b|\btrapped\b|\bdrowning\b|"
         r"\bfallen in (the )?(river|canal|sea|water)\b|\bon the roof\b|\bmight fall\b|\bhostage\b|"
         r"\bhands round (her|his|my) neck\b|\bstrangl|\bbomb\b|\bshoot up\b|\boverdose\b|"
-        r"\bto death\b|\bthreatening (her|his|my) life\b|\bneck\b[^.!?]*\bplease"
+        r"\bto death\b|\bthreatening (her|his|my) life\b|\bneck\b[^.!?]*\bplease|"
+        r"\b(will|'ll|going to|gonna|threaten\w* to) (hurt|harm|kill|stab|shoot|burn) (me|us|her|him|them|you)\b|"
+        r"\b(fallen|fell|gone|went|jumped) (into|in|onto|off) (the )?(river|canal|sea|water|tracks|line|cliff|tyne|"
+        r"thames|mersey|harbour|dock)|\bin difficulty\b|\bpulled out to sea\b|\bswept (away|out)\b|"
+        r"\bunder (a|the) (tractor|car|lorry|bus|van|train)\b|\bstill in (it|the car|the house|the water)\b|"
+        r"\b(isn'?t|not) (moving|responding|breathing)\b|\bunresponsive\b|\blocked (me|her|him|us) in\b|"
+        r"\bpassed out\b|\blips (going|turning|are) (blue|grey)\b|\b(blue|grey) lips\b|\bpeople trapped\b|"
+        r"\b(he|she|they)'?ll do (me|us|her|him)\b"
     ),
     "missing_vulnerable": (
         r"\b(gone|went|is|has gone|been) missing\b|\bmissing (from|since|child|boy|girl|teen|adult|person)\b|"
         r"\bmissing and\b|\bis missing\b|\bvulnerable adult\b|\bwandered off\b|"
         r"\b(hasn'?t|has not|didn'?t|did not|not) (come|came|got|get) (home|off)\b|"
         r"\bhasn'?t been seen\b|\bcan'?t find my (little |)(boy|girl|son|daughter|child|mum|dad|nan|grandad)\b|"
-        r"\blost a \d+ ?(year|yr)|\bdon'?t know where (he|she) is\b"
+        r"\blost a \d+ ?(year|yr)|\bdon'?t know where (he|she) is\b|"
+        r"\b(separated|lost) (from|at|in)\b[^.!?]*\b(year old|yo|son|daughter|child|kid|boy|girl|toddler|baby)|"
+        r"\b(year old|yo|son|daughter|child|kid|boy|girl|toddler|baby|nan|gran|grandma|grandad|granddad|mum|dad)"
+        r"\b[^.!?]*\b(separated|ran off|run off|wandered|don'?t know where)\b|"
+        r"\bnot (come|came|gone|got) (back|home)\b|"
+        r"\b(hasn'?t|has not|not) been found\b|"
+        r"\b(dementia|alzheimer'?s|autistic|autism|learning (difficulties|disabilities)|vulnerable)\b[^.!?]*"
+        r"\b(left|gone|went|ran|wandered|lost|missing|can'?t find|not (come|been))\b"
     ),
     "self_harm": (
         r"\b(kill|killing) (myself|herself|himself|themselves)\b|\bend (it all|my life|his life|her life)\b|"
@@ -81,7 +111,12 @@ RISK_RULES: dict[str, str] = {
         r"\bcut (himself|herself|myself)\b|\b(going to|gonna|wants to|saying he'?s going to|looks like she wants to) "
         r"jump\b|\bedge of the (bridge|roof|cliff)\b|\bon the (railway|train) (line|tracks)\b|"
         r"\bgoodbye message\b|\blast tweet\b|\bcan'?t do this any ?more\b|\bfinish it\b|"
-        r"\btaken an overdose\b|\bgot pills\b|\bnobody would miss me\b"
+        r"\btaken an overdose\b|\bgot pills\b|\bnobody would miss me\b|"
+        r"\b(taken|took|swallowed) (all )?(of )?(her|his|my|their|some|a lot of|loads of)? ?(tablets|pills|meds)\b|"
+        r"\bhang (myself|himself|herself|themselves)\b|\bwrong side of the (railings?|barrier|fence)\b|"
+        r"\b(sorry|goodbye)\b[^.!?]*\bnot (answering|picking up|replying)\b|\bend(ing)? (it|things)\b|"
+        r"\bthreaten\w* to jump\b|\bedge of (the )?(cliff|bridge|roof|beachy head|platform|car park)|"
+        r"\bdrive (his|her|my|their) car into\b"
     ),
 }
 
