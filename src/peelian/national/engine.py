@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from peelian.national.lake import SCHEMAS, Lake
 
 ENGINES = ("duckdb", "spark")
 # The lake table behind each table name compute.py reads.
-VIEWS = {"m_police": "police", "m_inbound": "inbound", "m_dialog": "dialog", "m_recip": "recip", "lake_codes": "codes"}
+VIEWS = {"m_police": "police", "m_inbound": "inbound", "m_dialog": "dialog", "m_recip": "recip", "lake_codes": "codes",
+         "lake_edges": "edges", "lake_texts": "texts"}
 
 
 class LakeDialogue:
@@ -129,7 +131,8 @@ def spark_session(master: str = "local[2]", *, shuffle_partitions: int | None = 
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 8)))
-    if master.startswith("local"):
+    if master.startswith("local"):  # Python workers run this interpreter (Peelian and its model libraries)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     for key, value in (config or {}).items():
         builder = builder.config(key, value)

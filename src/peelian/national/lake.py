@@ -63,7 +63,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     "texts": pa.schema([("nid", _S), ("force", _S), ("platform", _S), ("created_at", _TS), ("role", _S),
                         ("kind", _S), ("text", _S)]),
     "edges": pa.schema([("force", _S), ("platform", _S), ("source", _S), ("target", _S), ("kind", _S),
-                        ("created_at", _TS)]),
+                        ("created_at", _TS), ("source_role", _S), ("source_force", _S), ("target_role", _S),
+                        ("target_force", _S)]),
 }
 # The time column each table is partitioned by month on.
 TIME_COLUMN = {"police": "created_at", "inbound": "created_at", "dialog": "t", "recip": "t", "codes": "t",
@@ -340,21 +341,26 @@ def _table_arrow(dialogue: Any, table: str, forces: Sequence[str]) -> pa.Table:
                      FROM (SELECT nid, force, platform FROM m_police
                            UNION SELECT nid, force, platform FROM m_inbound) x
                      JOIN posts p ON p.rowid = x.nid WHERE {chosen}""",
-        "edges": f"""WITH x AS (SELECT nid, force FROM m_police UNION SELECT nid, force FROM m_inbound)
-                     SELECT x.force, p.platform, p.author_id AS source, p.reply_to_account_id AS target,
-                            'reply' AS kind, p.created_at
-                     FROM x JOIN posts p ON p.rowid = x.nid
-                     WHERE p.reply_to_account_id IS NOT NULL AND p.author_id IS NOT NULL AND {chosen}
-                     UNION ALL
-                     SELECT x.force, p.platform, p.author_id, coalesce(m.account_id, m.handle), 'mention',
-                            p.created_at
-                     FROM x JOIN posts p ON p.rowid = x.nid JOIN mentions m USING (platform, post_id)
-                     WHERE p.author_id IS NOT NULL AND {chosen}""",
+        "edges": f"""WITH x AS (SELECT nid, force FROM m_police UNION SELECT nid, force FROM m_inbound),
+                     e AS (
+                         SELECT x.force, p.platform, p.author_id AS source, p.reply_to_account_id AS target,
+                                'reply' AS kind, p.created_at, p.author_role AS source_role,
+                                p.author_force AS source_force
+                         FROM x JOIN posts p ON p.rowid = x.nid
+                         WHERE p.reply_to_account_id IS NOT NULL AND p.author_id IS NOT NULL AND {chosen}
+                         UNION ALL
+                         SELECT x.force, p.platform, p.author_id, coalesce(m.account_id, m.handle), 'mention',
+                                p.created_at, p.author_role, p.author_force
+                         FROM x JOIN posts p ON p.rowid = x.nid JOIN mentions m USING (platform, post_id)
+                         WHERE p.author_id IS NOT NULL AND {chosen})
+                     SELECT e.*, coalesce(o.role, 'citizen') AS target_role, o.force AS target_force
+                     FROM e LEFT JOIN m_org o ON o.platform = e.platform AND o.account_id = e.target""",
     }[table]
     time = TIME_COLUMN[table]
     keyed = f"""SELECT *, regexp_replace(lower(CAST(force AS VARCHAR)), '[^a-z0-9]+', '-', 'g') AS force_key,
                        CAST(platform AS VARCHAR) AS platform_key, strftime({time}, '%Y-%m') AS month_key
                 FROM ({sql})"""
+    con.execute("SELECT 1").fetchall()  # finish any result the fit left open, so a relation may run
     result = con.sql(keyed).to_arrow_table()
     if isinstance(result, pa.RecordBatchReader):
         result = result.read_all()
