@@ -1,0 +1,133 @@
+"""The dashboard rollup stays exactly equal to the figures computed from scratch, import after import.
+
+A demo corpus (real twarc2 and Mastodon files) is imported in several steps; between them
+the registry re-tags an account and a police account answers, late, a citizen post of the
+first month. After each step the rollup is refreshed and every dashboard the rollup serves
+(all forces, one force, one account type on one platform, by month and by quarter) must
+equal the dashboard computed from the fitted dialogue, figure for figure.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from peelian import Project
+from peelian.demo.generate import generate
+from peelian.ingest import import_file
+from peelian.metrics.engine import clear_cache
+from peelian.metrics.params import Filters
+from peelian.metrics.rollup import RollupFigures, refresh_rollup, rollup_fresh, rollup_serves
+from peelian.store.registry import import_registry
+from peelian.web.dashboard import build_dashboard
+
+
+def _assert_rollup_equals_scratch(project: Project) -> None:
+    state = rollup_fresh(project)
+    assert state is not None, "the refreshed rollup must match the data"
+    force, account_type, platform = project.query(
+        "SELECT author_force AS f, author_account_type AS t, platform AS p FROM posts "
+        "WHERE author_force IS NOT NULL ORDER BY post_id LIMIT 1")[0].values()
+    for filters, period in ((Filters(), "month"), (Filters(), "quarter"), (Filters(force=force), "month"),
+                            (Filters(platform=platform, account_type=account_type), "quarter"),
+                            (Filters(force="No such force"), "month")):
+        assert rollup_serves(filters, period)
+        from_rollup = build_dashboard(project, filters, period, figures=RollupFigures(project, state))
+        from_scratch = build_dashboard(project, filters, period)
+        assert from_rollup.cards == from_scratch.cards, (filters, period)
+        for ours, theirs in zip(from_rollup.charts, from_scratch.charts, strict=True):
+            assert ours == theirs, (filters, period, theirs.name if hasattr(theirs, "name") else theirs)
+        assert from_rollup == from_scratch
+
+
+@pytest.fixture
+def demo_files(tmp_path: Path):
+    return generate(tmp_path / "src", posts=1500, seed=5, forces=2, months=3, start="2025-01-01",
+                    tweets_per_file=250, mess=False)
+
+
+def test_rollup_equals_scratch_through_imports_retag_and_late_reply(tmp_path: Path, demo_files) -> None:
+    project = Project.init(tmp_path / "p.peelian")
+    try:
+        import_registry(project, demo_files.registry_csv)
+        files = demo_files.files
+        assert len(files) >= 3
+        half = len(files) // 2
+        for step in (files[:1], files[1:half]):
+            for path in step:
+                import_file(project, path)
+            report = refresh_rollup(project)
+            assert report["fresh"] and report["months_rewritten"]
+            _assert_rollup_equals_scratch(project)
+        assert refresh_rollup(project)["months_rewritten"] == []  # nothing changed, nothing rewritten
+
+        # a registry re-tag: one police account becomes another account type
+        rows = list(csv.DictReader(demo_files.registry_csv.open(encoding="utf-8")))
+        retagged = next(r for r in rows if r["account_type"] != "team")
+        retagged["account_type"] = "team"
+        edited = tmp_path / "registry.csv"
+        with edited.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        import_registry(project, edited)
+        assert rollup_fresh(project) is None
+        refresh_rollup(project)
+        _assert_rollup_equals_scratch(project)
+
+        for path in files[half:]:
+            import_file(project, path)
+        refresh_rollup(project)
+        _assert_rollup_equals_scratch(project)
+
+        # a late reply: a police account answers a question of the first month just before the newest post
+        first = project.query("""
+            SELECT p.platform, p.post_id, p.author_id, p.conversation_id, p.created_at, q.author_force AS force
+            FROM posts p JOIN posts q ON q.platform = p.platform AND q.post_id = p.reply_to_post_id
+            WHERE p.author_role = 'citizen' AND p.kind = 'reply' AND q.author_role = 'police' AND contains(p.text, '?')
+              AND date_trunc('month', p.created_at) = (SELECT date_trunc('month', min(created_at)) FROM posts)
+              AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.platform = p.platform AND r.reply_to_post_id = p.post_id
+                              AND r.author_role = 'police')
+            ORDER BY p.created_at LIMIT 1""")[0]
+        officer = project.query("SELECT account_id, handle, force, account_type FROM accounts "
+                                "WHERE role = 'police' AND platform = ? AND force = ? ORDER BY account_id LIMIT 1",
+                                [first["platform"], first["force"]])[0]
+        newest = project.scalar("SELECT max(created_at) FROM posts")
+        with project.transaction() as con:
+            con.execute("""
+                INSERT INTO posts (platform, post_id, author_id, author_handle, author_role, author_force,
+                                   author_account_type, created_at, text, kind, reply_to_post_id,
+                                   reply_to_account_id, conversation_id)
+                VALUES (?, 'late-reply-1', ?, ?, 'police', ?, ?, ?, 'Sorry for the delay: we have passed this on.',
+                        'reply', ?, ?, ?)""",
+                        [first["platform"], officer["account_id"], officer["handle"], officer["force"],
+                         officer["account_type"], newest - timedelta(hours=1), first["post_id"], first["author_id"],
+                         first["conversation_id"]])
+        report = refresh_rollup(project)
+        first_month = first["created_at"].date().replace(day=1)
+        assert first_month in report["months_rewritten"]
+        assert len(report["months_rewritten"]) < report["months"]  # only the months the reply changed
+        _assert_rollup_equals_scratch(project)
+    finally:
+        clear_cache(project)
+        project.close()
+
+
+def test_rollup_is_not_read_when_stale_or_for_other_filters(tmp_path: Path, demo_files) -> None:
+    project = Project.init(tmp_path / "p.peelian")
+    try:
+        import_registry(project, demo_files.registry_csv)
+        import_file(project, demo_files.files[0])
+        assert rollup_fresh(project) is None
+        refresh_rollup(project)
+        assert rollup_fresh(project) is not None
+        import_file(project, demo_files.files[1])
+        assert rollup_fresh(project) is None
+        assert not rollup_serves(Filters(account_id="x"), "month")
+        assert not rollup_serves(Filters(), "week")
+    finally:
+        clear_cache(project)
+        project.close()
