@@ -121,3 +121,25 @@ def test_louvain_communities_are_seeded_and_exported(project, tmp_path):
     net.write(tmp_path / "g.gexf")
     again = nx.read_gexf(tmp_path / "g.gexf")
     assert {again.nodes[n]["community"] for n in ("a", "b", "c")} != {again.nodes[n]["community"] for n in "def"}
+
+
+def test_sparse_measures_match_networkx_on_a_random_network():
+    import pandas as pd
+
+    from peelian.network.interactions import _ArrayNetwork
+
+    graph = nx.gnm_random_graph(300, 2500, seed=3, directed=True)
+    hub_edges = [(0, v) for v in range(1, 200)] + [(v, 0) for v in range(150, 280)]
+    graph.add_edges_from(hub_edges)
+    rows = [{"platform": "x", "source": f"n{a}", "target": f"n{b}", "weight": 1 + (a * b) % 3, "replies": 1,
+             "mentions": 0, "source_role": "police" if a < 5 else "citizen", "target_role": "citizen",
+             "source_force": "", "target_force": "", "source_type": "", "target_type": "", "source_handle": "",
+             "target_handle": ""} for a, b in graph.edges()]
+    measured = _ArrayNetwork.from_edges(pd.DataFrame(rows)).measures(5)
+    undirected = graph.to_undirected()
+    assert measured["n_edges"] == graph.number_of_edges() and measured["n_nodes"] == graph.number_of_nodes()
+    assert measured["density"] == pytest.approx(nx.density(graph))
+    assert measured["reciprocity"] == pytest.approx(nx.reciprocity(graph))
+    assert measured["transitivity"] == pytest.approx(nx.transitivity(undirected))
+    assert measured["degree_centralization"] == pytest.approx(degree_centralization(undirected))
+    assert measured["robustness"] == pytest.approx(robustness(undirected, 5))

@@ -1,8 +1,9 @@
 """Interaction networks: who replies to and mentions whom.
 
-Edges are aggregated in SQL (one row per pair of accounts with a weight), so the graph
-is as large as the number of interacting pairs, not the number of posts; networkx then
-gives the structural measures a researcher reports.
+Edges are aggregated in SQL (one row per pair of accounts with a weight), so the network
+is as large as the number of interacting pairs, not the number of posts. The measures are
+computed on sparse matrices (scipy) with networkx's definitions; the networkx graph itself is
+built only for exports, communities and drawing.
 """
 
 from __future__ import annotations
@@ -73,65 +74,48 @@ class InteractionNetwork:
             FROM e WHERE e.source <> e.target GROUP BY ALL HAVING count(*) >= {int(self.min_weight)}"""
         return sql, params
 
+    def _edges(self, project: Project, by_month: bool = False) -> Any:
+        """The aggregated edges with both ends' role, force, account type and handle (a DataFrame)."""
+        sql, params = self._edge_sql(by_month)
+        sql = f"""
+            WITH agg AS ({sql})
+            SELECT agg.*,
+                   coalesce(s.role, 'citizen') AS source_role, coalesce(s.force, '') AS source_force,
+                   coalesce(s.account_type, '') AS source_type, coalesce(s.handle, '') AS source_handle,
+                   coalesce(t.role, 'citizen') AS target_role, coalesce(t.force, '') AS target_force,
+                   coalesce(t.account_type, '') AS target_type, coalesce(t.handle, '') AS target_handle
+            FROM agg
+            LEFT JOIN accounts s ON s.platform = agg.platform AND s.account_id = agg.source
+            LEFT JOIN accounts t ON t.platform = agg.platform AND t.account_id = agg.target"""
+        cur = project.cursor()
+        try:
+            return cur.execute(sql, params).df()
+        finally:
+            cur.close()
+
     def fit(self, project: Project) -> InteractionNetwork:
-        edges = project.query(*self._edge_sql())
-        nodes = {
-            (r["platform"], r["account_id"]): r
-            for r in project.query("SELECT platform, account_id, handle, role, force, account_type FROM accounts")
-        }
-        graph = self._build(edges, nodes, self.force)
-        self.graph_ = graph
-        for key, value in self._measure(graph).items():
+        edges = self._edges(project)
+        self._net = _ArrayNetwork.from_edges(edges, self.force)
+        for key, value in self._net.measures(self.robustness_removals).items():
             setattr(self, key + "_", value)
-        self.top_accounts_ = sorted(
-            ({"account": graph.nodes[n]["label"], "role": graph.nodes[n]["role"], "force": graph.nodes[n]["force"],
-              "degree": deg} for n, deg in graph.degree(weight="weight")),
-            key=lambda r: -r["degree"],
-        )[:10]
+        self._graph: nx.DiGraph | None = None
+        self.top_accounts_ = self._net.top_accounts(10)
         if self.communities:
-            self._detect_communities(graph)
+            self._detect_communities(self.graph_)
         self.citizen_led_ = citizen_led_share(project, force=self.force, date_from=self.date_from,
                                               date_to=self.date_to)
         if "month" in self.by:  # min_weight then applies to each month's pairs
-            edges = project.query(*self._edge_sql(by_month=True))
-        self.panels_ = self._panels(edges, nodes) if self.by else []
+            edges = self._edges(project, by_month=True)
+        self.panels_ = self._panels(edges) if self.by else []
         return self
 
-    def _build(self, edges: list[dict[str, Any]], nodes: dict[tuple[str, str], dict[str, Any]],
-               force: str | None) -> nx.DiGraph:
-        graph = nx.DiGraph()
-        for edge in edges:
-            for end in (edge["source"], edge["target"]):
-                if end not in graph:
-                    info = nodes.get((edge["platform"], end), {})
-                    graph.add_node(end, platform=edge["platform"], role=info.get("role", "citizen"),
-                                   force=info.get("force") or "", account_type=info.get("account_type") or "",
-                                   label=info.get("handle") if info.get("role", "citizen") != "citizen" else end)
-            if graph.has_edge(edge["source"], edge["target"]):  # the same pair in another month
-                data = graph[edge["source"]][edge["target"]]
-                for key in ("weight", "replies", "mentions"):
-                    data[key] += edge[key]
-            else:
-                graph.add_edge(edge["source"], edge["target"], weight=edge["weight"], replies=edge["replies"],
-                               mentions=edge["mentions"])
-        if force:
-            keep = {n for n, d in graph.nodes(data=True) if d["force"] == force}
-            keep |= {nbr for n in list(keep) for nbr in nx.all_neighbors(graph, n)}
-            graph = graph.subgraph(keep).copy()
-        return graph
-
-    def _measure(self, graph: nx.DiGraph) -> dict[str, Any]:
-        n_nodes, n_edges = graph.number_of_nodes(), graph.number_of_edges()
-        undirected = graph.to_undirected()
-        return {
-            "n_nodes": n_nodes, "n_edges": n_edges,
-            "density": nx.density(graph) if n_nodes > 1 else 0.0,
-            "reciprocity": nx.reciprocity(graph) if n_edges else 0.0,
-            "transitivity": nx.transitivity(undirected) if n_nodes > 2 else 0.0,
-            "degree_centralization": degree_centralization(undirected),
-            "role_mixing": role_mixing(graph),
-            "robustness": robustness(undirected, self.robustness_removals),
-        }
+    @property
+    def graph_(self) -> nx.DiGraph:
+        """The networkx graph (built on first use: exports, communities, drawing), nodes carrying platform,
+        role, force, account type and label; edges weight, replies and mentions."""
+        if self._graph is None:
+            self._graph = self._net.to_networkx()
+        return self._graph
 
     def _detect_communities(self, graph: nx.DiGraph) -> None:
         """Louvain on the undirected weighted graph, seeded so a rerun gives the same communities; each
@@ -145,24 +129,24 @@ class InteractionNetwork:
         self.communities_ = found
         self.modularity_ = nx.community.modularity(undirected, found, weight="weight") if found else 0.0
 
-    def _panels(self, edges: list[dict[str, Any]], nodes: dict[tuple[str, str], dict[str, Any]]) -> list[dict]:
+    def _panels(self, edges: Any) -> list[dict[str, Any]]:
         """One network per force and/or month, each measured like the whole."""
-        months = sorted({e["month"] for e in edges if e["month"]}) if "month" in self.by else [None]
+        months = sorted(m for m in edges["month"].unique() if m) if "month" in self.by else [None]
         if "force" in self.by:
-            forces = sorted({r["force"] for r in nodes.values() if r.get("force")})
+            forces = sorted({f for f in (*edges["source_force"].unique(), *edges["target_force"].unique()) if f})
             forces = [f for f in forces if not self.force or f == self.force]
         else:
             forces = [self.force]
         panels = []
         for month in months:
-            chosen = [e for e in edges if e["month"] == month] if month else edges
+            chosen = edges[edges["month"] == month] if month else edges
             for force in forces:
-                graph = self._build(chosen, nodes, force)
-                if not graph:
+                net = _ArrayNetwork.from_edges(chosen, force)
+                if not net.n:
                     continue
-                measured = self._measure(graph)
-                row = {"force": force, "month": month} if self.by == PANEL_KEYS else (
-                    {"force": force} if self.by == ("force",) else {"month": month})
+                measured = net.measures(self.robustness_removals)
+                row: dict[str, Any] = {k: v for k, v in (("force", force), ("month", month))
+                                       if k in self.by}
                 row.update({("nodes" if k == "n_nodes" else "edges" if k == "n_edges" else k): v
                             for k, v in measured.items()})
                 panels.append(row)
@@ -192,6 +176,125 @@ class InteractionNetwork:
             nx.write_gexf(self.graph_, path)
         else:
             raise InputError("write the network as .graphml or .gexf", path=str(path))
+
+
+class _ArrayNetwork:
+    """The aggregated edges as integer-coded arrays and sparse matrices, so the measures of a network of
+    millions of ties cost seconds (scipy) rather than the minutes networkx needs to build and walk it;
+    the networkx graph is built only when something needs it. Definitions are networkx's (tests compare)."""
+
+    def __init__(self, ids: Any, attrs: dict[str, Any], src: Any, tgt: Any, weight: Any, replies: Any,
+                 mentions: Any):
+        self.ids, self.attrs = ids, attrs
+        self.src, self.tgt, self.weight, self.replies, self.mentions = src, tgt, weight, replies, mentions
+        self.n = len(ids)
+
+    @classmethod
+    def from_edges(cls, edges: Any, force: str | None = None) -> _ArrayNetwork:
+        import numpy as np
+        import pandas as pd
+
+        n_edges = len(edges)
+        ends = np.concatenate([edges["source"].to_numpy(object), edges["target"].to_numpy(object)])
+        codes, ids = pd.factorize(ends)
+        first = np.unique(codes, return_index=True)[1]
+        attrs = {}
+        for name in ("role", "force", "type", "handle"):
+            both = np.concatenate([edges[f"source_{name}"].to_numpy(object), edges[f"target_{name}"].to_numpy(object)])
+            attrs[name] = both[first]
+        attrs["platform"] = np.concatenate([edges["platform"].to_numpy(object)] * 2)[first]
+        src, tgt = codes[:n_edges], codes[n_edges:]
+        columns = [edges[c].to_numpy(np.int64) for c in ("weight", "replies", "mentions")]
+        if force:
+            own = attrs["force"] == force
+            touch = own[src] | own[tgt]
+            keep = own.copy()
+            keep[src[touch]] = True
+            keep[tgt[touch]] = True
+            kept = keep[src] & keep[tgt]
+            remap = np.cumsum(keep) - 1
+            ids, attrs = ids[keep], {k: v[keep] for k, v in attrs.items()}
+            src, tgt = remap[src[kept]], remap[tgt[kept]]
+            columns = [c[kept] for c in columns]
+        # The same pair on two platforms is one tie, as in a graph keyed by account id.
+        n = len(ids)
+        pair = src.astype(np.int64) * max(n, 1) + tgt
+        unique, inverse = np.unique(pair, return_inverse=True)
+        columns = [np.bincount(inverse, weights=c, minlength=len(unique)).astype(np.int64) for c in columns]
+        return cls(np.asarray(ids, dtype=object), attrs, unique // max(n, 1), unique % max(n, 1), *columns)
+
+    def measures(self, removals: int) -> dict[str, Any]:
+        import numpy as np
+        import pandas as pd
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n, m = self.n, len(self.src)
+        if n == 0:
+            return {"n_nodes": 0, "n_edges": 0, "density": 0.0, "reciprocity": 0.0, "transitivity": 0.0,
+                    "degree_centralization": 0.0, "role_mixing": {}, "robustness": 0.0}
+        directed = coo_matrix((np.ones(m, dtype=np.int8), (self.src, self.tgt)), shape=(n, n)).tocsr()
+        mutual = directed.multiply(directed.T).nnz
+        undirected = ((directed + directed.T) > 0).tocsr()
+        degree = np.diff(undirected.indptr).astype(np.int64)
+        triples = int((degree * (degree - 1)).sum()) // 2
+        transitivity = 3 * _triangles(undirected, degree) / triples if triples else 0.0
+        peak = int(degree.max())
+        ranked = np.argsort(-degree, kind="stable")[:removals]
+        keep = np.ones(n, dtype=bool)
+        keep[ranked] = False
+        rest = undirected[keep][:, keep]
+        largest = np.bincount(connected_components(rest, directed=False)[1]).max() if rest.shape[0] else 0
+        roles = self.attrs["role"]
+        sums = pd.DataFrame({"a": roles[self.src], "b": roles[self.tgt], "w": self.weight}).groupby(["a", "b"])["w"].sum()
+        mixing = {f"{a}->{b}": int(w) for (a, b), w in sums.items()}
+        whole = sum(mixing.values())
+        return {
+            "n_nodes": n, "n_edges": m, "density": m / (n * (n - 1)) if n > 1 else 0.0,
+            "reciprocity": mutual / m if m else 0.0,
+            "transitivity": transitivity if n > 2 else 0.0,
+            "degree_centralization": float((peak - degree).sum() / ((n - 1) * (n - 2))) if n > 2 else 0.0,
+            "role_mixing": {k: v / whole for k, v in sorted(mixing.items())} if whole else {},
+            "robustness": float(largest / n),
+        }
+
+    def top_accounts(self, k: int) -> list[dict[str, Any]]:
+        import numpy as np
+
+        strength = (np.bincount(self.src, weights=self.weight, minlength=self.n)
+                    + np.bincount(self.tgt, weights=self.weight, minlength=self.n))
+        top = np.argsort(-strength, kind="stable")[:k]
+        return [{"account": self._label(i), "role": self.attrs["role"][i], "force": self.attrs["force"][i],
+                 "degree": int(strength[i])} for i in top]
+
+    def _label(self, i: int) -> str:
+        role, handle = self.attrs["role"][i], self.attrs["handle"][i]
+        return handle if role != "citizen" and handle else str(self.ids[i])
+
+    def to_networkx(self) -> nx.DiGraph:
+        graph = nx.DiGraph()
+        graph.add_nodes_from((self.ids[i], {"platform": self.attrs["platform"][i], "role": self.attrs["role"][i],
+                                            "force": self.attrs["force"][i], "account_type": self.attrs["type"][i],
+                                            "label": self._label(i)}) for i in range(self.n))
+        graph.add_edges_from((self.ids[a], self.ids[b], {"weight": int(w), "replies": int(r), "mentions": int(m)})
+                             for a, b, w, r, m in zip(self.src, self.tgt, self.weight, self.replies, self.mentions,
+                                                      strict=True))
+        return graph
+
+
+def _triangles(undirected: Any, degree: Any) -> int:
+    """Triangles of a simple undirected graph: ties oriented from lower to higher (degree, index) rank,
+    so each triangle is counted once and a hub's many ties are walked from the small side."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    rank = np.empty(len(degree), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(degree)), degree))] = np.arange(len(degree))
+    coo = undirected.tocoo()
+    forward = rank[coo.row] < rank[coo.col]
+    oriented = csr_matrix((np.ones(int(forward.sum()), dtype=np.int64), (coo.row[forward], coo.col[forward])),
+                          shape=undirected.shape)
+    return int((oriented @ oriented).multiply(oriented).sum())
 
 
 def degree_centralization(graph: nx.Graph) -> float:
