@@ -75,8 +75,9 @@ def prepare(path: Path, posts: int, seed: int) -> None:
         if project.get_setting("triage_texts") is None:
             texts = [r["text"] for r in labelled()]
             with project.transaction() as con:
-                con.execute("UPDATE posts SET text = $texts[1 + hash(post_id) % len($texts)] "
-                            "WHERE author_role = 'citizen'", {"texts": texts})
+                con.execute("UPDATE posts SET text = list_extract(CAST($texts AS VARCHAR[]), "
+                            "CAST(1 + hash(post_id) % $n AS BIGINT)) WHERE author_role = 'citizen'",
+                            {"texts": texts, "n": len(texts)})
             project.set_setting("triage_texts", str(len(texts)))
     _module("web").prepare(path, posts, "sql", seed)
 
@@ -104,21 +105,25 @@ def speed(path: Path, runs: int) -> dict[str, Any]:
         started = time.perf_counter()
         prepared(project, MetricParams())
         out["fit_s"] = round(time.perf_counter() - started, 2)
-        box = inbox(project)
+        # 'now' = the newest citizen post: the corpus ends with a tail of police broadcasts
+        now = MetricParams(as_of=project.scalar("SELECT max(created_at) FROM posts WHERE author_role = 'citizen'"))
+        box = inbox(project, now)
         out["inbox_7d_posts"] = box["counts"]["total"]
         out["inbox_7d_risk"] = box["counts"]["risk"]
-        out["inbox_all_posts"] = inbox(project, since=None, limit=0)["counts"]["total"]
-        out["inbox_7d_ms"] = median_ms(lambda: inbox(project), runs)
-        out["inbox_all_ms"] = median_ms(lambda: inbox(project, since=None), runs)
+        out["inbox_all_posts"] = inbox(project, now, since=None, limit=0)["counts"]["total"]
+        out["inbox_7d_ms"] = median_ms(lambda: inbox(project, now), runs)
+        out["inbox_30d_ms"] = median_ms(lambda: inbox(project, now, since="30d"), runs)
+        out["inbox_all_ms"] = median_ms(lambda: inbox(project, now, since=None), runs)
         out["reference_unanswered_ms"] = median_ms(
-            lambda: (unanswered(project, limit=50), unanswered_counts(project)), runs)
+            lambda: (unanswered(project, now, limit=50), unanswered_counts(project, now)), runs)
     project = Project.open(path)
     web = _module("web")
     try:
+        prepared(project, MetricParams())  # the fit is timed above; the pages are timed without it
         app = create_app(path, project=project)
         with TestClient(app) as client:
             web.login(client, "bench-analyst")
-            for url in ("/inbox", "/unanswered"):
+            for url in ("/inbox", "/inbox?since=30d", "/inbox?since=all", "/unanswered"):
                 timed = web.timed(client, url, runs)
                 out[f"page {url} cold_ms"] = timed["cold_ms"]
                 out[f"page {url} warm_ms"] = timed["warm_median_ms"]
@@ -162,9 +167,10 @@ def main() -> None:
           f"{os.cpu_count()} cores")
     for key, value in figures.items():
         if key not in ("posts", "fit_s"):
-            print(f"  {key:<34} {value:>10}")
-    page = figures["page /inbox cold_ms"]
-    print("inbox page under 300 ms (first request)" if page < 300 else f"inbox page {page} ms (first request): over 300 ms")
+            print(f"  {key:<40} {value:>10}")
+    page = figures["page /inbox?since=30d cold_ms"]
+    print("inbox page (30 days) under 300 ms (first request)" if page < 300
+          else f"inbox page (30 days) {page} ms (first request): over 300 ms")
 
 
 if __name__ == "__main__":

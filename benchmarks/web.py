@@ -98,7 +98,8 @@ def run(path: Path, repeat: int) -> list[dict[str, Any]]:
         for url in ("/", f"/?force={force}", "/?period=week", "/explorer", f"/explorer?force={force}&kind=reply",
                     f"/explorer?q={word}", f"/explorer?q={word}&force={force}",
                     f"/explorer?metric=response_rate&force={force}", "/explorer?page=200",
-                    f"/thread/{platform}/{conversation}", "/unanswered", f"/unanswered?force={force}", "/models"):
+                    f"/thread/{platform}/{conversation}", "/inbox", f"/inbox?force={force}", "/unanswered",
+                    f"/unanswered?force={force}", "/models"):
             results.append(timed(analyst, url, repeat))
             print(json.dumps(results[-1]), flush=True)
     with TestClient(app) as coder:

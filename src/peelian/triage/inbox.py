@@ -19,7 +19,15 @@ from peelian.metrics.compute import Scope, inbound_sql
 from peelian.metrics.engine import prepared, sql_literal
 from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, humane_duration, parse_duration
 from peelian.store.project import Project, utcnow
-from peelian.triage.rules import INTENTS, RISK_ADVICE, classify_text, intents_sql, urgent_sql
+from peelian.triage.rules import (
+    INTENTS,
+    RISK_ADVICE,
+    classify_text,
+    cleaned_sql,
+    intents_sql,
+    normalise_sql,
+    urgent_sql,
+)
 
 ALL_FORCES = "*"
 DEFAULT_TARGETS: dict[str, timedelta] = {
@@ -203,16 +211,17 @@ def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool) -
     intents = ", ".join(sql_literal(c) for c in scope.params.needs_response_intents)
     handled = "" if show_handled else " AND h.platform IS NULL"
     return f"""
-        WITH c AS (
+        WITH a AS (
             SELECT i.nid, i.force, i.account_h, i.created_at, i.intent_codes, i.intent_source,
-                   {intents_sql('p.text')} AS rule_codes, {urgent_sql('p.text')} AS rule_urgent,
-                   h.platform IS NOT NULL AS handled
+                   {normalise_sql('p.text')} AS t, h.platform IS NOT NULL AS handled
             FROM ({inbound_sql(scope)}) i
             JOIN posts p ON p.rowid = i.nid
             LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
                    ON h.platform = p.platform AND h.post_id = p.post_id
             WHERE (i.resp_at IS NULL OR i.resp_at > {as_of}) AND i.created_at <= {as_of}{lower}
               AND {scope.where(alias='i')}{handled}),
+        b AS (SELECT *, {urgent_sql('t', cleaned=cleaned_sql('t'))} AS rule_urgent FROM a),
+        c AS (SELECT *, {intents_sql('t', text='t', urgent='rule_urgent')} AS rule_codes FROM b),
         e AS (
             SELECT *, coalesce(intent_codes, rule_codes) AS intents,
                    coalesce(CAST(intent_source AS VARCHAR), 'rules') AS intent_from,
@@ -248,12 +257,13 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     targets = Targets.load(project)
     zones = dialogue.time_zones_
     as_of = scope.as_of
+    window = Target("window", params.window.total_seconds(), None, "window")
+    strictest: dict[tuple[Any, ...], Target] = {}
     for r in rows:
-        target = _strictest(targets, r["force"], list(r["intents"] or []), r["risk"])
-        r["target"] = target
-        if target is None:
-            target = Target("window", params.window.total_seconds(), None, "window")
-            r["target"] = target
+        key = (r["force"], tuple(r["intents"] or ()), r["risk"])
+        if key not in strictest:
+            strictest[key] = _strictest(targets, r["force"], list(key[1]), r["risk"]) or window
+        target = r["target"] = strictest[key]
         due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
         r["deadline"] = due
         r["time_left_s"] = (due - as_of).total_seconds()

@@ -204,16 +204,25 @@ def classify_texts(texts: Iterable[str]) -> list[RuleResult]:
     return [classify_text(t) for t in texts]
 
 
-def urgent_sql(column: str) -> str:
-    """SQL: TRUE where the risk rules fire on `column` (the same rules as `classify_text`)."""
-    cleaned = f"regexp_replace({normalise_sql(column)}, {_lit(HARMLESS)}, ' ', 'g')"
-    return "(" + " OR ".join(f"regexp_matches({cleaned}, {_lit(p)})" for p in RISK_RULES.values()) + ")"
+RISK_ANY = "|".join(f"(?:{p})" for p in RISK_RULES.values())
 
 
-def intents_sql(column: str) -> str:
-    """SQL: the rule intents of `column` as a VARCHAR[] (the same rules as `classify_text`)."""
-    text = normalise_sql(column)
-    parts = [f"CASE WHEN {urgent_sql(column)} THEN 'urgent' END",
+def cleaned_sql(text: str) -> str:
+    """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked."""
+    return f"regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g')"
+
+
+def urgent_sql(column: str, *, cleaned: str | None = None) -> str:
+    """SQL: TRUE where the risk rules fire on `column` (the same rules as `classify_text`), in one pass;
+    `cleaned` names a column already holding `cleaned_sql` of it."""
+    return f"regexp_matches({cleaned or cleaned_sql(normalise_sql(column))}, {_lit(RISK_ANY)})"
+
+
+def intents_sql(column: str, *, text: str | None = None, urgent: str | None = None) -> str:
+    """SQL: the rule intents of `column` as a VARCHAR[] (the same rules as `classify_text`); `text` and
+    `urgent` name columns already holding `normalise_sql(column)` and `urgent_sql(column)`."""
+    text = text or normalise_sql(column)
+    parts = [f"CASE WHEN {urgent or urgent_sql(column)} THEN 'urgent' END",
              f"CASE WHEN regexp_matches({text}, {_lit(QUESTION)}) THEN 'question' END"]
     parts += [f"CASE WHEN regexp_matches({text}, {_lit(p)}) THEN '{name}' END" for name, p in INTENT_RULES.items()]
     listed = f"list_filter([{', '.join(parts)}], lambda x: x IS NOT NULL)"
