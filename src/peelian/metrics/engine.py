@@ -498,6 +498,14 @@ def prepared(project: Project, params: MetricParams) -> Dialogue:
         return dialogue
 
 
+def is_prepared(project: Project, params: MetricParams) -> bool:
+    """Whether `prepared` would answer at once (the project's fit is current); never fits."""
+    key = (fingerprint(project), params.use_predictions, params.default_time_zone)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(project)
+        return cached is not None and cached[0] == key
+
+
 def clear_cache(project: Project | None = None) -> None:
     """Drop fitted dialogues (all, or one project's) and the memory their tables hold."""
     with _CACHE_LOCK:

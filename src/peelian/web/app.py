@@ -33,7 +33,7 @@ from peelian.errors import AuthError, InputError, MetricsError, NotFoundError, P
 from peelian.store.project import Project
 from peelian.store.safe_text import json_for_html
 from peelian.web.auth import CSRF_FIELD, HSTS, LoginLimiter, LoginRequired, Session, SessionStore, is_https
-from peelian.web.cache import ProjectCache
+from peelian.web.cache import BackgroundWork, ProjectCache
 from peelian.web.forms import validation_message
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +56,7 @@ class WebState:
     cache: ProjectCache
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     options: dict[str, Any] = field(default_factory=dict)
+    work: BackgroundWork = field(default_factory=BackgroundWork)
 
     def known_handles(self) -> frozenset[str]:
         """Registered account handles: the only @mentions a viewer may read."""
@@ -231,19 +232,35 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 400, str(exc))
 
 
-def warm_dashboard(state: WebState) -> None:
-    """Compute the unfiltered dashboard in the background, so the first visitor does not wait for
-    the metric tables to be fitted (minutes on tens of millions of posts)."""
+def warm_dashboard(state: WebState, stop: threading.Event | None = None, interval: float = 5.0) -> None:
+    """Keep the dashboard ready in the background, so no visitor waits for the metric tables to be
+    fitted (minutes on tens of millions of posts): bring the stored monthly rollup up to date at
+    start and again whenever the data change (an import from the CLI, a re-tag, new codes), checking
+    every `interval` seconds until `stop` is set; a read-only project gets the unfiltered dashboard
+    computed once instead."""
     from peelian.metrics.params import Filters
+    from peelian.metrics.rollup import refresh_rollup, rollup_fresh
     from peelian.web.dashboard import build_dashboard
 
     def run() -> None:
-        filters = Filters()
-        try:
-            state.cache.get("dashboard", (tuple(sorted(filters.describe().items())), "month"),
-                            lambda: build_dashboard(state.project, filters, "month"))
-        except PeelianError:
-            return  # an empty or unusual project: the page will say what is wrong when asked
+        if state.project.read_only:
+            filters = Filters()
+            try:
+                state.cache.get("dashboard", (tuple(sorted(filters.describe().items())), "month"),
+                                lambda: build_dashboard(state.project, filters, "month"))
+            except PeelianError:
+                pass  # an empty or unusual project: the page will say what is wrong when asked
+            return
+        while True:
+            try:
+                if rollup_fresh(state.project) is None:
+                    refresh_rollup(state.project, state.write_lock)
+            except PeelianError:
+                pass
+            except Exception:
+                log.exception("refreshing the dashboard rollup failed")
+            if stop is None or stop.wait(interval):
+                return
 
     threading.Thread(target=run, name="peelian-warm-dashboard", daemon=True).start()
 
@@ -261,9 +278,11 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         if warm:
-            warm_dashboard(app.state.peelian)
+            warm_dashboard(app.state.peelian, stop)
         yield
+        stop.set()
         if project is None:
             proj.close()
 

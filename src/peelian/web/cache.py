@@ -8,6 +8,7 @@ cached dashboards never outlive the data they were computed from.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from peelian.store.project import Project
 
 T = TypeVar("T")
+log = logging.getLogger("peelian.web")
 
 VERSION_SQL = (
     "SELECT (SELECT coalesce(max(import_id), 0) FROM imports), (SELECT count(*) FROM codings), "
@@ -70,3 +72,58 @@ class ProjectCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return value
+
+    def peek(self, name: str, key: Hashable) -> Any | None:
+        """The cached value for the current data version, or None; never computes."""
+        full_key = (name, key, self.version())
+        with self._lock:
+            return self._entries.get(full_key)
+
+
+class BackgroundWork:
+    """Long computations (a fit, the rollup) run in a daemon thread, one per name at a time, so a
+    page can answer at once with a progress indicator instead of holding the browser for minutes."""
+
+    def __init__(self) -> None:
+        self._threads: dict[Hashable, threading.Thread] = {}
+        self._errors: dict[Hashable, Exception] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: Hashable, work: Callable[[], Any]) -> None:
+        """Run `work` unless the same-named work is still running; its errors go to the log (the page
+        that asked recomputes and shows them when it asks again)."""
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # kept for the page that asked, which raises it when it asks again
+                log.info("background work %r failed: %s", name, exc)
+                with self._lock:
+                    self._errors[name] = exc
+
+        with self._lock:
+            thread = self._threads.get(name)
+            if thread is not None and thread.is_alive():
+                return
+            self._errors.pop(name, None)
+            thread = threading.Thread(target=run, name=f"peelian-{name}", daemon=True)
+            self._threads[name] = thread
+            thread.start()
+
+    def raise_failure(self, name: Hashable) -> None:
+        """Raise (once) the error the last run of `name` ended with, if it failed."""
+        with self._lock:
+            exc = self._errors.pop(name, None)
+        if exc is not None:
+            raise exc
+
+    def running(self, name: Hashable) -> bool:
+        with self._lock:
+            thread = self._threads.get(name)
+            return thread is not None and thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for every running work (tests, shutdown)."""
+        with self._lock:
+            threads = list(self._threads.values())
+        for thread in threads:
+            thread.join(timeout)

@@ -236,3 +236,48 @@ def build_dashboard(project: Project, filters: Filters, period: str = "month",
     ]
     return Dashboard(cards, charts, head["period"], head["previous_period"], head["params"], head["sources"],
                      filters.describe(), period)
+
+
+PROGRESS_ABOVE_POSTS = 200_000  # smaller projects are computed while the request waits (a second or two)
+
+
+def ready_dashboard(state: Any, filters: Filters, period: str) -> Dashboard | None:
+    """The dashboard for these filters if it can be had now, else None while it is computed in the
+    background (the page then shows a progress indicator and asks again).
+
+    The stored monthly rollup answers every dashboard it serves (`rollup_serves`) in milliseconds
+    once it matches the data; when it does not (just after an import) it is refreshed in the
+    background. Other filters (dates, one account, weeks) are computed from the fitted dialogue,
+    in the background when the fit itself is not ready yet. Projects under PROGRESS_ABOVE_POSTS
+    posts (`state.options['progress_above_posts']`) are computed in the request."""
+    from peelian.metrics.engine import is_prepared
+    from peelian.metrics.rollup import refresh_rollup, rollup_fresh, rollup_serves
+
+    project = state.project
+    key = (tuple(sorted(filters.describe().items())), period)
+    cached = state.cache.peek("dashboard", key)
+    if cached is not None:
+        return cached
+    small = int(project.scalar("SELECT count(*) FROM posts")) < state.options.get("progress_above_posts",
+                                                                                  PROGRESS_ABOVE_POSTS)
+    if rollup_serves(filters, period) and not project.read_only:
+        fresh = rollup_fresh(project)
+        if fresh is None and small:
+            refresh_rollup(project, state.write_lock)
+            fresh = rollup_fresh(project)
+        if fresh is not None and fresh.get("data_end"):
+            return state.cache.get("dashboard", key, lambda: build_dashboard(
+                project, filters, period, figures=RollupFigures(project, fresh)))
+        if fresh is None:
+            state.work.raise_failure("rollup")
+            state.work.start("rollup", lambda: refresh_rollup(project, state.write_lock))
+            return None
+
+    def live() -> Dashboard:
+        return state.cache.get("dashboard", key, lambda: build_dashboard(project, filters, period))
+
+    if small or is_prepared(project, MetricParams()):
+        return live()
+    state.work.raise_failure(("dashboard", key))
+    state.work.start(("dashboard", key), live)
+    return None

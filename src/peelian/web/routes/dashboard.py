@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.dashboard import PERIODS, build_dashboard
+from peelian.web.dashboard import PERIODS, ready_dashboard
 from peelian.web.forms import DashboardQuery
 from peelian.web.routes.explorer import options
 
 router = APIRouter()
+PROGRESS_ID = "dashboard-progress"
 
 
 @router.get("/")
@@ -21,6 +22,8 @@ def dashboard(request: Request, query: Annotated[DashboardQuery, Query()],
               session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
     filters, period = query.filters(), query.period
-    key = (tuple(sorted(filters.describe().items())), period)
-    board = state.cache.get("dashboard", key, lambda: build_dashboard(state.project, filters, period))
-    return render(request, "dashboard.html", {"board": board, "options": options(request), "periods": PERIODS})
+    board = ready_dashboard(state, filters, period)
+    if request.headers.get("HX-Trigger") == PROGRESS_ID:  # the progress indicator asking whether it is ready
+        return Response(status_code=204) if board is None else Response(headers={"HX-Refresh": "true"})
+    return render(request, "dashboard.html", {"board": board, "options": options(request), "periods": PERIODS,
+                                              "progress_id": PROGRESS_ID})

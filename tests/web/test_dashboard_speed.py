@@ -1,0 +1,72 @@
+"""The first dashboard: read from the stored monthly rollup, with a progress indicator while work runs.
+
+A large project's figures are computed in the background; the page answers at once with a
+progress indicator that asks again (HTMX) and reloads when they are ready. The rollup is
+refreshed after a data change, and the figures it gives are the ones computed from scratch.
+"""
+
+from __future__ import annotations
+
+import re
+
+from peelian.metrics.params import Filters
+from peelian.metrics.rollup import rollup_fresh
+from peelian.web.dashboard import build_dashboard
+
+POLL = {"HX-Request": "true", "HX-Trigger": "dashboard-progress"}
+
+
+def _cards(page: str) -> list[str]:
+    return re.findall(r'<div class="value">(.*?)</div>', page, re.S)
+
+
+def test_large_project_dashboard_shows_progress_then_the_figures(app, client_for, web_project) -> None:
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0  # treat the test project as a large one
+    client = client_for("analyst")
+    assert rollup_fresh(web_project) is None
+    first = client.get("/")
+    assert first.status_code == 200
+    assert 'id="dashboard-progress"' in first.text and 'hx-trigger="every 2s"' in first.text
+    assert "<progress" in first.text and "Response rate" not in first.text
+    state.work.wait(120)
+    ready = client.get("/", headers=POLL)
+    assert ready.status_code == 200 and ready.headers.get("HX-Refresh") == "true"
+    page = client.get("/").text
+    assert "dashboard-progress" not in page and "<h2>Response rate</h2>" in page
+    assert rollup_fresh(web_project) is not None
+    scratch = build_dashboard(web_project, Filters(), "month")
+    assert state.cache.peek("dashboard", ((), "month")) == scratch
+
+
+def test_progress_poll_answers_204_while_work_runs(app, client_for, web_project) -> None:
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    client = client_for("analyst")
+    release = __import__("threading").Event()
+    state.work.start("rollup", release.wait)  # a refresh that is still running
+    try:
+        response = client.get("/", headers=POLL)
+        assert response.status_code == 204 and "HX-Refresh" not in response.headers
+        filtered = client.get("/?period=week")  # not in the rollup: the fit runs in the background
+        assert 'id="dashboard-progress"' in filtered.text
+    finally:
+        release.set()
+        state.work.wait(120)
+
+
+def test_data_change_refreshes_the_rollup_before_the_next_dashboard(app, client_for, web_project) -> None:
+    client = client_for("analyst")
+    before = _cards(client.get("/").text)
+    assert rollup_fresh(web_project) is not None
+    web_project.con.execute(
+        "UPDATE posts SET created_at = created_at + INTERVAL 10 MINUTE WHERE author_role = 'police' AND kind = 'reply'")
+    web_project.con.execute("INSERT INTO imports (import_id, path, format, sha256, started_at, peelian_version) "
+                            "VALUES (98, 'x', 'twitter-v2', 'abc', now(), 'test')")
+    app.state.peelian.cache.invalidate()
+    assert rollup_fresh(web_project) is None
+    after = client.get("/").text
+    assert rollup_fresh(web_project) is not None
+    assert _cards(after) != before  # the median response time moved by ten minutes
+    scratch = build_dashboard(web_project, Filters(), "month")
+    assert [c.figure.text for c in scratch.cards] == [re.sub(r"<[^>]+>", "", c).strip() for c in _cards(after)]
