@@ -191,3 +191,11 @@ def test_attainment_counts_a_late_answer_as_missed(box):
 def test_summary_has_the_counts_and_attainment(box):
     result = summary(box)
     assert result["inbox"]["total"] == 4 and {r["intent"] for r in result["attainment"]} >= {"urgent", "question"}
+
+
+def test_attainment_in_office_hours(box):
+    set_targets(box, {"question": timedelta(minutes=30)}, force="West Midlands", office_hours="Mon-Fri 11:00-17:00")
+    by = {r["intent"]: r for r in attainment(box)}
+    # ASKED (10:40) answered at 10:50, before its 11:30 deadline; Q (10:10) unanswered at 13:00, due at 11:30
+    assert by["question"] == {"intent": "question", "target": "30m office hours (Mon-Fri 11:00-17:00)", "posts": 2,
+                              "due": 2, "answered_within_target": 1, "attainment": 0.5, "pending": 0, "handled": 0}

@@ -344,36 +344,53 @@ def attainment(project: Project, params: MetricParams | None = None,
     if scope.as_of is None:
         return []
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
-    rows = dialogue.query(f"""
-        SELECT i.force, i.created_at, CASE WHEN i.resp_at <= {as_of} THEN i.resp_at END AS resp_at,
-               coalesce(i.intent_codes, {intents_sql('p.text')}) AS intents,
-               h.platform IS NOT NULL AS handled
-        FROM ({inbound_sql(scope)}) i JOIN posts p ON p.rowid = i.nid
-        LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
-               ON h.platform = p.platform AND h.post_id = p.post_id
-        WHERE i.created_at <= {as_of} AND {scope.where(alias='i')}""")
     targets, zones = Targets.load(project), dialogue.time_zones_
+    forces = sorted(f for f in {*zones, *(r["force"] for r in dialogue.query("SELECT DISTINCT force FROM m_zone"))}
+                    if f is not None)
+    resolved = {(f, i): t for f in forces for i in INTENTS if (t := targets.get(f, i)) is not None}
     tally: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        for intent in r["intents"] or []:
-            target = targets.get(r["force"], intent)
-            if target is None:
-                continue
-            t = tally.setdefault(intent, {"intent": intent, "posts": 0, "due": 0, "within": 0, "pending": 0,
-                                          "handled": 0, "targets": set()})
-            t["posts"] += 1
-            t["targets"].add(target.describe())
-            if r["handled"]:
-                t["handled"] += 1
-                continue
-            due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
-            if r["resp_at"] is not None and r["resp_at"] <= due:
-                t["due"] += 1
-                t["within"] += 1
-            elif r["resp_at"] is not None or due <= scope.as_of:
-                t["due"] += 1
-            else:
-                t["pending"] += 1
+    if not resolved:
+        return []
+    values = ", ".join(f"({sql_literal(f)}, {sql_literal(i)}, {t.seconds}, {t.office_hours is not None})"
+                       for (f, i), t in resolved.items())
+    base = f"""
+        WITH x AS (
+            SELECT CAST(i.force AS VARCHAR) AS force, i.created_at,
+                   CASE WHEN i.resp_at <= {as_of} THEN i.resp_at END AS resp_at,
+                   coalesce(i.intent_codes, {intents_sql('p.text')}) AS intents, h.platform IS NOT NULL AS handled
+            FROM ({inbound_sql(scope)}) i JOIN posts p ON p.rowid = i.nid
+            LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
+                   ON h.platform = p.platform AND h.post_id = p.post_id
+            WHERE i.created_at <= {as_of} AND {scope.where(alias='i')}),
+        u AS (SELECT force, created_at, resp_at, handled, unnest(intents) AS intent FROM x),
+        j AS (SELECT u.*, t.target_s, t.office FROM u
+              JOIN (VALUES {values}) t(force, intent, target_s, office) USING (force, intent))"""
+    # elapsed-time targets are counted in SQL; office-hours ones need each force's calendar (Python)
+    for r in dialogue.query(f"""{base}
+        SELECT force, intent, count(*) AS posts, count(*) FILTER (WHERE handled) AS handled,
+               count(*) FILTER (WHERE NOT handled AND resp_at <= created_at + to_seconds(target_s)) AS within,
+               count(*) FILTER (WHERE NOT handled AND (resp_at IS NOT NULL
+                                OR created_at + to_seconds(target_s) <= {as_of})) AS due
+        FROM j WHERE NOT office GROUP BY ALL"""):
+        t = _tally(tally, r["intent"], resolved[(r["force"], r["intent"])])
+        for key in ("posts", "handled", "within", "due"):
+            t[key] += r[key]
+        t["pending"] += r["posts"] - r["handled"] - r["due"]
+    for r in dialogue.query(f"{base} SELECT force, intent, created_at, resp_at, handled FROM j WHERE office"):
+        target = resolved[(r["force"], r["intent"])]
+        t = _tally(tally, r["intent"], target)
+        t["posts"] += 1
+        if r["handled"]:
+            t["handled"] += 1
+            continue
+        due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
+        if r["resp_at"] is not None and r["resp_at"] <= due:
+            t["due"] += 1
+            t["within"] += 1
+        elif r["resp_at"] is not None or due <= scope.as_of:
+            t["due"] += 1
+        else:
+            t["pending"] += 1
     out = []
     for intent in INTENTS:
         if intent in tally:
@@ -383,6 +400,13 @@ def attainment(project: Project, params: MetricParams | None = None,
                         "attainment": t["within"] / t["due"] if t["due"] else None,
                         "pending": t["pending"], "handled": t["handled"]})
     return out
+
+
+def _tally(tally: dict[str, dict[str, Any]], intent: str, target: Target) -> dict[str, Any]:
+    t = tally.setdefault(intent, {"intent": intent, "posts": 0, "due": 0, "within": 0, "pending": 0, "handled": 0,
+                                  "targets": set()})
+    t["targets"].add(target.describe())
+    return t
 
 
 def summary(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
