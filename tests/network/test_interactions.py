@@ -77,8 +77,9 @@ def _thread_project(project):
             ("R5", "c1", "citizen", None, "reply", "R1", "c1", "P1", "2025-02-03"),
             ("C9", "c9", "citizen", None, "original", None, None, "C9", "2025-01-07"),
             ("R9", "c2", "citizen", None, "reply", "C9", "c9", "C9", "2025-01-07")]
-    con.executemany("INSERT INTO posts (platform, post_id, author_id, author_role, author_force, kind, reply_to_post_id, "
-                    "reply_to_account_id, conversation_id, created_at) VALUES ('x', ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO posts (platform, post_id, author_id, author_role, author_force, kind, "
+                    "reply_to_post_id, reply_to_account_id, conversation_id, created_at) "
+                    "VALUES ('x', ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return project
 
 

@@ -69,9 +69,11 @@ def generate_networks(out_dir: Path, *, seed: int = 7, counties: int = len(COUNT
         for sector, pattern, (low, high) in KINDS:
             for i in range(rng.randint(low, high)):
                 town = towns[i % len(towns)]
-                orgs.append({"id": f"{county[:3].upper()}-{len(orgs) + 1:03d}", "name": pattern.format(town=town, county=county),
-                             "sector": sector, "county": county, "lat": round(lat + rng.uniform(-0.2, 0.2), 4),
-                             "lon": round(lon + rng.uniform(-0.25, 0.25), 4), "area": f"IA-{county[:2].upper()}-{i % 3}"})
+                orgs.append({"id": f"{county[:3].upper()}-{len(orgs) + 1:03d}",
+                             "name": pattern.format(town=town, county=county), "sector": sector, "county": county,
+                             "lat": round(lat + rng.uniform(-0.2, 0.2), 4),
+                             "lon": round(lon + rng.uniform(-0.25, 0.25), 4),
+                             "area": f"IA-{county[:2].upper()}-{i % 3}"})
     by_county: dict[str, list[dict]] = {}
     for org in orgs:
         by_county.setdefault(org["county"], []).append(org)

@@ -246,7 +246,8 @@ class _ArrayNetwork:
         rest = undirected[keep][:, keep]
         largest = np.bincount(connected_components(rest, directed=False)[1]).max() if rest.shape[0] else 0
         roles = self.attrs["role"]
-        sums = pd.DataFrame({"a": roles[self.src], "b": roles[self.tgt], "w": self.weight}).groupby(["a", "b"])["w"].sum()
+        pairs = pd.DataFrame({"a": roles[self.src], "b": roles[self.tgt], "w": self.weight})
+        sums = pairs.groupby(["a", "b"])["w"].sum()
         mixing = {f"{a}->{b}": int(w) for (a, b), w in sums.items()}
         whole = sum(mixing.values())
         return {
@@ -336,7 +337,8 @@ def citizen_led_share(project: Project, *, force: str | None = None, date_from: 
     post started, the share where a citizen replies to another citizen rather than to or from police.
 
     A reply's ends are its author and the author it replies to; a self-reply (a thread) is not a tie."""
-    where, params = ["r.kind = 'reply'", "r.reply_to_account_id IS NOT NULL", "r.author_id <> r.reply_to_account_id"], []
+    where = ["r.kind = 'reply'", "r.reply_to_account_id IS NOT NULL", "r.author_id <> r.reply_to_account_id"]
+    params: list[Any] = []
     if force:
         where.append("root.author_force = ?")
         params.append(force)

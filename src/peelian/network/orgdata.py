@@ -200,7 +200,9 @@ def import_organisations(project: Project, path: str | Path) -> OrgImport:
 
 
 def load_organisations(project: Project) -> dict[str, dict]:
-    return {r["org_id"]: r for r in project.query("SELECT org_id, name, sector, county, lat, lon, area FROM organisations")}
+    """Organisation id -> its attributes."""
+    rows = project.query("SELECT org_id, name, sector, county, lat, lon, area FROM organisations")
+    return {r["org_id"]: r for r in rows}
 
 
 def import_agreements(project: Project, path: str | Path) -> AgreementImport:
