@@ -32,6 +32,7 @@ classify_app = typer.Typer(help="Classifiers trained on the human codes.", no_ar
 metrics_app = typer.Typer(help="Dialogue and responsiveness metrics.", invoke_without_command=True)
 expectations_app = typer.Typer(help="Public expectations surveys and the expectations gap.", no_args_is_help=True)
 users_app = typer.Typer(help="Web app users and roles.", no_args_is_help=True)
+national_app = typer.Typer(help="National scale: the metric set, classification and networks of many forces over a lake, on DuckDB or Apache Spark.", no_args_is_help=True)
 assess_app = typer.Typer(help="The four-pillar maturity self-assessment: start, answer, show, compare.",
                          no_args_is_help=True)
 
@@ -44,4 +45,5 @@ app.add_typer(classify_app, name="classify", rich_help_panel=CLASSIFY)
 app.add_typer(metrics_app, name="metrics", rich_help_panel=MEASURE)
 app.add_typer(expectations_app, name="expectations", rich_help_panel=MEASURE)
 app.add_typer(assess_app, name="assess", rich_help_panel=MEASURE)
+app.add_typer(national_app, name="national", rich_help_panel=MEASURE)
 app.add_typer(users_app, name="users", rich_help_panel=ADMIN)

@@ -15,6 +15,7 @@ from peelian.cli import (  # noqa: F401  (imported for their commands, in workfl
     triage_cmds,
     assess_cmds,
     network_cmds,
+    national_cmds,
     multilayer_cmds,
     web_cmds,
     demo_cmds,

@@ -240,12 +240,24 @@ def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 @app.command(rich_help_panel=PROJECT)
 def export(
     project: Path = ProjectArg,
-    table: str = typer.Argument(..., help=f"One of: {', '.join(EXPORTABLE)}."),
-    to: Path = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json."),
+    table: str = typer.Argument(..., help=f"One of: {', '.join(EXPORTABLE)}; or dataset: the national lake "
+                                "(partitioned Parquet with a manifest, docs/national.md)."),
+    to: Path = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json (dataset: a lake folder, "
+                            "created or merged into)."),
+    force: list[str] = typer.Option(None, "--force", help="dataset only: export just this force (repeatable)."),
 ) -> None:
-    """Export a table to Parquet, CSV or JSON Lines."""
+    """Export a table to Parquet, CSV or JSON Lines, or the project's facts into a national lake."""
     from peelian.store.export import export_table
 
+    if table == "dataset":
+        from peelian.national.lake import export_dataset
+
+        with open_project(project) as proj:
+            result = export_dataset(proj, to, forces=force or None)
+        rows = ", ".join(f"{n:,} {t}" for t, n in result["rows"].items())
+        console.print(f"exported {len(result['forces'])} force(s) to the lake {to} as source {result['source']} "
+                      f"(pseudonym key fingerprint {result['key_fingerprint']}): {rows}")
+        return
     with open_project(project) as proj:
         rows = export_table(proj, table, to)
         proj.audit("export", target=table, detail={"to": str(to), "rows": rows})

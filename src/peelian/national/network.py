@@ -15,6 +15,8 @@ from peelian.national.engine import open_engine
 from peelian.national.lake import Lake
 from peelian.network.interactions import EDGE_KINDS
 
+ROBUSTNESS_REMOVALS = 5  # the hubs removed when measuring robustness, as `peelian network` does
+
 # Spelled the same in DuckDB and Spark SQL.
 EDGE_SQL = """
     SELECT platform, source, target, count(*) AS weight,
@@ -46,21 +48,30 @@ def edges(lake: str | Path | Lake, *, engine: str = "duckdb", kind: str = "both"
 def national_network(lake: str | Path | Lake, *, engine: str = "duckdb", kind: str = "both", min_weight: int = 1,
                      force: str | None = None, master: str = "local[2]", spark: Any = None) -> dict[str, Any]:
     """The network's measures (nodes, edges, density, reciprocity, transitivity, centralization,
-    role mixing, robustness) and its ten busiest accounts, as `peelian network` reports them."""
-    from peelian.network.interactions import InteractionNetwork
+    role mixing, robustness) and its ten busiest accounts, with the measures `peelian network` uses."""
+    import networkx as nx
+
+    from peelian.network.interactions import degree_centralization, robustness, role_mixing
 
     pairs = edges(lake, engine=engine, kind=kind, min_weight=min_weight, master=master, spark=spark)
-    nodes: dict[tuple[str, str], dict[str, Any]] = {}
+    graph = nx.DiGraph()
     for e in pairs:
         for end in ("source", "target"):
-            role = e[f"{end}_role"] or "citizen"
-            nodes.setdefault((e["platform"], e[end]), {"role": role, "force": e[f"{end}_force"],
-                                                       "handle": e[end], "account_type": None})
-    net = InteractionNetwork(kind=kind, min_weight=min_weight)
-    graph = net._build(pairs, nodes, force)
-    measures = net._measure(graph)
+            if e[end] not in graph:
+                graph.add_node(e[end], platform=e["platform"], role=e[f"{end}_role"] or "citizen",
+                               force=e[f"{end}_force"] or "")
+        graph.add_edge(e["source"], e["target"], weight=e["weight"], replies=e["replies"], mentions=e["mentions"])
+    if force:  # the force's accounts and everyone they interact with
+        keep = {n for n, d in graph.nodes(data=True) if d["force"] == force}
+        keep |= {m for n in list(keep) for m in nx.all_neighbors(graph, n)}
+        graph = graph.subgraph(keep).copy()
+    nodes, links = graph.number_of_nodes(), graph.number_of_edges()
+    undirected = graph.to_undirected()
     top = sorted(({"account": n, "role": graph.nodes[n]["role"], "force": graph.nodes[n]["force"], "degree": d}
                   for n, d in graph.degree(weight="weight")), key=lambda r: (-r["degree"], r["account"]))[:10]
-    return {"engine": engine, "kind": kind, "min_weight": min_weight, "force": force,
-            "nodes": measures["n_nodes"], "edges": measures["n_edges"],
-            **{k: v for k, v in measures.items() if k not in ("n_nodes", "n_edges")}, "top_accounts": top}
+    return {"engine": engine, "kind": kind, "min_weight": min_weight, "force": force, "nodes": nodes, "edges": links,
+            "density": nx.density(graph) if nodes > 1 else 0.0,
+            "reciprocity": nx.reciprocity(graph) if links else 0.0,
+            "transitivity": nx.transitivity(undirected) if nodes > 2 else 0.0,
+            "degree_centralization": degree_centralization(undirected), "role_mixing": role_mixing(graph),
+            "robustness": robustness(undirected, ROBUSTNESS_REMOVALS), "top_accounts": top}
