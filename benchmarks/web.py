@@ -8,8 +8,15 @@ The corpus is the metrics benchmark's (`benchmarks/metrics.py`: posts in convers
 forces, predictions, gold, models, an expectations survey), built with `--source sql`
 unless `--source demo`. Each page is requested once cold (empty cache: the dashboard then
 fits the metric tables) and `--repeat` times warm; the medians are printed. The target
-(docs/product.md) is a page under 300 ms on a 10 M-post project, and the coding UI's next
-item under 50 ms.
+(docs/product.md, issue 12) is a page under 1 s uncached and 300 ms cached on a 10 M-post
+project, and the coding UI's next item under 50 ms.
+
+Before the pages, the dashboard rollup (`peelian.metrics.rollup`) is refreshed from scratch
+and timed (the fit plus the monthly aggregates: what a server does in the background after
+an import); the metric fit is then dropped, so the pages run as in a freshly started server
+whose rollup is current. A page that answers with a progress indicator (its figures are
+computed in the background) is timed twice: its first answer, and the time until the real
+page is there ("ready"), which is the one the targets are about.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import statistics
 import sys
@@ -63,9 +71,16 @@ def login(client: Any, username: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def timed(client: Any, url: str, repeat: int) -> dict[str, Any]:
+PROGRESS = ('id="dashboard-progress"', 'id="computing-progress"')
+
+
+def timed(client: Any, url: str, repeat: int, work: Any = None) -> dict[str, Any]:
     started = time.perf_counter()
     first = client.get(url)
+    answered = time.perf_counter() - started
+    while any(marker in first.text for marker in PROGRESS) and work is not None:
+        work.wait(1.0)
+        first = client.get(url)
     cold = time.perf_counter() - started
     if first.status_code != 200:
         raise SystemExit(f"{url} answered {first.status_code}: {first.text[:300]}")
@@ -74,8 +89,25 @@ def timed(client: Any, url: str, repeat: int) -> dict[str, Any]:
         started = time.perf_counter()
         client.get(url)
         warm.append(time.perf_counter() - started)
-    return {"url": url, "cold_ms": round(cold * 1000, 1), "warm_median_ms": round(statistics.median(warm) * 1000, 1),
+    return {"url": url, "first_answer_ms": round(answered * 1000, 1), "cold_ms": round(cold * 1000, 1), "warm_median_ms": round(statistics.median(warm) * 1000, 1),
             "warm_max_ms": round(max(warm) * 1000, 1), "bytes": len(first.content)}
+
+
+def refresh(path: Path) -> dict[str, Any]:
+    """Time the dashboard rollup's refresh from scratch (fit + every month's aggregates)."""
+    from peelian import Project
+    from peelian.metrics import clear_cache
+    from peelian.metrics.rollup import STATE_KEY, refresh_rollup
+
+    with Project.open(path) as project:
+        project.con.execute("DELETE FROM meta WHERE key = ?", [STATE_KEY])
+        clear_cache()
+        started = time.perf_counter()
+        report = refresh_rollup(project)
+        seconds = time.perf_counter() - started
+        clear_cache()
+    return {"rollup_refresh_s": round(seconds, 2), "months": report["months"],
+            "months_rewritten": len(report["months_rewritten"])}
 
 
 def run(path: Path, repeat: int) -> list[dict[str, Any]]:
@@ -92,6 +124,7 @@ def run(path: Path, repeat: int) -> list[dict[str, Any]]:
     platform = project.scalar("SELECT platform FROM posts WHERE conversation_id = ? LIMIT 1", [conversation])
     word = "A38" if project.scalar("SELECT count(*) FROM posts WHERE text ILIKE '%A38%' LIMIT 1") else "police"
     app = create_app(path, project=project)
+    work = app.state.peelian.work
     results = []
     with TestClient(app) as analyst:
         login(analyst, "bench-analyst")
@@ -100,7 +133,7 @@ def run(path: Path, repeat: int) -> list[dict[str, Any]]:
                     f"/explorer?metric=response_rate&force={force}", "/explorer?page=200",
                     f"/thread/{platform}/{conversation}", "/inbox", f"/inbox?force={force}", "/unanswered",
                     f"/unanswered?force={force}", "/models"):
-            results.append(timed(analyst, url, repeat))
+            results.append(timed(analyst, url, repeat, work))
             print(json.dumps(results[-1]), flush=True)
     with TestClient(app) as coder:
         login(coder, "bench-coder")
@@ -127,18 +160,28 @@ def main() -> None:
     DATA.mkdir(exist_ok=True)
     path = args.project or DATA / f"web-{args.source}-{args.posts}.peelian"
     prepare(path, args.posts, args.source, args.seed)
+    rollup = refresh(path)
+    print(json.dumps(rollup), flush=True)
+    load = os.getloadavg()
     results = run(path, args.repeat)
     from peelian import Project
 
     with Project.open(path, read_only=True) as project:
         posts = project.scalar("SELECT count(*) FROM posts")
     width = max(len(r["url"]) for r in results)
-    print(f"\n{posts:,} posts in {path.name}; {args.repeat} warm requests per page (target: under 300 ms)")
-    print(f"{'page':<{width}}  {'cold ms':>9}  {'warm median ms':>15}  {'warm max ms':>12}")
+    print(f"\n{posts:,} posts in {path.name}; {args.repeat} warm requests per page; load average "
+          f"{load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} CPUs)")
+    print(f"dashboard rollup refreshed from scratch (fit + {rollup['months']} months) in {rollup['rollup_refresh_s']} s "
+          "(in the background after an import; the dashboard shows a progress indicator meanwhile)")
+    print(f"{'page':<{width}}  {'first answer ms':>15}  {'ready (cold) ms':>15}  {'warm median ms':>15}  "
+          f"{'warm max ms':>12}")
     for r in results:
-        print(f"{r['url']:<{width}}  {r['cold_ms']:>9.1f}  {r['warm_median_ms']:>15.1f}  {r['warm_max_ms']:>12.1f}")
+        print(f"{r['url']:<{width}}  {r['first_answer_ms']:>15.1f}  {r['cold_ms']:>15.1f}  "
+              f"{r['warm_median_ms']:>15.1f}  {r['warm_max_ms']:>12.1f}")
     slow = [r["url"] for r in results if r["warm_median_ms"] > 300]
     print("all pages under 300 ms warm" if not slow else f"over 300 ms warm: {', '.join(slow)}")
+    cold = [r["url"] for r in results if r["cold_ms"] > 1000]
+    print("all pages under 1 s cold" if not cold else f"over 1 s cold: {', '.join(cold)}")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,26 @@ def test_data_change_refreshes_the_rollup_before_the_next_dashboard(app, client_
     assert _cards(after) != before  # the median response time moved by ten minutes
     scratch = build_dashboard(web_project, Filters(), "month")
     assert [c.figure.text for c in scratch.cards] == [re.sub(r"<[^>]+>", "", c).strip() for c in _cards(after)]
+
+
+def test_queue_and_posts_behind_show_progress_until_the_fit_is_ready(app, client_for, web_project) -> None:
+    from peelian.metrics.engine import clear_cache
+
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    clear_cache(web_project)
+    client = client_for("analyst")
+    poll = {"HX-Request": "true", "HX-Trigger": "computing-progress"}
+    for url, words in (("/unanswered", "Computing the unanswered queue"),
+                       ("/explorer?metric=response_rate&force=Kent", "Computing the posts behind this figure")):
+        page = client.get(url)
+        assert page.status_code == 200 and words in page.text and 'id="computing-progress"' in page.text
+        state.work.wait(120)
+        assert client.get(url, headers=poll).headers.get("HX-Refresh") == "true"
+        clear_cache(web_project)
+    state.work.wait(120)
+    listed = client.get("/unanswered").text
+    assert "computing-progress" in listed  # the fit was dropped again: still honest
+    state.work.wait(120)
+    listed = client.get("/unanswered").text
+    assert "awaiting a response" in listed and "computing-progress" not in listed

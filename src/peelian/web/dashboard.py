@@ -238,8 +238,6 @@ def build_dashboard(project: Project, filters: Filters, period: str = "month",
                      filters.describe(), period)
 
 
-PROGRESS_ABOVE_POSTS = 200_000  # smaller projects are computed while the request waits (a second or two)
-
 
 def ready_dashboard(state: Any, filters: Filters, period: str) -> Dashboard | None:
     """The dashboard for these filters if it can be had now, else None while it is computed in the
@@ -248,18 +246,18 @@ def ready_dashboard(state: Any, filters: Filters, period: str) -> Dashboard | No
     The stored monthly rollup answers every dashboard it serves (`rollup_serves`) in milliseconds
     once it matches the data; when it does not (just after an import) it is refreshed in the
     background. Other filters (dates, one account, weeks) are computed from the fitted dialogue,
-    in the background when the fit itself is not ready yet. Projects under PROGRESS_ABOVE_POSTS
-    posts (`state.options['progress_above_posts']`) are computed in the request."""
+    in the background when the fit itself is not ready yet. Projects under
+    `peelian.web.progress.PROGRESS_ABOVE_POSTS` posts are computed in the request."""
     from peelian.metrics.engine import is_prepared
     from peelian.metrics.rollup import refresh_rollup, rollup_fresh, rollup_serves
+    from peelian.web.progress import is_large
 
     project = state.project
     key = (tuple(sorted(filters.describe().items())), period)
     cached = state.cache.peek("dashboard", key)
     if cached is not None:
         return cached
-    small = int(project.scalar("SELECT count(*) FROM posts")) < state.options.get("progress_above_posts",
-                                                                                  PROGRESS_ABOVE_POSTS)
+    small = not is_large(state)
     if rollup_serves(filters, period) and not project.read_only:
         fresh = rollup_fresh(project)
         if fresh is None and small:

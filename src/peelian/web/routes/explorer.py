@@ -20,6 +20,7 @@ from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import ExplorerQuery
 from peelian.web.present import present_rows
+from peelian.web.progress import computing, fit_ready, is_poll, ready
 
 router = APIRouter()
 FIGURE_FIELDS = ("force", "account_type", "account_id", "platform", "date_from", "date_to")
@@ -50,6 +51,10 @@ def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | 
 def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
              session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
+    if args.metric is not None and not fit_ready(request):
+        return computing(request, "the posts behind this figure")
+    if is_poll(request):
+        return ready()
     filters, metric = _filters(request, args)
     if not session.can("identities"):  # search the text this role is shown, not the pseudonyms it never sees
         filters = replace(filters, shown_handles=state.known_handles())

@@ -11,6 +11,7 @@ from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import UnansweredQuery
 from peelian.web.present import present_rows
+from peelian.web.progress import computing, fit_ready, is_poll, ready
 from peelian.web.routes.explorer import options
 from peelian.web.views import mark_handled, unanswered_queue, unmark_handled
 
@@ -22,6 +23,10 @@ AGES = ("24h", "72h", "7d", "30d")
 def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
           session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
+    if not fit_ready(request):
+        return computing(request, "the unanswered queue")
+    if is_poll(request):
+        return ready()
     older_than, show_handled, number = args.older_than, args.show_handled, args.page
     filters = args.filters()
     key = (tuple(sorted(filters.describe().items())), older_than, number, show_handled)
