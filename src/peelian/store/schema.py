@@ -418,8 +418,26 @@ and the citizens reached per month and every combination of platform, force and 
 (`grp`: GROUPING(platform, force, account_type)), code counts and the activity clock per month and
 cell. Only months whose figures changed are rewritten; `meta.rollup_state` says which data they match."""
 
+MIGRATION_8 = """
+CREATE TABLE rollup_weeks (
+    week DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    posts BIGINT NOT NULL,
+    replies_to_citizens BIGINT NOT NULL,
+    inbound_posts BIGINT NOT NULL,
+    needs_response BIGINT NOT NULL,
+    responded BIGINT NOT NULL,
+    unanswered BIGINT NOT NULL,
+    pending BIGINT NOT NULL
+);
+"""
+"""The dashboard's weekly trend (peelian.metrics.rollup): the counts behind the two-way ratio and the
+response rate per ISO week (Monday), platform, force and account type."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
-                         MIGRATION_7]
+                         MIGRATION_7, MIGRATION_8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
