@@ -435,7 +435,6 @@ def import_gold(project: Project, path: str | Path, *, per_dimension: int | None
     `per_dimension` keeps a seeded random subset per dimension (a coding round of that size).
     """
     path = Path(path)
-    codebook = active_codebook(project)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -444,6 +443,7 @@ def import_gold(project: Project, path: str | Path, *, per_dimension: int | None
     missing = {"platform", "post_id", "dimension", "code"} - set(reader.fieldnames or [])
     if missing:
         raise CodingError(f"missing column(s): {', '.join(sorted(missing))}", path=str(path), location="header")
+    codebook = active_codebook(project)  # after the file's checks: on first use it installs the default codebook
     grouped: dict[tuple[str, str, str], list[str]] = {}
     problems = []
     for number, row in enumerate(reader, start=2):
