@@ -10,7 +10,7 @@ equal the dashboard computed from the fitted dialogue, figure for figure.
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,8 @@ def _assert_rollup_equals_scratch(project: Project) -> None:
     force, account_type, platform = project.query(
         "SELECT author_force AS f, author_account_type AS t, platform AS p FROM posts "
         "WHERE author_force IS NOT NULL ORDER BY post_id LIMIT 1")[0].values()
-    for filters, period in ((Filters(), "month"), (Filters(), "quarter"), (Filters(force=force), "month"),
+    for filters, period in ((Filters(), "month"), (Filters(), "quarter"), (Filters(), "week"),
+                            (Filters(force=force), "week"),
                             (Filters(platform=platform, account_type=account_type), "quarter"),
                             (Filters(force="No such force"), "month")):
         assert rollup_serves(filters, period)
@@ -127,7 +128,7 @@ def test_rollup_is_not_read_when_stale_or_for_other_filters(tmp_path: Path, demo
         import_file(project, demo_files.files[1])
         assert rollup_fresh(project) is None
         assert not rollup_serves(Filters(account_id="x"), "month")
-        assert not rollup_serves(Filters(), "week")
+        assert not rollup_serves(Filters(date_from=date(2025, 1, 1)), "month")
     finally:
         clear_cache(project)
         project.close()

@@ -48,7 +48,7 @@ def test_progress_poll_answers_204_while_work_runs(app, client_for, web_project)
     try:
         response = client.get("/", headers=POLL)
         assert response.status_code == 204 and "HX-Refresh" not in response.headers
-        filtered = client.get("/?period=week")  # not in the rollup: the fit runs in the background
+        filtered = client.get("/?date_from=2025-04-01")  # not in the rollup: the fit runs in the background
         assert 'id="dashboard-progress"' in filtered.text
     finally:
         release.set()
@@ -93,3 +93,32 @@ def test_queue_and_posts_behind_show_progress_until_the_fit_is_ready(app, client
     state.work.wait(120)
     listed = client.get("/unanswered").text
     assert "awaiting a response" in listed and "computing-progress" not in listed
+
+
+def test_server_keeps_the_rollup_current_after_an_import(app, web_project) -> None:
+    import threading
+    import time
+
+    from peelian.metrics.engine import is_prepared
+    from peelian.metrics.params import MetricParams
+    from peelian.web.app import warm_dashboard
+
+    stop = threading.Event()
+    warm_dashboard(app.state.peelian, stop, interval=0.05)
+    try:
+        def wait_for(condition) -> bool:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if condition():
+                    return True
+                time.sleep(0.05)
+            return False
+
+        assert wait_for(lambda: rollup_fresh(web_project) is not None)
+        assert wait_for(lambda: is_prepared(web_project, MetricParams()))
+        web_project.con.execute("INSERT INTO imports (import_id, path, format, sha256, started_at, peelian_version) "
+                                "VALUES (97, 'x', 'twitter-v2', 'abc', now(), 'test')")  # as a CLI import would
+        assert rollup_fresh(web_project) is None
+        assert wait_for(lambda: rollup_fresh(web_project) is not None)
+    finally:
+        stop.set()

@@ -1,8 +1,9 @@
 """The dashboard's aggregates, kept per calendar month in the project, so a dashboard needs no fit.
 
 The default dashboard (every figure of `peelian.web.dashboard` under the default
-parameters, filtered by platform, force and account type, trends by month or quarter)
-reads only month-grain figures: counts that add up over months, and two that do not
+parameters, filtered by platform, force and account type, trends by week, month or quarter)
+reads only month-grain figures (and the weekly trend's counts, kept per ISO week): counts
+that add up, and two that do not
 (the median response time and the citizens reached), which are kept for each month and
 every combination of platform, force and account type (GROUP BY CUBE). `refresh_rollup`
 computes them from the fitted dialogue with the metrics' own SQL and rewrites only the
@@ -49,7 +50,8 @@ from peelian.metrics.views import (
 from peelian.store.project import Project
 
 STATE_KEY = "rollup_state"
-TABLES = ("rollup_months", "rollup_codes", "rollup_hours")
+TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks")
+WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
                 "needs_response_gold", "needs_response_predicted", "needs_response_heuristic", "needs_response_all",
@@ -58,7 +60,9 @@ COLUMNS = {
     "rollup_months": ("month", *KEYS, "grp", *MONTH_COUNTS, "response_time_median_s", "audience_citizens", "bins"),
     "rollup_codes": ("dimension", "month", *KEYS, "code", "n", "gold", "predicted", "heuristic"),
     "rollup_hours": ("month", *KEYS, "how", "police_posts", "inbound_posts", "needs_response", "responses"),
+    "rollup_weeks": ("week", *KEYS, *WEEK_COUNTS),
 }
+PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 ROLLED_DIMENSIONS = tuple(d for d in MIX_DIMENSIONS if CODE_SCOPES[d][0] != "inbound")
 _REFRESH_LOCK = threading.Lock()
 
@@ -70,8 +74,8 @@ def _fingerprint_text(project: Project) -> str:
 def _has_tables(project: Project) -> bool:
     cur = project.cursor()
     try:
-        found = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name IN "
-                            "('rollup_months', 'rollup_codes', 'rollup_hours')").fetchall()[0][0]
+        found = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE list_contains(?, table_name)",
+                            [list(TABLES)]).fetchall()[0][0]
     finally:
         cur.close()
     return found == len(TABLES)
@@ -171,18 +175,37 @@ def _hours_sql(scope: Scope) -> str:
         GROUP BY ALL"""
 
 
+def _weeks_sql(scope: Scope) -> str:
+    counted = "TRUE" if scope.params.include_reposts else "kind <> 'repost'"
+    week = "CAST(date_trunc('week', t) AS DATE)"
+    return f"""
+        SELECT week, {", ".join(KEYS)}, {", ".join(f"sum({c}) AS {c}" for c in WEEK_COUNTS)}
+        FROM (
+            SELECT {week} AS week, {_cast_keys()}, count(*) FILTER (WHERE {counted}) AS posts,
+                   count(*) FILTER (WHERE {counted} AND to_citizen) AS replies_to_citizens, 0 AS inbound_posts,
+                   0 AS needs_response, 0 AS responded, 0 AS unanswered, 0 AS pending
+            FROM ({FAMILIES['police']}) GROUP BY ALL
+            UNION ALL
+            SELECT {week}, {_cast_keys()}, 0, 0, count(*), count(*) FILTER (WHERE needs),
+                   count(*) FILTER (WHERE responded), count(*) FILTER (WHERE needs AND NOT in_window AND settled),
+                   count(*) FILTER (WHERE needs AND NOT in_window AND NOT settled)
+            FROM ({inbound_sql(scope)}) GROUP BY ALL)
+        GROUP BY ALL"""
+
+
 def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
     """Bring the rollup up to date with the project's data: fit (or reuse the fitted dialogue),
     aggregate every month, and rewrite the months whose figures differ from the stored ones.
 
-    Returns {'fresh': bool, 'months_rewritten': [...], 'months': n}; a read-only project, or
+    Returns {'fresh': bool, 'months_rewritten': [...], 'weeks_rewritten': [...], 'months': n}
+    (weeks: the weekly trend's table); a read-only project, or
     one without the rollup tables, is left alone (`fresh` False). `lock` (a context manager)
     is held while the tables are written, for callers that serialise their writes."""
     with _REFRESH_LOCK:
         if project.read_only or not _has_tables(project):
-            return {"fresh": False, "months_rewritten": [], "months": 0}
+            return {"fresh": False, "months_rewritten": [], "weeks_rewritten": [], "months": 0}
         if rollup_fresh(project) is not None:
-            return {"fresh": True, "months_rewritten": [], "months": 0}
+            return {"fresh": True, "months_rewritten": [], "weeks_rewritten": [], "months": 0}
         params = MetricParams()
         key = _fingerprint_text(project)
         dialogue = prepared(project, params)
@@ -190,15 +213,19 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
             con = dialogue.con_
             scope = Scope(dialogue, params, Filters())
             built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
-                     "rollup_hours": _hours_sql(scope)}
+                     "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope)}
             for table, sql in built.items():
                 con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS "
                             f"SELECT {', '.join(COLUMNS[table])} FROM ({sql})")
-            diff = " UNION ".join(
-                f"SELECT month FROM ((SELECT {', '.join(COLUMNS[t])} FROM new_{t} EXCEPT "
-                f"SELECT {', '.join(COLUMNS[t])} FROM {t}) UNION ALL (SELECT {', '.join(COLUMNS[t])} FROM {t} "
-                f"EXCEPT SELECT {', '.join(COLUMNS[t])} FROM new_{t}))" for t in TABLES)
-            changed = sorted(r[0] for r in con.execute(diff).fetchall())
+            changed_in: dict[str, set[date]] = {}
+            for t in TABLES:
+                columns = ", ".join(COLUMNS[t])
+                changed_in[t] = {r[0] for r in con.execute(
+                    f"SELECT DISTINCT {PERIOD_COLUMN.get(t, 'month')} FROM ("
+                    f"(SELECT {columns} FROM new_{t} EXCEPT SELECT {columns} FROM {t}) UNION ALL "
+                    f"(SELECT {columns} FROM {t} EXCEPT SELECT {columns} FROM new_{t}))").fetchall()}
+            changed = sorted(set().union(*(v for t, v in changed_in.items() if t not in PERIOD_COLUMN)))
+            weeks = sorted(changed_in["rollup_weeks"])
             months = con.execute("SELECT count(DISTINCT month) FROM new_rollup_months").fetchall()[0][0]
             state = {"fingerprint": key, "params": params.describe(),
                      "data_start": dialogue.data_start_.isoformat() if dialogue.data_start_ else None,
@@ -207,13 +234,15 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
             with lock if lock is not None else _nothing():
                 con.execute("BEGIN")
                 try:
-                    if changed:
-                        con.execute("CREATE OR REPLACE TEMP TABLE rollup_changed AS SELECT unnest(?) AS month",
-                                    [changed])
-                        for table in TABLES:
-                            con.execute(f"DELETE FROM {table} WHERE month IN (SELECT month FROM rollup_changed)")
-                            con.execute(f"INSERT INTO {table} SELECT {', '.join(COLUMNS[table])} FROM new_{table} "
-                                        "WHERE month IN (SELECT month FROM rollup_changed)")
+                    for table in TABLES:
+                        periods = weeks if table in PERIOD_COLUMN else changed
+                        if not periods:
+                            continue
+                        column = PERIOD_COLUMN.get(table, "month")
+                        con.execute("CREATE OR REPLACE TEMP TABLE rollup_changed AS SELECT unnest(?) AS p", [periods])
+                        con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT p FROM rollup_changed)")
+                        con.execute(f"INSERT INTO {table} SELECT {', '.join(COLUMNS[table])} FROM new_{table} "
+                                    f"WHERE {column} IN (SELECT p FROM rollup_changed)")
                     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                 [STATE_KEY, orjson.dumps(state, default=str).decode()])
                     con.execute("COMMIT")
@@ -224,7 +253,7 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
                 con.execute(f"DROP TABLE IF EXISTS new_{table}")
             con.execute("DROP TABLE IF EXISTS rollup_changed")
         fresh = rollup_fresh(project) is not None
-        return {"fresh": fresh, "months_rewritten": changed, "months": int(months)}
+        return {"fresh": fresh, "months_rewritten": changed, "weeks_rewritten": weeks, "months": int(months)}
 
 
 class _nothing:
@@ -239,8 +268,8 @@ class _nothing:
 
 def rollup_serves(filters: Filters, period: str, params: MetricParams | None = None) -> bool:
     """Whether the rollup holds this dashboard: default parameters, filters by platform, force and
-    account type only, trends by month or quarter."""
-    return ((params is None or params == MetricParams()) and period in ("month", "quarter")
+    account type only (trends by week, month or quarter)."""
+    return ((params is None or params == MetricParams()) and period in ("week", "month", "quarter")
             and filters.date_from is None and filters.date_to is None and filters.account_id is None)
 
 
@@ -328,12 +357,18 @@ class RollupFigures:
         return distribution_rows(edges, {n: c for n, c in zip(numbers, totals, strict=True) if c})
 
     def series(self, filters: Filters, period: str) -> list[dict[str, Any]]:
-        where, args = self._cell(filters)
+        if period == "week":
+            where, args = self._fine(filters)
+            sql = (f"SELECT week AS start, {', '.join(f'sum({c})::BIGINT AS {c}' for c in WEEK_COUNTS)} "
+                   f"FROM rollup_weeks WHERE {where} GROUP BY week")
+        else:
+            where, args = self._cell(filters)
+            sql = f"SELECT month AS start, * EXCLUDE (bins) FROM rollup_months WHERE {where}"
         by_period: dict[date, dict[str, Any]] = {}
-        for row in self._query(f"SELECT * EXCLUDE (bins) FROM rollup_months WHERE {where}", args):
-            start = period_start(row["month"], period)
+        for row in self._query(sql, args):
+            start = period_start(row["start"], period)
             into = by_period.setdefault(start, {})
-            for name in MONTH_COUNTS:
+            for name in WEEK_COUNTS:
                 into[name] = into.get(name, 0) + row[name]
         out = []
         for start in period_starts(self.data_start.date(), self.data_end.date(), period):

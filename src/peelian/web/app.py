@@ -236,9 +236,11 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
     """Keep the dashboard ready in the background, so no visitor waits for the metric tables to be
     fitted (minutes on tens of millions of posts): bring the stored monthly rollup up to date at
     start and again whenever the data change (an import from the CLI, a re-tag, new codes), checking
-    every `interval` seconds until `stop` is set; a read-only project gets the unfiltered dashboard
-    computed once instead."""
-    from peelian.metrics.params import Filters
+    every `interval` seconds until `stop` is set. The metric fit is kept current too, for the pages
+    that read it (the unanswered queue, the posts behind a figure). A read-only project gets the
+    unfiltered dashboard computed once instead."""
+    from peelian.metrics.engine import is_prepared, prepared
+    from peelian.metrics.params import Filters, MetricParams
     from peelian.metrics.rollup import refresh_rollup, rollup_fresh
     from peelian.web.dashboard import build_dashboard
 
@@ -255,6 +257,8 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
             try:
                 if rollup_fresh(state.project) is None:
                     refresh_rollup(state.project, state.write_lock)
+                elif not is_prepared(state.project, MetricParams()):
+                    prepared(state.project, MetricParams())
             except PeelianError:
                 pass
             except Exception:

@@ -245,7 +245,7 @@ def ready_dashboard(state: Any, filters: Filters, period: str) -> Dashboard | No
 
     The stored monthly rollup answers every dashboard it serves (`rollup_serves`) in milliseconds
     once it matches the data; when it does not (just after an import) it is refreshed in the
-    background. Other filters (dates, one account, weeks) are computed from the fitted dialogue,
+    background. Other filters (dates, one account) are computed from the fitted dialogue,
     in the background when the fit itself is not ready yet. Projects under
     `peelian.web.progress.PROGRESS_ABOVE_POSTS` posts are computed in the request."""
     from peelian.metrics.engine import is_prepared
