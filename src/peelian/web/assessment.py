@@ -9,7 +9,6 @@ from typing import Any
 
 from peelian.assess import AssessmentResult, assess, benchmark, compare, history, known_forces, parse_period
 from peelian.assess.benchmark import Benchmark, Ranking
-from peelian.assess.measures import format_value
 from peelian.metrics.params import Filters
 from peelian.report.force_report import Chart, bar_chart, line_chart
 from peelian.store.project import Project
