@@ -92,8 +92,10 @@ def test_unanswered_queue_and_handled(client_for, web_project) -> None:
     assert row == {"handled_by": "ana", "note": "called back"}
     audit = web_project.query("SELECT username, target FROM audit_log WHERE action = 'handled'")
     assert audit == [{"username": "ana", "target": f"twitter:{first}"}]
+    assert web_project.scalar("SELECT outcome FROM handled") == "handled_elsewhere"  # as the inbox marks it
     client.post(f"/unanswered/twitter/{first}/unhandled", data={"csrf_token": token})
     assert f"/unanswered/twitter/{first}/handled" in client.get("/unanswered?force=Kent").text
+    assert web_project.scalar("SELECT count(*) FROM audit_log WHERE action = 'unhandled'") == 1
 
 
 def test_dashboard_cards_charts_and_tables(client_for, web_project) -> None:

@@ -1,7 +1,7 @@
-"""Library functions behind the web pages that are not another layer's: handled posts, models.
+"""Library functions behind the web pages that are not another layer's: the unanswered queue, models.
 
-Each route calls one function; those that compose several layers (the dashboard,
-the unanswered queue) live in their own modules next to this one.
+Each route calls one function; the dashboard, which composes several layers, lives in its own
+module next to this one, and marking posts handled is the triage layer's (`peelian.triage`).
 """
 
 from __future__ import annotations
@@ -11,41 +11,12 @@ from typing import Any
 
 import orjson
 
-from peelian.errors import InputError, NotFoundError
+from peelian.errors import NotFoundError
 from peelian.metrics.params import Filters, MetricParams
 from peelian.metrics.views import unanswered, unanswered_counts
-from peelian.store.project import Project, utcnow
+from peelian.store.project import Project
 
 SCALAR_TYPES = (int, float, str, bool)
-
-
-def mark_handled(project: Project, platform: str, post_id: str, username: str, note: str | None = None) -> bool:
-    """Record that a citizen post was answered outside the platform (phone, DM, in person).
-
-    Returns False when it was already marked; the audit log records who did it either way.
-    """
-    if not project.scalar("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
-        raise NotFoundError(f"no post {post_id!r} on {platform}")
-    note = (note or "").strip() or None
-    if note and len(note) > 2000:
-        raise InputError("the note is longer than 2,000 characters")
-    if project.scalar("SELECT count(*) FROM handled WHERE platform = ? AND post_id = ?", [platform, post_id]):
-        return False
-    with project.transaction() as con:
-        con.execute("INSERT INTO handled (platform, post_id, handled_by, handled_at, note) VALUES (?, ?, ?, ?, ?)",
-                    [platform, post_id, username, utcnow(), note])
-        project.audit("handled", username=username, target=f"{platform}:{post_id}", detail={"note": note})
-    return True
-
-
-def unmark_handled(project: Project, platform: str, post_id: str, username: str) -> bool:
-    """Put a post back in the queue (a mistaken "handled")."""
-    with project.transaction() as con:
-        removed = con.execute("DELETE FROM handled WHERE platform = ? AND post_id = ? RETURNING post_id",
-                              [platform, post_id]).fetchall()
-        if removed:
-            project.audit("unhandled", username=username, target=f"{platform}:{post_id}")
-    return bool(removed)
 
 
 def _evaluation(raw: Any) -> dict[str, Any]:

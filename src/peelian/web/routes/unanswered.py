@@ -13,7 +13,7 @@ from peelian.web.forms import UnansweredQuery
 from peelian.web.present import present_rows
 from peelian.web.progress import computing, fit_ready, is_poll, ready
 from peelian.web.routes.explorer import options
-from peelian.web.views import mark_handled, unanswered_queue, unmark_handled
+from peelian.web.views import unanswered_queue
 
 router = APIRouter(prefix="/unanswered")
 AGES = ("24h", "72h", "7d", "30d")
@@ -41,8 +41,9 @@ def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
 @router.post("/{platform}/{post_id}/handled")
 def handled(request: Request, platform: str, post_id: str, note: str = Form(""),
             session: Session = Depends(require("act"))) -> Response:
-    state = state_of(request)
-    state.write(mark_handled, platform, post_id, session.username, note)
+    from peelian.triage import mark_handled
+
+    state_of(request).write(mark_handled, platform, post_id, session.username, reason=note)
     if request.headers.get("HX-Request"):
         return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": True})
     return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)
@@ -50,8 +51,9 @@ def handled(request: Request, platform: str, post_id: str, note: str = Form(""),
 
 @router.post("/{platform}/{post_id}/unhandled")
 def unhandled(request: Request, platform: str, post_id: str, session: Session = Depends(require("act"))) -> Response:
-    state = state_of(request)
-    state.write(unmark_handled, platform, post_id, session.username)
+    from peelian.triage import reopen
+
+    state_of(request).write(reopen, platform, post_id, session.username)
     if request.headers.get("HX-Request"):
         return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": False})
     return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)
