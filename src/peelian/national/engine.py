@@ -121,19 +121,23 @@ def spark_session(master: str = "local[2]", *, shuffle_partitions: int | None = 
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    if not java_available():
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # under spark-submit: its --master and JVM govern
+    if not submitted and not java_available():
         raise EngineUnavailableError("Java is not installed, and Spark runs on it: install a Java 17 or 21 "
                                      "runtime (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
-    builder = (SparkSession.builder.master(master).appName("peelian-national")
+    builder = (SparkSession.builder.appName("peelian-national")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
-               .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 8)))
-    if master.startswith("local"):  # Python workers run this interpreter (Peelian and its model libraries)
+    if not submitted:
+        builder = builder.master(master)
+    if not submitted and master.startswith("local"):
+        # Python workers run this interpreter (Peelian and its model libraries); no UI, no network
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        builder = (builder.config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1"))
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
     try:
@@ -154,10 +158,8 @@ class SparkLake(LakeDialogue):
         self.spark = spark
         for view, table in VIEWS.items():
             ddl = spark_ddl(SCHEMAS[table])
-            if lake.files(table) or "://" in str(lake.path):
-                frame = (spark.read.schema(ddl).option("recursiveFileLookup", "true")
-                         .parquet(str(lake.path / table) if "://" not in str(lake.path)
-                                  else f"{str(lake.path).rstrip('/')}/{table}"))
+            if lake.files(table):
+                frame = spark.read.schema(ddl).option("recursiveFileLookup", "true").parquet(str(lake.path / table))
             else:
                 frame = spark.createDataFrame([], ddl)
             frame.createOrReplaceTempView(view)

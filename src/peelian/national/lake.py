@@ -259,9 +259,8 @@ def export_dataset(project: Project, destination: str | Path, *, forces: Sequenc
     params = params or MetricParams()
     destination = Path(destination)
     if "://" in str(destination):
-        raise LakeError("write the lake to a local or mounted folder, then copy it to object storage "
-                        "(`aws s3 sync`, `azcopy`); the national engines read s3a:// and abfss:// lakes",
-                        path=str(destination))
+        raise LakeError("write the lake to a local or mounted folder (e.g. /dbfs/mnt/lake on Databricks); "
+                        "object-store URLs are not written directly", path=str(destination))
     lake = _open_or_create(destination, params)
     fingerprint = key_fingerprint(project)
     project_name = project.path.name
