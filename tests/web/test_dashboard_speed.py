@@ -122,3 +122,19 @@ def test_server_keeps_the_rollup_current_after_an_import(app, web_project) -> No
         assert wait_for(lambda: rollup_fresh(web_project) is not None)
     finally:
         stop.set()
+
+
+def test_is_prepared_does_not_wait_for_a_running_fit(web_project) -> None:
+    import threading
+
+    from peelian.metrics import engine
+    from peelian.metrics.params import MetricParams
+
+    engine.prepared(web_project, MetricParams())
+    answers: list[bool] = []
+    with engine._CACHE_LOCK:  # as while another thread fits
+        probe = threading.Thread(target=lambda: answers.append(engine.is_prepared(web_project, MetricParams())))
+        probe.start()
+        probe.join(10)
+        assert not probe.is_alive() and answers == [False]
+    assert engine.is_prepared(web_project, MetricParams())

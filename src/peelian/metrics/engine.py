@@ -499,11 +499,16 @@ def prepared(project: Project, params: MetricParams) -> Dialogue:
 
 
 def is_prepared(project: Project, params: MetricParams) -> bool:
-    """Whether `prepared` would answer at once (the project's fit is current); never fits."""
+    """Whether `prepared` would answer at once (the project's fit is current); never fits, and never
+    waits: while a fit runs (it holds the lock) the answer is False."""
     key = (fingerprint(project), params.use_predictions, params.default_time_zone)
-    with _CACHE_LOCK:
+    if not _CACHE_LOCK.acquire(blocking=False):
+        return False
+    try:
         cached = _CACHE.get(project)
         return cached is not None and cached[0] == key
+    finally:
+        _CACHE_LOCK.release()
 
 
 def clear_cache(project: Project | None = None) -> None:

@@ -63,6 +63,7 @@ COLUMNS = {
     "rollup_weeks": ("week", *KEYS, *WEEK_COUNTS),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
+INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
 ROLLED_DIMENSIONS = tuple(d for d in MIX_DIMENSIONS if CODE_SCOPES[d][0] != "inbound")
 _REFRESH_LOCK = threading.Lock()
 
@@ -136,7 +137,7 @@ def _months_sql(scope: Scope) -> str:
                {scope.sql.quantile('d', 0.5)} FILTER (WHERE responded) AS response_time_median_s,
                count(DISTINCT author) AS audience_citizens, [{bins}] AS bins
         FROM (SELECT * EXCLUDE ({", ".join(KEYS)}), {_month()} AS month, {_cast_keys()}, {case} AS b
-              FROM ({inbound_sql(scope)})) {cube}"""
+              FROM {INBOUND}) {cube}"""
     same = " AND ".join(["p.month = i.month", "p.grp = i.grp"] + [f"p.{k} IS NOT DISTINCT FROM i.{k}" for k in KEYS])
     counts = ", ".join(
         f"coalesce({'p' if c in ('police_rows', 'posts', 'posts_original', 'replies_to_citizens') else 'i'}.{c}, 0) "
@@ -157,7 +158,7 @@ def _codes_sql(dialogue: Dialogue, params: MetricParams) -> str:
 
 
 def _hours_sql(scope: Scope) -> str:
-    inbound = inbound_sql(scope)
+    inbound = INBOUND
     return f"""
         SELECT month, {", ".join(KEYS)}, how, sum(police_posts) AS police_posts,
                sum(inbound_posts) AS inbound_posts, sum(needs_response) AS needs_response,
@@ -168,10 +169,10 @@ def _hours_sql(scope: Scope) -> str:
             FROM ({police_sql(scope)}) GROUP BY ALL
             UNION ALL
             SELECT {_month()}, {_cast_keys()}, local_how, 0, count(*), count(*) FILTER (WHERE needs), 0
-            FROM ({inbound}) GROUP BY ALL
+            FROM {inbound} GROUP BY ALL
             UNION ALL
             SELECT {_month()}, {_cast_keys()}, resp_how, 0, 0, 0, count(*)
-            FROM ({inbound}) WHERE responded GROUP BY ALL)
+            FROM {inbound} WHERE responded GROUP BY ALL)
         GROUP BY ALL"""
 
 
@@ -189,7 +190,7 @@ def _weeks_sql(scope: Scope) -> str:
             SELECT {week}, {_cast_keys()}, 0, 0, count(*), count(*) FILTER (WHERE needs),
                    count(*) FILTER (WHERE responded), count(*) FILTER (WHERE needs AND NOT in_window AND settled),
                    count(*) FILTER (WHERE needs AND NOT in_window AND NOT settled)
-            FROM ({inbound_sql(scope)}) GROUP BY ALL)
+            FROM {INBOUND} GROUP BY ALL)
         GROUP BY ALL"""
 
 
@@ -212,6 +213,7 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
         with dialogue._lock:
             con = dialogue.con_
             scope = Scope(dialogue, params, Filters())
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {INBOUND} AS {inbound_sql(scope)}")
             built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
                      "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope)}
             for table, sql in built.items():
@@ -252,6 +254,7 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
             for table in TABLES:
                 con.execute(f"DROP TABLE IF EXISTS new_{table}")
             con.execute("DROP TABLE IF EXISTS rollup_changed")
+            con.execute(f"DROP TABLE IF EXISTS {INBOUND}")
         fresh = rollup_fresh(project) is not None
         return {"fresh": fresh, "months_rewritten": changed, "weeks_rewritten": weeks, "months": int(months)}
 
