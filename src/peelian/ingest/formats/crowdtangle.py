@@ -20,6 +20,7 @@ from typing import Any
 
 from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
 from peelian.ingest.csvreader import iter_csv_rows, ragged_row
+from peelian.ingest.formats.analytics import header_key
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "facebook"
@@ -49,10 +50,6 @@ URL_ID_RES = (
 URL_OWNER_RE = re.compile(r"facebook\.com/(\d+)/")
 
 
-def _header_key(name: str) -> str:
-    return " ".join(name.strip().lower().split())
-
-
 def _is_api_post(obj: Any) -> bool:
     return (isinstance(obj, dict) and "platformId" in obj and isinstance(obj.get("account"), dict)
             and ("statistics" in obj or "date" in obj))
@@ -70,7 +67,7 @@ class CrowdTangleImporter(JsonImporter):
     def sniff(cls, sample: Sample) -> float:
         header = sample.csv_header
         if header:
-            keys = {_header_key(c) for c in header}
+            keys = {header_key(c) for c in header}
             if all(k in keys for k in CSV_REQUIRED):
                 return 0.95 if {"facebook id", "user name", "total interactions"} & keys else 0.8
             return 0.0
@@ -107,7 +104,7 @@ class CrowdTangleImporter(JsonImporter):
                 continue
             number, cells = item
             if header is None:
-                header = [_header_key(c) for c in cells]
+                header = [header_key(c) for c in cells]
                 missing = [c for c in CSV_REQUIRED if c not in header]
                 if missing:
                     yield Reject("row 1", "not a CrowdTangle export header: missing column(s) "

@@ -26,7 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from peelian.ingest.base import Importer, Sample
-from peelian.ingest.formats.analytics import count, csv_records, day_after, metric_name, observed_at, snapshots
+from peelian.ingest.formats.analytics import (
+    count,
+    csv_records,
+    day_after,
+    header_key,
+    metric_name,
+    observed_at,
+    snapshots,
+)
 from peelian.ingest.records import Post, Record, Reject
 
 PLATFORM = "twitter"
@@ -49,7 +57,7 @@ class XAnalyticsImporter(Importer):
         header = sample.csv_header
         if not header:
             return 0.0
-        keys = {" ".join(c.lower().split()) for c in header}
+        keys = {header_key(c) for c in header}
         if all(k in keys for k in REQUIRED) and any(k in keys for k in MARKERS):
             return 0.95
         return 0.0
