@@ -50,3 +50,8 @@ def test_the_dashboard_shows_pending_beside_the_response_rate(client_for, web_pr
     page = client.get("/?force=Kent&date_from=2025-05-01&date_to=2025-06-30").text
     assert "1 pending (no response yet, inside the 72h window; left out of the rate until their window closes)" \
         in page
+
+
+def test_a_bad_age_is_named(client_for, web_project) -> None:
+    bad = client_for("analyst").get("/unanswered?force=Kent&older_than=a+while")
+    assert bad.status_code == 400 and "older_than" in bad.text and "a while" in bad.text

@@ -52,6 +52,15 @@ def _required_text(value: str) -> str:
     return text
 
 
+def _duration_text(value: str, name: str) -> str:
+    """A duration as typed (`parse_duration`'s forms), kept as text; a bad one is an error naming the field."""
+    try:
+        parse_duration(value)
+    except MetricsError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    return value
+
+
 # A single text parameter (a path segment, an id, a sample name): bounded, printable, blank is absent.
 OptionalText = Annotated[str | None, Field(max_length=MAX_NAME), AfterValidator(plain_text)]
 RequiredText = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_required_text)]
@@ -140,12 +149,7 @@ class UnansweredQuery(FilterQuery, PageQuery):
     @field_validator("older_than")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_duration(value)
-            except MetricsError as exc:
-                raise ValueError(f"older_than: {exc}") from None
-        return value
+        return value if value is None else _duration_text(value, "older_than")
 
 
 class InboxQuery(FilterQuery, PageQuery):
@@ -157,12 +161,7 @@ class InboxQuery(FilterQuery, PageQuery):
     @field_validator("since")
     @classmethod
     def _since(cls, value: str) -> str:
-        if value.strip().lower() != "all":
-            try:
-                parse_duration(value)
-            except MetricsError as exc:
-                raise ValueError(f"since: {exc}") from None
-        return value
+        return value if value.strip().lower() == "all" else _duration_text(value, "since")
 
 
 class HandledForm(BaseModel):
