@@ -20,7 +20,12 @@ from peelian.demo.generate import generate
 from peelian.ingest import import_file
 from peelian.metrics.engine import clear_cache
 from peelian.metrics.params import Filters
-from peelian.metrics.rollup import RollupFigures, refresh_rollup, rollup_fresh, rollup_serves
+from peelian.metrics.rollup import (
+    RollupFigures,
+    refresh_rollup,
+    rollup_fresh,
+    rollup_serves,
+)
 from peelian.store.registry import import_registry
 from peelian.web.dashboard import build_dashboard
 

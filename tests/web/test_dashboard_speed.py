@@ -17,7 +17,7 @@ POLL = {"HX-Request": "true", "HX-Trigger": "dashboard-progress"}
 
 
 def _cards(page: str) -> list[str]:
-    return re.findall(r'<div class="value">(.*?)</div>', page, re.S)
+    return re.findall(r'<div class="value">(.*?)</div>', page, re.DOTALL)
 
 
 def test_large_project_dashboard_shows_progress_then_the_figures(app, client_for, web_project) -> None:
