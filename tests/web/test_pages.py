@@ -214,3 +214,13 @@ def test_reliability_report_of_a_sample(client_for, web_project) -> None:
     report = client.get("/models/reliability/double")
     assert report.status_code == 200 and "Krippendorff" in report.text
     assert client.get("/models/reliability/none").status_code == 404
+
+
+def test_pages_with_charts_load_the_vega_scripts(client_for, web_project) -> None:
+    client = client_for("admin")
+    for path in ("/", "/assessment?force=Kent&period=2025-Q2", "/benchmark", "/networks"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        head = page.text[:page.text.index("</head>")]
+        for script in ("vega", "vega-lite", "vega-embed"):
+            assert f'<script src="/static/vendor/{script}.min.js" defer></script>' in head, (path, script)
