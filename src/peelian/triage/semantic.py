@@ -102,6 +102,14 @@ CONTRASTS: tuple[str, ...] = (
     "asking whether a road is still closed after an earlier crash",
     "a neighbour or ex who is annoying but not dangerous",
     "a loud bang that turned out to be harmless",
+    # the everyday intents of the inbox (codebook citizen_intent), so a plain post is nearer one of them
+    "a complaint that nobody has called back or replied about a report",
+    "a car parked badly, blocking the pavement or a driveway",
+    "asking when a road will reopen or when something will happen",
+    "thanking officers for their help",
+    "reporting a theft or damage found after it had happened",
+    "asking for advice about a dispute with a neighbour",
+    "insults and abuse aimed at the police",
 )
 
 # Post-level guards: the semantic layer does not fire where one of these is in the post.
