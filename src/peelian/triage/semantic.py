@@ -5,8 +5,8 @@ Keyword rules catch the phrasing they were written for; a post that describes a 
 words ("a guy is climbing over the barrier on Waterloo Bridge") has no keyword to match, but its
 embedding lies near "someone is on the outside of a bridge railing, about to jump". The layer fires
 when the nearest prototype is at least THRESHOLD similar (cosine) and nearer, by MARGIN, than the
-nearest contrast, and no GUARD phrase (figures of speech, events in the past, a person found safe)
-is in the post. The finding names the category, the nearest prototype and both similarities.
+nearest contrast, the post has at least MIN_WORDS words, and no GUARD phrase (figures of speech,
+events in the past, a person found safe) nor any of the rules' harmless phrases is in the post. The finding names the category, the nearest prototype and both similarities.
 
 The prototypes are situations written for this purpose, not copies of labelled posts; THRESHOLD
 and MARGIN were chosen on the tuning split of tests/data/triage/urgent.csv only (docs/triage.md).
@@ -126,8 +126,13 @@ GUARD = re.compile(
     r"\bnot (threatening|dangerous|violent)\b"
 )
 
-THRESHOLD = 0.26
-MARGIN = 0.0
+# Chosen on the tuning split only, by a rule fixed in advance: the most permissive setting with no false
+# alarm among its 162 non-urgent posts. A real inbox has perhaps one urgent post in a hundred, so a
+# layer with even a few per cent false alarms there would bury the urgent posts under false ones
+# (docs/triage.md: 0.26/0.0, best on the tuning split by precision >= 0.9, flagged 18% of the demo's posts).
+THRESHOLD = 0.40
+MARGIN = 0.05
+MIN_WORDS = 5  # a reply of a few words ("same here in Salford") cannot describe a situation
 CACHE_SIZE = 50_000
 
 
@@ -189,7 +194,7 @@ class SemanticLayer:
     def decide(self, text: str, score: tuple[int, float, int, float]) -> SemanticFinding:
         proto, sim, contrast, csim = score
         plain = _normalise(text)
-        guarded = bool(GUARD.search(plain) or _HARMLESS.search(plain))
+        guarded = bool(GUARD.search(plain) or _HARMLESS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
         category, prototype = self._labels[proto]
         urgent = sim >= self.threshold and sim - csim >= self.margin and not guarded
         return SemanticFinding(urgent, category, prototype, round(sim, 3), CONTRASTS[contrast], round(csim, 3),
