@@ -125,7 +125,7 @@ def test_louvain_communities_are_seeded_and_exported(project, tmp_path):
 
 
 def test_sparse_measures_match_networkx_on_a_random_network():
-    import pandas as pd
+    import pyarrow as pa
 
     from peelian.network.interactions import _ArrayNetwork
 
@@ -136,7 +136,7 @@ def test_sparse_measures_match_networkx_on_a_random_network():
              "mentions": 0, "source_role": "police" if a < 5 else "citizen", "target_role": "citizen",
              "source_force": "", "target_force": "", "source_type": "", "target_type": "", "source_handle": "",
              "target_handle": ""} for a, b in graph.edges()]
-    measured = _ArrayNetwork.from_edges(pd.DataFrame(rows)).measures(5)
+    measured = _ArrayNetwork.from_edges(pa.Table.from_pylist(rows)).measures(5)
     undirected = graph.to_undirected()
     assert measured["n_edges"] == graph.number_of_edges() and measured["n_nodes"] == graph.number_of_nodes()
     assert measured["density"] == pytest.approx(nx.density(graph))

@@ -75,7 +75,8 @@ class InteractionNetwork:
         return sql, params
 
     def _edges(self, project: Project, by_month: bool = False) -> Any:
-        """The aggregated edges with both ends' role, force, account type and handle (a DataFrame)."""
+        """The aggregated edges with both ends' role, force, account type and handle (an Arrow table:
+        strings stay in Arrow, so millions of ties never become Python objects)."""
         sql, params = self._edge_sql(by_month)
         sql = f"""
             WITH agg AS ({sql})
@@ -89,7 +90,7 @@ class InteractionNetwork:
             LEFT JOIN accounts t ON t.platform = agg.platform AND t.account_id = agg.target"""
         cur = project.cursor()
         try:
-            return cur.execute(sql, params).df()
+            return cur.sql(sql, params=params).to_arrow_table()
         finally:
             cur.close()
 
@@ -131,15 +132,17 @@ class InteractionNetwork:
 
     def _panels(self, edges: Any) -> list[dict[str, Any]]:
         """One network per force and/or month, each measured like the whole."""
-        months = sorted(m for m in edges["month"].unique() if m) if "month" in self.by else [None]
+        import pyarrow.compute as pc
+
+        months = sorted(m for m in pc.unique(edges["month"]).to_pylist() if m) if "month" in self.by else [None]
         if "force" in self.by:
-            forces = sorted({f for f in (*edges["source_force"].unique(), *edges["target_force"].unique()) if f})
+            forces = sorted({f for c in ("source_force", "target_force") for f in pc.unique(edges[c]).to_pylist() if f})
             forces = [f for f in forces if not self.force or f == self.force]
         else:
             forces = [self.force]
         panels = []
         for month in months:
-            chosen = edges[edges["month"] == month] if month else edges
+            chosen = edges.filter(pc.equal(edges["month"], month)) if month else edges
             for force in forces:
                 net = _ArrayNetwork.from_edges(chosen, force)
                 if not net.n:
@@ -151,6 +154,7 @@ class InteractionNetwork:
                             for k, v in measured.items()})
                 panels.append(row)
         return panels
+
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -191,20 +195,32 @@ class _ArrayNetwork:
 
     @classmethod
     def from_edges(cls, edges: Any, force: str | None = None) -> _ArrayNetwork:
+        """From the Arrow table of `InteractionNetwork._edges`: ends coded by Arrow's dictionary encoding,
+        each node's attributes taken from one of its ties."""
         import numpy as np
-        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        n_edges = len(edges)
-        ends = np.concatenate([edges["source"].to_numpy(object), edges["target"].to_numpy(object)])
-        codes, ids = pd.factorize(ends)
-        first = np.unique(codes, return_index=True)[1]
-        attrs = {}
-        for name in ("role", "force", "type", "handle"):
-            both = np.concatenate([edges[f"source_{name}"].to_numpy(object), edges[f"target_{name}"].to_numpy(object)])
-            attrs[name] = both[first]
-        attrs["platform"] = np.concatenate([edges["platform"].to_numpy(object)] * 2)[first]
+        n_edges = edges.num_rows
+
+        def both(name: str) -> pa.Array:
+            return pa.concat_arrays([edges[f"source_{name}"].combine_chunks(),
+                                     edges[f"target_{name}"].combine_chunks()])
+
+        ends = pa.concat_arrays([edges["source"].combine_chunks().cast(pa.string()),
+                                 edges["target"].combine_chunks().cast(pa.string())])
+        encoded = pc.dictionary_encode(ends)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        ids = encoded.dictionary.to_numpy(zero_copy_only=False)
+        first = np.empty(len(ids), dtype=np.int64)
+        first[codes] = np.arange(len(codes))  # one tie of each node (any: an id's attributes agree)
+        take = pa.array(first)
+        attrs = {name: both(name).take(take).to_numpy(zero_copy_only=False)
+                 for name in ("role", "force", "type", "handle")}
+        platforms = edges["platform"].combine_chunks()
+        attrs["platform"] = pa.concat_arrays([platforms, platforms]).take(take).to_numpy(zero_copy_only=False)
         src, tgt = codes[:n_edges], codes[n_edges:]
-        columns = [edges[c].to_numpy(np.int64) for c in ("weight", "replies", "mentions")]
+        columns = [edges[c].to_numpy().astype(np.int64) for c in ("weight", "replies", "mentions")]
         if force:
             own = attrs["force"] == force
             touch = own[src] | own[tgt]
@@ -216,12 +232,13 @@ class _ArrayNetwork:
             ids, attrs = ids[keep], {k: v[keep] for k, v in attrs.items()}
             src, tgt = remap[src[kept]], remap[tgt[kept]]
             columns = [c[kept] for c in columns]
-        # The same pair on two platforms is one tie, as in a graph keyed by account id.
         n = len(ids)
-        pair = src.astype(np.int64) * max(n, 1) + tgt
-        unique, inverse = np.unique(pair, return_inverse=True)
-        columns = [np.bincount(inverse, weights=c, minlength=len(unique)).astype(np.int64) for c in columns]
-        return cls(np.asarray(ids, dtype=object), attrs, unique // max(n, 1), unique % max(n, 1), *columns)
+        if n_edges and len(pc.unique(platforms)) > 1:  # the same pair on two platforms is one tie
+            pair = src * max(n, 1) + tgt
+            unique, inverse = np.unique(pair, return_inverse=True)
+            columns = [np.bincount(inverse, weights=c, minlength=len(unique)).astype(np.int64) for c in columns]
+            src, tgt = unique // max(n, 1), unique % max(n, 1)
+        return cls(np.asarray(ids, dtype=object), attrs, src, tgt, *columns)
 
     def measures(self, removals: int) -> dict[str, Any]:
         import numpy as np
@@ -245,10 +262,11 @@ class _ArrayNetwork:
         keep[ranked] = False
         rest = undirected[keep][:, keep]
         largest = np.bincount(connected_components(rest, directed=False)[1]).max() if rest.shape[0] else 0
-        roles = self.attrs["role"]
-        pairs = pd.DataFrame({"a": roles[self.src], "b": roles[self.tgt], "w": self.weight})
-        sums = pairs.groupby(["a", "b"])["w"].sum()
-        mixing = {f"{a}->{b}": int(w) for (a, b), w in sums.items()}
+        role_codes, role_names = pd.factorize(self.attrs["role"])
+        sums = np.bincount(role_codes[self.src] * len(role_names) + role_codes[self.tgt], weights=self.weight,
+                           minlength=len(role_names) ** 2)
+        mixing = {f"{role_names[k // len(role_names)]}->{role_names[k % len(role_names)]}": int(w)
+                  for k, w in enumerate(sums) if w}
         whole = sum(mixing.values())
         return {
             "n_nodes": n, "n_edges": m, "density": m / (n * (n - 1)) if n > 1 else 0.0,
