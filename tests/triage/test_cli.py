@@ -113,10 +113,12 @@ def test_triage_on_a_real_format_import(cli, tmp_path):
     assert {r["intent_source"] for r in rows} <= {"gold", "predicted", "rules"}
     for r in rows:
         assert r["account_handle"] and r["target"] and r["post_id"]
-        if r["risk"]:  # the rule layer catches what the demo's coders called urgent
+        if r["risk"] and r["risk_source"] == "rules":  # the rule layer catches what the demo's coders called urgent
             assert classify_text(r["text"]).urgent, r["text"]
+        if r["risk"] and r["risk_source"] == "semantic":  # the semantic layer names its nearest prototype
+            assert not classify_text(r["text"]).urgent and r["risk_reasons"], r
         assert r["risk"] or set(r["intents"]) & {"question", "report", "urgent", "request_help", "complaint"}
-    assert any(r["risk"] for r in rows)
+    assert any(r["risk"] for r in rows) and data["risk_layers"]["rules"]
 
 
 def test_metrics_reports_target_attainment_beside_the_other_figures(cli, path):
@@ -126,3 +128,14 @@ def test_metrics_reports_target_attainment_beside_the_other_figures(cli, path):
     assert data["rows"][0]["needs_response"] >= 1
     table = cli("metrics", path, "--from", "2025-03-01", "--to", "2025-03-31")
     assert table.exit_code == 0 and "target attainment" in table.output
+
+
+def test_triage_says_when_the_rules_run_alone(cli, path, monkeypatch):
+    from peelian.triage import semantic
+
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    table = cli("triage", path)
+    said = " ".join(table.output.split())  # the console wraps long lines
+    assert table.exit_code == 0 and "keyword rules alone" in said and "peelian[embeddings]" in said
+    data = json.loads(cli("triage", path, "--json").output)
+    assert data["risk_layers"]["semantic"] is False and [r["post_id"] for r in data["rows"]][0] == "KNIFE"

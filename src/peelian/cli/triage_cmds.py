@@ -93,6 +93,8 @@ def triage_show(
                     "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "", r["post_id"],
                     " ".join((r["text"] or "").split())[:80], r["url"] or "")
     console.print(out)
+    if result["risk_layers"]["note"]:
+        console.print(result["risk_layers"]["note"], highlight=False, markup=False)
     console.print(f"{counts['total']:,} awaiting a response ({counts['risk']:,} immediate risk, "
                   f"{counts['overdue']:,} overdue, {counts['pending']:,} within target); posts of the last "
                   f"{result['since']}", highlight=False)

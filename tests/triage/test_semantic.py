@@ -1,0 +1,153 @@
+"""The semantic layer for immediate risk (peelian.triage.semantic): fires on a described situation with no
+keyword, not on figures of speech; falls back to the rules alone without the embedding model; in the inbox
+with its finding shown; and the accuracy floors per split (docs/triage.md has the measured table).
+
+The tuning split of urgent.csv was used to choose the threshold; held-out 1 (urgent.csv `held_out`) and
+held-out 2 (urgent_heldout2.csv, committed before the layer existed) were not. Their floors sit below the
+measured figures by a margin, so a change that loses what the layer gained fails."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from peelian.classify.embeddings import embeddings_available
+from peelian.errors import ModelError
+from peelian.triage import inbox
+from peelian.triage import semantic
+from peelian.triage.rules import classify_text
+from tests.metrics.helpers import Corpus
+
+DATA = Path(__file__).parents[1] / "data" / "triage"
+needs_model = pytest.mark.skipif(not embeddings_available(), reason="the 'embeddings' extra is not installed")
+
+DESCRIBED = [  # immediate risk in words the rules have no keyword for
+    ("@WMPolice a man has climbed over the railings of the bridge on Broad Street and is staring down at the canal",
+     "self_harm"),
+    ("@GMPolice my 7 year old was playing out front ten minutes ago and now he is nowhere to be seen",
+     "missing_vulnerable"),
+    ("@merseypolice my dad has been acting confused and has walked out of the house in his pyjamas",
+     "missing_vulnerable"),
+]
+FIGURATIVE = [
+    "@WMPolice this road is a death trap",
+    "@GMPolice killing it today officers!",
+    "@LancsPolice my commute was murder this morning, roadworks everywhere",
+    "@metpoliceuk that last episode of your podcast about the Krays had me dying",
+    "@KentPolice your new recruitment video is an absolute bomb, loved it",
+]
+
+
+def rows(path: Path, split: str | None = None) -> list[tuple[str, bool, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [(r["text"], r["urgent"] == "1", r["category"]) for r in csv.DictReader(f)
+                if split in (None, r["split"])]
+
+
+def test_the_second_held_out_set_is_large_varied_and_hard():
+    with (DATA / "urgent_heldout2.csv").open(newline="", encoding="utf-8") as f:
+        data = list(csv.DictReader(f))
+    urgent = [r for r in data if r["urgent"] == "1"]
+    assert len(data) >= 80 and len(urgent) >= 30
+    assert sum(r["kind"] == "hard_negative" for r in data) >= 30
+    assert {r["category"] for r in urgent} == {"weapon", "inprogress", "threat", "missing", "selfharm"}
+    # described situations: the rules catch almost none of them
+    assert sum(classify_text(r["text"]).urgent for r in urgent) <= len(urgent) // 5
+    first = {t for t, _, _ in rows(DATA / "urgent.csv")}
+    assert not first & {r["text"] for r in data}
+
+
+@needs_model
+@pytest.mark.parametrize(("text", "category"), DESCRIBED)
+def test_fires_on_a_described_situation_with_no_keyword(text, category):
+    assert not classify_text(text).urgent
+    (found,) = semantic.detect([text])
+    assert found.urgent and found.layers == ("semantic",)
+    assert found.semantic.category == category and found.semantic.prototype in semantic.PROTOTYPES[category]
+    assert found.semantic.similarity >= semantic.THRESHOLD
+    assert found.reasons()[category] == f"semantic: {found.semantic.prototype} ({found.semantic.similarity:.2f})"
+
+
+@needs_model
+@pytest.mark.parametrize("text", FIGURATIVE)
+def test_does_not_fire_on_figures_of_speech(text):
+    (found,) = semantic.detect([text])
+    assert not found.semantic.urgent, found.semantic
+
+
+@needs_model
+def test_guards_keep_past_events_and_short_replies_from_the_semantic_layer():
+    layer = semantic.layer()
+    near = (0, 0.9, 0, 0.0)  # as near a prototype as can be
+    assert layer.decide("@WMPolice a man climbed over the bridge railings last week", near).guarded
+    assert layer.decide("@WMPolice any update on the lad on the bridge?", near).guarded
+    assert layer.decide("@WMPolice same here in Salford", near).guarded
+    assert not layer.decide("@WMPolice a man has climbed over the bridge railings above the canal", near).guarded
+
+
+@needs_model
+def test_findings_are_cached_per_text(monkeypatch):
+    layer = semantic.SemanticLayer()
+    texts = [t for t, _ in DESCRIBED]
+    first = layer.assess(texts)
+    calls = []
+    monkeypatch.setattr(layer, "scores", lambda batch: calls.append(batch) or [])
+    assert layer.assess(list(reversed(texts))) == list(reversed(first)) and not calls
+
+
+def test_without_the_embedding_model_the_rules_run_alone(monkeypatch, project):
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    monkeypatch.setattr(semantic, "layer", lambda: pytest.fail("the semantic layer must not load"))
+    text, _ = DESCRIBED[0]
+    found = semantic.detect([text, "@WMPolice there's a man with a knife outside the shop"])
+    assert [f.layers for f in found] == [(), ("rules",)] and found[0].semantic is None
+    with pytest.raises(ModelError, match="embedding model"):
+        semantic.detect([text], semantic=True)
+    with pytest.raises(ModelError, match="embedding model"):
+        inbox(_small_inbox(project), semantic=True)
+    box = inbox(project)
+    assert box["risk_layers"]["semantic"] is False and "embedding model" in box["risk_layers"]["note"]
+    assert [r["post_id"] for r in box["rows"] if r["risk"]] == ["KNIFE"]
+
+
+def _small_inbox(project):
+    c = Corpus(project)
+    wmp = c.police("wmp", "West Midlands")
+    a, b, d = c.citizen("alice"), c.citizen("bob"), c.citizen("dora")
+    c.post("P1", wmp, 0, "Road closed on the Hagley Road")
+    c.post("BRIDGE", a, 10, DESCRIBED[0][0].replace("@WMPolice", "@wmp"), reply_to="P1")
+    c.post("KNIFE", b, 20, "@wmp there's a man with a knife outside the shop on King St", reply_to="P1")
+    c.post("THANKS", d, 30, "@wmp thank you officers, brilliant work", reply_to="P1")
+    c.post("P2", wmp, 60, "Road open again")
+    return c.save()
+
+
+@needs_model
+def test_the_inbox_shows_which_layer_found_the_risk(project):
+    box = inbox(_small_inbox(project))
+    by = {r["post_id"]: r for r in box["rows"]}
+    assert box["risk_layers"]["semantic"] and box["risk_layers"]["note"] is None
+    assert by["BRIDGE"]["risk"] and by["BRIDGE"]["risk_source"] == "semantic"
+    assert by["BRIDGE"]["risk_layers"] == ["semantic"] and "self_harm" in by["BRIDGE"]["risk_reasons"]
+    assert by["KNIFE"]["risk_source"] == "rules" and "rules" in by["KNIFE"]["risk_layers"]
+    assert "THANKS" not in by and box["counts"]["risk"] == 2
+    off = inbox(project, semantic=False)
+    assert [r["post_id"] for r in off["rows"]] == ["KNIFE"] and "turned off" in off["risk_layers"]["note"]
+
+
+@needs_model
+@pytest.mark.slow
+def test_accuracy_floors_per_split():
+    """Tuning split: the issue's target for rules OR semantic, and the semantic layer's own operating point
+    (chosen for no false alarm there). Held-out sets: the measured figures less a margin (docs/triage.md)."""
+    tuning = semantic.evaluate_layers(rows(DATA / "urgent.csv", "tuning"))
+    assert tuning["both"]["recall"] >= 0.95 and tuning["both"]["precision"] >= 0.8
+    assert tuning["semantic"]["precision"] >= 0.95 and tuning["semantic"]["recall"] >= 0.45
+    held1 = semantic.evaluate_layers(rows(DATA / "urgent.csv", "held_out"))
+    assert held1["both"]["recall"] >= 0.5 and held1["both"]["precision"] >= 0.8, held1["both"]["misses"]
+    assert held1["both"]["recall"] > held1["rules"]["recall"] + 0.25
+    held2 = semantic.evaluate_layers(rows(DATA / "urgent_heldout2.csv"))
+    assert held2["semantic"]["recall"] >= 0.45 and held2["semantic"]["precision"] >= 0.7, held2["semantic"]
+    assert held2["both"]["recall"] >= 0.5 and held2["both"]["precision"] >= 0.55
