@@ -1,7 +1,7 @@
 """The transparent intent rules and the immediate-risk layer: the accuracy floor on the labelled set
 of tests/data/triage/urgent.csv (its tuning split: the rules were written against it), hard negatives,
 and the SQL form agreeing with the Python one. The held-out split was written after the rules and never
-used to change them; its figures are printed by benchmarks/triage.py (see docs/triage.md), not tested."""
+used to change them; its floors, with the semantic layer's, are in tests/triage/test_semantic.py."""
 
 from __future__ import annotations
 

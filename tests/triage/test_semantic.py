@@ -15,8 +15,7 @@ import pytest
 
 from peelian.classify.embeddings import embeddings_available
 from peelian.errors import ModelError
-from peelian.triage import inbox
-from peelian.triage import semantic
+from peelian.triage import inbox, semantic
 from peelian.triage.rules import classify_text
 from tests.metrics.helpers import Corpus
 
@@ -133,6 +132,8 @@ def test_the_inbox_shows_which_layer_found_the_risk(project):
     assert by["BRIDGE"]["risk_layers"] == ["semantic"] and "self_harm" in by["BRIDGE"]["risk_reasons"]
     assert by["KNIFE"]["risk_source"] == "rules" and "rules" in by["KNIFE"]["risk_layers"]
     assert "THANKS" not in by and box["counts"]["risk"] == 2
+    # the older semantic finding comes after the rules' one: the semantic layer has more false alarms
+    assert [r["post_id"] for r in box["rows"]] == ["KNIFE", "BRIDGE"]
     off = inbox(project, semantic=False)
     assert [r["post_id"] for r in off["rows"]] == ["KNIFE"] and "turned off" in off["risk_layers"]["note"]
 

@@ -1,6 +1,7 @@
 """Triage of inbound citizen posts: intents (gold, then the classifier, then transparent rules), a
-high-recall rule layer for immediate risk, response-time targets per force and intent, the inbox
-(most urgent first), posts handled elsewhere, and target attainment. See docs/triage.md.
+high-recall layer for immediate risk (keyword rules OR sentence-embedding prototypes), response-time
+targets per force and intent, the inbox (most urgent first), posts handled elsewhere, and target
+attainment. See docs/triage.md.
 
 Sits beside the metrics layer: it reads the metrics' fitted dialogue and imports nothing above it.
 """
@@ -23,10 +24,17 @@ from peelian.triage.inbox import (
     set_targets,
     summary,
 )
-from peelian.triage.rules import INTENTS, RISK_ADVICE, RISK_RULES, RuleResult, classify_text
+from peelian.triage.rules import (
+    INTENTS,
+    RISK_ADVICE,
+    RISK_RULES,
+    RuleResult,
+    classify_text,
+)
+from peelian.triage.semantic import RiskFinding, detect
 
 __all__ = [
-    "DEFAULT_SINCE", "DEFAULT_TARGETS", "INTENTS", "OUTCOMES", "RISK_ADVICE", "RISK_RULES", "RuleResult", "Target",
-    "Targets", "attainment", "classify_text", "deadline", "inbox", "list_targets", "mark_handled", "parse_targets",
-    "reopen", "set_targets", "summary",
+    "DEFAULT_SINCE", "DEFAULT_TARGETS", "INTENTS", "OUTCOMES", "RISK_ADVICE", "RISK_RULES", "RiskFinding",
+    "RuleResult", "Target", "Targets", "attainment", "classify_text", "deadline", "detect", "inbox", "list_targets",
+    "mark_handled", "parse_targets", "reopen", "set_targets", "summary",
 ]

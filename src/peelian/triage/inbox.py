@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from peelian.errors import InputError, MetricsError, ModelError, NotFoundError
 from peelian.metrics.compute import Scope, inbound_sql
 from peelian.metrics.engine import prepared, sql_literal
-from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, humane_duration, parse_duration
+from peelian.metrics.params import (
+    Filters,
+    MetricParams,
+    OfficeHours,
+    format_duration,
+    humane_duration,
+    parse_duration,
+)
 from peelian.store.project import Project, utcnow
 from peelian.triage import semantic as semantic_layer
 from peelian.triage.rules import (
@@ -282,7 +289,9 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
         due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
         r["deadline"] = due
         r["time_left_s"] = (due - as_of).total_seconds()
-    rows.sort(key=lambda r: (not r["risk"], r["time_left_s"] >= 0, r["time_left_s"], r["created_at"], r["nid"]))
+    # risk found only by the semantic layer after the rest of the risk tier: it has more false alarms
+    rows.sort(key=lambda r: (not r["risk"], r["risk_from"] == "semantic", r["time_left_s"] >= 0, r["time_left_s"],
+                             r["created_at"], r["nid"]))
     counts = {"total": len(rows), "risk": sum(r["risk"] for r in rows),
               "overdue": sum(r["time_left_s"] < 0 for r in rows),
               "pending": sum(r["time_left_s"] >= 0 for r in rows), "handled": sum(r["handled"] for r in rows)}

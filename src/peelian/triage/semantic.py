@@ -6,7 +6,8 @@ words ("a guy is climbing over the barrier on Waterloo Bridge") has no keyword t
 embedding lies near "someone is on the outside of a bridge railing, about to jump". The layer fires
 when the nearest prototype is at least THRESHOLD similar (cosine) and nearer, by MARGIN, than the
 nearest contrast, the post has at least MIN_WORDS words, and no GUARD phrase (figures of speech,
-events in the past, a person found safe) nor any of the rules' harmless phrases is in the post. The finding names the category, the nearest prototype and both similarities.
+events in the past, a person found safe) nor any of the rules' harmless phrases is in the post.
+The finding names the category, the nearest prototype and both similarities.
 
 The prototypes are situations written for this purpose, not copies of labelled posts; THRESHOLD
 and MARGIN were chosen on the tuning split of tests/data/triage/urgent.csv only (docs/triage.md).
