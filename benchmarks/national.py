@@ -10,10 +10,11 @@ copies); 11 copies of a demo of 4 forces and --posts/11 posts make 44 forces, ab
 England and Wales. (A demo post that no force's facts hold is not in the lake, so the lake holds
 slightly fewer posts than --posts; the figure printed is the lake's own.) Each measurement runs in its own process, so its peak
 memory is its own: VmHWM of the Python process, plus for Spark that of the JVM it started
-(the driver and, in local mode, the executors). Spark time includes starting the session.
+(the driver and, in local mode, the executors); so is its CPU time (user + system of both), which
+shows how many cores a run really had on a shared machine. Spark time includes starting the session.
 
-The national plan (43 forces, 300 M posts) is extrapolated from the measured cost per post
-and per lake partition (force × platform × month) on local[1] and local[2].
+The national plan (43 forces, 300 M posts) is extrapolated from the CPU seconds per post and per
+lake partition (force × platform × month) measured on local[1].
 """
 
 from __future__ import annotations
@@ -117,6 +118,12 @@ def _predict_everything(project: Any) -> None:
             FROM posts WHERE author_role = 'police'""")
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _hwm_kb(pid: int | str = "self") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -129,19 +136,20 @@ def run_one(lake: str, engine: str, cores: int) -> dict[str, Any]:
     from peelian.national import national_metric_set
     from peelian.national.engine import spark_session
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_s(os.getpid())
     spark = None
     if engine == "spark":
         spark = spark_session(f"local[{cores}]", shuffle_partitions=4 * cores,
                               config={"spark.driver.memory": "4g"})
     table = national_metric_set(lake, engine=engine, spark=spark, threads=cores)
     seconds = time.perf_counter() - started
-    jvm = 0
+    jvm, cpu = 0, _cpu_s(os.getpid()) - cpu_started
     if spark is not None:
-        jvm = _hwm_kb(spark.sparkContext._gateway.proc.pid)
+        pid = spark.sparkContext._gateway.proc.pid
+        jvm, cpu = _hwm_kb(pid), cpu + _cpu_s(pid)
         spark.stop()
-    return {"engine": engine, "cores": cores, "seconds": seconds, "rows": table.num_rows,
-            "peak_mb": (_hwm_kb() + jvm) / 1024}
+    return {"engine": engine, "cores": cores, "seconds": seconds, "cpu_seconds": cpu, "rows": table.num_rows,
+            "peak_mb": (_hwm_kb() + jvm) / 1024, "load": os.getloadavg()[0]}
 
 
 def measure(lake: Path, engine: str, cores: int) -> dict[str, Any]:
@@ -171,17 +179,19 @@ def main() -> None:
     print(f"lake: {posts:,} posts, {forces} forces, {partitions:,} partitions, facts {facts} "
           f"(built in {time.perf_counter() - started:.0f} s)", flush=True)
     results = [measure(lake, "spark", 1), measure(lake, "spark", 2), measure(lake, "duckdb", 2)]
-    print(f"\n| engine | cores | seconds | posts/s | peak memory, MB |\n|---|---:|---:|---:|---:|")
+    print("\n| engine | cores | seconds | posts/s | CPU seconds | cores used (CPU ÷ wall) | peak memory, MB "
+          "| load average after |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['engine']} | {r['cores']} | {r['seconds']:.1f} | {posts / r['seconds']:,.0f} | "
-              f"{r['peak_mb']:,.0f} |")
+              f"{r['cpu_seconds']:.1f} | {r['cpu_seconds'] / r['seconds']:.2f} | {r['peak_mb']:,.0f} | "
+              f"{r['load']:.1f} |")
     one, two = results[0]["seconds"], results[1]["seconds"]
     print(f"\nSpark speed-up local[1] -> local[2]: {one / two:.2f}x")
-    # The paper plan: core-seconds per post from local[1] (fixed start-up cost kept aside as measured by the
-    # 2-core run's residue), 300 M posts over 43 forces, 3 platforms, 36 months.
+    # The paper plan: CPU seconds per post of the local[1] run (start-up included, so an upper bound), for
+    # 300 M posts over 43 forces, 3 platforms, 36 months.
     national_posts, national_partitions = 300_000_000, 43 * 3 * 36
-    per_post = one / posts
-    per_partition = one / partitions
+    per_post = results[0]["cpu_seconds"] / posts
+    per_partition = results[0]["cpu_seconds"] / partitions
     core_hours = per_post * national_posts / 3600
     print(f"measured: {per_post * 1e6:.1f} core-µs per post, {per_partition * 1000:.0f} core-ms per partition "
           f"({posts / partitions:,.0f} posts per partition)")

@@ -6,7 +6,7 @@ first responses, local office hours, the codes' source), is fitted there, by the
 `Dialogue` the embedded engine uses. The export writes those per-post facts, never the secret:
 one table per metric family, partitioned by force, platform and month, each file holding full
 columns (the directories are `force_key=<slug>/platform_key=<platform>/month_key=YYYY-MM`, so
-Spark, DuckDB and Polars read them with or without partition discovery). Every aggregation
+Spark, DuckDB, PyArrow or Polars read them with or without partition discovery). Every aggregation
 of the metric set is left to the national engines.
 
 Several projects merge into one lake: each force belongs to exactly one export (its source),
