@@ -186,9 +186,9 @@ def national_metric_set(lake: str | Path | Lake, *, engine: str = "duckdb", para
                         master: str = "local[2]", spark: Any = None, threads: int | None = None) -> pa.Table:
     """The common metric set of every force in the lake, with the columns and metadata of
     `peelian metrics export` (docs/metric-set.md)."""
+    from peelian.metrics.columns import METRIC_SET_MIXES
     from peelian.metrics.compute import metrics_from_dialogue
     from peelian.metrics.metric_set import metric_set_columns, metric_set_table
-    from peelian.metrics.columns import METRIC_SET_MIXES
 
     lake = lake if isinstance(lake, Lake) else Lake.open(lake)
     lake.check_schemas()

@@ -51,7 +51,11 @@ def national_network(lake: str | Path | Lake, *, engine: str = "duckdb", kind: s
     role mixing, robustness) and its ten busiest accounts, with the measures `peelian network` uses."""
     import networkx as nx
 
-    from peelian.network.interactions import degree_centralization, robustness, role_mixing
+    from peelian.network.interactions import (
+        degree_centralization,
+        robustness,
+        role_mixing,
+    )
 
     pairs = edges(lake, engine=engine, kind=kind, min_weight=min_weight, master=master, spark=spark)
     graph = nx.DiGraph()
