@@ -40,6 +40,11 @@ bench: install
 	$(BIN)/python benchmarks/metrics.py
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/triage.py
+	$(BIN)/python benchmarks/checks.py
+	$(BIN)/python benchmarks/assess.py
+	$(BIN)/python benchmarks/networks.py
+	$(BIN)/python benchmarks/national.py
 
 clean:
 	rm -rf $(VENV) demo.peelian demo.peelian.d
