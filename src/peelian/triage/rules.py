@@ -11,7 +11,7 @@ out first (HARMLESS), then each category's pattern is searched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 INTENTS: tuple[str, ...] = ("urgent", "report", "question", "request_help", "complaint", "praise", "abuse", "other")
@@ -236,16 +236,22 @@ def _lit(pattern: str) -> str:
 def evaluate_urgent(labelled: Iterable[tuple[str, bool, str]]) -> dict[str, object]:
     """Precision and recall of the risk rules on (text, urgent, category) rows, overall and per category
     (recall only: a category is a property of the true positives), with the misses and false alarms."""
-    tp = fp = fn = n = 0
+    rows = list(labelled)
+    return score_flags(rows, [classify_text(text).urgent for text, _, _ in rows])
+
+
+def score_flags(labelled: Sequence[tuple[str, bool, str]], flags: Sequence[bool]) -> dict[str, object]:
+    """Precision, recall and recall per category of `flags` (one per row, whether a detector fired)
+    against (text, urgent, category) rows, with the misses and false alarms: shared so every
+    detector (rules, semantic, both) is scored the same way."""
+    tp = fp = fn = 0
     per: dict[str, list[int]] = {}
     misses, alarms = [], []
-    for text, urgent, category in labelled:
-        n += 1
-        found = classify_text(text).urgent
+    for (text, urgent, category), found in zip(labelled, flags, strict=True):
         if urgent:
             hits = per.setdefault(category or "uncategorised", [0, 0])
-            hits[1] += 1
             hits[0] += found
+            hits[1] += 1
         if found and urgent:
             tp += 1
         elif found:
@@ -254,7 +260,7 @@ def evaluate_urgent(labelled: Iterable[tuple[str, bool, str]]) -> dict[str, obje
         elif urgent:
             fn += 1
             misses.append(text)
-    return {"posts": n, "tp": tp, "fp": fp, "fn": fn,
+    return {"posts": len(labelled), "tp": tp, "fp": fp, "fn": fn,
             "precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
             "recall_by_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
             "misses": misses, "false_alarms": alarms}

@@ -27,7 +27,7 @@ from typing import Any
 
 from peelian.classify.embeddings import SentenceEncoder, embeddings_available
 from peelian.errors import ModelError
-from peelian.triage.rules import _HARMLESS, _normalise
+from peelian.triage.rules import _HARMLESS, _normalise, score_flags
 
 PROTOTYPES: dict[str, tuple[str, ...]] = {
     "weapon": (
@@ -282,27 +282,4 @@ def evaluate_layers(labelled: Sequence[tuple[str, bool, str]]) -> dict[str, dict
     fired = {"rules": [bool(f.risks) for f in findings],
              "semantic": [bool(f.semantic and f.semantic.urgent) for f in findings],
              "both": [f.urgent for f in findings]}
-    return {name: _score(labelled, flags) for name, flags in fired.items()}
-
-
-def _score(labelled: Sequence[tuple[str, bool, str]], flags: Sequence[bool]) -> dict[str, object]:
-    tp = fp = fn = 0
-    per: dict[str, list[int]] = {}
-    misses, alarms = [], []
-    for (text, urgent, category), found in zip(labelled, flags):
-        if urgent:
-            hits = per.setdefault(category or "uncategorised", [0, 0])
-            hits[0] += found
-            hits[1] += 1
-        if found and urgent:
-            tp += 1
-        elif found:
-            fp += 1
-            alarms.append(text)
-        elif urgent:
-            fn += 1
-            misses.append(text)
-    return {"posts": len(labelled), "tp": tp, "fp": fp, "fn": fn,
-            "precision": tp / (tp + fp) if tp + fp else None, "recall": tp / (tp + fn) if tp + fn else None,
-            "recall_by_category": {k: v[0] / v[1] for k, v in sorted(per.items())},
-            "misses": misses, "false_alarms": alarms}
+    return {name: score_flags(labelled, flags) for name, flags in fired.items()}
