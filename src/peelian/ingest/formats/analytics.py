@@ -9,14 +9,14 @@ the post's own columns take the counts the API has too (likes, replies, reposts,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from peelian.errors import InputError
 from peelian.ingest.csvreader import iter_csv_rows, ragged_row
-from peelian.ingest.records import MetricSnapshot, Reject
+from peelian.ingest.records import MetricSnapshot, Record, Reject
 
 EMPTY = {"", "-", "--", "n/a", "N/A", "null", "None"}
 NUMBER_RE = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -64,6 +64,26 @@ def csv_records(path: Path) -> Iterator[tuple[str, dict[str, str], list[str]] | 
             yield ragged
             continue
         yield f"row {number}", dict(zip(header, cells, strict=True)), cells
+
+
+def sniffed_keys(header: list[str] | None) -> set[str]:
+    """The header keys of a sniffed CSV header (empty when the sample is not a CSV), so that each
+    export's sniffer only says which columns it needs."""
+    return {header_key(c) for c in header} if header else set()
+
+
+def csv_import(path: Path, records: Callable[[dict[str, str], str], Iterator[Record]]) -> Iterator[Record]:
+    """The records `records(row, where)` makes of each row; a row it refuses with ValueError
+    becomes a Reject naming the row, so one bad row never stops the file."""
+    for item in csv_records(path):
+        if isinstance(item, Reject):
+            yield item
+            continue
+        where, row, cells = item
+        try:
+            yield from records(row, where)
+        except ValueError as exc:
+            yield Reject(where, str(exc), ",".join(cells))
 
 
 def observed_at(options: dict[str, Any], path: Path, from_name: datetime | None) -> datetime:

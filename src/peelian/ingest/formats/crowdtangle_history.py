@@ -19,9 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from peelian.ingest.base import Importer, Sample, as_int
-from peelian.ingest.formats.analytics import EMPTY, csv_records, header_key, metric_name, snapshots
+from peelian.ingest.formats.analytics import (
+    EMPTY,
+    csv_import,
+    metric_name,
+    snapshots,
+    sniffed_keys,
+)
 from peelian.ingest.formats.crowdtangle import URL_OWNER_RE, post_id_from_url
-from peelian.ingest.records import Post, Record, Reject
+from peelian.ingest.records import Post, Record
 
 PLATFORM = "facebook"
 SOURCE = "crowdtangle-history"
@@ -37,23 +43,12 @@ class CrowdTangleHistoryImporter(Importer):
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
-        header = sample.csv_header
-        if not header:
-            return 0.0
-        keys = {header_key(c) for c in header}
+        keys = sniffed_keys(sample.csv_header)
         return 0.95 if "score date (gmt)" in keys and ("id" in keys or "url" in keys) else 0.0
 
     def read(self, path: Path) -> Iterator[Record]:
         page_id = str(self.options.get("page_id") or "").strip() or None
-        for item in csv_records(path):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, row, cells = item
-            try:
-                yield from _records(row, where, page_id)
-            except ValueError as exc:
-                yield Reject(where, str(exc), ",".join(cells))
+        yield from csv_import(path, lambda row, where: _records(row, where, page_id))
 
 
 def _records(row: dict[str, str], where: str, page_id: str | None) -> Iterator[Record]:

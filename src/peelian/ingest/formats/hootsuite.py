@@ -21,8 +21,15 @@ from datetime import datetime
 from pathlib import Path
 
 from peelian.ingest.base import Importer, Sample
-from peelian.ingest.formats.analytics import count, csv_records, header_key, metric_name, observed_at, snapshots
-from peelian.ingest.records import Post, Record, Reject
+from peelian.ingest.formats.analytics import (
+    count,
+    csv_import,
+    metric_name,
+    observed_at,
+    snapshots,
+    sniffed_keys,
+)
+from peelian.ingest.records import Post, Record
 
 PLATFORM = "facebook"
 SOURCE = "hootsuite"
@@ -41,10 +48,7 @@ class HootsuiteImporter(Importer):
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
-        header = sample.csv_header
-        if not header:
-            return 0.0
-        keys = {header_key(c) for c in header}
+        keys = sniffed_keys(sample.csv_header)
         return 0.95 if all(k in keys for k in REQUIRED) else 0.0
 
     def check(self, path: Path) -> None:
@@ -52,15 +56,7 @@ class HootsuiteImporter(Importer):
 
     def read(self, path: Path) -> Iterator[Record]:
         when = observed_at(self.options, path, None)
-        for item in csv_records(path):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, row, cells = item
-            try:
-                yield from _records(row, where, when)
-            except ValueError as exc:
-                yield Reject(where, str(exc), ",".join(cells))
+        yield from csv_import(path, lambda row, where: _records(row, where, when))
 
 
 def _records(row: dict[str, str], where: str, when: datetime) -> Iterator[Record]:

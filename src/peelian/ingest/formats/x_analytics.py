@@ -28,14 +28,14 @@ from pathlib import Path
 from peelian.ingest.base import Importer, Sample
 from peelian.ingest.formats.analytics import (
     count,
-    csv_records,
+    csv_import,
     day_after,
-    header_key,
     metric_name,
     observed_at,
     snapshots,
+    sniffed_keys,
 )
-from peelian.ingest.records import Post, Record, Reject
+from peelian.ingest.records import Post, Record
 
 PLATFORM = "twitter"
 SOURCE = "x-analytics"
@@ -54,10 +54,7 @@ class XAnalyticsImporter(Importer):
 
     @classmethod
     def sniff(cls, sample: Sample) -> float:
-        header = sample.csv_header
-        if not header:
-            return 0.0
-        keys = {header_key(c) for c in header}
+        keys = sniffed_keys(sample.csv_header)
         if all(k in keys for k in REQUIRED) and any(k in keys for k in MARKERS):
             return 0.95
         return 0.0
@@ -73,15 +70,7 @@ class XAnalyticsImporter(Importer):
         when = self._when(path)
         named = FILE_NAME_RE.search(path.name)
         account = self.options.get("handle") or (named.group(1) if named else None)
-        for item in csv_records(path):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            where, row, cells = item
-            try:
-                yield from _records(row, where, when, account)
-            except ValueError as exc:
-                yield Reject(where, str(exc), ",".join(cells))
+        yield from csv_import(path, lambda row, where: _records(row, where, when, account))
 
 
 def _records(row: dict[str, str], where: str, when: datetime, account: str | None) -> Iterator[Record]:
