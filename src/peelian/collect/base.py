@@ -158,6 +158,17 @@ class CollectReport:
                 "targets": [asdict(t) for t in self.targets]}
 
 
+def run_collector(build: Callable[[Fetcher], FeedCollector], targets: Sequence[str], fetcher: Fetcher, *,
+                  own: bool, keep_going: bool) -> CollectReport:
+    """Collect the targets with the collector `build` makes on `fetcher`, closing the fetcher afterwards
+    when it is the run's `own` (a caller's fetcher stays open for the caller to reuse)."""
+    try:
+        return build(fetcher).collect(targets, keep_going=keep_going)
+    finally:
+        if own:
+            fetcher.close()
+
+
 class FeedCollector:
     """A platform's collector. Subclasses say how to fetch and read a feed page and a thread."""
 

@@ -17,6 +17,7 @@ from peelian.collect.base import (
     ProgressCallback,
     SchemaDriftError,
     item_time,
+    run_collector,
 )
 from peelian.collect.http import Fetcher, Page
 from peelian.errors import CollectError, UnknownAccountError
@@ -115,13 +116,8 @@ def collect_bluesky(project: Project, actors: Sequence[str] = (), *, from_regist
     if not targets:
         raise CollectError("no Bluesky account to collect: name one with --actor, or add Bluesky accounts "
                            "to the registry and use --registry")
-    own = fetcher is None
-    fetcher = fetcher or Fetcher(rate=rate)
-    try:
-        collector = BlueskyCollector(project, fetcher, replies=replies, depth=depth, base_url=base_url, since=since,
-                                     threads=from_registry if threads is None else threads, from_start=from_start,
-                                     batch_pages=batch_pages, progress=progress)
-        return collector.collect(targets, keep_going=from_registry)
-    finally:
-        if own:
-            fetcher.close()
+    return run_collector(lambda f: BlueskyCollector(project, f, replies=replies, depth=depth, base_url=base_url,
+                                                    since=since, from_start=from_start, batch_pages=batch_pages,
+                                                    threads=from_registry if threads is None else threads,
+                                                    progress=progress),
+                         targets, fetcher or Fetcher(rate=rate), own=fetcher is None, keep_going=from_registry)

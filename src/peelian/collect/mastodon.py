@@ -21,6 +21,7 @@ from peelian.collect.base import (
     ProgressCallback,
     SchemaDriftError,
     item_time,
+    run_collector,
 )
 from peelian.collect.http import Fetcher, Page
 from peelian.errors import CollectError, InputError, UnknownAccountError
@@ -137,13 +138,8 @@ def collect_mastodon(project: Project, accounts: Sequence[str] = (), *, from_reg
     if not targets:
         raise CollectError("no Mastodon account to collect: name one with --account @user@instance, or add "
                            "user@instance handles to the registry and use --registry")
-    own = fetcher is None
-    fetcher = fetcher or Fetcher(rate=rate)
-    try:
-        collector = MastodonCollector(project, fetcher, replies=replies, since=since,
-                                      threads=from_registry if context is None else context,
-                                      from_start=from_start, batch_pages=batch_pages, progress=progress)
-        return collector.collect(targets, keep_going=from_registry)
-    finally:
-        if own:
-            fetcher.close()
+    return run_collector(lambda f: MastodonCollector(project, f, replies=replies, since=since,
+                                                     threads=from_registry if context is None else context,
+                                                     from_start=from_start, batch_pages=batch_pages,
+                                                     progress=progress),
+                         targets, fetcher or Fetcher(rate=rate), own=fetcher is None, keep_going=from_registry)
