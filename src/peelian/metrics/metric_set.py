@@ -122,18 +122,22 @@ def metric_set_document() -> str:
     return f"{head}\n\n{DOCUMENT_INTRO}\n{rest}"
 
 
-def export_metric_set(project: Project, destination: str | Path, params: MetricParams | None = None,
-                      filters: Filters | None = None) -> dict[str, Any]:
-    """Write the set (format from the suffix: .csv, .parquet, .json) and `<name>.schema.md` beside it."""
+def export_destination(destination: str | Path) -> Path:
+    """The destination, checked before anything is computed: a known format and a folder that exists."""
     destination = Path(destination)
-    suffix = destination.suffix.lower()
-    if suffix not in EXPORT_FORMATS:
+    if destination.suffix.lower() not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {destination.suffix!r}; use one of {', '.join(EXPORT_FORMATS)}",
                          path=str(destination))
     if not destination.parent.exists():
         raise InputError("the folder does not exist", path=str(destination.parent))
-    params = params or MetricParams()
-    table = common_metric_set(project, params, filters)
+    return destination
+
+
+def write_export(table: pa.Table, destination: Path, columns: list[Column], params: MetricParams,
+                 origin: str) -> Path:
+    """Write the table in the destination's format (.parquet, formula-safe .csv, .json) and
+    `<name>.schema.md` beside it, ending with `origin` and when; the schema file's path."""
+    suffix = destination.suffix.lower()
     if suffix == ".parquet":
         pq.write_table(table, destination)
     elif suffix == ".csv":
@@ -141,9 +145,20 @@ def export_metric_set(project: Project, destination: str | Path, params: MetricP
     else:
         destination.write_bytes(orjson.dumps(table.to_pylist(), option=orjson.OPT_INDENT_2))
     schema_path = destination.with_name(destination.stem + ".schema.md")
-    schema_path.write_text(schema_markdown(metric_set_columns(project), params) +
-                           f"\nExported from {project.path} on {utcnow():%Y-%m-%d %H:%M} UTC by Peelian "
-                           f"{__version__}.\n", encoding="utf-8")
+    schema_path.write_text(schema_markdown(columns, params) +
+                           f"\n{origin} on {utcnow():%Y-%m-%d %H:%M} UTC by Peelian {__version__}.\n",
+                           encoding="utf-8")
+    return schema_path
+
+
+def export_metric_set(project: Project, destination: str | Path, params: MetricParams | None = None,
+                      filters: Filters | None = None) -> dict[str, Any]:
+    """Write the set (format from the suffix: .csv, .parquet, .json) and `<name>.schema.md` beside it."""
+    destination = export_destination(destination)
+    params = params or MetricParams()
+    table = common_metric_set(project, params, filters)
+    schema_path = write_export(table, destination, metric_set_columns(project), params,
+                               f"Exported from {project.path}")
     if not project.read_only:
         project.audit("metrics_export", target=str(destination), detail={"rows": table.num_rows})
     return {"path": str(destination), "schema": str(schema_path), "rows": table.num_rows,
