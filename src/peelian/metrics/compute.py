@@ -216,6 +216,16 @@ def _police(scope: Scope) -> list[dict[str, Any]]:
         FROM ({FAMILIES['police']}) WHERE {scope.where()} {scope.group_by()}""")
 
 
+# The inbound posts' counts, one SQL list for the per-group table and the monthly rollup alike.
+INBOUND_COUNTS = """count(*) AS inbound_posts,
+               count(*) FILTER (WHERE needs) AS needs_response,
+               count(*) FILTER (WHERE need_source = 'gold') AS needs_response_gold,
+               count(*) FILTER (WHERE need_source = 'predicted') AS needs_response_predicted,
+               count(*) FILTER (WHERE need_source = 'heuristic') AS needs_response_heuristic,
+               count(*) FILTER (WHERE need_source = 'all') AS needs_response_all,
+               count(*) FILTER (WHERE responded) AS responded"""
+
+
 def _inbound(scope: Scope) -> list[dict[str, Any]]:
     def times(prefix: str, cond: str) -> str:
         return (f"{scope.sql.quantile('d', 0.5)} FILTER (WHERE responded{cond}) AS {prefix}_median_s, "
@@ -224,13 +234,7 @@ def _inbound(scope: Scope) -> list[dict[str, Any]]:
 
     return scope.dialogue.query(f"""
         SELECT {scope.select_keys()}
-               count(*) AS inbound_posts,
-               count(*) FILTER (WHERE needs) AS needs_response,
-               count(*) FILTER (WHERE need_source = 'gold') AS needs_response_gold,
-               count(*) FILTER (WHERE need_source = 'predicted') AS needs_response_predicted,
-               count(*) FILTER (WHERE need_source = 'heuristic') AS needs_response_heuristic,
-               count(*) FILTER (WHERE need_source = 'all') AS needs_response_all,
-               count(*) FILTER (WHERE responded) AS responded,
+               {INBOUND_COUNTS},
                count(*) FILTER (WHERE needs AND d <= 3600) AS responded_1h,
                count(*) FILTER (WHERE needs AND d <= 86400) AS responded_24h,
                count(*) FILTER (WHERE in_window) AS answered_within_window,

@@ -26,6 +26,7 @@ from peelian.metrics.codes import source_label
 from peelian.metrics.columns import CODE_SCOPES, MIX_DIMENSIONS
 from peelian.metrics.compute import (
     FAMILIES,
+    INBOUND_COUNTS,
     Scope,
     _ratio,
     _sort_key,
@@ -125,13 +126,7 @@ def _months_sql(scope: Scope) -> str:
                count(*) FILTER (WHERE {counted} AND to_citizen) AS replies_to_citizens
         FROM (SELECT {_month()} AS month, {_cast_keys()}, kind, to_citizen FROM ({FAMILIES['police']})) {cube}"""
     inbound = f"""
-        SELECT month, {", ".join(KEYS)}, {grouping}, count(*) AS inbound_posts,
-               count(*) FILTER (WHERE needs) AS needs_response,
-               count(*) FILTER (WHERE need_source = 'gold') AS needs_response_gold,
-               count(*) FILTER (WHERE need_source = 'predicted') AS needs_response_predicted,
-               count(*) FILTER (WHERE need_source = 'heuristic') AS needs_response_heuristic,
-               count(*) FILTER (WHERE need_source = 'all') AS needs_response_all,
-               count(*) FILTER (WHERE responded) AS responded,
+        SELECT month, {", ".join(KEYS)}, {grouping}, {INBOUND_COUNTS},
                count(*) FILTER (WHERE needs AND NOT in_window AND settled) AS unanswered,
                count(*) FILTER (WHERE needs AND NOT in_window AND NOT settled) AS pending,
                {scope.sql.quantile('d', 0.5)} FILTER (WHERE responded) AS response_time_median_s,
