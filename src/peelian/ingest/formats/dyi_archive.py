@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -45,6 +45,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 MAX_MEMBER_BYTES = 2 << 30  # a member larger than this (uncompressed) is quarantined unread
 TIKTOK_VIDEO_RE = re.compile(r"/video/(\d+)")
 PROFILE_URI_RE = re.compile(r"facebook\.com/(?!profile\.php)([A-Za-z0-9.]+)/?$")
+ITEM_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, OverflowError, OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,53 +280,38 @@ class DyiArchiveImporter(Importer):
                     conversation_id=post_id if what == "post" else None, **extra)
 
     def _facebook_posts(self, doc: Any, where: str, owner: str) -> Iterator[Record]:
-        for item in self._items(doc, where, "status_updates_v2"):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            at, p = item
-            try:
-                if not isinstance(p, dict):
-                    raise TypeError(f"found {shape(p)}")
-                data = p.get("data") if isinstance(p.get("data"), list) else []
-                text = next((_str(d["post"]) for d in data if isinstance(d, dict) and d.get("post")), None)
-                yield self._post("facebook", owner, "post", at, _epoch(p.get("timestamp")), text)
-            except (TypeError, ValueError, OverflowError, OSError) as exc:
-                yield Reject(at, f"invalid Facebook post: {exc}", raw_json(p))
+        def post(at: str, p: Any) -> Post:
+            if not isinstance(p, dict):
+                raise TypeError(f"found {shape(p)}")
+            data = p.get("data") if isinstance(p.get("data"), list) else []
+            text = next((_str(d["post"]) for d in data if isinstance(d, dict) and d.get("post")), None)
+            return self._post("facebook", owner, "post", at, _epoch(p.get("timestamp")), text)
+
+        yield from _each(self._items(doc, where, "status_updates_v2"), "Facebook post", post)
 
     def _facebook_comments(self, doc: Any, where: str, owner: str) -> Iterator[Record]:
-        for item in self._items(doc, where, "comments_v2", "comments"):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            at, c = item
-            try:
-                if not isinstance(c, dict):
-                    raise TypeError(f"found {shape(c)}")
-                data = c.get("data") if isinstance(c.get("data"), list) else []
-                comment = next((d["comment"] for d in data if isinstance(d, dict) and isinstance(d.get("comment"),
-                                                                                                 dict)), {})
-                when = _epoch(comment.get("timestamp") or c.get("timestamp"))
-                yield self._post("facebook", owner, "comment", at, when, _str(comment.get("comment")))
-            except (TypeError, ValueError, OverflowError, OSError) as exc:
-                yield Reject(at, f"invalid Facebook comment: {exc}", raw_json(c))
+        def comment(at: str, c: Any) -> Post:
+            if not isinstance(c, dict):
+                raise TypeError(f"found {shape(c)}")
+            data = c.get("data") if isinstance(c.get("data"), list) else []
+            found = next((d["comment"] for d in data if isinstance(d, dict) and isinstance(d.get("comment"), dict)),
+                         {})
+            when = _epoch(found.get("timestamp") or c.get("timestamp"))
+            return self._post("facebook", owner, "comment", at, when, _str(found.get("comment")))
+
+        yield from _each(self._items(doc, where, "comments_v2", "comments"), "Facebook comment", comment)
 
     def _media_posts(self, platform: str, items: Iterator[tuple[str, Any] | Reject], owner: str) -> Iterator[Record]:
-        for item in items:
-            if isinstance(item, Reject):
-                yield item
-                continue
-            at, p = item
-            try:
-                if not isinstance(p, dict):
-                    raise TypeError(f"found {shape(p)}")
-                media = p.get("media") if isinstance(p.get("media"), list) else []
-                first = media[0] if media and isinstance(media[0], dict) else {}
-                text = _str(p.get("title")) or _str(first.get("title"))
-                when = _epoch(p.get("creation_timestamp") or first.get("creation_timestamp"))
-                yield self._post(platform, owner, "post", at, when, text)
-            except (TypeError, ValueError, OverflowError, OSError) as exc:
-                yield Reject(at, f"invalid {platform.title()} post: {exc}", raw_json(p))
+        def post(at: str, p: Any) -> Post:
+            if not isinstance(p, dict):
+                raise TypeError(f"found {shape(p)}")
+            media = p.get("media") if isinstance(p.get("media"), list) else []
+            first = media[0] if media and isinstance(media[0], dict) else {}
+            text = _str(p.get("title")) or _str(first.get("title"))
+            when = _epoch(p.get("creation_timestamp") or first.get("creation_timestamp"))
+            return self._post(platform, owner, "post", at, when, text)
+
+        yield from _each(items, f"{platform.title()} post", post)
 
     def _instagram_posts(self, doc: Any, where: str, owner: str) -> Iterator[Record]:
         yield from self._media_posts("instagram", self._items(doc, where, "ig_posts"), owner)
@@ -334,49 +320,64 @@ class DyiArchiveImporter(Importer):
         yield from self._media_posts("threads", self._items(doc, where, "text_post_app_text_posts"), owner)
 
     def _instagram_comments(self, doc: Any, where: str, owner: str) -> Iterator[Record]:
-        for item in self._items(doc, where, "comments_reels_comments", "comments_media_comments"):
-            if isinstance(item, Reject):
-                yield item
-                continue
-            at, c = item
-            try:
-                fields = c.get("string_map_data") if isinstance(c, dict) else None
-                if not isinstance(fields, dict):
-                    raise TypeError(f"no string_map_data (found {shape(c)})")
-                text = _str(_path(fields, "Comment", "value"))
-                when = _epoch(_path(fields, "Time", "timestamp"))
-                media_owner = _str(_path(fields, "Media Owner", "value"))
-                yield self._post("instagram", owner, "comment", at, when, text, reply_to_handle=media_owner)
-            except (TypeError, ValueError, OverflowError, OSError) as exc:
-                yield Reject(at, f"invalid Instagram comment: {exc}", raw_json(c))
+        def comment(at: str, c: Any) -> Post:
+            fields = c.get("string_map_data") if isinstance(c, dict) else None
+            if not isinstance(fields, dict):
+                raise TypeError(f"no string_map_data (found {shape(c)})")
+            text = _str(_path(fields, "Comment", "value"))
+            when = _epoch(_path(fields, "Time", "timestamp"))
+            media_owner = _str(_path(fields, "Media Owner", "value"))
+            return self._post("instagram", owner, "comment", at, when, text, reply_to_handle=media_owner)
+
+        items = self._items(doc, where, "comments_reels_comments", "comments_media_comments")
+        yield from _each(items, "Instagram comment", comment)
 
     def _tiktok(self, doc: Any, where: str, owner: str) -> Iterator[Record]:
         videos = _path(doc, "Post", "Posts", "VideoList") or _path(doc, "Video", "Videos", "VideoList")
         comments = _path(doc, "Comment", "Comments", "CommentsList") or _path(doc, "Activity", "Comments",
                                                                                "CommentsList")
-        for number, v in enumerate(videos if isinstance(videos, list) else [], start=1):
-            at = f"{where} Post.Posts.VideoList item {number}".strip()
-            try:
-                link = as_str(v.get("Link")) if isinstance(v, dict) else None
-                if link is None and not isinstance(v, dict):
-                    raise TypeError(f"found {shape(v)}")
-                found = TIKTOK_VIDEO_RE.search(link or "")
-                text = as_str(v.get("Title")) or as_str(v.get("Description"))
-                when = _tiktok_time(v.get("Date"))
-                yield self._post("tiktok", owner, "post", at, when, text, post_id=found.group(1) if found else None,
-                                 like_count=as_int(v.get("Likes")), url=link)
-            except (TypeError, ValueError, AttributeError) as exc:
-                yield Reject(at, f"invalid TikTok post: {exc}", raw_json(v))
-        for number, c in enumerate(comments if isinstance(comments, list) else [], start=1):
-            at = f"{where} Comment.Comments.CommentsList item {number}".strip()
-            try:
-                if not isinstance(c, dict):
-                    raise TypeError(f"found {shape(c)}")
-                video = TIKTOK_VIDEO_RE.search(as_str(c.get("Url")) or "")
-                yield self._post("tiktok", owner, "comment", at, _tiktok_time(c.get("Date")), as_str(c.get("Comment")),
-                                 reply_to_post_id=video.group(1) if video else None)
-            except (TypeError, ValueError, AttributeError) as exc:
-                yield Reject(at, f"invalid TikTok comment: {exc}", raw_json(c))
+        def post(at: str, v: Any) -> Post:
+            link = as_str(v.get("Link")) if isinstance(v, dict) else None
+            if link is None and not isinstance(v, dict):
+                raise TypeError(f"found {shape(v)}")
+            found = TIKTOK_VIDEO_RE.search(link or "")
+            text = as_str(v.get("Title")) or as_str(v.get("Description"))
+            when = _tiktok_time(v.get("Date"))
+            return self._post("tiktok", owner, "post", at, when, text, post_id=found.group(1) if found else None,
+                              like_count=as_int(v.get("Likes")), url=link)
+
+        def comment(at: str, c: Any) -> Post:
+            if not isinstance(c, dict):
+                raise TypeError(f"found {shape(c)}")
+            video = TIKTOK_VIDEO_RE.search(as_str(c.get("Url")) or "")
+            return self._post("tiktok", owner, "comment", at, _tiktok_time(c.get("Date")), as_str(c.get("Comment")),
+                              reply_to_post_id=video.group(1) if video else None)
+
+        tiktok_errors = (TypeError, ValueError, AttributeError)
+        yield from _each(_numbered(videos, f"{where} Post.Posts.VideoList"), "TikTok post", post, tiktok_errors)
+        yield from _each(_numbered(comments, f"{where} Comment.Comments.CommentsList"), "TikTok comment", comment,
+                         tiktok_errors)
+
+
+def _each(items: Iterable[tuple[str, Any] | Reject], what: str, build: Callable[[str, Any], Record],
+          errors: tuple[type[Exception], ...] = ITEM_ERRORS) -> Iterator[Record]:
+    """The record `build(where, item)` makes of each item; an item it cannot read becomes a Reject
+    naming what it should have been, so one bad item never stops the rest of the member."""
+    for item in items:
+        if isinstance(item, Reject):
+            yield item
+            continue
+        at, value = item
+        try:
+            yield build(at, value)
+        except errors as exc:
+            yield Reject(at, f"invalid {what}: {exc}", raw_json(value))
+
+
+def _numbered(items: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """(`<where> item N`, item) for each item of a list; nothing when it is not one."""
+    for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+        yield f"{where} item {number}".strip(), item
 
 
 def _tiktok_time(value: Any) -> datetime | None:
