@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from peelian.errors import InputError
+from peelian.network.measures import freeman_degree_centralization
 from peelian.store.project import Project
 
 EDGE_KINDS = ("reply", "mention", "both")
@@ -317,13 +318,9 @@ def _triangles(undirected: Any, degree: Any) -> int:
 
 
 def degree_centralization(graph: nx.Graph) -> float:
-    """Freeman's degree centralization: 1 for a star, 0 when every node has the same degree."""
-    n = graph.number_of_nodes()
-    if n < 3:
-        return 0.0
-    degrees = [d for _, d in graph.degree()]
-    peak = max(degrees)
-    return sum(peak - d for d in degrees) / ((n - 1) * (n - 2))
+    """Freeman's degree centralization: 1 for a star, 0 when every node has the same degree (the
+    interaction network's name for the measure the multilayer networks use too)."""
+    return freeman_degree_centralization(graph)
 
 
 def role_mixing(graph: nx.DiGraph) -> dict[str, float]:
