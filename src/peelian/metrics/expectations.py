@@ -21,6 +21,7 @@ from typing import Any
 
 from peelian.errors import InputError, MetricsError
 from peelian.metrics.codes import code_ids
+from peelian.store.csv_text import read_csv_text
 from peelian.store.project import Project, utcnow
 
 
@@ -91,12 +92,7 @@ def read_survey_csv(project: Project, path: str | Path, survey: str | None = Non
     """Validate every row against the codebook's topics (and the registry's forces); all
     problems are reported at once, naming the row."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("not valid UTF-8; save the survey as UTF-8 CSV", path=str(path)) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    text = read_csv_text(path, InputError, "the survey")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "topic" not in header or not ({"expected_share", "respondents"} & set(header)):

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from peelian.errors import NetworkDataError
+from peelian.store.csv_text import read_csv_text
 from peelian.store.project import Project, utcnow
 
 LAYERS = ("contract", "mutual_aid", "sharing", "working_group")
@@ -49,12 +50,7 @@ class AgreementImport:
 
 
 def _read(path: Path, required: tuple[str, ...], aliases: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NetworkDataError("not valid UTF-8; save the file as UTF-8 CSV", path=str(path)) from exc
-    except OSError as exc:
-        raise NetworkDataError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    text = read_csv_text(path, NetworkDataError)
     reader = csv.DictReader(io.StringIO(text))
     header = [aliases.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from peelian.errors import RegistryError
 from peelian.store.arrowsql import execute_with
+from peelian.store.csv_text import read_csv_text
 from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project, utcnow
 from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
@@ -41,12 +42,7 @@ class RegistryReport:
 
 def read_registry_csv(path: Path) -> list[dict[str, str | int | None]]:
     """Validate every row; report all bad rows at once, naming each."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RegistryError("not valid UTF-8; save the registry as UTF-8 CSV", path=str(path)) from exc
-    except OSError as exc:
-        raise RegistryError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    text = read_csv_text(path, RegistryError, "the registry")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
