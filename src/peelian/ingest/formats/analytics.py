@@ -48,9 +48,11 @@ def count(value: str | None, column: str) -> int | None:
     raise ValueError(f"column {column!r}: {value!r} is not a count")
 
 
-def csv_records(path: Path) -> Iterator[tuple[str, dict[str, str], list[str]] | Reject]:
+def csv_records(path: Path, header_problem: Callable[[list[str]], str | None] | None = None,
+                ) -> Iterator[tuple[str, dict[str, str], list[str]] | Reject]:
     """(`row N`, {header key: cell}, cells) for each row after the header; Rejects for rows that
-    cannot be read or do not line up with the header."""
+    cannot be read or do not line up with the header. A header that `header_problem` finds
+    wrong (given the header keys, it names the problem) is one Reject and ends the file."""
     header: list[str] | None = None
     for item in iter_csv_rows(path):
         if isinstance(item, Reject):
@@ -59,6 +61,9 @@ def csv_records(path: Path) -> Iterator[tuple[str, dict[str, str], list[str]] | 
         number, cells = item
         if header is None:
             header = [header_key(c) for c in cells]
+            if header_problem is not None and (problem := header_problem(header)):
+                yield Reject("row 1", problem, ",".join(cells))
+                return
             continue
         if ragged := ragged_row(number, cells, header):
             yield ragged

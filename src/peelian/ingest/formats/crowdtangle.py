@@ -18,9 +18,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from peelian.ingest.base import JsonImporter, Sample, as_int, as_str, parse_time, raw_json, shape
-from peelian.ingest.csvreader import iter_csv_rows, ragged_row
-from peelian.ingest.formats.analytics import header_key
+from peelian.ingest.base import (
+    JsonImporter,
+    Sample,
+    as_int,
+    as_str,
+    parse_time,
+    raw_json,
+    shape,
+)
+from peelian.ingest.formats.analytics import csv_records, header_key
 from peelian.ingest.records import Notice, Post, Record, Reject
 
 PLATFORM = "facebook"
@@ -96,25 +103,8 @@ class CrowdTangleImporter(JsonImporter):
 
     # ---- CSV ---------------------------------------------------------------------------------
     def _read_csv(self, path: Path) -> Iterator[Record]:
-        rows = iter_csv_rows(path)
-        header: list[str] | None = None
-        for item in rows:
-            if isinstance(item, Reject):
-                yield item
-                continue
-            number, cells = item
-            if header is None:
-                header = [header_key(c) for c in cells]
-                missing = [c for c in CSV_REQUIRED if c not in header]
-                if missing:
-                    yield Reject("row 1", "not a CrowdTangle export header: missing column(s) "
-                                 + ", ".join(repr(c.title()) for c in missing), ",".join(cells))
-                    return
-                continue
-            if ragged := ragged_row(number, cells, header):
-                yield ragged
-                continue
-            yield _csv_post(dict(zip(header, cells, strict=True)), f"row {number}", cells)
+        for item in csv_records(path, _header_problem):
+            yield item if isinstance(item, Reject) else _csv_post(item[1], item[0], item[2])
 
     # ---- API JSON ----------------------------------------------------------------------------
     def _read_value(self, value: Any, where: str) -> Iterator[Record]:
@@ -185,6 +175,14 @@ def post_id_from_url(url: str | None) -> str | None:
         if url and (match := pattern.search(url)):
             return match.group(1)
     return None
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """What is wrong with a header that lacks the export's columns (None when it has them)."""
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if not missing:
+        return None
+    return "not a CrowdTangle export header: missing column(s) " + ", ".join(repr(c.title()) for c in missing)
 
 
 def _csv_post(row: dict[str, str], where: str, cells: list[str]) -> Post | Reject:
