@@ -121,6 +121,25 @@ def web_project(tmp_path: Path, web_project_template: Path) -> Iterator[Project]
     project.close()
 
 
+def reply_to_kent(project: Project, post_id: str, author: str, text: str, *, hours_before_newest: int) -> str:
+    """A citizen reply to Kent's latest original post, `hours_before_newest` hours before a new newest post
+    (a police post added after it), so that it is that old at the project's `as_of`."""
+    newest = project.scalar("SELECT max(created_at) FROM posts")
+    root = project.query("SELECT post_id, author_id FROM posts WHERE author_force = 'Kent' AND kind = 'original' "
+                         "ORDER BY created_at DESC LIMIT 1")[0]
+    columns = ("platform, post_id, author_id, author_handle, author_role, created_at, text, kind, reply_to_post_id, "
+               "reply_to_account_id, conversation_id")
+    with project.transaction():
+        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', ?, ?, ?, 'citizen', ?, ?, 'reply', "
+                            "?, ?, ?)", [post_id, author, author, newest + timedelta(hours=1), text,
+                                         root["post_id"], root["author_id"], root["post_id"]])
+        newest_id = f"{post_id}-newest"
+        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', ?, '101', 'wmp', 'police', ?, "
+                            "'Road open', 'original', NULL, NULL, ?)",
+                            [newest_id, newest + timedelta(hours=1 + hours_before_newest), newest_id])
+    return post_id
+
+
 @pytest.fixture
 def app(web_project: Project):
     from peelian.web.app import create_app

@@ -5,26 +5,14 @@ count beside the response rate."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from peelian.metrics import Filters, MetricParams, compute_metrics
+from tests.web.conftest import reply_to_kent
 
 
 def _ask_late(project) -> str:
-    """A citizen question to Kent two hours before a new newest post (so two hours old at as_of)."""
-    newest = project.scalar("SELECT max(created_at) FROM posts")
-    root = project.query("SELECT post_id, author_id FROM posts WHERE author_force = 'Kent' AND kind = 'original' "
-                         "ORDER BY created_at DESC LIMIT 1")[0]
-    columns = ("platform, post_id, author_id, author_handle, author_role, created_at, text, kind, reply_to_post_id, "
-               "reply_to_account_id, conversation_id")
-    with project.transaction():
-        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'late-q', 'c_00000000000000aa', "
-                            "'c_00000000000000aa', 'citizen', ?, 'Is the road still shut?', 'reply', ?, ?, ?)",
-                            [newest + timedelta(hours=1), root["post_id"], root["author_id"], root["post_id"]])
-        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'late-p', ?, 'wmp', 'police', ?, "
-                            "'Road open', 'original', NULL, NULL, 'late-p')",
-                            ["101", newest + timedelta(hours=3)])
-    return "late-q"
+    """A citizen question to Kent, two hours old at as_of."""
+    return reply_to_kent(project, "late-q", "c_00000000000000aa", "Is the road still shut?", hours_before_newest=2)
 
 
 def test_the_queue_lists_pending_posts_by_default(client_for, web_project) -> None:

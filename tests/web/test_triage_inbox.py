@@ -4,29 +4,17 @@ identities masked for viewers, handled elsewhere / no response needed with a rea
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, reply_to_kent
 
 PSEUDONYM = re.compile(r"c_[0-9a-f]{16}")
 
 
 def _urgent(project) -> str:
-    """A citizen reply to Kent, one hour before a new newest post, describing a man with a knife."""
-    newest = project.scalar("SELECT max(created_at) FROM posts")
-    root = project.query("SELECT post_id, author_id FROM posts WHERE author_force = 'Kent' AND kind = 'original' "
-                         "ORDER BY created_at DESC LIMIT 1")[0]
-    columns = ("platform, post_id, author_id, author_handle, author_role, created_at, text, kind, reply_to_post_id, "
-               "reply_to_account_id, conversation_id")
-    with project.transaction():
-        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'knife', 'c_00000000000000ab', "
-                            "'c_00000000000000ab', 'citizen', ?, "
-                            "'@kentpolice @c_0000000000000099 man with a knife outside the shop right now', "
-                            "'reply', ?, ?, ?)", [newest + timedelta(hours=1), root["post_id"], root["author_id"],
-                                                  root["post_id"]])
-        project.con.execute(f"INSERT INTO posts ({columns}) VALUES ('twitter', 'later', ?, 'wmp', 'police', ?, "
-                            "'Road open', 'original', NULL, NULL, 'later')", ["101", newest + timedelta(hours=2)])
-    return "knife"
+    """A citizen reply to Kent, an hour old at as_of, describing a man with a knife."""
+    return reply_to_kent(project, "knife", "c_00000000000000ab",
+                         "@kentpolice @c_0000000000000099 man with a knife outside the shop right now",
+                         hours_before_newest=1)
 
 
 def rows_of(page: str) -> list[str]:
