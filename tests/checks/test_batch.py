@@ -45,3 +45,19 @@ def test_binary_and_empty_drafts_are_refused():
 def test_check_texts_is_lazy_and_skips_blanks():
     found = list(check_texts(["", "email me at a.b@gmail.com"]))
     assert found[0] == [] and found[1][0].risk == "personal_data"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"id,text\n" + b"1,hello\n" * 10_000 + b"2,\x00\x01\x02\n", "is a binary file, not a CSV"),
+    (b"id,text\n1,caf\xe9\n", "is not UTF-8 text"),
+    (b"\xef\xbb\xbf  \n\n", "the CSV is empty"),
+])
+def test_a_csv_is_read_by_the_same_rules_as_a_draft(tmp_path, content, message):
+    """One decoder for drafts and CSVs: a NUL anywhere (not only in the first 64 KiB) is binary, and a CSV of
+    blank lines is empty rather than a CSV missing its column."""
+    source = tmp_path / "drafts.csv"
+    source.write_bytes(content)
+    with pytest.raises(DraftError, match=message):
+        check_csv(source, "text", tmp_path / "out.csv")
+    with pytest.raises(DraftError, match=message.replace("CSV", "text draft").replace("the text draft", "the draft")):
+        decode_draft(content, "drafts.csv")

@@ -34,16 +34,17 @@ class CsvCheck:
         return {"rows": self.rows, "flagged": self.flagged, "by_risk": dict(self.by_risk)}
 
 
-def decode_draft(data: bytes, name: str = "the draft") -> str:
-    """The text of a draft read as bytes; a binary, non-UTF-8 or empty draft is a `DraftError` naming it."""
+def decode_draft(data: bytes, name: str = "the draft", kind: str = "draft") -> str:
+    """The text of a draft (or, with `kind="CSV"`, a CSV of drafts) read as bytes; a binary, non-UTF-8 or
+    empty one is a `DraftError` naming it. The single place both readers decide what counts as text."""
     if b"\x00" in data:
-        raise DraftError("is a binary file, not a text draft", path=name)
+        raise DraftError(f"is a binary file, not a {'text draft' if kind == 'draft' else kind}", path=name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DraftError(f"is not UTF-8 text (byte {exc.start})", path=name) from None
     if not text.strip():
-        raise DraftError("the draft is empty", path=name)
+        raise DraftError(f"the {kind} is empty", path=name)
     return text
 
 
@@ -60,17 +61,9 @@ def worst(findings: list[Finding]) -> str:
 def check_csv(source: Path, text_column: str, out: Path) -> CsvCheck:
     """Check the `text_column` of every row of `source` and write `out`: the input columns plus the risks
     found, the worst severity, the number of findings and the findings as JSON."""
-    data = source.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise DraftError("is a binary file, not a CSV", path=str(source))
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DraftError(f"is not UTF-8 text (byte {exc.start})", path=str(source)) from None
+    content = decode_draft(source.read_bytes(), str(source), kind="CSV")
     reader = csv.reader(io.StringIO(content, newline=""))
-    header = next(reader, None)
-    if not header:
-        raise DraftError("the CSV is empty", path=str(source))
+    header = next(reader)
     if text_column not in header:
         raise DraftError(f"has no column {text_column!r} (columns: {', '.join(header)})", path=str(source))
     index = header.index(text_column)
