@@ -436,8 +436,47 @@ CREATE TABLE rollup_weeks (
 """The dashboard's weekly trend (peelian.metrics.rollup): the counts behind the two-way ratio and the
 response rate per ISO week (Monday), platform, force and account type."""
 
+MIGRATION_9 = """
+CREATE TABLE rollup_groups (
+    month DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    police_rows BIGINT NOT NULL,
+    posts BIGINT NOT NULL,
+    replies_to_citizens BIGINT NOT NULL,
+    inbound_posts BIGINT NOT NULL,
+    needs_response BIGINT NOT NULL,
+    responded BIGINT NOT NULL,
+    responded_1h BIGINT NOT NULL,
+    responded_24h BIGINT NOT NULL,
+    pending BIGINT NOT NULL,
+    responded_off BIGINT NOT NULL,
+    needs_response_off_settled BIGINT NOT NULL,
+    urgent_settled BIGINT NOT NULL,
+    urgent_answered BIGINT NOT NULL,
+    dialogue_conversations BIGINT NOT NULL,
+    reply_recipients BIGINT NOT NULL,
+    reciprocated BIGINT NOT NULL
+);
+
+CREATE TABLE rollup_delays (
+    month DATE NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    office BOOLEAN,
+    d DOUBLE NOT NULL,
+    n BIGINT NOT NULL
+);
+"""
+"""The metric set's additive counts per month and finest cell (platform, force, account type), and the
+response times behind its medians (each distinct delay with how many responses took it, per month, cell
+and office hours), so the assessment and the benchmark read exact figures for any month-aligned period
+without the fit (peelian.metrics.rollup_groups)."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
-                         MIGRATION_7, MIGRATION_8]
+                         MIGRATION_7, MIGRATION_8, MIGRATION_9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
