@@ -15,23 +15,46 @@ from peelian.cli.main import app
 HEAVY = ("sklearn", "torch", "fastapi", "sentence_transformers", "uvicorn", "scipy", "pandas", "networkx", "jinja2",
          "linearmodels",
          "starlette", "zxcvbn")
+DATA = ("duckdb", "pyarrow", "numpy", "pandas", "argon2")
 PEELIAN = Path(sys.executable).with_name("peelian")
 
 
-def _fresh(code: str) -> str:
+def _fresh(code: str, stderr: bool = False) -> str:
     """Run code in a new interpreter, where nothing has been imported yet (unlike this test process)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    return done.stdout.strip()
+    return (done.stderr if stderr else done.stdout).strip()
 
 
 def test_importing_the_cli_imports_no_heavy_library():
-    loaded = _fresh(f"import peelian.cli.main, sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    loaded = _fresh(f"import peelian.cli.main, sys; print(sorted(m for m in {HEAVY + DATA!r} if m in sys.modules))")
     assert loaded == "[]"
+
+
+def test_help_loads_no_data_library():
+    """`--help` builds every command's options, whose help names the store's values (tables, roles); those
+    come from a module that imports nothing, so listing the commands loads no DuckDB or Arrow stack."""
+    loaded = _fresh("import sys\nfrom peelian.cli.main import app\ntry:\n    app(['--help'])\n"
+                    "except SystemExit:\n    pass\n"
+                    f"print(sorted(m for m in {DATA!r} if m in sys.modules), file=sys.stderr)", stderr=True)
+    assert loaded.splitlines()[-1] == "[]"
 
 
 def test_importing_peelian_does_not_load_duckdb_until_project_is_used():
     assert _fresh("import peelian, sys; print('duckdb' in sys.modules); peelian.Project; "
                   "print('duckdb' in sys.modules)").split() == ["False", "True"]
+
+
+def test_classify_and_demo_packages_load_their_modules_on_first_use():
+    """Like the other layers, `peelian.classify` and `peelian.demo` re-export lazily: importing them (or one
+    light module in them) loads no scikit-learn, torch or import pipeline, and `uncertainty` sampling is still
+    offered because importing the package registers it."""
+    out = _fresh("import sys, peelian.classify, peelian.demo, peelian.classify.normalise\n"
+                 "from peelian.coding.samples import available_strategies\n"
+                 "print(sorted(m for m in ('sklearn', 'torch', 'sentence_transformers', 'peelian.ingest', "
+                 "'peelian.classify.models') if m in sys.modules), 'uncertainty' in available_strategies())\n"
+                 "print(peelian.classify.train_model.__module__, peelian.demo.build_demo.__module__, "
+                 "peelian.demo.generate.__module__)")
+    assert out.splitlines() == ["[] True", "peelian.classify.training peelian.demo.build peelian.demo.generate"]
 
 
 def test_help_lists_every_command_in_workflow_panels():

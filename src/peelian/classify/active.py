@@ -31,7 +31,7 @@ import orjson
 
 from peelian.classify.apply import apply_model, usable_model
 from peelian.classify.registry import load_classifier
-from peelian.coding.samples import SamplingContext, register_strategy
+from peelian.coding.samples import SamplingContext
 from peelian.errors import ModelError, SampleError
 from peelian.store.project import Project
 
@@ -165,6 +165,3 @@ def uncertainty_strategy(ctx: SamplingContext) -> list[PostKey]:
                         "uncertainty_measure": sampler.measure, "random_share": sampler.random_share,
                         "random_posts": [list(k) for k in sampler.random_]})
     return sampler.selected_
-
-
-register_strategy("uncertainty", uncertainty_strategy)

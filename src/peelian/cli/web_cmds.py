@@ -13,7 +13,7 @@ from rich.table import Table
 from peelian.cli.app import CODING, REPORT, app, users_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
 from peelian.errors import AuthError, InputError, NotFoundError
-from peelian.store.users import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
+from peelian.store.names import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER_ROLES
 
 ADMIN_PASSWORD_ENV = "PEELIAN_ADMIN_PASSWORD"
 PASSWORD_ENV = "PEELIAN_PASSWORD"
@@ -186,7 +186,7 @@ def _print_forces(project: Path, forces: list[dict]) -> None:
 def users_add(
     project: Path = ProjectArg,
     username: str = typer.Argument(..., help="The new user's name."),
-    role: str = typer.Option("viewer", "--role", help=f"One of: {', '.join(ROLES)}."),
+    role: str = typer.Option("viewer", "--role", help=f"One of: {', '.join(USER_ROLES)}."),
     password_file: Path = typer.Option(None, "--password-file",
                                        help=f"Read the password from this file (or set {PASSWORD_ENV}); "
                                             "else you are asked."),
@@ -195,8 +195,8 @@ def users_add(
     from peelian.store.users import add_user
 
     with open_project(project) as proj:
-        if role not in ROLES:
-            raise InputError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+        if role not in USER_ROLES:
+            raise InputError(f"unknown role {role!r}; choose one of: {', '.join(USER_ROLES)}")
         user = add_user(proj, username, _password(password_file, PASSWORD_ENV, f"password for {username}"), role)
     console.print(f"added {user.username} (role {user.role})")
 
@@ -219,7 +219,7 @@ def users_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 
 @users_app.command("set-role")
 def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(...),
-                   role: str = typer.Argument(..., help=f"One of: {', '.join(ROLES)}.")) -> None:
+                   role: str = typer.Argument(..., help=f"One of: {', '.join(USER_ROLES)}.")) -> None:
     """Change a user's role (takes effect at their next login)."""
     from peelian.store.users import set_role
 

@@ -6,7 +6,19 @@ manifest; `build_demo(project_path, ...)` creates a project and imports them thr
 real importers. See docs/demo.md.
 """
 
-from peelian.demo.build import build_demo, mastodon_importable
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from peelian._lazy import lazy_exports
+
+# The generator is plain Python and its function shares its module's name, so it is imported here (a lazy
+# name must not be a submodule's, see peelian._lazy); `build_demo` loads the import pipeline and DuckDB,
+# so it is imported on first use.
 from peelian.demo.generate import DemoManifest, generate
 
-__all__ = ["DemoManifest", "build_demo", "generate", "mastodon_importable"]
+if TYPE_CHECKING:
+    from peelian.demo.build import build_demo, mastodon_importable
+
+__getattr__, __dir__, _lazy_names = lazy_exports(__name__, {"build": ("build_demo", "mastodon_importable")})
+__all__ = sorted([*_lazy_names, "DemoManifest", "generate"])

@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from peelian.errors import InputError
+from peelian.store.names import EXPORTABLE
 from peelian.store.project import Project
 from peelian.store.safe_text import neutralise_sql
 
 FORMATS = {".parquet": "(FORMAT PARQUET)", ".csv": "(FORMAT CSV, HEADER)", ".jsonl": "(FORMAT JSON)",
            ".ndjson": "(FORMAT JSON)", ".json": "(FORMAT JSON, ARRAY true)"}
-EXPORTABLE = ("posts", "accounts", "mentions", "registry", "imports", "quarantine", "notices", "codings", "gold",
-              "predictions", "samples", "sample_items", "expectations", "codebooks", "models", "audit_log")
 
 
 def export_table(project: Project, table: str, destination: str | Path) -> int:

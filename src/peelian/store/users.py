@@ -27,11 +27,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from peelian.errors import AuthError, InputError, NotFoundError
+from peelian.store.names import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER_ROLES
 from peelian.store.project import Project, utcnow
 
-ROLES = ("admin", "analyst", "coder", "viewer")
-MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B for passwords that are the only factor
-LOWEST_MIN_PASSWORD_LENGTH = 8  # what an operator may lower it to (NIST's absolute minimum)
+ROLES = USER_ROLES
 MIN_PASSWORD_LENGTH_SETTING = "min_password_length"
 # At least 10^8 guesses by zxcvbn's estimate (where its score 3 starts): far beyond what the login
 # limit lets anyone try, and what a random 8-character password reaches, so an operator's minimum of 8
