@@ -13,6 +13,7 @@ from peelian.cli.app import HELP_PANELS
 from peelian.cli.main import app
 
 HEAVY = ("sklearn", "torch", "fastapi", "sentence_transformers", "uvicorn", "scipy", "pandas", "networkx", "jinja2",
+         "click",  # Typer brings its own copy; the standalone package would load for nothing
          "linearmodels",
          "starlette", "zxcvbn")
 DATA = ("duckdb", "pyarrow", "numpy", "pandas", "argon2")

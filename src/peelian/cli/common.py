@@ -123,6 +123,19 @@ class PeelianGroup(TyperGroup):
             _RUN.reset(token)
 
 
+def default_command_group(command: str) -> type[TyperGroup]:
+    """A group class whose first argument, when it is not a subcommand's name, goes to `command`, so
+    `peelian metrics PROJECT` runs `metrics show PROJECT`; named subcommands and --help run as usual."""
+
+    class DefaultCommandGroup(TyperGroup):
+        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+            if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+                args = [command, *args]
+            return super().parse_args(ctx, args)
+
+    return DefaultCommandGroup
+
+
 @dataclass
 class _Watched:
     """A project opened to write, as it was before the command wrote anything."""

@@ -14,15 +14,21 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.table import Column, Table
-from typer.core import TyperGroup
 
 from peelian.cli.app import MEASURE, app, expectations_app, metrics_app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    default_command_group,
+    emit_json,
+    err_console,
+    open_project,
+    user_errors,
+)
 from peelian.errors import InputError, MetricsError
 
 if TYPE_CHECKING:
-    import click
-
     from peelian.metrics import Filters, MetricParams
 
 DEFAULT_COMMAND = "show"
@@ -32,16 +38,8 @@ TABLE_WIDTH = 150
 UNANSWERED_WIDTH = 120
 
 
-class MetricsGroup(TyperGroup):
-    """`metrics PROJECT ...` runs `metrics show PROJECT ...`; named subcommands run as usual."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [DEFAULT_COMMAND, *args]
-        return super().parse_args(ctx, args)
-
-
-@metrics_app.callback(cls=MetricsGroup, invoke_without_command=False, no_args_is_help=True)
+@metrics_app.callback(cls=default_command_group(DEFAULT_COMMAND), invoke_without_command=False,
+                      no_args_is_help=True)
 def metrics_group() -> None:
     """Dialogue and responsiveness metrics: `peelian metrics PROJECT [options]` shows them
     (same as `metrics show`); `peelian metrics export PROJECT --to FILE` writes the common metric set."""

@@ -9,14 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperGroup
 
 from peelian.cli.app import MEASURE, PROJECT, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    default_command_group,
+    emit_json,
+    open_project,
+    user_errors,
+)
 
 DEFAULT_COMMAND = "measures"
 TABLE_WIDTH = 160
@@ -25,15 +31,6 @@ TABLE_WIDTH = 160
 def _wide() -> Console:
     """The measures table is wide: never squeeze it into a narrow pipe."""
     return console if console.width >= TABLE_WIDTH else Console(width=TABLE_WIDTH)
-
-
-class MultilayerGroup(TyperGroup):
-    """`multilayer PROJECT ...` runs `multilayer measures PROJECT ...`; named subcommands run as usual."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [DEFAULT_COMMAND, *args]
-        return super().parse_args(ctx, args)
 
 
 orgs_app = typer.Typer(help="Organisations of the inter-organisational networks.", no_args_is_help=True)
@@ -45,7 +42,8 @@ app.add_typer(agreements_app, name="agreements", rich_help_panel=PROJECT)
 app.add_typer(multilayer_app, name="multilayer", rich_help_panel=MEASURE)
 
 
-@multilayer_app.callback(cls=MultilayerGroup, invoke_without_command=False, no_args_is_help=True)
+@multilayer_app.callback(cls=default_command_group(DEFAULT_COMMAND), invoke_without_command=False,
+                         no_args_is_help=True)
 def multilayer_group() -> None:
     """Multilayer inter-organisational networks: `peelian multilayer PROJECT` measures every county-year
     and layer (same as `multilayer measures`); `robustness` attacks one network; `panel` fits a

@@ -10,24 +10,21 @@ import getpass
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    default_command_group,
+    emit_json,
+    open_project,
+    user_errors,
+)
 
 DEFAULT_COMMAND = "show"
-
-
-class TriageGroup(TyperGroup):
-    """`triage PROJECT ...` runs `triage show PROJECT ...`; named subcommands run as usual."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = [DEFAULT_COMMAND, *args]
-        return super().parse_args(ctx, args)
 
 
 triage_app = typer.Typer(help="The inbox of citizen posts awaiting a response, most urgent first, and "
@@ -42,7 +39,8 @@ AsOfOpt = typer.Option(None, "--as-of", help="'Now': YYYY-MM-DD[THH:MM] UTC or '
 ByOpt = typer.Option(None, "--by", help="Who did it (default: the operating-system user).")
 
 
-@triage_app.callback(cls=TriageGroup, invoke_without_command=False, no_args_is_help=True)
+@triage_app.callback(cls=default_command_group(DEFAULT_COMMAND), invoke_without_command=False,
+                     no_args_is_help=True)
 def triage_group() -> None:
     """The inbox: `peelian triage PROJECT` lists the posts awaiting a response, most urgent first
     (same as `triage show`); `triage targets` sets response-time targets per intent."""

@@ -20,5 +20,5 @@ from peelian.demo.generate import DemoManifest, generate
 if TYPE_CHECKING:
     from peelian.demo.build import build_demo, mastodon_importable
 
-__getattr__, __dir__, _lazy_names = lazy_exports(__name__, {"build": ("build_demo", "mastodon_importable")})
-__all__ = sorted([*_lazy_names, "DemoManifest", "generate"])
+__getattr__, __dir__, _ = lazy_exports(__name__, {"build": ("build_demo", "mastodon_importable")})
+__all__ = ["DemoManifest", "build_demo", "generate", "mastodon_importable"]
