@@ -195,13 +195,15 @@ class Project:
         return project
 
     def _migrate(self) -> None:
-        tables = {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if tables and "meta" not in tables:
-            raise ProjectError(f"{self.path} is a DuckDB file but not a Peelian project")
-        current = 0
-        if "meta" in tables:
+        # The version is read straight from `meta`: the catalogue is listed only when there is no `meta`
+        # (a new or foreign file), because a first catalogue query costs more than `peelian status` itself.
+        try:
             rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-            current = int(rows[0][0]) if rows else 0
+        except duckdb.CatalogException:
+            if self.con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]:
+                raise ProjectError(f"{self.path} is a DuckDB file but not a Peelian project") from None
+            rows = []
+        current = int(rows[0][0]) if rows else 0
         if current > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.path} uses schema version {current}, but this Peelian ({__version__}) "
