@@ -11,7 +11,8 @@ from rich.table import Table
 from peelian.cli.app import national_app
 from peelian.cli.common import JsonOpt, console, emit_json, user_errors
 
-LakeArg = typer.Argument(..., help="The lake folder (peelian export PROJECT dataset --to LAKE).", show_default=False)
+LakeArg = typer.Argument(..., help="The lake (peelian export PROJECT dataset --to LAKE): a folder, s3a://bucket/prefix "
+                         "or abfss://container@account.dfs.core.windows.net/prefix.", show_default=False)
 EngineOpt = typer.Option("duckdb", "--engine", help="duckdb (this machine) or spark.")
 MasterOpt = typer.Option("local[2]", "--master", help="Spark master: local[N], spark://host:7077, yarn, ... "
                          "(an active session, as in a Databricks job, is used instead).")
@@ -19,7 +20,7 @@ MasterOpt = typer.Option("local[2]", "--master", help="Spark master: local[N], s
 
 @national_app.command("metrics")
 def metrics(
-    lake: Path = LakeArg,
+    lake: str = LakeArg,
     engine: str = EngineOpt,
     master: str = MasterOpt,
     to: Path = typer.Option(None, "--to", help="Write the set: .parquet, .csv or .json (and <name>.schema.md)."),
@@ -43,7 +44,7 @@ def metrics(
 
 @national_app.command("classify")
 def classify(
-    lake: Path = LakeArg,
+    lake: str = LakeArg,
     model: Path = typer.Option(..., "--model", help="A model folder (peelian classify train)."),
     engine: str = typer.Option("spark", "--engine", help="spark or duckdb (this machine predicts)."),
     master: str = MasterOpt,
@@ -65,7 +66,7 @@ def classify(
 
 @national_app.command("network")
 def network(
-    lake: Path = LakeArg,
+    lake: str = LakeArg,
     engine: str = EngineOpt,
     master: str = MasterOpt,
     kind: str = typer.Option("both", help="Which interactions make an edge: reply, mention or both."),

@@ -69,6 +69,7 @@ def classify_lake(lake: str | Path | Lake, model_dir: str | Path, *, engine: str
     from peelian.classify.registry import MODEL_FILE, load_classifier, read_metadata
 
     lake = lake if isinstance(lake, Lake) else Lake.open(lake)
+    root = lake.path  # finished partitions are published by renaming folders: a local or mounted lake
     model_dir = Path(model_dir)
     meta = read_metadata(model_dir)
     dimension = meta.get("dimension")
@@ -76,7 +77,7 @@ def classify_lake(lake: str | Path | Lake, model_dir: str | Path, *, engine: str
     if not dimension:
         raise ModelError(f"{model_dir}: the model's metadata names no dimension")
     role = _role(dimension)
-    out = lake.path / "predictions" / f"model_id={re.sub(r'[^A-Za-z0-9_.-]+', '-', model_id)}"
+    out = root / "predictions" / f"model_id={re.sub(r'[^A-Za-z0-9_.-]+', '-', model_id)}"
     every = partitions(lake)
     pending = [p for p in every if not (out / p / DONE).exists()]
     predicted = 0

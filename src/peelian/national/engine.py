@@ -70,11 +70,17 @@ class DuckDBLake(LakeDialogue):
         if memory_limit:
             self.con_.execute(f"SET memory_limit = '{memory_limit}'")
         for view, table in VIEWS.items():
-            files = [str(f) for f in lake.files(table)]
-            if files:
+            files = lake.files(table)
+            if files and lake.location.local:
                 listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 self.con_.execute(f"CREATE VIEW {view} AS SELECT {_columns(table)} "
                                   f"FROM read_parquet([{listed}], hive_partitioning = false)")
+            elif files:  # an object store: PyArrow reads it (DuckDB's httpfs is an extension to download)
+                import pyarrow.dataset as ds
+
+                self.con_.register(f"{view}_arrow", ds.dataset(files, schema=SCHEMAS[table], format="parquet",
+                                                               filesystem=lake.location.fs))
+                self.con_.execute(f"CREATE VIEW {view} AS SELECT {_columns(table)} FROM {view}_arrow")
             else:
                 self.con_.register(f"{view}_empty", SCHEMAS[table].empty_table())
                 self.con_.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_empty")
@@ -161,7 +167,8 @@ class SparkLake(LakeDialogue):
         for view, table in VIEWS.items():
             ddl = spark_ddl(SCHEMAS[table])
             if lake.files(table):
-                frame = spark.read.schema(ddl).option("recursiveFileLookup", "true").parquet(str(lake.path / table))
+                frame = (spark.read.schema(ddl).option("recursiveFileLookup", "true")
+                         .parquet(lake.location.spark_path(table)))
             else:
                 frame = spark.createDataFrame([], ddl)
             frame.createOrReplaceTempView(view)
@@ -197,7 +204,7 @@ def national_metric_set(lake: str | Path | Lake, *, engine: str = "duckdb", para
     if (params.use_predictions, params.default_time_zone) != (fit["use_predictions"], fit["default_time_zone"]):
         raise LakeError(f"the lake's facts were fitted with {fit}; these parameters need a re-export "
                         f"(use_predictions={params.use_predictions}, default_time_zone={params.default_time_zone})",
-                        path=str(lake.path))
+                        path=lake.uri)
     codes = {dim: lake.codes()[dim] for dim in METRIC_SET_MIXES}
     dialogue = open_engine(lake, engine, master=master, spark=spark, threads=threads)
     try:

@@ -7,7 +7,8 @@ first responses, local office hours, the codes' source), is fitted there, by the
 one table per metric family, partitioned by force, platform and month, each file holding full
 columns (the directories are `force_key=<slug>/platform_key=<platform>/month_key=YYYY-MM`, so
 Spark, DuckDB, PyArrow or Polars read them with or without partition discovery). Every aggregation
-of the metric set is left to the national engines.
+of the metric set is left to the national engines. The lake is a folder or an object-store URI
+(s3a://, abfss://); every read and write goes through its PyArrow file system (location.py).
 
 Several projects merge into one lake: each force belongs to exactly one export (its source),
 a source is its project plus its pseudonym key fingerprint, and a second export of the same
@@ -35,6 +36,7 @@ from peelian import __version__
 from peelian.errors import LakeError
 from peelian.metrics.columns import METRIC_SET_MIXES
 from peelian.metrics.params import MetricParams
+from peelian.national.location import LakeLocation, lake_location
 from peelian.store.project import Project, utcnow
 
 LAKE_FORMAT = "peelian-lake"
@@ -92,43 +94,60 @@ def _slug(value: str) -> str:
 
 @dataclass
 class Lake:
-    """An opened lake: its folder and manifest (schema version, fit parameters, sources, forces)."""
+    """An opened lake: where it is (a folder or an object-store URI) and its manifest (schema
+    version, fit parameters, sources, forces)."""
 
-    path: Path
+    location: LakeLocation
     manifest: dict[str, Any]
 
     @classmethod
-    def open(cls, path: str | Path) -> Lake:
-        """Read and check the manifest; a folder without one, or of another schema version, is refused."""
-        path = Path(path)
-        if not path.is_dir():
-            raise LakeError("no such lake folder", path=str(path))
-        file = path / MANIFEST
-        if not file.exists():
+    def open(cls, where: str | Path | LakeLocation) -> Lake:
+        """Read and check the manifest; a lake without one, or of another schema version, is refused."""
+        location = where if isinstance(where, LakeLocation) else lake_location(where)
+        if location.local and not Path(location.root).is_dir():
+            raise LakeError("no such lake folder", path=location.uri)
+        file = location.join(MANIFEST)
+        if not location.exists(file):
+            location.check_container()
             raise LakeError(f"no {MANIFEST}: this is not a Peelian lake (write one with "
-                            f"`peelian export PROJECT dataset --to {path}`)", path=str(path))
+                            f"`peelian export PROJECT dataset --to {location.uri}`)", path=location.uri)
         try:
-            manifest = orjson.loads(file.read_bytes())
+            manifest = orjson.loads(location.read_bytes(file))
         except orjson.JSONDecodeError as exc:
-            raise LakeError(f"the manifest is not valid JSON ({exc})", path=str(file)) from exc
+            raise LakeError(f"the manifest is not valid JSON ({exc})", path=location.uri_of(file)) from exc
         if not isinstance(manifest, dict) or manifest.get("format") != LAKE_FORMAT:
-            raise LakeError(f"the manifest is not a {LAKE_FORMAT} manifest", path=str(file))
+            raise LakeError(f"the manifest is not a {LAKE_FORMAT} manifest", path=location.uri_of(file))
         version = manifest.get("schema_version")
         if version != SCHEMA_VERSION:
             raise LakeError(f"lake schema version {version} does not match this Peelian's version {SCHEMA_VERSION}; "
-                            f"re-export the projects with Peelian {__version__} into a new lake", path=str(file))
-        return cls(path, manifest)
+                            f"re-export the projects with Peelian {__version__} into a new lake",
+                            path=location.uri_of(file))
+        return cls(location, manifest)
 
     @classmethod
-    def create(cls, path: Path, params: MetricParams) -> Lake:
-        return cls(path, {"format": LAKE_FORMAT, "schema_version": SCHEMA_VERSION, "peelian_version": __version__,
-                          "fit": _fit_params(params), "sources": {}, "forces": {},
-                          "tables": {name: [[f.name, str(f.type)] for f in schema] for name, schema in SCHEMAS.items()}})
+    def create(cls, location: LakeLocation, params: MetricParams) -> Lake:
+        return cls(location, {"format": LAKE_FORMAT, "schema_version": SCHEMA_VERSION, "peelian_version": __version__,
+                              "fit": _fit_params(params), "sources": {}, "forces": {},
+                              "tables": {name: [[f.name, str(f.type)] for f in schema]
+                                         for name, schema in SCHEMAS.items()}})
 
     def save(self) -> None:
-        tmp = self.path / (MANIFEST + ".tmp")
-        tmp.write_bytes(orjson.dumps(self.manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-        tmp.replace(self.path / MANIFEST)
+        self.location.write_bytes(self.location.join(MANIFEST),
+                                  orjson.dumps(self.manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
+    @property
+    def uri(self) -> str:
+        """The lake as the user addressed it (a folder, or an s3a:// / abfss:// URI)."""
+        return self.location.uri
+
+    @property
+    def path(self) -> Path:
+        """The lake's local folder, for work that needs one (renaming finished partitions)."""
+        if not self.location.local:
+            raise LakeError("this needs the lake in a local or mounted folder (e.g. /dbfs/mnt/lake on Databricks, "
+                            "a blobfuse or mountpoint-s3 mount); object-store URIs serve export, metrics and "
+                            "network", path=self.uri)
+        return Path(self.location.root)
 
     # ---- what the engines read ----
     @property
@@ -139,25 +158,25 @@ class Lake:
     def forces(self) -> list[str]:
         return sorted(self.manifest["forces"])
 
-    def files(self, table: str) -> list[Path]:
-        """The table's Parquet files; each is checked against the schema version's columns."""
-        folder = self.path / table
-        return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    def files(self, table: str) -> list[str]:
+        """The table's Parquet files, as paths in the lake's file system."""
+        return self.location.files(self.location.join(table), ".parquet")
 
     def check_schemas(self) -> None:
         """Every file's columns and types must be the schema version's (a file from another
         version, or written by hand, would otherwise give wrong figures or a deep engine error)."""
         for table, schema in SCHEMAS.items():
             for file in self.files(table):
-                found = pq.read_schema(file)
+                found = self.location.call("read a Parquet footer", pq.read_schema, file,
+                                           filesystem=self.location.fs)
                 for field in schema:
                     index = found.get_field_index(field.name)
                     if index < 0:
                         raise LakeError(f"column {field.name!r} is missing (lake schema version {SCHEMA_VERSION})",
-                                        path=str(file))
+                                        path=self.location.uri_of(file))
                     if not found.field(index).type.equals(field.type):
                         raise LakeError(f"column {field.name!r} is {found.field(index).type}, lake schema version "
-                                        f"{SCHEMA_VERSION} has {field.type}", path=str(file))
+                                        f"{SCHEMA_VERSION} has {field.type}", path=self.location.uri_of(file))
 
     def data_span(self) -> tuple[datetime | None, datetime | None]:
         """First and newest post over all sources (as the embedded engine takes them for one project)."""
@@ -208,19 +227,24 @@ def _fit_params(params: MetricParams) -> dict[str, Any]:
 
 # ---- export --------------------------------------------------------------------------------------
 
-def _open_or_create(path: Path, params: MetricParams) -> Lake:
-    if path.exists() and not path.is_dir():
-        raise LakeError("not a folder", path=str(path))
-    if (path / MANIFEST).exists():
-        lake = Lake.open(path)
+def _open_or_create(location: LakeLocation, params: MetricParams) -> Lake:
+    if location.local:
+        folder = Path(location.root)
+        if folder.exists() and not folder.is_dir():
+            raise LakeError("not a folder", path=location.uri)
+    if location.exists(location.join(MANIFEST)):
+        lake = Lake.open(location)
         if lake.manifest["fit"] != _fit_params(params):
             raise LakeError(f"the lake was fitted with {lake.manifest['fit']}, this export with "
-                            f"{_fit_params(params)}; export every project with the same parameters", path=str(path))
+                            f"{_fit_params(params)}; export every project with the same parameters", path=location.uri)
         return lake
-    if path.exists() and any(path.iterdir()):
-        raise LakeError(f"the folder is not empty and has no {MANIFEST}: not a Peelian lake", path=str(path))
-    path.mkdir(parents=True, exist_ok=True)
-    return Lake.create(path, params)
+    location.check_container()
+    if location.files(location.root) or (location.local and Path(location.root).is_dir()
+                                         and any(Path(location.root).iterdir())):
+        raise LakeError(f"the folder is not empty and has no {MANIFEST}: not a Peelian lake", path=location.uri)
+    if location.local:
+        Path(location.root).mkdir(parents=True, exist_ok=True)
+    return Lake.create(location, params)
 
 
 def _check_sources(lake: Lake, source_id: str, project_name: str, fingerprint: str, forces: Sequence[str],
@@ -235,14 +259,14 @@ def _check_sources(lake: Lake, source_id: str, project_name: str, fingerprint: s
             raise LakeError(f"pseudonym key clash for force {force!r}: the lake holds it from project "
                             f"{other['project']!r} pseudonymised with key {other['key_fingerprint']}, this project's "
                             f"key is {fingerprint}; the same citizens would be counted twice under two pseudonyms. "
-                            f"Export each force from one project only, or use a new lake", path=str(lake.path))
+                            f"Export each force from one project only, or use a new lake", path=lake.uri)
         raise LakeError(f"id clash for force {force!r}: the lake already holds it from project {other['project']!r}; "
                         f"each force must come from one project (export the others with --force)",
-                        path=str(lake.path))
+                        path=lake.uri)
     for other in lake.sources.values():
         if other["codes"] != codes and other.get("project") != project_name:
             raise LakeError(f"the codebook of project {other['project']!r} has other codes than this project's "
-                            f"({other['codes']} vs {codes}); a lake holds one codebook", path=str(lake.path))
+                            f"({other['codes']} vs {codes}); a lake holds one codebook", path=lake.uri)
 
 
 def export_dataset(project: Project, destination: str | Path, *, forces: Sequence[str] | None = None,
@@ -257,11 +281,8 @@ def export_dataset(project: Project, destination: str | Path, *, forces: Sequenc
         raise LakeError("the project keeps citizens' real ids (pseudonymise_citizens is off); a lake takes "
                         "pseudonymised projects only", path=str(project.path))
     params = params or MetricParams()
-    destination = Path(destination)
-    if "://" in str(destination):
-        raise LakeError("write the lake to a local or mounted folder (e.g. /dbfs/mnt/lake on Databricks); "
-                        "object-store URLs are not written directly", path=str(destination))
-    lake = _open_or_create(destination, params)
+    location = lake_location(destination)
+    lake = _open_or_create(location, params)
     fingerprint = key_fingerprint(project)
     project_name = project.path.name
     source_id = f"{_slug(project.path.stem)}-{fingerprint[:8]}"
@@ -300,9 +321,9 @@ def export_dataset(project: Project, destination: str | Path, *, forces: Sequenc
     lake.manifest["forces"].update({f: source_id for f in chosen})
     lake.save()
     if not project.read_only:
-        project.audit("export", target="dataset", detail={"to": str(destination), "source": source_id,
+        project.audit("export", target="dataset", detail={"to": location.uri, "source": source_id,
                                                           "forces": chosen, "rows": written})
-    return {"lake": str(destination), "source": source_id, "forces": chosen, "key_fingerprint": fingerprint,
+    return {"lake": location.uri, "source": source_id, "forces": chosen, "key_fingerprint": fingerprint,
             "rows": written}
 
 
@@ -372,14 +393,18 @@ def _table_arrow(dialogue: Any, table: str, forces: Sequence[str]) -> pa.Table:
 
 def _write_table(lake: Lake, table: str, source_id: str, data: pa.Table) -> int:
     """Replace this source's files of one table with `data`, partitioned by force, platform, month."""
-    folder = lake.path / table
-    for old in folder.rglob(f"{source_id}-*.parquet") if folder.is_dir() else []:
-        old.unlink()
-    for empty in sorted(folder.rglob("*"), reverse=True) if folder.is_dir() else []:
-        if empty.is_dir() and not any(empty.iterdir()):
-            shutil.rmtree(empty)
+    location = lake.location
+    folder = location.join(table)
+    for old in location.files(folder, ".parquet"):
+        if old.rsplit("/", 1)[-1].startswith(f"{source_id}-"):
+            location.delete(old)
+    if location.local and Path(folder).is_dir():  # an object store has no empty folders to leave behind
+        for empty in sorted(Path(folder).rglob("*"), reverse=True):
+            if empty.is_dir() and not any(empty.iterdir()):
+                shutil.rmtree(empty)
     if data.num_rows:
-        ds.write_dataset(data, folder, format="parquet", basename_template=f"{source_id}-{{i}}.parquet",
-                         partitioning=ds.partitioning(pa.schema([(k, _S) for k in PARTITION_KEYS]), flavor="hive"),
-                         existing_data_behavior="overwrite_or_ignore", max_rows_per_group=1 << 20)
+        location.call("write to the lake", ds.write_dataset, data, folder, format="parquet",
+                      filesystem=location.fs, basename_template=f"{source_id}-{{i}}.parquet",
+                      partitioning=ds.partitioning(pa.schema([(k, _S) for k in PARTITION_KEYS]), flavor="hive"),
+                      existing_data_behavior="overwrite_or_ignore", max_rows_per_group=1 << 20)
     return data.num_rows
