@@ -242,8 +242,8 @@ def export(
     project: Path = ProjectArg,
     table: str = typer.Argument(..., help=f"One of: {', '.join(EXPORTABLE)}; or dataset: the national lake "
                                 "(partitioned Parquet with a manifest, docs/national.md)."),
-    to: Path = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json (dataset: a lake folder, "
-                            "created or merged into)."),
+    to: str = typer.Option(..., "--to", help="Destination; .parquet, .csv, .jsonl or .json (dataset: a lake folder, "
+                           "s3a:// or abfss:// URI, created or merged into)."),
     force: list[str] = typer.Option(None, "--force", help="dataset only: export just this force (repeatable)."),
 ) -> None:
     """Export a table to Parquet, CSV or JSON Lines, or the project's facts into a national lake."""
