@@ -1,4 +1,5 @@
-"""Write tests/data/checks/drafts.jsonl: the labelled evaluation set of draft police posts.
+"""Write tests/data/checks/drafts.jsonl, the labelled evaluation set of draft police posts, and
+drafts_dev.jsonl, the development set (`DEV` below).
 
 Each template below was written by hand in the style of real UK police posts (appeals, charges, court
 results, incident updates, missing people, road closures, community engagement, fraud advice). Each is
@@ -18,6 +19,7 @@ from pathlib import Path
 import orjson
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "checks" / "drafts.jsonl"
+DEV_OUT = OUT.with_name("drafts_dev.jsonl")
 SEED = 13
 COPIES = 4
 
@@ -357,6 +359,112 @@ HANDWRITTEN: list[tuple[str, str]] = [
 ]
 
 
+
+# The development set (tests/data/checks/drafts_dev.jsonl): written one by one for issue 13's second round,
+# before the rules were generalised, then used while generalising them, so its figures show what the rules
+# now do on those phrasings, not how they generalise. Varied on purpose: odd phone, postcode, registration,
+# NI and date formats, obfuscated e-mail, flats and named buildings, offences and guilt said without the
+# first round's cue words, and hard negatives.
+DEV: list[tuple[str, str]] = [
+    ("pd", "Found a set of keys with a blue fob outside [[personal_data|14 Acacia Avenue]] this morning. If "
+           "they're yours, pop into the front counter at Elland Road."),
+    ("pd", "Concern for welfare call to [[personal_data|flat 3, Hill Court]], off Dewsbury Road. All fine, and "
+           "thanks to the neighbour who rang it in."),
+    ("pd", "Lost phone handed in at the Trinity centre. The owner's sister says ring her on "
+           "[[personal_data|(0113) 496 0742]] after 6pm."),
+    ("pd", "Anyone who saw the crash can contact the other driver direct on [[personal_data|+44 (0)7700 900461]]."),
+    ("pd", "Message from the organiser: send questions to [[personal_data|kevin.doyle at gmail dot com]] 📧"),
+    ("pd", "Photos from the fun day to [[personal_data|jenny_w (at) hotmail (dot) co (dot) uk]] please!"),
+    ("pd", "Shed break-in overnight at a house in [[personal_data|ls6 2ab]]. Lock up your tools, folks 🔒"),
+    ("pd", "Reports of a man trying car door handles around [[personal_data|WF13  4PQ]] at 3am. Call 101."),
+    ("pd", "Stolen from a driveway in [[personal_data|BD74AB]]: black Audi A3, [[personal_data|ye19 xkp]]."),
+    ("pd", "Wanted on recall to prison: Dean Marsh, born [[personal_data|3rd March 1991]]. Do not approach."),
+    ("pd", "Missing person update: Shannon Kerr (date of birth [[personal_data|07.11.1993]]) has been found."),
+    ("pd", "He told staff his name was Aaron Pike, born on the [[personal_data|14th of June 1985]]."),
+    ("pd", "The fraudster used a stolen NI number, [[personal_data|JK 123 456 A]], to open the accounts."),
+    ("pd", "Victim's details for the file: NINO [[personal_data|jk123456a]], mobile [[personal_data|07700900986]]."),
+    ("pd", "Witnesses can text the officer on [[personal_data|07700-900-123]] or call 101, ref 1223."),
+    ("pd", "Police were called to a disturbance at [[personal_data|No. 7 Beech Grove]] just before midnight."),
+    ("pd", "Cannabis farm found in the loft of [[personal_data|22B Mill Lane]], Batley. Enquiries continue."),
+    ("pd", "Sighting: silver Ford Focus [[personal_data|MA21 TZD]] in Morley town centre about 5pm."),
+    ("pd", "Mum of the lost toddler is at [[personal_data|Apartment 12, Victoria Mills]], Salts Mill Road."),
+    ("pdneg", "Speed check on the A64 this morning: 43 drivers over the limit in the 30 zone, top speed 52mph. "
+              "Incident ref 13240123456."),
+    ("pdneg", "Drop-in surgery at Morley Town Hall, Queen Street, LS27 9DY, on Thursday from 2pm."),
+    ("pdneg", "Operation Sceptre: 56 knives surrendered at our stations between 13 and 19 May. Thank you."),
+    ("pdneg", "Fake e-mails claiming to be from HMRC are doing the rounds. Forward them to "
+              "phishing@hmrc.gov.uk and report to Action Fraud on 0300 123 2040."),
+    ("pdneg", "The A61 Scott Hall Road is closed between Potternewton Lane and the ring road after a crash."),
+    ("child", "A boy aged 15 from Seacroft has been charged with robbery. [[child|Callum Price]] will appear "
+              "before Leeds Youth Court next week."),
+    ("child", "Year 10 pupil at [[child|Brigshaw High]] arrested after a knife was found in his bag this morning."),
+    ("child", "Two teenagers, [[child|Kai Walsh]] and [[child|Ruby Fenton]], both 16, have been arrested on "
+              "suspicion of criminal damage at the skate park."),
+    ("child", "A teenager from Harehills, named locally as [[child|Jaden Okoro]], has been arrested after a teacher "
+              "was punched at [[child|Roundhay School]]."),
+    ("child", "[[child|Mason Leigh]] is only fifteen and has already been done for three burglaries on our patch. "
+              "Enough."),
+    ("child", "The 16-year-old, who lives with his gran on [[child|Tong Road]] and goes to "
+              "[[child|Farnley Academy]], was arrested for the assault."),
+    ("childneg", "Missing 12-year-old Ellie-Mae Stone has been found safe and well. Thanks for sharing."),
+    ("childneg", "A 17-year-old boy has been charged with robbery and will appear at Leeds Youth Court. He cannot "
+                 "be named for legal reasons."),
+    ("childneg", "Well done to the pupils of St Anne's Primary who won our road safety poster competition! 🏆"),
+    ("childneg", "Darren Hollis, 42, has been jailed for grooming a 13-year-old girl he met online."),
+    ("sov", "A man has been charged with raping a woman in Bradford city centre. The victim, "
+            "[[sexual_offence_victim|who works at the Broadway shopping centre]], is being supported."),
+    ("sov", "Gary Platt, 52, has been jailed for sexually assaulting [[sexual_offence_victim|his former partner's "
+            "daughter]] over a period of years."),
+    ("sov", "[[sexual_offence_victim|Chloe]], who was indecently assaulted on a bus in Halifax last month, has "
+            "thanked the driver who stopped the bus and called us."),
+    ("sov", "Man charged after [[sexual_offence_victim|a nurse at Pinderfields Hospital]] was sexually assaulted "
+            "in the staff car park."),
+    ("sov", "[[sexual_offence_victim|Patricia Allen]], 71, was raped in her own home in Wibsey, a court heard."),
+    ("sov", "The girl, [[sexual_offence_victim|a year 9 pupil at Crawshaw Academy]], was groomed on Snapchat by "
+            "Neil Booth, 29, who has admitted the offences."),
+    ("sovneg", "We're supporting a woman who reported being sexually assaulted near the university on Friday "
+               "night. A man has been arrested and remains in custody."),
+    ("sovneg", "Lee Grant, 37, of Keighley, has been charged with voyeurism and will appear at Bradford "
+               "Magistrates' Court on 2 June."),
+    ("prej", "Officers have charged [[prejudicial|the man who stabbed]] a teenager in Beeston. He appears at "
+             "Leeds Magistrates' Court today."),
+    ("prej", "A 34-year-old woman has been charged with fraud after [[prejudicial|stealing £40,000]] from her "
+             "employer. She will appear at Wakefield Magistrates' Court on Friday."),
+    ("prej", "Jason Reed, 31, has been remanded, charged with burglary. [[prejudicial|He was released from prison "
+             "only last month]]."),
+    ("prej", "Charged: [[prejudicial|a well-known local drug dealer]] from Chapeltown. He will appear at court on "
+             "Monday."),
+    ("prej", "The 27-year-old, [[prejudicial|who is already banned from driving]], will appear at Leeds "
+             "Magistrates' Court charged with dangerous driving."),
+    ("prej", "Remanded in custody 👍 Officers [[prejudicial|caught him in the act]] on Tuesday. He'll be at "
+             "Bradford Crown Court next month. Hope they [[prejudicial|throw the book at him]]."),
+    ("prej", "Dale Burke, 40, has been charged with robbery. [[prejudicial|Photo]] released by officers below."),
+    ("prejneg", "Bradley Fox, 30, was jailed for three years today. He has 14 previous convictions and was on "
+                "licence at the time."),
+    ("prejneg", "We're looking for the people responsible for this damage to the bus shelter in Rothwell. Do you "
+                "recognise them?"),
+    ("prejneg", "Two men charged with conspiracy to supply class A drugs have been remanded into custody to appear "
+                "at Leeds Crown Court in July."),
+    ("cas", "Tragic news: a cyclist died after being struck by a lorry on Kirkstall Road. He is "
+            "[[casualty|thought to be]] [[casualty|Tom Ashby]], 34, from Bramley."),
+    ("cas", "A woman in her 80s has died after a house fire in Ossett. [[casualty|Formal identification is still "
+            "to take place]]."),
+    ("cas", "The victim of Saturday's stabbing, [[casualty|Shane Tully]], 22, remains in a critical condition in "
+            "hospital."),
+    ("cas", "Rest in peace [[casualty|Kayleigh]] 💐 killed by a drunk driver on the A650. Our thoughts are with "
+            "everyone who knew her."),
+    ("cas", "Sadly the 73-year-old driver died at the scene. [[casualty|We haven't yet been able to contact his "
+            "next of kin]]."),
+    ("cas", "A man has died after a fall from scaffolding in Wortley. His brother [[casualty|Craig Nolan]] was "
+            "working with him at the time."),
+    ("casneg", "Paul Green, 45, died after a collision on the A38 on Tuesday. Formal identification has taken "
+               "place and his family have paid tribute."),
+    ("casneg", "A pedestrian was seriously injured in a collision on York Road last night. Her family have been "
+               "informed."),
+    ("casneg", "The man died in hospital. His family are being supported by specially trained officers."),
+]
+
+
 def render(template: str, values: dict[str, str]) -> tuple[str, list[dict[str, object]]]:
     """The template with slots filled and markers removed, and the gold spans."""
     filled = template.format_map(values)
@@ -388,11 +496,21 @@ def build() -> list[dict[str, object]]:
     return rows
 
 
+def build_dev() -> list[dict[str, object]]:
+    """The development set: each draft of `DEV` once, with its gold spans."""
+    rows = []
+    for category, template in DEV:
+        text, spans = render(template.replace("{", "{{").replace("}", "}}"), {})
+        rows.append({"id": f"v{len(rows) + 1:04d}", "template": None, "category": category, "text": text,
+                     "risks": sorted({str(s["risk"]) for s in spans}), "spans": spans})
+    return rows
+
+
 def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    rows = build()
-    OUT.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
-    print(f"wrote {len(rows)} drafts to {OUT}")
+    for path, rows in ((OUT, build()), (DEV_OUT, build_dev())):
+        path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+        print(f"wrote {len(rows)} drafts to {path}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from peelian.errors import DraftError
 from tests.conftest import ROOT
 
 DRAFTS = ROOT / "tests" / "data" / "checks" / "drafts.jsonl"
+DEV = DRAFTS.with_name("drafts_dev.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +34,27 @@ def test_the_set_is_large_varied_and_mostly_safe(labelled):
             assert row["text"][span["start"]:span["end"]] == span["text"]
 
 
-def test_the_set_is_what_the_generator_writes(labelled):
+def _generator():
     spec = importlib.util.spec_from_file_location("make_check_drafts", ROOT / "scripts" / "make_check_drafts.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.build() == labelled
+    return module
+
+
+def test_the_set_is_what_the_generator_writes(labelled):
+    assert _generator().build() == labelled
+
+
+def test_the_development_set_is_what_the_generator_writes_and_its_spans_are_its_text():
+    dev = load_labelled(DEV)
+    assert _generator().build_dev() == dev and len(dev) >= 40
+    assert not {row["text"] for row in dev} & {row["text"] for row in load_labelled(DRAFTS)}
+    for row in dev:
+        for span in row["spans"]:
+            assert row["text"][span["start"]:span["end"]] == span["text"]
+    for risk in ("personal_data", "child", "sexual_offence_victim", "prejudicial", "casualty"):
+        assert sum(risk in row["risks"] for row in dev) >= 5, risk
+    assert sum(not row["spans"] for row in dev) >= 15  # hard negatives
 
 
 def test_scorer_counts_overlaps_per_risk_and_post():
@@ -67,9 +84,13 @@ def test_a_bad_line_is_named(tmp_path):
         load_labelled(path)
 
 
-def test_accuracy_floor_on_the_labelled_set(labelled):
-    result = evaluate(labelled)
+@pytest.mark.parametrize("path", [DRAFTS, DEV], ids=["labelled set", "development set"])
+def test_accuracy_floor(path):
+    """The issue's targets on both sets; on the development set also recall >= 0.9 over all risks, which
+    the first round's cue-word rules (0.51) were far from."""
+    result = evaluate(load_labelled(path))
     for level in (result.spans, result.posts):
         assert level["personal_data"].recall >= 0.95
         assert level["personal_data"].precision >= 0.8
         assert level["all"].precision >= 0.8
+        assert level["all"].recall >= 0.9

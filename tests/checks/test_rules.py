@@ -100,3 +100,82 @@ def test_findings_are_in_reading_order_and_one_per_overlap():
     found = check_draft(text)
     assert [f.text for f in found] == ["Mark Lee"]
     assert found[0].to_dict()["risk"] == "casualty"
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Burglary at a house in ls6 2ab overnight.", "ls6 2ab"),
+    ("Door handles tried around WF13  4PQ at 3am.", "WF13  4PQ"),
+    ("Taken from a drive in BD74AB last night.", "BD74AB"),
+    ("Black Audi A3, ye19 xkp, seen speeding.", "ye19 xkp"),
+    ("Concern for welfare at flat 3, Hill Court, off Dewsbury Road.", "flat 3, Hill Court"),
+    ("Questions to kevin.doyle at gmail dot com please.", "kevin.doyle at gmail dot com"),
+    ("Photos to jenny_w (at) hotmail (dot) co (dot) uk!", "jenny_w (at) hotmail (dot) co (dot) uk"),
+    ("He said he was born on the 14th of June 1985.", "14th of June 1985"),
+    ("It gave his DOB as 4th August 1987.", "4th August 1987"),
+    ("A stolen NI number, JK 123 456 A, was used.", "JK 123 456 A"),
+    ("Details: NINO jk123456a.", "jk123456a"),
+    ("Ring her on (0113) 496 0742 after six.", "(0113) 496 0742"),
+])
+def test_personal_data_in_hand_written_shapes(text, span):
+    assert risks(text)["personal_data"] == [span]
+
+
+@pytest.mark.parametrize("text", [
+    "Closed on the a1 and m62 at 2am; reopened by 6pm.",
+    "Meet us at Leeds dot Festival this weekend.",
+    "Scam e-mails: forward them to phishing at hmrc dot gov dot uk.",
+    "Reference as 123456 a on the form.",
+    "He was born in 1990 and grew up on a farm.",
+])
+def test_hand_written_shapes_do_not_catch_ordinary_words(text):
+    assert "personal_data" not in risks(text)
+
+
+def test_a_child_is_found_without_the_first_rounds_cue_words():
+    assert risks("Mason Leigh is only fifteen and has been done for three burglaries.")["child"] == ["Mason Leigh"]
+    assert risks("Year 10 pupil at Brigshaw High arrested after a fight.")["child"] == ["Brigshaw High"]
+    found = risks("The 16-year-old, who lives with his gran on Tong Road, was arrested for the assault.")
+    assert found["child"] == ["Tong Road"]
+    assert "child" not in risks("PC Amy Ward spoke to pupils at Oakwood Primary about online scams and drugs.")
+    assert "child" not in risks("Leeds High Street is closed after a 15-year-old was hurt in a crash.")
+
+
+def test_a_sexual_offence_victim_is_found_by_role_relation_and_first_name():
+    assert risks("Man charged after a nurse at Pinderfields Hospital was sexually assaulted.")[
+        "sexual_offence_victim"] == ["a nurse at Pinderfields Hospital"]
+    assert risks("Gary Platt, 52, was jailed for sexually assaulting his former partner's daughter.")[
+        "sexual_offence_victim"] == ["his former partner's daughter"]
+    assert risks("Chloe, who was indecently assaulted on a bus, thanked the driver.")["sexual_offence_victim"] == [
+        "Chloe"]
+    assert "sexual_offence_victim" not in risks("Chris Evans, a volunteer at the Leeds Food Bank, was charged "
+                                                "with sexual assault.")
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Officers have charged the man who stabbed a teenager. He appears in court today.", "the man who stabbed"),
+    ("A woman has been charged with fraud after stealing £40,000 from her employer.", "after stealing £40,000 from"),
+    ("Jason Reed, 31, has been remanded. He was released from prison only last month.",
+     "released from prison only"),
+    ("Charged: a well-known local drug dealer from Chapeltown.", "well-known local drug dealer"),
+    ("The 27-year-old, who is already banned from driving, will appear at court charged.",
+     "already banned from driving"),
+    ("Remanded in custody. Hope they throw the book at him.", "throw the book at"),
+])
+def test_guilt_and_bad_character_in_other_words_while_a_case_is_active(text, span):
+    assert risks(text)["prejudicial"] == [span]
+
+
+def test_the_same_words_after_a_verdict_or_in_an_appeal_are_fine():
+    assert "prejudicial" not in risks("Officers are looking for the man who stabbed a teenager in Beeston.")
+    assert "prejudicial" not in risks("Reed, 31, was jailed today. He was released from prison only last month.")
+
+
+def test_casualty_hedges_in_other_words_and_descriptions_that_are_not_hedges():
+    assert risks("A woman died in a fire. Formal identification is still to take place.")["casualty"] == [
+        "Formal identification is still to take place"]
+    assert risks("The driver died at the scene. We haven't yet been able to contact his next of kin.")[
+        "casualty"] == ["haven't yet been able to contact his next of kin"]
+    assert risks("Rest in peace Kayleigh, killed on the A650 last night.")["casualty"] == ["Kayleigh"]
+    assert risks("A man died after a fall. His brother Craig Nolan was with him.")["casualty"] == ["Craig Nolan"]
+    assert "casualty" not in risks("A man died in a crash on the A64. He is believed to be in his 40s.")
+    assert "casualty" not in risks("A man was hurt in a crash; his injuries are thought to be life-threatening.")

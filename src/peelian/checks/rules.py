@@ -60,7 +60,28 @@ peter philip poppy priya rachel rebecca reece rhys richard riley robert ronnie r
 samuel sandra sarah scott sean shane sharon shaun simon sophie stacey stephen steven stuart susan
 tanya terry thomas tom tony tracey tyler usman victoria wayne william yasmin zak zara zoe kai jaden
 ahmad omar yusuf hamza ayesha sana rajesh sunil deepak anil kofi kwame chidi tunde ngozi precious
+abbie abby adele agnes aimee alana albert alfred alicia alisha alyssa amelie annabel annie april arlo ashton
+audrey austin barbara beatrice bella benny bernard bethan betty billy bobby bonnie brandon brenda brooke
+bruce caitlin callie calvin carla carly carmen casey cassie cerys chantelle charles cheryl chelsea cody colin
+courtney dale damian damien dana danny darcey darcy dawn dean debbie denise desmond diana diane dominique
+dorothy douglas duncan eddie edith eileen elaine eli elijah elise eliza ellis elsie emma-louise erin esme
+esther eve evelyn ewan felicity felix fiona florence frances francesca frank frankie fred frederick gabriel
+gail gareth gemma-louise geoffrey gerald gillian gina glen glenn gloria gordon grant gregory hailey harley
+harper heather heidi hollie hugo ida isabel isabelle ivy jackie jackson jacqueline jaden jamal janet janice
+jarrod jay jean jeffrey jenna jenny jeremy jill jim jimmy joan joanna jodie joey johnny jon jonah josephine
+joy joyce judith judy jude julia julian june justin kai kaitlyn karl kath kathleen kathryn kay kayla
+kayden keeley kenneth kerry kim kimberley kris kristian lacey lana lara leanne leighton lenny leon lesley
+leslie levi lewis-james lexi lindsay lindsey linda lola lorna lorraine louie louis luca lucas lydia lyla
+mabel maddison madison maisie malcolm margaret marie marion marjorie martha maureen maxine max maya mia
+michaela mildred millie miriam mitchell mohamed morgan muhammad-ali nadia naomi natalie natasha nathaniel
+neve niamh nicholas nick nicky nigel nina noel norman olive ollie paige pamela patricia pauline penny phoebe
+phil phoenix pippa rachael ralph ray raymond rebekah reggie reuben rhiannon ricky rita rob robbie robyn
+rodney roger roman ronald rory rosie rowan roy ruth sadie sally samantha sara savannah scarlett seb
+sebastian shannon sheila shelley sherry sian sienna sofia sonia stanley stella steve sue summer sylvia
+tara teddy teresa theo theodore thea tia tilly tina toby todd tommy tracy travis trevor troy valerie
+vanessa vera vicky vincent violet wendy willow yvonne zach zachary zain zack kayleigh ellie-mae jaden
 """.split())
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx"})
 RANKS = (r"(?:PC|DC|PCSO|DS|DI|DCI|Det|Detective|Sergeant|Sgt|Inspector|Insp|Supt|Superintendent|Chief|"
          r"Constable|Officer|Cllr|Councillor|Dr|Judge|Recorder|HHJ|Justice|Mr Justice|Mrs Justice|Sir|Dame)")
 _NOT_NAMES = frozenset("""
@@ -75,26 +96,59 @@ academy college hospital royal infirmary general university church saint st poli
 """.split())
 _NAME = re.compile(r"(?<![\w'])([A-Z][a-z]+(?:-[A-Z][a-z]+)?)((?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)?"
                    r"\s+(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'])")
-_AGE_AFTER = re.compile(r"\s*(?:,\s*(?:aged\s+)?(\d{1,2})\b|\((\d{1,2})\))")
-_NAME_CUE = re.compile(r"(?:named (?:locally |on social media )?as|called|name is|known as|victim,?)\s*$", _I)
+_NUMBER_WORDS = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_NUMBER = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+# An age beside a name: "Jack Smith, 15,", "(15)", "is just 16", "is only fifteen".
+_AGE_AFTER = re.compile(r"\s*(?:,\s*(?:aged\s+)?(\d{1,2})\b|\((\d{1,2})\)|\s(?:is|was)\s+(?:just|only|now|aged)\s+"
+                        + _NUMBER + r"\b(?![.:]\d|\s*(?:%|mph|miles|minutes|hours|days|weeks|months|times|counts|£)))",
+                        _I)
+_NAME_CUE = re.compile(r"(?:named (?:locally |on social media |online )?as|called|name is|known as|victim,?|"
+                       r"(?:RIP|R\.I\.P\.?|rest in peace)(?: to)?)\s*$", _I)
 _RANK_BEFORE = re.compile(RANKS + r"\.?\s*$")
 
-_AGE = re.compile(r"\b(\d{1,2})[- ]year[- ]old\b|\baged\s+(\d{1,2})\b|\((\d{1,2})\)", _I)
-_JUVENILE_WORD = re.compile(r"\b(?:teenager|teenage|teen|schoolboy|schoolgirl|youth|juvenile|young person|"
-                            r"child|pupil|boy|girl)s?\b", _I)
+_AGE = re.compile(r"\b" + _NUMBER + r"[- ]years?[- ]olds?\b|\baged?\s+" + _NUMBER + r"\b|\((\d{1,2})\)", _I)
+_JUVENILE_WORD = re.compile(r"\b(?:teenager|teenage|teen|schoolboy|schoolgirl|schoolkid|youth|juvenile|young person|"
+                            r"youngster|minor|under-18|child|kid|pupil|boy|girl)s?\b|\byear (?:[7-9]|1[0-3])\b|"
+                            r"\bunder (?:the age of )?1[0-8]\b", _I)
 _YOUTH_COURT = re.compile(r"\byouth court\b", _I)
-_OFFENCE = re.compile(r"\b(?:charged|arrested|convicted|sentenced|pleaded|admitted|remanded|court|"
-                      r"assault\w*|robbery|robbed|burglar\w*|stab\w*|theft|stole|stolen|criminal damage|"
-                      r"attack\w*|murder\w*|manslaughter|rape\w*|sexual\w*|offence\w*|offend\w*|knife|"
-                      r"weapon|suspicion|suspect\w*|youth court|referral order|caution\w*|arson)\b", _I)
-_SCHOOL = re.compile(r"\b(?:[A-Z][a-z']+\s+){1,3}(?:Academy|School|College|Primary|High School)\b")
+# Offences and the words of the criminal process (the Theft, Sexual Offences and Public Order Acts'
+# offences in everyday words), so "done for three burglaries" or "a knife was found in his bag" count. Topic
+# words ("crime", "drugs", "scams") are left out: a school talk about knife crime or online scams is no offence.
+_OFFENCE = re.compile(r"\b(?:charged|arrested|convicted|sentenced|pleaded|admitted|remanded|court|bailed|custody|"
+                      r"assault\w*|robbery|robbed|rob|mugg\w*|burglar\w*|burgl\w*|break-ins?|stab\w*|theft|thie\w*|"
+                      r"stole|stolen|steal\w*|shoplift\w*|criminal damage|vandal\w*|graffiti|arson|set fire|"
+                      r"attack\w*|punch\w*|fight\w*|affray|disorder|threat\w*|harass\w*|stalk\w*|intimidat\w*|"
+                      r"murder\w*|manslaughter|kill\w*|shot|shooting|firearm|gun|rape\w*|sexual\w*|indecent\w*|"
+                      r"groom\w*|exploit\w*|voyeur\w*|upskirt\w*|offence\w*|offend\w*|dealing|"
+                      r"possession|joyrid\w*|suspicion|suspect\w*|youth court|referral order|caution\w*|done for|in trouble with)\b", _I)
+_SCHOOL = re.compile(r"\b(?:St\.? [A-Z][a-z]+'s\s+(?:[A-Z][a-z']+\s+){0,2}|(?:[A-Z][a-z']+\s+){1,3})"
+                     r"(?:Academy|School|College|Primary|Grammar|Secondary|Juniors|Infants|Sixth Form|"
+                     r"High(?!\s+(?:Street|St|Road|Rd|Court|Park|Lane|Bank|Green|Wood|Town|Level|Court)\b))\b")
+_CHILD_HOME = re.compile(r"\b(?:lives?|living|lived|stays|staying|home)\b[^.]{0,30}?\b(?:on|in|at)\s+"
+                         r"((?:[A-Z][a-z']+\s+){1,3}(?:Road|Street|Lane|Avenue|Close|Drive|Way|Crescent|Grove|"
+                         r"Terrace|Place|Gardens|Walk|Mews|Rise|Row|Square|View|Court|Estate))\b")
 
-_SEXUAL = re.compile(r"\b(?:rape[ds]?|raping|sexual(?:ly)?\s+(?:assault\w*|offence\w*|activity|touching|abuse\w*)|"
-                     r"sex(?:ual)? offences?|indecent(?:ly)?\s+assault\w*|indecent exposure|voyeurism|upskirting|"
-                     r"grooming|groomed|sexual communication)\b", _I)
-_RELATION = re.compile(r"\b(?:his|her|their)\s+(?:own\s+)?(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|"
-                       r"grandson|sister|brother|wife|husband|partner|girlfriend|boyfriend|ex-partner|cousin|pupil|"
-                       r"patient|employee|colleague|neighbour|lodger|stepchild|child)\b", _I)
+# The offences whose complainants have lifelong anonymity (Sexual Offences (Amendment) Act 1992 s.2: the
+# Sexual Offences Act 2003 Part 1 offences, the older indecency offences, and since 2024 intimate image abuse).
+_SEXUAL = re.compile(r"\b(?:rape[ds]?|raping|sexual(?:ly)?\s+(?:assault\w*|offence\w*|activity|touching|touched|"
+                     r"abuse\w*|abusing|exploit\w*|harass\w*|motivated|communication|images?)|assault by penetration|"
+                     r"sex(?:ual)? offences?|indecent(?:ly)?\s+(?:assault\w*|touch\w*)|indecent exposure|exposed himself|"
+                     r"voyeurism|upskirting|grooming|groomed|molest\w*|incest|familial sex\w*|gross indecency|"
+                     r"child sexual exploitation|CSE|sextortion|intimate images?|revenge porn|"
+                     r"(?:trafficking|exploitation) for sexual)\b", _I)
+_RELATIONS = (r"(?:daughter|son|niece|nephew|granddaughter|grandson|grandchild\w*|sister|brother|wife|husband|partner|"
+              r"girlfriend|boyfriend|ex|ex-wife|ex-husband|ex-partner|ex-girlfriend|fianc[ée]e?|cousin|pupil|student|"
+              r"patient|client|employee|colleague|neighbour|lodger|tenant|flatmate|housemate|teammate|babysitter|"
+              r"carer|stepchild|child|children|mother|father|mum|dad|aunt|uncle)")
+_RELATION = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|former\s+|late\s+|then\s+)?(?:(?:[\w-]+\s+)?[\w-]+'s\s+)?"
+                       r"(?:step-?|foster\s+|god|adopted\s+)?" + _RELATIONS + r"\b", _I)
+_VICTIM_ROLE = re.compile(r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:nurse|teacher|teaching assistant|pupil|student|"
+                          r"worker|employee|member of staff|carer|cleaner|receptionist|waitress|waiter|barmaid|barman|"
+                          r"doctor|dancer|volunteer|resident|patient|cadet|player|shop assistant|cashier|midwife|"
+                          r"hairdresser|nanny|babysitter|tenant|guest|member)s?\s+(?:at|from|of|in)\s+(?:the\s+)?"
+                          r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4}")
 _VICTIM_WHERE = re.compile(r"\b(?:victim|woman|girl|man|boy)\b[^.]{0,40}?\b(?:who (?:works|worked) (?:at|in)|"
                            r"who (?:lives|lived) (?:in|on|at)|a (?:pupil|student|nurse|teacher) at|"
                            r"(?:works|worked) at)\s+((?:the\s+)?(?:[A-Z][\w']*\s*){1,5})", _I)
@@ -109,25 +163,59 @@ _CONVICTED = re.compile(r"\b(?:(?<!not )pleaded guilty|(?<!not )found guilty|con
                         r"imprisoned|detained for|given a\b[^.]{0,30}\b(?:sentence|order)|ordered to pay|"
                         r"admitted\b[^.]{0,60}\bat\b[^.]{0,40}\bcourt)", _I)
 _LABEL = re.compile(r"\b(?:thugs?|scumbags?|scum|yobs?|yobbos?|low-?li(?:fe|ves)|louts?|vermin|monsters?|"
-                    r"thieving|animals who|sicko|evil (?:man|woman|individual|person)|"
+                    r"thieving|animals who|sicko|nonces?|paedos?|perverts?|pervs?|toe-?rags?|wrong'?uns?|crooks?|"
+                    r"degenerates?|evil (?:man|woman|individual|person)|"
                     r"vile (?:man|woman|individual|person|offender))\b", _I)
+_OFFENCE_PAST = (r"(?:stabbed|attacked|killed|murdered|robbed|raped|assaulted|burgled|stole|shot|mugged|targeted|"
+                 r"conned|defrauded|abused|punched|kicked|beat|glassed|threatened|terrori[sz]ed|ran over|set fire to)")
+_OFFENCE_ING = (r"(?:stealing|robbing|attacking|stabbing|assaulting|killing|murdering|raping|burgling|breaking into|"
+                r"targeting|defrauding|conning|mugging|threatening|punching|kicking|glassing|setting fire to|"
+                r"smashing|shooting|abusing|terrori[sz]ing)")
 _GUILT = re.compile(r"\b(?:the (?:offender|culprit|attacker|killer|murderer|rapist|robber|burglar|thief|"
                     r"perpetrator|person responsible|man responsible|woman responsible|people responsible|"
                     r"guilty (?:man|woman|party|person))|(?:who|that) did this|caught red-handed|"
+                    r"(?:the|a|an) (?:\d{1,2}-year-old )?(?:man|woman|person|people|pair|men|women|gang|driver|youth|"
+                    r"teenager|suspect|thug|lad|boy|girl) (?:who|that) " + _OFFENCE_PAST + r"|"
+                    r"after " + _OFFENCE_ING + r"(?:\s+(?:[£$]?\d[\d,]*\d|[^\s.,;!?]+)){0,2}|"
+                    r"(?:he|she|they) (?:then |also |had )?" + _OFFENCE_PAST + r"|"
+                    r"caught (?:him|her|them|the \w+) (?:in the act|at it|bang to rights|red-handed)|"
+                    r"throw(?:s|n)? the book at|lock (?:him|her|them) up|throw away the key|"
+                    r"rot in (?:jail|prison|a cell)|get what (?:he|she|they) deserves?|"
+                    r"(?:he|she|they)(?:'ll| will) (?:go|be sent) down|"
                     r"we(?:'ve| have)? got (?:him|her|them|our man)|brought to justice|justice (?:has been|is|will be) "
                     r"(?:done|served)|(?:clearly|obviously|definitely) guilty|bang to rights|"
                     r"off (?:our|the) streets for good|confessed)\b", _I)
-_PREVIOUS = re.compile(r"\b(?:previous convictions?|prior convictions?|criminal record|known to (?:police|officers|us)|"
-                       r"has a history of|with a history of|previously (?:jailed|convicted|served)|"
-                       r"(?:is|was) on licence|recently released from prison|serial (?:offender|burglar|thief)|"
-                       r"prolific (?:offender|burglar|thief|shoplifter))\b", _I)
+# Bad character in the words people use: a record, prison, a ban or bail already, a history, a reputation.
+_PREVIOUS = re.compile(r"\b(?:previous convictions?|prior convictions?|criminal (?:record|past)|known to (?:police|officers|us)|"
+                       r"(?:has|with) (?:a |an )?(?:long |violent |criminal )?history of|history of (?:violence|"
+                       r"offending|crime|abuse|domestic abuse)|(?:long|violent|criminal) (?:history|past|record)|"
+                       r"previously (?:been )?(?:jailed|convicted|served|arrested|charged|cautioned|banned|imprisoned)|"
+                       r"(?:is|was) on (?:licence|parole)|on bail for|(?:recently |only |just )?(?:released|freed|out) "
+                       r"(?:from|of) (?:prison|jail)(?: only)?|(?:served|done) time|ex-con\w*|jailbird|has form|"
+                       r"not the first time|in trouble with (?:the )?police before|"
+                       r"(?:already|currently|previously) (?:banned|disqualified|wanted|on bail|under investigation|"
+                       r"serving|barred|subject to)\b[^.,;]{0,30}|"
+                       r"(?:serial|prolific|persistent|repeat|habitual|career|notorious|convicted|well-known|known)\s+"
+                       r"(?:local\s+)?(?:offender|burglar|thief|shoplifter|criminal|drug dealer|dealer|troublemaker|"
+                       r"gang member|sex offender|abuser|fraudster|conman|con man|car thief))\b", _I)
 _IMAGE = re.compile(r"\b(?:pictured|picture[ds]?|photo(?:graph)?s?|images?|mugshots?|custody (?:image|photo)s?|"
                     r"video|footage)\b", _I)
 
 _FATAL = re.compile(r"\b(?:died|dies|death|dead|killed|fatal(?:ly)?|passed away|pronounced dead|lost (?:his|her|their) "
                     r"lives?|critical condition|life-threatening|life-changing|seriously injured|bodies|body)\b", _I)
 _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been named online as|"
-                    r"(?:is |are )?(?:believed|thought|understood) to be|"
+                    r"(?:is |are )?(?:believed|thought|understood|said|reported) to (?:be|have been)"
+                    r"(?!\s+(?:not\s+)?(?:life|serious|critical|stable|minor|suspicious|linked|connected|related|"
+                    r"isolated|accidental|non-|aged|around|about|in (?:a|his|her|their) (?:serious|critical|stable|"
+                    r"(?:late |early |mid-?)?\d0s|teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)))"
+                    r"(?:\s+(?:a|an)\s+[^,.;!?]{3,60})?|"
+                    r"we (?:understand|believe)(?: that)? (?:he|she|they) (?:was|were|is|are)\s+(?:a|an)\s+[^,.;!?]{3,60}|"
+                    r"(?:awaiting|pending|before) formal identification|"
+                    r"formal identification (?:is|has|will)?\s*(?:still|yet|not yet)\s+(?:to\s+)?(?:take|taken|be|been|"
+                    r"happen|happened)?\s*(?:place|carried out)?|"
+                    r"(?:not|\w+n['’]t|unable to|yet to|still trying to|working to|trying to|continue to|continuing to)\s+"
+                    r"(?:yet\s+)?(?:been able to\s+)?(?:trace|contact|inform|reach|tell|notify|locate|find)\w*\s+"
+                    r"(?:his|her|their|the)\s+(?:next of kin|family|families|relatives|loved ones)|"
                     r"(?:yet to be|not yet been|has not been) formally identified|"
                     r"formal identification (?:has yet to|is yet to|has not yet|has not)\w*(?: take place| taken place)?|"
                     r"(?:family|families|next of kin|relatives)\s+(?:have|has)\s+(?:not yet|yet to)\s+(?:been\s+)?"
@@ -139,30 +227,62 @@ _CONFIRMED = re.compile(r"\b(?:(?:family|families|next of kin|relatives) (?:has|
                         r"(?:family|families) (?:is|are) being supported|specialist officers|"
                         r"family (?:has|have) (?:paid tribute|released|issued|asked)|tribute)\b", _I)
 _KIN = re.compile(r"\b(?:his|her|their)\s+(?:wife|husband|mother|father|mum|dad|partner|son|daughter|brother|sister|"
-                  r"parents|children)\s*,\s*((?:[A-Z][a-z]+\s*){1,3})")
+                  r"parents|children|girlfriend|boyfriend|fianc[ée]e?|uncle|aunt|cousin|nephew|niece|grandson|"
+                  r"granddaughter|grandmother|grandfather|nan|grandad|stepfather|stepmother|stepson|stepdaughter)"
+                  r"\s*,?\s+((?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?\s*){1,3})")
 
 # --- personal data ------------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _ORG_EMAIL = re.compile(r"@(?:[\w-]+\.)*(?:police\.uk|gov\.uk|nhs\.(?:uk|net)|crimestoppers-uk\.org|"
                         r"actionfraud\.police\.uk|parliament\.uk)$", _I)
-_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?) ?\d[ABD-HJLNP-UW-Z]{2})\b")
-_VRM = re.compile(r"\b(?:[A-Z]{2}(?:0[2-9]|[1-7]\d) ?[A-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-HJ-NP-Y])\b")
-_NINO = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+# Postcodes in any case and with no, one or two spaces ("ls6 2ab", "WF13  4PQ", "BD74AB"); the inward
+# code's letters leave out C, I, K, M, O, V, so "at 2am" or "B6 2pm" never match.
+_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)\s{0,2}\d"
+                       r"[ABD-HJLNP-UW-Z]{2})\b", _I)
+# Registrations: the three styles in capitals, spaced or not; the current style (AB12 CDE) also in lower case,
+# where the older styles would match words ("the a1 and ...").
+_VRM = re.compile(r"\b(?:[A-Z]{2}(?:0[2-9]|[1-7]\d) ?[A-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-HJ-NP-Y]|"
+                  r"[a-z]{2}(?:0[2-9]|[1-7]\d) ?[a-z]{3})\b")
+# National Insurance numbers: capitals with the digits in any grouping ("JK 123 456 A", "JK 12 34 56 A"); in
+# lower case only after an NI cue, where "as 123456 a" could otherwise be a sentence.
+_NINO_DIGITS = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d(?: ?\d){5} ?[A-D]\b"
+_NINO = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)" + _NINO_DIGITS + r"|(?:\bNI(?:NO)?\b|national insurance)[^.\n]{0,30}?"
+                   r"\b(?i:(?!bg|gb|kn|nk|nt|tn|zz)(" + _NINO_DIGITS + r"))")
 _MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTHS + r",?\s+\d{4}|"
-         + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
-_DOB = re.compile(r"\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?)\s*(?:is|:|-|of)?\s*(" + _DATE + r")", _I)
+_DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS
+         + r",?\s+(?:\d{4}|'\d{2})|" + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
+# The cue, then at most a short filler ("born on the", "DOB as", "date of birth was", "DOB -") before the date.
+_DOB = re.compile(r"\b(?:date of birth|birth ?date|d\.?o\.?b\.?|born)\W{0,3}(?:(?:is|was|as|on|of|given as|"
+                  r"the)\W{1,3}){0,3}(" + _DATE + r")", _I)
 _STREET_TYPES = (r"(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Drive|Dr|Way|Crescent|Grove|Terrace|Place|Gardens|"
                  r"Walk|Mews|Rise|Row|Square|View|Court|Hill|Parade|Green|Park)")
-_ADDRESS = re.compile(r"\b(?:(?:Flat|Apartment|Apt|Unit)\s+\d+[A-Za-z]?,?\s+)?(?<![\d:/.£])\d{1,4}[A-Za-z]?,?\s+"
-                      r"(?:[A-Z][a-z']+\s+){1,3}" + _STREET_TYPES + r"\b")
+_FLAT = r"(?i:flat|apartment|apt\.?|unit)\s+\d{1,4}[A-Za-z]?,?\s+"
+_BUILDING_TYPES = (r"(?:Court|House|Mill|Mills|Lodge|Tower|Towers|Heights|Buildings|Mansions|Point|Hall|Quay|Wharf|"
+                   r"Works|Apartments|Flats|Block|Chambers|Lofts|Gardens|Place|Terrace|Villas|Cottages)")
+_ADDRESS = re.compile(r"\b(?:(?:" + _FLAT + r")?(?<![\d:/.£])\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z']+\s+){1,3}" + _STREET_TYPES
+                      + r"|" + _FLAT + r"(?:[A-Z][a-z']+\s+){1,3}" + _BUILDING_TYPES + r")\b")
+# Obfuscated e-mail ("jo.b at gmail dot com", "jo (at) hotmail (dot) co (dot) uk"): an "at" or a "dot" spelt out,
+# and a last label that is a common top-level domain, so ordinary sentences with "at" do not match.
+_AT = r"(?:\s*@\s*|\s+(?:at|AT)\s+|\s*[(\[{<]\s*(?:at|AT)\s*[)\]}>]\s*)"
+_DOT = r"(?:\.|\s+(?:dot|DOT)\s+|\s*[(\[{<]\s*(?:dot|DOT)\s*[)\]}>]\s*)"
+_OBFUSCATED_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-]" + _AT + r"[A-Za-z0-9-]+(?:" + _DOT
+                               + r"[A-Za-z0-9-]+)*" + _DOT + r"(?:com|co|uk|org|net|io|me|info|biz|ac|ie|eu|de|fr)\b")
 _ORG_PLACE = re.compile(r"\b(?:police station|police headquarters|police HQ|HQ|headquarters|station(?!\s+(?:Road|Street|Lane|Avenue|Approach|Hill|Way))|custody suite|"
                         r"front counter|enquiry office|(?:magistrates'?|crown|youth|county|coroner'?s'?) court|"
                         r"council offices|town hall|civic centre|community centre|library|fire station|"
                         r"hospital|surgery|drop-in|surgery|beat surgery|open day|pop-up)\b", _I)
 _ORG_PHONE = re.compile(r"\b(?:incident room|switchboard|police|force|station|call us|ring us|contact us|"
                         r"crimestoppers|action fraud|helpline|line|team|unit|office|council|hotline)\b", _I)
+
+
+_SINGLE_NAME = re.compile(r"(?<![\w'-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![\w'-]|\s+[A-Z][a-z])")
+
+
+def _age(m: re.Match[str]) -> int:
+    """The age a match of `_AGE` or `_AGE_AFTER` found, in digits or words."""
+    value = next(g for g in m.groups() if g).lower()
+    return int(value) if value.isdigit() else _NUMBER_WORDS[value]
 
 
 @dataclass
@@ -184,14 +304,27 @@ class _Context:
             if _RANK_BEFORE.search(before):
                 continue
             age_m = _AGE_AFTER.match(self.text, m.end())
-            age = int(age_m.group(1) or age_m.group(2)) if age_m else None
-            if words[0] in FIRST_NAMES or age is not None or _NAME_CUE.search(before):
+            age = _age(age_m) if age_m else None
+            if words[0] in FIRST_NAMES or words[0] in _HONORIFICS or age is not None or _NAME_CUE.search(before):
                 found.append((m.start(), m.end(), age))
         return found
 
     @cached_property
+    def first_names(self) -> list[tuple[int, int]]:
+        """Known first names standing alone ("Chloe, who was ...", "RIP Jordan"), outside the names above
+        and not after a rank: the victim and casualty rules use them where a cue ties them to the offence."""
+        taken = [(a, b) for a, b, _ in self.names]
+        found = []
+        for m in _SINGLE_NAME.finditer(self.text):
+            if m.group(0).lower() not in FIRST_NAMES or any(a <= m.start() < b for a, b in taken):
+                continue
+            if not _RANK_BEFORE.search(self.text[max(0, m.start() - 30):m.start()]):
+                found.append((m.start(), m.end()))
+        return found
+
+    @cached_property
     def ages(self) -> list[int]:
-        return [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(self.text)]
+        return [_age(m) for m in _AGE.finditer(self.text)]
 
     @cached_property
     def juvenile(self) -> bool:
@@ -267,10 +400,18 @@ def _phone(ctx: _Context) -> Iterator[Finding]:
                           "(101, 999, 0800/03 lines, a station's switchboard) are not flagged.")
 
 
-@_rule("personal_data.email", "an e-mail address outside police, government and NHS domains")
+@_rule("personal_data.email", "an e-mail address outside police, government and NHS domains, also spelt out")
 def _email(ctx: _Context) -> Iterator[Finding]:
     for m in _EMAIL.finditer(ctx.text):
         if _ORG_EMAIL.search(m.group(0)):
+            continue
+        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.email", "high",
+                          "A personal e-mail address: it identifies and reaches one person (UK GDPR).")
+    for m in _OBFUSCATED_EMAIL.finditer(ctx.text):
+        if "@" in m.group(0) and "." in m.group(0).split("@")[-1] and " " not in m.group(0):
+            continue  # a plain address, found above
+        plain = re.sub(_DOT, ".", re.sub(_AT, "@", m.group(0)))
+        if _ORG_EMAIL.search(plain):
             continue
         yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.email", "high",
                           "A personal e-mail address: it identifies and reaches one person (UK GDPR).")
@@ -314,7 +455,8 @@ def _dob(ctx: _Context) -> Iterator[Finding]:
 @_rule("personal_data.national_insurance", "a National Insurance number")
 def _nino(ctx: _Context) -> Iterator[Finding]:
     for m in _NINO.finditer(ctx.text):
-        yield ctx.finding(m.start(), m.end(), "personal_data", "personal_data.national_insurance", "high",
+        start, end = m.span(1) if m.group(1) else m.span()
+        yield ctx.finding(start, end, "personal_data", "personal_data.national_insurance", "high",
                           "A National Insurance number must never be published.")
 
 
@@ -331,6 +473,9 @@ def _child(ctx: _Context) -> Iterator[Finding]:
     for m in _SCHOOL.finditer(ctx.text):
         yield ctx.finding(m.start(), m.end(), "child", "child.identified", "medium",
                           "Names the school of a child involved in an offence, which can identify them.")
+    for m in _CHILD_HOME.finditer(ctx.text):
+        yield ctx.finding(m.start(1), m.end(1), "child", "child.identified", "medium",
+                          "Gives the street a child involved in an offence lives on, which can identify them.")
 
 
 @_rule("sexual_offence_victim.identified", "a detail that could identify the victim of a sexual offence")
@@ -340,7 +485,7 @@ def _sexual_victim(ctx: _Context) -> Iterator[Finding]:
     reason = ("Victims of sexual offences have lifelong anonymity (Sexual Offences (Amendment) Act 1992): "
               "no name, and no detail that could identify them, alone or pieced together with others.")
     text = ctx.text
-    for start, end, age in ctx.names:
+    for start, end in [(a, b) for a, b, _ in ctx.names] + ctx.first_names:
         before = text[max(0, start - 60):start]
         after = text[end:end + 60]
         charged = re.search(r"\b(?:has been |was |been )?(?:charged|convicted|jailed|sentenced|arrested|remanded|"
@@ -348,8 +493,9 @@ def _sexual_victim(ctx: _Context) -> Iterator[Finding]:
         victim = (re.search(r"\b(?:victim|woman|girl|survivor|complainant)s?,?\s*(?:named as\s*)?$", before, _I)
                   or re.search(r"\b(?:rap(?:ed|ing)|assault(?:ed|ing)|abus(?:ed|ing)|attack(?:ed|ing)|against|"
                                r"groom(?:ed|ing)|touch(?:ed|ing))\s*$", before, _I)
-                  or re.match(r"(?:,\s*(?:aged\s+)?\d{1,2},?)?\s+(?:was|had been|who was)\s+(?:raped|sexually|"
-                              r"indecently|attacked|assaulted|abused|groomed)", after, _I))
+                  or re.match(r"(?:,\s*(?:aged\s+)?\d{1,2},?)?,?\s+(?:was|had been|who (?:was|had been))\s+"
+                              r"(?:(?:repeatedly|allegedly|then)\s+)?(?:raped|sexually|indecently|attacked|assaulted|"
+                              r"abused|groomed|molested|touched|exploited)", after, _I))
         if victim and not charged:
             yield ctx.finding(start, end, "sexual_offence_victim", "sexual_offence_victim.identified", "high", reason)
     if ctx.names:
@@ -361,6 +507,12 @@ def _sexual_victim(ctx: _Context) -> Iterator[Finding]:
         for m in pattern.finditer(text):
             yield ctx.finding(m.start(1), m.end(1), "sexual_offence_victim", "sexual_offence_victim.identified",
                               "high", reason)
+    for m in _VICTIM_ROLE.finditer(text):
+        if re.search(r"(?:[A-Z][a-z]+|\d{1,2}|\))\s*,\s*$", text[max(0, m.start() - 12):m.start()]):
+            continue  # "Neil Booth, 29, a teacher at ...": the defendant's own job
+        yield ctx.finding(m.start(), m.end(), "sexual_offence_victim", "sexual_offence_victim.identified", "high",
+                          reason + " A role at a named place (a pupil at a school, a nurse at a hospital) "
+                                   "can identify the victim.")
 
 
 @_rule("prejudicial.label", "an abusive label for a suspect or offender (thug, scumbag, yob ...)")
@@ -416,6 +568,9 @@ def _casualty(ctx: _Context) -> Iterator[Finding]:
         return
     for start, end, age in ctx.names:
         yield ctx.finding(start, end, "casualty", "casualty.unverified", "high", reason)
+    for start, end in ctx.first_names:
+        if _NAME_CUE.search(ctx.text[max(0, start - 30):start]):
+            yield ctx.finding(start, end, "casualty", "casualty.unverified", "high", reason)
 
 
 @_rule("casualty.next_of_kin", "a casualty's relatives named")
