@@ -17,9 +17,12 @@ Beta: 20 office-hours questions, 12 answered after 30 min (rate 0.6). Gamma: 20,
 from __future__ import annotations
 
 from peelian import Project
+from peelian.metrics.engine import clear_cache
+from peelian.metrics.rollup import refresh_rollup
 from tests.metrics.helpers import Corpus
 
 PERIOD = "2025-Q1"
+SOURCES = ("fit", "rollup")  # where the figures come from: computed from the fit, or read from the stored rollup
 
 
 def _force(c: Corpus, name: str, handle: str, answered: int, prefix: str) -> str:
@@ -56,3 +59,13 @@ def build(project: Project) -> Project:
     _force(c, "Beta", "beta", 12, "b")
     _force(c, "Gamma", "gamma", 2, "g")
     return c.save()
+
+
+def build_from(project: Project, source: str) -> Project:
+    """The hand-worked project, its figures to be computed from the fit or (`rollup`) read from the
+    refreshed rollup, with no fit held, so every hand-worked figure is checked on both paths."""
+    build(project)
+    if source == "rollup":
+        assert refresh_rollup(project)["fresh"]
+        clear_cache(project)
+    return project

@@ -8,12 +8,12 @@ from peelian.assess import benchmark, parse_period
 from peelian.assess.benchmark import resolve_metric
 from peelian.errors import AssessmentError
 from peelian.metrics.params import Filters
-from tests.assess.helpers import PERIOD, build
+from tests.assess.helpers import PERIOD, SOURCES, build_from
 
 
-@pytest.fixture
-def built(project):
-    return build(project)
+@pytest.fixture(params=SOURCES)
+def built(project, request):
+    return build_from(project, request.param)
 
 
 def _by_force(ranking):

@@ -8,12 +8,12 @@ import pytest
 from peelian.assess import assess, compare, history, measure, parse_period, read_answers_file, record_answers
 from peelian.assess.scoring import answer_history, start_assessment
 from peelian.errors import AssessmentError
-from tests.assess.helpers import PERIOD, build
+from tests.assess.helpers import PERIOD, SOURCES, build_from
 
 
-@pytest.fixture
-def built(project):
-    return build(project)
+@pytest.fixture(params=SOURCES)
+def built(project, request):
+    return build_from(project, request.param)
 
 
 def _levels(result):

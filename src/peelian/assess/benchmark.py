@@ -19,10 +19,13 @@ from peelian.assess.measures import Period, format_value
 from peelian.assess.stats import median_interval_ranks, tied_ranks, tvd_interval, wilson
 from peelian.errors import AssessmentError
 from peelian.metrics.columns import METRIC_COLUMNS, MIX_DIMENSIONS
+from peelian.metrics.codes import code_ids
 from peelian.metrics.compute import FAMILIES, Scope, compute_metrics, inbound_sql
 from peelian.metrics.engine import prepared
 from peelian.metrics.expectations import load_survey
 from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.rollup import rollup_fresh
+from peelian.metrics.rollup_groups import GroupRollup
 from peelian.store.project import Project
 
 SMALL_N = 30
@@ -166,8 +169,10 @@ def parse_by(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def benchmark(project: Project, metrics: list[str] | tuple[str, ...] = DEFAULT_METRICS,
               by: str | tuple[str, ...] = ("force",), *, period: Period | None = None,
               filters: Filters | None = None, params: MetricParams | None = None,
-              small_n: int = SMALL_N) -> Benchmark:
-    """Rank the groups on each metric, with intervals, ties and small-n marks."""
+              small_n: int = SMALL_N, rollup: bool = True) -> Benchmark:
+    """Rank the groups on each metric, with intervals, ties and small-n marks. The figures are read
+    from the stored rollup when it is fresh and holds them all (default parameters, whole months,
+    metrics it keeps), else computed from the fitted dialogue; `rollup=False` always computes."""
     params = params or MetricParams()
     keys = parse_by(by)
     specs = [resolve_metric(m) for m in metrics]
@@ -178,12 +183,19 @@ def benchmark(project: Project, metrics: list[str] | tuple[str, ...] = DEFAULT_M
         base = base.replace(date_from=period.date_from, date_to=period.date_to)
     mixes = sorted({_SHARE.match(s.name)[1] for s in specs if s.kind == "proportion" and _SHARE.match(s.name)}
                    | ({"topic"} if any(s.kind == "distance" for s in specs) else set()))
-    table = compute_metrics(project, params, keys, None, base, mixes=tuple(mixes))
-    rows = [r for r in table.rows if r.get("force") != "-"]
+    groups = _rollup(project, params, keys, base, specs, mixes) if rollup else None
+    if groups is not None:
+        rows = groups.rows(keys, base, codes={d: code_ids(project, d) for d in mixes},
+                           survey=load_survey(project) if "topic" in mixes else None, medians=())
+    else:
+        rows = compute_metrics(project, params, keys, None, base, mixes=tuple(mixes)).rows
+    rows = [r for r in rows if r.get("force") != "-"]
     result = Benchmark(keys, period.label if period else None, base, small_n)
     for spec in specs:
         if spec.kind == "proportion":
             entries = _proportions(spec, rows, keys, params)
+        elif spec.kind == "median" and groups is not None:
+            entries = _rollup_medians(groups, spec, keys, base, rows)
         elif spec.kind == "median":
             entries = _medians(project, spec, keys, base, params, rows)
         elif spec.kind == "distance":
@@ -254,6 +266,37 @@ def _medians(project: Project, spec: Spec, keys: tuple[str, ...], filters: Filte
         pair, at = wanted.get(key), found.get(key, {})
         low, high = (at.get(pair[0]), at.get(pair[1])) if pair else (None, None)
         entries.append(Entry({k: row[k] for k in keys}, _number(row.get(spec.name)), low, high, counts.get(key, 0)))
+    return entries
+
+
+def _rollup(project: Project, params: MetricParams, keys: tuple[str, ...], filters: Filters, specs: list[Spec],
+            mixes: list[str]) -> GroupRollup | None:
+    """The stored rollup, when it is fresh and holds every figure asked for."""
+    if not all(_rolled(s) for s in specs) or not GroupRollup.serves(params, filters, keys, mixes):
+        return None
+    state = rollup_fresh(project)
+    return None if state is None else GroupRollup(project, state)
+
+
+def _rolled(spec: Spec) -> bool:
+    """Whether the rollup keeps the figure and what it is computed from."""
+    if spec.kind == "distance" or _SHARE.match(spec.name):
+        return True  # from the code counts of the mixes (GroupRollup.serves checks they are rolled up)
+    inputs = {spec.name, spec.numerator, spec.denominator} - {"", "_settled", "_one_way"}
+    return inputs <= GroupRollup.served
+
+
+def _rollup_medians(groups: GroupRollup, spec: Spec, keys: tuple[str, ...], filters: Filters,
+                    rows: list[dict[str, Any]]) -> list[Entry]:
+    """`_medians` from the rollup's response times: the median and the same two order statistics."""
+    found = groups.order_statistics(keys, filters, spec.name, median_interval_ranks)
+    entries = []
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        n, median, at = found.get(key, (0, None, {}))
+        pair = median_interval_ranks(n)
+        low, high = (at[pair[0]], at[pair[1]]) if pair else (None, None)
+        entries.append(Entry({k: row[k] for k in keys}, median, low, high, n))
     return entries
 
 

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from peelian.assess.stats import wilson
 from peelian.errors import AssessmentError
+from peelian.metrics.codes import code_ids
 from peelian.metrics.compute import Scope, compute_metrics, inbound_sql, period_after, police_sql
 from peelian.metrics.engine import prepared
+from peelian.metrics.expectations import load_survey
 from peelian.metrics.params import Filters, MetricParams, humane_duration
+from peelian.metrics.rollup import rollup_fresh
+from peelian.metrics.rollup_groups import GroupRollup, count_sql
 from peelian.store.project import Project
+
+LOCAL_TYPES = ("officer", "team")  # the local accounts of officer_team_share
 
 
 @dataclass(frozen=True)
@@ -134,11 +140,16 @@ def parse_period(text: str) -> Period:
 
 
 def latest_period(project: Project, params: MetricParams | None = None) -> Period:
-    """The quarter of the newest post (the default period of a new assessment)."""
-    dialogue = prepared(project, params or MetricParams())
-    if dialogue.data_end_ is None:
+    """The quarter of the newest post (the default period of a new assessment); from the rollup's
+    state when it is fresh, so no fit is needed."""
+    state = rollup_fresh(project)
+    if state is not None and GroupRollup.serves(params, Filters(), ()):
+        newest = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
+    else:
+        newest = prepared(project, params or MetricParams()).data_end_
+    if newest is None:
         raise AssessmentError("the project has no posts yet, so there is no period to assess")
-    end = dialogue.data_end_.date()
+    end = newest.date()
     return parse_period(f"{end.year}-Q{(end.month - 1) // 3 + 1}")
 
 
@@ -162,8 +173,11 @@ def check_force(project: Project, force: str, forces: list[str] | None = None) -
 # ---- measuring -------------------------------------------------------------------------------
 
 def measure(project: Project, period: Period, metrics: set[str] | None = None,
-            params: MetricParams | None = None, filters: Filters | None = None) -> dict[str, dict[str, Measurement]]:
-    """force → metric → Measurement for every force with data in the period (one pass per family)."""
+            params: MetricParams | None = None, filters: Filters | None = None, *,
+            rollup: bool = True) -> dict[str, dict[str, Measurement]]:
+    """force → metric → Measurement for every force with data in the period. Read from the stored
+    rollup when it is fresh and holds them (default parameters, whole months: no fit needed), else
+    computed from the fitted dialogue; `rollup=False` always computes (both give the same figures)."""
     params = params or MetricParams()
     wanted = set(MEASURES) if metrics is None else set(metrics)
     unknown = wanted - set(MEASURES)
@@ -171,7 +185,9 @@ def measure(project: Project, period: Period, metrics: set[str] | None = None,
         raise AssessmentError(f"unknown measure {', '.join(sorted(unknown))}; choose from {', '.join(MEASURES)}")
     base = (filters or Filters()).replace(date_from=period.date_from, date_to=period.date_to)
     mixes = tuple(sorted({MEASURES[m].needs for m in wanted} - {""}))
-    table = compute_metrics(project, params, ("force",), None, base, mixes=mixes)
+    rows = _rollup_rows(project, params, base, mixes, wanted) if rollup else None
+    if rows is None:
+        rows = _live_rows(project, params, base, mixes)
     out: dict[str, dict[str, Measurement]] = {}
 
     def put(force: str, metric: str, value: float | None, n: int, numerator: int | None = None) -> None:
@@ -182,13 +198,13 @@ def measure(project: Project, period: Period, metrics: set[str] | None = None,
             metric, force, period.label, period.date_from, period.date_to, value, n, numerator,
             *(interval or (None, None)))
 
-    for row in table.rows:
+    for row in rows:
         f = row["force"]
         settled = row["needs_response"] - (row["pending"] if params.pending == "exclude" else 0)
         put(f, "response_rate", row["response_rate"], settled, row["responded"])
         put(f, "response_rate_1h", row["response_rate_1h"], settled, row["responded_1h"])
         put(f, "response_rate_24h", row["response_rate_24h"], settled, row["responded_24h"])
-        put(f, "response_time_median_s", row["response_time_median_s"], row["responded"])
+        put(f, "response_time_median_s", row.get("response_time_median_s"), row["responded"])
         put(f, "two_way_ratio", row["two_way_ratio"], row["posts"], row["replies_to_citizens"])
         put(f, "reciprocity", row["reciprocity"], row["reply_recipients"], row["reciprocated"])
         if "topic" in mixes:
@@ -197,30 +213,63 @@ def measure(project: Project, period: Period, metrics: set[str] | None = None,
             n = row.get("mode_n") or 0
             coded = (row.get("mode_gold") or 0) + (row.get("mode_predicted") or 0)
             put(f, "coded_share", coded / n if n else None, n, coded)
-    scope = Scope(prepared(project, params), params, base)
-    if wanted & {"officer_team_share", "platforms_active"}:
-        for r in scope.dialogue.query(f"""
-                SELECT force, count(*) AS posts,
-                       count(*) FILTER (WHERE account_type IN ('officer', 'team')) AS local_posts,
-                       count(DISTINCT platform) AS platforms
-                FROM ({police_sql(scope)}) WHERE {scope.where()} GROUP BY force"""):
-            f = str(r["force"])
-            put(f, "officer_team_share", r["local_posts"] / r["posts"] if r["posts"] else None, r["posts"],
-                r["local_posts"])
-            put(f, "platforms_active", float(r["platforms"]), r["platforms"])
-    if wanted & {"urgent_answered_share", "response_rate_off_hours"}:
-        for r in scope.dialogue.query(f"""
-                SELECT force,
-                       count(*) FILTER (WHERE urgent AND (in_window OR settled)) AS urgent_n,
-                       count(*) FILTER (WHERE urgent AND in_window) AS urgent_answered,
-                       count(*) FILTER (WHERE needs AND NOT office AND NOT (NOT in_window AND NOT settled
-                                        {'' if params.pending == 'exclude' else 'AND FALSE'})) AS off_n,
-                       count(*) FILTER (WHERE responded AND NOT office) AS off_responded
-                FROM (SELECT *, needs AND coalesce(list_contains(intent_codes, 'urgent'), FALSE) AS urgent
-                      FROM ({inbound_sql(scope)})) WHERE {scope.where()} GROUP BY force"""):
-            f = str(r["force"])
-            put(f, "urgent_answered_share", r["urgent_answered"] / r["urgent_n"] if r["urgent_n"] else None,
-                r["urgent_n"], r["urgent_answered"])
-            put(f, "response_rate_off_hours", r["off_responded"] / r["off_n"] if r["off_n"] else None, r["off_n"],
-                r["off_responded"])
+        if row["posts"]:  # police posts counted (reposts left out unless the parameters count them)
+            put(f, "officer_team_share", row["local_posts"] / row["posts"], row["posts"], row["local_posts"])
+            put(f, "platforms_active", float(row["platforms"]), row["platforms"])
+        if row["inbound_posts"]:
+            urgent_n, urgent_answered = row["urgent_settled"], row["urgent_answered"]
+            put(f, "urgent_answered_share", urgent_answered / urgent_n if urgent_n else None, urgent_n,
+                urgent_answered)
+            off_n, off_responded = row["needs_response_off_settled"], row["responded_off"]
+            put(f, "response_rate_off_hours", off_responded / off_n if off_n else None, off_n, off_responded)
     return out
+
+
+# The counts beyond the metric table that the rules read, per force (rollup_groups' names).
+_EXTRA_COUNTS = ("needs_response_off_settled", "responded_off", "urgent_settled", "urgent_answered")
+
+
+def _rollup_rows(project: Project, params: MetricParams, filters: Filters, mixes: tuple[str, ...],
+                 wanted: set[str]) -> list[dict[str, Any]] | None:
+    """The per-force rows from the stored rollup, or None when it is stale or does not hold them."""
+    if not GroupRollup.serves(params, filters, ("force",), mixes):
+        return None
+    state = rollup_fresh(project)
+    if state is None:
+        return None
+    groups = GroupRollup(project, state)
+    rows = groups.rows(("force",), filters, codes={d: code_ids(project, d) for d in mixes},
+                       survey=load_survey(project) if "topic" in mixes else None,
+                       medians=[m for m in ("response_time_median_s",) if m in wanted])
+    local: dict[Any, int] = {}
+    platforms: dict[Any, set[str]] = {}
+    for cell in groups.rows(("force", "platform", "account_type"), filters, medians=()):
+        if cell["posts"]:
+            platforms.setdefault(cell["force"], set()).add(cell["platform"])
+            if cell["account_type"] in LOCAL_TYPES:
+                local[cell["force"]] = local.get(cell["force"], 0) + cell["posts"]
+    for row in rows:
+        row["local_posts"] = local.get(row["force"], 0)
+        row["platforms"] = len(platforms.get(row["force"], ()))
+    return rows
+
+
+def _live_rows(project: Project, params: MetricParams, filters: Filters,
+               mixes: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The per-force rows computed from the fitted dialogue: the metric table and the few counts it lacks."""
+    rows = compute_metrics(project, params, ("force",), None, filters, mixes=mixes).rows
+    scope = Scope(prepared(project, params), params, filters)
+    types = ", ".join(f"'{t}'" for t in LOCAL_TYPES)
+    police = {r["force"]: r for r in scope.dialogue.query(f"""
+        SELECT CAST(force AS VARCHAR) AS force,
+               count(*) FILTER (WHERE account_type IN ({types})) AS local_posts,
+               count(DISTINCT platform) AS platforms
+        FROM ({police_sql(scope)}) WHERE {scope.where()} GROUP BY force""")}
+    inbound = {r["force"]: r for r in scope.dialogue.query(f"""
+        SELECT CAST(force AS VARCHAR) AS force, {count_sql(params, _EXTRA_COUNTS)}
+        FROM ({inbound_sql(scope)}) WHERE {scope.where()} GROUP BY force""")}
+    for row in rows:
+        row.update({"local_posts": 0, "platforms": 0, **dict.fromkeys(_EXTRA_COUNTS, 0)})
+        row.update({k: v for k, v in police.get(row["force"], {}).items() if k != "force"})
+        row.update({k: v for k, v in inbound.get(row["force"], {}).items() if k != "force"})
+    return rows

@@ -36,12 +36,12 @@ def _first_rank(n: int, order_stat: int, target: float) -> int:
 
     A resample's `order_stat`-th value is ≤ x_(k) exactly when at least `order_stat` of its n draws
     are among x_(1..k): a Binomial(n, k/n) count (Maritz & Jarrett 1978; Efron 1982, §10.3)."""
-    from scipy.stats import binom
+    from scipy.special import bdtrc  # binom.sf's own kernel, without the second scipy.stats takes to import
 
     lo, hi = 1, n
     while lo < hi:
         mid = (lo + hi) // 2
-        if binom.sf(order_stat - 1, n, mid / n) >= target:
+        if bdtrc(order_stat - 1, n, mid / n) >= target:
             hi = mid
         else:
             lo = mid + 1

@@ -551,15 +551,21 @@ def _finish(row: dict[str, Any], scope: Scope, codes: dict[str, list[str]], surv
     row["reciprocity"] = _ratio(row["reciprocated"], row["reply_recipients"])
     row["returning_share"] = _ratio(row["returning_citizens"], row["audience_citizens"]) if has_previous else None
     if survey is not None:
-        expected, _ = survey.for_force(row.get("force"))
-        counts = {c: row.get(f"_topic_count_{c}", 0) for c in codes.get("topic", [])}
-        result = gap(expected, counts, codes.get("topic")) if expected else None
-        row["expectations_survey"] = survey.name if expected else None
-        row["expectations_tvd"] = result["tvd"] if result else None
-        row["expectations_jsd"] = result["jsd"] if result else None
-        for t in result["topics"] if result else []:
-            row[f"topic_gap_{t['topic']}"] = t["gap"]
+        add_expectations_gap(row, survey, codes.get("topic", []))
     return row
+
+
+def add_expectations_gap(row: dict[str, Any], survey: Survey, topics: list[str]) -> None:
+    """Add the expectations columns to a row holding the topic counts (`_topic_count_<code>`):
+    shared by the metric table and the rollup's group rows."""
+    expected, _ = survey.for_force(row.get("force"))
+    counts = {c: row.get(f"_topic_count_{c}", 0) for c in topics}
+    result = gap(expected, counts, topics) if expected else None
+    row["expectations_survey"] = survey.name if expected else None
+    row["expectations_tvd"] = result["tvd"] if result else None
+    row["expectations_jsd"] = result["jsd"] if result else None
+    for t in result["topics"] if result else []:
+        row[f"topic_gap_{t['topic']}"] = t["gap"]
 
 
 def _sources(rows: list[dict[str, Any]], mixes: Sequence[str]) -> dict[str, dict[str, Any]]:

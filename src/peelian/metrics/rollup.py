@@ -40,6 +40,7 @@ from peelian.metrics.compute import (
 )
 from peelian.metrics.engine import Dialogue, fingerprint, prepared
 from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.rollup_groups import GROUP_COUNTS, delays_sql, groups_sql
 from peelian.metrics.views import (
     DEFAULT_BINS,
     distribution_bins,
@@ -51,7 +52,7 @@ from peelian.metrics.views import (
 from peelian.store.project import Project
 
 STATE_KEY = "rollup_state"
-TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks")
+TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays")
 WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
@@ -62,6 +63,8 @@ COLUMNS = {
     "rollup_codes": ("dimension", "month", *KEYS, "code", "n", "gold", "predicted", "heuristic"),
     "rollup_hours": ("month", *KEYS, "how", "police_posts", "inbound_posts", "needs_response", "responses"),
     "rollup_weeks": ("week", *KEYS, *WEEK_COUNTS),
+    "rollup_groups": ("month", *KEYS, *GROUP_COUNTS),  # peelian.metrics.rollup_groups
+    "rollup_delays": ("month", *KEYS, "office", "d", "n"),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
@@ -98,9 +101,14 @@ def rollup_fresh(project: Project) -> dict[str, Any] | None:
     if not _has_tables(project):
         return None
     state = rollup_state(project)
-    if state is None or state.get("fingerprint") != _fingerprint_text(project):
+    if state is None or state.get("fingerprint") != _fingerprint_text(project) or not _has_all(state):
         return None
     return state
+
+
+def _has_all(state: dict[str, Any]) -> bool:
+    """Whether the state's refresh wrote every table (one added by a later migration is empty until then)."""
+    return set(state.get("tables") or ()) >= set(TABLES)
 
 
 # ---- building -----------------------------------------------------------------------------------
@@ -210,7 +218,8 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
             scope = Scope(dialogue, params, Filters())
             con.execute(f"CREATE OR REPLACE TEMP TABLE {INBOUND} AS {inbound_sql(scope)}")
             built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
-                     "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope)}
+                     "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
+                     "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND)}
             for table, sql in built.items():
                 con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS "
                             f"SELECT {', '.join(COLUMNS[table])} FROM ({sql})")
@@ -224,7 +233,7 @@ def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
             changed = sorted(set().union(*(v for t, v in changed_in.items() if t not in PERIOD_COLUMN)))
             weeks = sorted(changed_in["rollup_weeks"])
             months = con.execute("SELECT count(DISTINCT month) FROM new_rollup_months").fetchall()[0][0]
-            state = {"fingerprint": key, "params": params.describe(),
+            state = {"fingerprint": key, "params": params.describe(), "tables": list(TABLES),
                      "data_start": dialogue.data_start_.isoformat() if dialogue.data_start_ else None,
                      "data_end": dialogue.data_end_.isoformat() if dialogue.data_end_ else None,
                      "models": {d: m for d, m in dialogue.models_.items()}}
