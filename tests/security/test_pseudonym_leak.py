@@ -411,3 +411,36 @@ def test_the_demo_leaves_no_citizen_identity(cli, tmp_path):
     finally:
         project.close()
     assert not leaks.hits, "citizens' handles or ids left in plain text:\n" + leaks.report()
+
+
+def test_importer_options_naming_a_citizen_are_stored_as_pseudonyms(cli, tmp_path):
+    """`--option handle=…` (an X archive without its manifest) names the archive's owner: the imports table
+    keeps a citizen's id and handle as the same pseudonyms as their posts and drops the display name; a
+    registry account stays as given; the same file with the same options is still known as imported."""
+    registry = tmp_path / "registry.csv"
+    registry.write_text(REGISTRY)
+    tweets, police_tweets = tmp_path / "tweets.js", tmp_path / "police" / "tweets.js"
+    police_tweets.parent.mkdir()
+    for file, post_id in ((tweets, "6001"), (police_tweets, "6002")):
+        file.write_bytes(b"window.YTD.tweets.part0 = " + orjson.dumps([{"tweet": {
+            "id_str": post_id, "id": post_id, "created_at": "Fri May 02 13:02:05 +0000 2025", "full_text": "a bike",
+            "lang": "en", "favorite_count": "0", "retweet_count": "0",
+            "entities": {"user_mentions": [], "urls": []}}}]))
+    citizen = {"handle": "rosie_citizen", "account_id": "7100000001", "display_name": "Rosie Quartermaine"}
+    path = tmp_path / "leak.peelian"
+    project = Project.init(path)
+    try:
+        import_registry(project, registry)
+        import_files(project, [tweets], options=citizen)
+        import_files(project, [police_tweets], options={"handle": "testpolice", "account_id": "900"})
+        assert import_files(project, [tweets], options=citizen)[0].skipped_identical_to is not None
+        stored = [orjson.loads(r["options"]) for r in project.query("SELECT options FROM imports ORDER BY import_id")]
+        author = project.query("SELECT author_id, author_handle FROM posts WHERE author_role = 'citizen'")[0]
+        assert stored == [{"account_id": author["author_id"], "handle": author["author_handle"]},
+                          {"account_id": "900", "handle": "testpolice"}]
+        leaks = Leaks(set(citizen.values()), POLICE)
+        scan_database(project, leaks)
+    finally:
+        project.close()
+    scan_exports(cli, path, tmp_path / "exports", leaks)
+    assert not leaks.hits, "citizens' handles or ids left in plain text:\n" + leaks.report()

@@ -28,7 +28,7 @@ from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
 from peelian.ingest.formats import detect_format, get_importer
 from peelian.ingest.records import Account, MetricSnapshot, Notice, Post, Reject
 from peelian.store.arrowsql import arrow_with, execute_with
-from peelian.store.identity import IdentityResolver
+from peelian.store.identity import IdentityResolver, stored_options
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
@@ -252,7 +252,7 @@ def import_file(
     except UnknownFormatError as exc:
         return _record_unreadable(project, path, sha256_of(path), "unknown", exc.reason, options)
 
-    size, fmt, options_json = path.stat().st_size, importer_cls.format, _options_json(options)
+    size, fmt, options_json = path.stat().st_size, importer_cls.format, _options_json(project, importer_cls, options)
     digest: str | None = None
     # Only a file of the same size can be identical to one imported before: others are hashed
     # while they import, so a large new file starts importing at once.
@@ -316,8 +316,13 @@ def _importer_class(path: Path, format: str | None, options: dict[str, Any] | No
     return get_importer(format) if format else detect_format(path)
 
 
-def _options_json(options: dict[str, Any] | None) -> str | None:
-    return orjson.dumps(options, option=orjson.OPT_SORT_KEYS).decode() if options else None
+def _options_json(project: Project, importer_cls: type[Importer] | None, options: dict[str, Any] | None
+                  ) -> str | None:
+    """The options as the imports table keeps them: an account they name is stored as its posts are."""
+    if not options:
+        return None
+    platforms = [p.strip() for p in importer_cls.platform.split(",")] if importer_cls else []
+    return orjson.dumps(stored_options(project, platforms, options), option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reason: str,
@@ -328,7 +333,8 @@ def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reas
         con.execute(
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
             "records_read, quarantined, peelian_version, options) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, 1, ?, ?)",
-            [import_id, str(path), fmt, digest, path.stat().st_size, now, now, __version__, _options_json(options)],
+            [import_id, str(path), fmt, digest, path.stat().st_size, now, now, __version__,
+             _options_json(project, None, options)],
         )
         head = None
         if not project.pseudonymise_citizens:  # raw text of an unread file could name citizens

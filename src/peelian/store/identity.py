@@ -13,8 +13,10 @@ all of them where records are staged (`post_ref`, `post_url`, `pseudonymise_text
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from peelian.store.privacy import Pseudonymiser, is_pseudonym, normalise_handle
 from peelian.store.project import Project
@@ -55,6 +57,13 @@ _LINK_PLATFORMS = {"youtube.com": "youtube", "www.youtube.com": "youtube", "m.yo
 _OWNER_POST_RE = re.compile(r"^(\d+)_(\d+)$")  # Facebook "<owner id>_<post id>", Instagram "<media>_<owner>"
 # Post links that name no account, by platform: they are kept for citizens (built from the post id).
 ID_ONLY_URLS = {"twitter": "https://x.com/i/web/status/{}"}
+
+
+# Importer options that name an account, and which part of an identity each is: an X archive's
+# `handle`, `account_id` and `display_name` (`--option`), a download-your-information archive's
+# `account` (`--account`), a CrowdTangle post history's `page_id`.
+OPTION_IDENTITY = {"account_id": "id", "page_id": "id", "handle": "handle", "account": "handle",
+                   "display_name": "name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,3 +260,32 @@ class IdentityResolver:
         if isinstance(value, list):
             return [self.scrub_detail(platform, v) for v in value]
         return value
+
+
+def stored_options(project: Project, platforms: Sequence[str], options: dict[str, Any]) -> dict[str, Any]:
+    """Importer options as the project keeps them (the imports table): the account they name is stored
+    like every other identity. A registry account keeps its id and handle; a citizen's become the
+    pseudonyms their posts carry (keyed by the first of `platforms`, the importer's) and the display
+    name is dropped. Without pseudonymisation, or without such options, they are kept as given."""
+    named = {key: str(value) for key, value in options.items() if key in OPTION_IDENTITY and value not in (None, "")}
+    if not named or not project.pseudonymise_citizens:
+        return options
+    resolver = IdentityResolver.for_project(project)
+    account_id = named.get("account_id") or named.get("page_id")
+    handle = named.get("handle") or named.get("account")
+    if any(resolver.lookup(platform, account_id, handle) for platform in platforms or _registry_platforms(resolver)):
+        return options
+    pseudo, platform = project.pseudonymiser, platforms[0] if platforms else "unknown"
+    kept = {key: value for key, value in options.items() if key not in named}
+    for key, value in named.items():
+        kind = OPTION_IDENTITY[key]
+        if kind == "id":
+            kept[key] = value if is_pseudonym(value) else pseudo.account_id(platform, value)
+        elif kind == "handle":
+            kept[key] = value if is_pseudonym(value) else pseudo.handle(platform, value)
+    return kept
+
+
+def _registry_platforms(resolver: IdentityResolver) -> list[str]:
+    """Every platform of the registry: where a file's format (and so its platform) is unknown."""
+    return sorted({platform for platform, _ in resolver.by_id} | {platform for platform, _ in resolver.by_handle})
