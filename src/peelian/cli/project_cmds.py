@@ -20,7 +20,7 @@ from peelian.cli.common import (
     user_errors,
 )
 from peelian.errors import InputError, MappingError, ProjectError, ProjectExistsError, ProjectLockedError
-from peelian.store.export import EXPORTABLE
+from peelian.store.names import EXPORTABLE
 
 
 @app.command(rich_help_panel=PROJECT)
