@@ -66,3 +66,18 @@ def test_bad_input_is_one_line_exit_2(cli, tmp_path, content, args, message):
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_checking_a_draft_loads_no_data_library():
+    """`peelian check` opens no project, so a cold check pays for neither DuckDB nor Arrow, nor for
+    libphonenumber on a draft with no phone-shaped number (cold-start timings: benchmarks/checks.py)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom peelian.cli.main import app\ntry:\n    app(['check', '-', '--json'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('duckdb', 'pyarrow', 'numpy', 'phonenumbers') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], input="A man, 34, was charged. Call 101.", capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert json.loads(done.stdout)["risks"] == []
+    assert done.stderr.strip().splitlines()[-1] == "[]"

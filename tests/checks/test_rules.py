@@ -179,3 +179,16 @@ def test_casualty_hedges_in_other_words_and_descriptions_that_are_not_hedges():
     assert risks("A man died after a fall. His brother Craig Nolan was with him.")["casualty"] == ["Craig Nolan"]
     assert "casualty" not in risks("A man died in a crash on the A64. He is believed to be in his 40s.")
     assert "casualty" not in risks("A man was hurt in a crash; his injuries are thought to be life-threatening.")
+
+
+def test_a_draft_without_a_phone_shaped_number_does_not_load_libphonenumber():
+    """Loading libphonenumber's metadata is a third of a cold `peelian check`; a draft with no seven digits
+    together cannot hold a phone number, so it is left unloaded (benchmarks/checks.py times the cold start)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from peelian.checks import check_draft; "
+            "check_draft('A 34-year-old man was charged. Call 101 quoting log 1234.'); "
+            "print('phonenumbers' in sys.modules); check_draft('Ring 07700 900123'); print('phonenumbers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"]

@@ -233,6 +233,8 @@ _KIN = re.compile(r"\b(?:his|her|their)\s+(?:wife|husband|mother|father|mum|dad|
 
 # --- personal data ------------------------------------------------------------------------------------
 
+# Seven digits with at most a few separators between them: the least a phone number can be.
+_PHONE_LIKE = re.compile(r"\d(?:[\s().+/-]{0,3}\d){6}")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _ORG_EMAIL = re.compile(r"@(?:[\w-]+\.)*(?:police\.uk|gov\.uk|nhs\.(?:uk|net)|crimestoppers-uk\.org|"
                         r"actionfraud\.police\.uk|parliament\.uk)$", _I)
@@ -377,6 +379,8 @@ def _rule(rule_id: str, summary: str) -> Callable[[Rule], Rule]:
 
 @_rule("personal_data.phone", "a personal phone number (mobile or landline), found by libphonenumber")
 def _phone(ctx: _Context) -> Iterator[Finding]:
+    if not _PHONE_LIKE.search(ctx.text):
+        return  # no seven digits together: libphonenumber's metadata (a third of a cold check) stays unloaded
     import phonenumbers
 
     for match in phonenumbers.PhoneNumberMatcher(ctx.text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):

@@ -102,7 +102,7 @@ class PeelianGroup(TyperGroup):
                       key=lambda name: rank.get(getattr(self.commands[name], "rich_help_panel", None), len(rank)))
 
     def invoke(self, ctx: Any) -> Any:
-        from peelian.store.project import ON_OPEN_FOR_WRITING
+        from peelian.store.hooks import ON_OPEN_FOR_WRITING
 
         args = [*ctx._protected_args, *ctx.args]  # what follows the command name, not yet parsed
         run = _Run(as_json="--json" in (args[:args.index("--")] if "--" in args else args))

@@ -9,14 +9,13 @@ file, so a shared database file does not carry the key).
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import errno
 import os
 import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from peelian.errors import (
     SchemaVersionError,
     StorageError,
 )
+from peelian.store.hooks import ON_OPEN_FOR_WRITING
 from peelian.store.privacy import Pseudonymiser
 from peelian.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -46,10 +46,6 @@ DUCKDB_HEADER_BYTES = 3 * 4096  # DuckDB's file header before its first block
 WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _QUOTED_PATH = re.compile(r'"([^"]+)"')
-# Called with (project, created) whenever a project is opened to write in this context: the CLI watches
-# them, so that after a failure or Ctrl-C it can say what the command committed.
-ON_OPEN_FOR_WRITING: contextvars.ContextVar[Callable[[Project, bool], None] | None] = contextvars.ContextVar(
-    "peelian_on_open_for_writing", default=None)
 
 
 def storage_error(exc: BaseException, project_path: Path) -> StorageError | None:
