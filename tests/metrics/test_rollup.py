@@ -21,6 +21,7 @@ from peelian.ingest import import_file
 from peelian.metrics.engine import clear_cache
 from peelian.metrics.params import Filters
 from peelian.metrics.rollup import (
+    STATE_KEY,
     RollupFigures,
     refresh_rollup,
     rollup_fresh,
@@ -28,6 +29,21 @@ from peelian.metrics.rollup import (
 )
 from peelian.store.registry import import_registry
 from peelian.web.dashboard import build_dashboard
+
+
+def _assert_incremental_equals_full(project: Project, report: dict) -> None:
+    """An incremental refresh left the tables a full refit would write: refitting everything from a
+    forgotten state rewrites nothing."""
+    assert report["incremental"], report
+    project.con.execute("DELETE FROM meta WHERE key = ?", [STATE_KEY])
+    full = refresh_rollup(project, full=True)
+    assert not full["incremental"] and full["months_recomputed"] == _months(project)
+    assert (full["months_rewritten"], full["weeks_rewritten"]) == ([], []), full
+
+
+def _months(project: Project) -> list[date]:
+    return [r["m"] for r in project.query(
+        "SELECT DISTINCT CAST(date_trunc('month', created_at) AS DATE) AS m FROM posts ORDER BY m")]
 
 
 def _assert_rollup_equals_scratch(project: Project) -> None:
@@ -62,12 +78,14 @@ def test_rollup_equals_scratch_through_imports_retag_and_late_reply(tmp_path: Pa
         files = demo_files.files
         assert len(files) >= 3
         half = len(files) // 2
-        for step in (files[:1], files[1:half]):
+        for number, step in enumerate((files[:1], files[1:half])):
             for path in step:
                 import_file(project, path)
             report = refresh_rollup(project)
             assert report["fresh"] and report["months_rewritten"]
+            assert report["incremental"] == (number > 0)  # the first refresh has nothing to build on
             _assert_rollup_equals_scratch(project)
+        _assert_incremental_equals_full(project, report)
         assert refresh_rollup(project)["months_rewritten"] == []  # nothing changed, nothing rewritten
 
         # a registry re-tag: one police account becomes another account type
@@ -79,15 +97,25 @@ def test_rollup_equals_scratch_through_imports_retag_and_late_reply(tmp_path: Pa
             writer = csv.DictWriter(out, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+        import_registry(project, demo_files.registry_csv)  # the same registry again: no account changes
+        assert rollup_fresh(project) is None
+        report = refresh_rollup(project)
+        assert report["fresh"] and report["incremental"] and report["months_recomputed"] == []
         import_registry(project, edited)
         assert rollup_fresh(project) is None
-        refresh_rollup(project)
+        report = refresh_rollup(project)
+        retagged_months = {r["m"] for r in project.query(
+            "SELECT DISTINCT CAST(date_trunc('month', created_at) AS DATE) AS m FROM posts "
+            "WHERE platform = ? AND lower(author_handle) = lower(?)", [retagged["platform"], retagged["handle"]])}
+        assert retagged_months and retagged_months <= set(report["months_recomputed"])
         _assert_rollup_equals_scratch(project)
+        _assert_incremental_equals_full(project, report)
 
         for path in files[half:]:
             import_file(project, path)
-        refresh_rollup(project)
+        report = refresh_rollup(project)
         _assert_rollup_equals_scratch(project)
+        _assert_incremental_equals_full(project, report)
 
         # a late reply: a police account answers a question of the first month just before the newest post
         first = project.query("""
@@ -102,6 +130,28 @@ def test_rollup_equals_scratch_through_imports_retag_and_late_reply(tmp_path: Pa
                                 "WHERE role = 'police' AND platform = ? AND force = ? ORDER BY account_id LIMIT 1",
                                 [first["platform"], first["force"]])[0]
         newest = project.scalar("SELECT max(created_at) FROM posts")
+        months = _months(project)
+        late = tmp_path / "late-reply.csv"
+        with late.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["platform", "post_id", "author_id", "author", "created_at", "text", "kind", "reply_to",
+                             "conversation_id"])
+            writer.writerow([first["platform"], "late-reply-0", officer["account_id"], officer["handle"],
+                             (newest - timedelta(hours=2)).isoformat(), "Sorry for the delay: passed on.", "reply",
+                             first["post_id"], first["conversation_id"] or ""])
+        import_file(project, late)
+        report = refresh_rollup(project)
+        newest_month = newest.date().replace(day=1)
+        first_month = first["created_at"].date().replace(day=1)
+        # only the month of the question answered and the month the reply is in are fitted again
+        assert report["incremental"] and report["months_recomputed"] == sorted({first_month, newest_month})
+        assert len(report["months_recomputed"]) < len(months) == report["months"]
+        assert report["posts_fitted"] < project.scalar("SELECT count(*) FROM posts")
+        assert first_month in report["months_rewritten"]
+        _assert_rollup_equals_scratch(project)
+        _assert_incremental_equals_full(project, report)
+
+        # a post written outside an import cannot be traced to its months: everything is refitted
         with project.transaction() as con:
             con.execute("""
                 INSERT INTO posts (platform, post_id, author_id, author_handle, author_role, author_force,
@@ -113,8 +163,7 @@ def test_rollup_equals_scratch_through_imports_retag_and_late_reply(tmp_path: Pa
                          officer["account_type"], newest - timedelta(hours=1), first["post_id"], first["author_id"],
                          first["conversation_id"]])
         report = refresh_rollup(project)
-        first_month = first["created_at"].date().replace(day=1)
-        assert first_month in report["months_rewritten"]
+        assert not report["incremental"] and report["months_recomputed"] == months
         assert len(report["months_rewritten"]) < report["months"]  # only the months the reply changed
         _assert_rollup_equals_scratch(project)
     finally:

@@ -59,8 +59,9 @@ def test_data_change_refreshes_the_rollup_before_the_next_dashboard(app, client_
     client = client_for("analyst")
     before = _cards(client.get("/").text)
     assert rollup_fresh(web_project) is not None
-    web_project.con.execute(
-        "UPDATE posts SET created_at = created_at + INTERVAL 10 MINUTE WHERE author_role = 'police' AND kind = 'reply'")
+    web_project.con.execute(  # as an import that changes posts marks them (last_import_id)
+        "UPDATE posts SET created_at = created_at + INTERVAL 10 MINUTE, last_import_id = 98 "
+        "WHERE author_role = 'police' AND kind = 'reply'")
     web_project.con.execute("INSERT INTO imports (import_id, path, format, sha256, started_at, peelian_version) "
                             "VALUES (98, 'x', 'twitter-v2', 'abc', now(), 'test')")
     app.state.peelian.cache.invalidate()

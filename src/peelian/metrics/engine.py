@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,16 @@ QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whose"
 QUESTION_SQL = (r"(contains({col}, '?') OR regexp_matches({col}, '^\s*(?:[@.]\S+\s+)*(?:"
                 + "|".join(QUESTION_WORDS) + r")\b', 'i'))")
 _POLICE_TYPES = ", ".join(f"'{t}'" for t in POLICE_ACCOUNT_TYPES)
+
+# Police, partner and media accounts as the fit sees them: the stored accounts plus the registry.
+ORG_ROWS_SQL = f"""
+    SELECT platform, account_id, lower(handle) AS handle, role, force, account_type
+    FROM accounts WHERE role <> 'citizen' AND force IS NOT NULL
+    UNION ALL
+    SELECT platform, coalesce(account_id, '@' || handle), lower(handle),
+           CASE WHEN account_type IN ({_POLICE_TYPES}) THEN 'police' ELSE account_type END,
+           force, account_type
+    FROM registry"""
 
 
 def sql_literal(value: str) -> str:
@@ -101,10 +111,19 @@ class Dialogue:
         self._lock = threading.RLock()
 
     # ---- fitting -----------------------------------------------------------------------
-    def fit(self, project: Project) -> Dialogue:
+    def fit(self, project: Project, scope: Callable[[duckdb.DuckDBPyConnection], str] | None = None) -> Dialogue:
+        """Fit on every post, or, with `scope`, on the posts whose rowids it puts in a temp table on
+        the fit's cursor (its name returned, column `rid`): the rollup refreshes a few months this way.
+        A scope must hold whole conversations (`peelian.metrics.rollup.conversation_closure`); the
+        figures of its posts are then the full fit's, and `data_start_`/`data_end_` stay the project's."""
         con = self.con_ = project.cursor()
         with self._lock:
             try:
+                self._src, self._rid = "posts", "rowid"
+                if scope is not None:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE m_src AS SELECT rowid AS rid, * FROM posts "
+                                f"WHERE rowid IN (SELECT rid FROM {scope(con)})")
+                    self._src, self._rid = "m_src", "rid"
                 for step in (self._org_accounts, self._types, self._offsets, self._links, self._conversations,
                              self._posts, self._models, self._inbound, self._responses, self._dialogues,
                              self._reciprocity):
@@ -112,7 +131,8 @@ class Dialogue:
             except BaseException:
                 self.close()
                 raise
-            start, end = con.execute("SELECT min(created_at), max(created_at) FROM m_post").fetchone()
+            start, end = con.execute("SELECT min(created_at), max(created_at) FROM "
+                                     + ("m_post" if scope is None else "posts")).fetchone()
             self.data_start_: datetime | None = start
             self.data_end_: datetime | None = end
         return self
@@ -123,15 +143,7 @@ class Dialogue:
             CREATE OR REPLACE TEMP TABLE m_org AS
             SELECT platform, account_id, hash(account_id) AS h, any_value(handle) AS handle,
                    any_value(role) AS role, any_value(force) AS force, any_value(account_type) AS account_type
-            FROM (
-                SELECT platform, account_id, lower(handle) AS handle, role, force, account_type
-                FROM accounts WHERE role <> 'citizen' AND force IS NOT NULL
-                UNION ALL
-                SELECT platform, coalesce(account_id, '@' || handle), lower(handle),
-                       CASE WHEN account_type IN ({_POLICE_TYPES}) THEN 'police' ELSE account_type END,
-                       force, account_type
-                FROM registry
-            ) GROUP BY platform, account_id""")
+            FROM ({ORG_ROWS_SQL}) GROUP BY platform, account_id""")
         self.time_zones_ = dict(con.execute(
             "SELECT force, any_value(time_zone) FROM registry GROUP BY force").fetchall())
         self.accounts_: dict[int, tuple[str, str | None]] = {
@@ -190,17 +202,17 @@ class Dialogue:
         """Parent links that go forward in time; a link back in time (a cycle) is cut."""
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_link AS
-            SELECT c.rowid AS nid, p.rowid AS parent_nid, c.conversation_id IS NULL AS no_conv,
+            SELECT c.{self._rid} AS nid, p.{self._rid} AS parent_nid, c.conversation_id IS NULL AS no_conv,
                    {self._cast("p.author_role", "role")} AS p_role, {self._cast("p.author_force", "force")} AS p_force,
                    {_h("p.author_id")} AS p_author, {self._cast("p.author_account_type", "account_type")} AS p_type,
                    p.created_at AS p_at,
                    (coalesce(p.created_at, TIMESTAMP '0001-01-01'), length(p.post_id), p.post_id)
                      < (coalesce(c.created_at, TIMESTAMP '0001-01-01'), length(c.post_id), c.post_id) AS forward
-            FROM posts c JOIN posts p ON p.platform = c.platform AND p.post_id = c.reply_to_post_id
+            FROM {self._src} c JOIN {self._src} p ON p.platform = c.platform AND p.post_id = c.reply_to_post_id
             WHERE c.reply_to_post_id IS NOT NULL AND c.reply_to_post_id <> c.post_id""")
         replies, self_replies = con.execute(
             "SELECT count(*) FILTER (WHERE reply_to_post_id IS NOT NULL), "
-            "count(*) FILTER (WHERE reply_to_post_id = post_id) FROM posts").fetchone()
+            f"count(*) FILTER (WHERE reply_to_post_id = post_id) FROM {self._src}").fetchone()
         linked, cut = con.execute(
             "SELECT count(*) FILTER (WHERE forward), count(*) FILTER (WHERE NOT forward) FROM m_link").fetchone()
         if cut:
@@ -227,10 +239,10 @@ class Dialogue:
             if not moved:
                 break
         con.execute("DROP TABLE m_jump_next")
-        con.execute("""
+        con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_term AS
             SELECT j.nid, hash(t.platform, coalesce(t.conversation_id, t.post_id)) AS conv
-            FROM m_jump j JOIN posts t ON t.rowid = j.anc""")
+            FROM m_jump j JOIN {self._src} t ON t.{self._rid} = j.anc""")
         con.execute("DROP TABLE m_jump")
         self.threads_["jump_rounds"] = rounds
 
@@ -246,7 +258,7 @@ class Dialogue:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE m_post AS
             WITH x AS (
-                SELECT c.rowid AS nid, {self._cast("c.platform", "platform")} AS platform,
+                SELECT c.{self._rid} AS nid, {self._cast("c.platform", "platform")} AS platform,
                        {_h("c.author_id")} AS author, {self._cast("c.author_role", "role")} AS role,
                        {self._cast("c.author_force", "force")} AS force,
                        {self._cast("c.author_account_type", "account_type")} AS account_type, c.created_at,
@@ -270,9 +282,9 @@ class Dialogue:
                        c.author_followers AS followers,
                        CASE WHEN c.author_role = 'citizen' THEN coalesce({question}, FALSE) END AS has_question,
                        CASE WHEN c.author_role = 'police' THEN {local} END AS lt
-                FROM posts c
-                LEFT JOIN m_link l ON l.nid = c.rowid
-                LEFT JOIN m_term t ON t.nid = c.rowid
+                FROM {self._src} c
+                LEFT JOIN m_link l ON l.nid = c.{self._rid}
+                LEFT JOIN m_term t ON t.nid = c.{self._rid}
                 LEFT JOIN m_org o ON l.nid IS NULL AND o.platform = c.platform AND o.account_id = c.reply_to_account_id
                 WHERE c.created_at IS NOT NULL)
             SELECT * EXCLUDE (lt), is_reply AND to_role = 'citizen' AS to_citizen,
@@ -306,18 +318,18 @@ class Dialogue:
             table = f"m_codes_{len(self._code_tables)}"
             # `classify apply` writes one prediction per post and model; duplicates (rows added by
             # hand) are resolved to the latest only when there are any, as that costs a grouping
-            predicted = """
-                SELECT p.rowid AS nid, x.codes, x.created_at
+            predicted = f"""
+                SELECT p.{self._rid} AS nid, x.codes, x.created_at
                 FROM predictions x
                 JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
-                JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+                JOIN {self._src} p ON p.platform = x.platform AND p.post_id = x.post_id
                 WHERE x.dimension = $dimension"""
             self.con_.execute(f"""
                 CREATE OR REPLACE TEMP TABLE {table} AS
                 WITH g AS (
-                    SELECT p.rowid AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes
-                    FROM gold g JOIN posts p ON p.platform = g.platform AND p.post_id = g.post_id
-                    WHERE g.dimension = $dimension GROUP BY p.rowid)
+                    SELECT p.{self._rid} AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes
+                    FROM gold g JOIN {self._src} p ON p.platform = g.platform AND p.post_id = g.post_id
+                    WHERE g.dimension = $dimension GROUP BY p.{self._rid})
                 SELECT coalesce(g.nid, pr.nid) AS nid, coalesce(g.codes, pr.codes) AS codes,
                        CAST(CASE WHEN g.nid IS NOT NULL THEN 'gold' ELSE 'predicted' END
                             AS ENUM('gold', 'predicted')) AS source, pr.created_at
@@ -352,10 +364,10 @@ class Dialogue:
                 SELECT nid, to_force AS force, to_account AS account_h, to_type AS account_type
                 FROM m_post WHERE role = 'citizen' AND kind <> 'repost' AND to_role = 'police'),
             mentioned_posts AS (
-                SELECT p.rowid AS nid, CAST(x.force AS {force}) AS force, min(x.h) AS account_h,
+                SELECT p.{self._rid} AS nid, CAST(x.force AS {force}) AS force, min(x.h) AS account_h,
                        arg_min(CAST(x.account_type AS {account_type}), x.h) AS account_type
-                FROM mentioned x JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
-                GROUP BY p.rowid, x.force),
+                FROM mentioned x JOIN {self._src} p ON p.platform = x.platform AND p.post_id = x.post_id
+                GROUP BY p.{self._rid}, x.force),
             primary_ AS (
                 SELECT * FROM replied
                 UNION ALL

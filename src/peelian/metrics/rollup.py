@@ -6,10 +6,16 @@ reads only month-grain figures (and the weekly trend's counts, kept per ISO week
 that add up, and two that do not
 (the median response time and the citizens reached), which are kept for each month and
 every combination of platform, force and account type (GROUP BY CUBE). `refresh_rollup`
-computes them from the fitted dialogue with the metrics' own SQL and rewrites only the
-months whose figures changed (an import, a late reply to an old month, a registry re-tag,
-new codes or predictions); `meta.rollup_state` records the data fingerprint they match,
-so a stale rollup is never read. `RollupFigures` answers the dashboard's questions from
+computes them with the metrics' own SQL and rewrites only the months whose figures changed;
+`meta.rollup_state` records the data fingerprint they match, so a stale rollup is never read.
+
+A refresh after an import, a registry re-tag or new gold labels is incremental (`_plan`): it
+finds the posts that changed (those the new imports wrote, by `last_import_id`; those by, replying
+to or mentioning a re-tagged account; new gold labels; the posts whose response window closed
+because the newest post moved), takes their whole conversations (`conversation_closure`: a late
+reply touches the month of the post it answers), and fits the dialogue on the conversations of the
+affected months only. Anything it cannot account for (new predictions or models, deleted posts,
+posts written outside an import, a time zone change) makes the refresh fit everything. `RollupFigures` answers the dashboard's questions from
 the tables in milliseconds; `tests/metrics/test_rollup.py` checks that every answer
 equals the one computed from scratch.
 """
@@ -20,6 +26,7 @@ import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import duckdb
 import orjson
 
 from peelian.metrics.codes import source_label
@@ -38,7 +45,7 @@ from peelian.metrics.compute import (
     police_sql,
     shares_from_counts,
 )
-from peelian.metrics.engine import Dialogue, fingerprint, prepared
+from peelian.metrics.engine import ORG_ROWS_SQL, Dialogue, fingerprint, prepared
 from peelian.metrics.params import Filters, MetricParams
 from peelian.metrics.rollup_groups import GROUP_COUNTS, delays_sql, groups_sql
 from peelian.metrics.views import (
@@ -70,6 +77,10 @@ PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
 ROLLED_DIMENSIONS = tuple(d for d in MIX_DIMENSIONS if CODE_SCOPES[d][0] != "inbound")
 _REFRESH_LOCK = threading.Lock()
+ORGS_KEY = "rollup_orgs"  # the police, partner and media accounts and time zones the rollup was computed with
+ORGS_SQL = f"SELECT DISTINCT * FROM ({ORG_ROWS_SQL}) ORDER BY ALL"
+ZONES_SQL = "SELECT DISTINCT force, time_zone FROM registry ORDER BY ALL"
+MAX_CLOSURE_ROUNDS = 10_000  # a guard only: each round follows one more reply link of a chain without conversation ids
 
 
 def _fingerprint_text(project: Project) -> str:
@@ -197,70 +208,249 @@ def _weeks_sql(scope: Scope) -> str:
         GROUP BY ALL"""
 
 
-def refresh_rollup(project: Project, lock: Any = None) -> dict[str, Any]:
-    """Bring the rollup up to date with the project's data: fit (or reuse the fitted dialogue),
-    aggregate every month, and rewrite the months whose figures differ from the stored ones.
+GRAPH = "r_graph"
+GRAPH_COLUMNS = ("rowid AS rid, hash(platform, coalesce(conversation_id, post_id)) AS k, hash(platform, post_id) AS i, "
+                 "CASE WHEN reply_to_post_id IS NOT NULL THEN hash(platform, reply_to_post_id) END AS par")
 
-    Returns {'fresh': bool, 'months_rewritten': [...], 'weeks_rewritten': [...], 'months': n}
-    (weeks: the weekly trend's table); a read-only project, or
-    one without the rollup tables, is left alone (`fresh` False). `lock` (a context manager)
-    is held while the tables are written, for callers that serialise their writes."""
+
+def conversation_closure(con: duckdb.DuckDBPyConnection, seed_where: str, name: str) -> str:
+    """Temp table `name` (column rid: rowids of posts) of the posts matching `seed_where` and every
+    post of their conversations: those linked to them by replies, up and down, and those sharing
+    their conversation key, added round by round until none is new. Keys are 64-bit hashes, so a
+    collision only adds posts: whatever the fit reads of a conversation is there, so a fit on these
+    posts gives their figures exactly. The rounds read the posts' keys as hashes, built once per
+    cursor (temp table GRAPH), not the posts' strings."""
+    front, found = f"{name}_front", f"{name}_next"
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                       [GRAPH]).fetchone()[0]:
+        con.execute(f"CREATE TEMP TABLE {GRAPH} AS SELECT {GRAPH_COLUMNS} FROM posts")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {front} AS SELECT {GRAPH_COLUMNS} FROM posts WHERE {seed_where}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT rid FROM {front}")
+    for _ in range(MAX_CLOSURE_ROUNDS):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {found} AS
+            SELECT * FROM {GRAPH} p
+            WHERE (p.k IN (SELECT k FROM {front}) OR p.i IN (SELECT par FROM {front})
+                   OR p.par IN (SELECT i FROM {front}))
+              AND p.rid NOT IN (SELECT rid FROM {name})""")
+        if not con.execute(f"SELECT count(*) FROM {found}").fetchone()[0]:
+            break
+        con.execute(f"INSERT INTO {name} SELECT rid FROM {found}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {front} AS SELECT * FROM {found}")
+    con.execute(f"DROP TABLE IF EXISTS {front}")
+    con.execute(f"DROP TABLE IF EXISTS {found}")
+    return name
+
+
+def _orgs(project: Project) -> dict[str, list[list[Any]]]:
+    cur = project.cursor()
+    try:
+        return {"orgs": [list(r) for r in cur.execute(ORGS_SQL).fetchall()],
+                "zones": [list(r) for r in cur.execute(ZONES_SQL).fetchall()]}
+    finally:
+        cur.close()
+
+
+def _plan(project: Project, state: dict[str, Any] | None, key: str,
+          orgs: dict[str, list[list[Any]]]) -> dict[str, Any] | None:
+    """The posts that changed since the stored rollup, as a WHERE over posts with the accounts it
+    needs, or None when the change cannot be traced to posts (then everything is refitted)."""
+    if state is None or "fingerprint" not in state or state.get("data_end") is None or not _has_all(state):
+        return None
+    stored_orgs = rollup_orgs(project)
+    if stored_orgs is None or stored_orgs["zones"] != orgs["zones"]:
+        return None
+    old, new = orjson.loads(state["fingerprint"]), orjson.loads(key)
+    posts, mentions, _, predictions, last_import, _, gold, models = range(8)
+    if old[predictions] != new[predictions] or old[models] != new[models]:
+        return None
+    since = old[last_import][0] or 0
+    seeds: list[str] = []
+    if new[last_import][0] != old[last_import][0]:
+        written = project.scalar("SELECT count(*) FROM posts WHERE first_import_id > ?", [since])
+        if new[posts][0] != old[posts][0] + written:
+            return None
+        seeds.append(f"last_import_id > {int(since)}")
+    elif new[posts] != old[posts] or new[mentions] != old[mentions]:
+        return None  # posts or mentions written outside an import
+    if new[gold] != old[gold]:
+        after = old[gold][1] if old[gold][1] is not None else -1
+        if new[gold][0] != old[gold][0] + project.scalar("SELECT count(*) FROM gold WHERE gold_id > ?", [after]):
+            return None
+        seeds.append(f"hash(platform, post_id) IN (SELECT hash(platform, post_id) FROM gold WHERE gold_id > {after})")
+    before, now = ({tuple(r) for r in x["orgs"]} for x in (stored_orgs, orgs))
+    changed = sorted({(r[0], r[1], r[2]) for r in before ^ now}, key=str)
+    if changed:
+        seeds += ["hash(platform, author_id) IN (SELECT hash(platform, account_id) FROM r_orgs)",
+                  "hash(platform, reply_to_account_id) IN (SELECT hash(platform, account_id) FROM r_orgs)",
+                  ("hash(platform, post_id) IN (SELECT hash(m.platform, m.post_id) FROM mentions m JOIN r_orgs o "
+                   "ON o.platform = m.platform AND (o.account_id = m.account_id "
+                   "OR o.handle = lower(ltrim(m.handle, '@'))))")]
+    old_end = datetime.fromisoformat(state["data_end"])
+    new_end = project.scalar("SELECT max(created_at) FROM posts")
+    if new_end != old_end:  # the posts whose response window closed (or opened) in between
+        since_t = min(old_end, new_end or old_end) - MetricParams().window
+        seeds.append(f"created_at >= TIMESTAMP '{since_t:%Y-%m-%d %H:%M:%S.%f}'")
+    return {"seed": " OR ".join(f"({s})" for s in seeds) or "FALSE", "orgs": changed}
+
+
+def _month_ranges(months: list[date]) -> str:
+    """WHERE over posts for the whole weeks that hold these months (the weekly table's rows too)."""
+    ranges: list[tuple[date, date]] = []
+    for month in sorted(months):
+        after = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        lo = month - timedelta(days=month.weekday())
+        last = after - timedelta(days=1)
+        hi = last - timedelta(days=last.weekday()) + timedelta(days=7)
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(hi, ranges[-1][1]))
+        else:
+            ranges.append((lo, hi))
+    return " OR ".join(f"(created_at >= DATE '{lo}' AND created_at < DATE '{hi}')" for lo, hi in ranges) or "FALSE"
+
+
+def rollup_orgs(project: Project) -> dict[str, list[list[Any]]] | None:
+    """The accounts and time zones the stored rollup was computed with (None if not recorded)."""
+    cur = project.cursor()
+    try:
+        rows = cur.execute("SELECT value FROM meta WHERE key = ?", [ORGS_KEY]).fetchall()
+    finally:
+        cur.close()
+    return orjson.loads(rows[0][0]) if rows else None
+
+
+def _scoped_fit(project: Project, params: MetricParams, plan: dict[str, Any]) -> tuple[Dialogue, list[date], int]:
+    """A dialogue fitted on the conversations of the months the plan's posts touch: (the fit, those
+    months, posts fitted)."""
+    affected: list[date] = []
+
+    def scope(con: duckdb.DuckDBPyConnection) -> str:
+        con.execute("CREATE OR REPLACE TEMP TABLE r_orgs (platform VARCHAR, account_id VARCHAR, handle VARCHAR)")
+        if plan["orgs"]:
+            con.executemany("INSERT INTO r_orgs VALUES (?, ?, ?)", plan["orgs"])
+        touched = conversation_closure(con, plan["seed"], "r_touched")
+        affected.extend(r[0] for r in con.execute(
+            f"SELECT DISTINCT {_month('created_at')} FROM posts WHERE created_at IS NOT NULL "
+            f"AND rowid IN (SELECT rid FROM {touched}) ORDER BY 1").fetchall())
+        con.execute(f"DROP TABLE {touched}")
+        scope_ = conversation_closure(con, _month_ranges(affected), "r_scope")
+        con.execute(f"DROP TABLE {GRAPH}")
+        return scope_
+
+    dialogue = Dialogue(params.use_predictions, params.default_time_zone).fit(project, scope=scope)
+    fitted = dialogue.con_.execute("SELECT count(*) FROM r_scope").fetchone()[0]
+    return dialogue, affected, int(fitted)
+
+
+def _weeks_of(months: list[date]) -> list[date]:
+    weeks: set[date] = set()
+    for month in months:
+        after = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        week = month - timedelta(days=month.weekday())
+        while week < after:
+            weeks.add(week)
+            week += timedelta(days=7)
+    return sorted(weeks)
+
+
+def refresh_rollup(project: Project, lock: Any = None, full: bool = False) -> dict[str, Any]:
+    """Bring the rollup up to date with the project's data and rewrite the months whose figures
+    differ from the stored ones.
+
+    Incremental when it can be (`_plan`; `full` forces the whole fit): only the months the changed
+    posts' conversations touch are recomputed, from a fit on those months' conversations.
+    Returns {'fresh', 'incremental', 'months_recomputed', 'posts_fitted', 'months_rewritten',
+    'weeks_rewritten', 'months'} (weeks: the weekly trend's table; months: months in the rollup);
+    a read-only project, or one without the rollup tables, is left alone (`fresh` False). `lock`
+    (a context manager) is held while the tables are written, for callers that serialise writes."""
+    nothing: dict[str, Any] = {"incremental": False, "months_recomputed": [], "posts_fitted": 0,
+                               "months_rewritten": [], "weeks_rewritten": [], "months": 0}
     with _REFRESH_LOCK:
         if project.read_only or not _has_tables(project):
-            return {"fresh": False, "months_rewritten": [], "weeks_rewritten": [], "months": 0}
+            return {"fresh": False, **nothing}
         if rollup_fresh(project) is not None:
-            return {"fresh": True, "months_rewritten": [], "weeks_rewritten": [], "months": 0}
+            return {"fresh": True, **nothing}
         params = MetricParams()
         key = _fingerprint_text(project)
-        dialogue = prepared(project, params)
-        with dialogue._lock:
-            con = dialogue.con_
-            scope = Scope(dialogue, params, Filters())
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {INBOUND} AS {inbound_sql(scope)}")
-            built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
-                     "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
-                     "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND)}
-            for table, sql in built.items():
-                con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS "
-                            f"SELECT {', '.join(COLUMNS[table])} FROM ({sql})")
-            changed_in: dict[str, set[date]] = {}
-            for t in TABLES:
-                columns = ", ".join(COLUMNS[t])
-                changed_in[t] = {r[0] for r in con.execute(
-                    f"SELECT DISTINCT {PERIOD_COLUMN.get(t, 'month')} FROM ("
-                    f"(SELECT {columns} FROM new_{t} EXCEPT SELECT {columns} FROM {t}) UNION ALL "
-                    f"(SELECT {columns} FROM {t} EXCEPT SELECT {columns} FROM new_{t}))").fetchall()}
-            changed = sorted(set().union(*(v for t, v in changed_in.items() if t not in PERIOD_COLUMN)))
-            weeks = sorted(changed_in["rollup_weeks"])
-            months = con.execute("SELECT count(DISTINCT month) FROM new_rollup_months").fetchall()[0][0]
-            state = {"fingerprint": key, "params": params.describe(), "tables": list(TABLES),
-                     "data_start": dialogue.data_start_.isoformat() if dialogue.data_start_ else None,
-                     "data_end": dialogue.data_end_.isoformat() if dialogue.data_end_ else None,
-                     "models": {d: m for d, m in dialogue.models_.items()}}
-            with lock if lock is not None else _nothing():
-                con.execute("BEGIN")
-                try:
-                    for table in TABLES:
-                        periods = weeks if table in PERIOD_COLUMN else changed
-                        if not periods:
-                            continue
-                        column = PERIOD_COLUMN.get(table, "month")
-                        con.execute("CREATE OR REPLACE TEMP TABLE rollup_changed AS SELECT unnest(?) AS p", [periods])
-                        con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT p FROM rollup_changed)")
-                        con.execute(f"INSERT INTO {table} SELECT {', '.join(COLUMNS[table])} FROM new_{table} "
-                                    f"WHERE {column} IN (SELECT p FROM rollup_changed)")
-                    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [STATE_KEY, orjson.dumps(state, default=str).decode()])
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            for table in TABLES:
-                con.execute(f"DROP TABLE IF EXISTS new_{table}")
-            con.execute("DROP TABLE IF EXISTS rollup_changed")
-            con.execute(f"DROP TABLE IF EXISTS {INBOUND}")
-        fresh = rollup_fresh(project) is not None
-        return {"fresh": fresh, "months_rewritten": changed, "weeks_rewritten": weeks, "months": int(months)}
+        orgs = _orgs(project)
+        plan = None if full else _plan(project, rollup_state(project), key, orgs)
+        scoped: list[date] | None = None
+        if plan is None:
+            dialogue = prepared(project, params)
+            fitted = int(project.scalar("SELECT count(*) FROM posts"))
+        else:
+            dialogue, scoped, fitted = _scoped_fit(project, params, plan)
+        try:
+            report = _write(project, dialogue, params, key, orgs, scoped, lock)
+        finally:
+            if plan is not None:
+                dialogue.close()
+        return {"fresh": rollup_fresh(project) is not None, "incremental": plan is not None,
+                "months_recomputed": scoped if scoped is not None else report["all_months"],
+                "posts_fitted": fitted, "months_rewritten": report["months"], "weeks_rewritten": report["weeks"],
+                "months": report["count"]}
+
+
+def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
+           orgs: dict[str, list[list[Any]]], scoped: list[date] | None, lock: Any) -> dict[str, Any]:
+    """Aggregate the fit, compare with the stored rows (only the `scoped` months and their weeks,
+    if given) and rewrite the months and weeks that differ, with the new state, in one transaction."""
+    with dialogue._lock:
+        con = dialogue.con_
+        scope = Scope(dialogue, params, Filters())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {INBOUND} AS {inbound_sql(scope)}")
+        built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
+                 "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
+                 "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND)}
+        con.execute("CREATE OR REPLACE TEMP TABLE rollup_scope (p DATE)")
+        if scoped:
+            con.executemany("INSERT INTO rollup_scope VALUES (?)", [[p] for p in [*scoped, *_weeks_of(scoped)]])
+        kept = "TRUE" if scoped is None else "{column} IN (SELECT p FROM rollup_scope)"
+        for table, sql in built.items():
+            where = kept.format(column=PERIOD_COLUMN.get(table, "month"))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE new_{table} AS "
+                        f"SELECT {', '.join(COLUMNS[table])} FROM ({sql}) WHERE {where}")
+        changed_in: dict[str, set[date]] = {}
+        for t in TABLES:
+            columns = ", ".join(COLUMNS[t])
+            where = kept.format(column=PERIOD_COLUMN.get(t, "month"))
+            changed_in[t] = {r[0] for r in con.execute(
+                f"SELECT DISTINCT {PERIOD_COLUMN.get(t, 'month')} FROM ("
+                f"(SELECT {columns} FROM new_{t} EXCEPT SELECT {columns} FROM {t} WHERE {where}) UNION ALL "
+                f"(SELECT {columns} FROM {t} WHERE {where} EXCEPT SELECT {columns} FROM new_{t}))").fetchall()}
+        changed = sorted(set().union(*(v for t, v in changed_in.items() if t not in PERIOD_COLUMN)))
+        weeks = sorted(changed_in["rollup_weeks"])
+        every = [r[0] for r in con.execute("SELECT DISTINCT month FROM new_rollup_months ORDER BY 1").fetchall()]
+        state = {"fingerprint": key, "params": params.describe(), "tables": list(TABLES),
+                 "data_start": dialogue.data_start_.isoformat() if dialogue.data_start_ else None,
+                 "data_end": dialogue.data_end_.isoformat() if dialogue.data_end_ else None,
+                 "models": {d: m for d, m in dialogue.models_.items()}}
+        with lock if lock is not None else _nothing():
+            con.execute("BEGIN")
+            try:
+                for table in TABLES:
+                    periods = weeks if table in PERIOD_COLUMN else changed
+                    if not periods:
+                        continue
+                    column = PERIOD_COLUMN.get(table, "month")
+                    con.execute("CREATE OR REPLACE TEMP TABLE rollup_changed AS SELECT unnest(?) AS p", [periods])
+                    con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT p FROM rollup_changed)")
+                    con.execute(f"INSERT INTO {table} SELECT {', '.join(COLUMNS[table])} FROM new_{table} "
+                                f"WHERE {column} IN (SELECT p FROM rollup_changed)")
+                con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [STATE_KEY, orjson.dumps(state, default=str).decode()])
+                con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [ORGS_KEY, orjson.dumps(orgs, default=str).decode()])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            count = con.execute("SELECT count(DISTINCT month) FROM rollup_months").fetchone()[0]
+        for table in TABLES:
+            con.execute(f"DROP TABLE IF EXISTS new_{table}")
+        for table in ("rollup_changed", "rollup_scope", INBOUND):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return {"months": changed, "weeks": weeks, "all_months": every, "count": int(count)}
 
 
 class _nothing:
