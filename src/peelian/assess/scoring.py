@@ -279,12 +279,13 @@ def score(framework: Framework, force: str, period: Period, measured: dict[str, 
 
 
 def assess(project: Project, force: str, period: str | None = None, framework: Framework | None = None,
-           params: MetricParams | None = None, *,
-           measured: dict[str, dict[str, Measurement]] | None = None) -> AssessmentResult:
+           params: MetricParams | None = None, *, measured: dict[str, dict[str, Measurement]] | None = None,
+           forces: list[str] | None = None) -> AssessmentResult:
     """The force's assessment for the period (default: its latest, else the quarter of the newest
-    post): measured evidence plus the answers recorded, scored. `measured` reuses a `measure` run."""
+    post): measured evidence plus the answers recorded, scored. `measured` reuses a `measure` run,
+    `forces` a `known_forces` list."""
     framework = framework or load_framework()
-    check_force(project, force)
+    check_force(project, force, forces)
     if period:
         chosen = parse_period(period)
     else:
@@ -336,8 +337,8 @@ def compare(project: Project, period: str | None = None, framework: Framework | 
     forces = sorted(set(known_forces(project)) | set(now))
     results = []
     for force in forces:
-        current = assess(project, force, chosen.label, framework, params, measured=now)
-        prior = assess(project, force, previous.label, framework, params, measured=before)
+        current = assess(project, force, chosen.label, framework, params, measured=now, forces=forces)
+        prior = assess(project, force, previous.label, framework, params, measured=before, forces=forces)
         results.append((current, prior))
     ranks = tied_ranks([(c.score, c.score, c.score) for c, _ in results])
     rows = []

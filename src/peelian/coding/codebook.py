@@ -251,8 +251,9 @@ def codebook_yaml(codebook: Codebook) -> str:
 def parse_codebook_yaml(text: str, source: str | None = None) -> Codebook:
     """Parse and validate YAML; every problem is reported with its line and field."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's where PyYAML has it: 30 times faster
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
