@@ -139,3 +139,25 @@ def test_is_prepared_does_not_wait_for_a_running_fit(web_project) -> None:
         probe.join(10)
         assert not probe.is_alive() and answers == [False]
     assert engine.is_prepared(web_project, MetricParams())
+
+
+def test_pages_with_long_figures_show_progress_then_the_page(app, client_for, web_project) -> None:
+    """Every page whose figures take long on a large project (the fit, the assessment's evidence, the
+    interaction network) answers at once with a progress indicator, then the page itself."""
+    from peelian.metrics.engine import clear_cache
+
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    client = client_for("analyst")
+    poll = {"HX-Request": "true", "HX-Trigger": "computing-progress"}
+    for url, words, shown in (("/inbox", "Computing the inbox", "Inbox"),
+                              ("/benchmark", "Computing the benchmark", "Benchmark"),
+                              ("/assessment?force=Kent", "Computing the assessment", "Assessment"),
+                              ("/networks?view=interactions", "Computing the interaction network", "Interaction")):
+        clear_cache(web_project)
+        page = client.get(url)
+        assert page.status_code == 200 and words in page.text and 'id="computing-progress"' in page.text, url
+        state.work.wait(120)
+        assert client.get(url, headers=poll).headers.get("HX-Refresh") == "true", url
+        page = client.get(url)
+        assert page.status_code == 200 and "computing-progress" not in page.text and shown in page.text, url

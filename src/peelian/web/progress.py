@@ -5,12 +5,15 @@ the metrics' fit, which takes minutes on tens of millions of posts. On a large p
 fit is not ready, the route starts it in the background and answers at once with a page that
 shows a progress bar and asks again every two seconds (HTMX, `HX-Trigger: computing-progress`);
 the answer is 204 while the work runs and `HX-Refresh` once it is done, so the browser reloads
-the real page. The dashboard does the same with its own rollup (`peelian.web.dashboard`).
+the real page. The dashboard does the same with its own rollup (`peelian.web.dashboard`). Pages
+whose own figures take long on a large project (the inbox, the assessment, the benchmark, the
+interaction network) compute them in the background with `in_background`, which caches them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -19,6 +22,7 @@ from peelian.web.app import render, state_of
 
 PROGRESS_ID = "computing-progress"
 PROGRESS_ABOVE_POSTS = 200_000  # smaller projects are fitted while the request waits (a second or two)
+T = TypeVar("T")
 
 
 def is_large(state: Any) -> bool:
@@ -40,6 +44,21 @@ def fit_ready(request: Request) -> bool:
     state.work.raise_failure("fit")
     state.work.start("fit", lambda: prepared(state.project, params))
     return False
+
+
+def in_background(request: Request, name: str, key: Hashable, compute: Callable[[], T]) -> T | None:
+    """The page data `name`/`key` from the cache, computed in the request on a small project; on a
+    large one it is computed (and cached) in the background, once, and None is returned until it is
+    there, for the caller to answer with `computing`. A failed computation is raised here."""
+    state = state_of(request)
+    cached = state.cache.peek(name, key)
+    if cached is not None:
+        return cached
+    if not is_large(state):
+        return state.cache.get(name, key, compute)
+    state.work.raise_failure((name, key))
+    state.work.start((name, key), lambda: state.cache.get(name, key, compute))
+    return None
 
 
 def is_poll(request: Request) -> bool:

@@ -20,9 +20,15 @@ def assessment_page(request: Request, args: Annotated[AssessmentQuery, Query()],
                     session: Session = Depends(require("read"))) -> Response:
     from peelian.web.assessment import answers_version, build_assessment
 
+    from peelian.web.progress import computing, in_background, is_poll, ready
+
     state = state_of(request)
     key = (args.force, args.period, answers_version(state.project))
-    page = state.cache.get("assessment", key, lambda: build_assessment(state.project, args.force, args.period))
+    page = in_background(request, "assessment", key, lambda: build_assessment(state.project, args.force, args.period))
+    if page is None:
+        return computing(request, "the assessment's measured evidence")
+    if is_poll(request):
+        return ready()
     return render(request, "assessment.html", {"page": page, "result": page.result})
 
 

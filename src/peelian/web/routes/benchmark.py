@@ -22,9 +22,15 @@ def benchmark_page(request: Request, args: Annotated[BenchmarkQuery, Query()],
     from peelian.assess.measures import format_value
     from peelian.web.assessment import answers_version, build_benchmark
 
+    from peelian.web.progress import computing, in_background, is_poll, ready
+
     state = state_of(request)
     key = (args.by, args.account_type, args.period, answers_version(state.project))
-    page = state.cache.get("benchmark", key, lambda: build_benchmark(state.project, args.by, args.account_type,
-                                                                     args.period))
+    page = in_background(request, "benchmark", key, lambda: build_benchmark(state.project, args.by, args.account_type,
+                                                                            args.period))
+    if page is None:
+        return computing(request, "the benchmark")
+    if is_poll(request):
+        return ready()
     return render(request, "benchmark.html", {"page": page, "args": args, "account_types": ACCOUNT_TYPES,
                                                 "formatted": format_value})

@@ -12,6 +12,7 @@ from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import HandledForm, InboxQuery
 from peelian.web.present import present_rows
+from peelian.web.progress import computing, in_background, is_poll, ready
 from peelian.web.routes.explorer import options
 
 router = APIRouter(prefix="/inbox")
@@ -28,9 +29,13 @@ def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
     filters = args.filters()
     since = None if args.since.lower() == "all" else args.since
     key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled)
-    result = state.cache.get("inbox", key, lambda: inbox(
+    result = in_background(request, "inbox", key, lambda: inbox(
         state.project, None, filters, since=since, limit=PAGE_SIZE + 1, offset=(args.page - 1) * PAGE_SIZE,
         show_handled=args.show_handled))
+    if result is None:
+        return computing(request, "the inbox")
+    if is_poll(request):
+        return ready()
     rows = present_rows([{**r, "author_role": "citizen", "author_handle": r["author"]}
                          for r in result["rows"][:PAGE_SIZE]], session.can("identities"), state.known_handles())
     return render(request, "inbox.html", {"box": result, "rows": rows, "options": options(request),

@@ -21,6 +21,7 @@ def networks_page(request: Request, args: Annotated[NetworksQuery, Query()],
     from peelian.network.multilayer import MEASURE_COLUMNS
     from peelian.network.orgdata import LAYERS
     from peelian.web.network_view import agreements_version, fit_multilayer, interaction_page, org_page
+    from peelian.web.progress import computing, in_background, is_poll, ready
 
     state = state_of(request)
     context = {"args": args, "layers": [*LAYERS, "all"], "measures": MEASURE_COLUMNS, "org": None, "inter": None,
@@ -32,7 +33,11 @@ def networks_page(request: Request, args: Annotated[NetworksQuery, Query()],
             context["org"] = org_page(net, county=args.county, year=args.year, layer=args.layer, measure=args.measure)
     else:
         identities = session.can("identities")
-        context["inter"] = state.cache.get("interaction-network", (args.kind, args.force, identities),
-                                           lambda: interaction_page(state.project, kind=args.kind, force=args.force,
-                                                                    show_identities=identities))
+        context["inter"] = in_background(request, "interaction-network", (args.kind, args.force, identities),
+                                         lambda: interaction_page(state.project, kind=args.kind, force=args.force,
+                                                                  show_identities=identities))
+        if context["inter"] is None:
+            return computing(request, "the interaction network")
+    if is_poll(request):
+        return ready()
     return render(request, "networks.html", context)
