@@ -273,8 +273,10 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
                max_login_failures: int = 5, lockout_seconds: float = 900.0, warm: bool = False,
                https: bool = False) -> FastAPI:
     """The web app for one project. Pass an open `project` to share a connection (tests, `peelian demo`);
-    `warm` computes the dashboard in the background at startup; `https` says browsers reach it over
+    `warm` computes the dashboard in the background at startup and loads the inbox's semantic risk model
+    (`peelian.web.risk_model`) where the project has citizen posts; `https` says browsers reach it over
     HTTPS (cookies `Secure`, HSTS) even when the proxy in front does not send X-Forwarded-Proto."""
+    from peelian.web.risk_model import warm_risk_model
     from peelian.web.routes import ROUTERS
 
     proj = project or Project.open(project_path)
@@ -285,6 +287,7 @@ def create_app(project_path: str | Path, *, project: Project | None = None, secr
         stop = threading.Event()
         if warm:
             warm_dashboard(app.state.peelian, stop)
+            warm_risk_model(proj)
         yield
         stop.set()
         if project is None:

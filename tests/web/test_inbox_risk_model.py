@@ -1,0 +1,97 @@
+"""The inbox never waits for the semantic risk layer's model: while it loads (in the background, started by
+`peelian serve` when the project has citizen posts, or by the first inbox request) the page shows the
+keyword rules' result with a progress note that asks again until the layer is ready.
+
+The model itself is not loaded here: the load is replaced by one the test holds back and lets go, and
+the inbox is run with the rules alone whatever the route asks for, recording what it asked for."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+import peelian.triage
+from peelian import Project
+from peelian.errors import ModelError
+from peelian.triage import semantic
+from peelian.web import risk_model
+from peelian.web.routes.inbox import LOADING_ID
+from tests.web.conftest import reply_to_kent
+
+POLL = {"HX-Trigger": LOADING_ID}
+
+
+@pytest.fixture
+def asked(monkeypatch) -> list[bool | None]:
+    """What the route asked of the semantic layer, per inbox call (the inbox runs the rules alone here)."""
+    calls: list[bool | None] = []
+    real = peelian.triage.inbox
+
+    def rules_alone(*args, semantic=None, **kwargs):
+        calls.append(semantic)
+        return real(*args, semantic=False, **kwargs)
+
+    monkeypatch.setattr(semantic, "available", lambda: True)
+    monkeypatch.setattr(peelian.triage, "inbox", rules_alone)
+    return calls
+
+
+def test_the_inbox_answers_with_the_rules_while_the_model_loads(client_for, web_project, monkeypatch, asked):
+    started, let_go = threading.Event(), threading.Event()
+
+    def slow_load() -> None:
+        started.set()
+        let_go.wait(60)
+
+    monkeypatch.setattr(risk_model, "MODEL", risk_model.ModelLoad(slow_load))
+    reply_to_kent(web_project, "knife", "c_00000000000000ab", "@kentpolice man with a knife outside the shop right now",
+                  hours_before_newest=1)
+    client = client_for("analyst")
+    page = client.get("/inbox?since=all")
+    assert not risk_model.MODEL.loaded.is_set()  # answered before the model was there
+    assert page.status_code == 200 and started.wait(10)  # the first request started the load
+    assert re.findall(r'<tr id="post-([\w-]+)"', page.text)[0] == "knife"  # the rules' result, risk first
+    assert "the semantic layer&#39;s model is loading" in page.text and f'id="{LOADING_ID}"' in page.text
+    assert 'hx-trigger="every 2s"' in page.text and "<progress" in page.text
+    assert asked == [False]
+    assert client.get("/inbox?since=all", headers=POLL).status_code == 204  # still loading: nothing to swap
+
+    let_go.set()
+    assert risk_model.MODEL.loaded.wait(10)
+    ready = client.get("/inbox?since=all", headers=POLL)
+    assert ready.status_code == 200 and "semantic risk layer is ready" in ready.text and "reload" in ready.text
+    page = client.get("/inbox?since=all").text
+    assert asked[-1] is None  # the semantic layer may run now (None: where installed)
+    assert "model is loading" not in page and 'hx-trigger="every 2s"' not in page
+
+
+def test_a_model_that_fails_to_load_leaves_the_rules_running_and_says_why(client_for, web_project, monkeypatch,
+                                                                          asked):
+    def broken() -> None:
+        raise ModelError("the model files are damaged")
+
+    monkeypatch.setattr(risk_model, "MODEL", risk_model.ModelLoad(broken))
+    client = client_for("analyst")
+    assert client.get("/inbox?since=all").status_code == 200
+    risk_model.MODEL._thread.join(10)
+    page = client.get("/inbox?since=all")
+    assert page.status_code == 200 and "could not be loaded (the model files are damaged)" in page.text
+    assert asked == [False, False]
+
+
+def test_serve_loads_the_model_at_start_only_for_a_project_with_citizen_posts(web_project, tmp_path, monkeypatch):
+    from peelian.web.app import create_app
+
+    loads: list[str] = []
+    monkeypatch.setattr(semantic, "available", lambda: True)
+    monkeypatch.setattr(risk_model, "MODEL", risk_model.ModelLoad(lambda: loads.append("loaded")))
+    with Project.init(tmp_path / "empty.peelian") as empty, TestClient(create_app(empty.path, project=empty,
+                                                                                  warm=True)):
+        pass
+    assert loads == [] and not risk_model.MODEL.loaded.is_set()
+    with TestClient(create_app(web_project.path, project=web_project, warm=True)):
+        assert risk_model.MODEL.loaded.wait(10)
+    assert loads == ["loaded"]
