@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from peelian.web.app import query_string, render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import AssessmentQuery, AssessPeriod, OptionalText, RequiredText
+from peelian.web.progress import computing, in_background, is_poll, ready
 
 router = APIRouter(prefix="/assessment")
 
@@ -20,7 +21,6 @@ def assessment_page(request: Request, args: Annotated[AssessmentQuery, Query()],
                     session: Session = Depends(require("read"))) -> Response:
     from peelian.web.assessment import answers_version, build_assessment
 
-    from peelian.web.progress import computing, in_background, is_poll, ready
 
     state = state_of(request)
     key = (args.force, args.period, answers_version(state.project))

@@ -12,6 +12,7 @@ from peelian.store.schema import ACCOUNT_TYPES
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import BenchmarkQuery
+from peelian.web.progress import computing, in_background, is_poll, ready
 
 router = APIRouter()
 
@@ -22,7 +23,6 @@ def benchmark_page(request: Request, args: Annotated[BenchmarkQuery, Query()],
     from peelian.assess.measures import format_value
     from peelian.web.assessment import answers_version, build_benchmark
 
-    from peelian.web.progress import computing, in_background, is_poll, ready
 
     state = state_of(request)
     key = (args.by, args.account_type, args.period, answers_version(state.project))

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import NetworksQuery
+from peelian.web.progress import computing, in_background, is_poll, ready
 
 router = APIRouter(prefix="/networks")
 
@@ -20,8 +21,12 @@ def networks_page(request: Request, args: Annotated[NetworksQuery, Query()],
                   session: Session = Depends(require("read"))) -> Response:
     from peelian.network.multilayer import MEASURE_COLUMNS
     from peelian.network.orgdata import LAYERS
-    from peelian.web.network_view import agreements_version, fit_multilayer, interaction_page, org_page
-    from peelian.web.progress import computing, in_background, is_poll, ready
+    from peelian.web.network_view import (
+        agreements_version,
+        fit_multilayer,
+        interaction_page,
+        org_page,
+    )
 
     state = state_of(request)
     context = {"args": args, "layers": [*LAYERS, "all"], "measures": MEASURE_COLUMNS, "org": None, "inter": None,
