@@ -11,7 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from peelian.triage.rules import classify_text, evaluate_urgent, intents_sql, urgent_sql
+from peelian.triage.rules import (
+    classify_text,
+    evaluate_urgent,
+    intents_sql,
+    risk_text,
+    urgent_sql,
+)
 
 DATA = Path(__file__).parents[1] / "data" / "triage" / "urgent.csv"
 
@@ -49,6 +55,18 @@ def test_hard_negatives_are_not_urgent(text):
     assert not classify_text(text).urgent
 
 
+@pytest.mark.parametrize("text", [
+    "@CheshirePolice any update on the stabbing by the canal? the family still haven't heard anything",
+    "@GMPolice was the man with the knife at the Arndale ever caught?",
+    "@LancsPolice watching Line of Duty, could a hostage siege really happen like that?",
+    "@KentPolice my lad got lost at the fair but we found him, home safe now, false alarm",
+    "@WMPolice not urgent, but someone keeps leaving a baseball bat by the bins",
+])
+def test_a_post_about_the_past_fiction_or_a_safe_outcome_is_not_flagged_by_the_rules(text):
+    """The post-level suppressor (SUPPRESS) applies to the rules as well as the semantic layer."""
+    assert risk_text(text) == "" and not classify_text(text).urgent
+
+
 @pytest.mark.parametrize(("text", "category"), [
     ("@WMPolice there's a man with a knife outside the shop on King Street right now", "weapon"),
     ("@GMPolice someone is breaking into my neighbour's house right now", "in_progress"),
@@ -75,10 +93,11 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     con = duckdb.connect()
     con.execute("CREATE TABLE t (i INTEGER, text VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", [(i, r["text"]) for i, r in enumerate(rows)])
-    con.execute("INSERT INTO t VALUES (-1, 'It\u2019s a man with a KNIFE'), (-2, NULL)")
+    con.execute("INSERT INTO t VALUES (-1, 'It\u2019s a man with a KNIFE'), (-2, NULL), "
+                "(-3, 'any update on the man with a knife?')")
     found = {i: (u, tuple(x)) for i, u, x in con.execute(
         f"SELECT i, {urgent_sql('text')}, {intents_sql('text')} FROM t").fetchall()}
     for i, r in enumerate(rows):
         expected = classify_text(r["text"])
         assert found[i] == (expected.urgent, expected.intents), r["text"]
-    assert found[-1][0] and found[-2] == (False, ("other",))
+    assert found[-1][0] and found[-2] == (False, ("other",)) and not found[-3][0]

@@ -64,7 +64,9 @@ def test_fires_on_a_described_situation_with_no_keyword(text, category):
     assert not classify_text(text).urgent
     (found,) = semantic.detect([text])
     assert found.urgent and found.layers == ("semantic",)
-    assert found.semantic.category == category and found.semantic.prototype in semantic.PROTOTYPES[category]
+    assert found.semantic.category == category and semantic.SITUATION_CATEGORY[found.semantic.situation] == category
+    assert found.semantic.prototype in semantic.PROTOTYPES[found.semantic.situation]
+    assert found.semantic.margin >= semantic.MARGIN
     assert found.semantic.similarity >= semantic.THRESHOLD
     assert found.reasons()[category] == f"semantic: {found.semantic.prototype} ({found.semantic.similarity:.2f})"
 
@@ -79,11 +81,75 @@ def test_does_not_fire_on_figures_of_speech(text):
 @needs_model
 def test_guards_keep_past_events_and_short_replies_from_the_semantic_layer():
     layer = semantic.layer()
-    near = (0, 0.9, 0, 0.0)  # as near a prototype as can be
+    near = semantic.Score(0, 0.9, 0, 0.0, 0.9)  # as near a prototype as can be
     assert layer.decide("@WMPolice a man climbed over the bridge railings last week", near).guarded
     assert layer.decide("@WMPolice any update on the lad on the bridge?", near).guarded
     assert layer.decide("@WMPolice same here in Salford", near).guarded
     assert not layer.decide("@WMPolice a man has climbed over the bridge railings above the canal", near).guarded
+
+
+ORDINARY = [  # everyday inbox traffic the layer flagged before it decided by margin against negatives
+    "@WestMidsPolice Shame you don't put this much effort into burglaries",
+    "@GtrMcrPolice reported a burglary on Friday, still not had anyone out. Shocking.",
+    "@AvonSomPolice Someone was trying car door handles on Church Street on Friday evening. Caught it on my doorbell.",
+    "@PCMarshGMP why has nobody come back to me about my van being stolen?",
+    "@AvonSomPolice there's a red Toyota Yaris abandoned on Beech Avenue, been there a week with the window smashed",
+    "@AvonSomPolice my handbag has been stolen from outside the leisure centre in Bath. Please can you help?",
+]
+
+
+@needs_model
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_complaints_and_reports_are_not_immediate_risk(text):
+    (found,) = semantic.detect([text])
+    assert not found.urgent, found.semantic
+
+
+@needs_model
+def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
+    """The layer encodes at full precision: int8 dynamic quantisation scales each batch's activations
+    together, which moved a post's margin by more than the margin itself."""
+    text = DESCRIBED[0][0]
+    alone = semantic.SemanticLayer().scores([text])[0]
+    batched = semantic.SemanticLayer().scores([text] + [t for t, _ in DESCRIBED[1:]] + ORDINARY)[0]
+    assert alone.prototype == batched.prototype and alone.margin == pytest.approx(batched.margin, abs=1e-4)
+
+
+@needs_model
+def test_prototypes_are_situations_not_copies_of_labelled_posts():
+    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv") for t, _, _ in rows(DATA / path)]
+    layer = semantic.SemanticLayer()
+    posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
+    layer._prepare()
+    for vectors, names in ((layer._protos, [p for _, p in layer._labels]), (layer._negs, layer._negatives)):
+        nearest = (vectors @ posts.T).max(axis=1)
+        assert nearest.max() < 0.8, names[int(nearest.argmax())]
+    assert set(semantic.SITUATION_CATEGORY) == set(semantic.PROTOTYPES)
+    assert set(semantic.SITUATION_CATEGORY.values()) == {"weapon", "in_progress", "threat_to_life",
+                                                           "missing_vulnerable", "self_harm"}
+
+
+def _read(flags: list[tuple[bool, bool, float, float]]):
+    """A set read by hand: (urgent, rules fired, nearest similarity, margin) per post."""
+    rows = [(f"post {i}", urgent, "weapon" if urgent else "") for i, (urgent, *_) in enumerate(flags)]
+    read = ([r for _, r, _, _ in flags], [semantic.Score(0, sim, 0, 0.0, m) for _, _, sim, m in flags],
+            [False] * len(flags))
+    return rows, read
+
+
+def test_the_operating_point_rule_keeps_precision_then_recall_then_the_stricter_setting():
+    # urgent posts at margins 0.10 and 0.02; ordinary ones at 0.00 and -0.05
+    a_rows, a_read = _read([(True, False, 0.5, 0.10), (True, False, 0.5, 0.02), (False, False, 0.5, 0.0),
+                            (False, False, 0.5, -0.05)])
+    # a rule-found urgent post, and an ordinary one at margin 0.01 with a weak nearest situation
+    b_rows, b_read = _read([(True, True, 0.2, -0.2), (False, False, 0.32, 0.01)])
+    threshold, margin = semantic._choose({"a": a_rows, "b": b_rows}, {"a": a_read, "b": b_read}, 0.8)
+    # full recall needs margin <= 0.02; precision on b needs margin > 0.01 or threshold > 0.32;
+    # of the settings left the stricter: margin 0.02, then the highest threshold that keeps 0.5
+    assert (threshold, margin) == (0.45, 0.02)
+    # no setting reaches the floor (the rules raise a false alarm the layer cannot take back): the strictest margin
+    c_rows, c_read = _read([(True, False, 0.5, -0.5), (False, True, 0.5, 0.0)])
+    assert semantic._choose({"c": c_rows}, {"c": c_read}, 0.8)[1] == max(semantic.MARGINS)
 
 
 @needs_model
@@ -141,14 +207,35 @@ def test_the_inbox_shows_which_layer_found_the_risk(project):
 @needs_model
 @pytest.mark.slow
 def test_accuracy_floors_per_split():
-    """Tuning split: the issue's target for rules OR semantic, and the semantic layer's own operating point
-    (chosen for no false alarm there). Held-out sets: the measured figures less a margin (docs/triage.md)."""
+    """Rules OR semantic at the operating point chosen on the three labelled sets and the demo traffic together
+    (docs/triage.md has the measured table and the leave-one-set-out figures): the measured figures less a margin,
+    so a change that loses what the layers gained fails."""
     tuning = semantic.evaluate_layers(rows(DATA / "urgent.csv", "tuning"))
-    assert tuning["both"]["recall"] >= 0.95 and tuning["both"]["precision"] >= 0.8
-    assert tuning["semantic"]["precision"] >= 0.95 and tuning["semantic"]["recall"] >= 0.45
+    assert tuning["both"]["recall"] >= 0.95 and tuning["both"]["precision"] >= 0.95, tuning["both"]["false_alarms"]
     held1 = semantic.evaluate_layers(rows(DATA / "urgent.csv", "held_out"))
-    assert held1["both"]["recall"] >= 0.5 and held1["both"]["precision"] >= 0.8, held1["both"]["misses"]
-    assert held1["both"]["recall"] > held1["rules"]["recall"] + 0.25
+    assert held1["both"]["recall"] >= 0.9 and held1["both"]["precision"] >= 0.9, held1["both"]["misses"]
+    assert held1["both"]["recall"] > held1["rules"]["recall"] + 0.6
     held2 = semantic.evaluate_layers(rows(DATA / "urgent_heldout2.csv"))
-    assert held2["semantic"]["recall"] >= 0.45 and held2["semantic"]["precision"] >= 0.7, held2["semantic"]
-    assert held2["both"]["recall"] >= 0.5 and held2["both"]["precision"] >= 0.55
+    assert held2["semantic"]["recall"] >= 0.85 and held2["semantic"]["precision"] >= 0.85, held2["semantic"]
+    assert held2["both"]["recall"] >= 0.9 and held2["both"]["precision"] >= 0.8, held2["both"]["false_alarms"]
+
+
+@needs_model
+@pytest.mark.slow
+def test_demo_traffic_is_not_buried_in_false_alarms(tmp_path):
+    """A demo corpus with another seed than the one the operating point was chosen on: about 1 % of its citizen
+    posts are urgent, as in a real inbox, so precision needs almost no false alarms."""
+    from peelian import Project
+    from peelian.demo.build import build_demo
+
+    path = tmp_path / "demo.peelian"
+    build_demo(path, posts=2000, seed=11, forces=2, months=2)
+    with (tmp_path / "demo.peelian.d" / "demo-source" / "truth.csv").open(newline="", encoding="utf-8") as f:
+        urgent = {(r["platform"], r["post_id"]): r["code"] == "urgent" for r in csv.DictReader(f)
+                  if r["dimension"] == "citizen_intent" and r["code"] == "urgent"}
+    with Project.open(path, read_only=True) as project:
+        posts = project.query("SELECT platform, post_id, text FROM posts WHERE author_role = 'citizen'")
+    labelled = [(p["text"] or "", (p["platform"], p["post_id"]) in urgent, "") for p in posts]
+    both = semantic.evaluate_layers(labelled)["both"]
+    assert both["tp"] >= 3 and both["recall"] == 1.0, both["misses"]
+    assert both["precision"] >= 0.8, both["false_alarms"]

