@@ -21,6 +21,7 @@ from peelian.coding.reliability import COEFFICIENT_LABELS, LEVELS, LongRecord, a
 from peelian.coding.samples import get_sample
 from peelian.coding.sheets import Problem, SheetError
 from peelian.errors import CodingError
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.project import Project, utcnow
 
 GUIDANCE = {
@@ -136,15 +137,8 @@ def methods_text(report: dict[str, Any]) -> str:
 def read_long_csv(path: str | Path) -> list[LongRecord]:
     """Rows unit, coder, [dimension,] code; every bad row is reported at once."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CodingError("not valid UTF-8", path=str(path)) from exc
-    except OSError as exc:
-        raise CodingError(f"cannot read: {exc.strerror}", path=str(path)) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = read_csv_text(path, CodingError)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in ("unit", "coder", "code") if c not in header]
     if missing:

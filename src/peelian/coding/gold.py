@@ -32,6 +32,7 @@ from peelian.coding.sheets import (
     read_sheet_rows,
 )
 from peelian.errors import CodingError
+from peelian.store.csv_text import read_csv_text
 from peelian.store.project import Project, utcnow
 from peelian.store.safe_text import neutralise_row
 
@@ -435,10 +436,7 @@ def import_gold(project: Project, path: str | Path, *, per_dimension: int | None
     `per_dimension` keeps a seeded random subset per dimension (a coding round of that size).
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CodingError(f"cannot read as UTF-8 CSV: {exc}", path=str(path)) from exc
+    text = read_csv_text(path, CodingError, "the labels")
     reader = csv.DictReader(io.StringIO(text))
     missing = {"platform", "post_id", "dimension", "code"} - set(reader.fieldnames or [])
     if missing:

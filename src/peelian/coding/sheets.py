@@ -24,6 +24,7 @@ from peelian.coding.codebook import Codebook, Dimension, active_codebook
 from peelian.coding.codings import Coding, insert_codings, effective_codings
 from peelian.coding.samples import get_sample
 from peelian.errors import CodingError, NotFoundError
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.project import Project, utcnow
 from peelian.store.safe_text import neutralise_cell, neutralise_row, restore_cell
 
@@ -223,15 +224,8 @@ def read_sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]
     """Header and non-empty rows with their spreadsheet row numbers (header = 1; a cell with line
     breaks does not shift them); `,`, `;` or tab as Excel may have saved it. Cells that Peelian
     neutralised against spreadsheet formulas when it wrote the sheet are read back as they were."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CodingError("not valid UTF-8; save the sheet as 'CSV UTF-8'", path=str(path)) from exc
-    except OSError as exc:
-        raise CodingError(f"cannot read: {exc.strerror}", path=str(path)) from exc
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = read_csv_text(path, CodingError, "the sheet")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     rows: list[tuple[int, list[str]]] = []
     try:
         header = [h.strip() for h in next(reader)]

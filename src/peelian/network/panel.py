@@ -14,6 +14,7 @@ from typing import Any
 
 from peelian.errors import NetworkDataError
 from peelian.network.multilayer import AGGREGATE, MEASURE_COLUMNS
+from peelian.store.csv_text import read_csv_text
 
 KEYS = ("county", "year")
 
@@ -21,10 +22,7 @@ KEYS = ("county", "year")
 def read_outcomes(path: str | Path, columns: list[str]) -> dict[tuple[str, int], dict[str, float]]:
     """county, year and the named numeric columns, per (county, year); all bad rows at once."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetworkDataError(f"cannot read as UTF-8 CSV: {exc}", path=str(path)) from exc
+    text = read_csv_text(path, NetworkDataError, "the outcomes")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     reader.fieldnames = header
