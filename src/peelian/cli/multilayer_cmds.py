@@ -14,15 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, PROJECT, app
-from peelian.cli.common import (
-    JsonOpt,
-    ProjectArg,
-    console,
-    default_command_group,
-    emit_json,
-    open_project,
-    user_errors,
-)
+from peelian.cli.common import JsonOpt, ProjectArg, console, default_command_group, emit_json, open_project, user_errors
 
 DEFAULT_COMMAND = "measures"
 TABLE_WIDTH = 160

@@ -14,15 +14,7 @@ import typer
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import (
-    JsonOpt,
-    ProjectArg,
-    console,
-    default_command_group,
-    emit_json,
-    open_project,
-    user_errors,
-)
+from peelian.cli.common import JsonOpt, ProjectArg, console, default_command_group, emit_json, open_project, user_errors
 
 DEFAULT_COMMAND = "show"
 
