@@ -135,6 +135,8 @@ MESSY_LINES: list[dict | bytes] = [
     page(tweet("26", text="see https://twitter.com/someone/status/1 and X.com/MetPolice"),
          tweet("27", text="mastodon.social/@someone &amp; bsky.app/profile/someone.bsky.social"),
          tweet("28", text="netflix.com/someone is no profile, x.com/i/web/status/1 neither")),
+    # Python's IGNORECASE takes a dotted or dotless i for an "i" (DuckDB's RE2 does not)
+    page(tweet("29", text="see twİtter.com/someone"), tweet("30", text="twıtter.com/someone @someone")),
 ]
 
 

@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
@@ -69,6 +71,10 @@ MUTABLE_POST_COLUMNS = [
 # Counts change over time, so a later partial record (an expansion, an analytics export) updates
 # them; what a post is (its author, time, text, links) is never overwritten by a partial record
 # once a full one has said it.
+# What a staged post's columns become in the merge: each picked from the best copy that has it.
+DEDUP_PICKED = ["platform", "post_id", "author_role", "author_force", "author_account_type", "kind",
+                "source_location", *MUTABLE_POST_COLUMNS]
+DEDUP_COLUMNS = [name for name, _ in POST_COLUMNS if name != "seq"]
 COUNT_COLUMNS = {"like_count", "reply_count", "repost_count", "quote_count", "view_count", "author_followers"}
 
 
@@ -545,30 +551,49 @@ class _Writer:
         )
 
     def _merge_posts(self, staged: pa.Table) -> None:
-        con = self.con
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
-        # Columns the winner lacks are filled from the other copies. arg_max keeps this a plain hash
-        # aggregate (ordered aggregates would hold every value in memory). The location is where the
-        # post was first read in full (first seen, if only in expansions), whichever merge that was in.
-        rank = "k"
-        fill = ", ".join(f"arg_max({c}, {rank}) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in MUTABLE_POST_COLUMNS)
-        dedup = arrow_with(
-            con,
-            f"""SELECT platform, post_id,
-                   arg_max(author_role, {rank}) AS author_role, arg_max(author_force, {rank}) AS author_force,
-                   arg_max(author_account_type, {rank}) AS author_account_type, arg_max(kind, {rank}) AS kind,
-                   bool_and(is_partial) AS is_partial,
-                   arg_min(source_location, CAST(is_partial AS BIGINT) * {FULL_RANK} + seq) AS source_location,
-                   {fill}
-            FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq AS {rank} FROM stage_posts)
+        # Columns the winner lacks are filled from the other copies. The location is where the post was
+        # first read in full (first seen, if only in expansions), whichever merge that was in.
+        # The aggregate picks row numbers (integers), not values: arg_max over strings copies each one
+        # into its state, and the values are then gathered in Arrow (`take`), a column at a time. A copy
+        # that lacks a column ranks 0 for it (k >= 1), which a copy that has it always beats; ranking it
+        # by multiplying is several times cheaper than a FILTER or a CASE per column.
+        if not staged.num_rows:
+            return
+        picked = [c for c in DEDUP_PICKED if c != "source_location"]
+        rows = arrow_with(
+            self.con,
+            f"""SELECT bool_and(is_partial) AS is_partial,
+                   arg_min(i, CASE WHEN source_location IS NOT NULL
+                       THEN CAST(is_partial AS BIGINT) * {FULL_RANK} + seq END) AS source_location,
+                   {", ".join(f"arg_max(i, k * CAST({c} IS NOT NULL AS BIGINT)) AS {c}" for c in picked)}
+            FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq + 1 AS k FROM stage_posts)
             GROUP BY platform, post_id""",
-            stage_posts=staged,
+            stage_posts=staged.select([*DEDUP_PICKED, "is_partial", "seq"]).append_column(
+                "i", pa.array(np.arange(staged.num_rows, dtype=np.int64))),
         )
+        dedup = pa.table({c: pc.take(staged[c], rows[c]) if c in DEDUP_PICKED else rows[c] for c in DEDUP_COLUMNS})
         self._write_posts(dedup)
 
     def _write_posts(self, dedup: pa.Table) -> None:
-        """Update the stored posts the staged ones change, insert the new ones."""
+        """Update the stored posts the staged ones change, insert the new ones.
+
+        One join on the keys alone finds the staged posts already stored; only those take part in
+        the update (which reads every column it compares), and the rest are inserted without
+        another look at the posts table."""
         con = self.con
+        keys = "p.platform = s.platform AND p.post_id = s.post_id"
+        stored = arrow_with(con, f"SELECT s.platform, s.post_id FROM stage_dedup s SEMI JOIN posts p ON {keys}",
+                            stage_dedup=dedup.select(["platform", "post_id"]))
+        columns = [name for name, _ in POST_COLUMNS if name not in ("seq", "source_location")]
+        insert = (f"""INSERT INTO posts ({", ".join(columns)}, first_import_id, last_import_id, source_location)
+            SELECT {", ".join(f"s.{c}" for c in columns)}, {self.import_id}, {self.import_id}, s.source_location
+            FROM stage_dedup s""")
+        if not stored.num_rows:
+            execute_with(con, insert, stage_dedup=dedup)
+            return
+        old = arrow_with(con, "SELECT s.* FROM stage_dedup s SEMI JOIN stored p ON " + keys,
+                         stage_dedup=dedup, stored=stored)
 
         def merged(c: str) -> str:
             """The value column c takes when a staged copy meets the stored post."""
@@ -592,19 +617,11 @@ class _Writer:
                 author_role = s.author_role, author_force = s.author_force,
                 author_account_type = s.author_account_type,
                 last_import_id = {self.import_id}
-            FROM stage_dedup s
-            WHERE p.platform = s.platform AND p.post_id = s.post_id AND ({changed})""",
-            stage_dedup=dedup,
+            FROM stage_old s
+            WHERE {keys} AND ({changed})""",
+            stage_old=old,
         )
-        columns = [name for name, _ in POST_COLUMNS if name not in ("seq", "source_location")]
-        execute_with(
-            con,
-            f"""INSERT INTO posts ({", ".join(columns)}, first_import_id, last_import_id, source_location)
-            SELECT {", ".join(f"s.{c}" for c in columns)}, {self.import_id}, {self.import_id}, s.source_location
-            FROM stage_dedup s
-            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)""",
-            stage_dedup=dedup,
-        )
+        execute_with(con, insert + f" ANTI JOIN stored p ON {keys}", stage_dedup=dedup, stored=stored)
 
     def _merge_accounts(self, staged: pa.Table) -> None:
         con = self.con

@@ -51,6 +51,10 @@ PROFILE_RE = re.compile(
 # every "/@" link also has an "@", which the caller tests anyway.
 PROFILE_HINT = r"(?i)(twitter\.com|x\.com|bsky\.app|facebook\.com|instagram\.com|/users/)"
 _PROFILE_HINT_RE = re.compile(PROFILE_HINT)
+# The texts `pseudonymise_text` runs PROFILE_RE over, or more, as an RE2 pattern (DuckDB's regular
+# expressions): RE2 folds case as Python does, except that Python's IGNORECASE also takes the dotted
+# and the dotless i for an "i".
+PROFILE_PASS_SQL = PROFILE_HINT[:-1] + "|/@|[\u0130\u0131])"
 _LINK_PLATFORMS = {"youtube.com": "youtube", "www.youtube.com": "youtube", "m.youtube.com": "youtube",
                    "tiktok.com": "tiktok", "www.tiktok.com": "tiktok", "threads.net": "threads",
                    "www.threads.net": "threads"}
@@ -175,6 +179,10 @@ class IdentityResolver:
     def text_needs_pass(text: str) -> bool:
         """Whether `pseudonymise_text` may change the text (the bulk reader's SQL asks the same)."""
         return "@" in text or _PROFILE_HINT_RE.search(text) is not None
+
+    def pseudonymise_mentions(self, platform: str, text: str) -> str:
+        """`pseudonymise_text` for a text that holds no link to a profile (`PROFILE_PASS_SQL` says none)."""
+        return self._pseudonymise_mentions(platform, text) if "@" in text else text
 
     def pseudonymise_text(self, platform: str, text: str) -> str:
         """Citizens' @handles and links to citizens' profiles in post text become pseudonyms; police stay."""
