@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from peelian import __version__
-from peelian.errors import AuthError, InputError, MetricsError, NotFoundError, PeelianError
+from peelian.errors import AuthError, NotFoundError, PeelianError
 from peelian.store.project import Project
 from peelian.store.safe_text import json_for_html
 from peelian.web.auth import CSRF_FIELD, HSTS, LoginLimiter, LoginRequired, Session, SessionStore, is_https
@@ -219,15 +219,7 @@ def _install_handlers(app: FastAPI) -> None:
     async def auth_error(request: Request, exc: AuthError) -> Response:
         return _error_page(request, 403, str(exc))
 
-    @app.exception_handler(InputError)
-    async def input_error(request: Request, exc: InputError) -> Response:
-        return _error_page(request, 400, str(exc))
-
-    @app.exception_handler(MetricsError)
-    async def metrics_error(request: Request, exc: MetricsError) -> Response:
-        return _error_page(request, 400, str(exc))
-
-    @app.exception_handler(PeelianError)
+    @app.exception_handler(PeelianError)  # any other: bad input, a metric that cannot be computed, ...
     async def peelian_error(request: Request, exc: PeelianError) -> Response:
         return _error_page(request, 400, str(exc))
 
