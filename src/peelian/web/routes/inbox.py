@@ -13,11 +13,13 @@ from peelian.web.auth import Session, require
 from peelian.web.forms import HandledForm, InboxQuery
 from peelian.web.present import present_rows
 from peelian.web.progress import computing, in_background, is_poll, ready
+from peelian.web.risk_model import LOADING, loading_note
 from peelian.web.routes.explorer import options
 
 router = APIRouter(prefix="/inbox")
 PAGE_SIZE = 50
 SINCES = ("24h", "72h", "30d", "all")  # blank: the default, 7d
+LOADING_ID = "risk-model-loading"  # the note shown while the semantic layer's model loads, which asks again
 
 
 @router.get("")
@@ -25,22 +27,29 @@ def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
                session: Session = Depends(require("read"))) -> Response:
     from peelian.triage import inbox
 
+    loading = loading_note()  # the semantic layer's model is loading: the rules' result now, never a wait
+    if request.headers.get("HX-Trigger") == LOADING_ID:  # the note's own poll
+        return Response(status_code=204) if loading == LOADING else \
+            render(request, "_risk_model_ready.html", {"loading_id": LOADING_ID, "note": loading})
     state = state_of(request)
     filters = args.filters()
     since = None if args.since.lower() == "all" else args.since
-    key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled)
+    key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled, loading)
     result = in_background(request, "inbox", key, lambda: inbox(
         state.project, None, filters, since=since, limit=PAGE_SIZE + 1, offset=(args.page - 1) * PAGE_SIZE,
-        show_handled=args.show_handled))
+        show_handled=args.show_handled, semantic=None if loading is None else False))
     if result is None:
         return computing(request, "the inbox")
     if is_poll(request):
         return ready()
+    if loading is not None:
+        result = {**result, "risk_layers": {**result["risk_layers"], "note": loading}}
     rows = present_rows([{**r, "author_role": "citizen", "author_handle": r["author"]}
                          for r in result["rows"][:PAGE_SIZE]], session.can("identities"), state.known_handles())
     return render(request, "inbox.html", {"box": result, "rows": rows, "options": options(request),
                                           "sinces": SINCES, "page": args.page,
-                                          "has_next": len(result["rows"]) > PAGE_SIZE})
+                                          "has_next": len(result["rows"]) > PAGE_SIZE,
+                                          "model_loading": loading == LOADING, "loading_id": LOADING_ID})
 
 
 @router.post("/{platform}/{post_id}/handled")
