@@ -20,6 +20,7 @@ from peelian.demo.generate import generate
 from peelian.ingest import import_file
 from peelian.metrics.engine import clear_cache
 from peelian.metrics.params import Filters
+from peelian.metrics.views import unanswered, unanswered_counts
 from peelian.metrics.rollup import (
     STATE_KEY,
     RollupFigures,
@@ -63,6 +64,16 @@ def _assert_rollup_equals_scratch(project: Project) -> None:
         for ours, theirs in zip(from_rollup.charts, from_scratch.charts, strict=True):
             assert ours == theirs, (filters, period, theirs.name if hasattr(theirs, "name") else theirs)
         assert from_rollup == from_scratch
+    # the unanswered queue kept with the rollup lists what the fit lists, in the same order
+    for filters, older_than in ((Filters(), None), (Filters(force=force), "72h"),
+                                (Filters(platform=platform, account_type=account_type, date_from=date(2025, 2, 1)), None),
+                                (Filters(force="No such force"), None)):
+        kept = unanswered(project, filters=filters, older_than=older_than, limit=None)
+        assert kept or filters != Filters()
+        assert kept == unanswered(project, filters=filters, older_than=older_than, limit=None, stored=False)
+        assert unanswered_counts(project, filters=filters, older_than=older_than) == \
+            unanswered_counts(project, filters=filters, older_than=older_than, stored=False)
+    assert unanswered(project, limit=7, offset=3) == unanswered(project, limit=7, offset=3, stored=False)
 
 
 @pytest.fixture

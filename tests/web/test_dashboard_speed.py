@@ -161,3 +161,19 @@ def test_pages_with_long_figures_show_progress_then_the_page(app, client_for, we
         assert client.get(url, headers=poll).headers.get("HX-Refresh") == "true", url
         page = client.get(url)
         assert page.status_code == 200 and "computing-progress" not in page.text and shown in page.text, url
+
+
+def test_unanswered_queue_is_read_from_the_rollup_without_a_fit(app, client_for, web_project) -> None:
+    from peelian.metrics.engine import clear_cache, is_prepared
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import refresh_rollup
+
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0  # a large project: without the kept queue this needs the fit
+    refresh_rollup(web_project)
+    clear_cache(web_project)
+    client = client_for("analyst")
+    for url in ("/unanswered", "/unanswered?force=Kent&older_than=72h"):
+        page = client.get(url)
+        assert page.status_code == 200 and "computing-progress" not in page.text and "awaiting a response" in page.text
+    assert not is_prepared(web_project, MetricParams()) and not state.work.running("fit")

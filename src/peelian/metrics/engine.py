@@ -137,6 +137,11 @@ class Dialogue:
             self.data_end_: datetime | None = end
         return self
 
+    @property
+    def posts_source(self) -> tuple[str, str]:
+        """(table, rowid column) of the posts this fit read: `posts` and its rowid, or its scope's copy."""
+        return self._src, self._rid
+
     def _org_accounts(self, con: duckdb.DuckDBPyConnection) -> None:
         """Police, partner and media accounts: the stored accounts plus the registry itself."""
         con.execute(f"""

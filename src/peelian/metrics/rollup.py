@@ -59,7 +59,8 @@ from peelian.metrics.views import (
 from peelian.store.project import Project
 
 STATE_KEY = "rollup_state"
-TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays")
+TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays",
+          "rollup_queue")
 WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
@@ -72,6 +73,9 @@ COLUMNS = {
     "rollup_weeks": ("week", *KEYS, *WEEK_COUNTS),
     "rollup_groups": ("month", *KEYS, *GROUP_COUNTS),  # peelian.metrics.rollup_groups
     "rollup_delays": ("month", *KEYS, "office", "d", "n"),
+    "rollup_queue": ("month", "nid", "platform", "post_id", "force", "account_type", "account_h", "account_id",
+                     "account_handle", "created_at", "author", "text", "url", "need_source", "intent_codes",
+                     "resp_at", "settled"),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
@@ -188,6 +192,23 @@ def _hours_sql(scope: Scope) -> str:
             SELECT {_month()}, {_cast_keys()}, resp_how, 0, 0, 0, count(*)
             FROM {inbound} WHERE responded GROUP BY ALL)
         GROUP BY ALL"""
+
+
+def _queue_sql(scope: Scope) -> str:
+    """The unanswered queue (`peelian.metrics.views.unanswered` under the default parameters): each
+    needs-response inbound post with no response in its window by the newest post, with its text."""
+    table, rid = scope.dialogue.posts_source
+    as_of = f"TIMESTAMP '{scope.as_of:%Y-%m-%d %H:%M:%S.%f}'" if scope.as_of else "NULL"
+    return f"""
+        SELECT {_month('i.created_at')} AS month, i.nid, CAST(i.platform AS VARCHAR) AS platform, p.post_id,
+               CAST(i.force AS VARCHAR) AS force, CAST(i.account_type AS VARCHAR) AS account_type, i.account_h,
+               o.account_id, o.handle AS account_handle, i.created_at,
+               coalesce(nullif(p.author_handle, ''), p.author_id) AS author, p.text, p.url, i.need_source,
+               i.intent_codes, i.resp_at, i.settled
+        FROM {INBOUND} i JOIN {table} p ON p.{rid} = i.nid
+        LEFT JOIN (SELECT h, any_value(account_id) AS account_id, any_value(handle) AS handle
+                   FROM m_org GROUP BY h) o ON o.h = i.account_h
+        WHERE i.needs AND NOT i.in_window AND i.created_at <= {as_of}"""
 
 
 def _weeks_sql(scope: Scope) -> str:
@@ -401,7 +422,8 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
         con.execute(f"CREATE OR REPLACE TEMP TABLE {INBOUND} AS {inbound_sql(scope)}")
         built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
                  "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
-                 "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND)}
+                 "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND),
+                 "rollup_queue": _queue_sql(scope)}
         con.execute("CREATE OR REPLACE TEMP TABLE rollup_scope (p DATE)")
         if scoped:
             con.executemany("INSERT INTO rollup_scope VALUES (?)", [[p] for p in [*scoped, *_weeks_of(scoped)]])
@@ -612,3 +634,71 @@ class RollupFigures:
                         "police_posts": r.get("police_posts", 0), "inbound_posts": r.get("inbound_posts", 0),
                         "needs_response": r.get("needs_response", 0), "responses": r.get("responses", 0)})
         return out
+
+
+class StoredQueue:
+    """The unanswered queue read from `rollup_queue`: what `peelian.metrics.views.unanswered` and
+    `unanswered_counts` return under the default parameters, without a fit."""
+
+    def __init__(self, project: Project, state: dict[str, Any]):
+        self.project = project
+        self.as_of = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
+
+    def _where(self, filters: Filters, older_than: timedelta | None) -> tuple[str, list[Any]]:
+        parts, args = ["TRUE"], []
+        for key in ("force", "account_type", "platform"):
+            value = getattr(filters, key)
+            if value is not None:
+                parts.append(f"q.{key} = ?")
+                args.append(value)
+        if filters.account_id is not None:
+            parts.append("q.account_h = hash(?)")
+            args.append(filters.account_id)
+        if filters.date_from is not None:
+            parts.append("q.created_at >= ?")
+            args.append(datetime.combine(filters.date_from, datetime.min.time()))
+        if filters.date_to is not None:
+            parts.append("q.created_at < ?")
+            args.append(datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time()))
+        if older_than is not None:
+            parts.append("epoch(CAST(? AS TIMESTAMP)) - epoch(q.created_at) >= ?")
+            args += [self.as_of, older_than.total_seconds()]
+        return " AND ".join(parts), args
+
+    def _query(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        cur = self.project.cursor()
+        try:
+            result = cur.execute(sql, args)
+            columns = [d[0] for d in result.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cur.close()
+
+    def rows(self, filters: Filters, older_than: timedelta | None, limit: int | None,
+             offset: int) -> list[dict[str, Any]]:
+        """The queue's rows, oldest first, with the columns `views.queue_row` reads."""
+        if self.as_of is None:
+            return []
+        where, args = self._where(filters, older_than)
+        page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit else (f"OFFSET {int(offset)}" if offset else "")
+        return self._query(f"""
+            SELECT q.* EXCLUDE (month), epoch(CAST(? AS TIMESTAMP)) - epoch(q.created_at) AS age_s,
+                   h.platform IS NOT NULL AS handled
+            FROM rollup_queue q
+            LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h USING (platform, post_id)
+            WHERE {where} ORDER BY q.created_at, q.nid, q.force {page}""", [self.as_of, *args])
+
+    def counts(self, filters: Filters, older_than: timedelta | None) -> dict[str, int]:
+        where, args = self._where(filters, older_than)
+        row = self._query(f"SELECT count(*) FILTER (WHERE NOT settled) AS pending, count(*) FILTER (WHERE settled) "
+                          f"AS overdue FROM rollup_queue q WHERE {where}", args)[0]
+        return {"pending": int(row["pending"]), "overdue": int(row["overdue"]),
+                "total": int(row["pending"]) + int(row["overdue"])}
+
+
+def stored_queue(project: Project, params: MetricParams) -> StoredQueue | None:
+    """The stored queue if it answers for these parameters now (default ones, a fresh rollup), else None."""
+    if params != MetricParams():
+        return None
+    state = rollup_fresh(project)
+    return StoredQueue(project, state) if state is not None else None

@@ -5,7 +5,7 @@ activity clock, code mixes, the unanswered list and the posts behind any figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from peelian.errors import MetricsError, NotFoundError
@@ -255,15 +255,23 @@ def expectations_gap(project: Project, filters: Filters | None = None, params: M
 
 def unanswered(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
                older_than: str | timedelta | None = None, limit: int | None = 100,
-               offset: int = 0) -> list[dict[str, Any]]:
+               offset: int = 0, stored: bool = True) -> list[dict[str, Any]]:
     """The inbox: every needs-response post still without a response in its window, oldest first.
 
     A post is `pending` while its window is open (`time_left_s` says how long it has) and
     `overdue` once the window has passed (with `late_response_at` when an answer came after it),
     so a post asked an hour ago is listed as well as one left for a week. `older_than` keeps only
     posts at least that old (`older_than=params.window` lists only the overdue ones). Each row has
-    the account addressed, the author, the text and the link."""
+    the account addressed, the author, the text and the link. Under the default parameters it is
+    read from the queue kept with the dashboard rollup while that is fresh (`stored=False`: the fit)."""
+    from peelian.metrics.rollup import stored_queue
+
     params, filters = _defaults(params, filters)
+    window = params.window.total_seconds()
+    queue = stored_queue(project, params) if stored else None
+    if queue is not None:
+        age = None if older_than is None else parse_duration(older_than)
+        return [queue_row(r, queue.as_of, window) for r in queue.rows(filters, age, limit, offset)]
     dialogue = prepared(project, params)
     scope = Scope(dialogue, params, filters)
     if scope.as_of is None:
@@ -283,25 +291,31 @@ def unanswered(project: Project, params: MetricParams | None = None, filters: Fi
         FROM posts p
         LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h USING (platform, post_id)
         WHERE p.rowid IN ({", ".join(str(r["nid"]) for r in rows)})""")}
-    window = params.window.total_seconds()
     out = []
     for r in rows:
         p = posts[r["nid"]]
         account, handle = dialogue.accounts_.get(r["account_h"], (None, None))
-        left = None if r["settled"] else window - r["age_s"]
-        out.append({
-            "platform": r["platform"], "post_id": p["post_id"], "url": p["url"], "created_at": r["created_at"],
-            "age_s": r["age_s"], "age": humane_duration(r["age_s"]),
-            "status": "overdue" if r["settled"] else "pending", "time_left_s": left,
-            "time_left": humane_duration(left), "force": r["force"],
-            "account": account, "account_handle": handle,
-            "account_type": r["account_type"], "author": p["author_handle"] or p["author_id"], "text": p["text"],
-            "needs_response_source": r["need_source"],
-            "intents": list(r["intent_codes"]) if r["intent_codes"] is not None else None,
-            "late_response_at": r["resp_at"] if r["resp_at"] is not None and r["resp_at"] <= scope.as_of else None,
-            "handled": p["handled"],
-        })
+        out.append(queue_row({**r, "post_id": p["post_id"], "url": p["url"], "text": p["text"],
+                              "author": p["author_handle"] or p["author_id"], "handled": p["handled"],
+                              "account_id": account, "account_handle": handle}, scope.as_of, window))
     return out
+
+
+def queue_row(r: dict[str, Any], as_of: datetime, window: float) -> dict[str, Any]:
+    """One row of the unanswered queue, from the fit's columns or the stored queue's alike."""
+    left = None if r["settled"] else window - r["age_s"]
+    return {
+        "platform": str(r["platform"]), "post_id": r["post_id"], "url": r["url"], "created_at": r["created_at"],
+        "age_s": r["age_s"], "age": humane_duration(r["age_s"]),
+        "status": "overdue" if r["settled"] else "pending", "time_left_s": left,
+        "time_left": humane_duration(left), "force": r["force"],
+        "account": r["account_id"], "account_handle": r["account_handle"],
+        "account_type": r["account_type"], "author": r["author"], "text": r["text"],
+        "needs_response_source": r["need_source"],
+        "intents": list(r["intent_codes"]) if r["intent_codes"] is not None else None,
+        "late_response_at": r["resp_at"] if r["resp_at"] is not None and r["resp_at"] <= as_of else None,
+        "handled": r["handled"],
+    }
 
 
 def unanswered_total(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
@@ -311,9 +325,14 @@ def unanswered_total(project: Project, params: MetricParams | None = None, filte
 
 
 def unanswered_counts(project: Project, params: MetricParams | None = None, filters: Filters | None = None,
-                      older_than: str | timedelta | None = None) -> dict[str, int]:
+                      older_than: str | timedelta | None = None, stored: bool = True) -> dict[str, int]:
     """The posts `unanswered` lists without a limit, by status: {'pending', 'overdue', 'total'}."""
+    from peelian.metrics.rollup import stored_queue
+
     params, filters = _defaults(params, filters)
+    queue = stored_queue(project, params) if stored else None
+    if queue is not None:
+        return queue.counts(filters, None if older_than is None else parse_duration(older_than))
     scope = Scope(prepared(project, params), params, filters)
     if scope.as_of is None:
         return {"pending": 0, "overdue": 0, "total": 0}

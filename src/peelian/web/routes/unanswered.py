@@ -22,8 +22,11 @@ AGES = ("24h", "72h", "7d", "30d")
 @router.get("")
 def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
           session: Session = Depends(require("read"))) -> Response:
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import stored_queue
+
     state = state_of(request)
-    if not fit_ready(request):
+    if stored_queue(state.project, MetricParams()) is None and not fit_ready(request):  # the kept queue needs no fit
         return computing(request, "the unanswered queue")
     if is_poll(request):
         return ready()
