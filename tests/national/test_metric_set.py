@@ -191,3 +191,12 @@ def test_no_pyspark_is_named(monkeypatch, demo_lake):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(EngineUnavailableError, match=r"PySpark is not installed.*peelian\[national\]"):
         national_metric_set(demo_lake[0], engine="spark")
+
+
+@pytest.mark.parametrize(("master", "cores"), [("local", 1), ("local[3]", 3), ("local[4,2]", 4),
+                                               ("spark://host:7077", None), ("yarn", None)])
+def test_a_local_master_gets_one_shuffle_partition_per_core(master, cores, monkeypatch):
+    monkeypatch.setattr(national_engine.os, "cpu_count", lambda: 16)
+    assert national_engine._local_cores(master) == cores
+    assert national_engine._local_cores("local[*]") == 16
+

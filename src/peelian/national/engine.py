@@ -11,6 +11,7 @@ the same Python as for a project.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from peelian.metrics.params import MetricParams
 from peelian.national.lake import SCHEMAS, Lake
 
 ENGINES = ("duckdb", "spark")
+OBJECT_AGG_GROUPS = 65536
 # The lake table behind each table name compute.py reads.
 VIEWS = {"m_police": "police", "m_inbound": "inbound", "m_dialog": "dialog", "m_recip": "recip", "lake_codes": "codes",
          "lake_edges": "edges", "lake_texts": "texts"}
@@ -136,7 +138,12 @@ def spark_session(master: str = "local[2]", *, shuffle_partitions: int | None = 
                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions or 8)))
+               # exact percentiles are object aggregates: past this many groups in a task Spark falls back
+               # to sorting every row; a national set has thousands of groups (force x account type x month)
+               .config("spark.sql.objectHashAggregate.sortBased.fallbackThreshold", str(OBJECT_AGG_GROUPS)))
+    partitions = shuffle_partitions or _local_cores(master)
+    if partitions:  # the aggregates are small: one shuffle partition per core (a cluster keeps AQE's coalescing)
+        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
     if not submitted:
         builder = builder.master(master)
     if not submitted and master.startswith("local"):
@@ -152,6 +159,16 @@ def spark_session(master: str = "local[2]", *, shuffle_partitions: int | None = 
         raise EngineUnavailableError(f"Spark could not start on {master}: {exc}") from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _local_cores(master: str) -> int | None:
+    """The cores of a local master (local, local[N], local[*], local[N,F]); None for a cluster."""
+    match = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", master.strip())
+    if not match:
+        return None
+    if match.group(1) in (None, ""):
+        return 1
+    return (os.cpu_count() or 1) if match.group(1) == "*" else int(match.group(1))
 
 
 class SparkLake(LakeDialogue):
