@@ -43,3 +43,20 @@ def test_the_dashboard_shows_pending_beside_the_response_rate(client_for, web_pr
 def test_a_bad_age_is_named(client_for, web_project) -> None:
     bad = client_for("analyst").get("/unanswered?force=Kent&older_than=a+while")
     assert bad.status_code == 400 and "older_than" in bad.text and "a while" in bad.text
+
+
+def test_both_queues_page_with_their_filters_kept(client_for, web_project, monkeypatch) -> None:
+    """The inbox and the unanswered queue share one pager: Next keeps the filters, Previous comes back."""
+    import peelian.web.routes.inbox as inbox_route
+    import peelian.web.routes.unanswered as unanswered_route
+
+    monkeypatch.setattr(inbox_route, "PAGE_SIZE", 2)
+    real = unanswered_route.unanswered_queue
+    monkeypatch.setattr(unanswered_route, "unanswered_queue", lambda *a, **k: real(*a, **{**k, "page_size": 2}))
+    client = client_for("analyst")
+    for path, query in (("/inbox", "since=all&force=Kent"), ("/unanswered", "force=Kent")):
+        shown = query.replace("&", "&amp;")
+        first = client.get(f"{path}?{query}").text
+        assert f'href="{path}?{shown}&amp;page=2" rel="next"' in first and 'rel="prev"' not in first, path
+        second = client.get(f"{path}?{query}&page=2").text
+        assert f'href="{path}?{shown}&amp;page=1" rel="prev"' in second, path
