@@ -112,6 +112,40 @@ def refresh(path: Path) -> dict[str, Any]:
             "months_rewritten": len(report["months_rewritten"])}
 
 
+def refresh_after_import(path: Path) -> dict[str, Any]:
+    """Time the incremental refresh after an import that wrote the newest month's posts again: the
+    posts are marked as an import marks what it writes (a new `imports` row, their last_import_id), so
+    this WRITES to the project (use a copy of a shared one). The same refresh refitting everything
+    is timed after it, as the reference."""
+    from peelian import Project
+    from peelian.metrics import clear_cache
+    from peelian.metrics.rollup import STATE_KEY, refresh_rollup
+
+    with Project.open(path) as project:
+        refresh_rollup(project)
+        newest = project.scalar("SELECT max(created_at) FROM posts")
+        marker = int(project.scalar("SELECT coalesce(max(import_id), 0) + 1 FROM imports"))
+        with project.transaction() as con:
+            con.execute("INSERT INTO imports (import_id, path, format, sha256, started_at, peelian_version) "
+                        "VALUES (?, 'benchmarks/web.py', 'benchmark', '-', now(), 'benchmark')", [marker])
+            con.execute("UPDATE posts SET last_import_id = ? WHERE created_at >= ?",
+                        [marker, newest.replace(day=1, hour=0, minute=0, second=0, microsecond=0)])
+        clear_cache()
+        started = time.perf_counter()
+        report = refresh_rollup(project)
+        incremental = time.perf_counter() - started
+        clear_cache()
+        project.con.execute("DELETE FROM meta WHERE key = ?", [STATE_KEY])
+        started = time.perf_counter()
+        whole = refresh_rollup(project, full=True)
+        full = time.perf_counter() - started
+        clear_cache()
+    return {"incremental_refresh_s": round(incremental, 2), "full_refresh_s": round(full, 2),
+            "months": whole["months"],
+            "incremental": report["incremental"], "months_recomputed": len(report["months_recomputed"]),
+            "posts_fitted": report["posts_fitted"]}
+
+
 def run(path: Path, repeat: int) -> list[dict[str, Any]]:
     from fastapi.testclient import TestClient
 
@@ -158,11 +192,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--project", type=Path, help="use this project instead of bench-data/web-…")
+    parser.add_argument("--after-import", action="store_true",
+                        help="also time the incremental refresh after an import of the newest month (writes a "
+                             "marker import to the project: use a copy)")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     path = args.project or DATA / f"web-{args.source}-{args.posts}.peelian"
     prepare(path, args.posts, args.source, args.seed)
-    rollup = refresh(path)
+    after = refresh_after_import(path) if args.after_import else None
+    if after:
+        print(json.dumps(after), flush=True)
+    rollup = refresh(path) if after is None else {  # the full refit after the import was one from scratch
+        "rollup_refresh_s": after["full_refresh_s"], "months": after["months"], "months_rewritten": 0}
     print(json.dumps(rollup), flush=True)
     load = os.getloadavg()
     results = run(path, args.repeat)
@@ -175,6 +216,10 @@ def main() -> None:
           f"{load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end ({os.cpu_count()} CPUs)")
     print(f"dashboard rollup refreshed from scratch (fit + {rollup['months']} months) in {rollup['rollup_refresh_s']} s "
           "(in the background after an import; the dashboard shows a progress indicator meanwhile)")
+    if after:
+        print(f"after an import of the newest month: incremental refresh {after['incremental_refresh_s']} s "
+              f"({after['months_recomputed']} months, {after['posts_fitted']:,} posts fitted), full refit "
+              f"{after['full_refresh_s']} s")
     print(f"{'page':<{width}}  {'first answer ms':>15}  {'ready (cold) ms':>15}  {'warm median ms':>15}  "
           f"{'warm max ms':>12}")
     for r in results:
