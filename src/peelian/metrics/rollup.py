@@ -15,7 +15,10 @@ to or mentioning a re-tagged account; new gold labels; the posts whose response 
 because the newest post moved), takes their whole conversations (`conversation_closure`: a late
 reply touches the month of the post it answers), and fits the dialogue on the conversations of the
 affected months only. Anything it cannot account for (new predictions or models, deleted posts,
-posts written outside an import, a time zone change) makes the refresh fit everything. `RollupFigures` answers the dashboard's questions from
+posts written outside an import, a time zone change) makes the refresh fit everything. It relies on a
+stored post keeping its time and conversation id when an import writes it again (platforms do not
+change them); one that moved would leave the month it left as it was until a full refit
+(`refresh_rollup(full=True)`). `RollupFigures` answers the dashboard's questions from
 the tables in milliseconds; `tests/metrics/test_rollup.py` checks that every answer
 equals the one computed from scratch.
 """
