@@ -61,6 +61,7 @@ def test_hard_negatives_are_not_urgent(text):
     "@LancsPolice watching Line of Duty, could a hostage siege really happen like that?",
     "@KentPolice my lad got lost at the fair but we found him, home safe now, false alarm",
     "@WMPolice not urgent, but someone keeps leaving a baseball bat by the bins",
+    "RT @PCNwosuWMP: UPDATE: we're still looking for Jamie, 16, missing from Coventry since Sunday. Call 999",
 ])
 def test_a_post_about_the_past_fiction_or_a_safe_outcome_is_not_flagged_by_the_rules(text):
     """The post-level suppressor (SUPPRESS) applies to the rules as well as the semantic layer."""
@@ -94,10 +95,10 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     con.execute("CREATE TABLE t (i INTEGER, text VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", [(i, r["text"]) for i, r in enumerate(rows)])
     con.execute("INSERT INTO t VALUES (-1, 'It\u2019s a man with a KNIFE'), (-2, NULL), "
-                "(-3, 'any update on the man with a knife?')")
+                "(-3, 'any update on the man with a knife?'), (-4, 'RT @wmp: man with a knife seen in Aston')")
     found = {i: (u, tuple(x)) for i, u, x in con.execute(
         f"SELECT i, {urgent_sql('text')}, {intents_sql('text')} FROM t").fetchall()}
     for i, r in enumerate(rows):
         expected = classify_text(r["text"])
         assert found[i] == (expected.urgent, expected.intents), r["text"]
-    assert found[-1][0] and found[-2] == (False, ("other",)) and not found[-3][0]
+    assert found[-1][0] and found[-2] == (False, ("other",)) and not found[-3][0] and not found[-4][0]

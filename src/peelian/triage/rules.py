@@ -45,8 +45,9 @@ HARMLESS = (
     r"missing for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)"
 )
 
-# Post-level suppressor: a post with one of these phrases is about the past, fiction or a safe outcome, so
-# neither the rules nor the semantic layer read it for immediate risk (its other intents still count).
+# Post-level suppressor: a post with one of these phrases is about the past, fiction or a safe outcome, or
+# is a retweet, so neither the rules nor the semantic layer read it for immediate risk (its other intents
+# still count).
 SUPPRESS = (
     r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
     r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
@@ -57,7 +58,8 @@ SUPPRESS = (
     r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
     r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|😂|\blol\b|"
     r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|\bwell done\b|"
-    r"\bnot (threatening|dangerous|violent)\b"
+    r"\bnot (threatening|dangerous|violent)\b|"
+    r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
 )
 
 RISK_RULES: dict[str, str] = {
