@@ -184,3 +184,31 @@ def test_merging_in_chunks_counts_each_post_once(project, tmp_path, monkeypatch)
     assert project.scalar("SELECT count(*) FROM posts") == 5
     again = import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([tweet("3", likes=9), tweet("6")])]))
     assert (again.posts_new, again.posts_updated, again.duplicates) == (1, 1, 0)
+
+
+def test_merge_takes_each_column_from_the_best_copy_that_has_it(project):
+    """Copies of one post merged at once: full beats partial, later beats earlier, column by column,
+    so a value only a lower-ranked copy has is kept rather than lost to the winner's gap."""
+    from peelian.ingest.pipeline import _Writer
+    from peelian.ingest.records import Post
+
+    copies = [
+        Post("twitter", "1", "copy 1", author_id="1", text="first", like_count=1, conversation_id="100"),
+        Post("twitter", "1", "copy 2", author_id="1", text="partial", language="en", like_count=9,
+             quoted_post_id="5", is_partial=True),
+        Post("twitter", "1", "copy 3", author_id="1", text="second", reply_count=2),
+        Post("twitter", "2", "copy 4", author_id="1", text="only partial", is_partial=True),
+    ]
+    with project.transaction() as con:
+        writer = _Writer(project, con, 1, "test")
+        for post in copies:
+            writer.add(post)
+        writer.merge_chunk()
+    rows = project.query("SELECT post_id, text, language, like_count, reply_count, conversation_id, quoted_post_id, "
+                         "is_partial, source_location FROM posts ORDER BY post_id")
+    assert rows == [
+        {"post_id": "1", "text": "second", "language": "en", "like_count": 1, "reply_count": 2, "conversation_id": "100",
+         "quoted_post_id": "5", "is_partial": False, "source_location": "copy 1"},
+        {"post_id": "2", "text": "only partial", "language": None, "like_count": None, "reply_count": None,
+         "conversation_id": None, "quoted_post_id": None, "is_partial": True, "source_location": "copy 4"},
+    ]

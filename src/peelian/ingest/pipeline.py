@@ -557,16 +557,29 @@ class _Writer:
         # The aggregate picks row numbers (integers), not values: arg_max over strings copies each one
         # into its state, and the values are then gathered in Arrow (`take`), a column at a time. A copy
         # that lacks a column ranks 0 for it (k >= 1), which a copy that has it always beats; ranking it
-        # by multiplying is several times cheaper than a FILTER or a CASE per column.
+        # by multiplying is several times cheaper than a FILTER or a CASE per column. Columns that lack
+        # values in the same rows share one rank (DuckDB computes an aggregate written twice once); a
+        # column no copy lacks takes the winner's row.
         if not staged.num_rows:
             return
         picked = [c for c in DEDUP_PICKED if c != "source_location"]
+        ranks: dict[str, str] = {}
+        present: list[tuple[str, pa.ChunkedArray]] = []  # a column for each distinct pattern of absent values
+        for c in picked:
+            if not staged[c].null_count:
+                ranks[c] = "k"
+                continue
+            valid = staged[c].is_valid()
+            like = next((name for name, other in present if other.equals(valid)), None)
+            if like is None:
+                present.append((c, valid))
+            ranks[c] = f"k * CAST({like or c} IS NOT NULL AS BIGINT)"
         rows = arrow_with(
             self.con,
             f"""SELECT bool_and(is_partial) AS is_partial,
                    arg_min(i, CASE WHEN source_location IS NOT NULL
                        THEN CAST(is_partial AS BIGINT) * {FULL_RANK} + seq END) AS source_location,
-                   {", ".join(f"arg_max(i, k * CAST({c} IS NOT NULL AS BIGINT)) AS {c}" for c in picked)}
+                   {", ".join(f"arg_max(i, {ranks[c]}) AS {c}" for c in picked)}
             FROM (SELECT *, CAST(NOT is_partial AS BIGINT) * {FULL_RANK} + seq + 1 AS k FROM stage_posts)
             GROUP BY platform, post_id""",
             stage_posts=staged.select([*DEDUP_PICKED, "is_partial", "seq"]).append_column(
