@@ -177,3 +177,31 @@ def test_unanswered_queue_is_read_from_the_rollup_without_a_fit(app, client_for,
         page = client.get(url)
         assert page.status_code == 200 and "computing-progress" not in page.text and "awaiting a response" in page.text
     assert not is_prepared(web_project, MetricParams()) and not state.work.running("fit")
+
+
+def test_server_fits_in_the_background_only_when_no_page_is_asked_for(app, web_project) -> None:
+    import threading
+
+    from peelian.metrics.engine import clear_cache, is_prepared
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import refresh_rollup
+    from peelian.web.app import warm_dashboard
+
+    state = app.state.peelian
+    refresh_rollup(web_project)
+    clear_cache(web_project)
+    state.options["fit_when_idle_s"] = 3600.0
+    state.last_request = __import__("time").monotonic()  # a page was just asked for
+    stop = threading.Event()
+    warm_dashboard(state, stop, interval=0.01)
+    try:
+        stop.wait(1.0)
+        assert not is_prepared(web_project, MetricParams())  # pages first: no speculative fit
+        state.last_request = 0.0  # idle since start
+        for _ in range(1000):
+            if is_prepared(web_project, MetricParams()):
+                break
+            stop.wait(0.1)
+        assert is_prepared(web_project, MetricParams())
+    finally:
+        stop.set()

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -57,6 +58,11 @@ class WebState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     options: dict[str, Any] = field(default_factory=dict)
     work: BackgroundWork = field(default_factory=BackgroundWork)
+    last_request: float = 0.0  # time.monotonic() of the latest page asked for
+
+    def idle_for(self) -> float:
+        """Seconds since the latest page was asked for."""
+        return time.monotonic() - self.last_request
 
     def known_handles(self) -> frozenset[str]:
         """Registered account handles: the only @mentions a viewer may read."""
@@ -78,7 +84,9 @@ class WebState:
 
 
 def state_of(request: Request) -> WebState:
-    return request.app.state.peelian
+    state: WebState = request.app.state.peelian
+    state.last_request = time.monotonic()
+    return state
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:
@@ -224,13 +232,18 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 400, str(exc))
 
 
+# The start-up fit waits until no page has been asked for this long: on a small machine it would slow
+# every first page down, and a page that needs it starts it itself (with a progress bar).
+FIT_WHEN_IDLE_S = 10.0
+
+
 def warm_dashboard(state: WebState, stop: threading.Event | None = None, interval: float = 5.0) -> None:
     """Keep the dashboard ready in the background, so no visitor waits for the metric tables to be
     fitted (minutes on tens of millions of posts): bring the stored monthly rollup up to date at
     start and again whenever the data change (an import from the CLI, a re-tag, new codes), checking
     every `interval` seconds until `stop` is set. The metric fit is kept current too, for the pages
-    that read it (the unanswered queue, the posts behind a figure). A read-only project gets the
-    unfiltered dashboard computed once instead."""
+    that read it (the posts behind a figure, the inbox), once no page has been asked for
+    `FIT_WHEN_IDLE_S` seconds. A read-only project gets the unfiltered dashboard computed once instead."""
     from peelian.metrics.engine import is_prepared, prepared
     from peelian.metrics.params import Filters, MetricParams
     from peelian.metrics.rollup import refresh_rollup, rollup_fresh
@@ -249,7 +262,8 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
             try:
                 if rollup_fresh(state.project) is None:
                     refresh_rollup(state.project, state.write_lock)
-                elif not is_prepared(state.project, MetricParams()):
+                elif (not is_prepared(state.project, MetricParams())
+                      and state.idle_for() >= state.options.get("fit_when_idle_s", FIT_WHEN_IDLE_S)):
                     prepared(state.project, MetricParams())
             except PeelianError:
                 pass
