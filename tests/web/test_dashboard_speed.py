@@ -205,3 +205,23 @@ def test_server_fits_in_the_background_only_when_no_page_is_asked_for(app, web_p
         assert is_prepared(web_project, MetricParams())
     finally:
         stop.set()
+
+
+def test_server_keeps_the_explorer_filter_lists_ready(app, web_project) -> None:
+    import threading
+
+    from peelian.store.search import filter_options
+    from peelian.web.app import warm_dashboard
+
+    state = app.state.peelian
+    assert state.cache.peek("filter_options", None) is None
+    stop = threading.Event()
+    warm_dashboard(state, stop, interval=0.01)
+    try:
+        for _ in range(1000):
+            if state.cache.peek("filter_options", None) is not None:
+                break
+            stop.wait(0.1)
+        assert state.cache.peek("filter_options", None) == filter_options(web_project)
+    finally:
+        stop.set()

@@ -241,12 +241,14 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
     """Keep the dashboard ready in the background, so no visitor waits for the metric tables to be
     fitted (minutes on tens of millions of posts): bring the stored monthly rollup up to date at
     start and again whenever the data change (an import from the CLI, a re-tag, new codes), checking
-    every `interval` seconds until `stop` is set. The metric fit is kept current too, for the pages
+    every `interval` seconds until `stop` is set, and the explorer's filter lists (a scan of the
+    predictions) with it. The metric fit is kept current too, for the pages
     that read it (the posts behind a figure, the inbox), once no page has been asked for
     `FIT_WHEN_IDLE_S` seconds. A read-only project gets the unfiltered dashboard computed once instead."""
     from peelian.metrics.engine import is_prepared, prepared
     from peelian.metrics.params import Filters, MetricParams
     from peelian.metrics.rollup import refresh_rollup, rollup_fresh
+    from peelian.store.search import filter_options
     from peelian.web.dashboard import build_dashboard
 
     def run() -> None:
@@ -262,7 +264,8 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
             try:
                 if rollup_fresh(state.project) is None:
                     refresh_rollup(state.project, state.write_lock)
-                elif (not is_prepared(state.project, MetricParams())
+                state.cache.get("filter_options", None, lambda: filter_options(state.project))  # explorer's lists
+                if (not is_prepared(state.project, MetricParams())
                       and state.idle_for() >= state.options.get("fit_when_idle_s", FIT_WHEN_IDLE_S)):
                     prepared(state.project, MetricParams())
             except PeelianError:
