@@ -14,8 +14,9 @@ project, and the coding UI's next item under 50 ms.
 Before the pages, the dashboard rollup (`peelian.metrics.rollup`) is refreshed from scratch
 and timed (the fit plus the monthly aggregates: what a server does in the background after
 an import); the metric fit is then dropped, so the pages run as in a freshly started server
-whose rollup is current (the app warms up as `peelian serve` does: it fits in the background
-from the start). A page that answers with a progress indicator (its figures are computed in
+whose rollup is current (the app warms up as `peelian serve` does: it keeps the rollup and the
+explorer's filter lists current, and fits in the background once no page has been asked for a while;
+a page that needs the fit starts it). A page that answers with a progress indicator (its figures are computed in
 the background) is timed twice: its first answer, and the time until the real page is there
 ("ready"), which is the one the targets are about.
 """
