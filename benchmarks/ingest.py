@@ -1,7 +1,9 @@
 """Benchmark: importing twarc2 JSONL, against DuckDB alone reading (and storing) the same fields of a file.
 
-Target (docs/product.md): the import runs at >= 50% of the rate at which DuckDB alone can scan the
-file's needed fields, with memory flat in file size.
+Target (issue 12, part 4): the import runs at >= 70% of the rate at which DuckDB alone stores the same
+posts, accounts and mentions (the "DuckDB storing" reference below, measured in the same run), at 1M and
+3M posts, with memory flat in file size. (It replaced ">= 50% of DuckDB scanning": storing alone reaches
+less than that.)
 
     python benchmarks/ingest.py [--posts 1000000] [--small 100000] [--copies 3] [--runs 3] [--profile]
 
@@ -253,15 +255,16 @@ def run(corpora: dict[str, tuple[Path, Path, int]], runs: int) -> None:
         ("import: posts/s", lambda r: f"{r['import_rate']:,.0f}"),
         ("DuckDB read_json: seconds", lambda r: f"{r['duckdb_seconds']:.1f}"),
         (f"DuckDB read_json: posts/s ({results[names[0]]['threads']} threads)", lambda r: f"{r['duckdb_rate']:,.0f}"),
-        ("import / DuckDB (target >= 50%)", lambda r: f"{r['import_rate'] / r['duckdb_rate']:.0%}"),
+        ("import / DuckDB read_json", lambda r: f"{r['import_rate'] / r['duckdb_rate']:.0%}"),
         ("DuckDB storing posts, accounts, mentions: seconds", lambda r: f"{r['floor_seconds']:.1f}"),
         ("DuckDB storing: posts/s", lambda r: f"{r['floor_rate']:,.0f}"),
         ("DuckDB storing / DuckDB read_json", lambda r: f"{r['floor_rate'] / r['duckdb_rate']:.0%}"),
-        ("import / DuckDB storing", lambda r: f"{r['import_rate'] / r['floor_rate']:.0%}"),
+        ("import / DuckDB storing (target >= 70%)", lambda r: f"{r['import_rate'] / r['floor_rate']:.0%}"),
         ("import: posts per CPU-second", lambda r: f"{r['import_cpu_rate']:,.0f}"),
         ("DuckDB: posts per CPU-second", lambda r: f"{r['duckdb_cpu_rate']:,.0f}"),
         ("DuckDB storing: posts per CPU-second", lambda r: f"{r['floor_cpu_rate']:,.0f}"),
         ("import / DuckDB per CPU-second", lambda r: f"{r['import_cpu_rate'] / r['duckdb_cpu_rate']:.0%}"),
+        ("import / DuckDB storing per CPU-second", lambda r: f"{r['import_cpu_rate'] / r['floor_cpu_rate']:.0%}"),
         ("import: peak memory MB (before import)", lambda r: f"{r['import_peak']:,.0f} ({r['import_baseline']:,.0f})"),
         ("DuckDB: peak memory MB", lambda r: f"{r['duckdb_peak']:,.0f}"),
         ("DuckDB storing: peak memory MB", lambda r: f"{r['floor_peak']:,.0f}"),
