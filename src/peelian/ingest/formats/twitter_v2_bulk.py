@@ -62,6 +62,7 @@ MAX_MENTIONS = TWEET_STEP - 2
 MAX_TWEETS = (1 << LINE_SHIFT) // TWEET_STEP - 1
 LINES_PER_BATCH = 32
 WORKERS = 2  # chunks built at once (the machines Peelian targets have two cores or more)
+AHEAD = WORKERS + 1  # chunks submitted at once: one waits, so a worker never idles while this thread merges
 
 # Where the Python reader insists on text (`text_field`: texts, languages, handles, names, user ids)
 # the value is kept as JSON, so that its type can be checked; a typed transform would turn a number
@@ -126,7 +127,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
             in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
             for lines in _chunks(path):
                 in_flight.append((lines, pool.submit(build, lines)))
-                if len(in_flight) >= WORKERS:
+                if len(in_flight) >= AHEAD:
                     _stage_chunk(importer, sink, *in_flight.popleft())
             while in_flight:
                 _stage_chunk(importer, sink, *in_flight.popleft())
