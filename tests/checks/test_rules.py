@@ -90,7 +90,7 @@ def test_sexual_offence_victims_are_not_identified():
 def test_unverified_casualty_details():
     found = risks("A man died in a crash on the A38. He has been named locally as Paul Green. His family have "
                   "not yet been informed.")
-    assert found["casualty"] == ["named locally as", "Paul Green", "family have not yet been informed"]
+    assert found["casualty"] == ["named locally as", "Paul Green", "His family have not yet been informed"]
     assert "casualty" not in risks("Paul Green, 45, who died after a collision on the A38, has been formally "
                                    "identified. His family have been informed.")
 
@@ -192,3 +192,75 @@ def test_a_draft_without_a_phone_shaped_number_does_not_load_libphonenumber():
             "print('phonenumbers' in sys.modules); check_draft('Ring 07700 900123'); print('phonenumbers' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+# --- round 3: constructions the blind held-out set found missing (each test uses new sentences) -------------
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Leaflets with the number (01632) 960 517 were pushed through doors in Crediton.", "(01632) 960 517"),
+    ("A wallet with an NI card (NI QQ 99 88 77 A) was handed in at the front desk.", "QQ 99 88 77 A"),
+])
+def test_bracketed_area_codes_and_cued_example_ninos_are_personal_data(text, span):
+    assert risks(text)["personal_data"] == [span]
+
+
+def test_a_reference_number_without_a_trunk_zero_is_not_a_phone():
+    assert "personal_data" not in risks("Have you seen Dean? Please call 101 quoting 2300598765 or 999.")
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("A man has died after a fall at the quarry. Early reports suggest the man who died was a climbing instructor "
+     "from Buxton.", "Early reports suggest the man who died was a climbing instructor from Buxton"),
+    ("A cyclist died on the A59 today. Indications are the rider was on a charity ride from Skipton.",
+     "Indications are the rider was on a charity ride from Skipton"),
+    ("A woman died in the flood. We believe she was the landlady of the Ship Inn.",
+     "We believe she was the landlady of the Ship Inn"),
+    ("The pilot, who police believe to be a retired airline captain, died in the crash.",
+     "who police believe to be a retired airline captain"),
+    ("Two people are seriously injured after the blast, probably the owners of the bakery.",
+     "probably the owners of the bakery"),
+    ("A woman died in the fire. Her relatives haven't been told yet.", "Her relatives haven't been told"),
+    ("A man has drowned at Filey. We are still trying to speak to his family.", "to speak to his family"),
+    ("A man was killed on the A1. His parents are still on their way to the hospital.",
+     "His parents are still on their way"),
+])
+def test_casualty_identity_hedged_in_other_words_and_family_not_yet_told(text, span):
+    assert span in " | ".join(risks(text)["casualty"])
+
+
+@pytest.mark.parametrize("text", [
+    "A man died in the crash. Early reports suggest the car was travelling at speed. His family have been informed.",
+    "A man died after a fall. We believe he was in his 60s. His family have been informed.",
+    "A woman has been charged with the murder of a man who died in Hull. Jane Doyle, 41, will appear at court.",
+])
+def test_hedges_about_the_event_or_an_age_and_the_defendant_are_not_casualty_details(text):
+    assert "casualty" not in risks(text)
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Two boys have been arrested after a shop was set on fire. The younger boy, Harvey, lives in Walton.", "Harvey"),
+    ("We have arrested 15-year-old Kieran over the attack at the skatepark.", "Kieran"),
+    ("A 14-year-old boy has been charged with robbery. He is the son of a well-known local publican.",
+     "the son of a well-known local publican"),
+    ("A girl of 15 has been arrested for criminal damage, whose dad runs the garage on Mill Road.",
+     "whose dad runs the garage on Mill Road"),
+])
+def test_a_child_is_identified_by_first_name_or_through_a_relative(text, span):
+    assert span in risks(text)["child"]
+
+
+def test_a_missing_child_named_with_an_age_is_not_an_offence():
+    assert "child" not in risks("Have you seen 14-year-old Chloe? She was last seen in Bury. Call 101.")
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Mark Dean, 51, has been charged with raping his 17-year-old stepdaughter.", "his 17-year-old stepdaughter"),
+    ("A woman was raped in her home at 9 Kestrel Close, Hull, on Friday; a man has been arrested.",
+     "9 Kestrel Close"),
+    ("The victim of the sexual assault, a nurse living at Bramley Court, is being supported.",
+     "a nurse living at Bramley Court"),
+    ("Tom Reed was convicted of sexual assault. The woman, who works in the café below his flat, gave evidence.",
+     "in the café below his flat"),
+])
+def test_a_sexual_offence_victim_is_identified_by_age_relation_home_or_workplace(text, span):
+    assert span in risks(text)["sexual_offence_victim"]

@@ -129,6 +129,17 @@ _SCHOOL = re.compile(r"\b(?:St\.? [A-Z][a-z]+'s\s+(?:[A-Z][a-z']+\s+){0,2}|(?:[A
 _CHILD_HOME = re.compile(r"\b(?:lives?|living|lived|stays|staying|home)\b[^.]{0,30}?\b(?:on|in|at)\s+"
                          r"((?:[A-Z][a-z']+\s+){1,3}(?:Road|Street|Lane|Avenue|Close|Drive|Way|Crescent|Grove|"
                          r"Terrace|Place|Gardens|Walk|Mews|Rise|Row|Square|View|Court|Estate))\b")
+# A child identified through a relative (jigsaw identification): "she is the daughter of a city councillor", "the
+# younger brother of footballer Dwayne Reid", "whose mum runs the chip shop on the High Street".
+_CHILD_RELATIVE = re.compile(r"\b(?:is|was|are|were|and|being)\s+(?P<rel>(?:the|a|an)\s+(?:[\w-]+\s+){0,2}?(?:daughter|son|"
+                             r"child|brother|sister|stepson|stepdaughter|step-?son|step-?daughter|grandson|granddaughter|"
+                             r"nephew|niece|cousin|twin)s?\s+of[^.;,!?]{3,60})|\b(?P<whose>whose\s+(?:mum|mother|dad|father|"
+                             r"parents?|brother|sister|uncle|aunt|auntie|gran|grandad|grandmother|grandfather|nan|family|"
+                             r"stepdad|stepmum|step-?father|step-?mother)\b[^.;,!?]{3,60})", _I)
+# A child's first name tied to a juvenile word or an age: "the older boy, Connor,", "14-year-old Aaron", "Aaron, 14,".
+_JUVENILE_BEFORE = re.compile(r"(?:\b(?:boy|girl|teenager|teen|youth|lad|youngster|pupil|schoolboy|schoolgirl|"
+                              r"child|son|daughter)s?,?\s+(?:named\s+(?:as\s+)?|called\s+)?|\b(?:1[0-7]|[4-9]|"
+                              r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)[- ]years?[- ]old\s+)$", _I)
 
 # The offences whose complainants have lifelong anonymity (Sexual Offences (Amendment) Act 1992 s.2: the
 # Sexual Offences Act 2003 Part 1 offences, the older indecency offences, and since 2024 intimate image abuse).
@@ -142,16 +153,28 @@ _RELATIONS = (r"(?:daughter|son|niece|nephew|granddaughter|grandson|grandchild\w
               r"girlfriend|boyfriend|ex|ex-wife|ex-husband|ex-partner|ex-girlfriend|fianc[ée]e?|cousin|pupil|student|"
               r"patient|client|employee|colleague|neighbour|lodger|tenant|flatmate|housemate|teammate|babysitter|"
               r"carer|stepchild|child|children|mother|father|mum|dad|aunt|uncle)")
-_RELATION = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|former\s+|late\s+|then\s+)?(?:(?:[\w-]+\s+)?[\w-]+'s\s+)?"
+_RELATION = re.compile(r"\b(?:his|her|their)\s+(?:own\s+|former\s+|late\s+|then\s+)?"
+                       r"(?:(?:\d{1,2}|[a-z]+)[- ]years?[- ]old\s+|(?:young|teenage|elderly|older|younger|eldest|"
+                       r"youngest|vulnerable|disabled)\s+)?(?:(?:[\w-]+\s+)?[\w-]+'s\s+)?"
                        r"(?:step-?|foster\s+|god|adopted\s+)?" + _RELATIONS + r"\b", _I)
 _VICTIM_ROLE = re.compile(r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:nurse|teacher|teaching assistant|pupil|student|"
                           r"worker|employee|member of staff|carer|cleaner|receptionist|waitress|waiter|barmaid|barman|"
                           r"doctor|dancer|volunteer|resident|patient|cadet|player|shop assistant|cashier|midwife|"
-                          r"hairdresser|nanny|babysitter|tenant|guest|member)s?\s+(?:at|from|of|in)\s+(?:the\s+)?"
+                          r"hairdresser|nanny|babysitter|tenant|guest|member)s?\s+(?:(?:who\s+)?(?:living|lives|staying|stays|based|"
+                          r"working|works|studying|studies|boarding)\s+)?(?:at|from|of|in)\s+(?:the\s+)?"
                           r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4}")
 _VICTIM_WHERE = re.compile(r"\b(?:victim|woman|girl|man|boy)\b[^.]{0,40}?\b(?:who (?:works|worked) (?:at|in)|"
                            r"who (?:lives|lived) (?:in|on|at)|a (?:pupil|student|nurse|teacher) at|"
                            r"(?:works|worked) at)\s+((?:the\s+)?(?:[A-Z][\w']*\s*){1,5})", _I)
+# Where the victim lives or works described by anything, not only a named place: "the woman, who still lives in the
+# flat above his office", "who works in the café next to his shop".
+_VICTIM_LIVES = re.compile(r"\b(?:victim|woman|girl|boy|complainant|survivor|she)\b,?\s+(?:who\s+)?"
+                           r"(?:still\s+|now\s+|currently\s+|also\s+)?(?:lives|lived|works|worked|stays|stayed)\s+"
+                           r"((?:in|on|at|near|above|below|next to|opposite|beside)\s+(?:the|his|her|a)\s+[^.,;!?]{3,60})",
+                           _I)
+# A home address said to be the victim's: "sexually assaulted in her home at 12 Florence Street".
+_VICTIM_HOME = re.compile(r"\b(?:her|his|their|the victim's|victim's) (?:own )?(?:home|house|flat|address)\s+(?:at|in|on)\s*$",
+                          _I)
 _FROM_STREET = re.compile(r"\bfrom\s+((?:[A-Z][a-z']+\s+){1,3}(?:Road|Street|Lane|Avenue|Close|Drive|Way|"
                           r"Crescent|Grove|Terrace|Place|Gardens|Walk|Mews|Rise|Row|Square|View|Court))\b")
 
@@ -202,7 +225,7 @@ _IMAGE = re.compile(r"\b(?:pictured|picture[ds]?|photo(?:graph)?s?|images?|mugsh
                     r"video|footage)\b", _I)
 
 _FATAL = re.compile(r"\b(?:died|dies|death|dead|killed|fatal(?:ly)?|passed away|pronounced dead|lost (?:his|her|their) "
-                    r"lives?|critical condition|life-threatening|life-changing|seriously injured|bodies|body)\b", _I)
+                    r"lives?|drown(?:ed|ing)|critical condition|life-threatening|life-changing|seriously injured|bodies|body)\b", _I)
 _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been named online as|"
                     r"(?:is |are )?(?:believed|thought|understood|said|reported) to (?:be|have been)"
                     r"(?!\s+(?:not\s+)?(?:life|serious|critical|stable|minor|suspicious|linked|connected|related|"
@@ -211,17 +234,50 @@ _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been na
                     r"(?:\s+(?:a|an)\s+[^,.;!?]{3,60})?|"
                     r"we (?:understand|believe)(?: that)? (?:he|she|they) (?:was|were|is|are)\s+(?:a|an)\s+[^,.;!?]{3,60}|"
                     r"(?:awaiting|pending|before) formal identification|"
-                    r"formal identification (?:is|has|will)?\s*(?:still|yet|not yet)\s+(?:to\s+)?(?:take|taken|be|been|"
+                    r"formal identification (?:is|has|will)?\s*(?:still|yet|not yet)\s+(?:to\s+)?(?:taken|take|been|be|"
                     r"happen|happened)?\s*(?:place|carried out)?|"
                     r"(?:not|\w+n['’]t|unable to|yet to|still trying to|working to|trying to|continue to|continuing to)\s+"
                     r"(?:yet\s+)?(?:been able to\s+)?(?:trace|contact|inform|reach|tell|notify|locate|find)\w*\s+"
                     r"(?:his|her|their|the)\s+(?:next of kin|family|families|relatives|loved ones)|"
+                    r"(?:waiting|yet|still|trying|hoping|need|needing|going) to (?:speak|talk) (?:to|with)\s+"
+                    r"(?:(?:his|her|their|the)\s+)?(?:next of kin|family|families|relatives|loved ones|parents)|"
+                    r"not (?:yet |been |yet been )*(?:confirmed|verified|checked) (?:with|by) (?:his|her|their|the) "
+                    r"(?:next of kin|family|families|relatives|parents)|"
+                    # the relatives not yet told, in any tense: "next of kin have not been told yet", "his family
+                    # are yet to be contacted", "his parents are still travelling to the area"
+                    r"(?:(?:his|her|their|the)\s+)?(?:next of kin|family|families|relatives|loved ones|parents|"
+                    r"(?:wife|husband|partner|mum|mother|dad|father|son|daughter|children)(?=\s+(?:is|are|has|have)))\s+"
+                    r"(?:is|are|has|have|were|was|had)(?:n['’]t|\s+not|\s+(?:still|yet)\b)(?:\s+(?:yet|been|to|be|still))*\s+"
+                    r"(?:informed|told|notified|contacted|traced|reached|aware|travelling|on (?:their|the|his|her) way|"
+                    r"being (?:traced|sought|contacted))\w*(?:\s+(?:yet|to the area|by officers))?|"
                     r"(?:yet to be|not yet been|has not been) formally identified|"
                     r"formal identification (?:has yet to|is yet to|has not yet|has not)\w*(?: take place| taken place)?|"
                     r"(?:family|families|next of kin|relatives)\s+(?:have|has)\s+(?:not yet|yet to)\s+(?:been\s+)?"
                     r"(?:be\s+)?(?:informed|told|notified|contacted)|"
                     r"(?:before|until) (?:his|her|their) (?:family|next of kin|relatives) (?:has|have|had|are|is) been "
                     r"(?:informed|told|notified))", _I)
+# Who the casualty is, said on a hedge: "initial reports suggest the motorcyclist who died was a serving soldier",
+# "early indications are the boy was on holiday from Glasgow", "we understand she was the grandmother of ...",
+# "who we believe to be a local farmer", "unconfirmed reports name him as ...", "possibly the caretaker", "it's
+# likely to be one of the night shift crane operators". The claim must say who (`_IDENTITY`), not how it happened.
+_HEDGED_CLAIM = re.compile(
+    r"\b(?:(?:(?:initial|early|first|unconfirmed|local|media|press|some)\s+)?(?:reports?|indications?|information|"
+    r"rumou?rs?|speculation)\s+(?:that|suggests?|suggesting|indicates?|indicating|are|is|says?|claims?|names?|named)"
+    r"(?:\s+that)?|we\s+(?:understand|believe|think)(?:\s+that)?|(?:who|whom)\s+(?:we|police|officers)\s+"
+    r"(?:believe|think|understand|suspect))\s+"
+    r"(?:(?:he|she|they|him|her|them|it|the\s+[\w-]+(?:\s+[\w-]+)?(?:\s+who\s+(?:died|was killed|was injured))?)\s+)?"
+    r"(?:was|were|is|are|to be|to have been|as|lived|worked)\s+(?P<claim>[^,.;!?]{3,70})"
+    r"|\b(?:possibly|probably|perhaps|(?:it['’]s|it is|is|are|was|were) (?:likely|possibly|probably) to (?:be|have been))\s+"
+    r"(?P<role>(?!(?:the|a|an)\s+(?:result|cause|case|reason|same|first|only|worst|most)\b)"
+    r"(?:the|a|an|one of|that of|local)\s+[^,.;!?]{3,60})", _I)
+_AGE_ONLY = re.compile(r"\s*(?:(?:in (?:his|her|their) (?:late |early |mid-?)?(?:\d0s|teens|twenties|thirties|forties|"
+                       r"fifties|sixties|seventies|eighties|nineties)|aged \d+|about \d+|around \d+|\d+)\s*,?\s*(?:and\s+)?)",
+                       _I)
+_IDENTITY = re.compile(r"(?:(?i:a|an|the|one of|that of|from|local|well[- ]known|named|known|on holiday|visiting|"
+                       r"staying|living|lived|working|worked|his|her|their|on (?:a|an|his|her|their))\b|[A-Z'‘\"“])")
+_DEFENDANT_AFTER = re.compile(r"\A[^.;]{0,30}?\b(?:has been |was |been |will |is )?(?:charged|convicted|jailed|"
+                              r"sentenced|arrested|remanded|appeared|appear|appears|pleaded|found guilty|admitted|"
+                              r"denies|denied)\b", _I)
 _CONFIRMED = re.compile(r"\b(?:(?:family|families|next of kin|relatives) (?:has|have) been (?:informed|told|notified|"
                         r"made aware)|formal identification has (?:now )?taken place|formally identified as|"
                         r"(?:family|families) (?:is|are) being supported|specialist officers|"
@@ -235,6 +291,8 @@ _KIN = re.compile(r"\b(?:his|her|their)\s+(?:wife|husband|mother|father|mum|dad|
 
 # Seven digits with at most a few separators between them: the least a phone number can be.
 _PHONE_LIKE = re.compile(r"\d(?:[\s().+/-]{0,3}\d){6}")
+# How people write a phone number they mean to be dialled: a trunk 0, or + / 00 for the country code.
+_DIALLED = re.compile(r"\s*\(?\s*(?:\+|00|0)")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _ORG_EMAIL = re.compile(r"@(?:[\w-]+\.)*(?:police\.uk|gov\.uk|nhs\.(?:uk|net)|crimestoppers-uk\.org|"
                         r"actionfraud\.police\.uk|parliament\.uk)$", _I)
@@ -247,10 +305,11 @@ _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\
 _VRM = re.compile(r"\b(?:[A-Z]{2}(?:0[2-9]|[1-7]\d) ?[A-Z]{3}|[A-HJ-NP-Y]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-HJ-NP-Y]|"
                   r"[a-z]{2}(?:0[2-9]|[1-7]\d) ?[a-z]{3})\b")
 # National Insurance numbers: capitals with the digits in any grouping ("JK 123 456 A", "JK 12 34 56 A"); in
-# lower case only after an NI cue, where "as 123456 a" could otherwise be a sentence.
+# lower case only after an NI cue, where "as 123456 a" could otherwise be a sentence. After the cue any two capitals
+# count: a draft's number may be HMRC's own example ("QQ 12 34 56 C") or mistyped, and is still meant as a NINO.
 _NINO_DIGITS = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d(?: ?\d){5} ?[A-D]\b"
 _NINO = re.compile(r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)" + _NINO_DIGITS + r"|(?:\bNI(?:NO)?\b|national insurance)[^.\n]{0,30}?"
-                   r"\b(?i:(?!bg|gb|kn|nk|nt|tn|zz)(" + _NINO_DIGITS + r"))")
+                   r"\b((?i:(?!bg|gb|kn|nk|nt|tn|zz)" + _NINO_DIGITS + r")|[A-Z]{2} ?\d(?: ?\d){5} ?[A-D]\b)")
 _MONTHS = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 _DATE = (r"(?:\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS
          + r",?\s+(?:\d{4}|'\d{2})|" + _MONTHS + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})")
@@ -386,8 +445,10 @@ def _phone(ctx: _Context) -> Iterator[Finding]:
     for match in phonenumbers.PhoneNumberMatcher(ctx.text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         raw = match.raw_string
         national = phonenumbers.national_significant_number(match.number)
+        if not _DIALLED.match(raw):
+            continue  # no trunk 0 or +: a log or reference number ("quoting 2300412345"), not a phone
         valid = phonenumbers.is_valid_number(match.number)
-        shaped = re.match(r"\s*(?:\+44|0)", raw) and len(national) == 10
+        shaped = re.match(r"\s*\(?\s*(?:\+44|0)", raw) and len(national) == 10
         if not (valid or shaped):
             continue
         kind = phonenumbers.number_type(match.number)
@@ -480,6 +541,17 @@ def _child(ctx: _Context) -> Iterator[Finding]:
     for m in _CHILD_HOME.finditer(ctx.text):
         yield ctx.finding(m.start(1), m.end(1), "child", "child.identified", "medium",
                           "Gives the street a child involved in an offence lives on, which can identify them.")
+    for start, end in ctx.first_names:
+        age = _AGE_AFTER.match(ctx.text, end)
+        if _JUVENILE_BEFORE.search(ctx.text[max(0, start - 40):start]) or (age and _age(age) < 18):
+            yield ctx.finding(start, end, "child", "child.identified", "high",
+                              "Names a child or young person in a post about an offence (a first name with their "
+                              "age or beside \"the boy\" is enough to identify them locally).")
+    for m in _CHILD_RELATIVE.finditer(ctx.text):
+        group = "rel" if m.group("rel") else "whose"
+        yield ctx.finding(m.start(group), m.end(group), "child", "child.identified", "medium",
+                          "Says whose child or relative a young person in an offence is: with the parent or relative "
+                          "named or described, that identifies the child (jigsaw identification).")
 
 
 @_rule("sexual_offence_victim.identified", "a detail that could identify the victim of a sexual offence")
@@ -507,7 +579,11 @@ def _sexual_victim(ctx: _Context) -> Iterator[Finding]:
             yield ctx.finding(m.start(), m.end(), "sexual_offence_victim", "sexual_offence_victim.identified",
                               "high", reason + " Naming the defendant and their relationship to the victim "
                                                "identifies the victim.")
-    for pattern in (_VICTIM_WHERE, _FROM_STREET):
+    for m in _ADDRESS.finditer(text):
+        if _VICTIM_HOME.search(text[max(0, m.start() - 40):m.start()]):
+            yield ctx.finding(m.start(), m.end(), "sexual_offence_victim", "sexual_offence_victim.identified", "high",
+                              reason + " The victim's address identifies them.")
+    for pattern in (_VICTIM_WHERE, _FROM_STREET, _VICTIM_LIVES):
         for m in pattern.finditer(text):
             yield ctx.finding(m.start(1), m.end(1), "sexual_offence_victim", "sexual_offence_victim.identified",
                               "high", reason)
@@ -566,11 +642,20 @@ def _casualty(ctx: _Context) -> Iterator[Finding]:
     reason = ("Name a person who has died or is seriously hurt only once they are formally identified and their "
               "next of kin have been told (APP media relations).")
     hedges = list(_HEDGE.finditer(ctx.text))
+    for m in _HEDGED_CLAIM.finditer(ctx.text):
+        claim = m.group("claim")
+        if claim is not None:
+            who = claim[_AGE_ONLY.match(claim).end() if _AGE_ONLY.match(claim) else 0:]
+            if not who.strip() or not _IDENTITY.match(who):
+                continue  # an age or how it happened ("believed he was in his 40s", "reports the car was speeding")
+        hedges.append(m)
     for m in hedges:
         yield ctx.finding(m.start(), m.end(), "casualty", "casualty.unverified", "high", reason)
     if not hedges and _CONFIRMED.search(ctx.text):
         return
     for start, end, age in ctx.names:
+        if _DEFENDANT_AFTER.search(ctx.text[end:end + 60]):
+            continue  # the person charged or convicted, not the casualty
         yield ctx.finding(start, end, "casualty", "casualty.unverified", "high", reason)
     for start, end in ctx.first_names:
         if _NAME_CUE.search(ctx.text[max(0, start - 30):start]):
