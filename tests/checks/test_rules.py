@@ -264,3 +264,48 @@ def test_a_missing_child_named_with_an_age_is_not_an_offence():
 ])
 def test_a_sexual_offence_victim_is_identified_by_age_relation_home_or_workplace(text, span):
     assert span in risks(text)["sexual_offence_victim"]
+
+
+@pytest.mark.parametrize(("text", "span"), [
+    ("Burglar Wayne Hirst, 33, has been charged with six break-ins and will appear at Hull Magistrates' Court.",
+     "Burglar Wayne Hirst"),
+    ("Conman charged: a 61-year-old man will appear at York Crown Court next week.", "Conman charged"),
+    ("Three men have been charged with supplying heroin. Those dealers won't trouble Selby again.", "Those dealers"),
+    ("The reckless driver who knocked down a child in Ripon, Sam Flint, 24, has been charged.",
+     "The reckless driver who knocked down"),
+    ("Dean Cole has been charged with arson. There's no doubt he started it, and he'll pay for his crimes.",
+     "pay for his crimes"),
+    ("Dean Cole has been charged with arson and we are sure the jury will convict him.", "jury will convict"),
+    ("Kim Hale, 30, has been charged with harassment after making her neighbour's life hell for a year.",
+     "making her neighbour's life hell"),
+    ("Lee Pratt, 27, has been remanded. He is no stranger to the courts, having been arrested five times this year.",
+     "no stranger to the courts"),
+])
+def test_guilt_by_title_demonstrative_or_idiom_and_bad_character_while_active(text, span):
+    assert span in " | ".join(risks(text)["prejudicial"])
+
+
+@pytest.mark.parametrize("text", [
+    "Operation Venom has led to 25 arrests this year. Two men were arrested yesterday in Leeds.",
+    "A man has been arrested after £20k of cannabis was taken off the streets in Hull.",
+    "A man has been arrested after he hit a parked car in Leeds while over the limit.",
+    "Suspected burglar arrested: a 31-year-old man was detained in Selby after a break-in.",
+    "Alleged fraudster Mark Cole, 50, has been charged with fraud and will appear at York Magistrates' Court.",
+    "Burglar jailed: Wayne Hirst, 33, was sentenced to four years at Hull Crown Court.",
+])
+def test_offence_words_that_presume_nothing_or_follow_a_verdict_are_not_prejudicial(text):
+    assert "prejudicial" not in risks(text)
+
+
+@pytest.mark.parametrize("text", [
+    "A man died in a collision on the A1. We understand the road is a popular route. His family have been informed.",
+    "Fatal collision on the A19. The road, probably the busiest in Teesside, stays closed. His family know.",
+])
+def test_hedges_about_places_are_not_casualty_details(text):
+    assert "casualty" not in risks(text)
+
+
+def test_a_vague_place_does_not_identify_a_sexual_offence_victim():
+    text = ("A woman was sexually assaulted in Hull; a man has been arrested. The woman, who lives in the area, "
+            "is being supported.")
+    assert "sexual_offence_victim" not in risks(text)

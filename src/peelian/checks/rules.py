@@ -163,14 +163,17 @@ _VICTIM_ROLE = re.compile(r"\b(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:nurse|teacher
                           r"hairdresser|nanny|babysitter|tenant|guest|member)s?\s+(?:(?:who\s+)?(?:living|lives|staying|stays|based|"
                           r"working|works|studying|studies|boarding)\s+)?(?:at|from|of|in)\s+(?:the\s+)?"
                           r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,4}")
+# Places too vague to identify anyone: "who lives in the area".
+_NOT_VAGUE = (r"(?!(?:the\s+)?(?:same\s+)?(?:area|region|county|city|town|village|country|UK|north|south|east|west|"
+              r"local area|community|neighbourhood|locality)\b)")
 _VICTIM_WHERE = re.compile(r"\b(?:victim|woman|girl|man|boy)\b[^.]{0,40}?\b(?:who (?:works|worked) (?:at|in)|"
                            r"who (?:lives|lived) (?:in|on|at)|a (?:pupil|student|nurse|teacher) at|"
-                           r"(?:works|worked) at)\s+((?:the\s+)?(?:[A-Z][\w']*\s*){1,5})", _I)
+                           r"(?:works|worked) at)\s+" + _NOT_VAGUE + r"((?:the\s+)?(?:[A-Z][\w']*\s*){1,5})", _I)
 # Where the victim lives or works described by anything, not only a named place: "the woman, who still lives in the
 # flat above his office", "who works in the café next to his shop".
 _VICTIM_LIVES = re.compile(r"\b(?:victim|woman|girl|boy|complainant|survivor|she)\b,?\s+(?:who\s+)?"
                            r"(?:still\s+|now\s+|currently\s+|also\s+)?(?:lives|lived|works|worked|stays|stayed)\s+"
-                           r"((?:in|on|at|near|above|below|next to|opposite|beside)\s+(?:the|his|her|a)\s+[^.,;!?]{3,60})",
+                           r"((?:in|on|at|near|above|below|next to|opposite|beside)\s+" + _NOT_VAGUE + r"(?:the|his|her|a)\s+[^.,;!?]{3,60})",
                            _I)
 # A home address said to be the victim's: "sexually assaulted in her home at 12 Florence Street".
 _VICTIM_HOME = re.compile(r"\b(?:her|his|their|the victim's|victim's) (?:own )?(?:home|house|flat|address)\s+(?:at|in|on)\s*$",
@@ -190,14 +193,24 @@ _LABEL = re.compile(r"\b(?:thugs?|scumbags?|scum|yobs?|yobbos?|low-?li(?:fe|ves)
                     r"degenerates?|evil (?:man|woman|individual|person)|"
                     r"vile (?:man|woman|individual|person|offender))\b", _I)
 _OFFENCE_PAST = (r"(?:stabbed|attacked|killed|murdered|robbed|raped|assaulted|burgled|stole|shot|mugged|targeted|"
-                 r"conned|defrauded|abused|punched|kicked|beat|glassed|threatened|terrori[sz]ed|ran over|set fire to)")
+                 r"conned|defrauded|abused|punched|kicked|beat|glassed|threatened|terrori[sz]ed|ran over|set fire to|"
+                 r"mowed down|knocked down|ran down|ploughed into|wounded|torched|vandalised|scammed|"
+                 r"swindled|fleeced|duped|tricked|harassed|stalked|groomed|exploited|preyed on|ransacked|broke into|"
+                 r"smashed|ruined|sexually assaulted|indecently assaulted)")
+# An offence word used as what the person is ("Fraudster Sharon Delaney", "Stalker charged:", "these dealers"):
+# before a verdict that is the guilt a court has not found. "Suspected", "alleged" or "accused" before it is fine.
+_OFFENDER_NOUN = (r"(?:fraudsters?|con ?m[ae]n|stalkers?|burglars?|thie(?:f|ves)|robbers?|muggers?|rapists?|killers?|"
+                  r"murderers?|paedophiles?|(?:sexual |sex )?predators?|abusers?|arsonists?|attackers?|(?:drug )?dealers?|"
+                  r"drink[- ]drivers?|dangerous drivers?|groomers?|offenders?|criminals?|shoplifters?|vandals?|"
+                  r"knifem[ae]n|gunm[ae]n|perpetrators?|culprits?)")
+_NOT_ALLEGED = r"(?<!suspected )(?<!alleged )(?<!accused )(?<!a )(?<!an )"
 _OFFENCE_ING = (r"(?:stealing|robbing|attacking|stabbing|assaulting|killing|murdering|raping|burgling|breaking into|"
                 r"targeting|defrauding|conning|mugging|threatening|punching|kicking|glassing|setting fire to|"
                 r"smashing|shooting|abusing|terrori[sz]ing)")
 _GUILT = re.compile(r"\b(?:the (?:offender|culprit|attacker|killer|murderer|rapist|robber|burglar|thief|"
                     r"perpetrator|person responsible|man responsible|woman responsible|people responsible|"
                     r"guilty (?:man|woman|party|person))|(?:who|that) did this|caught red-handed|"
-                    r"(?:the|a|an) (?:\d{1,2}-year-old )?(?:man|woman|person|people|pair|men|women|gang|driver|youth|"
+                    r"(?:the|a|an) (?:\d{1,2}-year-old )?(?:[a-z-]+ )?(?:man|woman|person|people|pair|men|women|gang|driver|youth|"
                     r"teenager|suspect|thug|lad|boy|girl) (?:who|that) " + _OFFENCE_PAST + r"|"
                     r"after " + _OFFENCE_ING + r"(?:\s+(?:[£$]?\d[\d,]*\d|[^\s.,;!?]+)){0,2}|"
                     r"(?:he|she|they) (?:then |also |had )?" + _OFFENCE_PAST + r"|"
@@ -207,7 +220,26 @@ _GUILT = re.compile(r"\b(?:the (?:offender|culprit|attacker|killer|murderer|rapi
                     r"(?:he|she|they)(?:'ll| will) (?:go|be sent) down|"
                     r"we(?:'ve| have)? got (?:him|her|them|our man)|brought to justice|justice (?:has been|is|will be) "
                     r"(?:done|served)|(?:clearly|obviously|definitely) guilty|bang to rights|"
-                    r"off (?:our|the) streets for good|confessed)\b", _I)
+                    r"off (?:our|the) streets for good|confessed|"
+                    # the offender noun as a title or a headline, or pointed at: "Fraudster Sharon Delaney",
+                    # "Stalker charged:", "these dealers"
+                    r"(?:(?<=^)|(?<=[.!?:]\s)|(?<=\n))(?:(?!suspected|alleged|accused)[a-z-]+\s+)?" + _OFFENDER_NOUN
+                    + r"\s+(?:charged|arrested|remanded|in court|due in court|to face trial|appears?|denies|bailed)|"
+                    + _NOT_ALLEGED + _OFFENDER_NOUN + r"\s+(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z'-]+){1,2})|"
+                    r"(?:these|those|this|that)\s+(?:[\w-]+\s+)?" + _OFFENDER_NOUN + r"|"
+                    # a verdict foretold, or what they did taken as known
+                    r"for what (?:he|she|they) (?:really )?(?:is|are|did|has done|have done|had done)|"
+                    r"(?:answer|pay|be punished|face justice) for (?:his|her|their) (?:crimes?|actions|offences)|"
+                    r"(?:no|little|without (?:a|any)) doubt (?:that )?(?:he|she|they|(?:the|this) (?:man|woman|suspect|"
+                    r"defendant)) (?:did|was responsible|were responsible|is guilty|was guilty|committed|carried out|"
+                    + _OFFENCE_PAST[3:-1] + r")|(?:he|she|they) did (?:it|this)|"
+                    r"(?:the|a) jury will (?:see|convict|find|agree|know)|"
+                    r"(?:confident|sure|certain)\b[^.;]{0,30}\b(?:convict(?:ed|ion)?|found guilty|guilty verdict)|"
+                    r"(?:he|she|they|(?:these|those|this|that) [\w-]+|the (?:men|man|woman|women|pair|gang|dealers?|"
+                    r"offenders?|criminals?))\s+(?:is|are|was|were|have been|has been|will be)\s+(?:now\s+)?"
+                    r"off (?:our|the) streets|"
+                    r"(?:made|making|make|makes)\s+(?:[\w'’-]+\s+){1,2}li(?:fe|ves)\s+(?:a\s+)?(?:misery|hell|living hell|"
+                    r"nightmare))\b", _I)
 # Bad character in the words people use: a record, prison, a ban or bail already, a history, a reputation.
 _PREVIOUS = re.compile(r"\b(?:previous convictions?|prior convictions?|criminal (?:record|past)|known to (?:police|officers|us)|"
                        r"(?:has|with) (?:a |an )?(?:long |violent |criminal )?history of|history of (?:violence|"
@@ -216,6 +248,10 @@ _PREVIOUS = re.compile(r"\b(?:previous convictions?|prior convictions?|criminal 
                        r"(?:is|was) on (?:licence|parole)|on bail for|(?:recently |only |just )?(?:released|freed|out) "
                        r"(?:from|of) (?:prison|jail)(?: only)?|(?:served|done) time|ex-con\w*|jailbird|has form|"
                        r"not the first time|in trouble with (?:the )?police before|"
+                       r"no stranger to (?:us|police|the police|officers|the courts|the law|trouble|custody|prison)|"
+                       r"(?:arrested|convicted|jailed|charged|cautioned|caught|stopped)\s+(?:\d+|two|three|four|five|six|"
+                       r"seven|eight|nine|ten|several|many|numerous|multiple|a number of|countless|dozens of)\s+times(?!\s+(?:as|more))|"
+                       r"(?:\d+|several|many|numerous|multiple) (?:previous|prior|past|earlier|other) (?:arrests|convictions|cautions)|"
                        r"(?:already|currently|previously) (?:banned|disqualified|wanted|on bail|under investigation|"
                        r"serving|barred|subject to)\b[^.,;]{0,30}|"
                        r"(?:serial|prolific|persistent|repeat|habitual|career|notorious|convicted|well-known|known)\s+"
@@ -256,6 +292,9 @@ _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been na
                     r"(?:be\s+)?(?:informed|told|notified|contacted)|"
                     r"(?:before|until) (?:his|her|their) (?:family|next of kin|relatives) (?:has|have|had|are|is) been "
                     r"(?:informed|told|notified))", _I)
+_PERSON = (r"(?:man|woman|men|women|boy|girl|child|baby|teenager|youth|person|people|driver|rider|motorcyclist|cyclist|"
+           r"pedestrian|passenger|pilot|victim|casualty|deceased|worker|walker|swimmer|climber|resident|occupant|"
+           r"pensioner|student|soldier|officer|patient|pair|couple)")
 # Who the casualty is, said on a hedge: "initial reports suggest the motorcyclist who died was a serving soldier",
 # "early indications are the boy was on holiday from Glasgow", "we understand she was the grandmother of ...",
 # "who we believe to be a local farmer", "unconfirmed reports name him as ...", "possibly the caretaker", "it's
@@ -265,10 +304,10 @@ _HEDGED_CLAIM = re.compile(
     r"rumou?rs?|speculation)\s+(?:that|suggests?|suggesting|indicates?|indicating|are|is|says?|claims?|names?|named)"
     r"(?:\s+that)?|we\s+(?:understand|believe|think)(?:\s+that)?|(?:who|whom)\s+(?:we|police|officers)\s+"
     r"(?:believe|think|understand|suspect))\s+"
-    r"(?:(?:he|she|they|him|her|them|it|the\s+[\w-]+(?:\s+[\w-]+)?(?:\s+who\s+(?:died|was killed|was injured))?)\s+)?"
+    r"(?:(?:he|she|they|him|her|them|the\s+(?:[\w-]+\s+)?" + _PERSON + r"(?:\s+who\s+(?:died|was killed|was injured))?)\s+)?"
     r"(?:was|were|is|are|to be|to have been|as|lived|worked)\s+(?P<claim>[^,.;!?]{3,70})"
     r"|\b(?:possibly|probably|perhaps|(?:it['’]s|it is|is|are|was|were) (?:likely|possibly|probably) to (?:be|have been))\s+"
-    r"(?P<role>(?!(?:the|a|an)\s+(?:result|cause|case|reason|same|first|only|worst|most)\b)"
+    r"(?P<role>(?!(?:the|a|an)\s+(?:result|cause|case|reason|same|first|only|\w+est|most)\b)"
     r"(?:the|a|an|one of|that of|local)\s+[^,.;!?]{3,60})", _I)
 _AGE_ONLY = re.compile(r"\s*(?:(?:in (?:his|her|their) (?:late |early |mid-?)?(?:\d0s|teens|twenties|thirties|forties|"
                        r"fifties|sixties|seventies|eighties|nineties)|aged \d+|about \d+|around \d+|\d+)\s*,?\s*(?:and\s+)?)",
