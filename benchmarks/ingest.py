@@ -225,9 +225,12 @@ def in_subprocess(what: str, *args: str) -> dict[str, float]:
 def run(corpora: dict[str, tuple[Path, Path, int]], runs: int) -> None:
     results = {}
     for name, (jsonl, registry, data_tweets) in corpora.items():
-        imports = [in_subprocess("import", str(jsonl), str(registry)) for _ in range(runs)]
-        scans = [in_subprocess("duckdb", str(jsonl)) for _ in range(runs)]
-        floors = [in_subprocess("duckdb_store", str(jsonl)) for _ in range(runs)]
+        # Interleaved, so that a shared machine's load falls alike on the import and its references.
+        imports, scans, floors = [], [], []
+        for _ in range(runs):
+            imports.append(in_subprocess("import", str(jsonl), str(registry)))
+            scans.append(in_subprocess("duckdb", str(jsonl)))
+            floors.append(in_subprocess("duckdb_store", str(jsonl)))
         assert floors[0]["posts"] == imports[0]["posts"], (floors[0], imports[0])
         results[name] = {
             "data_tweets": data_tweets,
