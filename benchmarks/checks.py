@@ -6,7 +6,8 @@
 
 Accuracy: per-risk precision and recall at span level (a finding and a gold span of the same risk overlap)
 and post level (the draft has the risk at all) on tests/data/checks/drafts.jsonl (whole, templated part,
-hand-written part), on the development set drafts_dev.jsonl, and on any --set file.
+hand-written part), on the development set drafts_dev.jsonl, on the first held-out set drafts_heldout.jsonl (blind
+for round 2, read while generalising in round 3), and on any --set file.
 Targets (issue 13): recall >= 0.95 on personal data, precision >= 0.8.
 
 Speed: one draft checked in-process after start-up (median of many); cold processes, interleaved and
@@ -37,6 +38,7 @@ from peelian.checks.evaluate import Evaluation, evaluate, load_labelled
 ROOT = Path(__file__).resolve().parents[1]
 DRAFTS = ROOT / "tests" / "data" / "checks" / "drafts.jsonl"
 DEV = DRAFTS.with_name("drafts_dev.jsonl")
+HELDOUT = DRAFTS.with_name("drafts_heldout.jsonl")
 PEELIAN = str(Path(sys.executable).with_name("peelian"))
 SAMPLE = ("UPDATE: A 34-year-old man has been charged with burglary after a break-in on Oak Road, Leeds. He will "
           "appear at Leeds Magistrates' Court tomorrow. Anyone with information call 101 quoting log 1234.")
@@ -111,7 +113,7 @@ def main() -> None:
     rows = load_labelled(DRAFTS)
     parts = {"whole set": rows, "templated": [r for r in rows if r.get("template") is not None],
              "hand-written": [r for r in rows if r.get("template") is None],
-             "development set": load_labelled(DEV), **{str(path): load_labelled(path) for path in args.set}}
+             "development set": load_labelled(DEV), "held-out set (seen in round 3)": load_labelled(HELDOUT), **{str(path): load_labelled(path) for path in args.set}}
     results = {name: evaluate(part) for name, part in parts.items()}
     figures = speed(args.runs, args.batch, [r["text"] for r in rows])
     load = os.getloadavg()
