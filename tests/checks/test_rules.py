@@ -309,3 +309,23 @@ def test_a_vague_place_does_not_identify_a_sexual_offence_victim():
     text = ("A woman was sexually assaulted in Hull; a man has been arrested. The woman, who lives in the area, "
             "is being supported.")
     assert "sexual_offence_victim" not in risks(text)
+
+
+@pytest.mark.parametrize(("risk", "text", "span"), [
+    ("casualty", "A man died in a crash on the A1. It is understood the victim was a local teacher.",
+     "It is understood the victim was a local teacher"),
+    ("casualty", "A woman has died in a fire. Neighbours say she was a retired nurse who lived alone.",
+     "Neighbours say she was a retired nurse who lived alone"),
+    ("casualty", "A man died after a fall. We have not yet spoken to his family.", "not yet spoken to his family"),
+    ("casualty", "Cyclist killed in Hull named on Facebook as Dan Wood.", "named on Facebook as"),
+    ("prejudicial", "Peter Hill, 51, has been charged with fraud after fleecing pensioners out of £50,000.",
+     "after fleecing pensioners out"),
+    ("child", "A 15-year-old boy has been arrested. His father is the landlord of the Red Lion in Otley.",
+     "His father is the landlord of the Red Lion in Otley"),
+])
+def test_the_same_constructions_in_wider_words(risk, text, span):
+    assert span in risks(text)[risk]
+
+
+def test_a_childs_parents_being_told_is_not_identifying():
+    assert "child" not in risks("A 15-year-old boy has been arrested in Otley. His parents have been informed.")

@@ -135,7 +135,12 @@ _CHILD_RELATIVE = re.compile(r"\b(?:is|was|are|were|and|being)\s+(?P<rel>(?:the|
                              r"child|brother|sister|stepson|stepdaughter|step-?son|step-?daughter|grandson|granddaughter|"
                              r"nephew|niece|cousin|twin)s?\s+of[^.;,!?]{3,60})|\b(?P<whose>whose\s+(?:mum|mother|dad|father|"
                              r"parents?|brother|sister|uncle|aunt|auntie|gran|grandad|grandmother|grandfather|nan|family|"
-                             r"stepdad|stepmum|step-?father|step-?mother)\b[^.;,!?]{3,60})", _I)
+                             r"stepdad|stepmum|step-?father|step-?mother)\b[^.;,!?]{3,60})|"
+                             # "his father is the landlord of the Red Lion", "her mum runs the bakery on ..."
+                             r"\b(?P<parent>(?:his|her|their)\s+(?:mum|mother|dad|father|parents|stepdad|stepmum|"
+                             r"step-?father|step-?mother|uncle|aunt|auntie|gran|grandad|grandmother|grandfather|nan)\s+"
+                             r"(?:(?:is|are|was|were)\s+(?:a|an|the)\s+|(?:runs?|owns?|manages?|works? (?:at|for|in)|"
+                             r"teach(?:es)? (?:at|in))\b)[^.;,!?]{3,60})", _I)
 # A child's first name tied to a juvenile word or an age: "the older boy, Connor,", "14-year-old Aaron", "Aaron, 14,".
 _JUVENILE_BEFORE = re.compile(r"(?:\b(?:boy|girl|teenager|teen|youth|lad|youngster|pupil|schoolboy|schoolgirl|"
                               r"child|son|daughter)s?,?\s+(?:named\s+(?:as\s+)?|called\s+)?|\b(?:1[0-7]|[4-9]|"
@@ -206,7 +211,8 @@ _OFFENDER_NOUN = (r"(?:fraudsters?|con ?m[ae]n|stalkers?|burglars?|thie(?:f|ves)
 _NOT_ALLEGED = r"(?<!suspected )(?<!alleged )(?<!accused )(?<!a )(?<!an )"
 _OFFENCE_ING = (r"(?:stealing|robbing|attacking|stabbing|assaulting|killing|murdering|raping|burgling|breaking into|"
                 r"targeting|defrauding|conning|mugging|threatening|punching|kicking|glassing|setting fire to|"
-                r"smashing|shooting|abusing|terrori[sz]ing)")
+                r"smashing|shooting|abusing|terrori[sz]ing|fleecing|swindling|scamming|duping|tricking|exploiting|grooming|"
+                r"stalking|harassing|torching|ransacking|vandalising|mowing down|knocking down)")
 _GUILT = re.compile(r"\b(?:the (?:offender|culprit|attacker|killer|murderer|rapist|robber|burglar|thief|"
                     r"perpetrator|person responsible|man responsible|woman responsible|people responsible|"
                     r"guilty (?:man|woman|party|person))|(?:who|that) did this|caught red-handed|"
@@ -263,6 +269,8 @@ _IMAGE = re.compile(r"\b(?:pictured|picture[ds]?|photo(?:graph)?s?|images?|mugsh
 _FATAL = re.compile(r"\b(?:died|dies|death|dead|killed|fatal(?:ly)?|passed away|pronounced dead|lost (?:his|her|their) "
                     r"lives?|drown(?:ed|ing)|critical condition|life-threatening|life-changing|seriously injured|bodies|body)\b", _I)
 _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been named online as|"
+                    r"named (?:on|by) (?:Facebook|Twitter|X|Instagram|TikTok|Snapchat|local media|the press|friends|"
+                    r"neighbours) as|"
                     r"(?:is |are )?(?:believed|thought|understood|said|reported) to (?:be|have been)"
                     r"(?!\s+(?:not\s+)?(?:life|serious|critical|stable|minor|suspicious|linked|connected|related|"
                     r"isolated|accidental|non-|aged|around|about|in (?:a|his|her|their) (?:serious|critical|stable|"
@@ -273,7 +281,8 @@ _HEDGE = re.compile(r"\b(?:named locally as|named on social media as|has been na
                     r"formal identification (?:is|has|will)?\s*(?:still|yet|not yet)\s+(?:to\s+)?(?:taken|take|been|be|"
                     r"happen|happened)?\s*(?:place|carried out)?|"
                     r"(?:not|\w+n['’]t|unable to|yet to|still trying to|working to|trying to|continue to|continuing to)\s+"
-                    r"(?:yet\s+)?(?:been able to\s+)?(?:trace|contact|inform|reach|tell|notify|locate|find)\w*\s+"
+                    r"(?:yet\s+)?(?:been able to\s+)?(?:trace|contact|inform|reach|tell|notify|locate|find|(?:speak|spoken|talk|talked|"
+                    r"spoke) (?:to|with))\w*\s+"
                     r"(?:his|her|their|the)\s+(?:next of kin|family|families|relatives|loved ones)|"
                     r"(?:waiting|yet|still|trying|hoping|need|needing|going) to (?:speak|talk) (?:to|with)\s+"
                     r"(?:(?:his|her|their|the)\s+)?(?:next of kin|family|families|relatives|loved ones|parents)|"
@@ -302,7 +311,9 @@ _PERSON = (r"(?:man|woman|men|women|boy|girl|child|baby|teenager|youth|person|pe
 _HEDGED_CLAIM = re.compile(
     r"\b(?:(?:(?:initial|early|first|unconfirmed|local|media|press|some)\s+)?(?:reports?|indications?|information|"
     r"rumou?rs?|speculation)\s+(?:that|suggests?|suggesting|indicates?|indicating|are|is|says?|claims?|names?|named)"
-    r"(?:\s+that)?|we\s+(?:understand|believe|think)(?:\s+that)?|(?:who|whom)\s+(?:we|police|officers)\s+"
+    r"(?:\s+that)?|we\s+(?:understand|believe|think)(?:\s+that)?|it is (?:understood|believed|thought)(?:\s+that)?|"
+    r"(?:neighbours|sources|friends|locals|witnesses|residents|people|some)\s+(?:say|said|suggest|believe|claim|told us)"
+    r"(?:\s+that)?|(?:who|whom)\s+(?:we|police|officers)\s+"
     r"(?:believe|think|understand|suspect))\s+"
     r"(?:(?:he|she|they|him|her|them|the\s+(?:[\w-]+\s+)?" + _PERSON + r"(?:\s+who\s+(?:died|was killed|was injured))?)\s+)?"
     r"(?:was|were|is|are|to be|to have been|as|lived|worked)\s+(?P<claim>[^,.;!?]{3,70})"
@@ -587,7 +598,7 @@ def _child(ctx: _Context) -> Iterator[Finding]:
                               "Names a child or young person in a post about an offence (a first name with their "
                               "age or beside \"the boy\" is enough to identify them locally).")
     for m in _CHILD_RELATIVE.finditer(ctx.text):
-        group = "rel" if m.group("rel") else "whose"
+        group = next(name for name in ("rel", "whose", "parent") if m.group(name))
         yield ctx.finding(m.start(group), m.end(group), "child", "child.identified", "medium",
                           "Says whose child or relative a young person in an offence is: with the parent or relative "
                           "named or described, that identifies the child (jigsaw identification).")
