@@ -7,7 +7,7 @@ can be explained in Python with the same rules. Phrases that only look like risk
 death trap", "killing it today officers!", "knife crime", "missing my old beat officer") are blanked
 out first (HARMLESS), then each category's pattern is searched. A post that says it is about the past,
 fiction or a safe outcome ("any update on...", "was he ever found", "home safe") is not read at all
-(SUPPRESS): it may name a weapon, but no one is at risk now.
+(SUPPRESS, and STALE without a present-tense NOW cue): it may name a weapon, but no one is at risk now.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ INTENTS: tuple[str, ...] = ("urgent", "report", "question", "request_help", "com
 RISK_ADVICE = ("Immediate risk: if life is in danger or a crime is in progress, the person should call 999 "
                "(or text 999 if registered for emergency SMS); pass it to the control room now, then reply.")
 
-# Phrases blanked out before the risk rules run: idioms, campaigns and talk about crime in general.
-HARMLESS = (
+# Phrases blanked out before the risk rules run: idioms, campaigns and talk about crime in general (IDIOMS),
+# and clauses about the past (PAST_CLAUSES, up to the next comma or full stop, so that in "reported them last
+# week, now he is outside with a knife" the rules still read the new danger).
+PAST_CLAUSES = r"(last|previous) (week|month|year|saturday|sunday|night)[^.!?,;]*|in (19|20)\d\d[^.!?,;]*"
+IDIOMS = (
     r"death ?trap|killing it|killed it|smash(ed|ing)? it|to die for|dying to|(nearly |almost )?died laughing|"
     r"dying in|killing me|killing my|kill for|(i'?m|i am) going to kill my (husband|wife|mum|dad|kids|son|daughter|"
     r"partner|brother|sister)\b[^.!?]*(haha|lol|if)|"
@@ -35,37 +38,65 @@ HARMLESS = (
     r"(parcel|wallet|phone|bike|keys) (has |have )?(gone )?missing|"
     r"drowning in (paperwork|work|emails)|will kill (someone|a child) one day|going to kill someone one day|"
     r"killing (the|this) (night|community|economy)|"
-    r"(last|previous) (week|month|year|saturday|sunday|night)[^.!?]*|in (19|20)\d\d[^.!?]*|"
     r"historic (assault|abuse|offence)|found (her|him|them)[^.!?]*(fine|safe|ok|well)|"
     r"is it (il)?legal to[^.!?]*|fake news[^.!?]*|not (an )?emergency|"
     r"shooting (rabbits|pigeons|game|a (film|video|scene)|photos)|(has|have) (anyone|someone|they) been "
     r"(charged|arrested|caught)|(the|that) (last )?appeal about[^.!?]*|"
     r"\w+ awareness (stand|talk|week|day|campaign|event)|(surrender|amnesty) bins?|"
     r"missing (in|at) [^.!?]* for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)|"
-    r"missing for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)"
+    r"missing for (\d+|an?|ten|five|twenty) (mins?|minutes|hours?)|"
+    r"(heat|weather|sun|traffic|commute|job|work|queue|this|that) (is )?(going to|gonna|will) kill me|"
+    r"strangling the (town|high street|city|economy|traffic|roads?)|clay (pigeon )?shooting|"
+    r"(firearms?|shotgun|gun) (licen[cs]es?|certificates?)"
 )
+HARMLESS = f"{IDIOMS}|{PAST_CLAUSES}"
 
-# Post-level suppressor: a post with one of these phrases is about the past, fiction or a safe outcome, or
-# is a retweet, so neither the rules nor the semantic layer read it for immediate risk (its other intents
-# still count).
+# Post-level suppressors. SUPPRESS: a post with one of these phrases is fiction, a joke, a figure of speech or a
+# safe outcome, or is a retweet, so neither the rules nor the semantic layer read it for immediate risk (its
+# other intents still count). STALE: a post that talks about the past, a court case or the news, or asks a
+# hypothetical or legal question, is not read either, unless it also says something is happening NOW ("is it an
+# offence if someone threatens to kill you? he just said it and he's following me"): an old complaint does not
+# hide a new danger.
 SUPPRESS = (
     r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
     r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
-    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday)\b|"
+    r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
+    r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|\blol\b|"
+    r"\bwell done\b|\bnot (threatening|dangerous|violent)\b|\bnot (happening )?(right )?now\b|"
+    r"😂|🤣|😆|😅|🙄|🐱|😹|🐶|\bhaha|\blmao\b|\bjk\b|\bwant (him|her|them) (charged|arrested|nicked)\b|"
+    r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
+)
+STALE = (
+    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday|weekend|"
+    r"bonfire night|halloween|christmas|new year'?s?( eve)?|easter|bank holiday)\b|"
     r"\b(weeks|months|years) ago\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b|"
     r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
-    r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
-    r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|😂|\blol\b|"
-    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|\bwell done\b|"
-    r"\bnot (threatening|dangerous|violent)\b|"
-    r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
+    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|"
+    r"\b(all )?healed\b|\b(want|wanted) it on record\b|\bfor (the|your) records?\b|"
+    # court and sentencing, news comment: the danger is over and someone is answering for it
+    r"\bgets life\b|\b(got|given|serving) (a )?life (sentence|for)\b|"
+    r"\b(got|gets|given|getting|serving|jailed for) \d+ (years|yrs|months)\b|\bsent down\b|\bjailed\b|"
+    r"\bsentenced\b|\bconvicted\b|\bbehind bars\b|\bdeserves? (everything|all|what)\b|"
+    r"\block (him|her|them|the lot of them) up\b|\bthrow away the key\b|\bjustice for\b|"
+    r"\baccording to the (news|papers?|bbc|paper)\b|\bsaw (it )?on the news\b|\bsaw your (post|appeal|tweet)\b|"
+    # hypothetical and legal questions, surrendering a weapon
+    r"\bwhat (do|should|would|can) (i|we|you|people) do if\b|\bwhat happens if\b|"
+    r"\bis it (still )?(a crime|an offence|illegal|legal|arson|assault|theft|allowed)\b|"
+    r"\bhand(ing)? in (a|an|my|the|his|her|old|an old)\b"
+)
+NOW = (
+    r"\b(right now|rn|as we speak|as i (type|write|speak)|happening now|going on now|at (this|the) (moment|minute)|"
+    r"please (hurry|come now|come quick)|come quick|send (someone|help) now|in progress)\b|"
+    r"\b(is|are|he's|she's|they're|'s|'re) (still )?(following|chasing|hitting|attacking) (me|us|her|him)\b|"
+    r"\bjust (said|told|threatened|pulled|attacked|grabbed|hit|punched|stabbed|shot)\b"
 )
 
 RISK_RULES: dict[str, str] = {
     "weapon": (
         r"\b(knife|knives|knifed|machetes?|blades?|zombie knife|gun|guns|gunshots?|gunman|shotgun|pistol|firearm|"
-        r"crossbow|sword|axe|hammer|baseball bat|broken bottle|acid attack)\b|"
+        r"crossbow|sword|axe|hammer|baseball bat|broken bottle|acid attack|shanks?|shanked|shotty|sawn[- ]?off|"
+        r"flick ?knife|rambo knife|katana|knuckle ?dusters?|bladed|chinged|handgun|shooter)\b|"
         r"\b(stabbed|stabbing|shots fired|shooting|armed (man|men|robbery|robbers)|armed with)\b|"
         r"\b(gunfire|gun ?shots?)\b|sounded like (a )?(gun|shots?|gunfire)|"
         r"\b(got|been|was|were|just|being) shot\b|\bshot (at|outside|in|on)\b|\bfired (a gun|shots|at)\b"
@@ -92,7 +123,14 @@ RISK_RULES: dict[str, str] = {
         r"\b(chasing|brawl|mass fight)\b|\brunning (out|off|away) (of|from|with)\b|"
         r"\bfight(ing)? with (bottles|knives|weapons|bats|glasses)\b|"
         r"\b(assaulting|attacking|punching|beating|hitting|kicking|robbing|mugging|stabbing) (a|an|the|someone|"
-        r"people|him|her|them|my|our)\b|\bscreaming for help\b|\bcalling for help\b"
+        r"people|him|her|them|my|our)\b|\bscreaming for help\b|\bcalling for help\b|"
+        r"\b(mob|gang|crowd|load|group|bunch) of\b[^.!?]*\b(going at it|scrapping|brawling|fighting)\b|"
+        r"\b(stamp|stamped|stamping|stomp|stomped|stomping) on\b|"
+        r"\b(being|getting) (jumped|glassed|shanked|knifed|battered|kicked in)\b|"
+        r"\bram[- ]?raid(ing)?\b[^.!?]*\b(going on|now|happening|in progress)\b|\b(are|is|'re) ram[- ]?raiding\b|"
+        r"\bnearly (hit|ran over|run over|knocked (over|down))\b[^.!?]*\b(still|now)\b|"
+        r"\b(doing|doin) (donuts|doughnuts|wheelies|burnouts|handbrake turns)\b[^.!?]*\b(kids|children|weans|"
+        r"people|pavement|pram|school|pick ?up)\b"
     ),
     "threat_to_life": (
         r"\b(going to|gonna|will|(he|she|they|i)'?ll|threaten(ed|ing)? to) (kill|stab|shoot|burn)\b|"
@@ -108,12 +146,19 @@ RISK_RULES: dict[str, str] = {
         r"\bunder (a|the) (tractor|car|lorry|bus|van|train)\b|\bstill in (it|the car|the house|the water)\b|"
         r"\b(isn'?t|not) (moving|responding|breathing)\b|\bunresponsive\b|\blocked (me|her|him|us) in\b|"
         r"\bpassed out\b|\blips (going|turning|are) (blue|grey)\b|\b(blue|grey) lips\b|\bpeople trapped\b|"
-        r"\b(he|she|they)'?ll do (me|us|her|him)\b"
+        r"\b(he|she|they)'?ll do (me|us|her|him)\b|"
+        r"\b(shed|spilled|lost|dropped) (its|their|a|his|her) load\b|"
+        r"\b(debris|logs|rubble|bricks|glass|rocks) (all )?(across|over|on|in) (the |both |all )?(road|motorway|lanes|"
+        r"carriageway|dual carriageway)\b|\bcars? (are )?swerving (round|around|to avoid)\b|"
+        r"\b(fire|flames|smoke)\b[^.!?]*\b(heading|spreading|moving) (towards|to|down|for)\b|"
+        r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl)\b[^.!?]*\bon (its|their|his|her) "
+        r"(own|ain)\b[^.!?]*\b(road|canal|river|water|edge|lake|pond|railway|balcony|window)\b"
     ),
     "missing_vulnerable": (
         r"\b(gone|went|is|has gone|been) missing\b|\bmissing (from|since|child|boy|girl|teen|adult|person)\b|"
         r"\bmissing and\b|\bis missing\b|\bvulnerable adult\b|\bwandered off\b|"
-        r"\b(hasn'?t|has not|didn'?t|did not|not) (come|came|got|get) (home|off)\b|"
+        r"\b(hasn'?t|has not|didn'?t|did not|not|no|hasnae|didnae) (come|came|got|get) (home|hame|off)\b|"
+        r"\b(nobody|naebody|no one|noone)('s| has) seen (him|her|them)\b|"
         r"\bhasn'?t been seen\b|\bcan'?t find my (little |)(boy|girl|son|daughter|child|mum|dad|nan|grandad)\b|"
         r"\blost a \d+ ?(year|yr)|\bdon'?t know where (he|she) is\b|"
         r"\b(separated|lost) (from|at|in)\b[^.!?]*\b(year old|yo|son|daughter|child|kid|boy|girl|toddler|baby)|"
@@ -135,7 +180,10 @@ RISK_RULES: dict[str, str] = {
         r"\bhang (myself|himself|herself|themselves)\b|\bwrong side of the (railings?|barrier|fence)\b|"
         r"\b(sorry|goodbye)\b[^.!?]*\bnot (answering|picking up|replying)\b|\bend(ing)? (it|things)\b|"
         r"\bthreaten\w* to jump\b|\bedge of (the )?(cliff|bridge|roof|beachy head|platform|car park)|"
-        r"\bdrive (his|her|my|their) car into\b"
+        r"\bdrive (his|her|my|their) car into\b|"
+        r"\bdon'?t want to (be here|live|go on|be alive) any ?more\b|\bi can'?t go on\b|"
+        r"\b(no ?one|nobody|noone)('?ll| will| would|'d) (miss|care about) me\b|\b(noose|ligature)\b|"
+        r"\b(top|roof|edge) (floor |level )?of (the |a )?(multi ?-?storey|car park|flats|tower block)\b"
     ),
 }
 
@@ -178,7 +226,10 @@ def _normalise(text: str) -> str:
 
 
 _HARMLESS = re.compile(HARMLESS)
+_IDIOMS = re.compile(IDIOMS)
 _SUPPRESS = re.compile(SUPPRESS)
+_STALE = re.compile(STALE)
+_NOW = re.compile(NOW)
 _RISK = {name: re.compile(pattern) for name, pattern in RISK_RULES.items()}
 _INTENT = {name: re.compile(pattern) for name, pattern in INTENT_RULES.items()}
 _QUESTION = re.compile(QUESTION)
@@ -201,7 +252,12 @@ def risk_text(text: str) -> str:
     """The text the risk rules search: normalised, harmless phrases blanked out; empty for a post that
     SUPPRESS says is about the past, fiction or a safe outcome."""
     plain = _normalise(text)
-    return "" if _SUPPRESS.search(plain) else _HARMLESS.sub(" ", plain)
+    return "" if suppressed(plain) else _HARMLESS.sub(" ", plain)
+
+
+def suppressed(plain: str) -> bool:
+    """True where neither risk layer reads the normalised post: SUPPRESS, or STALE without a NOW cue."""
+    return bool(_SUPPRESS.search(plain) or (_STALE.search(plain) and not _NOW.search(plain)))
 
 
 def classify_text(text: str) -> RuleResult:
@@ -231,8 +287,9 @@ RISK_ANY = "|".join(f"(?:{p})" for p in RISK_RULES.values())
 
 def cleaned_sql(text: str) -> str:
     """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked,
-    empty where SUPPRESS matches (as `risk_text`)."""
-    return (f"CASE WHEN regexp_matches({text}, {_lit(SUPPRESS)}) THEN '' "
+    empty where `suppressed` (as `risk_text`)."""
+    return (f"CASE WHEN regexp_matches({text}, {_lit(SUPPRESS)}) OR (regexp_matches({text}, {_lit(STALE)}) "
+            f"AND NOT regexp_matches({text}, {_lit(NOW)})) THEN '' "
             f"ELSE regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g') END")
 
 

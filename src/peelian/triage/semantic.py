@@ -8,8 +8,9 @@ words ("a guy is climbing over the barrier on Waterloo Bridge") has no keyword t
 embedding lies near "someone is on the wrong side of the bridge railings about to jump". The layer
 fires by MARGIN, not by an absolute similarity: the mean similarity of the TOP_K nearest situations
 must exceed that of the TOP_K nearest negatives by MARGIN, with the nearest situation at least
-THRESHOLD similar; posts with a GUARD phrase (the rules' suppressor: the past, fiction, a safe outcome)
-or a harmless phrase, or of fewer than MIN_WORDS words, are not read. The finding names the category,
+THRESHOLD similar; posts the rules' suppressors guard (the past, fiction, a safe outcome)
+or one of the rules' idioms, or of fewer than MIN_WORDS words, are not read; a post is embedded in plain words
+(PLAIN_WORDS: text-speak, street slang and Scots written out). The finding names the category,
 the situation, the nearest prototype and negative, and the margin.
 
 The prototypes and negatives are categories written for this purpose, not copies of labelled posts;
@@ -37,7 +38,7 @@ from peelian.classify.embeddings import (
     embeddings_available,
 )
 from peelian.errors import ModelError
-from peelian.triage.rules import _HARMLESS, _SUPPRESS, _normalise, score_flags
+from peelian.triage.rules import _IDIOMS, _normalise, score_flags, suppressed
 
 # Situations of immediate risk, several phrasings each (plain, slang, the way people type in a hurry), written
 # as categories rather than copies of labelled posts (tests/triage/test_semantic.py keeps every prototype
@@ -59,6 +60,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone is walking round with a weapon scaring people",
         "someone's just thrown acid at a woman",
         "lad flashing a knife at people on the bus",
+        "youths with shanks and a sword chasing a boy through the estate",
+        "a man has a handgun tucked in his jacket and is shouting that he will use it",
     ),
     "violence": (
         "someone is getting beaten up in the street and they're still going",
@@ -73,6 +76,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone has been bundled into the back of a van against their will",
         "a dog is mauling a child and the owner can't get it off",
         "a man is being attacked by a group and is bleeding badly",
+        "a huge brawl is going on in the square with dozens of people scrapping and someone on the ground",
+        "a load of lads are kicking off outside the club and one is being stomped on",
     ),
     "threat_to_life": (
         "someone has just threatened to kill me and is on the way",
@@ -112,6 +117,10 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone is driving like a maniac straight at people on purpose",
         "a person is wandering around in the middle of a fast road",
         "a lorry has overturned and is blocking the motorway with people injured",
+        "riders on scramblers are tearing along the footpath and nearly knocking people over",
+        "a car is racing round doing handbrake turns where children are playing",
+        "a load has fallen off a lorry and is scattered across the dual carriageway with cars swerving to miss it",
+        "a driver keeps speeding up and down a busy pedestrian street while people dive out of the way",
     ),
     "drink_or_drug_driver": (
         "a drunk driver has just got in his car and driven off",
@@ -125,6 +134,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a baby has been left alone in a locked car in the heat",
         "a small kid is wandering alone near deep water",
         "a man is trying to get a child to come with him into his car",
+        "a little one with no grown-up around is right by the edge of the river",
     ),
     "domestic_abuse_now": (
         "a violent former partner is hammering on the front door demanding to be let in",
@@ -141,6 +151,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "people are carrying stuff out of the neighbours' house into a van and it's not theirs",
         "thieves are up on a roof taking the metal",
         "a group are smashing their way into a shop and grabbing stuff",
+        "a car has been reversed through the front of a shop and they are ripping out the cash machine",
     ),
     "missing_vulnerable": (
         "my young child hasn't come home and we don't know where they are",
@@ -164,6 +175,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "he left letters for the family saying sorry and has gone out",
         "my mate says he's going to top himself",
         "she is threatening to hurt herself and has shut herself in her room",
+        "I can't go on anymore and I'm up high ready to go over, sorry everyone",
+        "my friend has put up a message that nobody would care if she was gone, with a photo of a noose",
+        "a young man is standing on the top level of the car park looking over the wall",
     ),
 }
 SITUATION_CATEGORY: dict[str, str] = {
@@ -240,10 +254,15 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "people speeding past the school every day, someone will get hurt one day",
         "neighbours playing loud music late at night again",
         "a van keeps dumping rubbish on our street at night",
+        "the same car drives round and round our estate every night revving its engine",
     ),
     "hypothetical_question": (
         "what should I do if I ever see someone with a knife",
         "what happens if you call 999 by mistake",
+        "how does the scheme to check a new partner's past work if I'm worried about my sister",
+        "what do we do if an elderly relative keeps getting scam phone calls",
+        "is it against the law to have a bonfire in my back garden",
+        "how do I get rid of an old air rifle safely",
     ),
     "news_or_court_comment": (
         "he got eight years? that's pathetic, not long enough",
@@ -252,6 +271,11 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "courts are a joke, he'll be out in half that",
         "watching a crime drama on telly about a siege",
         "great news that the gang have been jailed",
+        "I hope the man who attacked that poor woman gets a life sentence",
+        "the man who threatened staff with a weapon was sentenced today, not long enough",
+        "lock the lot of them up and throw away the key",
+        "justice for the family, he deserves to rot in prison",
+        "another shooting in the city according to the papers, what are the police doing",
     ),
     "safe_outcome": (
         "update: she is back home safe, thanks everyone for sharing",
@@ -275,19 +299,28 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "same thing happens on our road all the time",
         "my kids would love to meet the police horses and dogs",
         "can we bring the children to see the police cars at the open day",
+        "there are never any bobbies on the beat round here since the budget cuts",
+    ),
+    "joke": (
+        "my husband ate the last biscuit, I want him arrested",
+        "send help, the dog has stolen my seat on the sofa and won't give it back",
+        "the pigeons in the town centre are a proper gang, they robbed my sandwich",
+        "my kids are holding me prisoner with their endless questions",
+        "I'm reporting my wife for criminally bad singing in the car",
+        "someone please arrest my dad for his awful dancing at the wedding",
     ),
 }
 
-# Post-level guards: the semantic layer does not read a post with one of the rules' suppressor phrases (the
-# past, fiction, a safe outcome) or harmless phrases, or of fewer than MIN_WORDS words.
-GUARD = _SUPPRESS
+# Post-level guards: the semantic layer does not read a post the rules' suppressors say is about the past,
+# fiction or a safe outcome (`rules.suppressed`), or with one of the rules' idioms (IDIOMS), or of fewer than
+# MIN_WORDS words.
 
 # Chosen with `operating_point` on the tuning split, both held-out sets and the demo traffic together (the
 # rule, fixed in advance: the highest mean recall with precision >= 0.8 on every set; ties to the stricter
 # setting); leave-one-set-out figures in docs/triage.md. The demo traffic, at the base rate of a real
 # inbox (about 1 % urgent), is what keeps the margin from being more permissive.
 TOP_K = 3  # the score averages the K nearest of each class: one lucky prototype is not enough
-MARGIN = 0.02  # mean of the TOP_K nearest situations minus mean of the TOP_K nearest negatives
+MARGIN = 0.03  # mean of the TOP_K nearest situations minus mean of the TOP_K nearest negatives
 THRESHOLD = 0.35  # and the nearest situation at least this similar (cosine)
 MIN_WORDS = 5  # a reply of a few words ("same here in Salford") cannot describe a situation
 CACHE_SIZE = 50_000
@@ -326,18 +359,41 @@ class SemanticFinding:
 
 _MENTIONS = re.compile(r"^\s*(?:[@.]\S+\s+)+")
 
+# Text-speak, street slang and Scots words the embedding model reads poorly, written out in plain English
+# before a post is embedded: "ma wee boy's no come hame" and "he's got a shank rn" are near no prototype as
+# typed, but "my little boy's not come home" and "he's got a knife right now" are.
+PLAIN_WORDS: dict[str, str] = {
+    "rn": "right now", "pls": "please", "plz": "please", "ppl": "people", "u": "you", "ur": "your",
+    "im": "i'm", "dont": "don't", "cant": "can't", "wont": "won't", "hes": "he's", "shes": "she's",
+    "theres": "there's", "theyre": "they're", "someones": "someone's", "yout": "youth", "youts": "youths",
+    "shank": "knife", "shanks": "knives", "shanked": "stabbed", "chinged": "stabbed", "shotty": "shotgun",
+    "strapped": "armed with a gun", "tooled": "armed", "mandem": "group of lads",
+    "wean": "child", "weans": "children", "bairn": "child", "bairns": "children", "hame": "home", "fae": "from",
+    "cannae": "can't", "canna": "can't", "didnae": "didn't", "dinnae": "don't", "isnae": "isn't",
+    "wasnae": "wasn't", "hasnae": "hasn't", "havnae": "haven't", "havenae": "haven't", "wouldnae": "wouldn't",
+    "naebody": "nobody", "naebody's": "nobody's", "ma": "my", "ain": "own", "o": "of", "tae": "to",
+    "oot": "out", "doon": "down", "roon": "round", "heid": "head", "wee": "little", "mammy": "mum",
+    "polis": "police", "lassie": "girl", "laddie": "boy", "wis": "was", "missin": "missing", "greetin": "crying", "doin": "doing", "goin": "going", "nae": "no",
+}
+_WORD = re.compile(r"[a-z']+")
+
+
+def plain_words(text: str) -> str:
+    """`text` with PLAIN_WORDS written out (whole words only, lower case)."""
+    return _WORD.sub(lambda m: PLAIN_WORDS.get(m.group(0), m.group(0)), text)
+
 
 def embedded_text(text: str) -> str:
-    """What is embedded: the normalised post without the leading @mentions, which carry no meaning
-    about the situation but pull every post towards every other post to the same account."""
-    return _MENTIONS.sub("", _normalise(text)).strip()
+    """What is embedded: the normalised post in plain words (PLAIN_WORDS) without the leading @mentions, which
+    carry no meaning about the situation but pull every post towards every other post to the same account."""
+    return plain_words(_MENTIONS.sub("", _normalise(text)).strip())
 
 
 def is_guarded(text: str) -> bool:
-    """True where the semantic layer does not read the post: GUARD or a harmless phrase is in it, or it is
+    """True where the semantic layer does not read the post: the rules' suppressors or idioms say so, or it is
     shorter than MIN_WORDS words."""
     plain = _normalise(text)
-    return bool(GUARD.search(plain) or _HARMLESS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
+    return suppressed(plain) or bool(_IDIOMS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
 
 
 def fires(score: Score, guarded: bool, threshold: float = THRESHOLD, margin: float = MARGIN) -> bool:
