@@ -18,17 +18,21 @@ import pytest
 from peelian import Project
 from peelian.demo.generate import generate
 from peelian.ingest import import_file
-from peelian.metrics.engine import clear_cache
-from peelian.metrics.params import Filters
-from peelian.metrics.views import unanswered, unanswered_counts
+from peelian.metrics.engine import clear_cache, prepared
+from peelian.metrics.params import Filters, MetricParams
+from peelian.metrics.views import STORED_METRICS, behind_without_fit, posts_behind, unanswered, unanswered_counts
 from peelian.metrics.rollup import (
+    COLUMNS,
     STATE_KEY,
     RollupFigures,
+    inbound_rows_sql,
+    police_rows_sql,
     refresh_rollup,
     rollup_fresh,
     rollup_serves,
 )
 from peelian.store.registry import import_registry
+from peelian.triage import inbox
 from peelian.web.dashboard import build_dashboard
 
 
@@ -74,6 +78,42 @@ def _assert_rollup_equals_scratch(project: Project) -> None:
         assert unanswered_counts(project, filters=filters, older_than=older_than) == \
             unanswered_counts(project, filters=filters, older_than=older_than, stored=False)
     assert unanswered(project, limit=7, offset=3) == unanswered(project, limit=7, offset=3, stored=False)
+    _assert_kept_rows_equal_the_fit(project, force, account_type, platform)
+
+
+def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: str, platform: str) -> None:
+    """The police and inbound rows kept with the rollup are the fit's, and the posts behind a figure
+    and the inbox read from them equal those read from the fit."""
+    fit = prepared(project, MetricParams())
+    for table, sql in (("rollup_police_posts", police_rows_sql()), ("rollup_inbound_posts", inbound_rows_sql())):
+        columns = ", ".join(COLUMNS[table])
+        kept = project.query(f"SELECT {columns} FROM {table} ORDER BY ALL")
+        assert kept and kept == fit.query(f"SELECT {columns} FROM ({sql}) ORDER BY ALL"), table
+    account = project.query("SELECT account_id FROM accounts WHERE role = 'police' ORDER BY account_id LIMIT 1")[0]
+    figures = [Filters(), Filters(force=force), Filters(platform=platform, account_type=account_type),
+               Filters(account_id=account["account_id"]), Filters(date_from=date(2025, 2, 3), date_to=date(2025, 3, 9)),
+               Filters(force="No such force")]
+    for metric in ("posts", "two_way_ratio", "replies_to_citizens", "posts_original", "engagement_rate",
+                   "response_rate", "needs_response", "responded", "unanswered", "pending", "responses",
+                   "response_time_median_s", "answered_within_window", "needs_response_office", "audience_citizens",
+                   "needs_response_heuristic"):
+        assert metric in STORED_METRICS and behind_without_fit(project, metric)
+        for filters in figures:
+            kept = posts_behind(project, metric, filters, limit=None)
+            assert kept == posts_behind(project, metric, filters, limit=None, stored=False), (metric, filters)
+            assert kept or filters.force == "No such force" or metric in ("engagement_rate", "pending") \
+                or filters.account_id or filters.date_from
+    assert posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force) == \
+        posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force, stored=False)
+    assert not behind_without_fit(project, "dialogue_conversations")  # conversations: still the fit's
+    for filters, since, handled in ((Filters(), None, False), (Filters(force=force), "30d", True),
+                                    (Filters(platform=platform), "7d", False)):
+        kept = inbox(project, None, filters, since=since, limit=None, show_handled=handled, semantic=False)
+        assert kept["rows"] or since is not None
+        assert kept == inbox(project, None, filters, since=since, limit=None, show_handled=handled,
+                             semantic=False, stored=False), (filters, since)
+    assert inbox(project, limit=3, offset=2, semantic=False) == inbox(project, limit=3, offset=2, semantic=False,
+                                                                     stored=False)
 
 
 @pytest.fixture

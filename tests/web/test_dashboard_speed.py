@@ -179,6 +179,32 @@ def test_unanswered_queue_is_read_from_the_rollup_without_a_fit(app, client_for,
     assert not is_prepared(web_project, MetricParams()) and not state.work.running("fit")
 
 
+def test_inbox_and_posts_behind_are_read_from_the_rollup_without_a_fit(app, client_for, web_project) -> None:
+    from peelian.metrics.engine import clear_cache, is_prepared
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import refresh_rollup
+    from peelian.metrics.views import posts_behind
+
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0  # a large project: without the kept rows these need the fit
+    refresh_rollup(web_project)
+    clear_cache(web_project)
+    client = client_for("analyst")
+    for url in ("/inbox", "/inbox?force=Kent&since=all"):
+        page = client.get(url)
+        assert page.status_code == 200 and "computing-progress" not in page.text and "Inbox" in page.text, url
+    behind = len(posts_behind(web_project, "response_rate", limit=None))
+    for url in ("/explorer?metric=response_rate", "/explorer?metric=posts&force=Kent&date_from=2025-04-01"):
+        page = client.get(url)
+        assert page.status_code == 200 and "computing-progress" not in page.text, url
+        assert "The posts behind the figure" in page.text, url
+    assert behind and f'<p class="count">\n  {behind:,} posts' in client.get("/explorer?metric=response_rate").text
+    assert not is_prepared(web_project, MetricParams()) and not state.work.running("fit")
+    page = client.get("/explorer?metric=dialogue_conversations")  # conversations are not kept: the fit, with progress
+    assert "computing-progress" in page.text
+    state.work.wait(120)
+
+
 def test_server_fits_in_the_background_only_when_no_page_is_asked_for(app, web_project) -> None:
     import threading
 

@@ -191,11 +191,17 @@ def inbound_sql(scope: Scope) -> str:
                       needs AND coalesce(d <= {window}, FALSE) AS in_window,
                       {sql.epoch(as_of)} - {sql.epoch("created_at")} >= {window} AS settled
                FROM (SELECT *, {needs} AS needs, {source} AS need_source, {d} AS d, {office_sql(p)} AS office
-                     FROM ({FAMILIES['inbound']}))"""
+                     FROM ({family_sql(scope, 'inbound')}))"""
 
 
 def police_sql(scope: Scope) -> str:
-    return FAMILIES["police"] + ("" if scope.params.include_reposts else " WHERE kind <> 'repost'")
+    return family_sql(scope, "police") + ("" if scope.params.include_reposts else " WHERE kind <> 'repost'")
+
+
+def family_sql(scope: Scope, name: str) -> str:
+    """A family's rows: from the fit's tables, or from what stands in for them (the `families` of
+    `peelian.metrics.rollup.StoredFit`: the police and inbound rows kept with the rollup, no fit needed)."""
+    return getattr(scope.dialogue, "families", FAMILIES)[name]
 
 
 # ---- the families -----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ from peelian.store.project import Project
 
 STATE_KEY = "rollup_state"
 TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays",
-          "rollup_queue")
+          "rollup_queue", "rollup_police_posts", "rollup_inbound_posts")
 WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
@@ -79,6 +79,10 @@ COLUMNS = {
     "rollup_queue": ("month", "nid", "platform", "post_id", "force", "account_type", "account_h", "account_id",
                      "account_handle", "created_at", "author", "text", "url", "need_source", "intent_codes",
                      "resp_at", "settled"),
+    # the fit's police and inbound rows (StoredFit): the posts behind a figure and the inbox, without a fit
+    "rollup_police_posts": ("month", "nid", *KEYS, "account_h", "t", "kind", "to_citizen", "engagement", "followers"),
+    "rollup_inbound_posts": ("month", "nid", *KEYS, "account_h", "created_at", "has_question", "intent_codes",
+                       "intent_source", "local_dow", "local_sec", "resp_at", "resp_nid", "delay_s"),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
@@ -230,6 +234,18 @@ def _weeks_sql(scope: Scope) -> str:
                    count(*) FILTER (WHERE needs AND NOT in_window AND NOT settled)
             FROM {INBOUND} GROUP BY ALL)
         GROUP BY ALL"""
+
+
+def police_rows_sql() -> str:
+    """The fit's police posts as `rollup_police_posts` keeps them (labels as text, not the fit's ENUMs)."""
+    return (f"SELECT {_month()} AS month, {_cast_keys()}, * EXCLUDE ({', '.join(KEYS)}, kind), "
+            f"CAST(kind AS VARCHAR) AS kind FROM ({FAMILIES['police']})")
+
+
+def inbound_rows_sql() -> str:
+    """The fit's inbound rows (m_inbound, before any parameter applies) as `rollup_inbound_posts` keeps them."""
+    return (f"SELECT {_month('created_at')} AS month, {_cast_keys()}, * EXCLUDE ({', '.join(KEYS)}, intent_source), "
+            "CAST(intent_source AS VARCHAR) AS intent_source FROM m_inbound")
 
 
 GRAPH = "r_graph"
@@ -426,7 +442,8 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
         built = {"rollup_months": _months_sql(scope), "rollup_codes": _codes_sql(dialogue, params),
                  "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
                  "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND),
-                 "rollup_queue": _queue_sql(scope)}
+                 "rollup_queue": _queue_sql(scope), "rollup_police_posts": police_rows_sql(),
+                 "rollup_inbound_posts": inbound_rows_sql()}
         con.execute("CREATE OR REPLACE TEMP TABLE rollup_scope (p DATE)")
         if scoped:
             con.executemany("INSERT INTO rollup_scope VALUES (?)", [[p] for p in [*scoped, *_weeks_of(scoped)]])
@@ -705,3 +722,63 @@ def stored_queue(project: Project, params: MetricParams) -> StoredQueue | None:
         return None
     state = rollup_fresh(project)
     return StoredQueue(project, state) if state is not None else None
+
+
+class StoredFit:
+    """The fit's police and inbound rows as kept with the rollup (`rollup_police_posts`, `rollup_inbound_posts`),
+    standing in for the fitted `Dialogue` where a caller reads only those families: the posts behind a
+    police or inbound figure (`views.posts_behind`) and the triage inbox. The rows are the fit's own
+    columns, and every parameter-dependent column (needs, responded, settled, office ...) is derived
+    from them by the same SQL (`compute.inbound_sql`), so the answers equal the fit's exactly."""
+
+    families = {
+        "police": "SELECT nid, force, account_type, account_h, platform, t, kind, to_citizen, engagement, followers "
+                  "FROM rollup_police_posts",
+        "inbound": "SELECT *, created_at AS t FROM rollup_inbound_posts",
+    }
+
+    def __init__(self, project: Project, state: dict[str, Any]):
+        self.project = project
+        self.data_start_ = datetime.fromisoformat(state["data_start"]) if state.get("data_start") else None
+        self.data_end_ = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
+        self.models_: dict[str, dict[str, Any]] = state.get("models") or {}
+        self._zones: dict[str, str] | None = None
+        self._accounts: dict[int, tuple[str, str | None]] | None = None
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.project.cursor()
+        try:
+            result = cur.execute(sql, params) if params is not None else cur.execute(sql)
+            columns = [d[0] for d in result.description or []]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cur.close()
+
+    @property
+    def time_zones_(self) -> dict[str, str]:
+        """Force → time zone, as the fit reads them from the registry."""
+        if self._zones is None:
+            self._zones = {r["force"]: r["tz"] for r in self.query(
+                "SELECT force, any_value(time_zone) AS tz FROM registry GROUP BY force")}
+        return self._zones
+
+    @property
+    def accounts_(self) -> dict[int, tuple[str, str | None]]:
+        """Account hash → (account id, handle) of the police, partner and media accounts, as the fit's."""
+        if self._accounts is None:
+            self._accounts = {r["h"]: (r["account_id"], r["handle"]) for r in self.query(f"""
+                SELECT hash(account_id) AS h, any_value(account_id) AS account_id, any_value(handle) AS handle
+                FROM (SELECT platform, account_id, any_value(handle) AS handle FROM ({ORG_ROWS_SQL})
+                      GROUP BY platform, account_id)
+                GROUP BY hash(account_id)""")}
+        return self._accounts
+
+
+def stored_fit(project: Project, params: MetricParams) -> StoredFit | None:
+    """The kept police and inbound rows, if they answer for these parameters now (the rollup is fresh
+    and the parameters the fit itself depends on are the defaults it was built with), else None."""
+    default = MetricParams()
+    if (params.use_predictions, params.default_time_zone) != (default.use_predictions, default.default_time_zone):
+        return None
+    state = rollup_fresh(project)
+    return StoredFit(project, state) if state is not None else None

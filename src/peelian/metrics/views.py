@@ -17,6 +17,7 @@ from peelian.metrics.compute import (
     Scope,
     code_shares,
     compute_metrics,
+    family_sql,
     inbound_sql,
     period_after,
     period_start,
@@ -376,11 +377,20 @@ _INBOUND_METRICS = {
     "needs_response_heuristic": "need_source = 'heuristic'",
 }
 _RESPONSE_METRICS = {"responses": "responded"}
+STORED_METRICS = frozenset({*_POLICE_METRICS, *_INBOUND_METRICS, *_RESPONSE_METRICS})  # read from StoredFit
+
+
+def behind_without_fit(project: Project, metric: str, params: MetricParams | None = None) -> bool:
+    """Whether `posts_behind` answers for this figure without the fit now: a police, inbound or
+    response figure, while the rollup is fresh."""
+    from peelian.metrics.rollup import stored_fit
+
+    return metric in STORED_METRICS and stored_fit(project, params or MetricParams()) is not None
 
 
 def posts_behind(project: Project, metric: str, filters: Filters | None = None,
                  params: MetricParams | None = None, *, limit: int | None = 1000, offset: int = 0,
-                 **cell: Any) -> list[tuple[str, str]]:
+                 stored: bool = True, **cell: Any) -> list[tuple[str, str]]:
     """The (platform, post_id) of the posts a figure was computed from, oldest first.
 
     `cell` narrows to one table cell: force, account_type, account, platform, and period
@@ -388,14 +398,20 @@ def posts_behind(project: Project, metric: str, filters: Filters | None = None,
     give the police posts; response figures the inbound posts (`responses`: the police
     responses); dialogue figures every post of the conversations; reciprocity the first
     police replies; a share column `<dimension>_share_<code>` the posts with that code.
+
+    Police, inbound and response figures are read from the rows kept with the rollup while it is
+    fresh (`behind_without_fit`; `stored=False`: the fit), the others from the fit.
     """
+    from peelian.metrics.rollup import stored_fit
+
     params, filters = _defaults(params, filters)
     filters = _cell_filters(filters, cell)
-    dialogue = prepared(project, params)
+    kept = stored_fit(project, params) if stored and metric in STORED_METRICS else None
+    dialogue = kept or prepared(project, params)
     scope = Scope(dialogue, params, filters)
     where = scope.where()
     if metric in _POLICE_METRICS:
-        sql = f"SELECT nid, t FROM ({FAMILIES['police']}) WHERE {_POLICE_METRICS[metric]} AND {where}" + (
+        sql = f"SELECT nid, t FROM ({family_sql(scope, 'police')}) WHERE {_POLICE_METRICS[metric]} AND {where}" + (
             "" if params.include_reposts or metric == "posts_repost" else " AND kind <> 'repost'")
     elif metric in _INBOUND_METRICS:
         sql = f"SELECT DISTINCT nid, t FROM ({inbound_sql(scope)}) WHERE {_INBOUND_METRICS[metric]} AND {where}"

@@ -500,8 +500,45 @@ CREATE TABLE IF NOT EXISTS rollup_queue (
 inbound post with no response in its window, pending or overdue at the newest post, per force
 addressed, with what the queue page shows of it, so the page needs no fit."""
 
+MIGRATION_11 = """
+CREATE TABLE IF NOT EXISTS rollup_police_posts (
+    month DATE NOT NULL,
+    nid BIGINT NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    account_h UBIGINT,
+    t TIMESTAMP NOT NULL,
+    kind VARCHAR,
+    to_citizen BOOLEAN,
+    engagement BIGINT,
+    followers BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS rollup_inbound_posts (
+    month DATE NOT NULL,
+    nid BIGINT NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    account_h UBIGINT,
+    created_at TIMESTAMP NOT NULL,
+    has_question BOOLEAN,
+    intent_codes VARCHAR[],
+    intent_source VARCHAR,
+    local_dow TINYINT,
+    local_sec BIGINT,
+    resp_at TIMESTAMP,
+    resp_nid BIGINT,
+    delay_s DOUBLE
+);
+"""
+"""The fitted dialogue's police posts and inbound posts (one row per post and force addressed) with the
+columns the figures filter on, per month like the rest of the rollup (peelian.metrics.rollup.StoredFit), so
+the posts behind a police or inbound figure and the triage inbox need no fit while the rollup is fresh."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
-                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10]
+                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")

@@ -3,7 +3,9 @@ with its intent (gold, then the classifier, then the rules), the response-time t
 intent, and the time left or overdue; posts describing immediate risk first.
 
 Built on the metrics layer's fitted dialogue (`peelian.metrics.engine.prepared`), so the inbox, the
-unanswered list and the response rates agree on which posts were addressed to whom and answered when.
+unanswered list and the response rates agree on which posts were addressed to whom and answered when;
+while the dashboard rollup is fresh, on the fit's inbound rows kept with it (`peelian.metrics.rollup.StoredFit`),
+so a large project's inbox needs no fit.
 """
 
 from __future__ import annotations
@@ -246,7 +248,7 @@ def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool, s
 
 def inbox(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
           since: str | timedelta | None = DEFAULT_SINCE, limit: int | None = 50, offset: int = 0,
-          show_handled: bool = False, semantic: bool | None = None) -> dict[str, Any]:
+          show_handled: bool = False, semantic: bool | None = None, stored: bool = True) -> dict[str, Any]:
     """The posts awaiting a response, most urgent first: immediate risk, then overdue against the
     target for their intent (longest overdue first), then least time left.
 
@@ -258,10 +260,13 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     Immediate risk is found by the keyword rules (in SQL, on every post) OR the semantic layer
     (`peelian.triage.semantic`), which reads the posts without a gold label that the rules did not flag,
     at most SEMANTIC_LIMIT of the newest; `semantic=None` uses it where the embedding model is installed,
-    False turns it off. `risk_layers` says which layers ran and why not."""
+    False turns it off. `risk_layers` says which layers ran and why not. The inbound rows come from the
+    rollup while it is fresh (`stored=False`: from the fit)."""
+    from peelian.metrics.rollup import stored_fit
+
     params, filters = params or MetricParams(), filters or Filters()
     since = parse_duration(since) if since is not None and not isinstance(since, timedelta) else since
-    dialogue = prepared(project, params)
+    dialogue = (stored_fit(project, params) if stored else None) or prepared(project, params)
     scope = Scope(dialogue, params, filters)
     installed = semantic_layer.available()
     if semantic and not installed:
@@ -347,11 +352,12 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
                                        any_value(note) AS note, any_value(handled_by) AS handled_by
                                 FROM handled GROUP BY ALL) h USING (platform, post_id)
         WHERE p.rowid IN ({nids})""")}
-    confidence = {r["nid"]: r["probability"] for r in dialogue.query(f"""
+    model = (dialogue.models_.get("citizen_intent") or {}).get("model_id")  # the model whose predictions count
+    confidence = {} if model is None else {r["nid"]: r["probability"] for r in dialogue.query(f"""
         SELECT p.rowid AS nid, max(x.probability) AS probability FROM predictions x
-        JOIN m_model m ON m.dimension = x.dimension AND m.model_id = x.model_id
         JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
-        WHERE x.dimension = 'citizen_intent' AND p.rowid IN ({nids}) GROUP BY p.rowid""")}
+        WHERE x.dimension = 'citizen_intent' AND x.model_id = ? AND p.rowid IN ({nids}) GROUP BY p.rowid""",
+        [model])}
     at_risk = [r for r in rows if r["risk_from"] in ("rules", "semantic")]
     findings = dict(zip((r["nid"] for r in at_risk), semantic_layer.detect(
         [posts[r["nid"]]["text"] or "" for r in at_risk], semantic=semantic_on)))

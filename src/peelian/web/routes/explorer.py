@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from peelian.metrics.views import posts_behind
+from peelian.metrics.views import behind_without_fit, posts_behind
 from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
 from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, posts_csv, search_posts
 from peelian.web.app import render, state_of
@@ -51,7 +51,7 @@ def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | 
 def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
              session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    if args.metric is not None and not fit_ready(request):
+    if args.metric is not None and not behind_without_fit(state.project, args.metric) and not fit_ready(request):
         return computing(request, "the posts behind this figure")
     if is_poll(request):
         return ready()

@@ -25,6 +25,8 @@ LOADING_ID = "risk-model-loading"  # the note shown while the semantic layer's m
 @router.get("")
 def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
                session: Session = Depends(require("read"))) -> Response:
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import stored_fit
     from peelian.triage import inbox
 
     loading = loading_note()  # the semantic layer's model is loading: the rules' result now, never a wait
@@ -35,9 +37,15 @@ def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
     filters = args.filters()
     since = None if args.since.lower() == "all" else args.since
     key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled, loading)
-    result = in_background(request, "inbox", key, lambda: inbox(
-        state.project, None, filters, since=since, limit=PAGE_SIZE + 1, offset=(args.page - 1) * PAGE_SIZE,
-        show_handled=args.show_handled, semantic=None if loading is None else False))
+    def compute() -> dict:
+        return inbox(state.project, None, filters, since=since, limit=PAGE_SIZE + 1,
+                     offset=(args.page - 1) * PAGE_SIZE, show_handled=args.show_handled,
+                     semantic=None if loading is None else False)
+
+    if stored_fit(state.project, MetricParams()) is not None:  # read from the rollup's rows: no fit, no wait
+        result = state.cache.get("inbox", key, compute)
+    else:
+        result = in_background(request, "inbox", key, compute)
     if result is None:
         return computing(request, "the inbox")
     if is_poll(request):
