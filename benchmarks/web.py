@@ -167,8 +167,10 @@ def run(path: Path, repeat: int) -> list[dict[str, Any]]:
         login(analyst, "bench-analyst")
         for url in ("/", f"/?force={force}", "/?period=week", "/explorer", f"/explorer?force={force}&kind=reply",
                     f"/explorer?q={word}", f"/explorer?q={word}&force={force}",
-                    f"/explorer?metric=response_rate&force={force}", "/explorer?page=200",
-                    f"/thread/{platform}/{conversation}", "/inbox", f"/inbox?force={force}", "/unanswered",
+                    f"/explorer?metric=response_rate&force={force}", "/explorer?metric=response_rate",
+                    "/explorer?metric=posts", "/explorer?page=200",
+                    f"/thread/{platform}/{conversation}", "/inbox", f"/inbox?force={force}", "/inbox?since=all",
+                    "/unanswered",
                     f"/unanswered?force={force}", "/models"):
             results.append(timed(analyst, url, repeat, work))
             print(json.dumps(results[-1]), flush=True)

@@ -116,6 +116,13 @@ class BackgroundWork:
         if exc is not None:
             raise exc
 
+    def join(self, name: Hashable, timeout: float) -> None:
+        """Wait at most `timeout` seconds for the running work `name` (if any) to end."""
+        with self._lock:
+            thread = self._threads.get(name)
+        if thread is not None:
+            thread.join(timeout)
+
     def running(self, name: Hashable) -> bool:
         with self._lock:
             thread = self._threads.get(name)

@@ -46,10 +46,13 @@ def fit_ready(request: Request) -> bool:
     return False
 
 
-def in_background(request: Request, name: str, key: Hashable, compute: Callable[[], T]) -> T | None:
+def in_background(request: Request, name: str, key: Hashable, compute: Callable[[], T],
+                  wait_s: float = 0.0) -> T | None:
     """The page data `name`/`key` from the cache, computed in the request on a small project; on a
     large one it is computed (and cached) in the background, once, and None is returned until it is
-    there, for the caller to answer with `computing`. A failed computation is raised here."""
+    there, for the caller to answer with `computing`. With `wait_s`, the request waits that long for
+    it first, so work that is usually quick shows the page at once and only slow work the progress
+    bar. A failed computation is raised here."""
     state = state_of(request)
     cached = state.cache.peek(name, key)
     if cached is not None:
@@ -58,6 +61,10 @@ def in_background(request: Request, name: str, key: Hashable, compute: Callable[
         return state.cache.get(name, key, compute)
     state.work.raise_failure((name, key))
     state.work.start((name, key), lambda: state.cache.get(name, key, compute))
+    if wait_s > 0:
+        state.work.join((name, key), wait_s)
+        state.work.raise_failure((name, key))
+        return state.cache.peek(name, key)
     return None
 
 

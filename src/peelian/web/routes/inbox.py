@@ -20,6 +20,7 @@ router = APIRouter(prefix="/inbox")
 PAGE_SIZE = 50
 SINCES = ("24h", "72h", "30d", "all")  # blank: the default, 7d
 LOADING_ID = "risk-model-loading"  # the note shown while the semantic layer's model loads, which asks again
+INBOX_WAIT_S = 0.8  # how long a request waits for the inbox read from the rollup before showing progress
 
 
 @router.get("")
@@ -42,10 +43,11 @@ def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
                      offset=(args.page - 1) * PAGE_SIZE, show_handled=args.show_handled,
                      semantic=None if loading is None else False)
 
-    if stored_fit(state.project, MetricParams()) is not None:  # read from the rollup's rows: no fit, no wait
-        result = state.cache.get("inbox", key, compute)
-    else:
-        result = in_background(request, "inbox", key, compute)
+    # read from the rollup's rows (no fit), the inbox is ready in well under a second unless it reaches
+    # far back on a large project: wait that long before showing the progress bar
+    kept = stored_fit(state.project, MetricParams()) is not None
+    wait = state.options.get("inbox_wait_s", INBOX_WAIT_S) if kept else 0.0
+    result = in_background(request, "inbox", key, compute, wait_s=wait)
     if result is None:
         return computing(request, "the inbox")
     if is_poll(request):
