@@ -83,10 +83,33 @@ def test_slang_dialect_and_road_dangers_are_read(text, category):
     assert category in classify_text(text).risks
 
 
+@pytest.mark.parametrize(("text", "category"), [
+    ("@LancsPolice my dad has shut himself in the car in the garage with the engine on and wont answer", "self_harm"),
+    ("@HertsPolice toddler walking along the hard shoulder of the A1M, stopped my car", "threat_to_life"),
+    ("@EssexPoliceUK car on the M25 with a kid hanging out of the sunroof", "threat_to_life"),
+    ("@WMPolice little girl by the side of the bypass, no adults around", "threat_to_life"),
+    ("@thamesvp they've just texted me 'we're coming for you tonight' and a car has pulled up", "threat_to_life"),
+    ("@GMPolice my ex sent a video of my car with 'see you soon', he's on bail not to contact me", "threat_to_life"),
+    ("@cheshirepolice someone in my back garden trying the kitchen window, it's 2am", "in_progress"),
+    ("@GMPolice proper punch up outside the club still going on, bottles flying", "in_progress"),
+    ("@SYPolice crowd outside the chippy, someone's going to end up dead", "in_progress"),
+    ("@NYorksPolice the moorland above the village is on fire and it's spreading", "threat_to_life"),
+])
+def test_dangers_without_a_danger_word_are_read(text, category):
+    """Situations with no weapon or violence word (shut in with an engine running, a small child on a fast road or
+    out of a sunroof, a threat delivered by message, someone at the back door, a heath fire) and slang for a fight."""
+    assert category in classify_text(text).risks
+
+
 @pytest.mark.parametrize("text", [
     ("@GMPolice reported the dealers last week and nothing done, now one of them is chasing my son with a knife "
      "right now"),
     "@WMPolice any update on my burglary? also there's a man trying car doors on our road as we speak",
+    "@WMPolice told you about them in june and nothing, now one of them has pulled a blade on my son",
+    "@thamesvp the man who hit me last week just messaged he's coming round now with his mates",
+    ("@NottsPolice sorry for the essay, we rang 101 last month about next door and heard nothing, anyway tonight "
+     "he's been drinking and he's in our drive with a baseball bat, the kids are upstairs"),
+    "@HantsPolice my nan hasn't been seen since yesterday morning and isn't answering her phone, she's 86",
 ])
 def test_an_old_complaint_does_not_hide_a_new_danger(text):
     """The past, an update request or a question (STALE) keeps a post from the risk layers only when nothing in it
@@ -104,6 +127,19 @@ def test_an_old_complaint_does_not_hide_a_new_danger(text):
     "@DerbysPolice how do I get a shotgun licence for clay pigeon shooting?",
     "@WMPolice my brother just stole my chips, want him arrested",
     "@KentPolice another stabbing in Chatham according to the news, what are you doing about it",
+    "@GMPolice was there a shooting in Moss Side on Tuesday night? heard bangs",
+    "@WMPolice my car got set on fire overnight on our drive, who do I speak to for the insurance",
+    "@metpoliceuk massive respect to the officer who pulled that woman out of the canal yesterday",
+    "@KentPolice saw the news about the stabbing in Chatham, shocking",
+    "@thamesvp 12 years for that attack in Slough is nowhere near enough",
+    "@merseypolice my mate got glassed on Saturday in town, hes fine but wants to report it",
+    "@WMPolice whats the law on carrying a machete for allotment work? can i have one in the car",
+    "@PoliceScotland any news on the lad that went missing in the 90s near Fort William?",
+    "@HantsPolice the kids are holding me hostage until I buy them a puppy",
+    "@DurhamPolice my sister stabbed me in the back by telling mum, arrest her",
+    "@WYP im gonna strangle my kids if they say they're bored one more time",
+    "@GMPolice I cut myself a lot as a teenager and a PC once sat with me for hours, thank you",
+    "@EssexPoliceUK there was a man with a knife by the station earlier but he's gone now",
 ])
 def test_court_news_hypothetical_questions_and_jokes_are_not_immediate_risk(text):
     assert not classify_text(text).urgent
@@ -132,7 +168,7 @@ def test_other_intents_and_the_fallback():
 
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
-    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv"):
+    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()

@@ -20,14 +20,17 @@ INTENTS: tuple[str, ...] = ("urgent", "report", "question", "request_help", "com
 RISK_ADVICE = ("Immediate risk: if life is in danger or a crime is in progress, the person should call 999 "
                "(or text 999 if registered for emergency SMS); pass it to the control room now, then reply.")
 
-# Phrases blanked out before the risk rules run: idioms, campaigns and talk about crime in general (IDIOMS),
-# and clauses about the past (PAST_CLAUSES, up to the next comma or full stop, so that in "reported them last
-# week, now he is outside with a knife" the rules still read the new danger).
-PAST_CLAUSES = r"(last|previous) (week|month|year|saturday|sunday|night)[^.!?,;]*|in (19|20)\d\d[^.!?,;]*"
+# Phrases blanked out before the risk rules run: idioms, campaigns and talk about crime in general. Clauses about
+# the past are not blanked: a post about the past is STALE and read only with a NOW cue, and a blanked clause ran
+# on into the new danger ("the lad who assaulted me last week just messaged 'coming round now'").
 IDIOMS = (
     r"death ?trap|killing it|killed it|smash(ed|ing)? it|to die for|dying to|(nearly |almost )?died laughing|"
-    r"dying in|killing me|killing my|kill for|(i'?m|i am) going to kill my (husband|wife|mum|dad|kids|son|daughter|"
-    r"partner|brother|sister)\b[^.!?]*(haha|lol|if)|"
+    r"dying in|killing me|killing my|kill for|(i'?m|i am|im) (going to|gonna) (kill|strangle|murder|throttle|swing for) "
+    r"(my|the) (husband|wife|mum|dad|kids|son|daughter|partner|brother|sister|boyfriend|girlfriend|kids|children|"
+    r"teenagers?)\b[^.!?]*(haha|lol|if|when|one more)|"
+    r"stab(bed|bing)? (me|him|her|us|them|you) in the back|(holding|held) (the house|the family|us|me|the (wi-?fi|"
+    r"remote|telly|tv)) (hostage|prisoner|to ransom)|hostage (till|until|unless)|send (in )?(the )?negotiators|"
+    r"(blades|knives|weapons|guns) off (the|our) streets|"
     r"knife (crime|amnesty|arch|bins?|angel|seizures?|awareness|surrender)|gun (crime|salute|scenes)|weapons? sweep|"
     r"knives? (handed|seized|surrender)|seized knives|glorif\w* knives|"
     r"(armed|firearms) (police|officers?|response|demo)|firearms officer|"
@@ -49,7 +52,7 @@ IDIOMS = (
     r"strangling the (town|high street|city|economy|traffic|roads?)|clay (pigeon )?shooting|"
     r"(firearms?|shotgun|gun) (licen[cs]es?|certificates?)"
 )
-HARMLESS = f"{IDIOMS}|{PAST_CLAUSES}"
+HARMLESS = IDIOMS
 
 # Post-level suppressors. SUPPRESS: a post with one of these phrases is fiction, a joke, a figure of speech or a
 # safe outcome, or is a retweet, so neither the rules nor the semantic layer read it for immediate risk (its
@@ -60,16 +63,25 @@ HARMLESS = f"{IDIOMS}|{PAST_CLAUSES}"
 SUPPRESS = (
     r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
     r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
-    r"\b(found|home|back) (safe|safe and well)\b|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
+    r"\b(found|home|back) (safe|safe and well)\b|\bbut we found (him|her|them)\b|"
+    r"\b(he'?s|she'?s|they'?re|hes|shes|theyre|he has|she has|they have) (gone|left|run off) now\b|"
+    r"\b(is|are) (back )?(home|hame)(,| now| safe| thank|!|\.|$)|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
     r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|\blol\b|"
     r"\bwell done\b|\bnot (threatening|dangerous|violent)\b|\bnot (happening )?(right )?now\b|"
-    r"😂|🤣|😆|😅|🙄|🐱|😹|🐶|\bhaha|\blmao\b|\bjk\b|\bwant (him|her|them) (charged|arrested|nicked)\b|"
+    r"😂|🤣|😆|😅|🙄|🙃|🐱|😹|🐶|\bhaha|\blmao\b|\bjk\b|\bwant (him|her|them) (charged|arrested|nicked)\b|"
     r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
 )
 STALE = (
     r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday|weekend|"
     r"bonfire night|halloween|christmas|new year'?s?( eve)?|easter|bank holiday)\b|"
     r"\b(weeks|months|years) ago\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b|"
+    r"\b(yesterday|overnight|the other (day|night|week))\b|\blast nights?\b|"
+    r"\b(on|this past|over the) (monday|tuesday|wednesday|thursday|friday|saturday|sunday) (night|morning|afternoon|"
+    r"evening)\b|\b(was|were|got|had|happened)\b[^.!?]*\b(on|over) (monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|the weekend)\b|"
+    r"\bin (january|february|march|april|june|july|august|september|october|november|december)\b|"
+    r"\b(from|in|since) the (19)?[5-9]0'?s\b|\bas a (teenager|kid|child|teen)\b|\bwhen i was (younger|little|a )\b|"
+    r"\b(shout ?out|fair play|hats off|big thanks|huge thanks|thanks|thank you) to\b|\bhero(es)?\b|"
     r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
     r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|"
@@ -77,19 +89,30 @@ STALE = (
     # court and sentencing, news comment: the danger is over and someone is answering for it
     r"\bgets life\b|\b(got|given|serving) (a )?life (sentence|for)\b|"
     r"\b(got|gets|given|getting|serving|jailed for) \d+ (years|yrs|months)\b|\bsent down\b|\bjailed\b|"
+    r"\b\d+ (years|yrs) for\b|\bshould (be|have got|get) life\b|\b(charged|arrested|in court) (with|over|after|for)\b|"
+    r"^\s*(@\S+\s+)*replying to\b|\b(saw|seen|read|heard|watching) (the |about the |on the )?(news|papers?|bbc|itv)\b|"
+    r"\b(news|reports?|article|headlines?) about\b|\b(anything|something) new on\b|"
     r"\bsentenced\b|\bconvicted\b|\bbehind bars\b|\bdeserves? (everything|all|what)\b|"
     r"\block (him|her|them|the lot of them) up\b|\bthrow away the key\b|\bjustice for\b|"
     r"\baccording to the (news|papers?|bbc|paper)\b|\bsaw (it )?on the news\b|\bsaw your (post|appeal|tweet)\b|"
     # hypothetical and legal questions, surrendering a weapon
     r"\bwhat (do|should|would|can) (i|we|you|people) do if\b|\bwhat happens if\b|"
     r"\bis it (still )?(a crime|an offence|illegal|legal|arson|assault|theft|allowed)\b|"
-    r"\bhand(ing)? in (a|an|my|the|his|her|old|an old)\b"
+    r"\bhand(ing)? in (a|an|my|the|his|her|old|an old)\b|\bgenuine question\b|\bam i allowed to\b|"
+    r"\b(law|rules?) (on|about|for) (carrying|owning|having)\b|\bcan (i|you|we|someone) (legally )?(carry|have|own|keep|buy|sell|take|use) (a|an|my)\b|\bis it ok to (carry|have)\b"
 )
 NOW = (
     r"\b(right now|rn|as we speak|as i (type|write|speak)|happening now|going on now|at (this|the) (moment|minute)|"
     r"please (hurry|come now|come quick)|come quick|send (someone|help) now|in progress)\b|"
     r"\b(is|are|he's|she's|they're|'s|'re) (still )?(following|chasing|hitting|attacking) (me|us|her|him)\b|"
-    r"\bjust (said|told|threatened|pulled|attacked|grabbed|hit|punched|stabbed|shot)\b"
+    r"\bjust (said|told|threatened|pulled|attacked|grabbed|hit|punched|stabbed|shot|messaged|texted|sent|turned up|"
+    r"showed up|arrived|come back|came back)\b|"
+    r"\bnow (they'?re|theyre|they|he'?s|hes|he|she'?s|shes|she|there'?s|theres|ones|one'?s|someone'?s)\b|"
+    r"\b(still|currently) (outside|going on|inside|at it)\b|"
+    r"\bsince (yesterday|last night|this morning)\b|\b(hasn'?t|has not|haven'?t|have not) (been seen|come home|come back|"
+    r"been heard from)\b|\bjust (posted|put up|put out|said)\b|\b(can|could) see (them|him|her|it) (now|from)\b|"
+    r"\bi can see (them|him|her)\b|\b(is|are|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|here|back|at the door) now\b|"
+    r"\btonight (he|she|they)'?s?\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
 )
 
 RISK_RULES: dict[str, str] = {
@@ -104,8 +127,11 @@ RISK_RULES: dict[str, str] = {
     "in_progress": (
         r"\b(right now|as we speak|happening now|in progress|ongoing assault|kicking off|going on now)\b|"
         r"\b(breaking|break|broke|get|getting) (in|into)\b[^.!?]*\b(now|house|window|door|cars?)\b|"
-        r"\btrying (the|to open the) door|\b(someone|somebody|man|men|intruder)s? (is |are )?in (my|our|the) "
-        r"(house|home|garden|flat)|\bintruder\b|hiding in the|"
+        r"\btrying (the|to open the) door|\b(someone|somebody|man|men|intruder|lads?|bloke)s? (is |are )?in (my|our|the) "
+        r"(back |front )?(house|home|garden|flat|yard)|\bintruder\b|hiding in the|"
+        r"\btrying (the|my|our|her|his|their|every|all the) (\w+ )?(doors?|windows?|handles?)\b|"
+        r"\b(proper|massive|big|huge|mass) (scrap|ruck|punch[- ]?up|brawl|fight)\b[^.!?]*\b(now|rn|going on|still)\b|"
+        r"\b(someone|somebody|someones|someone'?s|one of them)( is)? (gonna|going to) (end up dead|die|get killed|be killed)\b|"
         r"\bbeing (attacked|assaulted|robbed|mugged|followed|chased|beaten|stabbed)\b|"
         r"\b(hitting|beating|strangling|smashing the house|attacking) (her|him|me|us|his|a|the)\b|"
         r"\b(is |are )?(being )?robbed now\b|\bmugging\b|\bdrag(ging)? a\b|\bpushed into a (car|van)\b|"
@@ -152,7 +178,19 @@ RISK_RULES: dict[str, str] = {
         r"carriageway|dual carriageway)\b|\bcars? (are )?swerving (round|around|to avoid)\b|"
         r"\b(fire|flames|smoke)\b[^.!?]*\b(heading|spreading|moving) (towards|to|down|for)\b|"
         r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl)\b[^.!?]*\bon (its|their|his|her) "
-        r"(own|ain)\b[^.!?]*\b(road|canal|river|water|edge|lake|pond|railway|balcony|window)\b"
+        r"(own|ain)\b[^.!?]*\b(road|canal|river|water|edge|lake|pond|railway|balcony|window)\b|"
+        r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl|boy|girl)\b[^.!?]*\bno (adults?|grown[- ]?ups?|"
+        r"parents?|one with (him|her|them))( around| anywhere| about| in sight| with (him|her|them))\b|"
+        r"\b(child|kid|toddler|baby|little one|little boy|little girl|wean|bairn)\b[^.!?]*\b(through|out of|hanging out of|"
+        r"out the) (the |a )?(sunroof|car window|window of a moving)|"
+        r"\b(toddler|baby|little one|little boy|little girl|wean|bairn|child|kid|pram|buggy)\b[^.!?]*\b(hard shoulder|"
+        r"motorway|dual carriageway|verge|railway line|train tracks|window ledge)\b|"
+        r"\b(see you soon|coming (round|over|for (you|me|us|her|him))( now| tonight| with)|i know where you live|"
+        r"watching (you|your house)|you'?re dead)\b|\b(restraining|non[- ]?molestation) order\b[^.!?]*\b(outside|here|"
+        r"turned up|breach\w*|at (my|the) (door|house|window))\b|"
+        r"\b(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken|crops|cornfield|hedgerow)\b[^.!?]*"
+        r"\b(on fire|alight|ablaze|burning|racing|spreading)\b|"
+        r"\b(caught|torched|lit|set fire to) (the )?(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken)\b"
     ),
     "missing_vulnerable": (
         r"\b(gone|went|is|has gone|been) missing\b|\bmissing (from|since|child|boy|girl|teen|adult|person)\b|"
@@ -183,7 +221,9 @@ RISK_RULES: dict[str, str] = {
         r"\bdrive (his|her|my|their) car into\b|"
         r"\bdon'?t want to (be here|live|go on|be alive) any ?more\b|\bi can'?t go on\b|"
         r"\b(no ?one|nobody|noone)('?ll| will| would|'d) (miss|care about) me\b|\b(noose|ligature)\b|"
-        r"\b(top|roof|edge) (floor |level )?of (the |a )?(multi ?-?storey|car park|flats|tower block)\b"
+        r"\b(top|roof|edge) (floor |level )?of (the |a )?(multi ?-?storey|car park|flats|tower block)\b|"
+        r"\b(locked|shut|barricaded) (himself|herself|themselves|myself) in\b|"
+        r"\b(car|engine) (is |still )?running\b[^.!?]*\bgarage\b|\bgarage\b[^.!?]*\b(car|engine) (is |still )?running\b"
     ),
 }
 
