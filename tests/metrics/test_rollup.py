@@ -20,7 +20,6 @@ from peelian.demo.generate import generate
 from peelian.ingest import import_file
 from peelian.metrics.engine import clear_cache, prepared
 from peelian.metrics.params import Filters, MetricParams
-from peelian.metrics.views import STORED_METRICS, behind_without_fit, posts_behind, unanswered, unanswered_counts
 from peelian.metrics.rollup import (
     COLUMNS,
     STATE_KEY,
@@ -30,6 +29,14 @@ from peelian.metrics.rollup import (
     refresh_rollup,
     rollup_fresh,
     rollup_serves,
+)
+from peelian.metrics.views import (
+    STORED_METRICS,
+    behind_without_fit,
+    posts_behind,
+    rows_behind,
+    unanswered,
+    unanswered_counts,
 )
 from peelian.store.registry import import_registry
 from peelian.triage import inbox
@@ -106,6 +113,10 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
     assert posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force) == \
         posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force, stored=False)
     assert not behind_without_fit(project, "dialogue_conversations")  # conversations: still the fit's
+    rowids = rows_behind(project, "response_rate", Filters(force=force), limit=None)  # what the explorer filters on
+    keys = project.query("SELECT platform, post_id FROM posts WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rowids])
+    assert len(keys) == len(rowids) and {tuple(k.values()) for k in keys} == set(
+        posts_behind(project, "response_rate", Filters(force=force), limit=None, stored=False))
     for filters, since, handled in ((Filters(), None, False), (Filters(force=force), "30d", True),
                                     (Filters(platform=platform), "7d", False)):
         kept = inbox(project, None, filters, since=since, limit=None, show_handled=handled, semantic=False)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import orjson
@@ -731,7 +731,7 @@ class StoredFit:
     columns, and every parameter-dependent column (needs, responded, settled, office ...) is derived
     from them by the same SQL (`compute.inbound_sql`), so the answers equal the fit's exactly."""
 
-    families = {
+    families: ClassVar[dict[str, str]] = {
         "police": "SELECT nid, force, account_type, account_h, platform, t, kind, to_citizen, engagement, followers "
                   "FROM rollup_police_posts",
         "inbound": "SELECT *, created_at AS t FROM rollup_inbound_posts",

@@ -402,6 +402,26 @@ def posts_behind(project: Project, metric: str, filters: Filters | None = None,
     Police, inbound and response figures are read from the rows kept with the rollup while it is
     fresh (`behind_without_fit`; `stored=False`: the fit), the others from the fit.
     """
+    nids, dialogue = _behind(project, metric, filters, params, limit, offset, stored, cell)
+    if not nids:
+        return []
+    found = {r["nid"]: (r["platform"], r["post_id"]) for r in dialogue.query(  # a join: a long IN list is slow
+        "SELECT p.rowid AS nid, p.platform, p.post_id FROM posts p SEMI JOIN (SELECT unnest(?) AS nid) k "
+        "ON k.nid = p.rowid", [nids])}
+    return [found[n] for n in nids if n in found]
+
+
+def rows_behind(project: Project, metric: str, filters: Filters | None = None,
+                params: MetricParams | None = None, *, limit: int | None = 1000, offset: int = 0,
+                stored: bool = True, **cell: Any) -> list[int]:
+    """The posts of `posts_behind` as row ids of `posts`, oldest first: what the explorer filters on,
+    valid while the data do not change."""
+    return _behind(project, metric, filters, params, limit, offset, stored, cell)[0]
+
+
+def _behind(project: Project, metric: str, filters: Filters | None, params: MetricParams | None,
+            limit: int | None, offset: int, stored: bool, cell: dict[str, Any]) -> tuple[list[int], Any]:
+    """(the row ids of the posts behind a figure, oldest first; the fit, or what stands in for it)."""
     from peelian.metrics.rollup import stored_fit
 
     params, filters = _defaults(params, filters)
@@ -429,13 +449,7 @@ def posts_behind(project: Project, metric: str, filters: Filters | None = None,
     else:
         raise MetricsError(f"no posts are kept behind {metric!r}")
     page = (f" LIMIT {int(limit)}" if limit else "") + (f" OFFSET {int(offset)}" if offset else "")
-    nids = [r["nid"] for r in dialogue.query(f"SELECT nid FROM ({sql}) ORDER BY t, nid{page}")]
-    if not nids:
-        return []
-    found = {r["nid"]: (r["platform"], r["post_id"]) for r in dialogue.query(  # a join: a long IN list is slow
-        "SELECT p.rowid AS nid, p.platform, p.post_id FROM posts p SEMI JOIN (SELECT unnest(?) AS nid) k "
-        "ON k.nid = p.rowid", [nids])}
-    return [found[n] for n in nids if n in found]
+    return [r["nid"] for r in dialogue.query(f"SELECT nid FROM ({sql}) ORDER BY t, nid{page}")], dialogue
 
 
 def _cell_filters(filters: Filters, cell: dict[str, Any]) -> Filters:

@@ -52,7 +52,8 @@ class PostFilters:
     whose probability lies within [min_confidence, max_confidence].
     `date_to` is inclusive (the whole day). `hour` (0-23) and `weekday` (1 = Monday) are in
     `time_zone` (default Europe/London, the forces' local time), like the activity clock.
-    `keys` restricts to these (platform, post_id) pairs: the posts behind a figure.
+    `keys` restricts to these (platform, post_id) pairs: the posts behind a figure; `rowids` to these
+    posts by row id, which a large project matches far faster (valid for the data they were read from).
     `shown_handles`, when set, makes the text query match the text as a role without access to
     citizen identities is shown it: @mentions of handles outside this set (lower case, the
     registered accounts) read "@citizen" and pseudonyms "citizen". None matches the stored text.
@@ -75,12 +76,13 @@ class PostFilters:
     weekday: int | None = None
     time_zone: str | None = None
     keys: tuple[tuple[str, str], ...] | None = None
+    rowids: tuple[int, ...] | None = None
     shown_handles: frozenset[str] | None = None
 
     def active(self) -> dict[str, Any]:
         """The fields that are set, for links and for showing the user what is applied."""
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) not in (None, "") and f.name not in ("keys", "shown_handles")}
+                if getattr(self, f.name) not in (None, "") and f.name not in ("keys", "rowids", "shown_handles")}
 
     def without(self, *names: str) -> PostFilters:
         return replace(self, **{n: None for n in names})
@@ -161,6 +163,9 @@ def where_clause(filters: PostFilters, query: str | None = None) -> tuple[str, l
     if filters.keys is not None:
         conds.append("(p.platform, p.post_id) IN (SELECT (k[1], k[2]) FROM (SELECT unnest(?::VARCHAR[][]) AS k))")
         params.append([list(k) for k in filters.keys])
+    if filters.rowids is not None:
+        conds.append("p.rowid IN (SELECT unnest(?::BIGINT[]))")
+        params.append(list(filters.rowids))
     if filters.code:
         dimension, code = _split_code(filters.code, "code")
         conds.append(

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from peelian.metrics.views import behind_without_fit, posts_behind
+from peelian.metrics.views import behind_without_fit, rows_behind
 from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
 from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, posts_csv, search_posts
 from peelian.web.app import render, state_of
@@ -42,9 +42,9 @@ def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | 
     state = state_of(request)
     figure = args.filters()
     key = (metric, tuple(sorted(figure.describe().items())))
-    keys = state.cache.get("posts_behind", key,
-                           lambda: tuple(posts_behind(state.project, metric, figure, limit=COUNT_CAP)))
-    return replace(filters.without(*FIGURE_FIELDS), keys=keys), metric
+    rowids = state.cache.get("posts_behind", key,
+                             lambda: tuple(rows_behind(state.project, metric, figure, limit=COUNT_CAP)))
+    return replace(filters.without(*FIGURE_FIELDS), rowids=rowids), metric
 
 
 @router.get("/explorer")
@@ -65,7 +65,7 @@ def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
     partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "_posts.html" if partial else "explorer.html"
     return render(request, template, {"page": page, "rows": rows, "options": options(request), "filters": filters,
-                                      "metric": metric, "behind_count": len(filters.keys or ())})
+                                      "metric": metric, "behind_count": len(filters.rowids or ())})
 
 
 @router.get("/explorer/export.csv")
