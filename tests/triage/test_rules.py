@@ -88,6 +88,7 @@ def test_slang_dialect_and_road_dangers_are_read(text, category):
     ("@HertsPolice toddler walking along the hard shoulder of the A1M, stopped my car", "threat_to_life"),
     ("@EssexPoliceUK car on the M25 with a kid hanging out of the sunroof", "threat_to_life"),
     ("@WMPolice little girl by the side of the bypass, no adults around", "threat_to_life"),
+    ("@EssexPoliceUK a boy of about 5 is on the central reservation of the A13", "threat_to_life"),
     ("@thamesvp they've just texted me 'we're coming for you tonight' and a car has pulled up", "threat_to_life"),
     ("@GMPolice my ex sent a video of my car with 'see you soon', he's on bail not to contact me", "threat_to_life"),
     ("@cheshirepolice someone in my back garden trying the kitchen window, it's 2am", "in_progress"),
@@ -110,6 +111,8 @@ def test_dangers_without_a_danger_word_are_read(text, category):
     ("@NottsPolice sorry for the essay, we rang 101 last month about next door and heard nothing, anyway tonight "
      "he's been drinking and he's in our drive with a baseball bat, the kids are upstairs"),
     "@HantsPolice my nan hasn't been seen since yesterday morning and isn't answering her phone, she's 86",
+    "@GMPolice my dad didn't come home overnight, he has dementia and his car is gone",
+    "@LancsPolice my sister went out on friday night and no one has heard from her, she's missing and she's 16",
 ])
 def test_an_old_complaint_does_not_hide_a_new_danger(text):
     """The past, an update request or a question (STALE) keeps a post from the risk layers only when nothing in it

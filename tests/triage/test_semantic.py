@@ -2,9 +2,10 @@
 keyword, not on figures of speech; falls back to the rules alone without the embedding model; in the inbox
 with its finding shown; and the accuracy floors per split (docs/triage.md has the measured table).
 
-All three labelled sets (urgent.csv's tuning and held-out splits, urgent_heldout2.csv, urgent_heldout3.csv, the
-last written blind and read only after its first scoring) have been read while the prototypes, negatives and
-suppressors were revised, and the operating point is chosen on them with the demo traffic. Their floors sit
+All the labelled sets (urgent.csv's tuning and held-out splits, urgent_heldout2.csv, urgent_heldout3.csv and
+urgent_heldout4.csv, the last two written blind and read only after their first scoring) have been read while the
+prototypes, negatives and suppressors were revised, and the operating point is chosen on them with the demo
+traffic. Their floors sit
 below the measured figures by a margin, so a change that loses what the layers gained fails."""
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ DESCRIBED = [  # immediate risk in words the rules have no keyword for
     ("@merseypolice my dad has been acting confused and has walked out of the house in his pyjamas",
      "missing_vulnerable"),
     ("@PoliceScotland there's a wean greetin at the bus stop on her ain, naebody's wi her", "threat_to_life"),
+    # a threat delivered now, a vulnerable person in a dangerous place, someone at the back door
+    (("@GMPolice the man I have a non-contact order against just posted a picture of my kids' school gate with a clock "
+     "emoji"), "threat_to_life"),
+    ("@DerbysPolice my ex has just sent a screenshot of my new address with 'found you'", "threat_to_life"),
+    ("@WMPolice elderly man in a dressing gown walking down the middle of the dual carriageway", "threat_to_life"),
+    ("@cheshirepolice someone rattling my back door handle, its 2am and im alone in the house", "in_progress"),
 ]
 FIGURATIVE = [
     "@WMPolice this road is a death trap",
@@ -71,6 +78,36 @@ def test_fires_on_a_described_situation_with_no_keyword(text, category):
     assert found.semantic.margin >= semantic.MARGIN
     assert found.semantic.similarity >= semantic.THRESHOLD
     assert found.reasons()[category] == f"semantic: {found.semantic.prototype} ({found.semantic.similarity:.2f})"
+
+
+LONG = [  # a long complaint that ends with a new danger: the whole post is nearer the complaints than the situations
+    ("@GMPolice been waiting three weeks for a call back about my stolen bike, the online form kept crashing and the "
+     "crime number you gave me was wrong, honestly shocking service, and now there's a little lad of about three "
+     "wandering along the bypass on his own"),
+    ("@WMPolice I have rung 101 four times about the parking on our road and the council say it is your job, nobody "
+     "ever rings back, the crime number never works on the website and my neighbour has had her car scratched "
+     "twice, anyway the old lad from the end house has just gone down on the pavement and isnt breathing"),
+]
+
+
+@needs_model
+@pytest.mark.parametrize("text", LONG)
+def test_a_long_post_is_also_read_by_its_end(text, monkeypatch):
+    layer = semantic.SemanticLayer()
+    end = semantic.tail(semantic.embedded_text(text))
+    assert end and end.endswith(semantic.embedded_text(text).split(", ")[-1]) and len(end.split()) >= semantic.TAIL_WORDS
+    (read,) = layer.scores([text])
+    assert read.margin >= semantic.MARGIN and read.similarity >= semantic.THRESHOLD
+    monkeypatch.setattr(semantic, "tail", lambda text: None)
+    (whole,) = layer.scores([text])
+    assert whole.margin < semantic.MARGIN
+
+
+def test_only_long_posts_have_a_tail_of_their_last_clauses():
+    assert semantic.tail("a man is waving a knife about at people in the street") is None
+    a, b, c = (" ".join(f"{x}{i}" for i in range(12)) for x in "abc")
+    assert semantic.tail(f"{a}, {b}. {c}") == f"{b}., {c}"  # 24 words: the last clause alone has fewer than 15
+    assert semantic.tail(" ".join(f"w{i}" for i in range(semantic.LONG_WORDS))) is None  # one clause: no shorter end
 
 
 def test_slang_and_scots_are_written_out_before_embedding():
@@ -128,7 +165,7 @@ def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
 
 @needs_model
 def test_prototypes_are_situations_not_copies_of_labelled_posts():
-    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv")
+    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv")
              for t, _, _ in rows(DATA / path)]
     layer = semantic.SemanticLayer()
     posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
@@ -234,6 +271,10 @@ def test_accuracy_floors_per_split():
     assert held3["rules"]["recall"] >= 0.6 and held3["rules"]["precision"] >= 0.95, held3["rules"]["false_alarms"]
     assert held3["semantic"]["recall"] >= 0.88 and held3["semantic"]["precision"] >= 0.93, held3["semantic"]
     assert held3["both"]["recall"] >= 0.96 and held3["both"]["precision"] >= 0.95, held3["both"]["misses"]
+    held4 = semantic.evaluate_layers(rows(DATA / "urgent_heldout4.csv"))
+    assert held4["rules"]["recall"] >= 0.62 and held4["rules"]["precision"] >= 0.95, held4["rules"]["false_alarms"]
+    assert held4["semantic"]["recall"] >= 0.84 and held4["semantic"]["precision"] >= 0.95, held4["semantic"]
+    assert held4["both"]["recall"] >= 0.97 and held4["both"]["precision"] >= 0.95, held4["both"]["misses"]
 
 
 @needs_model

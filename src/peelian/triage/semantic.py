@@ -89,6 +89,23 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "there's a strong smell of gas and someone is threatening to blow the place up",
         "someone is being held hostage and threatened with violence",
         "a man has been following me for ages and I'm scared, he's still behind me",
+        "a big fight has broken out in the town centre and someone is going to end up seriously hurt",
+    ),
+    "present_danger": (
+        "my ex who is banned from contacting me has just sent a picture of my house taken from outside",
+        "the person who attacked me before has just messaged that they are on their way round with others",
+        "a man I have a court order against is standing outside my home right now",
+        "they've just texted that they're coming over now to sort me out and I can see their car",
+        "a group who have been threatening me online are now waiting at the end of my street",
+        "he keeps ringing saying he's nearly here and I'm on my own with the children",
+    ),
+    "vulnerable_in_danger": (
+        "a small child is standing up out of the roof of a car speeding along a main road",
+        "a toddler is walking alone along the edge of a busy main road with no adults around",
+        "an elderly person in night clothes is walking along the motorway in the dark",
+        "children are playing on the railway line as trains go past",
+        "a young child is leaning out of an upstairs window with nobody watching",
+        "someone is lying in the middle of a dark country road and cars can't see them",
     ),
     "medical_emergency": (
         "someone has collapsed and is not breathing",
@@ -117,6 +134,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone is driving like a maniac straight at people on purpose",
         "a person is wandering around in the middle of a fast road",
         "a lorry has overturned and is blocking the motorway with people injured",
+        "a wildfire is spreading fast across the heath towards people on the beach and the campsite",
         "riders on scramblers are tearing along the footpath and nearly knocking people over",
         "a car is racing round doing handbrake turns where children are playing",
         "a load has fallen off a lorry and is scattered across the dual carriageway with cars swerving to miss it",
@@ -152,6 +170,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "thieves are up on a roof taking the metal",
         "a group are smashing their way into a shop and grabbing stuff",
         "a car has been reversed through the front of a shop and they are ripping out the cash machine",
+        "someone is in my back garden at night trying the doors while I'm alone in the house",
     ),
     "missing_vulnerable": (
         "my young child hasn't come home and we don't know where they are",
@@ -178,11 +197,12 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "I can't go on anymore and I'm up high ready to go over, sorry everyone",
         "my friend has put up a message that nobody would care if she was gone, with a photo of a noose",
         "a young man is standing on the top level of the car park looking over the wall",
+        "someone has shut themselves in a garage with the car engine running",
     ),
 }
 SITUATION_CATEGORY: dict[str, str] = {
     "weapon": "weapon", "violence": "in_progress", "threat_to_life": "threat_to_life",
-    "medical_emergency": "threat_to_life", "water_or_fall": "threat_to_life", "fire_or_road_danger": "threat_to_life",
+    "medical_emergency": "threat_to_life", "present_danger": "threat_to_life", "vulnerable_in_danger": "threat_to_life", "water_or_fall": "threat_to_life", "fire_or_road_danger": "threat_to_life",
     "drink_or_drug_driver": "in_progress", "child_at_risk": "threat_to_life", "domestic_abuse_now": "in_progress",
     "break_in_now": "in_progress", "missing_vulnerable": "missing_vulnerable", "self_harm": "self_harm",
 }
@@ -207,6 +227,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "I witnessed a collision the other day, who do I give a statement to",
         "my bicycle was nicked from the station earlier in the week",
         "we were burgled while on holiday and found it when we got back",
+        "a car was burnt out on our estate at the weekend, when will it be taken away",
+        "I was robbed in town a few days ago but I'm fine, has anything been handed in",
     ),
     "slow_response_complaint": (
         "I reported a break-in days ago and still no officer has come round",
@@ -219,6 +241,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
     "update_request": (
         "any news on the attack that happened a while back",
         "did they ever find the person who went missing a while ago",
+        "has there been any progress on a cold case from long ago where someone disappeared",
         "has anyone been charged for the assault last month",
         "chasing up the incident I reported a couple of weeks back",
     ),
@@ -226,6 +249,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "thank you officers, brilliant work today",
         "well done to everyone involved, great result",
         "huge thanks to the officers who helped my family",
+        "thank you to the officer who calmed someone down in a crisis the other day, a real hero",
+        "I struggled with my mental health years ago and an officer was kind to me, thank you",
         "love this, great to see the police dogs",
         "the event in the park was brilliant, thanks for being there",
     ),
@@ -241,6 +266,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "why are there so many police cars and a helicopter round here",
         "why is the road cordoned off",
         "I dropped my purse somewhere in the city centre, where does lost property go",
+        "lost a medical aid at the shopping centre, has anyone handed it in",
         "how do I apply for a job with the police",
         "when is the next community meeting with the local officers",
     ),
@@ -263,6 +289,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "what do we do if an elderly relative keeps getting scam phone calls",
         "is it against the law to have a bonfire in my back garden",
         "how do I get rid of an old air rifle safely",
+        "whether a blade may lawfully be carried for a trade or a pastime",
     ),
     "news_or_court_comment": (
         "he got eight years? that's pathetic, not long enough",
@@ -307,6 +334,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "the pigeons in the town centre are a proper gang, they robbed my sandwich",
         "my kids are holding me prisoner with their endless questions",
         "I'm reporting my wife for criminally bad singing in the car",
+        "my partner betrayed me by eating my leftovers, I want him locked up",
+        "the kids are holding the house to ransom until they get a new games console",
         "someone please arrest my dad for his awful dancing at the wedding",
     ),
 }
@@ -323,6 +352,10 @@ TOP_K = 3  # the score averages the K nearest of each class: one lucky prototype
 MARGIN = 0.03  # mean of the TOP_K nearest situations minus mean of the TOP_K nearest negatives
 THRESHOLD = 0.35  # and the nearest situation at least this similar (cosine)
 MIN_WORDS = 5  # a reply of a few words ("same here in Salford") cannot describe a situation
+# A long post is also read by its end: TAIL_WORDS words or more of its last clauses, scored apart, the better margin
+# kept. A post that starts with an old complaint and ends with a new danger is otherwise nearer the complaints.
+LONG_WORDS = 30
+TAIL_WORDS = 15
 CACHE_SIZE = 50_000
 MARGINS = tuple(round(m / 100, 2) for m in range(-5, 16))
 THRESHOLDS = (0.0, 0.3, 0.35, 0.4, 0.45)
@@ -378,6 +411,21 @@ PLAIN_WORDS: dict[str, str] = {
 _WORD = re.compile(r"[a-z']+")
 
 
+_CLAUSE = re.compile(r"(?<=[.!?;])\s+|,\s+")
+
+
+def tail(text: str) -> str | None:
+    """The end of a long embedded text: its last clauses, at least TAIL_WORDS words; None for a short text."""
+    words = text.split()
+    if len(words) < LONG_WORDS:
+        return None
+    clauses, taken = [c for c in _CLAUSE.split(text) if c.strip()], []
+    while clauses and sum(len(c.split()) for c in taken) < TAIL_WORDS:
+        taken.insert(0, clauses.pop())
+    end = ", ".join(taken)
+    return end if len(end.split()) < len(words) else None
+
+
 def plain_words(text: str) -> str:
     """`text` with PLAIN_WORDS written out (whole words only, lower case)."""
     return _WORD.sub(lambda m: PLAIN_WORDS.get(m.group(0), m.group(0)), text)
@@ -430,14 +478,21 @@ class SemanticLayer:
     def scores(self, texts: Sequence[str]) -> list[Score]:
         """Per text, in one batch: its Score against the prototypes and the negatives."""
         self._prepare()
-        vectors = self.encoder.encode([embedded_text(t) for t in texts])
+        whole = [embedded_text(t) for t in texts]
+        ends = [(i, end) for i, end in enumerate(tail(w) for w in whole) if end]
+        vectors = self.encoder.encode(whole + [end for _, end in ends])
         if not len(vectors):
             return []
         pos, neg = vectors @ self._protos.T, vectors @ self._negs.T
         k_pos, k_neg = min(TOP_K, pos.shape[1]), min(TOP_K, neg.shape[1])
         margins = (np.sort(pos, axis=1)[:, -k_pos:].mean(axis=1) - np.sort(neg, axis=1)[:, -k_neg:].mean(axis=1))
-        return [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
-                for p, n, m in zip(pos, neg, margins)]
+        out = [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
+               for p, n, m in zip(pos[:len(texts)], neg[:len(texts)], margins[:len(texts)])]
+        for row, (i, _) in enumerate(ends, start=len(texts)):
+            if margins[row] > out[i].margin:
+                p, n = pos[row], neg[row]
+                out[i] = Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(margins[row]))
+        return out
 
     def decide(self, text: str, score: Score) -> SemanticFinding:
         guarded = is_guarded(text)
