@@ -89,6 +89,9 @@ def test_slang_dialect_and_road_dangers_are_read(text, category):
     ("@EssexPoliceUK car on the M25 with a kid hanging out of the sunroof", "threat_to_life"),
     ("@WMPolice little girl by the side of the bypass, no adults around", "threat_to_life"),
     ("@EssexPoliceUK a boy of about 5 is on the central reservation of the A13", "threat_to_life"),
+    ("@GMPolice woman on the Mancunian Way bridge sat with her legs over the edge crying", "self_harm"),
+    ("@WYP someone just tried to snatch a kid from the pram at the bus stop", "in_progress"),
+    ("@metpoliceuk car mounted the pavement on oxford st and hit people, driver running off", "in_progress"),
     ("@thamesvp they've just texted me 'we're coming for you tonight' and a car has pulled up", "threat_to_life"),
     ("@GMPolice my ex sent a video of my car with 'see you soon', he's on bail not to contact me", "threat_to_life"),
     ("@cheshirepolice someone in my back garden trying the kitchen window, it's 2am", "in_progress"),
@@ -143,6 +146,7 @@ def test_an_old_complaint_does_not_hide_a_new_danger(text):
     "@WYP im gonna strangle my kids if they say they're bored one more time",
     "@GMPolice I cut myself a lot as a teenager and a PC once sat with me for hours, thank you",
     "@EssexPoliceUK there was a man with a knife by the station earlier but he's gone now",
+    "@EssexPoliceUK my ex keeps threatening to hurt me by text, how do I get a non-molestation order",
 ])
 def test_court_news_hypothetical_questions_and_jokes_are_not_immediate_risk(text):
     assert not classify_text(text).urgent

@@ -84,7 +84,7 @@ STALE = (
     r"\b(shout ?out|fair play|hats off|big thanks|huge thanks|thanks|thank you) to\b|\bhero(es)?\b|"
     r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
-    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bis (that|this|it) (legal|allowed)\b|"
+    r"\bworth reporting\b|\bhow (do|can|should) i report\b|\bhow (do|can|would|should) (i|we|you) (get|apply for|go about)\b|\bis (that|this|it) (legal|allowed)\b|"
     r"\b(all )?healed\b|\b(want|wanted) it on record\b|\bfor (the|your) records?\b|"
     # court and sentencing, news comment: the danger is over and someone is answering for it
     r"\bgets life\b|\b(got|given|serving) (a )?life (sentence|for)\b|"
@@ -144,7 +144,9 @@ RISK_RULES: dict[str, str] = {
         r"\bwon'?t let (her|him|me) leave\b|\b(stealing|robbing|smashed)\b[^.!?]*\b(now|just)\b|"
         r"\b(riot|bricks being thrown)\b|\bexposing himself\b|\bdrunk driver\b|\bdriven (a car )?into (the )?crowd|"
         r"\bmen in balaclavas|\bballaclava|\bbalaclava|\bramming\b|\b(set fire|on fire|filling with smoke)\b|"
-        r"\bhit someone\b|\b(kicking|punching|stamping on) (a|the|him|her|me|my)\b|"
+        r"\bhit (someone|somebody|people|a (pedestrian|child|kid|cyclist|woman|man))\b|\bmounted the (pavement|kerb)\b|"
+        r"\b(tried|trying|tries|try) to (snatch|grab|abduct|lure|drag|kidnap)\b[^.!?]*\b(kid|child|baby|toddler|girl|boy|"
+        r"daughter|son)\b|\b(kicking|punching|stamping on) (a|the|him|her|me|my)\b|"
         r"\bjust (smashed|stole|robbed|grabbed|attacked|punched)\b|"
         r"\bplease (come|hurry)|\bcome quick|\bhelp!|\bhelp there\b|"
         r"\b(right|just) (now|this (minute|second))\b|\bat (this|the) (moment|minute)\b|\bas i (type|write|speak)\b|"
@@ -230,6 +232,9 @@ RISK_RULES: dict[str, str] = {
         r"\b(no ?one|nobody|noone)('?ll| will| would|'d) (miss|care about) me\b|\b(noose|ligature)\b|"
         r"\b(top|roof|edge) (floor |level )?of (the |a )?(multi ?-?storey|car park|flats|tower block)\b|"
         r"\b(locked|shut|barricaded) (himself|herself|themselves|myself) in\b|"
+        r"\b(legs|feet) (dangling |hanging )?over the (edge|side)\b|"
+        r"\b(sat|sitting|standing|stood|climbing|climbed|hanging|dangling) (on|over|off) the (edge|railings?|barrier|"
+        r"parapet|ledge|side) of (the |a )?(bridge|flyover|roof|car park|cliff|building|viaduct)\b|"
         r"\b(car|engine) (is |still )?running\b[^.!?]*\bgarage\b|\bgarage\b[^.!?]*\b(car|engine) (is |still )?running\b"
     ),
 }

@@ -290,6 +290,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "is it against the law to have a bonfire in my back garden",
         "how do I get rid of an old air rifle safely",
         "whether a blade may lawfully be carried for a trade or a pastime",
+        "how do I get a court order to stop someone contacting me",
+        "at what age do you have to renew your driving licence",
     ),
     "news_or_court_comment": (
         "he got eight years? that's pathetic, not long enough",
