@@ -7,6 +7,7 @@ come out the same, row for row, and so must the import's counts.
 
 from __future__ import annotations
 
+import random
 import shutil
 from typing import Any
 
@@ -17,6 +18,7 @@ from peelian.demo import generate
 from peelian.ingest import import_file
 from peelian.ingest.formats import twitter_v2_bulk
 from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
+from peelian.store.identity import IdentityResolver
 from peelian.store.project import SECRET_FILE
 from peelian.store.registry import import_registry
 from tests.ingest.helpers import lines
@@ -183,3 +185,40 @@ def test_the_demo_corpus_imports_alike(twin_projects, tmp_path, monkeypatch):
         bulk_report, plain_report, in_sql = import_both(twin_projects, path, monkeypatch, registry=manifest.registry_csv)
         assert_same(twin_projects, bulk_report, plain_report)
         assert in_sql == len(path.read_bytes().splitlines())  # every page in SQL
+
+
+
+@pytest.mark.parametrize("pseudonymise", [True, False])
+def test_accounts_resolved_in_sql_match_the_resolver(tmp_path, pseudonymise):
+    """The SQL resolution (registry joins, HMAC pseudonyms in DuckDB) gives what
+    `IdentityResolver.resolve` gives, for plain pairs and for the odd ones it leaves to Python."""
+    project = Project.init(tmp_path / "p.peelian", pseudonymise_citizens=pseudonymise)
+    registry = tmp_path / "registry.csv"
+    registry.write_text("platform,handle,account_id,force,account_type\ntwitter,MetPolice,7,met,force_corporate\n"
+                        "twitter,HandleOnly,,kent,force_corporate\ntwitter,,555,kent,partner\n"
+                        "twitter,@ByBoth,556,essex,media\ntwitter,Ünïcødé,,essex,force_corporate\n")
+    import_registry(project, registry)
+    identity = IdentityResolver.for_project(project)
+    assert identity.pseudonymise is pseudonymise
+    rng = random.Random(12)
+    ids = [None, "7", "555", "556", "8", "0123", "-5", "12a", " 9", "\u0661\u0662"] + [
+        str(rng.randrange(10 ** 18)) for _ in range(200)]
+    handles = [None, "MetPolice", "metpolice", "HANDLEONLY", "handleonly", "ByBoth", "someone", "c_0123456789abcdef",
+               "Ünïcødé", "İstanbul", "名前", " padded ", "@at", "dot.ted", "ǅemal", "ß"] + [
+        "".join(rng.choice("abcXYZ_09") for _ in range(rng.randrange(1, 16))) for _ in range(200)]
+    pairs = {(rng.choice(ids), rng.choice(handles)) for _ in range(2000)}
+    pairs |= {(i, None) for i in ids} | {(None, h) for h in handles}
+    pairs |= {("555", "HandleOnly"), ("7", "handleonly"), ("556", "MetPolice"), ("9", "BYBOTH")}  # id before handle
+    con = project.con.cursor()
+    con.execute("CREATE TEMP TABLE fb_obs (account_id VARCHAR, handle VARCHAR)")
+    con.executemany("INSERT INTO fb_obs VALUES (?, ?)", sorted(pairs, key=repr))
+    chunk = twitter_v2_bulk._Chunk(identity, twitter_v2_bulk._Registry(identity), con, None)
+    chunk._resolve()
+    got = {(r[0], r[1]): tuple(r[2:]) for r in con.execute("SELECT * FROM fb_map").fetchall()}
+    assert len(got) == con.execute("SELECT count(*) FROM fb_map").fetchone()[0] == len(pairs)
+    for raw_id, raw_handle in pairs:
+        want = identity.resolve("twitter", raw_id, raw_handle, None)
+        assert got[(raw_id, raw_handle)] == (want.account_id, want.handle, want.pseudonymised, want.role, want.force,
+                                             want.account_type, want.unit), (raw_id, raw_handle)
+    pseudonymised = sum(row[2] for row in got.values())
+    assert (pseudonymised > 1000) if pseudonymise else pseudonymised == 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
+import duckdb
 import pytest
 
 from peelian.store import identity
 from peelian.store.identity import IdentityResolver
-from peelian.store.privacy import PSEUDONYM_RE
+from peelian.store.privacy import PSEUDONYM_RE, Pseudonymiser, pseudonym_sql
 from peelian.store.registry import import_registry
 
 
@@ -90,3 +93,21 @@ def test_notice_details_are_scrubbed_of_account_references(resolver):
               "message": "@ann not found", "count": 3}
     scrubbed = resolver.scrub_detail("bluesky", detail)
     assert "did:plc:abc" not in str(scrubbed) and "ann" not in str(scrubbed) and scrubbed["count"] == 3
+
+
+@pytest.mark.parametrize("key_bytes", [16, 32, 64, 65, 200])
+def test_pseudonyms_in_sql_equal_the_python_hmac(key_bytes):
+    """DuckDB's sha256 over BLOBs, with the key pads as parameters, gives the same pseudonyms as
+    `hmac.digest`, for any key length and any text (non-ASCII, NUL, long)."""
+    rng = random.Random(key_bytes)
+    pseudo = Pseudonymiser(rng.randbytes(key_bytes))
+    values = ["", "0", "a\x00b", "名前", "Ünïcødé", "emoji 😀", "x" * 500] + [
+        "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(160, 0x2FFF)])) for _ in range(rng.randrange(1, 30)))
+        for _ in range(300)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v (value VARCHAR)")
+    con.executemany("INSERT INTO v VALUES (?)", [[value] for value in values])
+    for kind in ("id", "handle"):
+        got = dict(con.execute(f"SELECT value, {pseudonym_sql('twitter', kind, 'value')} FROM v",
+                               pseudo.hmac_pads()).fetchall())
+        assert got == {value: pseudo._digest("twitter", kind, value) for value in values}

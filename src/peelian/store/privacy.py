@@ -10,6 +10,7 @@ pseudonym from the registry.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from functools import lru_cache
@@ -34,6 +35,23 @@ class Pseudonymiser:
 
     def _handle(self, platform: str, handle: str) -> str:
         return self._digest(platform, "handle", normalise_handle(handle))
+
+    def hmac_pads(self) -> list[bytes]:
+        """The key XOR the inner and the outer pad (RFC 2104), the parameters of `pseudonym_sql`: with
+        them SQL computes the same HMAC-SHA256 as `hmac.digest` (they stand for the secret: keep
+        them out of SQL text and logs)."""
+        key = self._secret if len(self._secret) <= 64 else hashlib.sha256(self._secret).digest()
+        key = key.ljust(64, b"\0")
+        return [bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)]
+
+
+def pseudonym_sql(platform: str, kind: str, value: str) -> str:
+    """DuckDB SQL for `Pseudonymiser`'s pseudonym of the VARCHAR expression `value` (already
+    normalised for a handle), given `hmac_pads()` as the statement's parameters $1 and $2:
+    HMAC(k, m) = H((k ^ opad) || H((k ^ ipad) || m)), over the UTF-8 bytes of the same message."""
+    assert re.fullmatch(r"\w+", platform) and re.fullmatch(r"\w+", kind)
+    message = f"encode('{platform}' || chr(31) || '{kind}' || chr(31) || ({value}))"
+    return f"'{PSEUDONYM_PREFIX}' || left(sha256($2 || unhex(sha256($1 || {message}))), 16)"
 
 
 def normalise_handle(handle: str) -> str:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from peelian.ingest.base import (
     _UNPARSED,
@@ -48,10 +49,11 @@ from peelian.ingest.base import (
 from peelian.ingest.records import Reject
 from peelian.store.arrowsql import execute_with
 from peelian.store.identity import PROFILE_PASS_SQL
+from peelian.store.privacy import pseudonym_sql
 
 if TYPE_CHECKING:
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
-    from peelian.store.identity import IdentityResolver
+    from peelian.store.identity import IdentityResolver, RegistryEntry
 
 PLATFORM = "twitter"
 CHUNK_BYTES = 32 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
@@ -114,11 +116,12 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
         for macro in _MACROS:
             work.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
         connections.put(work)
+    registry = _Registry(sink.identity)
 
     def build(lines: _Lines) -> _Built:
         work = connections.get()
         try:
-            return _Chunk(sink.identity, work, lines).build()
+            return _Chunk(sink.identity, registry, work, lines).build()
         finally:
             connections.put(work)
 
@@ -178,6 +181,25 @@ class _Built:
     accounts: pa.Table | None = None
     mentions: pa.Table | None = None
     users: int = 0
+
+
+class _Registry:
+    """The registry's twitter accounts as Arrow tables (by id; by normalised handle), with the role
+    each gets, and the pseudonym key's pads: what resolving accounts in SQL (`_Chunk._resolve`) joins."""
+
+    def __init__(self, identity: IdentityResolver):
+        def table(entries: dict[tuple[str, str], RegistryEntry]) -> pa.Table:
+            rows = [(key, entry) for (platform, key), entry in entries.items() if platform == PLATFORM]
+            return pa.table({
+                "key": pa.array([key for key, _ in rows], pa.string()),
+                "role": pa.array([entry.role for _, entry in rows], pa.string()),
+                "force": pa.array([entry.force for _, entry in rows], pa.string()),
+                "account_type": pa.array([entry.account_type for _, entry in rows], pa.string()),
+                "unit": pa.array([entry.unit for _, entry in rows], pa.string()),
+            })
+
+        self.by_id, self.by_handle = table(identity.by_id), table(identity.by_handle)
+        self.pads = identity.pseudonymiser.hmac_pads() if identity.pseudonymiser is not None else None
 
 
 class _Lines:
@@ -254,8 +276,8 @@ def _chunks(path: Path) -> Iterator[_Lines]:
 class _Chunk:
     """One chunk of lines: the standard pages parsed and built in SQL, on a worker connection."""
 
-    def __init__(self, identity: IdentityResolver, work: Any, lines: _Lines):
-        self.identity, self.con, self.lines = identity, work, lines
+    def __init__(self, identity: IdentityResolver, registry: _Registry, work: Any, lines: _Lines):
+        self.identity, self.registry, self.con, self.lines = identity, registry, work, lines
 
     def build(self) -> _Built:
         self._parse()
@@ -407,14 +429,51 @@ class _Chunk:
             LEFT JOIN fb_text f ON f.seq = p.seq""")
 
     def _resolve(self) -> None:
-        """Resolve each distinct (account id, handle) of the chunk once, as the Python writer would.
-        The map is joined on both raw values (IS NOT DISTINCT FROM: either may be absent)."""
+        """Resolve each distinct (account id, handle) of the chunk as `IdentityResolver.resolve` does.
+
+        Pairs of plain values (a digit id, an ASCII word handle: nearly all) are resolved in SQL, the
+        registry joined and the pseudonyms computed by DuckDB (`pseudonym_sql`); for these a handle's
+        normal form is its lower case. The others (handles with other characters, which Python
+        normalises by its own rules) go through `IdentityResolver.resolve`. The map is joined on both
+        raw values (IS NOT DISTINCT FROM: either may be absent)."""
+        registry = self.registry
+        plain = ("(raw_id IS NULL OR regexp_full_match(raw_id, '[0-9]+'))"
+                 " AND (raw_handle IS NULL OR regexp_full_match(raw_handle, '[A-Za-z0-9_]+'))")
+        entry = "CASE WHEN i.key IS NOT NULL THEN i.{0} ELSE h.{0} END"  # by id first, as `lookup`
+        found = "(i.key IS NOT NULL OR h.key IS NOT NULL)"
+        if registry.pads is None:
+            account_id, handle, pseudonymised = "p.aid", "p.raw_handle", "false"
+        else:
+            pseudonymised = f"NOT {found} AND p.aid IS NOT NULL"
+            account_id = f"CASE WHEN {pseudonymised} THEN {pseudonym_sql(PLATFORM, 'id', 'p.aid')} ELSE p.aid END"
+            handle = (f"CASE WHEN {pseudonymised} AND p.raw_handle IS NOT NULL THEN "
+                      f"{pseudonym_sql(PLATFORM, 'handle', 'p.norm')} ELSE p.raw_handle END")
+        execute_with(
+            self.con,
+            f"""CREATE OR REPLACE TEMP TABLE fb_map AS
+            WITH p AS (SELECT raw_id, raw_handle, lower(raw_handle) AS norm,
+                              coalesce(raw_id, '@' || lower(raw_handle)) AS aid
+                       FROM (SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs) WHERE {plain})
+            SELECT p.raw_id, p.raw_handle, {account_id} AS account_id, {handle} AS handle,
+                   {pseudonymised} AS pseudonymised, coalesce({entry.format("role")}, 'citizen') AS role,
+                   {entry.format("force")} AS force, {entry.format("account_type")} AS account_type,
+                   {entry.format("unit")} AS unit
+            FROM p LEFT JOIN _fb_by_id i ON i.key = p.aid LEFT JOIN _fb_by_handle h ON h.key = p.norm""",
+            registry.pads, _fb_by_id=registry.by_id, _fb_by_handle=registry.by_handle)
+        others = self.con.sql(
+            f"""SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs
+            WHERE NOT ({plain.replace("raw_id", "account_id").replace("raw_handle", "handle")})"""
+        ).to_arrow_table()
+        if others.num_rows:
+            execute_with(self.con, "INSERT INTO fb_map SELECT * FROM _fb_others", _fb_others=self._identities(others))
+
+    def _identities(self, pairs: pa.Table) -> pa.Table:
+        """The identities of (raw_id, raw_handle) pairs, from `IdentityResolver.resolve`."""
         resolve = self.identity.resolve
-        pairs = self.con.sql("SELECT DISTINCT account_id, handle FROM fb_obs").to_arrow_table()
         idents = [resolve(PLATFORM, account_id, handle, None)
-                  for account_id, handle in zip(pairs["account_id"].to_pylist(), pairs["handle"].to_pylist())]
-        self._table_from_arrow("fb_map", {
-            "raw_id": pairs["account_id"], "raw_handle": pairs["handle"],
+                  for account_id, handle in zip(pairs["raw_id"].to_pylist(), pairs["raw_handle"].to_pylist())]
+        return pa.table({
+            "raw_id": pc.cast(pairs["raw_id"], pa.string()), "raw_handle": pc.cast(pairs["raw_handle"], pa.string()),
             "account_id": pa.array([i.account_id for i in idents], pa.string()),
             "handle": pa.array([i.handle for i in idents], pa.string()),
             "pseudonymised": pa.array([i.pseudonymised for i in idents], pa.bool_()),
