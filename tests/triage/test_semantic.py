@@ -25,7 +25,7 @@ DATA = Path(__file__).parents[1] / "data" / "triage"
 needs_model = pytest.mark.skipif(not embeddings_available(), reason="the 'embeddings' extra is not installed")
 
 DESCRIBED = [  # immediate risk in words the rules have no keyword for
-    ("@WMPolice a man has climbed over the railings of the bridge on Broad Street and is staring down at the canal",
+    ("@WMPolice a man has got past the railings of the bridge on Broad Street and is staring down at the canal",
      "self_harm"),
     ("@GMPolice my 7 year old was playing out front ten minutes ago and now he is nowhere to be seen",
      "missing_vulnerable"),
