@@ -116,6 +116,8 @@ def test_dangers_without_a_danger_word_are_read(text, category):
     "@HantsPolice my nan hasn't been seen since yesterday morning and isn't answering her phone, she's 86",
     "@GMPolice my dad didn't come home overnight, he has dementia and his car is gone",
     "@LancsPolice my sister went out on friday night and no one has heard from her, she's missing and she's 16",
+    "@metpoliceuk they said they're gonna stab him on saturday night at the party, he's 15",
+    "@GMPolice my ex who was charged with assaulting me is outside my house with a knife",
 ])
 def test_an_old_complaint_does_not_hide_a_new_danger(text):
     """The past, an update request or a question (STALE) keeps a post from the risk layers only when nothing in it

@@ -118,7 +118,8 @@ NOW = (
     r"\b(no one|nobody|noone|naebody)('s| has)? (heard from|seen)\b|\bstill not (home|back)\b|"
     r"\bjust (posted|put up|put out|said)\b|\b(can|could) see (them|him|her|it) (now|from)\b|"
     r"\bi can see (them|him|her)\b|\b(is|are|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|here|back|at the door) now\b|"
-    r"\btonight (he|she|they)'?s?\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
+    r"\btonight (he|she|they)'?s?\b|\b(going to|gonna|will|'ll) (kill|stab|shoot|burn|torch|shoot up|petrol bomb)\b|"
+    r"\b(is|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|at) (my|our|the) (house|door|window|flat|home|gate)\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
 )
 
 RISK_RULES: dict[str, str] = {

@@ -279,6 +279,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "a car has been abandoned on our street for a week with a smashed window",
         "people speeding past the school every day, someone will get hurt one day",
         "neighbours playing loud music late at night again",
+        "the family next door are always yelling at each other, should I tell someone about it",
         "a van keeps dumping rubbish on our street at night",
         "the same car drives round and round our estate every night revving its engine",
     ),
