@@ -4,8 +4,10 @@ Reading a tweet in Python (parse, build a `Post`, resolve its accounts, stage a 
 many times what DuckDB needs to scan the same fields, so pages are read set-based: Python cuts
 the file into chunks of whole lines (keeping line numbers), DuckDB parses each line once
 (`json_transform`) and builds the staging rows in SQL, two chunks at a time on worker
-connections. Python only resolves the distinct accounts of a chunk (`IdentityResolver`) and
-rewrites the texts that need it (HTML entities, citizens' @handles).
+connections, accounts included: the registry is joined and citizens' pseudonyms are computed in
+SQL (`pseudonym_sql`). Python only resolves the accounts whose handles are not plain ASCII words
+(`IdentityResolver`, whose normal form of such handles SQL does not reproduce) and rewrites the
+texts that need it (HTML entities, citizens' @handles).
 
 The result is what `TwitterV2Importer.read` gives, because a line is read in SQL only when
 every value the importer reads has the plain shape that both readers treat alike: strings where
