@@ -147,6 +147,21 @@ def app(web_project: Project):
     return create_app(web_project.path, project=web_project, max_login_failures=3, lockout_seconds=600)
 
 
+@pytest.fixture(autouse=True)
+def risk_model_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each web test gets its own semantic risk model load, already done, as once `peelian serve` has loaded it.
+
+    The load is process state (`peelian.web.risk_model.MODEL`): without this, the first inbox request of a
+    test starts the real load in the background, and the loading note, part of the inbox's cache key, flips
+    whenever that load ends, mid-test (at once where an earlier test module left the triage's semantic layer
+    loaded). The tests of the loading itself (test_inbox_risk_model.py) put their own load in its place."""
+    from peelian.web import risk_model
+
+    done = risk_model.ModelLoad()
+    done.loaded.set()
+    monkeypatch.setattr(risk_model, "MODEL", done)
+
+
 def login_token(client: TestClient) -> str:
     page = client.get("/login")
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -95,3 +95,49 @@ def test_serve_loads_the_model_at_start_only_for_a_project_with_citizen_posts(we
     with TestClient(create_app(web_project.path, project=web_project, warm=True)):
         assert risk_model.MODEL.loaded.wait(10)
     assert loads == ["loaded"]
+
+
+PROGRESS_POLL = {"HX-Request": "true", "HX-Trigger": "computing-progress"}
+
+
+def test_the_progress_poll_waits_for_the_page_a_reload_shows_when_the_model_loads_meanwhile(
+        app, client_for, web_project, monkeypatch, asked):
+    """On a large project the inbox is computed in the background; if the model finishes loading while the
+    rules' result is computed, a reload would ask for the semantic layer's result: the poll waits for that
+    one rather than reloading into a second progress page, then reloads into the page with no loading note."""
+    let_go = threading.Event()
+    monkeypatch.setattr(risk_model, "MODEL", risk_model.ModelLoad(lambda: let_go.wait(60)))
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    state.options["inbox_wait_s"] = 0.0
+    client = client_for("analyst")
+    assert "computing-progress" in client.get("/inbox?since=all").text
+    state.work.wait(120)
+    assert asked == [False]  # the rules' result is ready ...
+    let_go.set()
+    assert risk_model.MODEL.loaded.wait(10)  # ... and the model loaded meanwhile
+    assert client.get("/inbox?since=all", headers=PROGRESS_POLL).status_code == 204
+    state.work.wait(120)
+    assert asked == [False, None]
+    assert client.get("/inbox?since=all", headers=PROGRESS_POLL).headers.get("HX-Refresh") == "true"
+    page = client.get("/inbox?since=all").text
+    assert "computing-progress" not in page and "model is loading" not in page and "Inbox" in page
+    assert asked == [False, None]  # the reload read the result the poll waited for
+
+
+@pytest.mark.skipif(not semantic.available(), reason="the 'embeddings' extra is not installed")
+def test_inbox_progress_then_page_after_the_semantic_layer_was_loaded_earlier_in_the_process(
+        app, client_for, web_project):
+    """A web test does not inherit the process's model load: with the triage's semantic layer already loaded
+    (as earlier test modules leave it), the inbox's progress page still resolves to the page once its work is
+    done (before tests/web/conftest.py gave each test its own finished load, the note flipped mid-test)."""
+    risk_model._load_model()
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    state.options["inbox_wait_s"] = 0.0
+    client = client_for("analyst")
+    assert "computing-progress" in client.get("/inbox").text
+    state.work.wait(120)
+    assert client.get("/inbox", headers=PROGRESS_POLL).headers.get("HX-Refresh") == "true"
+    page = client.get("/inbox").text
+    assert "computing-progress" not in page and "model is loading" not in page and "Inbox" in page
