@@ -92,6 +92,10 @@ def test_slang_dialect_and_road_dangers_are_read(text, category):
     ("@GMPolice woman on the Mancunian Way bridge sat with her legs over the edge crying", "self_harm"),
     ("@WYP someone just tried to snatch a kid from the pram at the bus stop", "in_progress"),
     ("@metpoliceuk car mounted the pavement on oxford st and hit people, driver running off", "in_progress"),
+    ("@GMPolice my husband has had a fit and he's not coming round, ambulance says 2 hours", "threat_to_life"),
+    ("@metpoliceuk crush at the gates of the concert, people going down, kids at the front", "threat_to_life"),
+    ("@NottsPolice youths throwing rocks off the footbridge onto the A52 at cars", "in_progress"),
+    ("@HantsPolice a group have surrounded my son at the skatepark and took his phone, he's still there", "in_progress"),
     ("@thamesvp they've just texted me 'we're coming for you tonight' and a car has pulled up", "threat_to_life"),
     ("@GMPolice my ex sent a video of my car with 'see you soon', he's on bail not to contact me", "threat_to_life"),
     ("@cheshirepolice someone in my back garden trying the kitchen window, it's 2am", "in_progress"),
@@ -149,6 +153,8 @@ def test_an_old_complaint_does_not_hide_a_new_danger(text):
     "@GMPolice I cut myself a lot as a teenager and a PC once sat with me for hours, thank you",
     "@EssexPoliceUK there was a man with a knife by the station earlier but he's gone now",
     "@EssexPoliceUK my ex keeps threatening to hurt me by text, how do I get a non-molestation order",
+    "@LancsPolice saw a lad drinking and then driving off from the pub last Friday, registration AB12 CDE",
+    "@NottsPolice kids keep chucking stones at the buses on our estate, it happens every week",
 ])
 def test_court_news_hypothetical_questions_and_jokes_are_not_immediate_risk(text):
     assert not classify_text(text).urgent

@@ -38,6 +38,8 @@ DESCRIBED = [  # immediate risk in words the rules have no keyword for
     ("@DerbysPolice my ex has just sent a screenshot of my new address with 'found you'", "threat_to_life"),
     ("@WMPolice elderly man in a dressing gown walking down the middle of the dual carriageway", "threat_to_life"),
     ("@cheshirepolice someone rattling my back door handle, its 2am and im alone in the house", "in_progress"),
+    ("@KentPolice my mum's not answering and her house is dark, she's diabetic and lives alone, I'm 2 hours away",
+     "threat_to_life"),
 ]
 FIGURATIVE = [
     "@WMPolice this road is a death trap",

@@ -72,7 +72,8 @@ SUPPRESS = (
     r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
 )
 STALE = (
-    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|saturday|sunday|weekend|"
+    r"\b(last|previous) (week|month|year|summer|winter|spring|autumn|term|night|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|weekend|"
     r"bonfire night|halloween|christmas|new year'?s?( eve)?|easter|bank holiday)\b|"
     r"\b(weeks|months|years) ago\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b|"
     r"\b(yesterday|overnight|the other (day|night|week))\b|\blast nights?\b|"
@@ -145,6 +146,9 @@ RISK_RULES: dict[str, str] = {
         r"\bwon'?t let (her|him|me) leave\b|\b(stealing|robbing|smashed)\b[^.!?]*\b(now|just)\b|"
         r"\b(riot|bricks being thrown)\b|\bexposing himself\b|\bdrunk driver\b|\bdriven (a car )?into (the )?crowd|"
         r"\bmen in balaclavas|\bballaclava|\bbalaclava|\bramming\b|\b(set fire|on fire|filling with smoke)\b|"
+        r"\b(throwing|dropping|chucking|lobbing) (rocks|stones|bricks|things|stuff|objects|concrete)\b[^.!?]*\b(off|from|"
+        r"onto|at) (the )?(bridge|footbridge|flyover|cars|traffic|motorway|carriageway)\b|"
+        r"\b(have|has|'ve|are|is|just|they'?ve) (surrounded|cornered)\b|\bsurrounding (him|her|me|us)\b|"
         r"\bhit (someone|somebody|people|a (pedestrian|child|kid|cyclist|woman|man))\b|\bmounted the (pavement|kerb)\b|"
         r"\b(tried|trying|tries|try) to (snatch|grab|abduct|lure|drag|kidnap)\b[^.!?]*\b(kid|child|baby|toddler|girl|boy|"
         r"daughter|son)\b|\b(kicking|punching|stamping on) (a|the|him|her|me|my)\b|"
@@ -180,7 +184,9 @@ RISK_RULES: dict[str, str] = {
         r"thames|mersey|harbour|dock)|\bin difficulty\b|\bpulled out to sea\b|\bswept (away|out)\b|"
         r"\bunder (a|the) (tractor|car|lorry|bus|van|train)\b|\bstill in (it|the car|the house|the water)\b|"
         r"\b(isn'?t|not) (moving|responding|breathing)\b|\bunresponsive\b|\blocked (me|her|him|us) in\b|"
-        r"\bpassed out\b|\blips (going|turning|are) (blue|grey)\b|\b(blue|grey) lips\b|\bpeople trapped\b|"
+        r"\bpassed out\b|\b(not|isn'?t|won'?t|can'?t) (coming round|waking up|come round|wake (him|her) up)\b|"
+        r"\b(having|in the middle of) a (fit|seizure)\b|\bcrush (at|in|outside|by|near)\b|"
+        r"\b(people|kids|children|someone|fans) (are |is )?(being |getting )?crushed\b|\blips (going|turning|are) (blue|grey)\b|\b(blue|grey) lips\b|\bpeople trapped\b|"
         r"\b(he|she|they)'?ll do (me|us|her|him)\b|"
         r"\b(shed|spilled|lost|dropped) (its|their|a|his|her) load\b|"
         r"\b(debris|logs|rubble|bricks|glass|rocks) (all )?(across|over|on|in) (the |both |all )?(road|motorway|lanes|"

@@ -116,6 +116,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "there has been a bad crash and people are stuck in the car",
         "my friend has been spiked and a stranger is trying to take her away",
         "people are getting crushed in the crowd and can't breathe",
+        "my elderly mum lives alone and isn't answering her phone or the door, she's unwell",
     ),
     "water_or_fall": (
         "a person is in the river and struggling to stay afloat",
