@@ -155,6 +155,13 @@ def test_an_old_complaint_does_not_hide_a_new_danger(text):
     "@EssexPoliceUK my ex keeps threatening to hurt me by text, how do I get a non-molestation order",
     "@LancsPolice saw a lad drinking and then driving off from the pub last Friday, registration AB12 CDE",
     "@NottsPolice kids keep chucking stones at the buses on our estate, it happens every week",
+    "@NorthumbriaPol is it true someone got stabbed at the Quayside? my friend said",
+    "@EssexPoliceUK that drill video with the machetes is all over tiktok, can you get it taken down",
+    "@LancsPolice a man collapsed at the bus station this morning, the paramedics were brilliant, hope he's ok",
+    "@WMPolice is the axe throwing place in Digbeth licensed?",
+    "@AvonandSomerset the sword in the museum exhibition was stunning",
+    "@merseypolice lads racing up and down the East Lancs every Saturday night, someone's going to die one day",
+    "@metpoliceuk my ex keeps posting nasty stuff about me and my knife collection on facebook, is that harassment?",
 ])
 def test_court_news_hypothetical_questions_and_jokes_are_not_immediate_risk(text):
     assert not classify_text(text).urgent
