@@ -44,3 +44,12 @@ def test_export_of_one_force_and_messages_for_bad_lakes(cli, demo_path, tmp_path
     assert "no manifest.json: this is not a Peelian lake" in result.output
     result = cli("national", "metrics", tmp_path / "empty", "--engine", "flink")
     assert result.exit_code == 2
+
+
+def test_the_metric_set_is_not_written_to_a_uri(cli, tmp_path):
+    """`--to s3a://…` is refused before any work, not written as a local folder named `s3a:`."""
+    (tmp_path / "empty").mkdir()
+    result = cli("national", "metrics", tmp_path / "empty", "--to", "s3a://bucket/set.parquet")
+    assert result.exit_code == 2
+    assert "--to s3a://bucket/set.parquet: the metric set is written to a local or mounted path" in result.output
+    assert not (tmp_path / "s3a:").exists()

@@ -23,14 +23,16 @@ def metrics(
     lake: str = LakeArg,
     engine: str = EngineOpt,
     master: str = MasterOpt,
-    to: Path = typer.Option(None, "--to", help="Write the set: .parquet, .csv or .json (and <name>.schema.md)."),
+    to: str = typer.Option(None, "--to", help="Write the set: .parquet, .csv or .json (and <name>.schema.md)."),
     json: bool = JsonOpt,
 ) -> None:
     """The common metric set (docs/metric-set.md) of every force in the lake, by force × account type × month."""
     with user_errors():
         from peelian.national import national_metric_set
-        from peelian.national.output import write_metric_set
+        from peelian.national.output import metric_set_destination, write_metric_set
 
+        if to:
+            metric_set_destination(to)
         table = national_metric_set(lake, engine=engine, master=master)
         written = write_metric_set(table, to) if to else None
     summary = {"engine": engine, "rows": table.num_rows, "forces": len(set(table.column("force").to_pylist())),

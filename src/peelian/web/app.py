@@ -242,8 +242,9 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
     fitted (minutes on tens of millions of posts): bring the stored monthly rollup up to date at
     start and again whenever the data change (an import from the CLI, a re-tag, new codes), checking
     every `interval` seconds until `stop` is set, and the explorer's filter lists (a scan of the
-    predictions) with it. The metric fit is kept current too, for the pages
-    that read it (the posts behind a figure, the inbox), once no page has been asked for
+    predictions) with it. The metric fit is kept current too, for what the rollup does not hold (the
+    posts behind a conversation, reciprocity or code-mix figure, the assessment figures outside its
+    months, any page while the rollup is stale), once no page has been asked for
     `FIT_WHEN_IDLE_S` seconds. A read-only project gets the unfiltered dashboard computed once instead."""
     from peelian.metrics.engine import is_prepared, prepared
     from peelian.metrics.params import Filters, MetricParams
