@@ -15,6 +15,12 @@ shows how many cores a run really had on a shared machine. Starting the engine (
 and its session) is timed apart from the job, and the local[1] -> local[2] speed-up is the job's;
 `uptime` before and after shows what else the machine was running.
 
+Each run is pinned to as many CPUs as its cores (`sched_setaffinity`, inherited by the JVM): Spark's
+local[N] bounds only the task threads, while the driver's planning, code generation and the JVM's
+compiler and collector run beside them, so an unpinned local[1] already keeps two cores busy (1.8 on
+this machine) and no speed-up from local[1] to local[2] could show on two cores. Pinned, local[1] is
+Spark on one CPU and local[2] on two. `--no-pin` runs them unpinned.
+
 The national plan (43 forces, 300 M posts) is extrapolated from the job's CPU seconds per post and per
 lake partition (force × platform × month) measured on local[1].
 """
@@ -138,9 +144,11 @@ def _hwm_kb(pid: int | str = "self") -> int:
     return 0
 
 
-def run_one(lake: str, engine: str, cores: int) -> dict[str, Any]:
+def run_one(lake: str, engine: str, cores: int, pin: bool) -> dict[str, Any]:
     """One measurement, in this (fresh) process: the engine's start (for Spark, the JVM and its
     session) apart from the job, so the job's own scaling shows."""
+    if pin:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
     from peelian.national import national_metric_set
     from peelian.national.engine import spark_session
 
@@ -164,8 +172,8 @@ def run_one(lake: str, engine: str, cores: int) -> dict[str, Any]:
             "peak_mb": (_hwm_kb() + jvm) / 1024, "load": os.getloadavg()}
 
 
-def measure(lake: Path, engine: str, cores: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--one", str(lake), engine, str(cores)], check=True,
+def measure(lake: Path, engine: str, cores: int, pin: bool) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--one", str(lake), engine, str(cores), str(int(pin))], check=True,
                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -173,10 +181,12 @@ def measure(lake: Path, engine: str, cores: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=1_000_000)
-    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="do not pin each run to as many CPUs as its cores")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], args.one[1], int(args.one[2]))))
+        print(json.dumps(run_one(args.one[0], args.one[1], int(args.one[2]), args.one[3] == "1")))
         return
     uptime_before = _uptime()
     started = time.perf_counter()
@@ -191,7 +201,9 @@ def main() -> None:
     forces = len(Lake.open(lake).forces)
     print(f"lake: {posts:,} posts, {forces} forces, {partitions:,} partitions, facts {facts} "
           f"(built in {time.perf_counter() - started:.0f} s)", flush=True)
-    results = [measure(lake, "spark", 1), measure(lake, "spark", 2), measure(lake, "duckdb", 2)]
+    results = [measure(lake, "spark", 1, args.pin), measure(lake, "spark", 2, args.pin),
+               measure(lake, "duckdb", 2, args.pin)]
+    print("each run pinned to as many CPUs as its cores" if args.pin else "runs not pinned to CPUs")
     print("\n| engine | cores | job s | posts/s (job) | start s (JVM + session) | job CPU s | cores used in the job "
           "(CPU ÷ wall) | peak memory, GB | load average 1/5/15 min after |\n"
           "|---|---:|---:|---:|---:|---:|---:|---:|---|")
