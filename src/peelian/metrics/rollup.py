@@ -524,13 +524,7 @@ class RollupFigures:
         self.models: dict[str, dict[str, Any]] = state.get("models") or {}
 
     def _query(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
-        cur = self.project.cursor()
-        try:
-            result = cur.execute(sql, args)
-            columns = [d[0] for d in result.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cur.close()
+        return self.project.query(sql, args)
 
     @staticmethod
     def _cell(filters: Filters, keep: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
@@ -686,13 +680,7 @@ class StoredQueue:
         return " AND ".join(parts), args
 
     def _query(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
-        cur = self.project.cursor()
-        try:
-            result = cur.execute(sql, args)
-            columns = [d[0] for d in result.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cur.close()
+        return self.project.query(sql, args)
 
     def rows(self, filters: Filters, older_than: timedelta | None, limit: int | None,
              offset: int) -> list[dict[str, Any]]:
@@ -746,13 +734,7 @@ class StoredFit:
         self._accounts: dict[int, tuple[str, str | None]] | None = None
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.project.cursor()
-        try:
-            result = cur.execute(sql, params) if params is not None else cur.execute(sql)
-            columns = [d[0] for d in result.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cur.close()
+        return self.project.query(sql, params)
 
     @property
     def time_zones_(self) -> dict[str, str]:
