@@ -50,7 +50,12 @@ from peelian.metrics.compute import (
 )
 from peelian.metrics.engine import ORG_ROWS_SQL, Dialogue, fingerprint, prepared
 from peelian.metrics.params import Filters, MetricParams
-from peelian.metrics.rollup_groups import GROUP_COUNTS, delays_sql, groups_sql
+from peelian.metrics.rollup_groups import (
+    GROUP_COUNTS,
+    cell_conditions,
+    delays_sql,
+    groups_sql,
+)
 from peelian.metrics.views import (
     DEFAULT_BINS,
     distribution_bins,
@@ -542,12 +547,7 @@ class RollupFigures:
     @staticmethod
     def _fine(filters: Filters) -> tuple[str, list[Any]]:
         """WHERE over the finest-grain tables (codes, hours) for these filters."""
-        parts, args = ["TRUE"], []
-        for key in KEYS:
-            value = getattr(filters, key)
-            if value is not None:
-                parts.append(f"{key} = ?")
-                args.append(value)
+        parts, args = cell_conditions(filters)
         return " AND ".join(parts), args
 
     def _derive(self, row: dict[str, Any]) -> dict[str, Any]:

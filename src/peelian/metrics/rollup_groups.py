@@ -36,6 +36,17 @@ from peelian.metrics.params import Filters, MetricParams
 from peelian.store.project import Project
 
 CELL = ("platform", "force", "account_type")
+
+
+def cell_conditions(filters: Filters) -> tuple[list[str], list[Any]]:
+    """SQL conditions (starting with TRUE) and their arguments for the cell keys these filters set."""
+    parts, args = ["TRUE"], []
+    for key in CELL:
+        value = getattr(filters, key)
+        if value is not None:
+            parts.append(f"{key} = ?")
+            args.append(value)
+    return parts, args
 # column: (family, SQL over the family's rows, with {counted}, {settled_or_kept} and {urgent} filled in)
 GROUP_COUNTS: dict[str, tuple[str, str]] = {
     "police_rows": ("police", "count(*)"),
@@ -126,22 +137,11 @@ class GroupRollup:
                 and set(keys) <= set(CELL) and month_range(filters) is not None and set(mixes) <= set(ROLLED_MIXES))
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self.project.cursor()
-        try:
-            result = cur.execute(sql, list(args))
-            columns = [d[0] for d in result.description or []]
-            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
-        finally:
-            cur.close()
+        return self.project.query(sql, list(args))
 
     @staticmethod
     def _where(filters: Filters) -> tuple[str, list[Any]]:
-        parts, args = ["TRUE"], []
-        for key in CELL:
-            value = getattr(filters, key)
-            if value is not None:
-                parts.append(f"{key} = ?")
-                args.append(value)
+        parts, args = cell_conditions(filters)
         months = month_range(filters)
         assert months is not None, "GroupRollup.serves said no"
         for op, month in zip((">=", "<="), months, strict=True):
