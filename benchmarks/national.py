@@ -1,14 +1,31 @@
 """Benchmark: the common metric set over a national lake on Spark local[1], local[2] and DuckDB.
 
     python benchmarks/national.py                        # 1 M posts, 44 forces (a few minutes on 2 cores)
-    python benchmarks/national.py --posts 10000000       # the issue's 10 M posts (needs ~20 min here)
+    python benchmarks/national.py --posts 10000000 --base-posts 90909 --build-only   # the 10 M lake, untimed
+    python benchmarks/national.py --posts 10000000 --base-posts 90909 --engines spark2,duckdb
 
 The lake is built once into bench-data/national-<posts>/: a demo project (real platform
 formats through the real import) is exported with `export_dataset`, then its lake is
 replicated 11 times with renamed forces and ids (each copy a new source, no id shared between
 copies); 11 copies of a demo of 4 forces and --posts/11 posts make 44 forces, about the 43 of
 England and Wales. (A demo post that no force's facts hold is not in the lake, so the lake holds
-slightly fewer posts than --posts; the figure printed is the lake's own.) Each measurement runs in its own process, so its peak
+slightly fewer posts than --posts; the figure printed is the lake's own.)
+
+`--base-posts B` builds a larger lake from a smaller demo (e.g. the 1 M lake's 90,909 posts for
+10 M, instead of generating and importing a 909,000-post demo): each of the 11 force copies
+stacks s = posts / (11 B) copies of the base (rounded; 10 for 10 M), each with fresh ids and nids
+(copy k + 11 j, so stacked copy 0 is the default lake's copy k) under the SAME force names,
+concatenated before writing, so each partition (force x platform x month) is one file s times
+larger, as a national lake's partitions are large. What that changes: every force, month and
+account type has s times the rows, the police accounts, citizens and conversations (s disjoint
+copies of its conversations), while the groups of the metric set are the same, so each count is
+exactly s times the base lake's, medians and rates are unchanged, and only interpolated p90s and
+top-N concentration differ. What it does not change: the number of forces, months, partitions
+and result rows, nor the data's variety (the same conversations, repeated), so per-group sorting
+and percentile work grows with s while compression and skew are the base's. bench-data/
+national-<posts>/bench-build.json records how a lake was built; a cached lake built otherwise is
+refused. `--engines` chooses the runs (spark1, spark2, duckdb; all by default) and `--build-only`
+only builds the lake. Each measurement runs in its own process, so its peak
 memory is its own: VmHWM of the Python process, plus for Spark that of the JVM it started
 (the driver and, in local mode, the executors); so is its CPU time (user + system of both), which
 shows how many cores a run really had on a shared machine. Starting the engine (for Spark the JVM
@@ -22,7 +39,7 @@ this machine) and no speed-up from local[1] to local[2] could show on two cores.
 Spark on one CPU and local[2] on two. `--no-pin` runs them unpinned.
 
 The national plan (43 forces, 300 M posts) is extrapolated from the job's CPU seconds per post and per
-lake partition (force × platform × month) measured on local[1].
+lake partition (force × platform × month) measured on local[1] (on local[2] when only that ran).
 """
 
 from __future__ import annotations
