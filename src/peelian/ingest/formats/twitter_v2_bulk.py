@@ -450,22 +450,23 @@ class _Chunk:
             account_id = f"CASE WHEN {pseudonymised} THEN {pseudonym_sql(PLATFORM, 'id', 'p.aid')} ELSE p.aid END"
             handle = (f"CASE WHEN {pseudonymised} AND p.raw_handle IS NOT NULL THEN "
                       f"{pseudonym_sql(PLATFORM, 'handle', 'p.norm')} ELSE p.raw_handle END")
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE fb_pairs AS
+            SELECT raw_id, raw_handle, {plain} AS plain
+            FROM (SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs)""")
         execute_with(
             self.con,
             f"""CREATE OR REPLACE TEMP TABLE fb_map AS
             WITH p AS (SELECT raw_id, raw_handle, lower(raw_handle) AS norm,
                               coalesce(raw_id, '@' || lower(raw_handle)) AS aid
-                       FROM (SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs) WHERE {plain})
+                       FROM fb_pairs WHERE plain)
             SELECT p.raw_id, p.raw_handle, {account_id} AS account_id, {handle} AS handle,
                    {pseudonymised} AS pseudonymised, coalesce({entry.format("role")}, 'citizen') AS role,
                    {entry.format("force")} AS force, {entry.format("account_type")} AS account_type,
                    {entry.format("unit")} AS unit
             FROM p LEFT JOIN _fb_by_id i ON i.key = p.aid LEFT JOIN _fb_by_handle h ON h.key = p.norm""",
             registry.pads, _fb_by_id=registry.by_id, _fb_by_handle=registry.by_handle)
-        others = self.con.sql(
-            f"""SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs
-            WHERE NOT ({plain.replace("raw_id", "account_id").replace("raw_handle", "handle")})"""
-        ).to_arrow_table()
+        others = self.con.sql("SELECT raw_id, raw_handle FROM fb_pairs WHERE NOT plain").to_arrow_table()
         if others.num_rows:
             execute_with(self.con, "INSERT INTO fb_map SELECT * FROM _fb_others", _fb_others=self._identities(others))
 
