@@ -186,6 +186,31 @@ def test_merging_in_chunks_counts_each_post_once(project, tmp_path, monkeypatch)
     assert (again.posts_new, again.posts_updated, again.duplicates) == (1, 1, 0)
 
 
+def test_mentions_are_stored_once_across_merges_and_imports(project, tmp_path, monkeypatch):
+    """A merge looks up stored mentions only for posts stored before it: a post seen again in a
+    later merge, or a later import, adds its new mentions and never repeats one."""
+    from peelian.ingest import pipeline
+    from peelian.ingest.formats import twitter_v2_bulk
+
+    monkeypatch.setattr(pipeline, "MERGE_ROWS", 2)  # the record-by-record reader merges every 2 posts,
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 1000)  # the bulk reader after each chunk of a page
+    monkeypatch.setattr(twitter_v2_bulk, "MERGE_ROWS", 1)
+
+    def mentioning(tweet_id, *handles):
+        return tweet(tweet_id, text=" ".join(f"@{h}" for h in handles),
+                     entities={"mentions": [{"username": h, "id": str(100 + len(h))} for h in handles]})
+
+    pages = [page([mentioning("1", "bob"), mentioning("2", "bob", "carol")]),
+             page([mentioning("3", "dave"), mentioning("1", "bob")]),
+             page([mentioning("2", "bob", "carol", "erin"), mentioning("4")])]
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", pages))
+    import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([mentioning("3", "dave", "frank"),
+                                                                  mentioning("5", "bob", "bob")])]))
+    rows = project.query("SELECT post_id, count(*) AS n, count(DISTINCT handle) AS handles FROM mentions "
+                         "GROUP BY post_id ORDER BY post_id")
+    assert [(r["post_id"], r["n"], r["handles"]) for r in rows] == [("1", 1, 1), ("2", 3, 3), ("3", 2, 2), ("5", 1, 1)]
+
+
 def test_merge_takes_each_column_from_the_best_copy_that_has_it(project):
     """Copies of one post merged at once: full beats partial, later beats earlier, column by column,
     so a value only a lower-ranked copy has is kept rather than lost to the winner's gap."""

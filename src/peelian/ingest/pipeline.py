@@ -511,15 +511,9 @@ class _Writer:
         chunks is still counted once.
         """
         self._flush_accounts()
-        self._merge_posts(self.posts.take())
+        stored = self._merge_posts(self.posts.take())
         self._merge_accounts(self.accounts.take())
-        execute_with(
-            self.con,
-            "INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle "
-            "FROM stage_mentions s WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.platform = s.platform "
-            "AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)",
-            stage_mentions=self.mentions.take(),
-        )
+        self._merge_mentions(self.mentions.take(), stored)
         self._merge_snapshots(self.snapshots.take())
         self.staged_since_merge = 0
 
@@ -550,7 +544,28 @@ class _Writer:
             stage_snapshots_dedup=dedup,
         )
 
-    def _merge_posts(self, staged: pa.Table) -> None:
+    def _merge_mentions(self, staged: pa.Table, stored: pa.Table) -> None:
+        """Insert the staged mentions the project lacks. Mentions are only ever written with their
+        posts, so only those of posts stored before this merge (`stored`, from `_write_posts`) can be
+        there already: only they are looked up, among the mentions of those posts, instead of every
+        staged mention against the whole mentions table (which grows with the file)."""
+        if not staged.num_rows:
+            return
+        insert = ("INSERT INTO mentions SELECT DISTINCT s.platform, s.post_id, s.account_id, s.handle "
+                  "FROM stage_mentions s")
+        if not stored.num_rows:
+            execute_with(self.con, insert, stage_mentions=staged)
+            return
+        execute_with(
+            self.con,
+            f"""{insert} WHERE NOT EXISTS (SELECT 1 FROM (SELECT m.* FROM mentions m SEMI JOIN stored p
+                    ON m.platform = p.platform AND m.post_id = p.post_id) m
+                WHERE m.platform = s.platform AND m.post_id = s.post_id AND m.handle IS NOT DISTINCT FROM s.handle)""",
+            stage_mentions=staged, stored=stored,
+        )
+
+    def _merge_posts(self, staged: pa.Table) -> pa.Table:
+        """Merge the staged posts; the keys of those that were stored before (`_write_posts`)."""
         # One row per post: a full record beats a partial one (from an expansion); later beats earlier.
         # Columns the winner lacks are filled from the other copies. The location is where the post was
         # first read in full (first seen, if only in expansions), whichever merge that was in.
@@ -561,7 +576,7 @@ class _Writer:
         # values in the same rows share one rank (DuckDB computes an aggregate written twice once); a
         # column no copy lacks takes the winner's row.
         if not staged.num_rows:
-            return
+            return pa.table({"platform": pa.array([], pa.string()), "post_id": pa.array([], pa.string())})
         picked = [c for c in DEDUP_PICKED if c != "source_location"]
         ranks: dict[str, str] = {}
         present: list[tuple[str, pa.ChunkedArray]] = []  # a column for each distinct pattern of absent values
@@ -586,10 +601,11 @@ class _Writer:
                 "i", pa.array(np.arange(staged.num_rows, dtype=np.int64))),
         )
         dedup = pa.table({c: pc.take(staged[c], rows[c]) if c in DEDUP_PICKED else rows[c] for c in DEDUP_COLUMNS})
-        self._write_posts(dedup)
+        return self._write_posts(dedup)
 
-    def _write_posts(self, dedup: pa.Table) -> None:
-        """Update the stored posts the staged ones change, insert the new ones.
+    def _write_posts(self, dedup: pa.Table) -> pa.Table:
+        """Update the stored posts the staged ones change, insert the new ones; the keys of the
+        staged posts that were stored before.
 
         One join on the keys alone finds the staged posts already stored; only those take part in
         the update (which reads every column it compares), and the rest are inserted without
@@ -604,7 +620,7 @@ class _Writer:
             FROM stage_dedup s""")
         if not stored.num_rows:
             execute_with(con, insert, stage_dedup=dedup)
-            return
+            return stored
         old = arrow_with(con, "SELECT s.* FROM stage_dedup s SEMI JOIN stored p ON " + keys,
                          stage_dedup=dedup, stored=stored)
 
@@ -635,6 +651,7 @@ class _Writer:
             stage_old=old,
         )
         execute_with(con, insert + f" ANTI JOIN stored p ON {keys}", stage_dedup=dedup, stored=stored)
+        return stored
 
     def _merge_accounts(self, staged: pa.Table) -> None:
         con = self.con
