@@ -286,11 +286,9 @@ class _Chunk:
         fast = {n for (n,) in self.con.execute("SELECT line_no FROM fb_ok").fetchall()}
         if not fast:
             return _Built(fast)
-        self._build()
         (users,) = self.con.execute("SELECT count(*) FROM fb_us SEMI JOIN fb_ok USING (line_no)").fetchall()[0]
-        return _Built(fast, self.con.sql("SELECT * FROM fb_posts").to_arrow_table(),
-                      self.con.sql("SELECT * FROM fb_accounts").to_arrow_table(),
-                      self.con.sql("SELECT * FROM fb_mentions").to_arrow_table(), users)
+        accounts, mentions, posts = self._build()
+        return _Built(fast, posts, accounts, mentions, users)
 
     # ---- SQL ---------------------------------------------------------------------------------
     def _parse(self) -> None:
@@ -357,7 +355,9 @@ class _Chunk:
                 UNION ALL SELECT line_no FROM fb_us WHERE NOT ok
                 UNION ALL SELECT line_no FROM fb_us GROUP BY line_no, id HAVING count(*) > 1)""")
 
-    def _build(self) -> None:
+    def _build(self) -> tuple[pa.Table, pa.Table, pa.Table]:
+        """The chunk's accounts, mentions and posts, each straight from its query into Arrow (a
+        temporary table would write and read them once more)."""
         con = self.con
         shift, step = LINE_SHIFT, TWEET_STEP
         con.execute("DELETE FROM fb_tw WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
@@ -384,9 +384,7 @@ class _Chunk:
                 u.followers FROM fb_us u JOIN fb_ok o USING (line_no)""")
         self._resolve()
         self._fix_texts()
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_accounts AS
-            SELECT '{PLATFORM}' AS platform, m.account_id,
+        accounts = f"""SELECT '{PLATFORM}' AS platform, m.account_id,
                 arg_max(m.handle, o.seq) FILTER (WHERE m.handle IS NOT NULL) AS handle,
                 arg_max(o.name, o.seq) FILTER (WHERE o.name IS NOT NULL AND NOT m.pseudonymised) AS display_name,
                 bool_or(m.pseudonymised) AS pseudonymised, arg_max(m.role, o.seq) AS role,
@@ -397,17 +395,14 @@ class _Chunk:
             FROM fb_obs o JOIN fb_map m
                 ON m.raw_id IS NOT DISTINCT FROM o.account_id AND m.raw_handle IS NOT DISTINCT FROM o.handle
             WHERE m.account_id IS NOT NULL
-            GROUP BY m.account_id""")
-        con.execute(  # repeats are left to the merge, which inserts distinct mentions anyway
-            f"""CREATE OR REPLACE TEMP TABLE fb_mentions AS
-            SELECT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
+            GROUP BY m.account_id"""
+        # Repeated mentions are left to the merge, which inserts distinct mentions anyway.
+        mentions = f"""SELECT '{PLATFORM}' AS platform, p.post_id, m.account_id, m.handle
             FROM (SELECT post_id, unnest(mentions) AS mention FROM fb_tw WHERE len(mentions) > 0) p
             JOIN fb_map m ON m.raw_id IS NOT DISTINCT FROM nullif(p.mention.id, '')
-                AND m.raw_handle IS NOT DISTINCT FROM p.mention.username""")
+                AND m.raw_handle IS NOT DISTINCT FROM p.mention.username"""
         metric = "CASE WHEN p.reposted IS NULL THEN p.pm.{} END AS {}"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_posts AS
-            SELECT '{PLATFORM}' AS platform, p.post_id, a.account_id AS author_id, a.handle AS author_handle,
+        posts = f"""SELECT '{PLATFORM}' AS platform, p.post_id, a.account_id AS author_id, a.handle AS author_handle,
                 a.role AS author_role, a.force AS author_force, a.account_type AS author_account_type, p.created_at,
                 coalesce(f.text, p.text) AS text, p.language,
                 CASE WHEN p.reposted IS NOT NULL THEN 'repost' WHEN p.reply_to IS NOT NULL THEN 'reply'
@@ -428,7 +423,8 @@ class _Chunk:
                 AND a.raw_handle IS NOT DISTINCT FROM p.author_handle
             LEFT JOIN fb_map r ON r.raw_id IS NOT DISTINCT FROM p.reply_uid
                 AND r.raw_handle IS NOT DISTINCT FROM p.reply_handle
-            LEFT JOIN fb_text f ON f.seq = p.seq""")
+            LEFT JOIN fb_text f ON f.seq = p.seq"""
+        return con.sql(accounts).to_arrow_table(), con.sql(mentions).to_arrow_table(), con.sql(posts).to_arrow_table()
 
     def _resolve(self) -> None:
         """Resolve each distinct (account id, handle) of the chunk as `IdentityResolver.resolve` does.
