@@ -190,7 +190,7 @@ def test_other_intents_and_the_fallback():
 
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
-    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv"):
+    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
@@ -206,3 +206,53 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
         assert found[i] == (expected.urgent, expected.intents), r["text"]
     assert found[-1][0] and found[-2] == (False, ("other",)) and not found[-3][0] and not found[-4][0]
     assert found[-5][0]
+
+
+# Round 4: kinds of held out 5's misses and false alarms, in wordings written apart from that set.
+@pytest.mark.parametrize(("text", "category"), [
+    (("@NorthumbriaPol a man has a lad by the throat at the bus shelter on Shields Rd and is smashing his head "
+      "into the glass"), "in_progress"),
+    ("@WYP two lads outside the offy, one keeps slamming the other one's head off the wall", "in_progress"),
+    ("@EssexPoliceUK this is goodbye. sorry for everything, please don't come looking for me", "self_harm"),
+    ("@KentPolice tell my mum I love her. don't bother looking for me", "self_harm"),
+    ("@SurreyPolice my flatmate says she's swallowed a whole packet of sleeping pills", "self_harm"),
+    ("@DyfedPowys I've just taken 30 co-codamol and feel weird", "self_harm"),
+    ("@DerbysPolice the scrapyard is ablaze and it's spreading towards the houses on Brook St", "threat_to_life"),
+    ("@NottsPolice someone's just torched a van parked up against the nursery wall", "in_progress"),
+])
+def test_round_4_kinds_of_danger_are_read(text, category):
+    """A fight told by what is being done (a head smashed against something, someone held by the throat), a
+    farewell message, an overdose told by the number of tablets, a blaze spreading towards people, an arson just
+    done beside a building."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text", [
+    ("@HantsPolice the bloke who followed my son yesterday is back outside the school and is trying to get kids "
+     "into his van"),
+    ("@LancsPolice a boy in year 10 posted on tiktok that he's bringing a knife into school on monday to get "
+     "someone"),
+])
+def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
+    """A time word or a social-media post (STALE) does not hide someone who is back now or a weapon announced
+    for school."""
+    assert classify_text(text).urgent
+
+
+@pytest.mark.parametrize("text", [
+    "@DorsetPolice the van that crashed into the shop window on the high street, thankfully nobody was hurt",
+    "@NorthantsPolice where can I dispose of an old kitchen knife safely? is there a bin for it",
+    "@GMPolice following the machete attack trial at Manchester crown court, what a week",
+    "@gmpolice Sky says the stabbing in Salford was a domestic, is that right?",
+    "@merseypolice shared your appeal about the gunman in Toxteth, hope someone comes forward",
+    "@SYPTweets my kids are trying to kill me with this homework, arrest them",
+    "@WMPolice our dog's gone missing in Sutton Park, any officers about?",
+    "@AvonandSomerset someone has painted a mural of a gun on the underpass by the station",
+    "@metpoliceuk the post about a man with a gun in Croydon is fake, it's been debunked",
+    "@NWPolice strong smell of gas on our road this morning, the engineers came and it's all fine now",
+    "@SussexPolice the gulls on the pier are mugging everyone for their chips, send backup",
+])
+def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
+    """A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a
+    lost pet, a picture of a weapon, a debunked rumour, a danger already sorted, a joke about gulls."""
+    assert not classify_text(text).urgent
