@@ -184,8 +184,9 @@ def _opened(pid: int, path: Path) -> bool:
     return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the import starts")
-def test_real_sigint_during_an_import_reports_what_is_in_the_project(tmp_path):
+def _big_import(tmp_path: Path) -> tuple[Path, Path, subprocess.Popen]:
+    """`peelian import` of a generated 30,000-post twarc2 file, in its own process, once it has opened the file:
+    (project, file, process)."""
     manifest = generate(tmp_path / "gen", posts=30_000, seed=3, mastodon=False, truth=False, mess=False,
                         tweets_per_file=10 ** 9)
     source = tmp_path / "big.jsonl"
@@ -199,17 +200,18 @@ def test_real_sigint_during_an_import_reports_what_is_in_the_project(tmp_path):
     deadline = time.monotonic() + 60
     while not _opened(process.pid, source) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    return project, source, process
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the import starts")
+def test_real_sigint_during_an_import_reports_what_is_in_the_project(tmp_path):
+    project, _, process = _big_import(tmp_path)
     process.send_signal(signal.SIGINT)  # while it reads: the usual moment a user gives up waiting
     out, err = process.communicate(timeout=120)
     assert "Traceback" not in err
     imports, posts = counts(project)
-    if process.returncode == -signal.SIGINT:
-        if imports == 1:  # the import had finished: the signal ended Python's shutdown
-            assert "import summary" in out
-            return
-        # Known issue (closing note of 2026-12-04): about 1 in 10 interrupts that land inside a DuckDB
-        # statement are reported correctly but end the process by SIGINT instead of exit 130.
-        assert "interrupted; nothing was written" in err and posts == 0
+    if process.returncode == -signal.SIGINT:  # the import had finished: the signal ended Python's shutdown
+        assert "import summary" in out and imports == 1
         return
     assert process.returncode == 130, (out, err)
     if imports:
@@ -217,3 +219,45 @@ def test_real_sigint_during_an_import_reports_what_is_in_the_project(tmp_path):
         assert f"{posts:,} new posts" in err
     else:
         assert "interrupted; nothing was written" in err and posts == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see when the import starts")
+def test_ctrl_c_again_while_the_interrupt_is_reported_still_exits_130(tmp_path):
+    """Ctrl-C pressed again and again until the process is gone (or the first one's signal surfacing again
+    once DuckDB has stopped its statement): the first is reported, the rest can neither cut the report short
+    nor end the process by SIGINT instead of exit 130."""
+    project, _, process = _big_import(tmp_path)
+    sent = 0
+    while process.poll() is None and sent < 5000:
+        process.send_signal(signal.SIGINT)
+        sent += 1
+        time.sleep(0.002)
+    out, err = process.communicate(timeout=120)
+    assert sent > 1
+    assert process.returncode == 130, (process.returncode, out, err)
+    assert "Traceback" not in err and "interrupted; nothing was written" in err
+    assert counts(project) == (0, 0)
+
+
+def test_sigint_is_ignored_while_an_interrupt_is_reported_and_restored_after(cli, project_path, shared_fixtures,
+                                                                             monkeypatch):
+    """In-process (tests, a host program) the report ignores Ctrl-C, and the caller's handler is back after."""
+    from peelian.cli import common
+
+    during: list[object] = []
+    original = common._written
+
+    def written():
+        during.append(signal.getsignal(signal.SIGINT))
+        return original()
+
+    def interrupted(self):
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(common, "_written", written)
+    monkeypatch.setattr(pipeline._Writer, "merge_chunk", interrupted)
+    before = signal.getsignal(signal.SIGINT)
+    result = cli("import", project_path, shared_fixtures / FLAT)
+    assert result.exit_code == 130 and "interrupted; nothing was written" in result.output
+    assert during == [signal.SIG_IGN]
+    assert signal.getsignal(signal.SIGINT) is before

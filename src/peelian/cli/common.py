@@ -121,6 +121,8 @@ class PeelianGroup(TyperGroup):
         finally:
             ON_OPEN_FOR_WRITING.reset(hook)
             _RUN.reset(token)
+            if run.sigint_ignored and not _process.ends_with_the_command:
+                signal.signal(signal.SIGINT, run.sigint_before)
 
 
 def default_command_group(command: str) -> type[TyperGroup]:
@@ -152,6 +154,25 @@ class _Run:
 
     as_json: bool = False
     watched: list[_Watched] = field(default_factory=list)
+    sigint_ignored: bool = False  # an interrupt is being reported: SIGINT is ignored
+    sigint_before: Any = signal.SIG_DFL  # SIGINT's handler before that
+
+
+@dataclass
+class _Process:
+    """Whether this process ends when its command does (`peelian` itself, not a caller running the app)."""
+
+    ends_with_the_command: bool = False
+
+
+_process = _Process()
+
+
+def interrupts_end_the_process() -> None:
+    """Once an interrupt has begun to be reported, SIGINT stays ignored until the process exits, so
+    that the documented exit 130 is what the caller sees. Called by the `peelian` entry point only: a
+    process that runs commands in-process (tests, a host program) gets its handler back after each."""
+    _process.ends_with_the_command = True
 
 
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("peelian_cli_run", default=None)
@@ -263,7 +284,11 @@ def fail(exc: BaseException) -> NoReturn:
     run = _RUN.get()
     as_json = bool(run and run.as_json)
     if is_interrupt(exc):
-        with _sigint_ignored():
+        if run is None:
+            with _sigint_ignored():
+                written = _written()
+        else:
+            _ignore_sigint_for_the_report(run)
             written = _written()
         if written.unknown:
             message = f"interrupted; could not check what was written ({written.unknown})"
@@ -309,6 +334,18 @@ def _sigint_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _ignore_sigint_for_the_report(run: _Run) -> None:
+    """From here to the end of the command's run (to the process's exit under `interrupts_end_the_process`)
+    a Ctrl-C is ignored: a second one, or the first surfacing again after DuckDB stopped its statement,
+    would otherwise cut the check and the report short or end the process by SIGINT instead of exit 130.
+    `PeelianGroup.invoke` restores the handler for a caller that runs commands in-process."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not run.sigint_ignored:  # None: a handler set outside Python, which Python cannot put back as it was
+        run.sigint_ignored, run.sigint_before = True, signal.SIG_DFL if previous is None else previous
 
 
 def emit_json(value: Any) -> None:

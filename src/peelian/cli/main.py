@@ -22,9 +22,11 @@ from peelian.cli import (  # noqa: F401  (imported for their commands, in workfl
     check_cmds,
 )
 from peelian.cli.app import app
+from peelian.cli.common import interrupts_end_the_process
 
 
 def main() -> None:
+    interrupts_end_the_process()
     app()
 
 
