@@ -129,6 +129,7 @@ MESSY_LINES: list[dict | bytes] = [
     page(tweet("17", referenced_tweets=[{"type": "retweeted", "id": "1"}], text="RT @MetPolice: post 1")),
     page(tweet("18", withheld={"country_codes": ["DE"]})),
     page({"id": "19", "withheld": {"country_codes": ["DE"]}}),
+    page(),  # no tweets, only users: the page has no rows in SQL, and goes to the Python reader
     # texts are fixed joined into one string: entities and @handles at the ends of texts must not run on
     page(tweet("21", text="@someone Fish &amp chips &lt3 &#38; x@someone"), tweet("22", text="&am"),
          tweet("23", text="p; @someone"), tweet("24", text="@MetPolice")),

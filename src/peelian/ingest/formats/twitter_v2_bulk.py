@@ -294,13 +294,6 @@ class _Chunk:
     def _parse(self) -> None:
         con = self.con
         odd = " OR ".join(f"regexp_matches(line, '{pattern}')" for pattern in PYTHON_LINE)
-        # The checks are a column, not a filter: DuckDB parses a filtered batch three times slower.
-        # Nor are the lines they send to Python deleted: only the lines in fb_ok are built (`_build`).
-        execute_with(
-            con,
-            f"""CREATE OR REPLACE TEMP TABLE fb_page AS
-            SELECT line_no, {odd} AS odd, try(json_transform(line, '{PAGE}')) AS p FROM _fb_lines""",
-            _fb_lines=self.lines.arrow())
         # Mentions as the Python reader takes them: those whose username is a non-empty string, with
         # an id that is absent, a string or an integer (as `as_str` writes them).
         tweet = """
@@ -329,39 +322,46 @@ class _Chunk:
                 AND coalesce(len(t.entities.mentions), 0) <= {max_mentions} AS ok"""
         tweet = tweet.format(max_mentions=MAX_MENTIONS)
         shift, step = LINE_SHIFT, TWEET_STEP
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_tw AS
-            SELECT line_no, false AS is_partial, i - 1 AS pos, (line_no << {shift}) + (i - 1) * {step} AS seq, {tweet}
-            FROM (SELECT line_no, unnest(p.data) AS t, generate_subscripts(p.data, 1) AS i FROM fb_page)
-            UNION ALL
-            SELECT line_no, true, n + i - 1, (line_no << {shift}) + (n + i - 1) * {step}, {tweet}
-            FROM (SELECT line_no, len(p.data) AS n, unnest(p.includes.tweets) AS t,
-                         generate_subscripts(p.includes.tweets, 1) AS i
-                  FROM fb_page WHERE p.includes.tweets IS NOT NULL)""")
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE fb_us AS
-            SELECT line_no, i - 1 AS upos, u.id->>'$' AS id, fb_text(u.username) AS username, fb_text(u.name) AS name,
+        # Each page is parsed and unnested in one statement, straight into rows (not into a table of
+        # whole pages, written and read again): its tweets (data, then includes.tweets) and its users
+        # side by side, the shorter list padded with NULLs. fb_tw and fb_us are the two halves. The
+        # checks are columns, not filters: DuckDB parses a filtered batch three times slower. A line
+        # without tweets (or that does not parse) has none, and so goes to the Python reader.
+        execute_with(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE fb_rows AS
+            SELECT line_no, n_data, n_posts, line_ok,
+                   i > n_data AS is_partial, i - 1 AS pos, (line_no << {shift}) + (i - 1) * {step} AS seq, {tweet},
+                   j - 1 AS upos, u.id->>'$' AS uid, fb_text(u.username) AS username, fb_text(u.name) AS name,
                    u.public_metrics.followers_count AS followers,
                    u IS NOT NULL AND starts_with(u.id::VARCHAR, '"') AND u.id->>'$' <> '' AND fb_ids_ok(u.id->>'$')
-                   AND fb_text_ok(u.username) AND fb_text_ok(u.name) AS ok
-            FROM (SELECT line_no, unnest(p.includes.users) AS u, generate_subscripts(p.includes.users, 1) AS i
-                  FROM fb_page WHERE p.includes.users IS NOT NULL)""")
+                   AND fb_text_ok(u.username) AND fb_text_ok(u.name) AS uok
+            FROM (SELECT line_no, len(p.data) AS n_data, len(p.data) + coalesce(len(p.includes.tweets), 0) AS n_posts,
+                         NOT odd AND p.data IS NOT NULL AND p.errors IS NULL AND n_posts <= {MAX_TWEETS} AS line_ok,
+                         unnest(list_concat(p.data, p.includes.tweets)) AS t,
+                         generate_subscripts(list_concat(p.data, p.includes.tweets), 1) AS i,
+                         unnest(p.includes.users) AS u, generate_subscripts(p.includes.users, 1) AS j
+                  FROM (SELECT line_no, {odd} AS odd, try(json_transform(line, '{PAGE}')) AS p FROM _fb_lines))""",
+            _fb_lines=self.lines.arrow())
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_ok AS
-            SELECT line_no, len(p.data) AS n_data, len(p.data) + coalesce(len(p.includes.tweets), 0) AS n_posts
-            FROM fb_page
-            WHERE NOT odd AND p.data IS NOT NULL AND n_posts <= {MAX_TWEETS} AND p.errors IS NULL AND line_no NOT IN (
-                SELECT line_no FROM fb_tw WHERE NOT ok
-                UNION ALL SELECT line_no FROM fb_us WHERE NOT ok
-                UNION ALL SELECT line_no FROM fb_us GROUP BY line_no, id HAVING count(*) > 1)""")
+            """CREATE OR REPLACE TEMP VIEW fb_tw AS SELECT * EXCLUDE (upos, uid, username, name, followers, uok)
+            FROM fb_rows WHERE pos IS NOT NULL""")
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW fb_us AS SELECT line_no, upos, uid AS id, username, name, followers, uok AS ok
+            FROM fb_rows WHERE upos IS NOT NULL""")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE fb_ok AS
+            SELECT line_no, any_value(n_data) AS n_data, any_value(n_posts) AS n_posts FROM fb_tw
+            WHERE line_no NOT IN (SELECT line_no FROM fb_us WHERE NOT ok
+                                  UNION ALL SELECT line_no FROM fb_us GROUP BY line_no, id HAVING count(*) > 1)
+            GROUP BY line_no HAVING bool_and(line_ok AND ok)""")
 
     def _build(self) -> tuple[pa.Table, pa.Table, pa.Table]:
         """The chunk's accounts, mentions and posts, each straight from its query into Arrow (a
         temporary table would write and read them once more)."""
         con = self.con
         shift, step = LINE_SHIFT, TWEET_STEP
-        con.execute("DELETE FROM fb_tw WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
-        con.execute("DELETE FROM fb_us WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
+        con.execute("DELETE FROM fb_rows WHERE line_no NOT IN (SELECT line_no FROM fb_ok)")
         # Each tweet with its author and the replied-to user from the page's users.
         with_users = """(SELECT t.*, a.username AS author_handle,
                 a.name AS author_name, a.followers AS author_followers, r.username AS reply_handle
