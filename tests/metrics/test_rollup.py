@@ -25,6 +25,7 @@ from peelian.metrics.rollup import (
     STATE_KEY,
     RollupFigures,
     inbound_rows_sql,
+    kept_current,
     police_rows_sql,
     refresh_rollup,
     rollup_fresh,
@@ -39,7 +40,8 @@ from peelian.metrics.views import (
     unanswered_counts,
 )
 from peelian.store.registry import import_registry
-from peelian.triage import inbox
+from peelian.triage import inbox, rules
+from peelian.triage.inbox import INBOX_ROWS
 from peelian.web.dashboard import build_dashboard
 
 
@@ -125,6 +127,25 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
                              semantic=False, stored=False), (filters, since)
     assert inbox(project, limit=3, offset=2, semantic=False) == inbox(project, limit=3, offset=2, semantic=False,
                                                                      stored=False)
+    _assert_inbox_rows_kept(project)
+
+
+def _rows(project: Project, sql: str) -> set[str]:
+    return {repr(tuple(tuple(v) if isinstance(v, list) else v for v in r.values())) for r in project.query(sql)}
+
+
+def _assert_inbox_rows_kept(project: Project) -> None:
+    """The inbox rows kept with the rollup are what a fresh computation gives, by the rules in force: every
+    inbound row awaiting a response now is there (rows of months not rewritten since may also hold posts
+    answered since, which the inbox leaves out by their response time), and they match the rollup."""
+    state = rollup_fresh(project)
+    assert state is not None and kept_current(project, INBOX_ROWS, state)
+    columns = ", ".join(r["c"] for r in project.query(
+        "SELECT column_name AS c FROM duckdb_columns() WHERE table_name = 'rollup_inbox' ORDER BY column_index"))
+    fresh = f"SELECT {columns} FROM ({INBOX_ROWS.rows_sql('rollup_inbound_posts')})"
+    kept = _rows(project, f"SELECT {columns} FROM rollup_inbox")
+    awaiting = _rows(project, f"{fresh} WHERE resp_at IS NULL OR resp_at > TIMESTAMP '{state['data_end']}'")
+    assert awaiting and awaiting <= kept <= _rows(project, fresh)
 
 
 @pytest.fixture
@@ -248,3 +269,61 @@ def test_rollup_is_not_read_when_stale_or_for_other_filters(tmp_path: Path, demo
     finally:
         clear_cache(project)
         project.close()
+
+
+def test_inbox_rows_kept_follow_the_rules_and_gold_labels(tmp_path: Path, demo_files, monkeypatch) -> None:
+    """The inbox reads the rows kept with the rollup; when the rules change it reads the texts until the
+    refresh writes the rows again by the new rules; a new gold label decides the post's intents and risk."""
+    project = Project.init(tmp_path / "p.peelian")
+    try:
+        import_registry(project, demo_files.registry_csv)
+        for path in demo_files.files[:2]:
+            import_file(project, path)
+        refresh_rollup(project)
+        _assert_inbox_rows_kept(project)
+        everything = {"since": None, "limit": None, "semantic": False}
+        box = inbox(project, **everything)
+        assert box["rows"] and box == inbox(project, **everything, stored=False)
+
+        # what the inbox shows comes from the kept rows: one marked at risk there is listed at risk
+        chosen = next(r for r in box["rows"] if r["intent_source"] == "rules" and not r["risk"])
+        platform, post_id = chosen["platform"], chosen["post_id"]
+        nid = project.scalar("SELECT rowid FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+        project.con.execute("UPDATE rollup_inbox SET risk = TRUE, risk_from = 'rules' WHERE nid = ?", [nid])
+        tampered = inbox(project, **everything)
+        assert _row(tampered, post_id)["risk"] and not _row(box, post_id)["risk"]
+        assert tampered["counts"]["risk"] == box["counts"]["risk"] + 1
+        project.con.execute("UPDATE rollup_inbox SET risk = FALSE, risk_from = NULL WHERE nid = ?", [nid])
+        assert inbox(project, **everything) == box
+
+        # the rules change (every post the rules read now complains): the kept rows are not read any more
+        monkeypatch.setitem(rules.INTENT_RULES, "complaint", r"\w")
+        state = rollup_fresh(project)
+        assert state is not None and not kept_current(project, INBOX_ROWS, state)
+        changed = inbox(project, **everything)
+        assert changed != box and changed == inbox(project, **everything, stored=False)
+        assert all("complaint" in r["intents"] for r in changed["rows"] if r["intent_source"] == "rules")
+        report = refresh_rollup(project)  # the rollup is fresh: only the kept rows are written again
+        assert report["fresh"] and report["months_rewritten"] == []
+        _assert_inbox_rows_kept(project)
+        assert inbox(project, **everything) == changed
+
+        # a gold label on a post the rules read: gold decides its intents and risk, in the kept rows too
+        with project.transaction() as con:
+            con.execute("INSERT INTO gold VALUES (nextval('gold_seq'), ?, ?, 'citizen_intent', ['urgent'], 'test', "
+                        "NULL, NULL, NULL, '1', now())", [platform, post_id])
+        assert rollup_fresh(project) is None
+        labelled = inbox(project, **everything)  # from the fit while the rollup is stale
+        assert _row(labelled, post_id)["risk_source"] == "gold" and _row(labelled, post_id)["intents"] == ["urgent"]
+        report = refresh_rollup(project)
+        assert report["incremental"]
+        _assert_inbox_rows_kept(project)
+        assert project.scalar("SELECT intent_from FROM rollup_inbox WHERE nid = ?", [nid]) == "gold"
+        assert inbox(project, **everything) == labelled
+    finally:
+        clear_cache(project)
+        project.close()
+
+
+def _row(box: dict, post_id: str) -> dict:
+    return next(r for r in box["rows"] if r["post_id"] == post_id)

@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -24,6 +24,9 @@ import orjson
 from peelian.metrics.params import MetricParams
 from peelian.store.project import Project
 from peelian.store.schema import POLICE_ACCOUNT_TYPES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MAX_JUMPS = 64
 # The model whose predictions count, per dimension: among the models with predictions, the newest
@@ -470,6 +473,12 @@ class Dialogue:
             result = self.con_.execute(sql, params) if params is not None else self.con_.execute(sql)
             columns = [d[0] for d in result.description or []]
             return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The rows as an Arrow table, for callers that read millions of them (the inbox reaching back far)."""
+        with self._lock:
+            self.con_.complete()  # a statement's result left open (a DDL's) would block the relation API
+            return self.con_.sql(sql).to_arrow_table()
 
     def close(self) -> None:
         with self._lock:

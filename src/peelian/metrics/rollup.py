@@ -26,8 +26,10 @@ equals the one computed from scratch.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 import orjson
@@ -66,6 +68,9 @@ from peelian.metrics.views import (
 )
 from peelian.store.project import Project
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 STATE_KEY = "rollup_state"
 TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays",
           "rollup_queue", "rollup_police_posts", "rollup_inbound_posts")
@@ -97,6 +102,84 @@ ORGS_KEY = "rollup_orgs"  # the police, partner and media accounts and time zone
 ORGS_SQL = f"SELECT DISTINCT * FROM ({ORG_ROWS_SQL}) ORDER BY ALL"
 ZONES_SQL = "SELECT DISTINCT force, time_zone FROM registry ORDER BY ALL"
 MAX_CLOSURE_ROUNDS = 10_000  # a guard only: each round follows one more reply link of a chain without conversation ids
+
+
+@dataclass(frozen=True)
+class Keeper:
+    """Rows a higher layer keeps with the rollup (the triage inbox's rows, with the rules' reading of each
+    post): `rows_sql(inbound)` is a SELECT of `table`'s columns from `inbound`, a relation of
+    `rollup_inbound_posts` rows (those still awaiting a response). `version()` names what else the rows
+    depend on (the rules): when it changes, every month is written again. The metrics layer cannot import
+    the layers above it, so they register here (`keep_with_rollup`)."""
+
+    table: str
+    version: Callable[[], str]
+    rows_sql: Callable[[str], str]
+
+
+KEEPERS: dict[str, Keeper] = {}
+KEEP_KEY = "rollup_keep_{table}"  # meta: the version and the rollup fingerprint a keeper's table matches
+
+
+def keep_with_rollup(keeper: Keeper) -> None:
+    """Have every refresh of the rollup write `keeper`'s rows for the months it rewrites, and all of
+    them when the keeper's version changed, it never wrote, or a refresh ran without it."""
+    KEEPERS[keeper.table] = keeper
+
+
+def _kept(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [KEEP_KEY.format(table=table)]).fetchall()
+    return orjson.loads(rows[0][0]) if rows else {}
+
+
+def kept_current(project: Project, keeper: Keeper, state: dict[str, Any]) -> bool:
+    """Whether `keeper`'s table holds its rows for the whole rollup of `state` (`rollup_fresh`'s), written
+    by the keeper's version now: else its rows are not to be read."""
+    cur = project.cursor()
+    try:
+        kept = _kept(cur, keeper.table)
+    finally:
+        cur.close()
+    return kept.get("version") == keeper.version() and kept.get("fingerprint") == state.get("fingerprint")
+
+
+def _keep(con: duckdb.DuckDBPyConnection, months: list[date], data_end: datetime | None, previous: str | None,
+          key: str) -> None:
+    """Write the keepers' rows for these months (every month for a keeper whose version changed or whose
+    rows do not match the `previous` rollup), from the inbound rows just stored, in the caller's
+    transaction, and record that they match the rollup of fingerprint `key`."""
+    awaiting = ("TRUE" if data_end is None else
+                f"(resp_at IS NULL OR resp_at > TIMESTAMP '{data_end:%Y-%m-%d %H:%M:%S.%f}')")
+    for keeper in KEEPERS.values():
+        kept, version = _kept(con, keeper.table), keeper.version()
+        every = kept.get("version") != version or kept.get("fingerprint") != previous
+        listed = ", ".join(f"DATE '{m}'" for m in months)
+        where = "TRUE" if every else f"month IN ({listed})" if months else "FALSE"
+        con.execute(f"DELETE FROM {keeper.table} WHERE {where}")
+        con.execute(f"INSERT INTO {keeper.table} BY NAME "
+                    f"{keeper.rows_sql(f'(SELECT * FROM rollup_inbound_posts WHERE {where} AND {awaiting})')}")
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [KEEP_KEY.format(table=keeper.table),
+                    orjson.dumps({"version": version, "fingerprint": key}).decode()])
+
+
+def _keep_current(project: Project, state: dict[str, Any], lock: Any) -> None:
+    """Rewrite the tables of the keepers that do not match the fresh rollup of `state` (their version changed)."""
+    stale = [k for k in KEEPERS.values() if not kept_current(project, k, state)]
+    if not stale:
+        return
+    data_end = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
+    con = project.cursor()
+    try:
+        with lock if lock is not None else _nothing():
+            con.execute("BEGIN")
+            try:
+                _keep(con, [], data_end, None, state["fingerprint"])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    finally:
+        con.close()
 
 
 def _fingerprint_text(project: Project) -> str:
@@ -413,7 +496,9 @@ def refresh_rollup(project: Project, lock: Any = None, full: bool = False) -> di
     with _REFRESH_LOCK:
         if project.read_only or not _has_tables(project):
             return {"fresh": False, **nothing}
-        if rollup_fresh(project) is not None:
+        fresh = rollup_fresh(project)
+        if fresh is not None:
+            _keep_current(project, fresh, lock)
             return {"fresh": True, **nothing}
         params = MetricParams()
         key = _fingerprint_text(project)
@@ -473,6 +558,8 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                  "data_end": dialogue.data_end_.isoformat() if dialogue.data_end_ else None,
                  "models": {d: m for d, m in dialogue.models_.items()}}
         with lock if lock is not None else _nothing():
+            stored = con.execute("SELECT value FROM meta WHERE key = ?", [STATE_KEY]).fetchall()
+            previous = orjson.loads(stored[0][0]) if stored else None
             con.execute("BEGIN")
             try:
                 for table in TABLES:
@@ -484,6 +571,7 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                     con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT p FROM rollup_changed)")
                     con.execute(f"INSERT INTO {table} SELECT {', '.join(COLUMNS[table])} FROM new_{table} "
                                 f"WHERE {column} IN (SELECT p FROM rollup_changed)")
+                _keep(con, changed, dialogue.data_end_, (previous or {}).get("fingerprint"), key)
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             [STATE_KEY, orjson.dumps(state, default=str).decode()])
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -727,6 +815,7 @@ class StoredFit:
 
     def __init__(self, project: Project, state: dict[str, Any]):
         self.project = project
+        self.state = state
         self.data_start_ = datetime.fromisoformat(state["data_start"]) if state.get("data_start") else None
         self.data_end_ = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
         self.models_: dict[str, dict[str, Any]] = state.get("models") or {}
@@ -735,6 +824,14 @@ class StoredFit:
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         return self.project.query(sql, params)
+
+    def arrow(self, sql: str) -> pa.Table:
+        """The rows as an Arrow table, for callers that read millions of them (the inbox reaching back far)."""
+        cur = self.project.cursor()
+        try:
+            return cur.sql(sql).to_arrow_table()
+        finally:
+            cur.close()
 
     @property
     def time_zones_(self) -> dict[str, str]:

@@ -537,8 +537,40 @@ CREATE TABLE IF NOT EXISTS rollup_inbound_posts (
 columns the figures filter on, per month like the rest of the rollup (peelian.metrics.rollup.StoredFit), so
 the posts behind a police or inbound figure and the triage inbox need no fit while the rollup is fresh."""
 
+MIGRATION_12 = """
+CREATE TABLE IF NOT EXISTS rollup_inbox (
+    month DATE NOT NULL,
+    nid BIGINT NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    account_h UBIGINT,
+    created_at TIMESTAMP NOT NULL,
+    has_question BOOLEAN,
+    intent_codes VARCHAR[],
+    intent_source VARCHAR,
+    local_dow TINYINT,
+    local_sec BIGINT,
+    resp_at TIMESTAMP,
+    resp_nid BIGINT,
+    delay_s DOUBLE,
+    post_id VARCHAR NOT NULL,
+    intents VARCHAR[],
+    intent_from VARCHAR NOT NULL,
+    risk BOOLEAN NOT NULL,
+    risk_from VARCHAR,
+    intent_key VARCHAR NOT NULL
+);
+"""
+"""The triage inbox's rows (peelian.triage.inbox): the rows of rollup_inbound_posts still awaiting a
+response when their month was written, with the post id and what the inbox derives from the triage
+rules' reading of the post (its intents: gold, predicted, else the rules', and their source; immediate
+risk and who found it; the key of the rows sharing a target), so the inbox reaching back over millions of
+posts neither joins them nor runs the rules on every text. meta 'rollup_keep_rollup_inbox' records the rules'
+fingerprint and the rollup they match; when either differs the inbox reads the texts instead."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
-                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11]
+                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11, MIGRATION_12]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")

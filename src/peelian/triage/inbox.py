@@ -10,11 +10,16 @@ so a large project's inbox needs no fit.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from peelian.errors import InputError, MetricsError, ModelError, NotFoundError
 from peelian.metrics.compute import Scope, inbound_sql
@@ -26,6 +31,13 @@ from peelian.metrics.params import (
     format_duration,
     humane_duration,
     parse_duration,
+)
+from peelian.metrics.rollup import (
+    Keeper,
+    StoredFit,
+    keep_with_rollup,
+    kept_current,
+    stored_fit,
 )
 from peelian.store.project import Project, utcnow
 from peelian.triage import semantic as semantic_layer
@@ -213,37 +225,86 @@ def _strictest(targets: Targets, force: str | None, intents: list[str], urgent: 
 
 # ---- the inbox --------------------------------------------------------------------------------
 
-def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool, semantic: bool = False) -> str:
+def rules_version() -> str:
+    """A fingerprint of the rules as the inbox runs them (every pattern, in the SQL they compile to): a
+    stored reading made by other rules is read again from the text."""
+    parts = (normalise_sql("t"), cleaned_sql("t"), urgent_sql("t", cleaned="c"), intents_sql("t", text="t", urgent="u"))
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+# What the inbox derives from an inbound row and the rules' reading of its post (rule_urgent, rule_codes):
+# its intents (gold, predicted, else the rules) and their source, whether it describes immediate risk and
+# who says so, and the key of the rows that share a target (force and intents).
+DERIVED = """
+    coalesce(intent_codes, rule_codes) AS intents,
+    coalesce(CAST(intent_source AS VARCHAR), 'rules') AS intent_from,
+    coalesce(CASE WHEN intent_source = 'gold' THEN list_contains(intent_codes, 'urgent')
+                  ELSE rule_urgent OR coalesce(list_contains(intent_codes, 'urgent'), FALSE) END, FALSE) AS risk,
+    CASE WHEN intent_source = 'gold' THEN 'gold'
+         WHEN rule_urgent THEN 'rules'
+         WHEN list_contains(intent_codes, 'urgent') THEN 'predicted' END AS risk_from,
+    coalesce('=' || CAST(force AS VARCHAR), '') || chr(30)
+        || array_to_string(coalesce(intent_codes, rule_codes), chr(31)) AS intent_key"""
+
+
+def _inbox_rows_sql(inbound: str) -> str:
+    """`rollup_inbox` rows: the rows of `inbound` (rows of `rollup_inbound_posts`) with the post id and
+    what the inbox derives from the rules' reading of the post, read once per post."""
+    return f"""
+        SELECT * EXCLUDE (rule_urgent, rule_codes), {DERIVED}
+        FROM (SELECT i.*, r.post_id, r.rule_urgent,
+                     {intents_sql('r.t', text='r.t', urgent='r.rule_urgent')} AS rule_codes
+              FROM {inbound} i JOIN (
+                  SELECT *, {urgent_sql('t', cleaned=cleaned_sql('t'))} AS rule_urgent
+                  FROM (SELECT p.rowid AS nid, p.post_id, {normalise_sql('p.text')} AS t FROM posts p
+                        WHERE p.rowid IN (SELECT nid FROM {inbound}))) r USING (nid))"""
+
+
+INBOX_ROWS = Keeper("rollup_inbox", rules_version, _inbox_rows_sql)
+keep_with_rollup(INBOX_ROWS)
+
+
+class _KeptInbox(StoredFit):
+    """The stored fit whose inbound rows are the inbox's kept ones (`rollup_inbox`: those awaiting a
+    response, with the rules' reading), when they match the rollup and the rules."""
+
+    families: ClassVar[dict[str, str]] = {**StoredFit.families,
+                                          "inbound": "SELECT *, created_at AS t FROM rollup_inbox"}
+
+
+def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool, semantic: bool = False,
+                    nids: list[int] | None = None) -> str:
     """Inbound posts with no response by as_of, their intents (gold, predicted, else rules) and whether
     they describe immediate risk (gold decides; else the rules or the classifier). With `semantic`, also
-    the posts without a gold label that need no response by their intent, for the semantic layer to read."""
+    the posts without a gold label that need no response by their intent, for the semantic layer to read.
+    From the inbox rows kept with the rollup (`_KeptInbox`) all this is read, not derived from the texts.
+    `nids` keeps only those posts (a page's)."""
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
     lower = f" AND i.created_at >= {as_of} - INTERVAL {int(since.total_seconds())} SECOND" if since else ""
-    intents = ", ".join(sql_literal(c) for c in scope.params.needs_response_intents)
+    # list_contains per intent: a third of list_has_any's time over millions of rows
+    needs = " OR ".join(f"list_contains(i.intents, {sql_literal(c)})" for c in scope.params.needs_response_intents)
     handled = "" if show_handled else " AND h.platform IS NULL"
+    awaiting = f"(i.resp_at IS NULL OR i.resp_at > {as_of}) AND i.created_at <= {as_of}{lower}"
+    if nids is not None:
+        awaiting += f" AND i.nid IN ({', '.join(str(int(n)) for n in nids) or 'NULL'})"
+    if isinstance(scope.dialogue, _KeptInbox):
+        rows = f"SELECT * FROM ({inbound_sql(scope)}) i WHERE {awaiting} AND {scope.where(alias='i')}"
+    else:
+        rows = f"""
+            SELECT *, {DERIVED}
+            FROM (SELECT *, {intents_sql('t', text='t', urgent='rule_urgent')} AS rule_codes
+                  FROM (SELECT *, {urgent_sql('t', cleaned=cleaned_sql('t'))} AS rule_urgent
+                        FROM (SELECT i.nid, i.force, i.account_h, i.created_at, i.intent_codes, i.intent_source,
+                                     p.platform, p.post_id, {normalise_sql('p.text')} AS t
+                              FROM ({inbound_sql(scope)}) i JOIN posts p ON p.rowid = i.nid
+                              WHERE {awaiting} AND {scope.where(alias='i')})))"""
     return f"""
-        WITH a AS (
-            SELECT i.nid, i.force, i.account_h, i.created_at, i.intent_codes, i.intent_source,
-                   {normalise_sql('p.text')} AS t, h.platform IS NOT NULL AS handled
-            FROM ({inbound_sql(scope)}) i
-            JOIN posts p ON p.rowid = i.nid
-            LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
-                   ON h.platform = p.platform AND h.post_id = p.post_id
-            WHERE (i.resp_at IS NULL OR i.resp_at > {as_of}) AND i.created_at <= {as_of}{lower}
-              AND {scope.where(alias='i')}{handled}),
-        b AS (SELECT *, {urgent_sql('t', cleaned=cleaned_sql('t'))} AS rule_urgent FROM a),
-        c AS (SELECT *, {intents_sql('t', text='t', urgent='rule_urgent')} AS rule_codes FROM b),
-        e AS (
-            SELECT *, coalesce(intent_codes, rule_codes) AS intents,
-                   coalesce(CAST(intent_source AS VARCHAR), 'rules') AS intent_from,
-                   CASE WHEN intent_source = 'gold' THEN list_contains(intent_codes, 'urgent')
-                        ELSE rule_urgent OR coalesce(list_contains(intent_codes, 'urgent'), FALSE) END AS risk,
-                   CASE WHEN intent_source = 'gold' THEN 'gold'
-                        WHEN rule_urgent THEN 'rules'
-                        WHEN list_contains(intent_codes, 'urgent') THEN 'predicted' END AS risk_from
-            FROM c)
-        SELECT nid, force, account_h, created_at, intents, intent_from, risk, risk_from, handled FROM e
-        WHERE risk OR list_has_any(intents, [{intents}]){" OR intent_from <> 'gold'" if semantic else ""}"""
+        SELECT i.nid, i.force, i.account_h, i.created_at, i.intents, i.intent_from, i.risk, i.risk_from,
+               h.platform IS NOT NULL AS handled, ({needs}) AS needs, i.intent_key
+        FROM ({rows}) i
+        LEFT JOIN (SELECT DISTINCT platform, post_id FROM handled) h
+               ON h.platform = i.platform AND h.post_id = i.post_id
+        WHERE (i.risk OR {needs}{" OR i.intent_from <> 'gold'" if semantic else ""}){handled}"""
 
 
 def inbox(project: Project, params: MetricParams | None = None, filters: Filters | None = None, *,
@@ -262,11 +323,11 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     at most SEMANTIC_LIMIT of the newest; `semantic=None` uses it where the embedding model is installed,
     False turns it off. `risk_layers` says which layers ran and why not. The inbound rows come from the
     rollup while it is fresh (`stored=False`: from the fit)."""
-    from peelian.metrics.rollup import stored_fit
-
     params, filters = params or MetricParams(), filters or Filters()
     since = parse_duration(since) if since is not None and not isinstance(since, timedelta) else since
     dialogue = (stored_fit(project, params) if stored else None) or prepared(project, params)
+    if isinstance(dialogue, StoredFit) and kept_current(project, INBOX_ROWS, dialogue.state):
+        dialogue = _KeptInbox(project, dialogue.state)
     scope = Scope(dialogue, params, filters)
     installed = semantic_layer.available()
     if semantic and not installed:
@@ -278,30 +339,72 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
              "as_of": scope.as_of, "since": _span(since), "advice": RISK_ADVICE, "risk_layers": layers}
     if scope.as_of is None:
         return empty
-    rows = dialogue.query(_candidates_sql(scope, since, show_handled, use))
+    candidates = _candidates_sql(scope, since, show_handled, use)
+    # every candidate as a few numbers and its target key; the columns shown are read for the page only
+    table = dialogue.arrow(f"SELECT nid, created_at, risk, intent_from = 'gold' AS gold, handled, needs, intent_key "
+                           f"FROM ({candidates})")
+    risk = table["risk"].to_numpy(zero_copy_only=False).astype(bool)
+    semantic_risk = np.zeros(len(risk), dtype=bool)
     if use:
-        rows = _semantic(dialogue, rows, params, layers)
+        keep = _semantic(dialogue, table, risk, semantic_risk, layers)
+        table, risk, semantic_risk = table.filter(pa.array(keep)), risk[keep], semantic_risk[keep]
     targets = Targets.load(project)
     zones = dialogue.time_zones_
     as_of = scope.as_of
     window = Target("window", params.window.total_seconds(), None, "window")
-    strictest: dict[tuple[Any, ...], Target] = {}
-    for r in rows:
-        key = (r["force"], tuple(r["intents"] or ()), r["risk"])
-        if key not in strictest:
-            strictest[key] = _strictest(targets, r["force"], list(key[1]), r["risk"]) or window
-        target = r["target"] = strictest[key]
-        due = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
-        r["deadline"] = due
-        r["time_left_s"] = (due - as_of).total_seconds()
-    # risk found only by the semantic layer after the rest of the risk tier: it has more false alarms
-    rows.sort(key=lambda r: (not r["risk"], r["risk_from"] == "semantic", r["time_left_s"] >= 0, r["time_left_s"],
-                             r["created_at"], r["nid"]))
-    counts = {"total": len(rows), "risk": sum(r["risk"] for r in rows),
-              "overdue": sum(r["time_left_s"] < 0 for r in rows),
-              "pending": sum(r["time_left_s"] >= 0 for r in rows), "handled": sum(r["handled"] for r in rows)}
-    page = rows[offset:] if limit is None else rows[offset: offset + limit]
+    created = pc.cast(table["created_at"], pa.int64()).to_numpy(zero_copy_only=False)
+    nids = table["nid"].to_numpy(zero_copy_only=False)
+    # rows share a target by force, intents and risk: the strictest target is found once per such key,
+    # and deadlines are counted for all rows at once (office-hours targets need each post's calendar)
+    encoded = pc.dictionary_encode(table["intent_key"].combine_chunks())
+    named = [_key_parts(k) for k in encoded.dictionary.to_pylist()]
+    keys = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) * 2 + risk
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    strictest: list[Target] = [_strictest(targets, named[k // 2][0], named[k // 2][1], bool(k % 2)) or window
+                               for k in distinct]
+    due = created + np.array([_micros(timedelta(seconds=t.seconds)) for t in strictest], dtype=np.int64)[inverse]
+    for number in (n for n, t in enumerate(strictest) if t.office_hours is not None):
+        zone = zones.get(named[distinct[number] // 2][0]) or params.default_time_zone
+        for row in np.flatnonzero(inverse == number):
+            start = _EPOCH + timedelta(microseconds=int(created[row]))
+            due[row] = _micros(deadline(start, strictest[number], zone) - _EPOCH)
+    left = due - _micros(as_of - _EPOCH)
+    # risk first (risk found only by the semantic layer after the rest of the risk tier: it has more false
+    # alarms), then overdue before pending, least time left, oldest
+    order = np.lexsort((nids, created, left, left >= 0, semantic_risk, ~risk))
+    counts = {"total": len(order), "risk": int(risk.sum()), "overdue": int((left < 0).sum()),
+              "pending": int((left >= 0).sum()),
+              "handled": int(table["handled"].to_numpy(zero_copy_only=False).astype(bool).sum())}
+    chosen = order[offset:] if limit is None else order[offset: offset + limit]
+    listed = _candidates_sql(scope, since, show_handled, use, [int(nids[row]) for row in chosen])
+    shown = {(r["nid"], r["intent_key"]): r for r in dialogue.arrow(
+        "SELECT nid, force, account_h, created_at, intents, intent_from, risk_from, handled, intent_key "
+        f"FROM ({listed})").to_pylist()}
+    page = []
+    for row in chosen:
+        key = distinct[inverse[row]]
+        r = dict(shown[(int(nids[row]), encoded.dictionary[key // 2].as_py())])
+        r["risk"] = bool(risk[row])
+        if semantic_risk[row]:
+            r["risk_from"] = "semantic"
+        target = r["target"] = strictest[inverse[row]]
+        r["deadline"] = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
+        r["time_left_s"] = (r["deadline"] - as_of).total_seconds()
+        page.append(r)
     return {**empty, "rows": _details(project, dialogue, page, as_of, semantic_on=use), "counts": counts}
+
+
+def _key_parts(key: str) -> tuple[str | None, list[str]]:
+    """(force, intents) of a candidate's `intent_key` (see DERIVED)."""
+    force, _, intents = key.partition("\x1e")
+    return (force[1:] if force else None), (intents.split("\x1f") if intents else [])
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _micros(span: timedelta) -> int:
+    return span // timedelta(microseconds=1)
 
 
 SEMANTIC_MISSING = ("immediate risk found by the keyword rules alone: the semantic layer needs the embedding model "
@@ -309,26 +412,29 @@ SEMANTIC_MISSING = ("immediate risk found by the keyword rules alone: the semant
 SEMANTIC_OFF = "immediate risk found by the keyword rules alone (the semantic layer is turned off)"
 
 
-def _semantic(dialogue: Any, rows: list[dict[str, Any]], params: MetricParams,
-              layers: dict[str, Any]) -> list[dict[str, Any]]:
+def _semantic(dialogue: Any, table: pa.Table, risk: np.ndarray, semantic_risk: np.ndarray,
+              layers: dict[str, Any]) -> np.ndarray:
     """Run the semantic layer on the candidates without a gold label that the rules did not flag (the
-    newest SEMANTIC_LIMIT), mark those it finds at risk, and drop the posts that then neither describe
-    risk nor have an intent that needs a response."""
-    unread = sorted((r for r in rows if r["intent_from"] != "gold" and not r["risk"]),
-                    key=lambda r: (r["created_at"], r["nid"]), reverse=True)
-    read = unread[:SEMANTIC_LIMIT]
+    newest SEMANTIC_LIMIT), mark those it finds at risk (in `risk` and `semantic_risk`), and return which
+    rows to keep: those that then describe risk or have an intent that needs a response."""
+    unread = np.flatnonzero(~table["gold"].to_numpy(zero_copy_only=False).astype(bool) & ~risk)
+    created = pc.cast(table["created_at"], pa.int64()).to_numpy(zero_copy_only=False)[unread]
+    nids = table["nid"].to_numpy(zero_copy_only=False)[unread]
+    # newest first (by time, then rowid), ties in the order the rows came
+    read = unread[np.lexsort((-np.arange(len(unread)), nids, created))[::-1][:SEMANTIC_LIMIT]]
     layers["semantic_checked"], layers["semantic_skipped"] = len(read), len(unread) - len(read)
     if layers["semantic_skipped"]:
         layers["note"] = (f"the semantic risk layer read the newest {len(read):,} of {len(unread):,} posts the rules "
                           "did not flag; narrow --since to read them all")
-    if read:
+    if len(read):
+        wanted = [int(n) for n in table["nid"].take(pa.array(read)).to_pylist()]
         texts = {r["nid"]: r["text"] for r in dialogue.query(
-            f"SELECT rowid AS nid, text FROM posts WHERE rowid IN ({', '.join(str(r['nid']) for r in read)})")}
-        for r, found in zip(read, semantic_layer.layer().assess([texts.get(r["nid"]) or "" for r in read])):
+            f"SELECT rowid AS nid, text FROM posts WHERE rowid IN ({', '.join(str(n) for n in wanted)})")}
+        for row, found in zip(read, semantic_layer.layer().assess([texts.get(n) or "" for n in wanted]),
+                              strict=True):
             if found.urgent:
-                r["risk"], r["risk_from"] = True, "semantic"
-    needs = set(params.needs_response_intents)
-    return [r for r in rows if r["risk"] or needs.intersection(r["intents"] or ())]
+                risk[row] = semantic_risk[row] = True
+    return risk | table["needs"].to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _span(since: timedelta | None) -> str:
@@ -344,20 +450,19 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
     """The page's rows with text, author, link, account, prediction confidence and the rules' reasons."""
     if not rows:
         return []
-    nids = ", ".join(str(r["nid"]) for r in rows)
     posts = {p["nid"]: p for p in dialogue.query(f"""
-        SELECT p.rowid AS nid, p.platform, p.post_id, p.author_id, p.author_handle, p.text, p.url,
-               p.conversation_id, h.outcome, h.note, h.handled_by
-        FROM posts p LEFT JOIN (SELECT platform, post_id, any_value(coalesce(outcome, 'handled_elsewhere')) AS outcome,
-                                       any_value(note) AS note, any_value(handled_by) AS handled_by
-                                FROM handled GROUP BY ALL) h USING (platform, post_id)
-        WHERE p.rowid IN ({nids})""")}
+        SELECT p.*, h.outcome, h.note, h.handled_by
+        FROM ({_by_rowid([r["nid"] for r in rows])}) p
+        LEFT JOIN (SELECT platform, post_id, any_value(coalesce(outcome, 'handled_elsewhere')) AS outcome,
+                          any_value(note) AS note, any_value(handled_by) AS handled_by
+                   FROM handled GROUP BY ALL) h USING (platform, post_id)""")}
     model = (dialogue.models_.get("citizen_intent") or {}).get("model_id")  # the model whose predictions count
-    confidence = {} if model is None else {r["nid"]: r["probability"] for r in dialogue.query(f"""
-        SELECT p.rowid AS nid, max(x.probability) AS probability FROM predictions x
-        JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
-        WHERE x.dimension = 'citizen_intent' AND x.model_id = ? AND p.rowid IN ({nids}) GROUP BY p.rowid""",
-        [model])}
+    predicted = [(posts[r["nid"]]["platform"], posts[r["nid"]]["post_id"]) for r in rows if r["intent_from"] == "predicted"]
+    confidence = {} if model is None or not predicted else {
+        (r["platform"], r["post_id"]): r["probability"] for r in dialogue.query("""
+            SELECT x.platform, x.post_id, max(x.probability) AS probability FROM predictions x
+            WHERE x.dimension = 'citizen_intent' AND x.model_id = ? AND x.post_id IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY ALL""", [model, [k[1] for k in predicted]])}
     at_risk = [r for r in rows if r["risk_from"] in ("rules", "semantic")]
     findings = dict(zip((r["nid"] for r in at_risk), semantic_layer.detect(
         [posts[r["nid"]]["text"] or "" for r in at_risk], semantic=semantic_on)))
@@ -376,7 +481,8 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
             "force": r["force"], "account": account, "account_handle": handle,
             "author": p["author_handle"] or p["author_id"], "text": p["text"],
             "intents": list(r["intents"] or []), "intent_source": r["intent_from"],
-            "confidence": confidence.get(r["nid"]) if r["intent_from"] == "predicted" else None,
+            "confidence": (confidence.get((p["platform"], p["post_id"])) if r["intent_from"] == "predicted"
+                           else None),
             "risk": r["risk"], "risk_source": r["risk_from"],
             "risk_reasons": found.reasons() if found else {},
             "risk_layers": list(found.layers) if found else ([r["risk_from"]] if r["risk"] else []),
@@ -388,6 +494,15 @@ def _details(project: Project, dialogue: Any, rows: list[dict[str, Any]], as_of:
             "handled_by": p["handled_by"],
         })
     return out
+
+
+def _by_rowid(nids: list[int]) -> str:
+    """SQL for these posts (by rowid) with the columns the inbox shows: one lookup per post, each reading
+    only the row group that holds it, where one `rowid IN (...)` over rows spread across a large table
+    reads every row group's texts."""
+    return " UNION ALL ".join(
+        f"SELECT rowid AS nid, platform, post_id, author_id, author_handle, text, url, conversation_id "
+        f"FROM posts WHERE rowid = {int(n)}" for n in dict.fromkeys(nids))
 
 
 # ---- target attainment --------------------------------------------------------------------------

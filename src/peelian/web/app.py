@@ -248,7 +248,7 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
     `FIT_WHEN_IDLE_S` seconds. A read-only project gets the unfiltered dashboard computed once instead."""
     from peelian.metrics.engine import is_prepared, prepared
     from peelian.metrics.params import Filters, MetricParams
-    from peelian.metrics.rollup import refresh_rollup, rollup_fresh
+    from peelian.metrics.rollup import refresh_rollup
     from peelian.store.search import filter_options
     from peelian.web.dashboard import build_dashboard
 
@@ -263,8 +263,7 @@ def warm_dashboard(state: WebState, stop: threading.Event | None = None, interva
             return
         while True:
             try:
-                if rollup_fresh(state.project) is None:
-                    refresh_rollup(state.project, state.write_lock)
+                refresh_rollup(state.project, state.write_lock)  # at once when fresh (and its kept rows current)
                 state.cache.get("filter_options", None, lambda: filter_options(state.project))  # explorer's lists
                 if (not is_prepared(state.project, MetricParams())
                       and state.idle_for() >= state.options.get("fit_when_idle_s", FIT_WHEN_IDLE_S)):
