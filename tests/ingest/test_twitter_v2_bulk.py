@@ -211,8 +211,9 @@ def test_accounts_resolved_in_sql_match_the_resolver(tmp_path, pseudonymise):
     pairs |= {(i, None) for i in ids} | {(None, h) for h in handles}
     pairs |= {("555", "HandleOnly"), ("7", "handleonly"), ("556", "MetPolice"), ("9", "BYBOTH")}  # id before handle
     con = project.con.cursor()
-    con.execute("CREATE TEMP TABLE fb_obs (account_id VARCHAR, handle VARCHAR)")
-    con.executemany("INSERT INTO fb_obs VALUES (?, ?)", sorted(pairs, key=repr))
+    con.execute("CREATE TEMP TABLE fb_raw (raw_id VARCHAR, raw_handle VARCHAR)")
+    con.executemany("INSERT INTO fb_raw VALUES (?, ?)", sorted(pairs, key=repr))
+    con.execute(f"CREATE TEMP TABLE fb_pairs AS SELECT *, {twitter_v2_bulk.PLAIN_PAIR} AS plain FROM fb_raw")
     chunk = twitter_v2_bulk._Chunk(identity, twitter_v2_bulk._Registry(identity), con, None)
     chunk._resolve()
     got = {(r[0], r[1]): tuple(r[2:]) for r in con.execute("SELECT * FROM fb_map").fetchall()}

@@ -85,6 +85,10 @@ PAGE = f'{{"data":[{_TWEET}],"includes":{{"users":[{_USER}],"tweets":[{_TWEET}]}
 # Two patterns, not one alternation: each then keeps its fast literal scan.
 PYTHON_LINE = (r'_count"\s*:\s*(?:[^-0-9\sn]|-?[0-9]+[.eE]|-?[0-9]{19})', r',\s*[\]}]')
 
+# A pair of plain values (`_Chunk._resolve`): resolved in SQL.
+PLAIN_PAIR = ("(raw_id IS NULL OR regexp_full_match(raw_id, '[0-9]+'))"
+              " AND (raw_handle IS NULL OR regexp_full_match(raw_handle, '[A-Za-z0-9_]+'))")
+
 _MACROS = [
     # absent, empty (both readers take "" for absent) or ASCII digits: ids both readers keep as they are
     "fb_ids_ok(s) AS regexp_full_match(s, '[0-9]*')",
@@ -368,12 +372,16 @@ class _Chunk:
             FROM fb_tw t LEFT JOIN fb_us a ON a.line_no = t.line_no AND a.id = t.author_id
             LEFT JOIN fb_us r ON r.line_no = t.line_no AND r.id = t.reply_uid)"""
         # Every account observation, in the order the Python writer makes them (author, reply-to and
-        # mentions of each post, then the page's users), with the seq that orders them.
+        # mentions of each post, then the page's users), with the seq that orders them, taken together
+        # by distinct (account id, handle) pair as it comes (fb_pairs, which `_resolve` resolves): the
+        # latest seq of the pair and its latest name and follower count, each with its seq, so that
+        # the accounts' "latest" values are picked among a chunk's few pairs (`accounts` below), not
+        # among every observation.
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_obs AS
+            f"""CREATE OR REPLACE TEMP TABLE fb_pairs AS
             WITH p AS (SELECT seq, author_id, author_handle, author_name, author_followers, reply_uid,
-                              reply_handle FROM {with_users})
-            SELECT seq, author_id AS account_id, author_handle AS handle, author_name AS name,
+                              reply_handle FROM {with_users}),
+            o AS (SELECT seq, author_id AS account_id, author_handle AS handle, author_name AS name,
                    author_followers AS followers FROM p
             UNION ALL SELECT seq + 1, reply_uid, reply_handle, NULL, NULL FROM p
                 WHERE reply_uid IS NOT NULL OR reply_handle IS NOT NULL
@@ -381,19 +389,26 @@ class _Chunk:
             FROM (SELECT seq, unnest(mentions) AS m, generate_subscripts(mentions, 1) AS i FROM fb_tw
                   WHERE len(mentions) > 0)
             UNION ALL SELECT (u.line_no << {shift}) + o.n_posts * {step} + u.upos, u.id, u.username, u.name,
-                u.followers FROM fb_us u JOIN fb_ok o USING (line_no)""")
+                u.followers FROM fb_us u JOIN fb_ok o USING (line_no))
+            SELECT raw_id, raw_handle, {PLAIN_PAIR} AS plain, seq, name, name_seq, followers, followers_seq
+            FROM (SELECT account_id AS raw_id, handle AS raw_handle, max(seq) AS seq,
+                         arg_max(name, seq) FILTER (WHERE name IS NOT NULL) AS name,
+                         max(seq) FILTER (WHERE name IS NOT NULL) AS name_seq,
+                         arg_max(followers, seq) FILTER (WHERE followers IS NOT NULL) AS followers,
+                         max(seq) FILTER (WHERE followers IS NOT NULL) AS followers_seq
+                  FROM o GROUP BY account_id, handle)""")
         self._resolve()
         self._fix_texts()
         accounts = f"""SELECT '{PLATFORM}' AS platform, m.account_id,
                 arg_max(m.handle, o.seq) FILTER (WHERE m.handle IS NOT NULL) AS handle,
-                arg_max(o.name, o.seq) FILTER (WHERE o.name IS NOT NULL AND NOT m.pseudonymised) AS display_name,
+                arg_max(o.name, o.name_seq) FILTER (WHERE o.name IS NOT NULL AND NOT m.pseudonymised) AS display_name,
                 bool_or(m.pseudonymised) AS pseudonymised, arg_max(m.role, o.seq) AS role,
                 arg_max(m.force, o.seq) AS force, arg_max(m.account_type, o.seq) AS account_type,
                 arg_max(m.unit, o.seq) AS unit,
-                arg_max(o.followers, o.seq) FILTER (WHERE o.followers IS NOT NULL) AS followers_count,
+                arg_max(o.followers, o.followers_seq) FILTER (WHERE o.followers IS NOT NULL) AS followers_count,
                 max(o.seq) AS seq
-            FROM fb_obs o JOIN fb_map m
-                ON m.raw_id IS NOT DISTINCT FROM o.account_id AND m.raw_handle IS NOT DISTINCT FROM o.handle
+            FROM fb_pairs o JOIN fb_map m
+                ON m.raw_id IS NOT DISTINCT FROM o.raw_id AND m.raw_handle IS NOT DISTINCT FROM o.raw_handle
             WHERE m.account_id IS NOT NULL
             GROUP BY m.account_id"""
         # Repeated mentions are left to the merge, which inserts distinct mentions anyway.
@@ -435,8 +450,6 @@ class _Chunk:
         normalises by its own rules) go through `IdentityResolver.resolve`. The map is joined on both
         raw values (IS NOT DISTINCT FROM: either may be absent)."""
         registry = self.registry
-        plain = ("(raw_id IS NULL OR regexp_full_match(raw_id, '[0-9]+'))"
-                 " AND (raw_handle IS NULL OR regexp_full_match(raw_handle, '[A-Za-z0-9_]+'))")
         entry = "CASE WHEN i.key IS NOT NULL THEN i.{0} ELSE h.{0} END"  # by id first, as `lookup`
         found = "(i.key IS NOT NULL OR h.key IS NOT NULL)"
         if registry.pads is None:
@@ -446,10 +459,6 @@ class _Chunk:
             account_id = f"CASE WHEN {pseudonymised} THEN {pseudonym_sql(PLATFORM, 'id', 'p.aid')} ELSE p.aid END"
             handle = (f"CASE WHEN {pseudonymised} AND p.raw_handle IS NOT NULL THEN "
                       f"{pseudonym_sql(PLATFORM, 'handle', 'p.norm')} ELSE p.raw_handle END")
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fb_pairs AS
-            SELECT raw_id, raw_handle, {plain} AS plain
-            FROM (SELECT DISTINCT account_id AS raw_id, handle AS raw_handle FROM fb_obs)""")
         execute_with(
             self.con,
             f"""CREATE OR REPLACE TEMP TABLE fb_map AS
