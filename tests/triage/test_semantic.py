@@ -40,6 +40,11 @@ DESCRIBED = [  # immediate risk in words the rules have no keyword for
     ("@cheshirepolice someone rattling my back door handle, its 2am and im alone in the house", "in_progress"),
     ("@KentPolice my mum's not answering and her house is dark, she's diabetic and lives alone, I'm 2 hours away",
      "threat_to_life"),
+    # round 4: a fight told by what is done, a farewell, an overdose told without the word
+    (("@SYPTweets two women brawling outside the chippy, one is pinning the other down and cracking her skull off "
+      "the pavement"), "in_progress"),
+    ("@WYP I've said my goodbyes to everyone and I'm heading somewhere nobody will find me, sorry", "self_harm"),
+    ("@DyfedPowys I've emptied the medicine cabinet and swallowed the lot, just wanted someone to know", "self_harm"),
 ]
 FIGURATIVE = [
     "@WMPolice this road is a death trap",
@@ -145,6 +150,8 @@ ORDINARY = [  # everyday inbox traffic the layer flagged before it decided by ma
     "@PCMarshGMP why has nobody come back to me about my van being stolen?",
     "@AvonSomPolice there's a red Toyota Yaris abandoned on Beech Avenue, been there a week with the window smashed",
     "@AvonSomPolice my handbag has been stolen from outside the leisure centre in Bath. Please can you help?",
+    "@NorthantsPolice someone's left a mattress and a load of bin bags in the lay-by again",
+    "@PSNI who won the five a side between the police and the ambulance service?",
 ]
 
 
@@ -167,8 +174,8 @@ def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
 
 @needs_model
 def test_prototypes_are_situations_not_copies_of_labelled_posts():
-    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv")
-             for t, _, _ in rows(DATA / path)]
+    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv",
+                            "urgent_heldout5.csv") for t, _, _ in rows(DATA / path)]
     layer = semantic.SemanticLayer()
     posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
     layer._prepare()
@@ -277,6 +284,10 @@ def test_accuracy_floors_per_split():
     assert held4["rules"]["recall"] >= 0.62 and held4["rules"]["precision"] >= 0.95, held4["rules"]["false_alarms"]
     assert held4["semantic"]["recall"] >= 0.84 and held4["semantic"]["precision"] >= 0.95, held4["semantic"]
     assert held4["both"]["recall"] >= 0.97 and held4["both"]["precision"] >= 0.95, held4["both"]["misses"]
+    held5 = semantic.evaluate_layers(rows(DATA / "urgent_heldout5.csv"))
+    assert held5["rules"]["recall"] >= 0.62 and held5["rules"]["precision"] >= 0.95, held5["rules"]["false_alarms"]
+    assert held5["semantic"]["recall"] >= 0.78 and held5["semantic"]["precision"] >= 0.95, held5["semantic"]
+    assert held5["both"]["recall"] >= 0.97 and held5["both"]["precision"] >= 0.95, held5["both"]["misses"]
 
 
 @needs_model

@@ -214,7 +214,7 @@ RISK_RULES: dict[str, str] = {
         r"\b(shed|spilled|lost|dropped) (its|their|a|his|her) load\b|"
         r"\b(debris|logs|rubble|bricks|glass|rocks) (all )?(across|over|on|in) (the |both |all )?(road|motorway|lanes|"
         r"carriageway|dual carriageway)\b|\bcars? (are )?swerving (round|around|to avoid)\b|"
-        r"\b(fire|flames|smoke|alight|ablaze|burning)\b[^.!?]*\b(heading|spreading|moving|spread|going) (towards|to|down|for|into)\b|"
+        r"\b(fire|flames|smoke|alight|ablaze|burning)\b[^.!?]*\b(heading|spreading|moving|spread|going) (towards|to|down|for|into|up)\b|"
         r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl)\b[^.!?]*\bon (its|their|his|her) "
         r"(own|ain)\b[^.!?]*\b(road|canal|river|water|edge|lake|pond|railway|balcony|window)\b|"
         r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl|boy|girl)\b[^.!?]*\bno (adults?|grown[- ]?ups?|"

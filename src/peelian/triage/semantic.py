@@ -78,6 +78,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a man is being attacked by a group and is bleeding badly",
         "a huge brawl is going on in the square with dozens of people scrapping and someone on the ground",
         "a load of lads are kicking off outside the club and one is being stomped on",
+        "two people are fighting in the road and one is smashing the other's head on the ground",
     ),
     "threat_to_life": (
         "someone has just threatened to kill me and is on the way",
@@ -106,6 +107,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "children are playing on the railway line as trains go past",
         "a young child is leaning out of an upstairs window with nobody watching",
         "someone is lying in the middle of a dark country road and cars can't see them",
+        "small children have been left on their own shut in a hot car in a car park",
     ),
     "medical_emergency": (
         "someone has collapsed and is not breathing",
@@ -140,6 +142,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a car is racing round doing handbrake turns where children are playing",
         "a load has fallen off a lorry and is scattered across the dual carriageway with cars swerving to miss it",
         "a driver keeps speeding up and down a busy pedestrian street while people dive out of the way",
+        "flames from a burning building are spreading towards fuel tanks with people nearby",
     ),
     "drink_or_drug_driver": (
         "a drunk driver has just got in his car and driven off",
@@ -199,6 +202,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my friend has put up a message that nobody would care if she was gone, with a photo of a noose",
         "a young man is standing on the top level of the car park looking over the wall",
         "someone has shut themselves in a garage with the car engine running",
+        "I've written goodbye letters to my family and I'm going off to end it where no one will find me",
+        "I've just swallowed all my tablets and wanted to tell someone before I go",
     ),
 }
 SITUATION_CATEGORY: dict[str, str] = {
@@ -238,6 +243,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "waited ages on 101 and no one answered",
         "the officer never called me back about my report",
         "several calls about the same problem and nothing done",
+        "you never come out when we ring, you'll only bother once someone round here is dead",
     ),
     "update_request": (
         "any news on the attack that happened a while back",
@@ -282,6 +288,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "neighbours playing loud music late at night again",
         "the family next door are always yelling at each other, should I tell someone about it",
         "a van keeps dumping rubbish on our street at night",
+        "someone has dumped an old sofa and a pile of rubbish bags in the lane",
         "the same car drives round and round our estate every night revving its engine",
     ),
     "hypothetical_question": (
@@ -313,6 +320,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "sorry, it turned out to be nothing, he was just out for a walk",
         "the dog that went missing has been reunited with its owners",
         "my son ran off at the park but we found him straight away",
+        "there was a gas leak on our street earlier but the engineers fixed it and everything is fine",
     ),
     "sighting_for_an_appeal": (
         "I think I saw the missing woman near the station about an hour ago",
@@ -329,6 +337,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "have you tried the online form? worked for me",
         "same thing happens on our road all the time",
         "my kids would love to meet the police horses and dogs",
+        "what was the score in the charity football match between the police and the fire brigade",
         "can we bring the children to see the police cars at the open day",
         "there are never any bobbies on the beat round here since the budget cuts",
     ),
