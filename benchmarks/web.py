@@ -97,11 +97,13 @@ def timed(client: Any, url: str, repeat: int, work: Any = None) -> dict[str, Any
 
 
 def refresh(path: Path) -> dict[str, Any]:
-    """Time the dashboard rollup's refresh from scratch (fit + every month's aggregates)."""
+    """Time the dashboard rollup's refresh from scratch (fit + every month's aggregates, and the inbox's
+    rows that the triage layer keeps with it, as in the server, which imports triage)."""
     from peelian import Project
     from peelian.metrics import clear_cache
     from peelian.metrics.rollup import STATE_KEY, refresh_rollup
 
+    importlib.import_module("peelian.triage.inbox")  # registers the inbox rows kept with the rollup
     with Project.open(path) as project:
         project.con.execute("DELETE FROM meta WHERE key = ?", [STATE_KEY])
         clear_cache()
