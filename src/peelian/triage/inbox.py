@@ -359,7 +359,8 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     encoded = pc.dictionary_encode(table["intent_key"].combine_chunks())
     named = [_key_parts(k) for k in encoded.dictionary.to_pylist()]
     keys = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) * 2 + risk
-    distinct, inverse = np.unique(keys, return_inverse=True)
+    present = np.bincount(keys, minlength=2 * len(named)) > 0  # the keys are small: no sort to find them
+    distinct, inverse = np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
     strictest: list[Target] = [_strictest(targets, named[k // 2][0], named[k // 2][1], bool(k % 2)) or window
                                for k in distinct]
     due = created + np.array([_micros(timedelta(seconds=t.seconds)) for t in strictest], dtype=np.int64)[inverse]
@@ -371,8 +372,8 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     left = due - _micros(as_of - _EPOCH)
     # risk first (risk found only by the semantic layer after the rest of the risk tier: it has more false
     # alarms), then overdue before pending, least time left, oldest
-    order = np.lexsort((nids, created, left, left >= 0, semantic_risk, ~risk))
-    counts = {"total": len(order), "risk": int(risk.sum()), "overdue": int((left < 0).sum()),
+    order = _order(nids, created, left, semantic_risk, risk, None if limit is None else offset + limit)
+    counts = {"total": len(risk), "risk": int(risk.sum()), "overdue": int((left < 0).sum()),
               "pending": int((left >= 0).sum()),
               "handled": int(table["handled"].to_numpy(zero_copy_only=False).astype(bool).sum())}
     chosen = order[offset:] if limit is None else order[offset: offset + limit]
@@ -401,6 +402,22 @@ def _key_parts(key: str) -> tuple[str | None, list[str]]:
 
 
 _EPOCH = datetime(1970, 1, 1)
+_SPAN = 1 << 50  # microseconds (35 years): time left is packed with the tier in one int64 below this
+
+
+def _order(nids: np.ndarray, created: np.ndarray, left: np.ndarray, semantic_risk: np.ndarray, risk: np.ndarray,
+           first: int | None) -> np.ndarray:
+    """Row positions in the inbox's order (risk, then risk found by the semantic layer alone last in that
+    tier, overdue before pending, least time left, oldest, rowid), at least the `first` ones (None: all):
+    those are found by a partition on the leading keys, and only the rows up to them are sorted."""
+    if len(left) and np.abs(left).max() >= _SPAN:
+        return np.lexsort((nids, created, left, left >= 0, semantic_risk, ~risk))
+    tier = (~risk).astype(np.int64) * 4 + semantic_risk.astype(np.int64) * 2 + (left >= 0)
+    leading = (tier << 51) + (left + _SPAN)
+    rows = np.arange(len(left))
+    if first is not None and first < len(left):
+        rows = np.flatnonzero(leading <= np.partition(leading, first - 1)[first - 1]) if first > 0 else rows[:0]
+    return rows[np.lexsort((nids[rows], created[rows], leading[rows]))]
 
 
 def _micros(span: timedelta) -> int:
