@@ -286,9 +286,11 @@ def fail(exc: BaseException) -> NoReturn:
     if is_interrupt(exc):
         if run is None:
             with _sigint_ignored():
+                _forget_the_keyboard_interrupt()
                 written = _written()
         else:
             _ignore_sigint_for_the_report(run)
+            _forget_the_keyboard_interrupt()
             written = _written()
         if written.unknown:
             message = f"interrupted; could not check what was written ({written.unknown})"
@@ -346,6 +348,19 @@ def _ignore_sigint_for_the_report(run: _Run) -> None:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not run.sigint_ignored:  # None: a handler set outside Python, which Python cannot put back as it was
         run.sigint_ignored, run.sigint_before = True, signal.SIG_DFL if previous is None else previous
+
+
+def _forget_the_keyboard_interrupt() -> None:
+    """Clear CPython's record that a KeyboardInterrupt went unhandled, now that it is handled.
+
+    CPython sets that record when a KeyboardInterrupt leaves code run by `exec` or `eval` of a string
+    (`run_eval_code_obj` in Python/pythonrun.c) and keeps it even when the exception is then caught; at exit
+    `Py_RunMain` then ends the process by SIGINT instead of with its exit code (`python -m peelian.cli.main`;
+    a script such as the `peelian` console script leaves through `Py_Exit` first). A Ctrl-C that lands while
+    a library builds code that way (dataclasses and namedtuples do, as pandas is imported on pyarrow's first
+    use in a bulk import) turned the reported exit 130 into death by SIGINT. Each such `exec` clears the
+    record first, so an empty one clears it; called with SIGINT ignored, so no Ctrl-C can set it again."""
+    exec("")  # noqa: S102  (a constant empty string: only its side effect on the record above is wanted)
 
 
 def emit_json(value: Any) -> None:
