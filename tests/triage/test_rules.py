@@ -219,6 +219,11 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     ("@DyfedPowys I've just taken 30 co-codamol and feel weird", "self_harm"),
     ("@DerbysPolice the scrapyard is ablaze and it's spreading towards the houses on Brook St", "threat_to_life"),
     ("@NottsPolice someone's just torched a van parked up against the nursery wall", "in_progress"),
+    # known misses of held outs 1 and 2 (a car in a loch, a hillwalker heard but not reached), in other words
+    ("@PoliceScotland car's skidded off the road into the reservoir near Aberfoyle, only the boot is showing",
+     "threat_to_life"),
+    ("@LakesPolice a climber has slipped in a gully on Helvellyn, we can hear her shouting but can't get to her",
+     "threat_to_life"),
 ])
 def test_round_4_kinds_of_danger_are_read(text, category):
     """A fight told by what is being done (a head smashed against something, someone held by the throat), a
@@ -251,6 +256,7 @@ def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
     "@metpoliceuk the post about a man with a gun in Croydon is fake, it's been debunked",
     "@NWPolice strong smell of gas on our road this morning, the engineers came and it's all fine now",
     "@SussexPolice the gulls on the pier are mugging everyone for their chips, send backup",
+    "@WMPolice bloke keeps sleeping in our bin store, he seems harmless but the kids are scared of him",
 ])
 def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
     """A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a

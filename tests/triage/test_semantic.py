@@ -152,6 +152,7 @@ ORDINARY = [  # everyday inbox traffic the layer flagged before it decided by ma
     "@AvonSomPolice my handbag has been stolen from outside the leisure centre in Bath. Please can you help?",
     "@NorthantsPolice someone's left a mattress and a load of bin bags in the lay-by again",
     "@PSNI who won the five a side between the police and the ambulance service?",
+    "@metpoliceuk a man has been dossing in the car park stairwell for a week, looks harmless, who deals with that?",
 ]
 
 

@@ -289,6 +289,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "the family next door are always yelling at each other, should I tell someone about it",
         "a van keeps dumping rubbish on our street at night",
         "someone has dumped an old sofa and a pile of rubbish bags in the lane",
+        "a man has been sleeping rough in our doorway for a few nights, he isn't causing any trouble",
         "the same car drives round and round our estate every night revving its engine",
     ),
     "hypothetical_question": (
