@@ -114,6 +114,13 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
                 or filters.account_id or filters.date_from
     assert posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force) == \
         posts_behind(project, "response_rate", limit=5, offset=4, month="2025-02-01", force=force, stored=False)
+    # the code mixes: the kept rows and the codes as the fit reads them
+    for metric in ("mode_n", "mode_share_engage", "topic_n", "citizen_intent_share_question"):
+        assert metric not in STORED_METRICS and behind_without_fit(project, metric)
+        for filters in figures:
+            kept = posts_behind(project, metric, filters, limit=None)
+            assert kept == posts_behind(project, metric, filters, limit=None, stored=False), (metric, filters)
+            assert kept or filters.force == "No such force" or filters.account_id or filters.date_from
     assert not behind_without_fit(project, "dialogue_conversations")  # conversations: still the fit's
     rowids = rows_behind(project, "response_rate", Filters(force=force), limit=None)  # what the explorer filters on
     keys = project.query("SELECT platform, post_id FROM posts WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rowids])
@@ -320,6 +327,27 @@ def test_inbox_rows_kept_follow_the_rules_and_gold_labels(tmp_path: Path, demo_f
         _assert_inbox_rows_kept(project)
         assert project.scalar("SELECT intent_from FROM rollup_inbox WHERE nid = ?", [nid]) == "gold"
         assert inbox(project, **everything) == labelled
+
+        # the posts behind a code mix read the codes as the fit does: gold first, else the latest prediction
+        police = [(r["platform"], r["post_id"]) for r in project.query(
+            "SELECT platform, post_id FROM posts WHERE author_role = 'police' AND kind <> 'repost' "
+            "ORDER BY post_id LIMIT 40")]
+        with project.transaction() as con:
+            con.execute("INSERT INTO models VALUES ('m-mode', 'mode', '1', 'test', TRUE, now(), 'x', NULL, 0, NULL, "
+                        "NULL)")
+            con.executemany("INSERT INTO predictions VALUES (?, ?, 'mode', 'm-mode', ?, 0.9, NULL, now())",
+                            [[*key, ["inform"] if i % 2 else ["engage"]] for i, key in enumerate(police)])
+            con.execute("INSERT INTO predictions VALUES (?, ?, 'mode', 'm-mode', ['engage'], 0.8, NULL, "
+                        "now() - INTERVAL 1 DAY)", list(police[1]))  # replaced by the later prediction
+            con.execute("INSERT INTO gold VALUES (nextval('gold_seq'), ?, ?, 'mode', ['engage'], 'test', NULL, NULL, "
+                        "NULL, '1', now())", list(police[3]))  # wins over the prediction
+        refresh_rollup(project)
+        for metric in ("mode_share_inform", "mode_share_engage", "mode_n"):
+            assert behind_without_fit(project, metric)
+            assert posts_behind(project, metric, limit=None) == posts_behind(project, metric, limit=None, stored=False)
+        inform = posts_behind(project, "mode_share_inform", limit=None)
+        assert police[1] in inform and police[3] not in inform
+        assert police[3] in posts_behind(project, "mode_share_engage", limit=None)
     finally:
         clear_cache(project)
         project.close()

@@ -235,6 +235,27 @@ def test_inbox_reaching_back_reads_the_kept_inbox_rows_not_the_texts(app, client
     assert not is_prepared(web_project, MetricParams())
 
 
+def test_posts_behind_a_code_mix_are_found_in_the_background_without_a_fit(app, client_for, web_project) -> None:
+    from peelian.metrics.engine import clear_cache, is_prepared
+    from peelian.metrics.params import MetricParams
+    from peelian.metrics.rollup import refresh_rollup
+    from peelian.metrics.views import posts_behind
+
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    refresh_rollup(web_project)
+    clear_cache(web_project)
+    client = client_for("analyst")
+    url = "/explorer?metric=mode_share_engage"
+    assert "computing-progress" in client.get(url).text  # found in the background: seconds on a large project
+    state.work.wait(120)
+    page = client.get(url)
+    behind = len(posts_behind(web_project, "mode_share_engage", limit=None))
+    assert "computing-progress" not in page.text and "The posts behind the figure" in page.text
+    assert behind and f'<p class="count">\n  {behind:,} posts' in page.text
+    assert not is_prepared(web_project, MetricParams()) and not state.work.running("fit")
+
+
 def test_server_fits_in_the_background_only_when_no_page_is_asked_for(app, web_project) -> None:
     import threading
 

@@ -50,7 +50,13 @@ from peelian.metrics.compute import (
     police_sql,
     shares_from_counts,
 )
-from peelian.metrics.engine import ORG_ROWS_SQL, Dialogue, fingerprint, prepared
+from peelian.metrics.engine import (
+    ORG_ROWS_SQL,
+    Dialogue,
+    fingerprint,
+    prepared,
+    sql_literal,
+)
 from peelian.metrics.params import Filters, MetricParams
 from peelian.metrics.rollup_groups import (
     GROUP_COUNTS,
@@ -803,7 +809,8 @@ def stored_queue(project: Project, params: MetricParams) -> StoredQueue | None:
 class StoredFit:
     """The fit's police and inbound rows as kept with the rollup (`rollup_police_posts`, `rollup_inbound_posts`),
     standing in for the fitted `Dialogue` where a caller reads only those families: the posts behind a
-    police or inbound figure (`views.posts_behind`) and the triage inbox. The rows are the fit's own
+    police, inbound or code-mix figure (`views.posts_behind`; the codes as the fit reads them, `codes`)
+    and the triage inbox. The rows are the fit's own
     columns, and every parameter-dependent column (needs, responded, settled, office ...) is derived
     from them by the same SQL (`compute.inbound_sql`), so the answers equal the fit's exactly."""
 
@@ -824,6 +831,25 @@ class StoredFit:
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         return self.project.query(sql, params)
+
+    def codes(self, dimension: str) -> str:
+        """A subquery of one dimension's codes per post (nid, codes, source), as the fit's `Dialogue.codes`
+        builds them: the latest gold label, else the prediction of the model that counts (the one the
+        rollup was computed with), the latest where a post has several."""
+        model = (self.models_.get(dimension) or {}).get("model_id")
+        predicted = "" if model is None else f"""
+            UNION ALL
+            SELECT p.rowid, x.codes, 'predicted', x.created_at FROM predictions x
+            JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
+            WHERE x.dimension = {sql_literal(dimension)} AND x.model_id = {sql_literal(model)}"""
+        return f"""(
+            SELECT nid, arg_max(codes, (source = 'gold', created_at)) AS codes,
+                   arg_max(source, (source = 'gold', created_at)) AS source
+            FROM (SELECT p.rowid AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes, 'gold' AS source,
+                         CAST(NULL AS TIMESTAMP) AS created_at
+                  FROM gold g JOIN posts p ON p.platform = g.platform AND p.post_id = g.post_id
+                  WHERE g.dimension = {sql_literal(dimension)} GROUP BY p.rowid{predicted})
+            GROUP BY nid)"""
 
     def arrow(self, sql: str) -> pa.Table:
         """The rows as an Arrow table, for callers that read millions of them (the inbox reaching back far)."""

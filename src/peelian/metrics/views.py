@@ -381,11 +381,21 @@ STORED_METRICS = frozenset({*_POLICE_METRICS, *_INBOUND_METRICS, *_RESPONSE_METR
 
 
 def behind_without_fit(project: Project, metric: str, params: MetricParams | None = None) -> bool:
-    """Whether `posts_behind` answers for this figure without the fit now: a police, inbound or
-    response figure, while the rollup is fresh."""
+    """Whether `posts_behind` answers for this figure without the fit now: a police, inbound, response
+    or code-mix figure, while the rollup is fresh."""
     from peelian.metrics.rollup import stored_fit
 
-    return metric in STORED_METRICS and stored_fit(project, params or MetricParams()) is not None
+    return _stored(metric) and stored_fit(project, params or MetricParams()) is not None
+
+
+def _stored(metric: str) -> bool:
+    """Whether the rows kept with the rollup hold this figure's posts: a police, inbound or response
+    figure, or a code mix (over the kept police and inbound rows and the codes)."""
+    return metric in STORED_METRICS or is_mix(metric)
+
+
+def is_mix(metric: str) -> bool:
+    return "_share_" in metric or (metric.split("_")[0] in MIX_DIMENSIONS and metric.endswith("_n"))
 
 
 def posts_behind(project: Project, metric: str, filters: Filters | None = None,
@@ -426,7 +436,7 @@ def _behind(project: Project, metric: str, filters: Filters | None, params: Metr
 
     params, filters = _defaults(params, filters)
     filters = _cell_filters(filters, cell)
-    kept = stored_fit(project, params) if stored and metric in STORED_METRICS else None
+    kept = stored_fit(project, params) if stored and _stored(metric) else None
     dialogue = kept or prepared(project, params)
     scope = Scope(dialogue, params, filters)
     where = scope.where()
@@ -444,7 +454,7 @@ def _behind(project: Project, metric: str, filters: Filters | None, params: Metr
     elif metric in ("reply_recipients", "reciprocated", "reciprocity"):
         cond = "reciprocated" if metric == "reciprocated" else "TRUE"
         sql = f"SELECT nid, t FROM ({FAMILIES['recip']}) WHERE {cond} AND {where}"
-    elif "_share_" in metric or metric.split("_")[0] in MIX_DIMENSIONS and metric.endswith("_n"):
+    elif is_mix(metric):
         sql = _mix_posts_sql(scope, metric)
     else:
         raise MetricsError(f"no posts are kept behind {metric!r}")
@@ -502,7 +512,7 @@ def _mix_posts_sql(scope: Scope, metric: str) -> str:
         raise MetricsError(f"no posts are kept behind {metric!r}")
     which = CODE_SCOPES[dimension][0]
     if which == "inbound":
-        family, cond = f"SELECT *, has_question AS hit FROM ({FAMILIES['inbound']})", "TRUE"
+        family, cond = f"SELECT *, has_question AS hit FROM ({family_sql(scope, 'inbound')})", "TRUE"
         heuristic = "CASE WHEN hit THEN ['question'] ELSE ['unknown'] END"
     else:
         family = f"SELECT *, to_citizen AS hit FROM ({police_sql(scope)})"
