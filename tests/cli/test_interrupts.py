@@ -296,3 +296,33 @@ def test_an_interrupt_raised_in_code_run_by_exec_still_exits_130(tmp_path, share
     assert process.returncode == 130, (process.returncode, process.stdout, process.stderr)
     assert "interrupted; nothing was written" in process.stderr and "Traceback" not in process.stderr
     assert counts(project) == (0, 0)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_ctrl_c_swallowed_where_python_cannot_raise_it_still_exits_130(cli, project_path, shared_fixtures,
+                                                                           monkeypatch):
+    """A Ctrl-C whose KeyboardInterrupt lands where Python only prints "Exception ignored" (a weakref callback
+    or `__del__`, as importlib's module-lock callback while pyarrow first imports pandas in a bulk import) is
+    lost to the code that runs; the command still reports the interrupt when it ends, and exits 130."""
+    original = pipeline._Writer.add
+    calls: list[int] = []
+
+    class Collected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, and its exception is ignored
+
+    def add(self, record):
+        if not calls:
+            Collected()
+        calls.append(1)
+        original(self, record)
+
+    monkeypatch.setattr(pipeline._Writer, "add", add)
+    before = signal.getsignal(signal.SIGINT)
+    result = cli("import", project_path, shared_fixtures / FLAT)
+    assert calls, "the import never reached the interrupt"
+    assert result.exit_code == 130, result.output
+    assert f"interrupted after the import was committed (import #1, twarc-csv__flat.jsonl, {FLAT_POSTS:,} new posts)" \
+        in result.output
+    assert counts(project_path) == (1, FLAT_POSTS)
+    assert signal.getsignal(signal.SIGINT) is before

@@ -108,11 +108,17 @@ class PeelianGroup(TyperGroup):
         run = _Run(as_json="--json" in (args[:args.index("--")] if "--" in args else args))
         token = _RUN.set(run)
         hook = ON_OPEN_FOR_WRITING.set(_watch)
+        handler_before = _record_sigint(run)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _raise_a_lost_interrupt(run, 0)
+            return result
         except typer.TyperException as exc:  # a usage error: Typer prints it and exits 2
             if run.as_json and hasattr(exc, "format_message"):
                 _emit_failure(getattr(exc, "exit_code", EXIT_ERROR), exc.format_message(), Written([], False))
+            raise
+        except (typer.Exit, SystemExit) as exc:
+            _raise_a_lost_interrupt(run, getattr(exc, "exit_code", getattr(exc, "code", None)))
             raise
         except _PASS_THROUGH:
             raise
@@ -121,8 +127,11 @@ class PeelianGroup(TyperGroup):
         finally:
             ON_OPEN_FOR_WRITING.reset(hook)
             _RUN.reset(token)
-            if run.sigint_ignored and not _process.ends_with_the_command:
-                signal.signal(signal.SIGINT, run.sigint_before)
+            if not _process.ends_with_the_command:
+                if run.sigint_ignored:
+                    signal.signal(signal.SIGINT, run.sigint_before)
+                if handler_before is not None and signal.getsignal(signal.SIGINT) is run.on_sigint:
+                    signal.signal(signal.SIGINT, handler_before)
 
 
 def default_command_group(command: str) -> type[TyperGroup]:
@@ -156,6 +165,8 @@ class _Run:
     watched: list[_Watched] = field(default_factory=list)
     sigint_ignored: bool = False  # an interrupt is being reported: SIGINT is ignored
     sigint_before: Any = signal.SIG_DFL  # SIGINT's handler before that
+    sigint_seen: bool = False  # a Ctrl-C arrived during the command (its KeyboardInterrupt may have been lost)
+    on_sigint: Any = None  # the handler that records it (`_record_sigint`)
 
 
 @dataclass
@@ -166,6 +177,37 @@ class _Process:
 
 
 _process = _Process()
+
+
+def _record_sigint(run: _Run) -> Any:
+    """Record every Ctrl-C of the command before raising its KeyboardInterrupt as Python's own handler does;
+    the handler it replaces, or None where none was set (not the main thread, or Ctrl-C not Python's).
+
+    Python raises a signal's exception wherever the main thread happens to be, and where that is a weakref
+    callback or a `__del__` (importlib's module-lock callback while pyarrow imports pandas on its first use, as
+    a bulk import starts) it only prints "Exception ignored" and the command runs on to exit 0. The record lets
+    `_raise_a_lost_interrupt` still report such a Ctrl-C when the command ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:  # ignored, the system's default, or a caller's own handler
+        return None
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        run.sigint_seen = True
+        signal.default_int_handler(signum, frame)
+
+    run.on_sigint = on_sigint
+    signal.signal(signal.SIGINT, on_sigint)
+    return previous
+
+
+def _raise_a_lost_interrupt(run: _Run, exit_code: Any) -> None:
+    """A command that ended as if it had not been interrupted (exit 0 or 1: the records it could not store
+    are not why it stopped) although a Ctrl-C arrived: its KeyboardInterrupt was lost (`_record_sigint`), so
+    it is reported now, with what the command committed, and exit 130."""
+    if run.sigint_seen and not run.sigint_ignored and exit_code in (None, EXIT_OK, EXIT_PARTIAL):
+        fail(KeyboardInterrupt())
 
 
 def interrupts_end_the_process() -> None:
