@@ -224,3 +224,54 @@ def test_accounts_resolved_in_sql_match_the_resolver(tmp_path, pseudonymise):
                                              want.account_type, want.unit), (raw_id, raw_handle)
     pseudonymised = sum(row[2] for row in got.values())
     assert (pseudonymised > 1000) if pseudonymise else pseudonymised == 0
+
+
+def test_an_interrupt_mid_import_stops_the_chunks_in_flight_and_closes_their_connections(tmp_path, shared_fixtures,
+                                                                                          monkeypatch):
+    """Ctrl-C while a chunk is staged (a KeyboardInterrupt from the step that reads its other lines): the chunks
+    still waiting are cancelled and those being built are stopped, so the import ends at once, with every worker
+    connection closed (a build that started after the connections were closed waited for one for ever)."""
+    import threading
+
+    page = (shared_fixtures / "twitter_v2/twarc-csv__two_tweets.jsonl").read_bytes().rstrip(b"\n") + b"\n"
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(page * (twitter_v2_bulk.AHEAD + 3))
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", len(page))  # a line per chunk
+    workers: list[Any] = []
+    built: list[int] = []
+
+    def build(self):
+        workers.append(self.con)
+        built.append(self.lines.first_number)
+        if self.lines.first_number > 1:  # a long build, that only an interrupt of its connection ends
+            self.con.execute("SELECT sum(hash(range)) FROM range(1000000000000000)").fetchall()
+        return twitter_v2_bulk._Built(set())
+
+    def read_others(importer, sink, lines, fast):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(twitter_v2_bulk._Chunk, "build", build)
+    monkeypatch.setattr(twitter_v2_bulk, "_read_others", read_others)
+    project = Project.init(tmp_path / "p.peelian")
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            import_file(project, path)
+        except BaseException as exc:  # noqa: BLE001  (the interrupt is what this thread is for)
+            raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(10)
+    stuck = thread.is_alive()
+    for con in workers if stuck else []:  # let the thread end, so that a failure leaves nothing running
+        con.interrupt()
+    thread.join(30)
+    project.close()
+    assert not stuck, "the import went on building after the interrupt"
+    assert len(raised) == 1 and isinstance(raised[0], KeyboardInterrupt)
+    assert set(built) <= set(range(1, twitter_v2_bulk.AHEAD + 1))  # no chunk started after the interrupt
+    for con in workers:
+        with pytest.raises(Exception, match="(?i)closed"):
+            con.execute("SELECT 1")

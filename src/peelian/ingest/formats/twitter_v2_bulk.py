@@ -117,33 +117,64 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     # this thread stages and merges the chunk before: DuckDB releases the GIL, so the SQL of one
     # chunk runs beside the Python work of another.
     connections: Queue[Any] = Queue()
-    for _ in range(WORKERS):
-        work = sink.con.cursor()
-        for macro in _MACROS:
-            work.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
-        connections.put(work)
-    registry = _Registry(sink.identity)
-
-    def build(lines: _Lines) -> _Built:
-        work = connections.get()
-        try:
-            return _Chunk(sink.identity, registry, work, lines).build()
-        finally:
-            connections.put(work)
-
+    workers: list[Any] = []
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
-            for lines in _chunks(path):
-                in_flight.append((lines, pool.submit(build, lines)))
-                if len(in_flight) >= AHEAD:
-                    _stage_chunk(importer, sink, *in_flight.popleft())
-            while in_flight:
+        for _ in range(WORKERS):
+            work = sink.con.cursor()
+            workers.append(work)
+            for macro in _MACROS:
+                work.execute(f"CREATE OR REPLACE TEMP MACRO {macro}")
+            connections.put(work)
+        registry = _Registry(sink.identity)
+
+        def build(lines: _Lines) -> _Built:
+            work = connections.get()
+            try:
+                return _Chunk(sink.identity, registry, work, lines).build()
+            finally:
+                connections.put(work)
+
+        in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
+        for lines in _chunks(path):
+            in_flight.append((lines, pool.submit(build, lines)))
+            if len(in_flight) >= AHEAD:
                 _stage_chunk(importer, sink, *in_flight.popleft())
+        while in_flight:
+            _stage_chunk(importer, sink, *in_flight.popleft())
+    except BaseException:
+        _stop(pool, workers)
+        raise
     finally:
-        while not connections.empty():
-            connections.get().close()
+        _shut_down(pool)
+        for work in workers:
+            work.close()
     return True
+
+
+def _stop(pool: ThreadPoolExecutor, workers: list[Any]) -> None:
+    """The import failed or was interrupted: nothing more will be staged, so the chunks still waiting
+    are cancelled and the SQL of those being built is interrupted (DuckDB stops it at once)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for work in workers:
+        work.interrupt()
+
+
+def _shut_down(pool: ThreadPoolExecutor) -> None:
+    """Wait for the pool's threads before the worker connections are closed: a build still running
+    uses one, and one started after they were closed waited for one for ever (and so did the
+    interpreter's exit, which joins the pool's threads). A Ctrl-C during the wait cannot cut it
+    short; it is raised once the threads are gone."""
+    interrupted: KeyboardInterrupt | None = None
+    while True:
+        try:
+            pool.shutdown(wait=True)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+            continue
+        break
+    if interrupted is not None:
+        raise interrupted
 
 
 def _stage_chunk(importer: TwitterV2Importer, sink: BulkSink, lines: _Lines, future: Future[_Built]) -> None:
