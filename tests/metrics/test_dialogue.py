@@ -173,6 +173,9 @@ def test_posts_behind_each_figure(dialogue):
     assert ids("posts_original") == ["P1"]
     assert ids("reciprocated") == ["R1"]
     assert ids("mode_share_engage", force="West Midlands") == ["R1", "R3", "R4"]
+    # the posts behind a mix's total: every post the mix counts, coded or not
+    assert ids("mode_n", force="West Midlands") == ids("posts", force="West Midlands")
+    assert ids("citizen_intent_share_question", force="West Midlands") == ["Q1", "Q2", "Q3", "Q4"]
     assert ids("inbound_posts", force="West Midlands", account_type="team") == ["A2"]
     assert ids("needs_response", month="2025-03-01") == ["Q1", "Q2", "Q3", "Q4"]
     assert ids("needs_response", month="2025-04-01") == []

@@ -519,7 +519,9 @@ def _mix_posts_sql(scope: Scope, metric: str) -> str:
         cond = {"police": "TRUE", "original": "kind = 'original'", "to_citizen": "to_citizen"}[which]
         heuristic = ("CASE WHEN hit THEN ['engage'] ELSE ['unknown'] END" if dimension == "mode"
                      else "['unknown']")
-    has = f"list_contains(coalesce(c.codes, {heuristic}), {sql_literal(code)})" if code else "TRUE"
+    if code is None:  # every post of the mix, whatever its codes (a post has one row of codes at most)
+        return f"SELECT DISTINCT x.nid, x.t FROM ({family}) x WHERE {cond} AND {scope.where()}"
+    has = f"list_contains(coalesce(c.codes, {heuristic}), {sql_literal(code)})"
     return f"""SELECT DISTINCT x.nid, x.t FROM ({family}) x
                LEFT JOIN {scope.dialogue.codes(dimension)} c ON c.nid = x.nid
                WHERE {cond} AND {has} AND {scope.where()}"""
