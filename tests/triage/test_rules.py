@@ -224,6 +224,11 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
      "threat_to_life"),
     ("@LakesPolice a climber has slipped in a gully on Helvellyn, we can hear her shouting but can't get to her",
      "threat_to_life"),
+    # a dog attack told by what the dog does, someone at a platform edge
+    ("@KentPolice dog has got hold of a little boy's arm in the park at Margate and won't let go", "in_progress"),
+    ("@SYPTweets an XL bully is hanging off a woman's leg on the rec, owner nowhere", "in_progress"),
+    (("@metpoliceuk there's a woman on the platform at Clapham Junction leaning right over the yellow line, "
+      "she's been there ages"), "self_harm"),
 ])
 def test_round_4_kinds_of_danger_are_read(text, category):
     """A fight told by what is being done (a head smashed against something, someone held by the throat), a

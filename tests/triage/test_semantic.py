@@ -45,6 +45,8 @@ DESCRIBED = [  # immediate risk in words the rules have no keyword for
       "the pavement"), "in_progress"),
     ("@WYP I've said my goodbyes to everyone and I'm heading somewhere nobody will find me, sorry", "self_harm"),
     ("@DyfedPowys I've emptied the medicine cabinet and swallowed the lot, just wanted someone to know", "self_harm"),
+    (("@EssexPoliceUK two cars racing each other down the high street in Southend, one nearly took out a mum with a "
+      "pram"), "threat_to_life"),
 ]
 FIGURATIVE = [
     "@WMPolice this road is a death trap",

@@ -140,6 +140,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a wildfire is spreading fast across the heath towards people on the beach and the campsite",
         "riders on scramblers are tearing along the footpath and nearly knocking people over",
         "a car is racing round doing handbrake turns where children are playing",
+        "two cars are racing each other through a crowded shopping street and almost hitting pedestrians",
         "a load has fallen off a lorry and is scattered across the dual carriageway with cars swerving to miss it",
         "a driver keeps speeding up and down a busy pedestrian street while people dive out of the way",
         "flames from a burning building are spreading towards fuel tanks with people nearby",
