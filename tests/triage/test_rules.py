@@ -229,6 +229,11 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     ("@SYPTweets an XL bully is hanging off a woman's leg on the rec, owner nowhere", "in_progress"),
     (("@metpoliceuk there's a woman on the platform at Clapham Junction leaning right over the yellow line, "
       "she's been there ages"), "self_harm"),
+    # a second probe: someone crushed under a vehicle, "her last night" (not the night before)
+    ("@DyfedPowys farmer's been crushed under his quad bike in the top field, we can't lift it", "threat_to_life"),
+    ("@NYorksPolice my uncle is pinned beneath a trailer in the yard and can't move his legs", "threat_to_life"),
+    (("@StaffsPolice my friend has been sending me messages saying she's on the railway line at Stone and it's "
+      "her last night"), "self_harm"),
 ])
 def test_round_4_kinds_of_danger_are_read(text, category):
     """A fight told by what is being done (a head smashed against something, someone held by the throat), a
@@ -262,6 +267,9 @@ def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
     "@NWPolice strong smell of gas on our road this morning, the engineers came and it's all fine now",
     "@SussexPolice the gulls on the pier are mugging everyone for their chips, send backup",
     "@WMPolice bloke keeps sleeping in our bin store, he seems harmless but the kids are scared of him",
+    "@NorthumbriaPol the lads outside the Co-op are always shouting, it's annoying but harmless",
+    "@WMPolice the potholes on the Bristol Road will kill a cyclist, sort it out",
+    "@LancsPolice that junction by the school is going to kill a kid, when are you putting a camera up?",
 ])
 def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
     """A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a
