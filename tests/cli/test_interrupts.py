@@ -298,12 +298,12 @@ def test_an_interrupt_raised_in_code_run_by_exec_still_exits_130(tmp_path, share
     assert counts(project) == (0, 0)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_ctrl_c_swallowed_where_python_cannot_raise_it_still_exits_130(cli, project_path, shared_fixtures,
                                                                            monkeypatch):
     """A Ctrl-C whose KeyboardInterrupt lands where Python only prints "Exception ignored" (a weakref callback
     or `__del__`, as importlib's module-lock callback while pyarrow first imports pandas in a bulk import) is
-    lost to the code that runs; the command still reports the interrupt when it ends, and exits 130."""
+    lost to the code that runs; the command still reports the interrupt when it ends, and exits 130, without the
+    traceback Python prints for it ("Exception ignored in: ...")."""
     original = pipeline._Writer.add
     calls: list[int] = []
 
@@ -318,9 +318,13 @@ def test_a_ctrl_c_swallowed_where_python_cannot_raise_it_still_exits_130(cli, pr
         original(self, record)
 
     monkeypatch.setattr(pipeline._Writer, "add", add)
+    printed: list[object] = []  # what would be printed as "Exception ignored in: ..."
+    monkeypatch.setattr(sys, "unraisablehook", printed.append)
     before = signal.getsignal(signal.SIGINT)
     result = cli("import", project_path, shared_fixtures / FLAT)
     assert calls, "the import never reached the interrupt"
+    assert printed == []
+    assert sys.unraisablehook == printed.append
     assert result.exit_code == 130, result.output
     assert f"interrupted after the import was committed (import #1, twarc-csv__flat.jsonl, {FLAT_POSTS:,} new posts)" \
         in result.output

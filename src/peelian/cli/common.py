@@ -130,8 +130,10 @@ class PeelianGroup(TyperGroup):
             if not _process.ends_with_the_command:
                 if run.sigint_ignored:
                     signal.signal(signal.SIGINT, run.sigint_before)
-                if handler_before is not None and signal.getsignal(signal.SIGINT) is run.on_sigint:
-                    signal.signal(signal.SIGINT, handler_before)
+                if handler_before is not None:
+                    sys.unraisablehook = run.unraisable_before
+                    if signal.getsignal(signal.SIGINT) is run.on_sigint:
+                        signal.signal(signal.SIGINT, handler_before)
 
 
 def default_command_group(command: str) -> type[TyperGroup]:
@@ -167,6 +169,7 @@ class _Run:
     sigint_before: Any = signal.SIG_DFL  # SIGINT's handler before that
     sigint_seen: bool = False  # a Ctrl-C arrived during the command (its KeyboardInterrupt may have been lost)
     on_sigint: Any = None  # the handler that records it (`_record_sigint`)
+    unraisable_before: Any = None  # sys.unraisablehook before the command's
 
 
 @dataclass
@@ -186,7 +189,9 @@ def _record_sigint(run: _Run) -> Any:
     Python raises a signal's exception wherever the main thread happens to be, and where that is a weakref
     callback or a `__del__` (importlib's module-lock callback while pyarrow imports pandas on its first use, as
     a bulk import starts) it only prints "Exception ignored" and the command runs on to exit 0. The record lets
-    `_raise_a_lost_interrupt` still report such a Ctrl-C when the command ends."""
+    `_raise_a_lost_interrupt` still report such a Ctrl-C when the command ends. Where Python would print that
+    KeyboardInterrupt's traceback ("Exception ignored in: ..."), the command's hook records it quietly instead:
+    it is reported once, as every interrupt is."""
     if threading.current_thread() is not threading.main_thread():
         return None
     previous = signal.getsignal(signal.SIGINT)
@@ -197,8 +202,15 @@ def _record_sigint(run: _Run) -> Any:
         run.sigint_seen = True
         signal.default_int_handler(signum, frame)
 
-    run.on_sigint = on_sigint
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            run.sigint_seen = True
+        else:
+            run.unraisable_before(info)
+
+    run.on_sigint, run.unraisable_before = on_sigint, sys.unraisablehook
     signal.signal(signal.SIGINT, on_sigint)
+    sys.unraisablehook = unraisable
     return previous
 
 
