@@ -24,9 +24,11 @@ from peelian.metrics.rollup import (
     COLUMNS,
     STATE_KEY,
     RollupFigures,
+    dialog_rows_sql,
     inbound_rows_sql,
     kept_current,
     police_rows_sql,
+    recip_rows_sql,
     refresh_rollup,
     rollup_fresh,
     rollup_serves,
@@ -94,7 +96,8 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
     """The police and inbound rows kept with the rollup are the fit's, and the posts behind a figure
     and the inbox read from them equal those read from the fit."""
     fit = prepared(project, MetricParams())
-    for table, sql in (("rollup_police_posts", police_rows_sql()), ("rollup_inbound_posts", inbound_rows_sql())):
+    for table, sql in (("rollup_police_posts", police_rows_sql()), ("rollup_inbound_posts", inbound_rows_sql()),
+                       ("rollup_dialogs", dialog_rows_sql()), ("rollup_recips", recip_rows_sql())):
         columns = ", ".join(COLUMNS[table])
         kept = project.query(f"SELECT {columns} FROM {table} ORDER BY ALL")
         assert kept and kept == fit.query(f"SELECT {columns} FROM ({sql}) ORDER BY ALL"), table
@@ -121,7 +124,17 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
             kept = posts_behind(project, metric, filters, limit=None)
             assert kept == posts_behind(project, metric, filters, limit=None, stored=False), (metric, filters)
             assert kept or filters.force == "No such force" or filters.account_id or filters.date_from
-    assert not behind_without_fit(project, "dialogue_conversations")  # conversations: still the fit's
+    # conversations and reciprocity: the kept conversations and reply recipients
+    for metric in ("dialogue_conversations", "dialogue_depth_mean", "reply_recipients", "reciprocated",
+                   "reciprocity"):
+        assert behind_without_fit(project, metric)
+        for filters in figures:
+            kept = posts_behind(project, metric, filters, limit=None)
+            assert kept == posts_behind(project, metric, filters, limit=None, stored=False), (metric, filters)
+            assert kept or filters.force == "No such force" or filters.account_id or filters.date_from
+    for metric in ("dialogue_conversations", "reciprocated"):
+        assert posts_behind(project, metric, limit=6, offset=5, month="2025-02-01", force=force) == \
+            posts_behind(project, metric, limit=6, offset=5, month="2025-02-01", force=force, stored=False)
     rowids = rows_behind(project, "response_rate", Filters(force=force), limit=None)  # what the explorer filters on
     keys = project.query("SELECT platform, post_id FROM posts WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rowids])
     assert len(keys) == len(rowids) and {tuple(k.values()) for k in keys} == set(

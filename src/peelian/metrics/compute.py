@@ -46,6 +46,10 @@ FAMILIES = {
     "inbound": "SELECT *, created_at AS t FROM m_inbound",
     "dialog": "SELECT conv, force, account_type, account_h, platform, t, alternations FROM m_dialog",
     "recip": "SELECT nid, force, account_type, account_h, platform, t, reciprocated, citizen FROM m_recip",
+    # a conversation's row per post the dialogue figures count in it (citizens' and that force's police posts)
+    "dialog_posts": "SELECT d.conv, d.force, d.account_type, d.account_h, d.platform, d.t, d.alternations, "
+                    "p.nid AS post_nid, p.created_at AS post_t FROM m_dialog d JOIN m_post p ON p.conv = d.conv "
+                    "AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = d.force)) WHERE p.kind <> 'repost'",
 }
 
 

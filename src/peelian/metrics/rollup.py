@@ -79,7 +79,7 @@ if TYPE_CHECKING:
 
 STATE_KEY = "rollup_state"
 TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays",
-          "rollup_queue", "rollup_police_posts", "rollup_inbound_posts")
+          "rollup_queue", "rollup_police_posts", "rollup_inbound_posts", "rollup_dialogs", "rollup_recips")
 WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
@@ -99,6 +99,9 @@ COLUMNS = {
     "rollup_police_posts": ("month", "nid", *KEYS, "account_h", "t", "kind", "to_citizen", "engagement", "followers"),
     "rollup_inbound_posts": ("month", "nid", *KEYS, "account_h", "created_at", "has_question", "intent_codes",
                        "intent_source", "local_dow", "local_sec", "resp_at", "resp_nid", "delay_s"),
+    # the fit's conversations and reply recipients: the posts behind a dialogue or reciprocity figure
+    "rollup_dialogs": ("month", "conv", *KEYS, "account_h", "t", "alternations", "nids", "ts"),
+    "rollup_recips": ("month", "nid", *KEYS, "account_h", "t", "reciprocated", "citizen"),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
@@ -342,6 +345,20 @@ def inbound_rows_sql() -> str:
             "CAST(intent_source AS VARCHAR) AS intent_source FROM m_inbound")
 
 
+def dialog_rows_sql() -> str:
+    """The fit's conversations (m_dialog) as `rollup_dialogs` keeps them: one row per conversation and force,
+    with the rowids and times of the posts the dialogue figures count in it, in time order."""
+    order = "ORDER BY post_t, post_nid"
+    return (f"SELECT {_month()} AS month, {_cast_keys()}, conv, account_h, t, alternations, "
+            f"list(post_nid {order}) AS nids, list(post_t {order}) AS ts "
+            f"FROM ({FAMILIES['dialog_posts']}) GROUP BY ALL")
+
+
+def recip_rows_sql() -> str:
+    """The fit's reply recipients (m_recip) as `rollup_recips` keeps them."""
+    return f"SELECT {_month()} AS month, {_cast_keys()}, * EXCLUDE ({', '.join(KEYS)}) FROM ({FAMILIES['recip']})"
+
+
 GRAPH = "r_graph"
 GRAPH_COLUMNS = ("rowid AS rid, hash(platform, coalesce(conversation_id, post_id)) AS k, hash(platform, post_id) AS i, "
                  "CASE WHEN reply_to_post_id IS NOT NULL THEN hash(platform, reply_to_post_id) END AS par")
@@ -539,7 +556,8 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                  "rollup_hours": _hours_sql(scope), "rollup_weeks": _weeks_sql(scope),
                  "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND),
                  "rollup_queue": _queue_sql(scope), "rollup_police_posts": police_rows_sql(),
-                 "rollup_inbound_posts": inbound_rows_sql()}
+                 "rollup_inbound_posts": inbound_rows_sql(), "rollup_dialogs": dialog_rows_sql(),
+                 "rollup_recips": recip_rows_sql()}
         con.execute("CREATE OR REPLACE TEMP TABLE rollup_scope (p DATE)")
         if scoped:
             con.executemany("INSERT INTO rollup_scope VALUES (?)", [[p] for p in [*scoped, *_weeks_of(scoped)]])
@@ -807,9 +825,10 @@ def stored_queue(project: Project, params: MetricParams) -> StoredQueue | None:
 
 
 class StoredFit:
-    """The fit's police and inbound rows as kept with the rollup (`rollup_police_posts`, `rollup_inbound_posts`),
-    standing in for the fitted `Dialogue` where a caller reads only those families: the posts behind a
-    police, inbound or code-mix figure (`views.posts_behind`; the codes as the fit reads them, `codes`)
+    """The fit's police and inbound rows, conversations and reply recipients as kept with the rollup
+    (`rollup_police_posts`, `rollup_inbound_posts`, `rollup_dialogs`, `rollup_recips`), standing in for the
+    fitted `Dialogue` where a caller reads only those families: the posts behind a police, inbound,
+    conversation, reciprocity or code-mix figure (`views.posts_behind`; the codes as the fit reads them, `codes`)
     and the triage inbox. The rows are the fit's own
     columns, and every parameter-dependent column (needs, responded, settled, office ...) is derived
     from them by the same SQL (`compute.inbound_sql`), so the answers equal the fit's exactly."""
@@ -818,6 +837,10 @@ class StoredFit:
         "police": "SELECT nid, force, account_type, account_h, platform, t, kind, to_citizen, engagement, followers "
                   "FROM rollup_police_posts",
         "inbound": "SELECT *, created_at AS t FROM rollup_inbound_posts",
+        "dialog": "SELECT conv, force, account_type, account_h, platform, t, alternations FROM rollup_dialogs",
+        "recip": "SELECT nid, force, account_type, account_h, platform, t, reciprocated, citizen FROM rollup_recips",
+        "dialog_posts": "SELECT * EXCLUDE (month, nids, ts), unnest(nids) AS post_nid, unnest(ts) AS post_t "
+                        "FROM rollup_dialogs",
     }
 
     def __init__(self, project: Project, state: dict[str, Any]):

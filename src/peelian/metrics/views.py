@@ -12,7 +12,6 @@ from peelian.errors import MetricsError, NotFoundError
 from peelian.metrics.codes import code_ids, source_label
 from peelian.metrics.columns import CODE_SCOPES, MIX_DIMENSIONS
 from peelian.metrics.compute import (
-    FAMILIES,
     UNKNOWN,
     Scope,
     code_shares,
@@ -377,21 +376,22 @@ _INBOUND_METRICS = {
     "needs_response_heuristic": "need_source = 'heuristic'",
 }
 _RESPONSE_METRICS = {"responses": "responded"}
+_RECIP_METRICS = ("reply_recipients", "reciprocated", "reciprocity")
 STORED_METRICS = frozenset({*_POLICE_METRICS, *_INBOUND_METRICS, *_RESPONSE_METRICS})  # read from StoredFit
 
 
 def behind_without_fit(project: Project, metric: str, params: MetricParams | None = None) -> bool:
-    """Whether `posts_behind` answers for this figure without the fit now: a police, inbound, response
-    or code-mix figure, while the rollup is fresh."""
+    """Whether `posts_behind` answers for this figure without the fit now: a police, inbound, response,
+    conversation, reciprocity or code-mix figure, while the rollup is fresh."""
     from peelian.metrics.rollup import stored_fit
 
     return _stored(metric) and stored_fit(project, params or MetricParams()) is not None
 
 
 def _stored(metric: str) -> bool:
-    """Whether the rows kept with the rollup hold this figure's posts: a police, inbound or response
-    figure, or a code mix (over the kept police and inbound rows and the codes)."""
-    return metric in STORED_METRICS or is_mix(metric)
+    """Whether the rows kept with the rollup hold this figure's posts: a police, inbound, response,
+    conversation or reciprocity figure, or a code mix (over the kept police and inbound rows and the codes)."""
+    return metric in STORED_METRICS or metric.startswith("dialogue_") or metric in _RECIP_METRICS or is_mix(metric)
 
 
 def is_mix(metric: str) -> bool:
@@ -409,8 +409,8 @@ def posts_behind(project: Project, metric: str, filters: Filters | None = None,
     responses); dialogue figures every post of the conversations; reciprocity the first
     police replies; a share column `<dimension>_share_<code>` the posts with that code.
 
-    Police, inbound and response figures are read from the rows kept with the rollup while it is
-    fresh (`behind_without_fit`; `stored=False`: the fit), the others from the fit.
+    They are read from the rows kept with the rollup while it is fresh (`behind_without_fit`;
+    `stored=False`: the fit).
     """
     nids, dialogue = _behind(project, metric, filters, params, limit, offset, stored, cell)
     if not nids:
@@ -448,12 +448,10 @@ def _behind(project: Project, metric: str, filters: Filters | None, params: Metr
     elif metric in _RESPONSE_METRICS:
         sql = f"SELECT DISTINCT resp_nid AS nid, resp_at AS t FROM ({inbound_sql(scope)}) WHERE responded AND {where}"
     elif metric.startswith("dialogue_"):
-        sql = f"""SELECT DISTINCT p.nid, p.created_at AS t FROM ({FAMILIES['dialog']}) d
-                  JOIN m_post p ON p.conv = d.conv AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = d.force))
-                  WHERE p.kind <> 'repost' AND {scope.where(alias='d')}"""
-    elif metric in ("reply_recipients", "reciprocated", "reciprocity"):
+        sql = f"SELECT DISTINCT post_nid AS nid, post_t AS t FROM ({family_sql(scope, 'dialog_posts')}) WHERE {where}"
+    elif metric in _RECIP_METRICS:
         cond = "reciprocated" if metric == "reciprocated" else "TRUE"
-        sql = f"SELECT nid, t FROM ({FAMILIES['recip']}) WHERE {cond} AND {where}"
+        sql = f"SELECT nid, t FROM ({family_sql(scope, 'recip')}) WHERE {cond} AND {where}"
     elif is_mix(metric):
         sql = _mix_posts_sql(scope, metric)
     else:

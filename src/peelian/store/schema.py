@@ -569,8 +569,40 @@ risk and who found it; the key of the rows sharing a target), so the inbox reach
 posts neither joins them nor runs the rules on every text. meta 'rollup_keep_rollup_inbox' records the rules'
 fingerprint and the rollup they match; when either differs the inbox reads the texts instead."""
 
+MIGRATION_13 = """
+CREATE TABLE IF NOT EXISTS rollup_dialogs (
+    month DATE NOT NULL,
+    conv UBIGINT NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    account_h UBIGINT,
+    t TIMESTAMP NOT NULL,
+    alternations INTEGER,
+    nids BIGINT[],
+    ts TIMESTAMP[]
+);
+
+CREATE TABLE IF NOT EXISTS rollup_recips (
+    month DATE NOT NULL,
+    nid BIGINT NOT NULL,
+    platform VARCHAR,
+    force VARCHAR,
+    account_type VARCHAR,
+    account_h UBIGINT,
+    t TIMESTAMP NOT NULL,
+    reciprocated BOOLEAN,
+    citizen UBIGINT
+);
+"""
+"""The fit's conversations (one row per conversation and force, with the rowids and times of the posts
+the dialogue figures count in it) and reply recipients (one row per citizen, conversation and force, with
+the first police reply), per month of their start like the rest of the rollup, so the posts behind a
+conversation or reciprocity figure need no fit while the rollup is fresh."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
-                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11, MIGRATION_12]
+                         MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11, MIGRATION_12,
+                         MIGRATION_13]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
