@@ -237,3 +237,37 @@ def test_merge_takes_each_column_from_the_best_copy_that_has_it(project):
         {"post_id": "2", "text": "only partial", "language": None, "like_count": None, "reply_count": None,
          "conversation_id": None, "quoted_post_id": None, "is_partial": True, "source_location": "copy 4"},
     ]
+
+
+def test_posts_staged_once_are_written_without_the_dedup(project, monkeypatch):
+    """A merge whose posts are each staged once (no expansions, no repeats) writes them as staged,
+    without the dedup aggregate; a merge with a repeated post still dedups."""
+    from peelian.ingest import pipeline
+    from peelian.ingest.pipeline import _Writer
+    from peelian.ingest.records import Post
+
+    queries: list[str] = []
+    arrow_with = pipeline.arrow_with
+    monkeypatch.setattr(pipeline, "arrow_with", lambda con, sql, **tables: queries.append(sql) or arrow_with(
+        con, sql, **tables))
+    dedups = lambda: sum("GROUP BY platform, post_id" in q for q in queries)  # noqa: E731
+    with project.transaction() as con:
+        writer = _Writer(project, con, 1, "test")
+        writer.add(Post("twitter", "1", "line 1", author_id="1", text="one", like_count=3, language="en"))
+        writer.add(Post("twitter", "2", "line 2", author_id="1", text="two", is_partial=True))
+        writer.merge_chunk()
+        assert dedups() == 0
+        writer.add(Post("twitter", "3", "line 3", author_id="1", text="three"))
+        writer.add(Post("twitter", "3", "line 4", author_id="1", text="three, later", reply_count=1))
+        writer.merge_chunk()
+        assert dedups() == 1
+    rows = project.query("SELECT post_id, text, language, like_count, reply_count, is_partial, source_location, "
+                         "first_import_id FROM posts ORDER BY post_id")
+    assert rows == [
+        {"post_id": "1", "text": "one", "language": "en", "like_count": 3, "reply_count": None, "is_partial": False,
+         "source_location": "line 1", "first_import_id": 1},
+        {"post_id": "2", "text": "two", "language": None, "like_count": None, "reply_count": None, "is_partial": True,
+         "source_location": "line 2", "first_import_id": 1},
+        {"post_id": "3", "text": "three, later", "language": None, "like_count": None, "reply_count": 1,
+         "is_partial": False, "source_location": "line 3", "first_import_id": 1},
+    ]
