@@ -28,6 +28,7 @@ from peelian.metrics.rollup import (
     inbound_rows_sql,
     kept_current,
     police_rows_sql,
+    post_codes_sql,
     recip_rows_sql,
     refresh_rollup,
     rollup_fresh,
@@ -97,10 +98,12 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
     and the inbox read from them equal those read from the fit."""
     fit = prepared(project, MetricParams())
     for table, sql in (("rollup_police_posts", police_rows_sql()), ("rollup_inbound_posts", inbound_rows_sql()),
-                       ("rollup_dialogs", dialog_rows_sql()), ("rollup_recips", recip_rows_sql())):
+                       ("rollup_dialogs", dialog_rows_sql()), ("rollup_recips", recip_rows_sql()),
+                       ("rollup_post_codes", post_codes_sql(fit))):
         columns = ", ".join(COLUMNS[table])
         kept = project.query(f"SELECT {columns} FROM {table} ORDER BY ALL")
-        assert kept and kept == fit.query(f"SELECT {columns} FROM ({sql}) ORDER BY ALL"), table
+        assert kept or table == "rollup_post_codes"  # codes: none before a gold label or a prediction
+        assert kept == fit.query(f"SELECT {columns} FROM ({sql}) ORDER BY ALL"), table
     account = project.query("SELECT account_id FROM accounts WHERE role = 'police' ORDER BY account_id LIMIT 1")[0]
     figures = [Filters(), Filters(force=force), Filters(platform=platform, account_type=account_type),
                Filters(account_id=account["account_id"]), Filters(date_from=date(2025, 2, 3), date_to=date(2025, 3, 9)),
@@ -355,7 +358,11 @@ def test_inbox_rows_kept_follow_the_rules_and_gold_labels(tmp_path: Path, demo_f
             con.execute("INSERT INTO gold VALUES (nextval('gold_seq'), ?, ?, 'mode', ['engage'], 'test', NULL, NULL, "
                         "NULL, '1', now())", list(police[3]))  # wins over the prediction
         refresh_rollup(project)
-        for metric in ("mode_share_inform", "mode_share_engage", "mode_n"):
+        columns = ", ".join(COLUMNS["rollup_post_codes"])  # the codes kept per police post are the fit's
+        kept = project.query(f"SELECT {columns} FROM rollup_post_codes ORDER BY ALL")
+        assert len(kept) == 40 and kept == prepared(project, MetricParams()).query(
+            f"SELECT {columns} FROM ({post_codes_sql(prepared(project, MetricParams()))}) ORDER BY ALL")
+        for metric in ("mode_share_inform", "mode_share_engage", "mode_n", "citizen_intent_share_urgent"):
             assert behind_without_fit(project, metric)
             assert posts_behind(project, metric, limit=None) == posts_behind(project, metric, limit=None, stored=False)
         inform = posts_behind(project, "mode_share_inform", limit=None)

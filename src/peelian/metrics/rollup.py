@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import duckdb
 import orjson
 
+from peelian.errors import MetricsError
 from peelian.metrics.codes import source_label
 from peelian.metrics.columns import CODE_SCOPES, MIX_DIMENSIONS
 from peelian.metrics.compute import (
@@ -79,7 +80,8 @@ if TYPE_CHECKING:
 
 STATE_KEY = "rollup_state"
 TABLES = ("rollup_months", "rollup_codes", "rollup_hours", "rollup_weeks", "rollup_groups", "rollup_delays",
-          "rollup_queue", "rollup_police_posts", "rollup_inbound_posts", "rollup_dialogs", "rollup_recips")
+          "rollup_queue", "rollup_police_posts", "rollup_inbound_posts", "rollup_dialogs", "rollup_recips",
+          "rollup_post_codes")
 WEEK_COUNTS = ("posts", "replies_to_citizens", "inbound_posts", "needs_response", "responded", "unanswered", "pending")
 KEYS = ("platform", "force", "account_type")
 MONTH_COUNTS = ("police_rows", "posts", "posts_original", "replies_to_citizens", "inbound_posts", "needs_response",
@@ -102,10 +104,13 @@ COLUMNS = {
     # the fit's conversations and reply recipients: the posts behind a dialogue or reciprocity figure
     "rollup_dialogs": ("month", "conv", *KEYS, "account_h", "t", "alternations", "nids", "ts"),
     "rollup_recips": ("month", "nid", *KEYS, "account_h", "t", "reciprocated", "citizen"),
+    # the codes the fit reads per police post: the posts behind a code share
+    "rollup_post_codes": ("dimension", "month", "nid", "codes", "source"),
 }
 PERIOD_COLUMN = {"rollup_weeks": "week"}  # the others are kept per month
 INBOUND = "rollup_inbound"  # inbound_sql's rows under the default parameters, computed once per refresh
 ROLLED_DIMENSIONS = tuple(d for d in MIX_DIMENSIONS if CODE_SCOPES[d][0] != "inbound")
+POLICE_CODED = tuple(d for d in CODE_SCOPES if CODE_SCOPES[d][0] != "inbound")  # rollup_post_codes
 _REFRESH_LOCK = threading.Lock()
 ORGS_KEY = "rollup_orgs"  # the police, partner and media accounts and time zones the rollup was computed with
 ORGS_SQL = f"SELECT DISTINCT * FROM ({ORG_ROWS_SQL}) ORDER BY ALL"
@@ -359,6 +364,14 @@ def recip_rows_sql() -> str:
     return f"SELECT {_month()} AS month, {_cast_keys()}, * EXCLUDE ({', '.join(KEYS)}) FROM ({FAMILIES['recip']})"
 
 
+def post_codes_sql(dialogue: Dialogue) -> str:
+    """The fit's codes of each police post per police code dimension, as `rollup_post_codes` keeps them."""
+    return " UNION ALL ".join(
+        f"SELECT {sql_literal(d)} AS dimension, {_month()} AS month, c.nid, c.codes, CAST(c.source AS VARCHAR) "
+        f"AS source FROM {dialogue.codes(d)} c JOIN (SELECT nid, created_at AS t FROM m_police) p USING (nid)"
+        for d in POLICE_CODED)
+
+
 GRAPH = "r_graph"
 GRAPH_COLUMNS = ("rowid AS rid, hash(platform, coalesce(conversation_id, post_id)) AS k, hash(platform, post_id) AS i, "
                  "CASE WHEN reply_to_post_id IS NOT NULL THEN hash(platform, reply_to_post_id) END AS par")
@@ -557,7 +570,7 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                  "rollup_groups": groups_sql(scope, INBOUND), "rollup_delays": delays_sql(INBOUND),
                  "rollup_queue": _queue_sql(scope), "rollup_police_posts": police_rows_sql(),
                  "rollup_inbound_posts": inbound_rows_sql(), "rollup_dialogs": dialog_rows_sql(),
-                 "rollup_recips": recip_rows_sql()}
+                 "rollup_recips": recip_rows_sql(), "rollup_post_codes": post_codes_sql(dialogue)}
         con.execute("CREATE OR REPLACE TEMP TABLE rollup_scope (p DATE)")
         if scoped:
             con.executemany("INSERT INTO rollup_scope VALUES (?)", [[p] for p in [*scoped, *_weeks_of(scoped)]])
@@ -857,22 +870,15 @@ class StoredFit:
 
     def codes(self, dimension: str) -> str:
         """A subquery of one dimension's codes per post (nid, codes, source), as the fit's `Dialogue.codes`
-        builds them: the latest gold label, else the prediction of the model that counts (the one the
-        rollup was computed with), the latest where a post has several."""
-        model = (self.models_.get(dimension) or {}).get("model_id")
-        predicted = "" if model is None else f"""
-            UNION ALL
-            SELECT p.rowid, x.codes, 'predicted', x.created_at FROM predictions x
-            JOIN posts p ON p.platform = x.platform AND p.post_id = x.post_id
-            WHERE x.dimension = {sql_literal(dimension)} AND x.model_id = {sql_literal(model)}"""
-        return f"""(
-            SELECT nid, arg_max(codes, (source = 'gold', created_at)) AS codes,
-                   arg_max(source, (source = 'gold', created_at)) AS source
-            FROM (SELECT p.rowid AS nid, arg_max(g.codes, (g.decided_at, g.gold_id)) AS codes, 'gold' AS source,
-                         CAST(NULL AS TIMESTAMP) AS created_at
-                  FROM gold g JOIN posts p ON p.platform = g.platform AND p.post_id = g.post_id
-                  WHERE g.dimension = {sql_literal(dimension)} GROUP BY p.rowid{predicted})
-            GROUP BY nid)"""
+        gives them for the posts the dimension codes (the latest gold label, else the prediction of the model
+        the rollup was computed with): kept with the rollup (`rollup_post_codes`; the intents with the inbound
+        rows), so the posts behind a share join no predictions to the posts."""
+        if dimension in POLICE_CODED:
+            return f"(SELECT nid, codes, source FROM rollup_post_codes WHERE dimension = {sql_literal(dimension)})"
+        if dimension == "citizen_intent":  # the fit's m_inbound carries them (`intent_codes`)
+            return ("(SELECT DISTINCT nid, intent_codes AS codes, intent_source AS source FROM rollup_inbound_posts "
+                    "WHERE intent_source IS NOT NULL)")
+        raise MetricsError(f"no codes are kept for {dimension!r}")
 
     def arrow(self, sql: str) -> pa.Table:
         """The rows as an Arrow table, for callers that read millions of them (the inbox reaching back far)."""

@@ -600,9 +600,22 @@ the dialogue figures count in it) and reply recipients (one row per citizen, con
 the first police reply), per month of their start like the rest of the rollup, so the posts behind a
 conversation or reciprocity figure need no fit while the rollup is fresh."""
 
+MIGRATION_14 = """
+CREATE TABLE IF NOT EXISTS rollup_post_codes (
+    dimension VARCHAR NOT NULL,
+    month DATE NOT NULL,
+    nid BIGINT NOT NULL,
+    codes VARCHAR[],
+    source VARCHAR
+);
+"""
+"""The codes the fit reads for each police post of a police code dimension (the latest gold label, else the
+prediction of the dimension's model), per month like the rest of the rollup, so the posts behind a code
+share need not join millions of predictions to the posts while the rollup is fresh."""
+
 MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
                          MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10, MIGRATION_11, MIGRATION_12,
-                         MIGRATION_13]
+                         MIGRATION_13, MIGRATION_14]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 POLICE_ACCOUNT_TYPES = ("force_corporate", "team", "officer", "unit")
