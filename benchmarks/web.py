@@ -170,7 +170,8 @@ def run(path: Path, repeat: int) -> list[dict[str, Any]]:
         for url in ("/", f"/?force={force}", "/?period=week", "/explorer", f"/explorer?force={force}&kind=reply",
                     f"/explorer?q={word}", f"/explorer?q={word}&force={force}",
                     f"/explorer?metric=response_rate&force={force}", "/explorer?metric=response_rate",
-                    "/explorer?metric=posts", "/explorer?page=200",
+                    "/explorer?metric=posts", "/explorer?metric=dialogue_conversations",
+                    "/explorer?metric=reciprocated", "/explorer?metric=mode_share_engage", "/explorer?page=200",
                     f"/thread/{platform}/{conversation}", "/inbox", f"/inbox?force={force}", "/inbox?since=all",
                     "/unanswered",
                     f"/unanswered?force={force}", "/models"):

@@ -13,14 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from peelian.metrics.views import behind_without_fit, is_mix, rows_behind
+from peelian.metrics.views import behind_without_fit, rows_behind
 from peelian.store.schema import ACCOUNT_TYPES, POST_KINDS
 from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, posts_csv, search_posts
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import ExplorerQuery
 from peelian.web.present import present_rows
-from peelian.web.progress import computing, fit_ready, is_large, is_poll, ready
+from peelian.web.progress import computing, fit_ready, is_poll, ready
 
 router = APIRouter()
 FIGURE_FIELDS = ("force", "account_type", "account_id", "platform", "date_from", "date_to")
@@ -50,26 +50,11 @@ def _behind_key(args: ExplorerQuery) -> tuple[object, ...]:
     return args.metric, tuple(sorted(args.filters().describe().items()))
 
 
-def _behind_ready(request: Request, args: ExplorerQuery) -> bool:
-    """Whether the posts behind a code mix can be listed now: read from the rows kept with the rollup
-    and the codes, seconds on a large project, so there they are found in the background (once) while
-    the page shows its progress bar."""
-    state = state_of(request)
-    if not is_mix(args.metric) or not is_large(state) or state.cache.peek("posts_behind", _behind_key(args)):
-        return True
-    work = ("posts_behind", _behind_key(args))
-    state.work.raise_failure(work)
-    state.work.start(work, lambda: _filters(request, args))
-    return False
-
-
 @router.get("/explorer")
 def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
              session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
     if args.metric is not None and not behind_without_fit(state.project, args.metric) and not fit_ready(request):
-        return computing(request, "the posts behind this figure")
-    if args.metric is not None and not _behind_ready(request, args):
         return computing(request, "the posts behind this figure")
     if is_poll(request):
         return ready()
