@@ -61,6 +61,23 @@ def test_interrupt_during_the_merge_says_nothing_was_written(cli, project_path, 
     assert counts(project_path) == (0, 0)
 
 
+def test_interrupt_of_a_python_call_duckdb_made_says_nothing_was_written(cli, project_path, shared_fixtures,
+                                                                          monkeypatch):
+    """Ctrl-C while DuckDB calls back into Python (counting the rows of a staged Arrow table in the merge): DuckDB
+    reports the KeyboardInterrupt as its own error, which is still the interrupt (exit 130), not a failure (3)."""
+    import duckdb
+
+    def interrupted(self):
+        raise duckdb.InvalidInputException(
+            "Invalid Input Error: counting the rows of the Python object 'stage_posts' failed: KeyboardInterrupt: ")
+
+    monkeypatch.setattr(pipeline._Writer, "merge_chunk", interrupted)
+    result = cli("import", project_path, shared_fixtures / FLAT)
+    assert result.exit_code == 130, result.output
+    assert "interrupted; nothing was written" in result.output and "Traceback" not in result.output
+    assert counts(project_path) == (0, 0)
+
+
 def test_keyboard_interrupt_while_reading_says_nothing_was_written(cli, project_path, shared_fixtures, monkeypatch):
     def interrupted(self, record):
         raise KeyboardInterrupt

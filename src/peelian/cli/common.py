@@ -302,11 +302,20 @@ def _written() -> Written:
 
 
 def is_interrupt(exc: BaseException) -> bool:
-    """Ctrl-C, as Python raises it or as DuckDB reports it when it stops a running statement."""
+    """Ctrl-C, as Python raises it or as DuckDB reports it: when it stops a running statement, or as the error
+    of a Python call it made (counting the rows of an Arrow table it scans) that the KeyboardInterrupt ended."""
     import duckdb
 
-    return (isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException))
-            or (isinstance(exc, RuntimeError) and "query interrupted" in str(exc).lower()))
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if (isinstance(current, (KeyboardInterrupt, duckdb.InterruptException))
+                or (isinstance(current, RuntimeError) and "query interrupted" in str(current).lower())
+                or (isinstance(current, duckdb.Error) and "failed: KeyboardInterrupt" in str(current))):
+            return True
+        current = current.__cause__
+    return False
 
 
 def _describe_error(exc: BaseException) -> tuple[str, int, bool]:
