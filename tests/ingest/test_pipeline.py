@@ -248,9 +248,15 @@ def test_posts_staged_once_are_written_without_the_dedup(project, monkeypatch):
 
     queries: list[str] = []
     arrow_with = pipeline.arrow_with
-    monkeypatch.setattr(pipeline, "arrow_with", lambda con, sql, **tables: queries.append(sql) or arrow_with(
-        con, sql, **tables))
-    dedups = lambda: sum("GROUP BY platform, post_id" in q for q in queries)  # noqa: E731
+
+    def recording(con, sql, **tables):
+        queries.append(sql)
+        return arrow_with(con, sql, **tables)
+
+    def dedups() -> int:
+        return sum("GROUP BY platform, post_id" in q for q in queries)
+
+    monkeypatch.setattr(pipeline, "arrow_with", recording)
     with project.transaction() as con:
         writer = _Writer(project, con, 1, "test")
         writer.add(Post("twitter", "1", "line 1", author_id="1", text="one", like_count=3, language="en"))
