@@ -190,7 +190,8 @@ def test_other_intents_and_the_fallback():
 
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
-    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv"):
+    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv",
+                  "urgent_heldout6.csv", "urgent_heldout7.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
@@ -198,14 +199,16 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     con.executemany("INSERT INTO t VALUES (?, ?)", [(i, r["text"]) for i, r in enumerate(rows)])
     con.execute("INSERT INTO t VALUES (-1, 'It\u2019s a man with a KNIFE'), (-2, NULL), "
                 "(-3, 'any update on the man with a knife?'), (-4, 'RT @wmp: man with a knife seen in Aston'), "
-                "(-5, 'any update? he is outside with a knife right now')")
+                "(-5, 'any update? he is outside with a knife right now'), "
+                "(-6, 'Replying to your appeal pic 🙄 lad with a KNIFE chasing kids on Elm St NOW'), "
+                "(-7, 'not urgent, but someone keeps leaving a baseball bat by the bins')")
     found = {i: (u, tuple(x)) for i, u, x in con.execute(
         f"SELECT i, {urgent_sql('text')}, {intents_sql('text')} FROM t").fetchall()}
     for i, r in enumerate(rows):
         expected = classify_text(r["text"])
         assert found[i] == (expected.urgent, expected.intents), r["text"]
     assert found[-1][0] and found[-2] == (False, ("other",)) and not found[-3][0] and not found[-4][0]
-    assert found[-5][0]
+    assert found[-5][0] and found[-6][0] and not found[-7][0]
 
 
 # Round 4: kinds of held out 5's misses and false alarms, in wordings written apart from that set.
@@ -274,4 +277,70 @@ def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
 def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
     """A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a
     lost pet, a picture of a weapon, a debunked rumour, a danger already sorted, a joke about gulls."""
+    assert not classify_text(text).urgent
+
+
+# Round 5: kinds of held out 6's and 7's misses and false alarms, in wordings written apart from those sets.
+@pytest.mark.parametrize(("text", "category"), [
+    # a guard before a turn ("but", a reply to the force's own post) does not hide the danger told after it
+    ("@WYP great pic from the fun day but there's a lad with a machete chasing kids round the bandstand", "weapon"),
+    (("@GMPolice sorry to jump on your road safety post but my stepdad has my mum pinned against the fridge and "
+      "she can't get up"), "in_progress"),
+    (("Replying to your appeal for the missing cyclist: not him, sorry, but my grandad has wandered off, 88, no "
+      "coat, last seen by the Spar"), "missing_vulnerable"),
+    (("@SYPTweets replying to your careers video 🙄 apply yourselves to Fargate, someone's swinging a knife at "
+      "the buskers"), "weapon"),
+    # NOW shouted in capitals, a weapon or fire told by an emoji
+    ("@metpoliceuk dealers with a 🔫 on the corner of Brixton Hill NOW", "weapon"),
+    ("@WMPolice someones got a bat outside the chippy and is after the owner NOW", "weapon"),
+    ("@DerbysPolice 🔥 in the bin store at the flats, spreading towards the stairwell", "threat_to_life"),
+    # a question frame around something happening now, and what is being done told plainly
+    ("should i call someone? i can see two of them climbing through the back door of the pharmacy",
+     "in_progress"),
+    ("@LancsPolice the lad next door has got his girlfriend by the throat on the landing", "in_progress"),
+    ("@NottsPolice house opposite is empty for the week and someone is going through the drawers with a torch",
+     "in_progress"),
+    ("@DyfedPowys caravan on fire at the site on the front, an old couple are still in it", "threat_to_life"),
+    ("@LincsPolice lost him 10 mins ago at the funfair, he's 3, red wellies", "missing_vulnerable"),
+    ("@CumbriaPolice old lady on the bench by the lake, very confused, no shoes on, says she's walking to 1962",
+     "missing_vulnerable"),
+    ("@StaffsPolice a man in a car keeps trying to get the girls from the school to come with him to see kittens",
+     "in_progress"),
+    ("@SuffolkPolice my ex texted 'see you tonight' and he's outside her flat in a car", "threat_to_life"),
+    ("@WMPolice car on the M6 weaving all over the lanes, driver looks drunk, I'm two cars back",
+     "threat_to_life"),
+])
+def test_round_5_a_danger_after_a_guard_or_told_by_a_cue_is_read(text, category):
+    """A reply or apology frame, a question frame, emoji and a shouted NOW do not outrank a present danger told
+    after them; throttling, pinning, rifling through a house, a child lost minutes ago are read."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text", [
+    "@WMPolice the boy who ran off from the fair came home this morning, he's safe, thanks for sharing",
+    "@NYorksPolice the bangs near Warcop are the army ranges firing, not gunshots",
+    "@DevonPolice the smoke over Dartmoor is a controlled burn by the rangers, nothing to worry about",
+    "@NorfolkPolice bonfire on the allotment, lots of smoke but it's all under control",
+    "@KentPolice do I need a licence for an old air rifle I found in the shed? how do I hand it in",
+    "@ThamesVP what do I do with a machete my son found in the park? it's in the garage",
+    "@SussexPolice lost my wallet at the races, brown leather, Goodwood",
+    "@WMPolice can I get a crime number for the stolen bike I reported Tuesday",
+    "@GMPolice how do I get a reference for the assault I saw? want to make a statement",
+    "@PSNI read about the shooting in the paper, is the area ok to walk through?",
+    "@NorthumbriaPol when she was 12 a man flashed a knife at her on the bus. is it too late to report?",
+    "@Cleveland_Police heads up, prop guns on the quayside today, it's a film shoot, don't panic",
+    "@WMPolice hope he rots. stabbing a pensioner for a bus pass",
+    "my line manager is murdering me with these spreadsheets 💀 someone call @WYP",
+    "@LancsPolice my daughter wandered off at the beach earlier but a lifeguard found her in 2 mins, all good",
+    "@SWPolice my sister was knocked about on friday, she's at our mums and safe now, how does she report it?",
+    "@WYP the lad who fell in the canal got pulled out by some fishermen, he's sat there laughing now",
+    "@SYPTweets #KnifeFree 🔪❌ brilliant assembly at our school today",
+    "@WMPolice not urgent, but someone keeps leaving a baseball bat by the bins",
+    "@GMPolice lads fly-tipping a sofa on the canal path right now, got their reg",
+    "@Kent_Police Operation Brock again, stuck 2 hours at Ashford, any idea when it'll move?",
+])
+def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
+    """A safe outcome, a controlled or planned fire, army ranges, procedural questions about a found weapon, lost
+    property, reference numbers, news and old events, filming, jokes, dumping, traffic; a guard that speaks for
+    the whole post ("not urgent") holds past a turn."""
     assert not classify_text(text).urgent

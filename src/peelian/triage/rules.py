@@ -40,7 +40,9 @@ IDIOMS = (
     r"missing (my|the) (old|cat|dog|parcel)|missing (cat|dog|parcel|posters?|persons? (appeal|policy))|"
     r"(parcel|wallet|phone|bike|keys) (has |have )?(gone )?missing|"
     r"drowning in (paperwork|work|emails)|will kill (someone|a child) one day|going to kill someone one day|axe throwing|"
-    r"(someone|somebody)('?s| is)? (gonna|going to|will) (die|get killed|be killed|end up dead|get hurt) one day|"
+    r"(someone|somebody)('?s| is)? (gonna|going to|will) (die|get killed|be killed|end up dead|get hurt|jump) one day|"
+    r"while (people|kids|folk|women)( are| get)? (getting |being )?(stabbed|shot|mugged|robbed|attacked|killed)|"
+    r"small boats|knife ?crime|#\w*knife\w*|🔪\s*(❌|🚫)|#stop ?the ?\w+|\b(dumping|dumped|fly[- ]?tipp\w*)\b[^.!?]*|"
     r"killing (the|this) (night|community|economy)|"
     r"historic (assault|abuse|offence)|found (her|him|them)[^.!?]*(fine|safe|ok|well)|"
     r"is it (il)?legal to[^.!?]*|fake news[^.!?]*|not (an )?emergency|"
@@ -57,8 +59,8 @@ IDIOMS = (
     r"(graffiti|mural|drawing|picture|painting|sticker|poster|tattoo|cartoon) of a (gun|knife|weapon|sword|bomb)|"
     r"(potholes?|roads?|junctions?|crossings?|roundabouts?|bends?|lights|speed bumps?|pavements?)\b[^.!?]*\b(will|going to|"
     r"gonna) kill (someone|somebody|a (child|kid|cyclist|pedestrian|biker|motorcyclist|driver))|"
-    r"(seagulls?|gulls?|pigeons?|geese|goose|swans?|squirrels?|magpies?|crows?)\b[^.!?]*\b(threatening|attacking|mugging|"
-    r"stealing|robbing|chasing|mugged|robbed)[^.!?]*"
+    r"(seagulls?|gulls?|pigeons?|geese|goose|swans?|squirrels?|magpies?|crows?|sheep|cows?|goats?|ducks?)\b[^.!?]*\b(threatening|"
+    r"attacking|mugging|stealing|robbing|chasing|mugged|robbed|terrori[sz]ing|taken)[^.!?]*"
 )
 HARMLESS = IDIOMS
 
@@ -70,7 +72,14 @@ HARMLESS = IDIOMS
 # hide a new danger.
 SUPPRESS = (
     r"death ?trap|\b(is|was) (murder|lethal|a nightmare|a bloodbath)\b|killing (it|me)|killed it|smashed it|"
-    r"on fire (at|with|today|tonight|last)|made me die|dying to|died laughing|to die for|an absolute weapon|"
+    r"\b(i'?m|im|i am|we'?re|you'?re|youre|he'?s|hes|she'?s|shes|they'?re|theyre|is|was|were|been|team|lads|squad) on fire "
+    r"(at|with|today|tonight|last)|on fire on the dance ?floor|🕺|💃|🐑|💀|\bnot causing (any )?(harm|trouble|bother)\b|"
+    r"\b(lorry|operation) (stack|brock)\b|\bany idea when (it'?ll|itll|it will|they'?ll) (move|open|clear)\b|"
+    r"\b(is |are )?(literally )?(murdering|killing) (me|us) with\b|"
+    r"\bcontrolled (burn|burning|fire|explosion)\b|\b(all )?under control\b|\bfake (guns?|knives|weapons)\b|"
+    r"\bprop (guns?|knives|weapons)\b|\bnot (real )?gun ?(shots|fire)\b|\b(thats|that'?s|its|it'?s) not (a )?(fire|gunshots?|shooting)\b|"
+    r"\b(got|been|was|were) (pulled|dragged|fished|rescued) out\b|\b(is|are|'s|'re|shes|hes|now) (and )?safe\b|\bsafe now\b|"
+    r"made me die|dying to|died laughing|to die for|an absolute weapon|"
     r"\b(found|home|back) (safe|safe and well)\b|\bbut we found (him|her|them)\b|"
     r"\b(he'?s|she'?s|they'?re|hes|shes|theyre|he has|she has|they have) (gone|left|run off) now\b|"
     r"\b(is|are) (back )?(home|hame)(,| now| safe| thank|!|\.|$)|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
@@ -92,7 +101,15 @@ STALE = (
     r"evening)\b|\b(was|were|got|had|happened)\b[^.!?]*\b(on|over) (monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|the weekend)\b|"
     r"\bin (january|february|march|april|june|july|august|september|october|november|december)\b|"
-    r"\b(from|in|since) the (19)?[5-9]0'?s\b|\bas a (teenager|kid|child|teen)\b|\bwhen i was (younger|little|a )\b|"
+    r"\b(from|in|since) the (19)?[5-9]0'?s\b|\bas a (teenager|kid|child|teen)\b|\bwhen (i|he|she|we|they) (was|were) "
+    r"(younger|little|a |\d)|\b(came|come) back (this morning|last night|earlier)\b|\ball good\b|\blong (over|gone)\b|"
+    r"\b(going|doing the) rounds? (on )?(facebook|tiktok|social media|twitter|whatsapp|snapchat)\b|\bphotoshop\w*\b|"
+    r"\bdo (i|we|you) need a licen[cs]e\b|\bhand (it|them) in\b|\bwhere (do|can|should) (i|we) (take|leave|bring|hand in)\b|"
+    r"\bwhat (do|should|can) (i|we) do with (a|an|the|this|my|his|her)\b|\b(crime|log|incident) (number|ref)|"
+    r"\breference (number )?for\b|\b(give|make) a statement\b|\bhope (he|she|they) rots?\b|\bread about\b|"
+    r"\bwhen will it end\b|\bnormal for (the|this) (season|time of year)\b|\bhome visit\b|\bunhurt\b|\blost my (phone|wallet|purse|bag|keys|card|bike|handbag|"
+    r"ring|watch|dog|cat)\b|\b(nobody|no one|noone|no-one) (was |got |were )?(hurt|injured)\b|"
+    r"\b(saw|seen|spotted)\b[^.!?]*\bon (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"\b(shout ?out|fair play|hats off|big thanks|huge thanks|thanks|thank you) to\b|\bhero(es)?\b|"
     r"\bback in (january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\bany (update|news)\b|\bwas (he|she|it|there|anyone) ever\b|\bever (found|caught|charged)\b|"
@@ -139,12 +156,25 @@ NOW = (
     r"\b(isn'?t|isnt|is not|not|hasn'?t|hasnt|has not|stopped) (answering|picking up|replying|responding)\b|"
     r"\b(no one|nobody|noone|naebody)('s| has)? (heard from|seen)\b|\bstill not (home|back)\b|"
     r"\bjust (posted|put up|put out|said)\b|\b(can|could) see (them|him|her|it) (now|from)\b|"
-    r"\bi can see (them|him|her)\b|\b(is|are|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|here|back|at the door) now\b|"
+    r"\bi can see (them|him|her)\b|\bcan see (\d+|two|three|four|some|loads) of them\b|"
+    r"\b(he'?s|she'?s|hes|shes) (sat|sitting|stood|standing|lying|wandering) (in|at|on|by|outside|near)\b|"
+    r"\bnow\s*(!+|😱|🚨)|\b(is|are|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|here|back|at the door) now\b|"
     r"\btonight (he|she|they)'?s?\b|\b(it'?s|is|this is) (my|her|his|their) last (night|day)\b|\b(is|are|he'?s|she'?s|they'?re|hes|shes|theyre) back (outside|at (my|our|the)|by (my|our|the)|round (my|our|the))\b|"
     r"\b(bring|bringing|taking|carrying|bring in) (a|his|her|their|\w+'s) ([\w']+ )?(gun|knife|blade|machete|weapon|shotgun) "
     r"(to|into) (school|college)\b|\b(going to|gonna|will|'ll) (kill|stab|shoot|burn|torch|shoot up|petrol bomb)\b|"
-    r"\b(is|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|at) (my|our|the) (house|door|window|flat|home|gate)\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
+    r"\b(is|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|at) (my|our|the|her|his|their) (house|door|window|flat|home|gate|"
+    r"bungalow|caravan)\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
 )
+
+# Where a post turns from a frame to what it reports: "but" ("lovely charity run pic but there's a man tooled up
+# ...", "sorry, not about him but my dad has gone") and a reply to the force's own post ("Replying to your
+# recruitment ad... geezer in there with a blade"). A post whose whole text is suppressed is read again from
+# after the last turn: a guard before it must not hide a present danger told after it.
+PIVOT = (r"\bbut\b|\breplying to (ur|your|the|this|that) [^.!?:]*\b(ads?|adverts?|appeal|post|pic|photo|picture|video|"
+         r"tweet)\b[^a-z0-9@#]*")
+# Guards that speak for the whole post, whatever follows a turn: the author's own word that it is not urgent, and a
+# retweet ("not urgent, but someone keeps leaving a baseball bat by the bins").
+WHOLE_POST = r"\bnot urgent\b|\bnot (an )?emergency\b|^\s*rt @"
 
 RISK_RULES: dict[str, str] = {
     "weapon": (
@@ -152,7 +182,8 @@ RISK_RULES: dict[str, str] = {
         r"crossbow|sword|axe|hammer|baseball bat|broken bottle|acid attack|shanks?|shanked|shotty|sawn[- ]?off|"
         r"flick ?knife|rambo knife|katana|knuckle ?dusters?|bladed|chinged|handgun|shooter)\b|"
         r"\b(stabbed|stabbing|shots fired|shooting|armed (man|men|robbery|robbers)|armed with)\b|"
-        r"\b(gunfire|gun ?shots?)\b|sounded like (a )?(gun|shots?|gunfire)|"
+        r"🔪|🔫|\btooled up\b|\b(with|got|has|holding|wielding|swinging) (a|an) (\w+ )?(bat|crowbar|iron bar|metal bar|golf club)\b|"
+    r"\b(gunfire|gun ?shots?)\b|sounded like (a )?(gun|shots?|gunfire)|"
         r"\b(got|been|was|were|just|being) shot\b|\bshot (at|outside|in|on)\b|\bfired (a gun|shots|at)\b"
     ),
     "in_progress": (
@@ -189,7 +220,14 @@ RISK_RULES: dict[str, str] = {
         r"\b(mob|gang|crowd|load|group|bunch) of\b[^.!?]*\b(going at it|scrapping|brawling|fighting)\b|"
         r"\b(stamp|stamped|stamping|stomp|stomped|stomping) on\b|"
         r"\b(banging|smashing|slamming|bashing|bouncing|knocking) (his|her|their|my|the other( one)?'s|someone'?s) "
-        r"head (on|off|into|against)\b|\b(has|got|grabbed|holding) (him|her|them|me|a \w+|someone) by the (throat|neck)\b|"
+        r"head (on|off|into|against)\b|\b(has|got|grabbed|grabbing|holding|pinning) ([\w']+ ){1,3}by the (throat|neck)\b|"
+    r"\b(got|has|have|holding) (her|him|me|us|them|my \w+) pinned\b|\bpinned (her|him|me|us) (down|against|to)\b|"
+    r"\bhiding in (my|the|our|her|his) (room|bedroom|wardrobe|bathroom|loo|toilet|cupboard|shed|attic)\b|"
+    r"\bclimbing (in|into|through|thru) (a|the|my|our|her|his|their) (window|door|back door)\b|"
+    r"\b(someone|somebody|someones|someone'?s|he'?s|they'?re|theyre) (is |are )?(rifling|going) (thru|through) (the|their|"
+    r"our|my|her|his) (drawers|cupboards|house|rooms?)\b|"
+    r"\b(trying to|tried to) (get|persuade|entice|talk|lure) (the |some |a |two )?(little )?(kids|children|girls?|boys?|child)\b"
+    r"[^.!?]*\b(go|come|get) (with|in)\b|"
         r"\bjust (torched|set alight|petrol[- ]?bombed|set light to)\b|"
         r"\b(dog|dogs|pit ?bull|xl bully|staffie|rottweiler|alsatian)\b[^.!?]*\b(mauling|savaging|biting|got hold of|"
         r"latched on|locked on|hanging off|won'?t let go|won'?t get off|dragging)\b|"
@@ -225,7 +263,7 @@ RISK_RULES: dict[str, str] = {
         r"\b(shed|spilled|lost|dropped) (its|their|a|his|her) load\b|"
         r"\b(debris|logs|rubble|bricks|glass|rocks) (all )?(across|over|on|in) (the |both |all )?(road|motorway|lanes|"
         r"carriageway|dual carriageway)\b|\bcars? (are )?swerving (round|around|to avoid)\b|"
-        r"\b(fire|flames|smoke|alight|ablaze|burning)\b[^.!?]*\b(heading|spreading|moving|spread|going) (towards|to|down|for|into|up)\b|"
+        r"(\b(fire|flames|smoke|alight|ablaze|burning)\b|🔥)[^.!?]*\b(heading|spreading|moving|spread|going) (towards|to|down|for|into|up)\b|"
         r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl)\b[^.!?]*\bon (its|their|his|her) "
         r"(own|ain)\b[^.!?]*\b(road|canal|river|water|edge|lake|pond|railway|balcony|window)\b|"
         r"\b(child|kid|toddler|wean|bairn|baby|little one|little boy|little girl|boy|girl)\b[^.!?]*\bno (adults?|grown[- ]?ups?|"
@@ -235,7 +273,9 @@ RISK_RULES: dict[str, str] = {
         r"\b(toddler|baby|little one|little boy|little girl|wean|bairn|child|kid|pram|buggy|(boy|girl) of (about )?\d|"
         r"\d ?(year old|yr old|yo))\b[^.!?]*\b(hard shoulder|motorway|dual carriageway|verge|railway line|train tracks|"
         r"window ledge|central reservation|slip road)\b|"
-        r"\b(see you soon|coming (round|over|for (you|me|us|her|him))( now| tonight| with)|i know where you live|"
+        r"\b(tent|caravan|car|van|house|flat|boat)\b[^.!?]*\bon fire\b[^.!?]*\b(asleep|inside|still in)\b|"
+    r"\bweaving (across|all over|between)\b[^.!?]*\b(asleep|hammered|drunk|pissed|wasted|off (his|her) face)\b|"
+    r"\b(see you (soon|tonight)|coming (round|over|for (you|me|us|her|him))( now| tonight| with)|i know where you live|"
         r"watching (you|your house)|you'?re dead)\b|\b(restraining|non[- ]?molestation) order\b[^.!?]*\b(outside|here|"
         r"turned up|breach\w*|at (my|the) (door|house|window))\b|"
         r"\b(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken|crops|cornfield|hedgerow)\b[^.!?]*"
@@ -248,7 +288,11 @@ RISK_RULES: dict[str, str] = {
         r"\b(hasn'?t|has not|didn'?t|did not|not|no|hasnae|didnae) (come|came|got|get) (home|hame|off)\b|"
         r"\b(nobody|naebody|no one|noone)('s| has) seen (him|her|them)\b|"
         r"\bhasn'?t been seen\b|\bcan'?t find my (little |)(boy|girl|son|daughter|child|mum|dad|nan|grandad)\b|"
-        r"\blost a \d+ ?(year|yr)|\bdon'?t know where (he|she) is\b|"
+        r"\blost a \d+ ?(year|yr)|\blost (her|him|them|my \w+) (\d+|ten|five|twenty|thirty) (mins?|minutes) ago\b|"
+    r"\b(mum|dad|parents?)('s| is| are)? (frantic|panicking|distraught)\b|"
+    r"\b(confused|disorientated|disoriented)\b[^.!?]*\bno (coat|shoes)\b|"
+    r"\b(my|our) (mum|dad|nan|gran|grandad|grandma|grandpa|husband|wife)('s| has| is)? (gone|disappeared|wandered off|"
+    r"walked off)\b[^.!?]*\b(no coat|last seen|dementia|confused)\b|\bdon'?t know where (he|she) is\b|"
         r"\b(separated|lost) (from|at|in)\b[^.!?]*\b(year old|yo|son|daughter|child|kid|boy|girl|toddler|baby)|"
         r"\b(year old|yo|son|daughter|child|kid|boy|girl|toddler|baby|nan|gran|grandma|grandad|granddad|mum|dad)"
         r"\b[^.!?]*\b(separated|ran off|run off|wandered|don'?t know where)\b|"
@@ -315,14 +359,16 @@ QUESTION = (r"\?|^\s*(?:[@.]\S+\s+)*(?:who|what|when|where|why|how|which|is|are|
 
 
 def normalise_sql(column: str) -> str:
-    """SQL for the text the rules read: lower case, curly apostrophes made straight."""
-    return f"replace(lower(coalesce({column}, '')), '\u2019', '''')"
+    """SQL for the text the rules read: lower case, curly apostrophes made straight, and "NOW" in capitals
+    (a shout that it is happening now: "🔪🔪 outside Tesco NOW") read as "right now"."""
+    return f"replace(lower(regexp_replace(coalesce({column}, ''), '\\bNOW\\b', 'right now', 'g')), '\u2019', '''')"
 
 
 def _normalise(text: str) -> str:
-    return (text or "").lower().replace("\u2019", "'")
+    return _SHOUTED_NOW.sub("right now", text or "").lower().replace("\u2019", "'")
 
 
+_SHOUTED_NOW = re.compile(r"\bNOW\b")
 _HARMLESS = re.compile(HARMLESS)
 _IDIOMS = re.compile(IDIOMS)
 _SUPPRESS = re.compile(SUPPRESS)
@@ -331,6 +377,8 @@ _NOW = re.compile(NOW)
 _RISK = {name: re.compile(pattern) for name, pattern in RISK_RULES.items()}
 _INTENT = {name: re.compile(pattern) for name, pattern in INTENT_RULES.items()}
 _QUESTION = re.compile(QUESTION)
+_WHOLE_POST = re.compile(WHOLE_POST)
+_AFTER_PIVOT = re.compile(f"^.*(?:{PIVOT})")
 
 
 @dataclass(frozen=True)
@@ -349,13 +397,29 @@ class RuleResult:
 def risk_text(text: str) -> str:
     """The text the risk rules search: normalised, harmless phrases blanked out; empty for a post that
     SUPPRESS says is about the past, fiction or a safe outcome."""
-    plain = _normalise(text)
-    return "" if suppressed(plain) else _HARMLESS.sub(" ", plain)
+    read = read_part(_normalise(text))
+    return "" if read is None else _HARMLESS.sub(" ", read)
+
+
+def _guarded(plain: str) -> bool:
+    return bool(_SUPPRESS.search(plain) or (_STALE.search(plain) and not _NOW.search(plain)))
+
+
+def read_part(plain: str) -> str | None:
+    """The part of the normalised post the risk layers read: all of it, or where a guard holds for the whole
+    post, what follows its last turn (PIVOT) if no guard holds there; None where neither is read."""
+    if not _guarded(plain):
+        return plain
+    if _WHOLE_POST.search(plain):
+        return None
+    after = _AFTER_PIVOT.sub("", plain, count=1)
+    return after if after != plain and not _guarded(after) else None
 
 
 def suppressed(plain: str) -> bool:
-    """True where neither risk layer reads the normalised post: SUPPRESS, or STALE without a NOW cue."""
-    return bool(_SUPPRESS.search(plain) or (_STALE.search(plain) and not _NOW.search(plain)))
+    """True where neither risk layer reads the normalised post: SUPPRESS, or STALE without a NOW cue, in the
+    whole post and in what follows its last turn (`read_part`)."""
+    return read_part(plain) is None
 
 
 def classify_text(text: str) -> RuleResult:
@@ -386,9 +450,15 @@ RISK_ANY = "|".join(f"(?:{p})" for p in RISK_RULES.values())
 def cleaned_sql(text: str) -> str:
     """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked,
     empty where `suppressed` (as `risk_text`)."""
-    return (f"CASE WHEN regexp_matches({text}, {_lit(SUPPRESS)}) OR (regexp_matches({text}, {_lit(STALE)}) "
-            f"AND NOT regexp_matches({text}, {_lit(NOW)})) THEN '' "
-            f"ELSE regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g') END")
+    after = f"regexp_replace({text}, {_lit('^.*(?:' + PIVOT + ')')}, '')"
+    return (f"CASE WHEN NOT {_guarded_sql(text)} THEN regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g') "
+            f"WHEN {after} <> {text} AND NOT regexp_matches({text}, {_lit(WHOLE_POST)}) AND NOT {_guarded_sql(after)} "
+            f"THEN regexp_replace({after}, {_lit(HARMLESS)}, ' ', 'g') ELSE '' END")
+
+
+def _guarded_sql(text: str) -> str:
+    return (f"(regexp_matches({text}, {_lit(SUPPRESS)}) OR (regexp_matches({text}, {_lit(STALE)}) "
+            f"AND NOT regexp_matches({text}, {_lit(NOW)})))")
 
 
 def urgent_sql(column: str, *, cleaned: str | None = None) -> str:

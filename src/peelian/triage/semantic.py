@@ -38,7 +38,7 @@ from peelian.classify.embeddings import (
     embeddings_available,
 )
 from peelian.errors import ModelError
-from peelian.triage.rules import _IDIOMS, _normalise, score_flags, suppressed
+from peelian.triage.rules import _IDIOMS, _normalise, read_part, score_flags
 
 # Situations of immediate risk, several phrasings each (plain, slang, the way people type in a hurry), written
 # as categories rather than copies of labelled posts (tests/triage/test_semantic.py keeps every prototype
@@ -448,15 +448,18 @@ def plain_words(text: str) -> str:
 
 def embedded_text(text: str) -> str:
     """What is embedded: the normalised post in plain words (PLAIN_WORDS) without the leading @mentions, which
-    carry no meaning about the situation but pull every post towards every other post to the same account."""
-    return plain_words(_MENTIONS.sub("", _normalise(text)).strip())
+    carry no meaning about the situation but pull every post towards every other post to the same account. Of a
+    post whose frame is guarded ("sorry to post on a charity run pic but ..."), the part the rules read after it
+    (`rules.read_part`), so the frame neither hides nor dilutes what follows."""
+    plain = _normalise(text)
+    return plain_words(_MENTIONS.sub("", read_part(plain) or plain).strip())
 
 
 def is_guarded(text: str) -> bool:
     """True where the semantic layer does not read the post: the rules' suppressors or idioms say so, or it is
     shorter than MIN_WORDS words."""
-    plain = _normalise(text)
-    return suppressed(plain) or bool(_IDIOMS.search(plain)) or len(embedded_text(text).split()) < MIN_WORDS
+    read = read_part(_normalise(text))
+    return read is None or bool(_IDIOMS.search(read)) or len(embedded_text(text).split()) < MIN_WORDS
 
 
 def fires(score: Score, guarded: bool, threshold: float = THRESHOLD, margin: float = MARGIN) -> bool:
