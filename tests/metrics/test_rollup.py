@@ -138,6 +138,11 @@ def _assert_kept_rows_equal_the_fit(project: Project, force: str, account_type: 
     for metric in ("dialogue_conversations", "reciprocated"):
         assert posts_behind(project, metric, limit=6, offset=5, month="2025-02-01", force=force) == \
             posts_behind(project, metric, limit=6, offset=5, month="2025-02-01", force=force, stored=False)
+    every = posts_behind(project, "dialogue_conversations", limit=None, stored=False)  # a page: the first ones
+    for stored in (True, False):
+        for offset in (0, 7, len(every) - 3):
+            assert posts_behind(project, "dialogue_conversations", limit=9, offset=offset, stored=stored) == \
+                every[offset:offset + 9]
     rowids = rows_behind(project, "response_rate", Filters(force=force), limit=None)  # what the explorer filters on
     keys = project.query("SELECT platform, post_id FROM posts WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rowids])
     assert len(keys) == len(rowids) and {tuple(k.values()) for k in keys} == set(

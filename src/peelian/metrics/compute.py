@@ -51,6 +51,9 @@ FAMILIES = {
                     "p.nid AS post_nid, p.created_at AS post_t FROM m_dialog d JOIN m_post p ON p.conv = d.conv "
                     "AND (p.role = 'citizen' OR (p.role = 'police' AND p.force = d.force)) WHERE p.kind <> 'repost'",
 }
+# a conversation's row with the time of the first post the dialogue figures count in it
+FAMILIES["dialog_first"] = ("SELECT conv, force, account_type, account_h, platform, t, min(post_t) AS first_t "
+                            f"FROM ({FAMILIES['dialog_posts']}) GROUP BY ALL")
 
 
 def _ts(value: datetime | date) -> str:

@@ -854,6 +854,7 @@ class StoredFit:
         "recip": "SELECT nid, force, account_type, account_h, platform, t, reciprocated, citizen FROM rollup_recips",
         "dialog_posts": "SELECT * EXCLUDE (month, nids, ts), unnest(nids) AS post_nid, unnest(ts) AS post_t "
                         "FROM rollup_dialogs",
+        "dialog_first": "SELECT conv, force, account_type, account_h, platform, t, ts[1] AS first_t FROM rollup_dialogs",
     }
 
     def __init__(self, project: Project, state: dict[str, Any]):
