@@ -283,7 +283,8 @@ def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
 # Round 5: kinds of held out 6's and 7's misses and false alarms, in wordings written apart from those sets.
 @pytest.mark.parametrize(("text", "category"), [
     # a guard before a turn ("but", a reply to the force's own post) does not hide the danger told after it
-    ("@WYP great pic from the fun day but there's a lad with a machete chasing kids round the bandstand", "weapon"),
+    (("@WYP any update on the fun day raffle? but forget that, there's a lad with a machete chasing kids round the "
+      "bandstand"), "weapon"),
     (("@GMPolice sorry to jump on your road safety post but my stepdad has my mum pinned against the fridge and "
       "she can't get up"), "in_progress"),
     (("Replying to your appeal for the missing cyclist: not him, sorry, but my grandad has wandered off, 88, no "

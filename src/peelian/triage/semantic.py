@@ -228,7 +228,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "that post made me die laughing",
     ),
     "after_the_fact_report": (
-        "I want to report a crime that happened some time ago",
+        "I want to tell you about something that happened to me a while ago, can I send you the details",
         "someone broke into my shed a few days ago, how do I report it",
         "my car was broken into overnight and the radio was taken",
         "I witnessed a collision the other day, who do I give a statement to",
