@@ -141,19 +141,31 @@ def keep_with_rollup(keeper: Keeper) -> None:
     KEEPERS[keeper.table] = keeper
 
 
+def _meta_value(con: duckdb.DuckDBPyConnection, key: str) -> Any:
+    """A JSON value the rollup records in meta (its state, its accounts, a keeper's version), or None if
+    never written: read on the caller's connection, so a refresh sees it inside its own transaction."""
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return orjson.loads(rows[0][0]) if rows else None
+
+
+def _project_meta_value(project: Project, key: str) -> Any:
+    """`_meta_value` on a cursor of its own, for readers outside a refresh."""
+    cur = project.cursor()
+    try:
+        return _meta_value(cur, key)
+    finally:
+        cur.close()
+
+
 def _kept(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]:
-    rows = con.execute("SELECT value FROM meta WHERE key = ?", [KEEP_KEY.format(table=table)]).fetchall()
-    return orjson.loads(rows[0][0]) if rows else {}
+    """What a keeper's table was last written for (its version and the rollup fingerprint), {} if never."""
+    return _meta_value(con, KEEP_KEY.format(table=table)) or {}
 
 
 def kept_current(project: Project, keeper: Keeper, state: dict[str, Any]) -> bool:
     """Whether `keeper`'s table holds its rows for the whole rollup of `state` (`rollup_fresh`'s), written
     by the keeper's version now: else its rows are not to be read."""
-    cur = project.cursor()
-    try:
-        kept = _kept(cur, keeper.table)
-    finally:
-        cur.close()
+    kept = _project_meta_value(project, KEEP_KEY.format(table=keeper.table)) or {}
     return kept.get("version") == keeper.version() and kept.get("fingerprint") == state.get("fingerprint")
 
 
@@ -212,12 +224,7 @@ def _has_tables(project: Project) -> bool:
 
 def rollup_state(project: Project) -> dict[str, Any] | None:
     """The stored state (fingerprint, first and last post, models), or None if there is none."""
-    cur = project.cursor()
-    try:
-        rows = cur.execute("SELECT value FROM meta WHERE key = ?", [STATE_KEY]).fetchall()
-    finally:
-        cur.close()
-    return orjson.loads(rows[0][0]) if rows else None
+    return _project_meta_value(project, STATE_KEY)
 
 
 def rollup_fresh(project: Project) -> dict[str, Any] | None:
@@ -475,12 +482,7 @@ def _month_ranges(months: list[date]) -> str:
 
 def rollup_orgs(project: Project) -> dict[str, list[list[Any]]] | None:
     """The accounts and time zones the stored rollup was computed with (None if not recorded)."""
-    cur = project.cursor()
-    try:
-        rows = cur.execute("SELECT value FROM meta WHERE key = ?", [ORGS_KEY]).fetchall()
-    finally:
-        cur.close()
-    return orjson.loads(rows[0][0]) if rows else None
+    return _project_meta_value(project, ORGS_KEY)
 
 
 def _scoped_fit(project: Project, params: MetricParams, plan: dict[str, Any]) -> tuple[Dialogue, list[date], int]:
@@ -595,8 +597,7 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                  "data_end": dialogue.data_end_.isoformat() if dialogue.data_end_ else None,
                  "models": {d: m for d, m in dialogue.models_.items()}}
         with lock if lock is not None else _nothing():
-            stored = con.execute("SELECT value FROM meta WHERE key = ?", [STATE_KEY]).fetchall()
-            previous = orjson.loads(stored[0][0]) if stored else None
+            previous = _meta_value(con, STATE_KEY)
             con.execute("BEGIN")
             try:
                 for table in TABLES:
