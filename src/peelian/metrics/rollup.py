@@ -25,8 +25,9 @@ equals the one computed from scratch.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -196,14 +197,8 @@ def _keep_current(project: Project, state: dict[str, Any], lock: Any) -> None:
     data_end = datetime.fromisoformat(state["data_end"]) if state.get("data_end") else None
     con = project.cursor()
     try:
-        with lock if lock is not None else _nothing():
-            con.execute("BEGIN")
-            try:
-                _keep(con, [], data_end, None, state["fingerprint"])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with lock if lock is not None else _nothing(), _transaction(con):
+            _keep(con, [], data_end, None, state["fingerprint"])
     finally:
         con.close()
 
@@ -598,8 +593,7 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                  "models": {d: m for d, m in dialogue.models_.items()}}
         with lock if lock is not None else _nothing():
             previous = _meta_value(con, STATE_KEY)
-            con.execute("BEGIN")
-            try:
+            with _transaction(con):
                 for table in TABLES:
                     periods = weeks if table in PERIOD_COLUMN else changed
                     if not periods:
@@ -614,10 +608,6 @@ def _write(project: Project, dialogue: Dialogue, params: MetricParams, key: str,
                             [STATE_KEY, orjson.dumps(state, default=str).decode()])
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             [ORGS_KEY, orjson.dumps(orgs, default=str).decode()])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             count = con.execute("SELECT count(DISTINCT month) FROM rollup_months").fetchone()[0]
         for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS new_{table}")
@@ -632,6 +622,20 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All of a refresh's writes on this cursor or none: the rollup tables, the keepers' rows and the
+    meta records that say what they match must never disagree (`Project.transaction` serves the
+    project's own connection, not a cursor taken outside its lock)."""
+    con.execute("BEGIN")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 # ---- reading ------------------------------------------------------------------------------------
