@@ -28,6 +28,7 @@ from peelian.store.schema import POST_KINDS
 COUNT_CAP = 10_000
 DEFAULT_TIME_ZONE = "Europe/London"
 MAX_PAGE_SIZE = 200
+_PREDICTION_IDS_PER_QUERY = 1_000  # under DuckDB's index_scan_max_count (2,048), so the index is used
 SORTS = {
     "newest": "p.created_at DESC NULLS LAST, p.rowid DESC",
     "oldest": "p.created_at ASC NULLS LAST, p.rowid ASC",
@@ -291,12 +292,20 @@ def attach_labels(project: Project, rows: list[dict[str, Any]]) -> None:
         if row["status"] == "coded":
             index[(row["platform"], row["post_id"])]["codings"].setdefault(row["dimension"], {})[row["coder"]] = \
                 row["codes"]
-    for row in project.query(
-            f"SELECT pr.platform, pr.post_id, pr.dimension, pr.codes, pr.probability, pr.model_id FROM predictions pr "
-            f"SEMI JOIN {key_sql} k ON pr.platform = k.platform AND pr.post_id = k.post_id "
-            "ORDER BY pr.created_at", [keys]):
-        index[(row["platform"], row["post_id"])]["predictions"][row["dimension"]] = {
-            "codes": row["codes"], "probability": row["probability"], "model_id": row["model_id"]}
+    # An IN list of parameters is answered by the predictions' post_id index (migration 15): a semi-join
+    # or a list parameter reads every row group instead. A post's rows are all in its chunk, so ordering
+    # each chunk by time lets the latest prediction per dimension win as before.
+    ids = sorted({post_id for _, post_id in index})
+    for start in range(0, len(ids), _PREDICTION_IDS_PER_QUERY):
+        chunk = ids[start:start + _PREDICTION_IDS_PER_QUERY]
+        for row in project.query(
+                "SELECT pr.platform, pr.post_id, pr.dimension, pr.codes, pr.probability, pr.model_id "
+                f"FROM predictions pr WHERE pr.post_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY pr.created_at", chunk):
+            target = index.get((row["platform"], row["post_id"]))
+            if target is not None:
+                target["predictions"][row["dimension"]] = {
+                    "codes": row["codes"], "probability": row["probability"], "model_id": row["model_id"]}
 
 
 @dataclass
