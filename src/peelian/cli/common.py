@@ -29,7 +29,13 @@ from typer.core import TyperGroup
 from peelian.errors import NetworkError, PeelianError, ProjectLockedError, StorageError
 
 if TYPE_CHECKING:  # the store (and DuckDB) is imported when a command runs, so --help answers at once
+    from collections.abc import Callable
+    from types import FrameType
+
     from peelian.store.project import Project
+
+    # what signal.getsignal returns: a Python handler, SIG_DFL / SIG_IGN, or None (set outside Python)
+    SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 console = Console()
 err_console = Console(stderr=True)
@@ -166,10 +172,10 @@ class _Run:
     as_json: bool = False
     watched: list[_Watched] = field(default_factory=list)
     sigint_ignored: bool = False  # an interrupt is being reported: SIGINT is ignored
-    sigint_before: Any = signal.SIG_DFL  # SIGINT's handler before that
+    sigint_before: SignalHandler = signal.SIG_DFL  # SIGINT's handler before that
     sigint_seen: bool = False  # a Ctrl-C arrived during the command (its KeyboardInterrupt may have been lost)
-    on_sigint: Any = None  # the handler that records it (`_record_sigint`)
-    unraisable_before: Any = None  # sys.unraisablehook before the command's
+    on_sigint: Callable[[int, FrameType | None], None] | None = None  # the handler that records it (`_record_sigint`)
+    unraisable_before: Callable[[sys.UnraisableHookArgs], Any] | None = None  # sys.unraisablehook before the command's
 
 
 @dataclass
@@ -182,7 +188,7 @@ class _Process:
 _process = _Process()
 
 
-def _record_sigint(run: _Run) -> Any:
+def _record_sigint(run: _Run) -> SignalHandler:
     """Record every Ctrl-C of the command before raising its KeyboardInterrupt as Python's own handler does;
     the handler it replaces, or None where none was set (not the main thread, or Ctrl-C not Python's).
 
@@ -198,11 +204,11 @@ def _record_sigint(run: _Run) -> Any:
     if previous is not signal.default_int_handler:  # ignored, the system's default, or a caller's own handler
         return None
 
-    def on_sigint(signum: int, frame: Any) -> None:
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
         run.sigint_seen = True
         signal.default_int_handler(signum, frame)
 
-    def unraisable(info: Any) -> None:
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
         if isinstance(info.exc_value, KeyboardInterrupt):
             run.sigint_seen = True
         else:
@@ -214,7 +220,7 @@ def _record_sigint(run: _Run) -> Any:
     return previous
 
 
-def _raise_a_lost_interrupt(run: _Run, exit_code: Any) -> None:
+def _raise_a_lost_interrupt(run: _Run, exit_code: int | str | None) -> None:
     """A command that ended as if it had not been interrupted (exit 0 or 1: the records it could not store
     are not why it stopped) although a Ctrl-C arrived: its KeyboardInterrupt was lost (`_record_sigint`), so
     it is reported now, with what the command committed, and exit 130."""
