@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from peelian.errors import MetricsError, NotFoundError
 from peelian.metrics.codes import code_ids, source_label
@@ -395,6 +395,8 @@ def _stored(metric: str) -> bool:
 
 
 def is_mix(metric: str) -> bool:
+    """Whether the figure is a code mix's column (`<dimension>_share_<code>` or the mix's total
+    `<dimension>_n`), whose posts are read through the dimension's codes (`_mix_posts_sql`)."""
     return "_share_" in metric or (metric.split("_")[0] in MIX_DIMENSIONS and metric.endswith("_n"))
 
 
@@ -449,7 +451,7 @@ def _behind(project: Project, metric: str, filters: Filters | None, params: Metr
         sql = f"SELECT DISTINCT resp_nid AS nid, resp_at AS t FROM ({inbound_sql(scope)}) WHERE responded AND {where}"
     elif metric.startswith("dialogue_"):
         sql = (f"SELECT DISTINCT post_nid AS nid, post_t AS t FROM ({family_sql(scope, 'dialog_posts')}) "
-               f"WHERE {where}{_conversations_up_to(dialogue, scope, limit, offset)}")
+               f"WHERE {where}{_conversations_up_to(scope, limit, offset)}")
     elif metric in _RECIP_METRICS:
         cond = "reciprocated" if metric == "reciprocated" else "TRUE"
         sql = f"SELECT nid, t FROM ({family_sql(scope, 'recip')}) WHERE {cond} AND {where}"
@@ -463,14 +465,14 @@ def _behind(project: Project, metric: str, filters: Filters | None, params: Metr
     return [r["nid"] for r in dialogue.query(f"SELECT nid FROM ({sql}) ORDER BY t, nid{page}")], dialogue
 
 
-def _conversations_up_to(dialogue: Any, scope: Scope, limit: int | None, offset: int) -> str:
+def _conversations_up_to(scope: Scope, limit: int | None, offset: int) -> str:
     """A bound on the conversations whose posts can be among the first `limit + offset` behind a dialogue
     figure, so a page does not read the posts of every conversation (9 M at 10 M posts): the n conversations
     whose first counted post comes first give n distinct posts by the last of those times (T), and a
     conversation starting (`t`, never after its first counted post) after T holds no post before it."""
     if not limit:
         return ""
-    rows = dialogue.query(f"""
+    rows = scope.dialogue.query(f"""
         SELECT max(first_t) AS t FROM (
             SELECT conv, min(first_t) AS first_t FROM ({family_sql(scope, 'dialog_first')})
             WHERE first_t IS NOT NULL AND {scope.where()}
@@ -479,7 +481,13 @@ def _conversations_up_to(dialogue: Any, scope: Scope, limit: int | None, offset:
     return " AND FALSE" if cutoff is None else f" AND t <= TIMESTAMP '{cutoff.isoformat(sep=' ')}'"
 
 
-def _first_distinct(dialogue: Any, select: str, limit: int, offset: int) -> list[int]:
+class _Queries(Protocol):
+    """What `_first_distinct` reads through: the fit, the rows kept with the rollup, or any other query."""
+
+    def query(self, sql: str) -> list[dict[str, Any]]: ...
+
+
+def _first_distinct(dialogue: _Queries, select: str, limit: int, offset: int) -> list[int]:
     """`SELECT DISTINCT nid, t ... ORDER BY t, nid LIMIT limit OFFSET offset` without the DISTINCT over every
     row (most of the time on millions): a post's rows (one per force addressed) share its time, so they are
     next to each other in that order; read the first rows sorted, more until enough distinct ones are read."""
