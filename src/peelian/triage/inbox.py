@@ -343,7 +343,7 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     # every candidate as a few numbers and its target key; the columns shown are read for the page only
     table = dialogue.arrow(f"SELECT nid, created_at, risk, intent_from = 'gold' AS gold, handled, needs, intent_key "
                            f"FROM ({candidates})")
-    risk = table["risk"].to_numpy(zero_copy_only=False).astype(bool)
+    risk = _flags(table, "risk")
     semantic_risk = np.zeros(len(risk), dtype=bool)
     if use:
         keep = _semantic(dialogue, table, risk, semantic_risk, layers)
@@ -352,8 +352,7 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     zones = dialogue.time_zones_
     as_of = scope.as_of
     window = Target("window", params.window.total_seconds(), None, "window")
-    created = pc.cast(table["created_at"], pa.int64()).to_numpy(zero_copy_only=False)
-    nids = table["nid"].to_numpy(zero_copy_only=False)
+    created, nids = _integers(table, "created_at"), _integers(table, "nid")
     # rows share a target by force, intents and risk: the strictest target is found once per such key,
     # and deadlines are counted for all rows at once (office-hours targets need each post's calendar)
     encoded = pc.dictionary_encode(table["intent_key"].combine_chunks())
@@ -375,7 +374,7 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
     order = _order(nids, created, left, semantic_risk, risk, None if limit is None else offset + limit)
     counts = {"total": len(risk), "risk": int(risk.sum()), "overdue": int((left < 0).sum()),
               "pending": int((left >= 0).sum()),
-              "handled": int(table["handled"].to_numpy(zero_copy_only=False).astype(bool).sum())}
+              "handled": int(_flags(table, "handled").sum())}
     chosen = order[offset:] if limit is None else order[offset: offset + limit]
     listed = _candidates_sql(scope, since, show_handled, use, [int(nids[row]) for row in chosen])
     shown = {(r["nid"], r["intent_key"]): r for r in dialogue.arrow(
@@ -420,7 +419,18 @@ def _order(nids: np.ndarray, created: np.ndarray, left: np.ndarray, semantic_ris
     return rows[np.lexsort((nids[rows], created[rows], leading[rows]))]
 
 
+def _flags(table: pa.Table, column: str) -> np.ndarray:
+    """A boolean column of the candidates as numpy, for the inbox's counts and order over every row (NULL: False)."""
+    return table[column].to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _integers(table: pa.Table, column: str) -> np.ndarray:
+    """An integer column of the candidates as numpy int64 (a timestamp as microseconds since the epoch)."""
+    return pc.cast(table[column], pa.int64()).to_numpy(zero_copy_only=False)
+
+
 def _micros(span: timedelta) -> int:
+    """A span in whole microseconds, the unit of the candidates' times (`_integers`)."""
     return span // timedelta(microseconds=1)
 
 
@@ -434,9 +444,8 @@ def _semantic(dialogue: Any, table: pa.Table, risk: np.ndarray, semantic_risk: n
     """Run the semantic layer on the candidates without a gold label that the rules did not flag (the
     newest SEMANTIC_LIMIT), mark those it finds at risk (in `risk` and `semantic_risk`), and return which
     rows to keep: those that then describe risk or have an intent that needs a response."""
-    unread = np.flatnonzero(~table["gold"].to_numpy(zero_copy_only=False).astype(bool) & ~risk)
-    created = pc.cast(table["created_at"], pa.int64()).to_numpy(zero_copy_only=False)[unread]
-    nids = table["nid"].to_numpy(zero_copy_only=False)[unread]
+    unread = np.flatnonzero(~_flags(table, "gold") & ~risk)
+    created, nids = _integers(table, "created_at")[unread], _integers(table, "nid")[unread]
     # newest first (by time, then rowid), ties in the order the rows came
     read = unread[np.lexsort((-np.arange(len(unread)), nids, created))[::-1][:SEMANTIC_LIMIT]]
     layers["semantic_checked"], layers["semantic_skipped"] = len(read), len(unread) - len(read)
@@ -451,7 +460,7 @@ def _semantic(dialogue: Any, table: pa.Table, risk: np.ndarray, semantic_risk: n
                               strict=True):
             if found.urgent:
                 risk[row] = semantic_risk[row] = True
-    return risk | table["needs"].to_numpy(zero_copy_only=False).astype(bool)
+    return risk | _flags(table, "needs")
 
 
 def _span(since: timedelta | None) -> str:
