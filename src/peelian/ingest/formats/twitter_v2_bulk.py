@@ -54,6 +54,8 @@ from peelian.store.identity import PROFILE_PASS_SQL
 from peelian.store.privacy import pseudonym_sql
 
 if TYPE_CHECKING:
+    import duckdb
+
     from peelian.ingest.formats.twitter_v2 import TwitterV2Importer
     from peelian.store.identity import IdentityResolver, RegistryEntry
 
@@ -116,8 +118,8 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     # replaced table would be kept until the commit, and memory would grow with the file), while
     # this thread stages and merges the chunk before: DuckDB releases the GIL, so the SQL of one
     # chunk runs beside the Python work of another.
-    connections: Queue[Any] = Queue()
-    workers: list[Any] = []
+    connections: Queue[duckdb.DuckDBPyConnection] = Queue()
+    workers: list[duckdb.DuckDBPyConnection] = []
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     try:
         for _ in range(WORKERS):
@@ -152,7 +154,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     return True
 
 
-def _stop(pool: ThreadPoolExecutor, workers: list[Any]) -> None:
+def _stop(pool: ThreadPoolExecutor, workers: list[duckdb.DuckDBPyConnection]) -> None:
     """The import failed or was interrupted: nothing more will be staged, so the chunks still waiting
     are cancelled and the SQL of those being built is interrupted (DuckDB stops it at once)."""
     pool.shutdown(wait=False, cancel_futures=True)
