@@ -27,6 +27,7 @@ import html
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
@@ -121,6 +122,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     connections: Queue[duckdb.DuckDBPyConnection] = Queue()
     workers: list[duckdb.DuckDBPyConnection] = []
     pool = ThreadPoolExecutor(max_workers=WORKERS)
+    in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
     try:
         for _ in range(WORKERS):
             work = sink.con.cursor()
@@ -137,7 +139,6 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
             finally:
                 connections.put(work)
 
-        in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
         for lines in _chunks(path):
             in_flight.append((lines, pool.submit(build, lines)))
             if len(in_flight) >= AHEAD:
@@ -145,7 +146,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
         while in_flight:
             _stage_chunk(importer, sink, *in_flight.popleft())
     except BaseException:
-        _stop(pool, workers)
+        _stop(pool, workers, [future for _, future in in_flight])
         raise
     finally:
         _shut_down(pool)
@@ -154,12 +155,16 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     return True
 
 
-def _stop(pool: ThreadPoolExecutor, workers: list[duckdb.DuckDBPyConnection]) -> None:
+def _stop(pool: ThreadPoolExecutor, workers: list[duckdb.DuckDBPyConnection], pending: list[Future[_Built]]) -> None:
     """The import failed or was interrupted: nothing more will be staged, so the chunks still waiting
-    are cancelled and the SQL of those being built is interrupted (DuckDB stops it at once)."""
+    are cancelled and the SQL of those being built is interrupted (DuckDB stops it at once). An
+    interrupt only stops a statement already running, so it is repeated until every build has ended:
+    a build between two statements, or not yet at its first, would otherwise run its next one to the end."""
     pool.shutdown(wait=False, cancel_futures=True)
-    for work in workers:
-        work.interrupt()
+    while not all(future.done() for future in pending):
+        for work in workers:
+            work.interrupt()
+        wait_for(pending, timeout=0.05)
 
 
 def _shut_down(pool: ThreadPoolExecutor) -> None:
