@@ -64,30 +64,25 @@ def _module(name: str) -> Any:
     return module
 
 
-def labelled() -> list[dict[str, str]]:
-    with LABELLED.open(newline="", encoding="utf-8") as f:
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def labelled() -> list[dict[str, str]]:
+    return _read(LABELLED)
+
+
+def _as_rows(rows: list[dict[str, str]]) -> list[tuple[str, bool, str]]:
+    return [(r["text"], r["urgent"] == "1", r["category"]) for r in rows]
 
 
 def splits() -> dict[str, list[tuple[str, bool, str]]]:
     """Each evaluation set as (text, urgent, category) rows."""
-    with HELD_OUT2.open(newline="", encoding="utf-8") as f:
-        second = list(csv.DictReader(f))
-    with HELD_OUT3.open(newline="", encoding="utf-8") as f:
-        third = list(csv.DictReader(f))
-    with HELD_OUT4.open(newline="", encoding="utf-8") as f:
-        fourth = list(csv.DictReader(f))
-    with HELD_OUT5.open(newline="", encoding="utf-8") as f:
-        fifth = list(csv.DictReader(f))
-    with HELD_OUT6.open(newline="", encoding="utf-8") as f:
-        sixth = list(csv.DictReader(f))
-    with HELD_OUT7.open(newline="", encoding="utf-8") as f:
-        seventh = list(csv.DictReader(f))
-    out = {name: [(r["text"], r["urgent"] == "1", r["category"]) for r in rows]
-           for name, rows in (("tuning", [r for r in labelled() if r["split"] == "tuning"]),
-                              ("held_out", [r for r in labelled() if r["split"] == "held_out"]),
-                              ("held_out2", second), ("held_out3", third), ("held_out4", fourth),
-                              ("held_out5", fifth), ("held_out6", sixth), ("held_out7", seventh))}
+    first = labelled()
+    out = {name: _as_rows([r for r in first if r["split"] == name]) for name in ("tuning", "held_out")}
+    for number, path in enumerate((HELD_OUT2, HELD_OUT3, HELD_OUT4, HELD_OUT5, HELD_OUT6, HELD_OUT7), start=2):
+        out[f"held_out{number}"] = _as_rows(_read(path))
     out["demo traffic"] = demo_traffic()
     return out
 
@@ -270,8 +265,7 @@ def learned_table(blind: list[Path]) -> None:
           f"{'learned alone':>13}")
     extra = {}
     for path in blind:
-        with path.open(newline="", encoding="utf-8") as f:
-            extra[path.stem] = [(r["text"], r["urgent"] == "1", r["category"]) for r in csv.DictReader(f)]
+        extra[path.stem] = _as_rows(_read(path))
     for name, r in learned_leave_one_set_out(splits(), extra).items():
         cur, comb, alone = r["current"], r["combined"], r["learned"]
         print(f"  {name:<13} {r['threshold']:>9}  {_ratio(cur['precision'])} / {_ratio(cur['recall'])}  "
