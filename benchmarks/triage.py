@@ -237,24 +237,23 @@ def learned_leave_one_set_out(sets: dict[str, list[tuple[str, bool, str]]],
         assert best is not None
         return best[1]
 
+    def scored(name: str, rows: list[tuple[str, bool, str]], p: Any, threshold: float) -> dict[str, Any]:
+        return {"threshold": threshold, "current": score_flags(rows, list(read[name]["base"])),
+                "combined": score_flags(rows, flags(name, p, threshold)),
+                "learned": score_flags(rows, list(p >= threshold))}
+
     out = {}
     for held, rows in sets.items():
         others = [n for n in sets if n != held]
         oof = {inner: probability(fit([n for n in others if n != inner]), inner) for inner in others}
         threshold = choose(others, oof)
-        p = probability(fit(others), held)
-        out[held] = {"threshold": threshold, "current": score_flags(rows, list(read[held]["base"])),
-                     "combined": score_flags(rows, flags(held, p, threshold)),
-                     "learned": score_flags(rows, list(p >= threshold))}
+        out[held] = scored(held, rows, probability(fit(others), held), threshold)
     if blind:
         names = list(sets)
         threshold = choose(names, {inner: probability(fit([n for n in names if n != inner]), inner) for inner in names})
         model = fit(names)
         for name, rows in blind.items():
-            p = probability(model, name)
-            out[name] = {"threshold": threshold, "current": score_flags(rows, list(read[name]["base"])),
-                         "combined": score_flags(rows, flags(name, p, threshold)),
-                         "learned": score_flags(rows, list(p >= threshold))}
+            out[name] = scored(name, rows, probability(model, name), threshold)
     return out
 
 
