@@ -176,10 +176,9 @@ def _shut_down(pool: ThreadPoolExecutor) -> None:
     while True:
         try:
             pool.shutdown(wait=True)
+            break
         except KeyboardInterrupt as exc:
             interrupted = exc
-            continue
-        break
     if interrupted is not None:
         raise interrupted
 
