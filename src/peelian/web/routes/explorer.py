@@ -41,13 +41,10 @@ def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | 
         return filters, None
     state = state_of(request)
     figure = args.filters()
-    rowids = state.cache.get("posts_behind", _behind_key(args),
+    key = (metric, tuple(sorted(figure.describe().items())))
+    rowids = state.cache.get("posts_behind", key,
                              lambda: tuple(rows_behind(state.project, metric, figure, limit=COUNT_CAP)))
     return replace(filters.without(*FIGURE_FIELDS), rowids=rowids), metric
-
-
-def _behind_key(args: ExplorerQuery) -> tuple[object, ...]:
-    return args.metric, tuple(sorted(args.filters().describe().items()))
 
 
 @router.get("/explorer")
