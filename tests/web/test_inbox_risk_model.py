@@ -100,6 +100,14 @@ def test_serve_loads_the_model_at_start_only_for_a_project_with_citizen_posts(we
 PROGRESS_POLL = {"HX-Request": "true", "HX-Trigger": "computing-progress"}
 
 
+def _computed_in_background(app, client_for):
+    """The app's state, set to compute the inbox in the background as on a large project, and an analyst's client."""
+    state = app.state.peelian
+    state.options["progress_above_posts"] = 0
+    state.options["inbox_wait_s"] = 0.0
+    return state, client_for("analyst")
+
+
 def test_the_progress_poll_waits_for_the_page_a_reload_shows_when_the_model_loads_meanwhile(
         app, client_for, web_project, monkeypatch, asked):
     """On a large project the inbox is computed in the background; if the model finishes loading while the
@@ -107,10 +115,7 @@ def test_the_progress_poll_waits_for_the_page_a_reload_shows_when_the_model_load
     one rather than reloading into a second progress page, then reloads into the page with no loading note."""
     let_go = threading.Event()
     monkeypatch.setattr(risk_model, "MODEL", risk_model.ModelLoad(lambda: let_go.wait(60)))
-    state = app.state.peelian
-    state.options["progress_above_posts"] = 0
-    state.options["inbox_wait_s"] = 0.0
-    client = client_for("analyst")
+    state, client = _computed_in_background(app, client_for)
     assert "computing-progress" in client.get("/inbox?since=all").text
     state.work.wait(120)
     assert asked == [False]  # the rules' result is ready ...
@@ -132,10 +137,7 @@ def test_inbox_progress_then_page_after_the_semantic_layer_was_loaded_earlier_in
     (as earlier test modules leave it), the inbox's progress page still resolves to the page once its work is
     done (before tests/web/conftest.py gave each test its own finished load, the note flipped mid-test)."""
     risk_model._load_model()
-    state = app.state.peelian
-    state.options["progress_above_posts"] = 0
-    state.options["inbox_wait_s"] = 0.0
-    client = client_for("analyst")
+    state, client = _computed_in_background(app, client_for)
     assert "computing-progress" in client.get("/inbox").text
     state.work.wait(120)
     assert client.get("/inbox", headers=PROGRESS_POLL).headers.get("HX-Refresh") == "true"
