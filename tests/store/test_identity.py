@@ -111,3 +111,10 @@ def test_pseudonyms_in_sql_equal_the_python_hmac(key_bytes):
         got = dict(con.execute(f"SELECT value, {pseudonym_sql('twitter', kind, 'value')} FROM v",
                                pseudo.hmac_pads()).fetchall())
         assert got == {value: pseudo._digest("twitter", kind, value) for value in values}
+
+
+@pytest.mark.parametrize(("platform", "kind"), [("twitter' || 'x", "id"), ("twitter", "id'")])
+def test_pseudonym_sql_refuses_a_platform_or_kind_that_is_not_a_word(platform, kind):
+    """They are quoted into the SQL text as they are: anything but a word is refused (also under `python -O`)."""
+    with pytest.raises(ValueError, match="must be words"):
+        pseudonym_sql(platform, kind, "value")

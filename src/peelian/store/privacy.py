@@ -49,7 +49,8 @@ def pseudonym_sql(platform: str, kind: str, value: str) -> str:
     """DuckDB SQL for `Pseudonymiser`'s pseudonym of the VARCHAR expression `value` (already
     normalised for a handle), given `hmac_pads()` as the statement's parameters $1 and $2:
     HMAC(k, m) = H((k ^ opad) || H((k ^ ipad) || m)), over the UTF-8 bytes of the same message."""
-    assert re.fullmatch(r"\w+", platform) and re.fullmatch(r"\w+", kind)
+    if not (re.fullmatch(r"\w+", platform) and re.fullmatch(r"\w+", kind)):  # quoted into the SQL as they are
+        raise ValueError(f"platform and kind must be words, not {platform!r} and {kind!r}")
     message = f"encode('{platform}' || chr(31) || '{kind}' || chr(31) || ({value}))"
     return f"'{PSEUDONYM_PREFIX}' || left(sha256($2 || unhex(sha256($1 || {message}))), 16)"
 
