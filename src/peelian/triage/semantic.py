@@ -504,12 +504,13 @@ class SemanticLayer:
         pos, neg = vectors @ self._protos.T, vectors @ self._negs.T
         k_pos, k_neg = min(TOP_K, pos.shape[1]), min(TOP_K, neg.shape[1])
         margins = (np.sort(pos, axis=1)[:, -k_pos:].mean(axis=1) - np.sort(neg, axis=1)[:, -k_neg:].mean(axis=1))
-        out = [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
-               for p, n, m in zip(pos[:len(texts)], neg[:len(texts)], margins[:len(texts)])]
+        every = [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
+                 for p, n, m in zip(pos, neg, margins)]
+        out = every[:len(texts)]
+        # a long text keeps its end's score where the end has the better margin
         for row, (i, _) in enumerate(ends, start=len(texts)):
-            if margins[row] > out[i].margin:
-                p, n = pos[row], neg[row]
-                out[i] = Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(margins[row]))
+            if every[row].margin > out[i].margin:
+                out[i] = every[row]
         return out
 
     def decide(self, text: str, score: Score) -> SemanticFinding:
