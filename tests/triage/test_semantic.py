@@ -285,22 +285,14 @@ def test_accuracy_floors_per_split():
     assert held3["rules"]["recall"] >= 0.6 and held3["rules"]["precision"] >= 0.95, held3["rules"]["false_alarms"]
     assert held3["semantic"]["recall"] >= 0.88 and held3["semantic"]["precision"] >= 0.93, held3["semantic"]
     assert held3["both"]["recall"] >= 0.96 and held3["both"]["precision"] >= 0.95, held3["both"]["misses"]
-    held4 = semantic.evaluate_layers(rows(DATA / "urgent_heldout4.csv"))
-    assert held4["rules"]["recall"] >= 0.62 and held4["rules"]["precision"] >= 0.95, held4["rules"]["false_alarms"]
-    assert held4["semantic"]["recall"] >= 0.84 and held4["semantic"]["precision"] >= 0.95, held4["semantic"]
-    assert held4["both"]["recall"] >= 0.97 and held4["both"]["precision"] >= 0.95, held4["both"]["misses"]
-    held5 = semantic.evaluate_layers(rows(DATA / "urgent_heldout5.csv"))
-    assert held5["rules"]["recall"] >= 0.62 and held5["rules"]["precision"] >= 0.95, held5["rules"]["false_alarms"]
-    assert held5["semantic"]["recall"] >= 0.78 and held5["semantic"]["precision"] >= 0.95, held5["semantic"]
-    assert held5["both"]["recall"] >= 0.97 and held5["both"]["precision"] >= 0.95, held5["both"]["misses"]
-    held6 = semantic.evaluate_layers(rows(DATA / "urgent_heldout6.csv"))
-    assert held6["rules"]["recall"] >= 0.62 and held6["rules"]["precision"] >= 0.95, held6["rules"]["false_alarms"]
-    assert held6["semantic"]["recall"] >= 0.8 and held6["semantic"]["precision"] >= 0.95, held6["semantic"]
-    assert held6["both"]["recall"] >= 0.97 and held6["both"]["precision"] >= 0.95, held6["both"]["misses"]
-    held7 = semantic.evaluate_layers(rows(DATA / "urgent_heldout7.csv"))
-    assert held7["rules"]["recall"] >= 0.58 and held7["rules"]["precision"] >= 0.95, held7["rules"]["false_alarms"]
-    assert held7["semantic"]["recall"] >= 0.76 and held7["semantic"]["precision"] >= 0.95, held7["semantic"]
-    assert held7["both"]["recall"] >= 0.97 and held7["both"]["precision"] >= 0.95, held7["both"]["misses"]
+    # the later blind sets: (rules recall, semantic recall) floors; precision >= 0.95 and both's recall >= 0.97 on each
+    for number, rules_recall, semantic_recall in ((4, 0.62, 0.84), (5, 0.62, 0.78), (6, 0.62, 0.8), (7, 0.58, 0.76)):
+        held = semantic.evaluate_layers(rows(DATA / f"urgent_heldout{number}.csv"))
+        assert held["rules"]["recall"] >= rules_recall and held["rules"]["precision"] >= 0.95, (
+            number, held["rules"]["false_alarms"])
+        assert held["semantic"]["recall"] >= semantic_recall and held["semantic"]["precision"] >= 0.95, (
+            number, held["semantic"])
+        assert held["both"]["recall"] >= 0.97 and held["both"]["precision"] >= 0.95, (number, held["both"]["misses"])
 
 
 @needs_model
