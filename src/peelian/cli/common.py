@@ -117,8 +117,6 @@ class PeelianGroup(TyperGroup):
         handler_before = _record_sigint(run)
         try:
             result = super().invoke(ctx)
-            _raise_a_lost_interrupt(run, 0)
-            return result
         except typer.TyperException as exc:  # a usage error: Typer prints it and exits 2
             if run.as_json and hasattr(exc, "format_message"):
                 _emit_failure(getattr(exc, "exit_code", EXIT_ERROR), exc.format_message(), Written([], False))
@@ -130,6 +128,9 @@ class PeelianGroup(TyperGroup):
             raise
         except BaseException as exc:  # noqa: BLE001
             fail(exc)
+        else:
+            _raise_a_lost_interrupt(run, EXIT_OK)
+            return result
         finally:
             ON_OPEN_FOR_WRITING.reset(hook)
             _RUN.reset(token)
