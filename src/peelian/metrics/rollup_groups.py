@@ -47,6 +47,8 @@ def cell_conditions(filters: Filters) -> tuple[list[str], list[Any]]:
             parts.append(f"{key} = ?")
             args.append(value)
     return parts, args
+
+
 # column: (family, SQL over the family's rows, with {counted}, {settled_or_kept} and {urgent} filled in)
 GROUP_COUNTS: dict[str, tuple[str, str]] = {
     "police_rows": ("police", "count(*)"),
