@@ -275,3 +275,45 @@ def test_an_interrupt_mid_import_stops_the_chunks_in_flight_and_closes_their_con
     for con in workers:
         with pytest.raises(Exception, match="(?i)closed"):
             con.execute("SELECT 1")
+
+
+def test_a_second_ctrl_c_while_an_import_stops_does_not_leave_a_build_running(monkeypatch):
+    """_stop interrupts the builds until every one has ended; a Ctrl-C during that loop used to end it early,
+    and the build it had not yet stopped ran on (the pool's shut-down then waited for it for ever)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import wait as real_wait
+
+    import duckdb
+
+    con = duckdb.connect()
+    started = threading.Event()
+
+    def endless() -> None:
+        started.set()
+        con.execute("SELECT sum(hash(range)) FROM range(1000000000000000)").fetchall()
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(endless)
+    started.wait(5)
+    calls = []
+
+    def wait_interrupted_once(pending, timeout):
+        calls.append(timeout)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # the second Ctrl-C, before this round's interrupt reached the build
+        return real_wait(pending, timeout=timeout)
+
+    monkeypatch.setattr(twitter_v2_bulk, "wait_for", wait_interrupted_once)
+    try:
+        try:
+            twitter_v2_bulk._stop(pool, [con], [future])
+        except KeyboardInterrupt:
+            pytest.fail("a second Ctrl-C ended the stop before every build had ended")
+        assert future.done()
+    finally:
+        while not future.done():  # a failure must leave nothing running
+            con.interrupt()
+            real_wait([future], timeout=0.05)
+        pool.shutdown(wait=True)
+        con.close()

@@ -159,12 +159,17 @@ def _stop(pool: ThreadPoolExecutor, workers: list[duckdb.DuckDBPyConnection], pe
     """The import failed or was interrupted: nothing more will be staged, so the chunks still waiting
     are cancelled and the SQL of those being built is interrupted (DuckDB stops it at once). An
     interrupt only stops a statement already running, so it is repeated until every build has ended:
-    a build between two statements, or not yet at its first, would otherwise run its next one to the end."""
+    a build between two statements, or not yet at its first, would otherwise run its next one to the end.
+    A second Ctrl-C meanwhile cannot cut the stop short (the import is already stopping and the first
+    interrupt is what is raised): it would leave builds running that nothing interrupts any more."""
     pool.shutdown(wait=False, cancel_futures=True)
     while not all(future.done() for future in pending):
-        for work in workers:
-            work.interrupt()
-        wait_for(pending, timeout=0.05)
+        try:
+            for work in workers:
+                work.interrupt()
+            wait_for(pending, timeout=0.05)
+        except KeyboardInterrupt:
+            continue
 
 
 def _shut_down(pool: ThreadPoolExecutor) -> None:
