@@ -380,3 +380,25 @@ def test_inbox_rows_kept_follow_the_rules_and_gold_labels(tmp_path: Path, demo_f
 
 def _row(box: dict, post_id: str) -> dict:
     return next(r for r in box["rows"] if r["post_id"] == post_id)
+
+
+def test_refresh_looks_for_the_tables_once(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh checks that the rollup tables exist and fingerprints the data once before it decides whether
+    to fit (and once more after writing, to say whether the rollup is fresh), stale or fresh."""
+    from peelian.metrics import rollup
+    from tests.triage.helpers import build_inbox
+
+    build_inbox(project)
+    calls = {"_has_tables": 0, "_fingerprint_text": 0}
+    for name in calls:
+        def counted(*args, _real=getattr(rollup, name), _name=name):
+            calls[_name] += 1
+            return _real(*args)
+        monkeypatch.setattr(rollup, name, counted)
+    assert refresh_rollup(project)["fresh"]
+    assert calls == {"_has_tables": 1, "_fingerprint_text": 2}
+    calls.update(dict.fromkeys(calls, 0))
+    report = refresh_rollup(project)
+    assert report["fresh"] and report["months_rewritten"] == []
+    assert calls == {"_has_tables": 1, "_fingerprint_text": 1}
+    assert rollup_fresh(project) is not None

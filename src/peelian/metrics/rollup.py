@@ -226,8 +226,13 @@ def rollup_fresh(project: Project) -> dict[str, Any] | None:
     """The state if the rollup matches the project's data now, else None (a few metadata lookups)."""
     if not _has_tables(project):
         return None
+    return _fresh_state(project, _fingerprint_text(project))
+
+
+def _fresh_state(project: Project, key: str) -> dict[str, Any] | None:
+    """`rollup_fresh` for a project known to have the rollup tables, whose data have fingerprint `key`."""
     state = rollup_state(project)
-    if state is None or state.get("fingerprint") != _fingerprint_text(project) or not _has_all(state):
+    if state is None or state.get("fingerprint") != key or not _has_all(state):
         return None
     return state
 
@@ -529,12 +534,12 @@ def refresh_rollup(project: Project, lock: Any = None, full: bool = False) -> di
     with _REFRESH_LOCK:
         if project.read_only or not _has_tables(project):
             return {"fresh": False, **nothing}
-        fresh = rollup_fresh(project)
+        key = _fingerprint_text(project)
+        fresh = _fresh_state(project, key)
         if fresh is not None:
             _keep_current(project, fresh, lock)
             return {"fresh": True, **nothing}
         params = MetricParams()
-        key = _fingerprint_text(project)
         orgs = _orgs(project)
         plan = None if full else _plan(project, rollup_state(project), key, orgs)
         scoped: list[date] | None = None
@@ -548,7 +553,8 @@ def refresh_rollup(project: Project, lock: Any = None, full: bool = False) -> di
         finally:
             if plan is not None:
                 dialogue.close()
-        return {"fresh": rollup_fresh(project) is not None, "incremental": plan is not None,
+        fresh = _fresh_state(project, _fingerprint_text(project))  # the data may have changed while it fitted
+        return {"fresh": fresh is not None, "incremental": plan is not None,
                 "months_recomputed": scoped if scoped is not None else report["all_months"],
                 "posts_fitted": fitted, "months_rewritten": report["months"], "weeks_rewritten": report["weeks"],
                 "months": report["count"]}
