@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -199,3 +200,30 @@ def test_attainment_in_office_hours(box):
     # ASKED (10:40) answered at 10:50, before its 11:30 deadline; Q (10:10) unanswered at 13:00, due at 11:30
     assert by["question"] == {"intent": "question", "target": "30m office hours (Mon-Fri 11:00-17:00)", "posts": 2,
                               "due": 2, "answered_within_target": 1, "attainment": 0.5, "pending": 0, "handled": 0}
+
+
+def test_the_page_reads_the_deadlines_counted_for_every_row(box, monkeypatch):
+    """The page's deadlines and time left are those counted for every row (from the rows kept with the rollup):
+    `deadline` is called once per office-hours row, never again for the page, and each row's deadline is still
+    `deadline` on its created_at and target; the rows equal the fit's."""
+    from peelian.metrics.rollup import refresh_rollup
+
+    inbox_module = importlib.import_module("peelian.triage.inbox")  # the package's `inbox` is the function
+    set_targets(box, {"question": timedelta(minutes=30)}, office_hours="Mon-Fri 11:00-17:00")
+    set_targets(box, {"complaint": timedelta(hours=2, seconds=0.25)})
+    assert refresh_rollup(box)["fresh"]
+    real, calls = inbox_module.deadline, []
+    monkeypatch.setattr(inbox_module, "deadline", lambda *args: calls.append(args) or real(*args))
+    result = inbox(box, semantic=False)
+    office = [r for r in result["rows"] if r["target"].endswith("office hours (Mon-Fri 11:00-17:00)")]
+    assert [r["post_id"] for r in office] == ["Q"] and len(calls) == len(office)
+    targets = inbox_module.Targets.load(box)
+    for r in result["rows"]:
+        due = real(r["created_at"], targets.get(r["force"], r["target_intent"]), "Europe/London")
+        assert r["deadline"] == due and r["time_left_s"] == (due - result["as_of"]).total_seconds(), r["post_id"]
+    q, compl = next(r for r in result["rows"] if r["post_id"] == "Q"), next(
+        r for r in result["rows"] if r["post_id"] == "COMPL")
+    assert q["deadline"] == datetime(2025, 3, 3, 11, 30) and q["time_left_s"] == -90 * 60
+    assert compl["time_left_s"] == (20 - 180 + 120) * 60 + 0.25
+    monkeypatch.setattr(inbox_module, "deadline", real)
+    assert result == inbox(box, semantic=False, stored=False)

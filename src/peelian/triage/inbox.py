@@ -387,9 +387,10 @@ def inbox(project: Project, params: MetricParams | None = None, filters: Filters
         r["risk"] = bool(risk[row])
         if semantic_risk[row]:
             r["risk_from"] = "semantic"
-        target = r["target"] = strictest[inverse[row]]
-        r["deadline"] = deadline(r["created_at"], target, zones.get(r["force"]) or params.default_time_zone)
-        r["time_left_s"] = (r["deadline"] - as_of).total_seconds()
+        r["target"] = strictest[inverse[row]]
+        # the deadline and time left counted above for every row: `deadline` on this row's created_at
+        r["deadline"] = _EPOCH + timedelta(microseconds=int(due[row]))
+        r["time_left_s"] = timedelta(microseconds=int(left[row])).total_seconds()
         page.append(r)
     return {**empty, "rows": _details(project, dialogue, page, as_of, semantic_on=use), "counts": counts}
 
