@@ -53,7 +53,9 @@ class PostFilters:
     whose probability lies within [min_confidence, max_confidence].
     `date_to` is inclusive (the whole day). `hour` (0-23) and `weekday` (1 = Monday) are in
     `time_zone` (default Europe/London, the forces' local time), like the activity clock.
-    `keys` restricts to these (platform, post_id) pairs: the posts behind a figure; `rowids` to these
+    `keys` restricts to these (platform, post_id) pairs, e.g. `posts_behind`'s: a filter for library
+    callers, which stays valid when the data change; the web explorer does not take it (its figure links
+    filter on `rowids` from `rows_behind`, and no route accepts a list of keys). `rowids` restricts to these
     posts by row id, which a large project matches far faster (valid for the data they were read from).
     `shown_handles`, when set, makes the text query match the text as a role without access to
     citizen identities is shown it: @mentions of handles outside this set (lower case, the
