@@ -160,3 +160,25 @@ def test_bad_decisions_reject_the_whole_file(coded, tmp_path: Path) -> None:
 def test_set_gold_validates_method(coded) -> None:
     with pytest.raises(CodingError, match="gold method must be one of"):
         set_gold(coded, "twitter", "r1", "stance", ["away"], method="vote")
+
+
+def test_only_an_unknown_dimension_is_taken_for_one(coded, tmp_path: Path, monkeypatch) -> None:
+    """Where a dimension is looked up, only the codebook's "no such dimension" is reported as one; any other
+    fault is raised, not counted as not applicable or shown as an unknown dimension."""
+    from peelian.coding.codebook import Codebook
+    from peelian.coding.gold import import_gold
+
+    decisions = tmp_path / "decided.csv"
+    decisions.write_text("platform,post_id,dimension,codes\ntwitter,r2,stance,towards\n")
+    labels = tmp_path / "gold.csv"
+    labels.write_text("platform,post_id,dimension,code\ntwitter,r2,stance,towards\n")
+
+    def broken(self, id: str):
+        raise RuntimeError("the codebook is broken")
+
+    monkeypatch.setattr(Codebook, "dimension", broken)
+    for call in (lambda: disagreements(coded, "s1"), lambda: apply_majority(coded, "s1"),
+                 lambda: apply_decisions(coded, "s1", decisions, "dee"), lambda: import_gold(coded, labels)):
+        with pytest.raises(RuntimeError, match="the codebook is broken"):
+            call()
+    assert coded.scalar("SELECT count(*) FROM gold") == 0

@@ -31,7 +31,7 @@ from peelian.coding.sheets import (
     posts_with_context,
     read_sheet_rows,
 )
-from peelian.errors import CodingError
+from peelian.errors import CodebookError, CodingError
 from peelian.store.csv_text import read_csv_text
 from peelian.store.project import Project, utcnow
 from peelian.store.safe_text import neutralise_row
@@ -198,9 +198,10 @@ def disagreements(project: Project, sample: str, *, dimension: str | None = None
             continue
         try:
             dim = codebook.dimension(dim_id)
-            majority = majority_codes(dim, [c.codes for c in values]) if len(values) >= 2 else None
-        except Exception:
+        except CodebookError:  # a dimension the active codebook no longer has: no majority to offer
             majority = None
+        else:
+            majority = majority_codes(dim, [c.codes for c in values]) if len(values) >= 2 else None
         out.append(Disagreement(
             sample=sample, platform=platform, post_id=post_id, dimension=dim_id,
             reason="disagreement" if differ else "flagged",
@@ -281,7 +282,7 @@ def apply_majority(project: Project, sample: str, *, dimension: str | None = Non
             continue
         try:
             dim = codebook.dimension(dim_id)
-        except Exception:
+        except CodebookError:
             report.not_applicable += 1
             continue
         if len(values) == 1:
@@ -389,7 +390,7 @@ def apply_decisions(project: Project, sample: str, path: str | Path, adjudicator
             continue
         try:
             dim = codebook.dimension(dim_id)
-        except Exception:
+        except CodebookError:
             problems.append(Problem(line, label("dimension"), f"unknown dimension {dim_id!r} (dimensions: "
                                                               f"{', '.join(codebook.dimension_ids())})"))
             continue
@@ -447,7 +448,7 @@ def import_gold(project: Project, path: str | Path, *, per_dimension: int | None
     for number, row in enumerate(reader, start=2):
         try:
             dim = codebook.dimension(row["dimension"])
-        except Exception as exc:  # the codebook names the known dimensions
+        except CodebookError as exc:  # it names the known dimensions
             problems.append(f"row {number}: {exc}")
             continue
         if row["code"] not in dim.code_ids():
