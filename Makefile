@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c requirements.lock -e '.[embeddings,test,national]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[embeddings,test,national,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

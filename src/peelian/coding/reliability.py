@@ -143,7 +143,7 @@ def _percent_agreement(counts: np.ndarray) -> np.ndarray:
 
 
 def _fleiss(counts: np.ndarray) -> np.ndarray:
-    m, ok = _pairable(counts)
+    _, ok = _pairable(counts)
     pa = _observed_agreement(counts)
     used = counts * ok[..., None]
     p = _safe_ratio(used.sum(axis=-2), used.sum(axis=(-2, -1))[..., None])
@@ -259,19 +259,19 @@ def fleiss_kappa(data: Any, *, categories: Sequence[Hashable] | None = None) -> 
 
 def krippendorff_alpha(data: Any, level: str = "nominal", *, categories: Sequence[Hashable] | None = None) -> float:
     """Krippendorff's alpha; ordinal uses the category order, interval and ratio their numeric values."""
-    codes, cats, counts = _prepare(data, categories)
+    _, cats, counts = _prepare(data, categories)
     return float(_alpha(counts, level, _category_values(cats, level)))
 
 
 def gwet_ac1(data: Any, *, categories: Sequence[Hashable] | None = None) -> float:
     """Gwet's AC1; q is the number of categories (pass `categories` to count unused ones)."""
-    codes, cats, counts = _prepare(data, categories)
+    _, cats, counts = _prepare(data, categories)
     return float(_gwet_ac1(counts, len(cats)))
 
 
 def brennan_prediger(data: Any, *, categories: Sequence[Hashable] | None = None) -> float:
     """Brennan–Prediger kappa with chance agreement 1/q (pass `categories` to count unused ones)."""
-    codes, cats, counts = _prepare(data, categories)
+    _, cats, counts = _prepare(data, categories)
     return float(_brennan_prediger(counts, len(cats)))
 
 
