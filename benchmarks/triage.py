@@ -165,10 +165,30 @@ def accuracy_table(verbose: bool) -> None:
 LEARNED_THRESHOLDS = tuple(round(t / 100, 2) for t in range(50, 100))
 
 
+class _Encoded:
+    """An encoder that answers from the vectors of the texts it was given (each distinct one encoded once, in one
+    batch) and encodes only texts it has not seen: the features and the semantic layer's scores read the same texts."""
+
+    def __init__(self, encoder: Any, texts: list[str]):
+        unique = list(dict.fromkeys(texts))
+        self.encoder, self.vectors = encoder, dict(zip(unique, encoder.encode(unique), strict=True))
+
+    def encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        unseen = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if unseen:
+            self.vectors.update(zip(unseen, self.encoder.encode(unseen), strict=True))
+        return np.stack([self.vectors[t] for t in texts]) if texts else self.encoder.encode([])
+
+
 def _learned_features(layer: Any, rows: list[tuple[str, bool, str]]) -> dict[str, Any]:
     """Per post, from the semantic layer's own embeddings (no second model): the embedding of the post in plain
     words and of its end where it is long, each with the means of its TOP_K nearest situations and negatives,
-    their margin and the nearest of each; plus the rules' and the semantic layer's verdicts and the guard."""
+    their margin and the nearest of each; plus the rules' and the semantic layer's verdicts and the guard.
+    Each text is encoded once: the layer's scores read the same vectors (`_Encoded`)."""
+    import copy
+
     import numpy as np
 
     from peelian.triage.rules import classify_text
@@ -178,6 +198,9 @@ def _learned_features(layer: Any, rows: list[tuple[str, bool, str]]) -> dict[str
     texts = [t for t, _, _ in rows]
     whole = [embedded_text(t) for t in texts]
     ends = [(i, end) for i, end in enumerate(tail(w) for w in whole) if end]
+    encoded = _Encoded(layer.encoder, whole + [e for _, e in ends])  # the batch the layer's scores ask for
+    scorer = copy.copy(layer)  # the process's layer (its prototypes), scoring from the vectors above
+    scorer.encoder = encoded
 
     def features(vectors: Any) -> Any:
         pos, neg = vectors @ layer._protos.T, vectors @ layer._negs.T
@@ -186,10 +209,10 @@ def _learned_features(layer: Any, rows: list[tuple[str, bool, str]]) -> dict[str
         return np.hstack([vectors, np.c_[near_pos, near_neg, near_pos - near_neg, pos.max(axis=1), neg.max(axis=1)]])
 
     guards = [is_guarded(t) for t in texts]
-    return {"y": np.array([u for _, u, _ in rows]), "whole": features(layer.encoder.encode(whole)),
-            "ends": [i for i, _ in ends], "tails": features(layer.encoder.encode([e for _, e in ends])) if ends else None,
+    return {"y": np.array([u for _, u, _ in rows]), "whole": features(encoded.encode(whole)),
+            "ends": [i for i, _ in ends], "tails": features(encoded.encode([e for _, e in ends])) if ends else None,
             "base": np.array([classify_text(t).urgent or fires(s, g) for t, s, g in
-                              zip(texts, layer.scores(texts), guards)]),
+                              zip(texts, scorer.scores(texts), guards)]),
             "guard": np.array(guards)}
 
 
