@@ -285,14 +285,15 @@ def test_accuracy_floors_per_split():
     assert held3["rules"]["recall"] >= 0.6 and held3["rules"]["precision"] >= 0.95, held3["rules"]["false_alarms"]
     assert held3["semantic"]["recall"] >= 0.88 and held3["semantic"]["precision"] >= 0.93, held3["semantic"]
     assert held3["both"]["recall"] >= 0.96 and held3["both"]["precision"] >= 0.95, held3["both"]["misses"]
-    # the later blind sets: (rules recall, semantic recall) floors; precision >= 0.95 and both's recall >= 0.97 on each
-    for number, rules_recall, semantic_recall in ((4, 0.62, 0.84), (5, 0.62, 0.78), (6, 0.62, 0.8), (7, 0.58, 0.76)):
+    # the later blind sets: (rules recall, semantic recall) floors; precision >= 0.95 and both's recall >= 0.96 on each.
+    # The semantic floors are those of round 6's plain and relayed prototypes (before it: 0.866, 0.812, 0.838, 0.796)
+    for number, rules_recall, semantic_recall in ((4, 0.62, 0.89), (5, 0.62, 0.85), (6, 0.62, 0.86), (7, 0.58, 0.8)):
         held = semantic.evaluate_layers(rows(DATA / f"urgent_heldout{number}.csv"))
         assert held["rules"]["recall"] >= rules_recall and held["rules"]["precision"] >= 0.95, (
             number, held["rules"]["false_alarms"])
         assert held["semantic"]["recall"] >= semantic_recall and held["semantic"]["precision"] >= 0.95, (
             number, held["semantic"])
-        assert held["both"]["recall"] >= 0.97 and held["both"]["precision"] >= 0.95, (number, held["both"]["misses"])
+        assert held["both"]["recall"] >= 0.96 and held["both"]["precision"] >= 0.95, (number, held["both"]["misses"])
 
 
 @needs_model

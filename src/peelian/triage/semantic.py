@@ -62,6 +62,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "lad flashing a knife at people on the bus",
         "youths with shanks and a sword chasing a boy through the estate",
         "a man has a handgun tucked in his jacket and is shouting that he will use it",
+        "my neighbour says there's a man at the bus stop with something sharp in his hand",
+        "someone in our group chat says a lad is outside the chippy with a blade right now",
+        "there's a guy by the park gates holding something long and metal and shouting at people",
     ),
     "violence": (
         "someone is getting beaten up in the street and they're still going",
@@ -79,6 +82,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a huge brawl is going on in the square with dozens of people scrapping and someone on the ground",
         "a load of lads are kicking off outside the club and one is being stomped on",
         "two people are fighting in the road and one is smashing the other's head on the ground",
+        "my daughter just rang me, a group of girls are hitting her friend outside the station",
+        "someone in the street is hitting a woman and she can't get away",
+        "my mate says two men are setting about a lad in the car park as we speak",
     ),
     "threat_to_life": (
         "someone has just threatened to kill me and is on the way",
@@ -91,6 +97,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone is being held hostage and threatened with violence",
         "a man has been following me for ages and I'm scared, he's still behind me",
         "a big fight has broken out in the town centre and someone is going to end up seriously hurt",
+        "my sister just phoned saying her husband told her tonight will be her last",
+        "a lad at school has told my son he'll be dead by the weekend and they're waiting for him now",
+        "a man next door keeps saying he will hurt the baby and he's getting louder",
     ),
     "present_danger": (
         "my ex who is banned from contacting me has just sent a picture of my house taken from outside",
@@ -119,6 +128,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my friend has been spiked and a stranger is trying to take her away",
         "people are getting crushed in the crowd and can't breathe",
         "my elderly mum lives alone and isn't answering her phone or the door, she's unwell",
+        "an old man is sat on the pavement and can't get up, he's bleeding from his head",
+        "my neighbour hasn't opened her curtains for days and there's no answer",
+        "someone has been hurt in a fight outside and is lying there not moving",
     ),
     "water_or_fall": (
         "a person is in the river and struggling to stay afloat",
@@ -127,6 +139,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone has been dragged out by the tide and is in trouble",
         "a climber has fallen and is stuck on a ledge, injured",
         "a swimmer is being pulled out by the current and shouting for help",
+        "a dog walker says someone is in the sea shouting and getting further out",
+        "a kid has gone through the ice on the pond and we can't reach him",
     ),
     "fire_or_road_danger": (
         "a house is on fire and there is someone still inside",
@@ -144,12 +158,16 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a load has fallen off a lorry and is scattered across the dual carriageway with cars swerving to miss it",
         "a driver keeps speeding up and down a busy pedestrian street while people dive out of the way",
         "flames from a burning building are spreading towards fuel tanks with people nearby",
+        "a block of flats has smoke coming out of the top floor and a person is waving from a window",
+        "there's a car driving on the wrong side of the road with no lights towards the roundabout",
+        "a van is weaving in and out of people on the pavement",
     ),
     "drink_or_drug_driver": (
         "a drunk driver has just got in his car and driven off",
         "the car in front is swerving all over the road, driver is clearly wasted",
         "my neighbour is off his head and about to drive the kids home",
         "someone who is clearly high is driving erratically right now",
+        "my mate just watched a man fall out of the pub and get into his car to drive off",
     ),
     "child_at_risk": (
         "a toddler is on their own next to a busy road",
@@ -158,6 +176,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a small kid is wandering alone near deep water",
         "a man is trying to get a child to come with him into his car",
         "a little one with no grown-up around is right by the edge of the river",
+        "a little boy is on his own at the edge of the canal and nobody is with him",
+        "there's a baby crying in a parked car and the windows are all shut, it's boiling",
+        "a man keeps offering sweets to kids at the park and trying to get them to go with him",
     ),
     "domestic_abuse_now": (
         "a violent former partner is hammering on the front door demanding to be let in",
@@ -165,6 +186,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my partner is hurting me and won't let me out of the house",
         "he has locked me in the flat and keeps threatening me",
         "my husband is drunk and violent and I am hiding from him",
+        "my neighbour says she can hear her friend being thrown about next door and screaming",
+        "my sister just messaged me saying he's hurting her and she can't get out",
+        "he won't let her leave the house and i can hear things being smashed",
     ),
     "break_in_now": (
         "someone is breaking into a house on our road at this moment",
@@ -176,6 +200,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a group are smashing their way into a shop and grabbing stuff",
         "a car has been reversed through the front of a shop and they are ripping out the cash machine",
         "someone is in my back garden at night trying the doors while I'm alone in the house",
+        "there's someone in the garden next door with a torch and the family are on holiday",
+        "my neighbour says two lads are climbing through the back window of the house opposite",
+        "there are footsteps in my kitchen at night and nobody else lives here",
     ),
     "missing_vulnerable": (
         "my young child hasn't come home and we don't know where they are",
@@ -187,6 +214,11 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "our kid went out hours ago and should have been back by now",
         "my partner never arrived where she was going and her phone is dead, this is not like her",
         "a man with learning disabilities has gone missing and no one knows where he is",
+        "she hasn't been seen since monday and she's 91",
+        "my dad went out for a walk this morning and hasn't come back, he gets muddled",
+        "my friend's boy is 8 and nobody knows where he is, it's getting dark",
+        "my nan is not in her flat and her coat and keys are still here",
+        "our boy has autism and slipped away from us in the town centre, we have looked everywhere",
     ),
     "self_harm": (
         "someone is on the wrong side of the bridge railings about to jump",
@@ -205,6 +237,10 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone has shut themselves in a garage with the car engine running",
         "I've written goodbye letters to my family and I'm going off to end it where no one will find me",
         "I've just swallowed all my tablets and wanted to tell someone before I go",
+        "a lad is sat on the wrong side of the railings on the bridge",
+        "my cousin has posted that she's said her goodbyes and won't be here tomorrow",
+        "my friend is talking about not wanting to wake up and isn't picking up",
+        "a woman is standing by the edge of the cliff crying and won't come back",
     ),
 }
 SITUATION_CATEGORY: dict[str, str] = {
@@ -236,6 +272,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "we were burgled while on holiday and found it when we got back",
         "a car was burnt out on our estate at the weekend, when will it be taken away",
         "I was robbed in town a few days ago but I'm fine, has anything been handed in",
+        "my neighbour told me someone was hurt outside the pub a while back, did anyone find out what happened",
+        "my friend said there was a big police presence on her street last month, what was it about",
     ),
     "slow_response_complaint": (
         "I reported a break-in days ago and still no officer has come round",
@@ -292,6 +330,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "someone has dumped an old sofa and a pile of rubbish bags in the lane",
         "a man has been sleeping rough in our doorway for a few nights, he isn't causing any trouble",
         "the same car drives round and round our estate every night revving its engine",
+        "could someone have a word with the teenagers who gather by the shops every evening, people round here are worried",
+        "the house across the road has loud music on every weekend till the early hours",
     ),
     "hypothetical_question": (
         "what should I do if I ever see someone with a knife",
@@ -328,6 +368,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "I think I saw the missing woman near the station about an hour ago",
         "pretty sure that's the car that's been parked on our road",
         "my doorbell camera caught someone trying car doors last night",
+        "saw a man who matches the description in your appeal in the town centre around midnight",
     ),
     "abuse": (
         "useless clowns the lot of you",
