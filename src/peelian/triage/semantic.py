@@ -65,6 +65,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my neighbour says there's a man at the bus stop with something sharp in his hand",
         "someone in our group chat says a lad is outside the chippy with a blade right now",
         "there's a guy by the park gates holding something long and metal and shouting at people",
+        "a man has something shiny in his hand and keeps lunging at people outside the shop",
+        "a guy is walking up and down the high street waving something sharp and shouting",
+        "my son says a boy at the bus stop is showing people what he's got in his bag and it's a knife",
     ),
     "violence": (
         "someone is getting beaten up in the street and they're still going",
@@ -85,6 +88,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my daughter just rang me, a group of girls are hitting her friend outside the station",
         "someone in the street is hitting a woman and she can't get away",
         "my mate says two men are setting about a lad in the car park as we speak",
+        "a man is lying in the road after being jumped and they're still kicking him",
+        "a lad is getting a kicking by the cashpoint from three others",
     ),
     "threat_to_life": (
         "someone has just threatened to kill me and is on the way",
@@ -131,6 +136,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "an old man is sat on the pavement and can't get up, he's bleeding from his head",
         "my neighbour hasn't opened her curtains for days and there's no answer",
         "someone has been hurt in a fight outside and is lying there not moving",
+        "a woman has been punched and is lying on the pavement with her head bleeding",
+        "someone has been knocked down in the fight and isn't getting up",
     ),
     "water_or_fall": (
         "a person is in the river and struggling to stay afloat",
@@ -203,6 +210,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "there's someone in the garden next door with a torch and the family are on holiday",
         "my neighbour says two lads are climbing through the back window of the house opposite",
         "there are footsteps in my kitchen at night and nobody else lives here",
+        "the house next door is empty this week and there's a torch moving about inside",
+        "two people are at the back of the bungalow forcing the window open",
+        "we can hear somebody forcing the back door downstairs and we're hiding",
     ),
     "missing_vulnerable": (
         "my young child hasn't come home and we don't know where they are",
