@@ -61,7 +61,8 @@ class InteractionNetwork:
                          f"p.created_at FROM posts p "
                          f"WHERE p.reply_to_account_id IS NOT NULL AND p.author_id IS NOT NULL AND {cond}")
         if self.kind in ("mention", "both"):
-            parts.append(f"SELECT p.platform, p.author_id, coalesce(m.account_id, m.handle), 'mention', p.created_at "
+            parts.append(f"SELECT p.platform, p.author_id AS source, coalesce(m.account_id, m.handle) AS target, "
+                         f"'mention' AS kind, p.created_at "
                          f"FROM posts p "
                          f"JOIN mentions m USING (platform, post_id) WHERE p.author_id IS NOT NULL AND {cond}")
             params = params + params if self.kind == "both" else params

@@ -152,12 +152,13 @@ def interaction_page(project: Project, *, kind: str, force: str | None, show_ide
     strength = dict(undirected.degree(weight="weight"))
     busiest = sorted(undirected, key=lambda n: (-strength[n], str(n)))[:MAX_GRAPH_NODES]
     shown = undirected.subgraph(busiest).copy()
-    citizens = 0
+    masked: dict[Any, str] = {}
     for node, data in shown.nodes(data=True):
         data["type"] = data.get("account_type") or data.get("role") or "citizen"
         if data.get("role", "citizen") == "citizen" and not show_identities:
-            citizens += 1
-            data["label"] = f"citizen {citizens}"
+            masked[node] = data["label"] = f"citizen {len(masked) + 1}"
+    # a node's id goes into the chart's data too: a viewer's chart names citizens only by their number
+    shown = nx.relabel_nodes(shown, masked)
     drawn = graph_chart("graph", f"The {len(busiest)} busiest accounts and who they reply to or mention", shown,
                         group="type", label="label", weight="weight", group_title="account type")
     return InteractionPage(summary=net.summary(), charts=[over_time, drawn])
