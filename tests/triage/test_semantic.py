@@ -315,3 +315,47 @@ def test_demo_traffic_is_not_buried_in_false_alarms(tmp_path):
     both = semantic.evaluate_layers(labelled)["both"]
     assert both["tp"] >= 3 and both["recall"] == 1.0, both["misses"]
     assert both["precision"] >= 0.8, both["false_alarms"]
+
+
+ROUND_6_DANGERS = [  # a probe written for round 6 apart from every set: dangers told plainly or passed on
+    "@YorksPolice my aunt rang, there's a man in her back yard looking through the kitchen window and she's on her own",
+    "@MetPolice lad on the 38 bus has been hassling a girl the whole way and now he's got off after her",
+    "@NorfolkPolice grandad went to post a letter at 2 and it's gone 7, he doesn't know the area anymore",
+    "my friend just sent me a voice note crying saying he's locked her in the bathroom @EssexPolice",
+    "@Cleveland_Police the smell from the flat upstairs is really strong gas and the old boy isn't answering",
+    "@LancsPolice there's a youngster sat on the edge of the multi storey roof and his mates are filming",
+    "@SussexPolice teenager in the sea by the pier waving his arms, his friends are shouting, nobody's going in",
+    "@GMPolice group of men dragged a lad out of a car at the lights and they're laying into him",
+    "@DevonPolice my wife's texted me 'help' and nothing since and her location is a lay-by on the A38",
+    "@TVP someone is stood in the road at the roundabout throwing themselves at cars",
+    "@NottsPolice woman screaming 'get off me' in the alley behind the chippy, can't see what's happening",
+    "@AvonSomersetPolice bloke on the train keeps saying he's got something in his bag that will make everyone sorry",
+    "@PSNI my son's friend has posted that he's taken everything in the cupboard and wants to sleep forever",
+    "@MerseyPolice two lads just went into the house opposite through the side gate, owners are in spain",
+    "@SWPolice a kid no older than 4 walking down the middle of the high street crying for his mum",
+    "@KentPolice my neighbour's ex is banging on her door again shouting he'll do her in, she's got an order against him",
+    "@WYP fella outside the bookies swinging a chain at anyone who walks past",
+    ("@CambsCops house on our close has smoke pouring from the upstairs window and the family's car is still on the "
+     "drive"),
+]
+ROUND_6_ORDINARY = [  # the same places and people, no one at risk
+    "@YorksPolice my aunt rang, she's had a scam call pretending to be the bank, what should she do",
+    "@NorfolkPolice grandad's 90 today, he says thank you for the card from the local team",
+    "@EssexPolice locked myself out of the bathroom again lol, no wonder the kids laugh at me",
+    "@WMPolice parents parking on the zig zags outside the school every morning, can you send someone",
+    "@Cleveland_Police smell of cannabis from the flat upstairs every night, who do I report it to",
+    "@LancsPolice saw the officers filming the road safety video on the multi storey roof, great work",
+    "@SussexPolice the sea swim for charity on saturday was brilliant, thanks for the support boat",
+    "@GMPolice great to see the lads from the police boxing club at the community centre",
+    "@DevonPolice the lay-by on the A38 is full of rubbish again, who clears it",
+]
+
+
+@needs_model
+def test_round_6_dangers_told_plainly_or_passed_on_are_found():
+    """Round 6's prototypes by kind, in plain words and a relayed voice: before them the layers missed the overdose
+    told as 'taken everything in the cupboard' and the smoke from a house with the family's car on the drive."""
+    found = semantic.detect(ROUND_6_DANGERS + ROUND_6_ORDINARY)
+    missed = [t for t, f in zip(ROUND_6_DANGERS, found) if not f.urgent]
+    raised = [t for t, f in zip(ROUND_6_ORDINARY, found[len(ROUND_6_DANGERS):]) if f.urgent]
+    assert not missed and not raised, (missed, raised)
