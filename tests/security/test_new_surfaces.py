@@ -4,6 +4,7 @@ parameters breaks it, and a citizen's link or text cannot act in a page or a spr
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from peelian.network.interactions import InteractionNetwork
 from tests.web.conftest import (  # noqa: F401  (fixtures used by name)
     app,
     client_for,
+    reply_to_kent,
     web_project,
     web_project_template,
 )
@@ -44,3 +46,38 @@ def test_a_mention_only_network_is_fitted(web_project) -> None:
     both = InteractionNetwork(kind="both").fit(web_project)
     assert net.summary()["edges"] > 0
     assert net.summary()["nodes"] == both.summary()["nodes"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", " JaVaScRiPt:alert(1)", "\tjavascript:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)"])
+def test_a_citizen_posts_link_that_would_run_script_is_not_linked(client_for, web_project, url: str) -> None:
+    """The Inbox links each post 'on <platform>' with its stored url, which an importer keeps as the file
+    gives it when it names no account: only http(s) links become links."""
+    reply_to_kent(web_project, "linked", "c_00000000000000ab", "@kentpolice man with a knife outside now",
+                  hours_before_newest=1)
+    reply_to_kent(web_project, "plain", "c_00000000000000ac", "@kentpolice where do I report a lost dog?",
+                  hours_before_newest=2)
+    web_project.con.execute("UPDATE posts SET url = ? WHERE post_id = 'linked'", [url])
+    web_project.con.execute("UPDATE posts SET url = 'https://example.social/p/1' WHERE post_id = 'plain'")
+    page = client_for("analyst").get("/inbox?since=all").text
+    assert 'id="post-linked"' in page
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert not [h for h in hrefs if re.match(r"\s*(javascript|data|vbscript):", html.unescape(h), re.I)], hrefs
+    assert "https://example.social/p/1" in hrefs
+
+
+@pytest.mark.parametrize("since", [None, "7d"])
+def test_a_viewers_inbox_and_unanswered_rows_hold_no_pseudonym_in_any_field(web_project, since) -> None:
+    """`present_rows` drops citizen ids from the rows a viewer's template gets, so none can leak them; the
+    inbox's and unanswered rows also carried the citizen as `author`."""
+    from peelian.triage import inbox
+    from peelian.web.present import present_rows
+
+    reply_to_kent(web_project, "knife", "c_00000000000000ab", "@kentpolice @c_0000000000000099 man with a knife "
+                  "outside c_0000000000000077's shop right now", hours_before_newest=1)
+    rows = inbox(web_project, since=since, limit=None, semantic=False)["rows"]
+    assert rows and any(PSEUDONYM.search(str(r["author"])) for r in rows)
+    shown = present_rows([{**r, "author_role": "citizen", "author_handle": r["author"]} for r in rows], False,
+                         frozenset({"kentpolice", "wmp"}))
+    leaks = [(r["post_id"], key, value) for r in shown for key, value in r.items() if PSEUDONYM.search(str(value))]
+    assert not leaks, leaks[:5]

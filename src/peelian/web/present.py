@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from peelian.report.force_report import CITIZEN as CITIZEN_LABEL
 from peelian.report.force_report import mask_citizens
@@ -25,6 +26,18 @@ def author_label(row: dict[str, Any], show_identities: bool) -> str:
     return "@" + str(row.get("author_handle") or row.get("author_id") or "unknown")
 
 
+def web_link(url: str | None) -> str | None:
+    """A post's stored link if it is an http(s) one, else None: importers keep links as the file gives them,
+    so a citizen's `javascript:` or `data:` link must not become a link on a page."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") and url == url.strip() else None
+
+
 def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
     """Copies of post rows with `who` and `body` added; for viewers citizen ids are dropped, so no template
     can leak them. The input rows are left as they are (they may be cached and shared)."""
@@ -33,9 +46,14 @@ def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handle
         row = dict(source)
         row["who"] = author_label(row, show_identities)
         row["body"] = (row.get("text") or "") if show_identities else mask_citizens(row.get("text"), known_handles)
+        if "url" in row:
+            row["url"] = web_link(row["url"])
+        if not show_identities:
+            row["text"] = row["body"]  # the unmasked text stays out of a viewer's rows, as the ids do
         if not show_identities and row.get("author_role") == "citizen":
             row["author_id"] = None
             row["author_handle"] = None
+            row["author"] = None  # the inbox's and unanswered rows name their citizen here
         if not show_identities:
             for key in ("account_handle", "citizen_handle", "citizen_id", "handle"):
                 if key in row and row[key] and PSEUDONYM_ANYWHERE.search(str(row[key])):
