@@ -127,3 +127,22 @@ def test_a_csv_without_likely_columns_gets_placeholders(tmp_path):
     with pytest.raises(UnknownFormatError) as caught:
         detect_format(path)
     assert "--map 'post_id=<column>,created_at=<column>,text=<column>,author=<column>'" in caught.value.reason
+
+
+# Keys that JSON formats look for in a head too big (or too damaged) to parse, written as a
+# document quotes them: a README or a field-mapping note beside the exports.
+QUOTED_KEYS = ('"source_platform"', '"timestamp_collected"', '"__import_meta"', '"at://did:plc:x"', '"feed"',
+               '"platformId"', '"statistics"', '"created_time"', '"2024-05-01T10:00:00+0000"', '"post_id"',
+               '"comments_full"', '"post_text"', '"youtube#commentThread"', '"cid"', '"votes"', '"timestamp"',
+               '"media_type"', '"in_reply_to_account_id"', '"reblogs_count"', '"account"')
+
+
+def test_a_text_document_quoting_json_keys_is_not_a_json_format(shared_fixtures, tmp_path):
+    """A note that quotes the keys of the formats (the fixtures' own FORMATS.md, or any) is not an
+    export: it is refused as not recognised, never read as damaged JSON of some format."""
+    note = tmp_path / "notes.md"
+    note.write_text("# Field notes\n\n" + "".join(f"- {key}: a key we read\n" for key in QUOTED_KEYS))
+    for path in (note, shared_fixtures / "FORMATS.md"):
+        with pytest.raises(UnknownFormatError) as caught:
+            detect_format(path)
+        assert caught.value.reason.startswith("format not recognised;"), caught.value.reason

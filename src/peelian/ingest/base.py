@@ -60,6 +60,12 @@ class Sample:
         return self.head.decode("utf-8-sig", errors="replace")
 
     @cached_property
+    def json_text(self) -> str:
+        """The text when it starts as JSON does, else "": what the sniffers that look for quoted keys
+        in a head too big or too damaged to parse may search (a README quoting the keys is no export)."""
+        return self.text if self.text.lstrip()[:1] in ("[", "{") else ""
+
+    @cached_property
     def first_json(self) -> Any:
         """The first JSON value: the first line of NDJSON, or the whole document if it fits in the head."""
         if self.parsed is not _NOT_PARSED:

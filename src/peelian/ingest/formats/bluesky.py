@@ -90,8 +90,8 @@ class BlueskyImporter(JsonImporter):
             if isinstance(obj.get("error"), str) and isinstance(obj.get("message"), str) and len(obj) == 2:
                 return 0.4
             return 0.0
-        if obj is None and '"at://did:' in sample.text and any(
-                k in sample.text for k in ('"feed"', '"thread"', '"record"', '"records"')):
+        if obj is None and '"at://did:' in sample.json_text and any(
+                k in sample.json_text for k in ('"feed"', '"thread"', '"record"', '"records"')):
             return 0.6
         return 0.0
 

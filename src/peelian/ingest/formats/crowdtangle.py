@@ -89,7 +89,7 @@ class CrowdTangleImporter(JsonImporter):
                 return 0.9
         if isinstance(obj, list) and obj and _is_api_post(obj[0]):
             return 0.9
-        if obj is None and '"platformId"' in sample.text and '"statistics"' in sample.text:
+        if obj is None and '"platformId"' in sample.json_text and '"statistics"' in sample.json_text:
             return 0.6
         return 0.0
 

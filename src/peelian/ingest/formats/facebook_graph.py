@@ -69,7 +69,7 @@ class FacebookGraphImporter(JsonImporter):
             if isinstance(error, dict) and ("fbtrace_id" in error or error.get("type") == "OAuthException"):
                 return 0.6
             return 0.0
-        if obj is None and '"created_time"' in sample.text and '+0000"' in sample.text:
+        if obj is None and '"created_time"' in sample.json_text and '+0000"' in sample.json_text:
             return 0.6
         return 0.0
 

@@ -44,7 +44,7 @@ class InstagramImporter(JsonImporter):
             return 0.9 if {"media", "username", "user", "like_count", "hidden", "replies"} & set(obj) else 0.5
         if _is_media(obj):
             return 0.85
-        text = sample.text
+        text = sample.json_text
         if obj is None and '"timestamp"' in text and any(
                 key in text for key in ('"media"', '"media_type"', '"username"', '"like_count"', '"replies"')):
             return 0.5

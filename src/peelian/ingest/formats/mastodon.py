@@ -84,7 +84,7 @@ class MastodonImporter(JsonImporter):
                 return 0.5
             return 0.0
         if obj is None:
-            text = sample.text
+            text = sample.json_text
             if '"in_reply_to_account_id"' in text and '"reblogs_count"' in text and '"account"' in text:
                 return 0.7
             if '"orderedItems"' in text and "activitystreams" in text:

@@ -43,7 +43,7 @@ class YouTubeImporter(JsonImporter):
                     and str(items[0].get("kind", "")).startswith("youtube#comment"):
                 return 0.95
             return 0.0
-        if obj is None and '"youtube#comment' in sample.text:
+        if obj is None and '"youtube#comment' in sample.json_text:
             return 0.7
         return 0.0
 

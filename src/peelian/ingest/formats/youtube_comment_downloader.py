@@ -58,7 +58,7 @@ class YouTubeCommentDownloaderImporter(JsonImporter):
             obj = obj["comments"][0]
         if _is_comment(obj):
             return 0.95
-        if obj is None and '"cid"' in sample.text and '"votes"' in sample.text:
+        if obj is None and '"cid"' in sample.json_text and '"votes"' in sample.json_text:
             return 0.6
         return 0.0
 

@@ -48,8 +48,8 @@ class ZeeschuimerImporter(JsonImporter):
             obj = obj[0]
         if _envelope(obj) is not None:
             return 0.95
-        if obj is None and '"source_platform"' in sample.text and ('"timestamp_collected"' in sample.text
-                                                                    or '"__import_meta"' in sample.text):
+        if obj is None and '"source_platform"' in sample.json_text and ('"timestamp_collected"' in sample.json_text
+                                                                    or '"__import_meta"' in sample.json_text):
             return 0.7
         return 0.0
 
