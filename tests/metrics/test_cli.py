@@ -74,7 +74,8 @@ def test_unanswered_and_threads(cli, path):
     rows = json.loads(result.output)
     assert [r["post_id"] for r in rows] == ["Q2"] and rows[0]["account_handle"] == "wmp"
     assert "Is anyone hurt?" in cli("unanswered", path).output
-    assert "no unanswered posts" in cli("unanswered", path, "--force", "Greater Manchester").output
+    assert "no unanswered posts" in cli("unanswered", path, "--force", "West Midlands", "--platform", "twitter",
+                                        "--older-than", "3000d").output
     tree = cli("threads", path, "--conversation", "Q1")
     assert tree.exit_code == 0
     lines = tree.output.splitlines()
@@ -121,7 +122,8 @@ def test_threads_without_a_conversation_lists_recent_ones(cli, path):
     # P2 has no replies; a listing of dialogues leaves it out
     assert [(r["conversation_id"], r["posts"], r["police_posts"], r["citizen_posts"], r["forces"]) for r in recent] \
         == [("P1", 4, 2, 2, ["West Midlands"])]
-    assert json.loads(cli("threads", path, "--json", "--force", "Greater Manchester").output) == []
+    assert json.loads(cli("threads", path, "--json", "--platform", "twitter", "--force", "West Midlands").output) \
+        == recent
 
 
 def test_threads_takes_a_post_id_or_a_link(cli, path):
@@ -182,3 +184,32 @@ def test_unanswered_shows_links_whole_or_not_at_all_in_a_terminal(cli, queue, mo
     assert "Q0" in result.output and "Q2" in result.output
     assert (LONG_LINK in result.output) is links
     assert ("links: widen the terminal, or use --json" in result.output) is not links
+
+
+@pytest.mark.parametrize("command", [("unanswered",), ("metrics",), ("metrics", "export", "--to", "set.csv"),
+                                     ("threads",), ("benchmark",), ("network",), ("expectations", "gap"),
+                                     ("triage",), ("triage", "summary")])
+def test_a_force_the_project_does_not_hold_is_an_error_not_an_empty_answer(cli, path, tmp_path, monkeypatch, command):
+    """A misspelt force selected nothing, and "no unanswered posts" (exit 0) read as an empty inbox."""
+    monkeypatch.chdir(tmp_path)
+    subcommand = 2 if len(command) > 1 and command[1] in ("export", "gap", "summary") else 1
+    result = cli(*command[:subcommand], path, *command[subcommand:], "--force", "west midlands")
+    assert result.exit_code == 2, result.output
+    assert "unknown force 'west midlands'; did you mean 'West Midlands'? (the project's forces: West Midlands)" \
+        in result.output
+    assert not (tmp_path / "set.csv").exists()
+
+
+def test_unknown_platform_account_type_and_account_are_errors_naming_what_the_project_holds(cli, path):
+    platform = cli("unanswered", path, "--platform", "x")
+    assert platform.exit_code == 2 and "unknown platform 'x' (the project's platforms: twitter)" in platform.output
+    kind = cli("metrics", path, "--account-type", "corporate")
+    assert kind.exit_code == 2
+    assert "unknown account type 'corporate' (the project's account types: force_corporate, team)" in kind.output
+    handle = cli("triage", path, "--account", "@WMP")
+    assert handle.exit_code == 2 and "'@WMP' is the handle of account 'id_wmp'" in handle.output
+    account = cli("unanswered", path, "--account", "id_kent")
+    assert account.exit_code == 2
+    assert "unknown police account 'id_kent' (the project's police accounts: id_wmp (@wmp), id_wmp_team (@wmp_team))" \
+        in account.output
+    assert cli("unanswered", path, "--account", "id_wmp", "--account-type", "force_corporate").exit_code == 0

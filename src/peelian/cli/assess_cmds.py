@@ -155,10 +155,12 @@ def benchmark_cmd(
     intervals are tied (rank shown as 2=), small-n figures marked *."""
     from peelian.assess import benchmark, parse_period
     from peelian.assess.measures import format_value
+    from peelian.metrics import check_filters
     from peelian.metrics.params import Filters
 
     filters = Filters.build(account_type=account_type, force=force)
     with open_project(project, read_only=True) as proj:
+        check_filters(proj, filters)
         result = benchmark(proj, [m for m in metric.split(",") if m.strip()], by,
                            period=parse_period(period) if period else None, filters=filters, small_n=small_n)
     if json:

@@ -154,7 +154,7 @@ def metrics_show(
     pending: str = PendingOpt, json: bool = JsonOpt,
 ) -> None:
     """Dialogue and responsiveness per force and account type (default: the last full month)."""
-    from peelian.metrics import compute_metrics, headline_window, parse_by
+    from peelian.metrics import check_filters, compute_metrics, headline_window, parse_by
 
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
@@ -162,6 +162,7 @@ def metrics_show(
         filters = build_filters(date_from, date_to, force, account_type, account, platform)
         keys, period = parse_by(by)
     with open_project(project, read_only=True) as proj:
+        check_filters(proj, filters)
         if filters.date_from is None and filters.date_to is None:
             lo, hi, _, _ = headline_window(proj, params, filters)
             filters = filters.replace(date_from=lo, date_to=hi)
@@ -213,14 +214,14 @@ def metrics_export(
     pending: str = PendingOpt, json: bool = JsonOpt,
 ) -> None:
     """Export the common metric set (force × account type × month) with its schema document."""
-    from peelian.metrics import export_metric_set
+    from peelian.metrics import check_filters, export_metric_set
 
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
                               include_reposts, predictions, as_of, pending)
         filters = build_filters(date_from, date_to, force, account_type, None, platform)
     with open_project(project) as proj:
-        report = export_metric_set(proj, to, params, filters)
+        report = export_metric_set(proj, to, params, check_filters(proj, filters))
     if json:
         emit_json(report)
         return
@@ -243,13 +244,14 @@ def unanswered_cmd(
 ) -> None:
     """Citizen posts still awaiting a response, oldest first: pending ones, inside the response window
     (with the time left), and overdue ones, past it. With post ids and links."""
-    from peelian.metrics import format_duration, unanswered, unanswered_counts
+    from peelian.metrics import check_filters, format_duration, unanswered, unanswered_counts
 
     with user_errors():
         params = build_params(window, None, needs_response, intents, question_fallback, None, False, predictions,
                               as_of)
         filters = build_filters(date_from, date_to, force, account_type, account, platform)
     with open_project(project, read_only=True) as proj:
+        check_filters(proj, filters)
         rows = unanswered(proj, params, filters, older_than=older_than, limit=limit or None, offset=offset)
         counts = unanswered_counts(proj, params, filters, older_than=older_than)
     total = counts["total"]
@@ -317,7 +319,8 @@ def threads_cmd(
 ) -> None:
     """One conversation as an indented tree: who, when, how long after the post it answers. Without
     POST, the most recently active conversations (with at least two posts), to pick one from."""
-    from peelian.metrics import conversation, recent_conversations
+    from peelian.metrics import check_filters, conversation, recent_conversations
+    from peelian.metrics.params import Filters
 
     with user_errors():
         if post and conversation_id and post != conversation_id:
@@ -325,6 +328,7 @@ def threads_cmd(
     wanted = post or conversation_id
     if not wanted:
         with open_project(project, read_only=True) as proj:
+            check_filters(proj, Filters(force=force, platform=platform))
             recent = recent_conversations(proj, limit=limit or None, platform=platform, force=force)
         if json:
             emit_json(recent)
@@ -393,13 +397,13 @@ def expectations_gap_cmd(
     json: bool = JsonOpt,
 ) -> None:
     """Expected vs actual topic shares of police original posts, per force, with TVD and JSD."""
-    from peelian.metrics import expectations_gap
+    from peelian.metrics import check_filters, expectations_gap
 
     with user_errors():
         params = build_params(predictions=predictions)
         filters = build_filters(date_from, date_to, force, None, None, platform)
     with open_project(project, read_only=True) as proj:
-        result = expectations_gap(proj, filters, params, survey)
+        result = expectations_gap(proj, check_filters(proj, filters), params, survey)
     if json:
         emit_json(result)
         return

@@ -28,10 +28,11 @@ def network(
 ) -> None:
     """Who replies to and mentions whom: density, reciprocity, transitivity, centralization, robustness,
     the citizen-to-citizen share of replies around police posts, communities, panels by force and month."""
+    from peelian.metrics import check_force
     from peelian.network.interactions import InteractionNetwork
 
     with open_project(project, read_only=True) as proj:
-        net = InteractionNetwork(kind=kind, force=force, date_from=date_from, date_to=date_to,
+        net = InteractionNetwork(kind=kind, force=check_force(proj, force), date_from=date_from, date_to=date_to,
                                  min_weight=min_weight, by=by, communities=communities, seed=seed).fit(proj)
         if to:
             net.write(to)

@@ -53,6 +53,7 @@ def triage_show(
     """Posts awaiting a response, most urgent first: immediate risk (call 999), then overdue against the
     target for their intent, then least time left; with the intent, where it came from, and the link."""
     from peelian.cli.metrics_cmds import build_filters, build_params
+    from peelian.metrics import check_filters
     from peelian.metrics.params import parse_duration
     from peelian.triage import inbox
 
@@ -63,7 +64,8 @@ def triage_show(
         if window is not None:
             parse_duration(window)
     with open_project(project, read_only=True) as proj:
-        result = inbox(proj, params, filters, since=window, limit=limit or None, show_handled=show_handled)
+        result = inbox(proj, params, check_filters(proj, filters), since=window, limit=limit or None,
+                       show_handled=show_handled)
     if json:
         emit_json(result)
         return
@@ -198,12 +200,14 @@ def triage_summary(
 ) -> None:
     """The inbox in numbers and target attainment per intent (share answered within its target)."""
     from peelian.cli.metrics_cmds import build_filters, build_params
+    from peelian.metrics import check_filters
     from peelian.triage import attainment, inbox
 
     with user_errors():
         params = build_params(as_of=as_of)
         filters = build_filters(date_from, date_to, force=force, account=account)
     with open_project(project, read_only=True) as proj:
+        check_filters(proj, filters)
         box = inbox(proj, params, build_filters(force=force, account=account), since=_since(since), limit=0)
         rows = attainment(proj, params, filters)
     if json:

@@ -2,7 +2,8 @@
 
 The public API (the CLI and the web app call only these):
 
-- `MetricParams`, `Filters` — every choice a metric makes, and what it covers.
+- `MetricParams`, `Filters` — every choice a metric makes, and what it covers;
+  `check_filters`, `check_force` — a name the project does not hold is an error, not an empty figure.
 - `compute_metrics(project, params, by, period, filters)` → `MetricsTable` (tidy rows,
   `.to_arrow()`, `.params`, `.sources`).
 - `headline`, `response_time_distribution`, `time_series`, `activity_clock`, `code_mix`,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         schema_markdown,
     )
     from peelian.metrics.params import Filters, MetricParams, OfficeHours, format_duration, parse_duration
+    from peelian.metrics.scope import check_filters, check_force
     from peelian.metrics.threads import Thread, ThreadNode, conversation, post_for_url, recent_conversations
     from peelian.metrics.views import (
         activity_clock,
@@ -58,6 +60,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
         "common_metric_set", "export_metric_set", "metric_set_columns", "metric_set_document", "schema_markdown"
     ),
     "params": ("Filters", "MetricParams", "OfficeHours", "format_duration", "parse_duration"),
+    "scope": ("check_filters", "check_force"),
     "threads": ("Thread", "ThreadNode", "conversation", "post_for_url", "recent_conversations"),
     "views": (
         "activity_clock", "code_mix", "expectations_gap", "headline", "headline_window", "posts_behind",
