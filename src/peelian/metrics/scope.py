@@ -17,15 +17,13 @@ if TYPE_CHECKING:
 
 LISTED = 12  # names shown in the message; the rest are counted
 
-_KNOWN = {
-    "force": ("forces", "SELECT force AS v FROM registry WHERE force IS NOT NULL "
-                        "UNION SELECT force FROM accounts WHERE force IS NOT NULL AND role = 'police' ORDER BY 1"),
-    "account type": ("account types", "SELECT account_type AS v FROM registry WHERE account_type IS NOT NULL "
-                                      "UNION SELECT account_type FROM accounts WHERE account_type IS NOT NULL "
-                                      "ORDER BY 1"),
-    "platform": ("platforms", "SELECT DISTINCT platform AS v FROM posts UNION SELECT platform FROM registry "
-                              "ORDER BY 1"),
-}
+_FORCES = ("SELECT force AS v FROM registry WHERE force IS NOT NULL "
+           "UNION SELECT force FROM accounts WHERE force IS NOT NULL AND role = 'police' ORDER BY 1")
+_TYPES = ("SELECT account_type AS v FROM registry WHERE account_type IS NOT NULL "
+          "UNION SELECT account_type FROM accounts WHERE account_type IS NOT NULL ORDER BY 1")
+_PLATFORMS = "SELECT DISTINCT platform AS v FROM posts UNION SELECT platform FROM registry ORDER BY 1"
+_KNOWN = {"force": ("forces", _FORCES), "account type": ("account types", _TYPES),
+          "platform": ("platforms", _PLATFORMS)}
 
 
 def _listed(names: list[str]) -> str:
