@@ -81,3 +81,24 @@ def test_a_viewers_inbox_and_unanswered_rows_hold_no_pseudonym_in_any_field(web_
                          frozenset({"kentpolice", "wmp"}))
     leaks = [(r["post_id"], key, value) for r in shown for key, value in r.items() if PSEUDONYM.search(str(value))]
     assert not leaks, leaks[:5]
+
+
+MARKUP = "[/] [link=https://e.example]x[/link]\x1b[2J"
+
+
+@pytest.mark.parametrize("command", [("triage",), ("unanswered",), ("threads",), ("threads", "1002")])
+def test_a_citizens_markup_is_printed_as_text_by_the_cli(cli, tmp_path, command: tuple[str, ...]) -> None:
+    """Rich reads `[...]` in a table cell as markup: a citizen's `[/]` crashed `peelian triage` (exit 3),
+    and `[link=...]` made a hidden link in the operator's terminal."""
+    from tests.web.conftest import build_project
+
+    path = tmp_path / "markup.peelian"
+    project = build_project(path)
+    # whichever rows a command lists: citizens' questions (triage, unanswered), conversations' first posts (threads)
+    project.con.execute("UPDATE posts SET text = CASE author_role WHEN 'citizen' THEN 'Where can I report it? ' "
+                        "ELSE '' END || ?", [MARKUP])
+    project.close()
+    result = cli(command[0], path, *command[1:], *(("--since", "all") if command == ("triage",) else ()))
+    assert result.exit_code == 0, result.output
+    assert "[/]" in result.output and "[link=https://e.example]" in result.output
+    assert "\x1b" not in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 import signal
 import sys
 import threading
@@ -431,6 +432,16 @@ def _forget_the_keyboard_interrupt() -> None:
     use in a bulk import) turned the reported exit 130 into death by SIGINT. Each such `exec` clears the
     record first, so an empty one clears it; called with SIGINT ignored, so no Ctrl-C can set it again."""
     exec("")  # noqa: S102  (a constant empty string: only its side effect on the record above is wanted)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(value: Any) -> str:
+    """Data (a citizen's post, link or id) as a Rich table cell: markup escaped, so `[/]` neither crashes the
+    print nor `[link=...]` hides a link, and control characters written as `\\x1b` escapes, so an ANSI
+    sequence in a post cannot drive the operator's terminal."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value)))
 
 
 def emit_json(value: Any) -> None:

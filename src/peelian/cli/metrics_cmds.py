@@ -24,6 +24,7 @@ from peelian.cli.common import (
     emit_json,
     err_console,
     open_project,
+    shown,
     user_errors,
 )
 from peelian.errors import InputError, MetricsError
@@ -290,7 +291,7 @@ def _unanswered_table(rows: list[dict[str, Any]], *, links: bool) -> Table:
                  f"{r['created_at']:%Y-%m-%d %H:%M}", r["force"],
                  "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "", r["post_id"],
                  " ".join((r["text"] or "").split())[:80]]
-        out.add_row(*cells, *([r["url"] or ""] if links else []))
+        out.add_row(*map(shown, cells), *([shown(r["url"])] if links else []))
     return out
 
 
@@ -344,7 +345,7 @@ def threads_cmd(
                   f"({thread.police_posts} police, {thread.citizen_posts} citizen), "
                   f"{thread.orphan_branches} orphan branch(es)", highlight=False, soft_wrap=True)
     for line in thread.lines():
-        console.print(line, highlight=False, markup=False, soft_wrap=True)
+        console.print(shown(line), highlight=False, soft_wrap=True)
 
 
 def _print_recent(project: Path, recent: list[dict[str, Any]]) -> None:
@@ -358,10 +359,10 @@ def _print_recent(project: Path, recent: list[dict[str, Any]]) -> None:
                 title="recent conversations, latest activity first")
     for r in recent:
         text = " ".join((r["text"] or "").split())
-        out.add_row(f"{r['last_at']:%Y-%m-%d %H:%M}", r["conversation_id"], r["platform"],
-                    f"{r['posts']:,} ({r['police_posts']:,} police)", ", ".join(r["forces"]),
-                    "@" + str(r["author_handle"] or r["author_id"] or "?"),
-                    text if len(text) <= 50 else text[:49] + "…")
+        out.add_row(f"{r['last_at']:%Y-%m-%d %H:%M}", shown(r["conversation_id"]), r["platform"],
+                    f"{r['posts']:,} ({r['police_posts']:,} police)", shown(", ".join(r["forces"])),
+                    shown("@" + str(r["author_handle"] or r["author_id"] or "?")),
+                    shown(text if len(text) <= 50 else text[:49] + "…"))
     _wide().print(out)
     console.print(f"show one: peelian threads {project} {recent[0]['conversation_id']} (a conversation, "
                   "or any post id or link in it)", highlight=False, soft_wrap=True)

@@ -14,7 +14,16 @@ import typer
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, default_command_group, emit_json, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    default_command_group,
+    emit_json,
+    open_project,
+    shown,
+    user_errors,
+)
 
 DEFAULT_COMMAND = "show"
 
@@ -80,10 +89,11 @@ def triage_show(
     for r in result["rows"]:
         source = r["intent_source"] + (f" {r['confidence']:.0%}" if r.get("confidence") is not None else "")
         why = "; ".join(f"{k}: {v}" for k, v in r["risk_reasons"].items())
-        out.add_row("[bold red]999[/]" if r["risk"] else "", r["time_left"], r["target"],
-                    f"{', '.join(r['intents'])} ({source})" + (f" [{why}]" if why else ""), r["age"], r["force"],
-                    "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "", r["post_id"],
-                    " ".join((r["text"] or "").split())[:80], r["url"] or "")
+        # every cell but the first is data (a citizen's text, link, ids) that Rich must not read as markup
+        out.add_row("[bold red]999[/]" if r["risk"] else "", *map(shown, (
+                    r["time_left"], r["target"], f"{', '.join(r['intents'])} ({source})" + (f" [{why}]" if why else ""),
+                    r["age"], r["force"] or "", "@" + (r["account_handle"] or r["account"] or "?"), r["author"] or "",
+                    r["post_id"], " ".join((r["text"] or "").split())[:80], r["url"] or "")))
     console.print(out)
     if result["risk_layers"]["note"]:
         console.print(result["risk_layers"]["note"], highlight=False, markup=False)
