@@ -146,3 +146,34 @@ def test_a_text_document_quoting_json_keys_is_not_a_json_format(shared_fixtures,
         with pytest.raises(UnknownFormatError) as caught:
             detect_format(path)
         assert caught.value.reason.startswith("format not recognised;"), caught.value.reason
+
+
+def test_packed_re_encoded_and_binary_files_are_told_what_to_do(shared_fixtures, tmp_path):
+    """A gzipped capture, a zip that is no download-your-information archive, a UTF-16 save (Windows
+    PowerShell's `>` writes it) and a binary file are each named for what they are, with what to
+    do; "name it with --format" would not help any of them."""
+    import gzip
+    import io
+    import zipfile
+
+    data = (shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl").read_bytes()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("tweets.jsonl", data)
+    text = data.decode()
+    cases = {"capture.jsonl.gz": (gzip.compress(data), "the file is gzip-compressed; decompress it (gunzip -k FILE)"),
+             "capture.zip": (packed.getvalue(), "the file is a zip archive but not a 'Download your information' "
+                                                "archive; unzip it and import the folder it holds"),
+             "bom.jsonl": (text.encode("utf-16"), "the file is UTF-16 text; Peelian reads exports in UTF-8"),
+             "le.jsonl": (text.encode("utf-16-le"), "iconv -f UTF-16LE -t UTF-8 FILE > FILE-utf8"),
+             "be.jsonl": (text.encode("utf-16-be"), "iconv -f UTF-16BE -t UTF-8 FILE > FILE-utf8"),
+             "utf32.jsonl": (text.encode("utf-32"), "the file is UTF-32 text"),
+             "photo.json": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                            "the file is binary (it holds NUL bytes), not a text export")}
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(UnknownFormatError) as caught:
+            detect_format(path)
+        assert message in caught.value.reason, (name, caught.value.reason)
+        assert "--format" not in caught.value.reason

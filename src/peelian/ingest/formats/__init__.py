@@ -102,8 +102,44 @@ def _most_confident(sample: Sample) -> tuple[float, type[Importer]]:
     return max(scored, key=lambda pair: pair[0])
 
 
+# Files packed in a way no format reads as it is: (leading bytes, what the file is, what to do).
+PACKED = ((b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip -k FILE) and import the file it holds"),
+          (b"PK\x03\x04", "a zip archive but not a 'Download your information' archive",
+           "unzip it and import the folder it holds"),
+          (b"BZh", "bzip2-compressed", "decompress it (bunzip2 -k FILE) and import the file it holds"),
+          (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz -k FILE) and import the file it holds"),
+          (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and import the folder it holds"))
+TEXT_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+             (b"\xfe\xff", "UTF-16"))
+
+
+def _not_text(head: bytes) -> str | None:
+    """Why a head is no export of any format as it stands (compressed, UTF-16 or UTF-32 text, binary):
+    naming the format would not help, so the message says what to do instead. None for plain text."""
+    for magic, what, todo in PACKED:
+        if head.startswith(magic):
+            return f"the file is {what}; {todo}"
+    encoding = next((name for bom, name in TEXT_BOMS if head.startswith(bom)), None)
+    window = head[:4096]
+    if encoding is None and b"\x00" in window:
+        half = max(len(window) // 2, 1)
+        # ASCII in UTF-16 without a byte-order mark: every other byte is NUL
+        if window[1::2].count(0) > 0.6 * half:
+            encoding = "UTF-16LE"
+        elif window[0::2].count(0) > 0.6 * half:
+            encoding = "UTF-16BE"
+        else:
+            return "the file is binary (it holds NUL bytes), not a text export; is it the right file?"
+    if encoding is not None:
+        return (f"the file is {encoding} text; Peelian reads exports in UTF-8: save it as UTF-8 "
+                f"(e.g. iconv -f {encoding} -t UTF-8 FILE > FILE-utf8) and import that")
+    return None
+
+
 def _not_recognised(sample: Sample, closest: type[Importer] | None) -> str:
     """Why no format claims the file, and what to do about it (`closest`: a format it is a little like)."""
+    if (why := _not_text(sample.head)) is not None:
+        return why
     known = "(known: " + ", ".join(sorted(c.format for c in IMPORTERS)) + ")"
     if sample.damage is not None:
         found = (f"it looks a little like {closest.format}, but not enough to be sure" if closest else
