@@ -43,3 +43,15 @@ def test_cli_report_without_force_lists_the_forces(cli, project_path: Path) -> N
     assert [f["force"] for f in listed] == ["Kent", "Newshire", "West Midlands"]
     half = cli("report", project_path, "--force", "Kent", "--month", "2025-05")
     assert half.exit_code == 2 and "a report needs --to" in half.output
+
+
+def test_the_example_command_names_a_month_the_named_force_has_posts_in(cli, project_path: Path) -> None:
+    """The hint took the month from the newest post of any force: a force whose posts end years
+    earlier got a month without a post of its own, and its report would be empty."""
+    with Project.open(project_path) as project:
+        project.con.execute("UPDATE posts SET created_at = created_at - INTERVAL 4 YEAR "
+                            "WHERE author_role = 'police' AND author_force = 'Kent'")
+    result = cli("report", project_path)
+    assert result.exit_code == 0, result.output
+    assert "2021-04 to 2021-05" in result.output
+    assert f'peelian report {project_path} --force "Kent" --month 2021-04 --to report.html' in result.output

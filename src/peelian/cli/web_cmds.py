@@ -176,9 +176,13 @@ def _print_forces(project: Path, forces: list[dict]) -> None:
         span = "-" if not months else months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
         table.add_row(f["force"], f"{f['accounts']:,}", f"{f['police_posts']:,}", span)
     console.print(table)
-    latest = max((f["last_post"] for f in forces if f["last_post"] is not None), default=None)
-    month = f"{last_full_month(latest.date())[0]:%Y-%m}" if latest else "YYYY-MM"
-    console.print(f'write one: peelian report {project} --force "{forces[0]["force"]}" --month {month} '
+    # the example: the first force with posts, and the last full month of its own posts (else its last month)
+    example = next((f for f in forces if f["months"]), forces[0])
+    month = "YYYY-MM"
+    if example["months"]:
+        full = f"{last_full_month(example['last_post'].date())[0]:%Y-%m}"
+        month = full if full in example["months"] else example["months"][-1]
+    console.print(f'write one: peelian report {project} --force "{example["force"]}" --month {month} '
                   "--to report.html", highlight=False, soft_wrap=True)
 
 
