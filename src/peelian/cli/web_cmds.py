@@ -186,6 +186,10 @@ def _print_forces(project: Path, forces: list[dict]) -> None:
                   "--to report.html", highlight=False, soft_wrap=True)
 
 
+UserArg = typer.Argument(..., help="The user's name (as given to users add; peelian users list shows them).",
+                         show_default=False)
+
+
 @users_app.command("add")
 def users_add(
     project: Path = ProjectArg,
@@ -222,7 +226,7 @@ def users_list(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 
 
 @users_app.command("set-role")
-def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(...),
+def users_set_role(project: Path = ProjectArg, username: str = UserArg,
                    role: str = typer.Argument(..., help=f"One of: {', '.join(USER_ROLES)}.")) -> None:
     """Change a user's role (takes effect at their next login)."""
     from peelian.store.users import set_role
@@ -233,7 +237,7 @@ def users_set_role(project: Path = ProjectArg, username: str = typer.Argument(..
 
 
 @users_app.command("disable")
-def users_disable(project: Path = ProjectArg, username: str = typer.Argument(...),
+def users_disable(project: Path = ProjectArg, username: str = UserArg,
                   enable: bool = typer.Option(False, "--enable", help="Re-enable instead.")) -> None:
     """Disable a user (they can no longer log in); --enable undoes it."""
     from peelian.store.users import set_disabled
@@ -245,7 +249,7 @@ def users_disable(project: Path = ProjectArg, username: str = typer.Argument(...
 
 @users_app.command("set-password")
 def users_set_password(
-    project: Path = ProjectArg, username: str = typer.Argument(...),
+    project: Path = ProjectArg, username: str = UserArg,
     password_file: Path = typer.Option(None, "--password-file", help=f"Read it from this file (or {PASSWORD_ENV})."),
 ) -> None:
     """Set a user's password."""
