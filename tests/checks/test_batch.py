@@ -61,3 +61,18 @@ def test_a_csv_is_read_by_the_same_rules_as_a_draft(tmp_path, content, message):
         check_csv(source, "text", tmp_path / "out.csv")
     with pytest.raises(DraftError, match=message.replace("CSV", "text draft").replace("the text draft", "the draft")):
         decode_draft(content, "drafts.csv")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_draft_saved_as_unicode_with_its_mark_is_read(encoding):
+    """Notepad's "Unicode" save (UTF-16 with a byte-order mark) was refused as "a binary file"."""
+    draft = "Jason Reed, 15, of 14 Oak Road, has been charged. Café"
+    data = ("\ufeff" + draft).encode(encoding) if encoding == "utf-16-be" else draft.encode(encoding)
+    assert decode_draft(data, "draft.txt") == draft
+
+
+def test_a_draft_in_another_code_page_names_the_byte_and_what_to_do():
+    with pytest.raises(DraftError, match=r"is not UTF-8 text \(byte 0xe9 at offset 3\); save it as UTF-8"):
+        decode_draft("Café".encode("cp1252"), "draft.txt")
+    with pytest.raises(DraftError, match="is a binary file"):
+        decode_draft(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "draft.txt")
