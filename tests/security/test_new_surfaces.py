@@ -102,3 +102,24 @@ def test_a_citizens_markup_is_printed_as_text_by_the_cli(cli, tmp_path, command:
     assert result.exit_code == 0, result.output
     assert "[/]" in result.output and "[link=https://e.example]" in result.output
     assert "\x1b" not in result.output
+
+
+@pytest.mark.parametrize(("action", "data"), [("/inbox/twitter/1002/handled", {"outcome": "handled_elsewhere",
+                                                                               "reason": "rang back"}),
+                                              ("/inbox/twitter/1002/reopen", {}),
+                                              ("/unanswered/twitter/1002/handled", {"note": "rang back"}),
+                                              ("/unanswered/twitter/1002/unhandled", {})])
+def test_a_marks_redirect_goes_back_only_within_the_site(client_for, action: str, data: dict[str, str]) -> None:
+    """After a mark the page goes back where the form was, read from the Referer: any other site's address
+    (or a scheme-relative //host) was followed as it came."""
+    from tests.web.conftest import csrf_of
+
+    client = client_for("analyst")
+    token = csrf_of(client, "/inbox")
+    for referer, expected in (("https://evil.example/inbox", action.split("/")[1]),
+                              ("//evil.example/inbox", action.split("/")[1]),
+                              ("http://testserver/inbox?page=2&since=all", "inbox?page=2&since=all"),
+                              ("http://testserver/unanswered?force=Kent", "unanswered?force=Kent")):
+        done = client.post(action, data={**data, "csrf_token": token}, headers={"referer": referer},
+                           follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/" + expected, (referer, done.headers)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -87,6 +87,19 @@ def state_of(request: Request) -> WebState:
     state: WebState = request.app.state.peelian
     state.last_request = time.monotonic()
     return state
+
+
+def back_to(request: Request, default: str) -> RedirectResponse:
+    """Back to the page the form was on (its Referer), when that page is on this site; else to `default`.
+    Only the path and query are kept, so another site's address in the header is never followed."""
+    try:
+        parts = urlsplit(request.headers.get("referer") or "")
+    except ValueError:
+        return RedirectResponse(default, status_code=303)
+    on_this_site = parts.netloc in ("", request.url.netloc) and parts.scheme in ("", "http", "https")
+    if not on_this_site or not parts.path.startswith("/") or parts.path.startswith("//") or "\\" in parts.path:
+        return RedirectResponse(default, status_code=303)
+    return RedirectResponse(parts.path + (f"?{parts.query}" if parts.query else ""), status_code=303)
 
 
 def query_string(params: dict[str, Any], **changes: Any) -> str:

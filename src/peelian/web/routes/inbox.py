@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from peelian.web.app import render, state_of
+from peelian.web.app import back_to, render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import HandledForm, InboxQuery
 from peelian.web.present import present_rows
@@ -69,7 +69,7 @@ def handled(request: Request, platform: str, post_id: str, form: Annotated[Handl
 
     state_of(request).write(mark_handled, platform, post_id, session.username, outcome=form.outcome,
                             reason=form.reason)
-    return RedirectResponse(request.headers.get("referer") or "/inbox", status_code=303)
+    return back_to(request, "/inbox")
 
 
 @router.post("/{platform}/{post_id}/reopen")
@@ -77,4 +77,4 @@ def reopen(request: Request, platform: str, post_id: str, session: Session = Dep
     from peelian.triage import reopen as put_back
 
     state_of(request).write(put_back, platform, post_id, session.username)
-    return RedirectResponse(request.headers.get("referer") or "/inbox", status_code=303)
+    return back_to(request, "/inbox")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from peelian.web.app import render, state_of
+from peelian.web.app import back_to, render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import UnansweredQuery
 from peelian.web.present import present_rows
@@ -49,7 +49,7 @@ def handled(request: Request, platform: str, post_id: str, note: str = Form(""),
     state_of(request).write(mark_handled, platform, post_id, session.username, reason=note)
     if request.headers.get("HX-Request"):
         return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": True})
-    return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)
+    return back_to(request, "/unanswered")
 
 
 @router.post("/{platform}/{post_id}/unhandled")
@@ -59,4 +59,4 @@ def unhandled(request: Request, platform: str, post_id: str, session: Session = 
     state_of(request).write(reopen, platform, post_id, session.username)
     if request.headers.get("HX-Request"):
         return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": False})
-    return RedirectResponse(request.headers.get("referer") or "/unanswered", status_code=303)
+    return back_to(request, "/unanswered")
