@@ -62,6 +62,20 @@ def test_open_refuses_a_file_that_is_not_duckdb(tmp_path):
         Project.open(path)
 
 
+@pytest.mark.parametrize(("name", "content"), [("export.json", '[{"id": "1", "created_at": "2025-05-01"}]\n'),
+                                               ("export.jsonl", '{"id": "1"}\n'), ("export.csv", "id,text\n1,hi\n")])
+@pytest.mark.parametrize("read_only", [False, True])
+def test_an_export_named_as_the_project_is_refused_and_left_alone(tmp_path, name, content, read_only):
+    """DuckDB opens a JSON or CSV file as an in-memory database that views it: `peelian import
+    export.json project.peelian` said "export.json is a DuckDB file but not a Peelian project" and
+    made a folder export.json.d beside it."""
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ProjectError, match=f"{name} is not a Peelian project: it is not a DuckDB database"):
+        Project.open(path, read_only=read_only)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name] and path.read_text() == content
+
+
 def test_settings_persist(tmp_path):
     path = tmp_path / "p.peelian"
     with Project.init(path, pseudonymise_citizens=False) as project:

@@ -41,6 +41,7 @@ SECRET_FILE = "secret.key"
 DEFAULT_SETTINGS = {"pseudonymise_citizens": "true"}
 COMMIT_MARKER = "last_commit"  # meta key every transaction rewrites, so a commit can be told from a rollback
 DUCKDB_HEADER_BYTES = 3 * 4096  # DuckDB's file header before its first block
+DUCKDB_MAGIC = b"DUCK"  # at byte 8 of a DuckDB database file, after the header checksum
 
 # The operating system's causes that mean "cannot be written", as errnos; DuckDB reports them in words.
 WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
@@ -76,6 +77,16 @@ def storage_error(exc: BaseException, project_path: Path) -> StorageError | None
 def utcnow() -> datetime:
     """Naive UTC now: every TIMESTAMP column in a project holds UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether `path` starts as a DuckDB database file does (its magic bytes after the checksum); True
+    when it cannot be read, so that DuckDB's own error (permissions, a lock) is the one reported."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(DUCKDB_MAGIC) + 8)[8:] == DUCKDB_MAGIC
+    except OSError:
+        return True
 
 
 def check_writable(path: Path) -> None:
@@ -151,6 +162,11 @@ class Project:
         path = Path(path)
         if not path.exists():
             raise ProjectError(f"no project at {path} (create one with: peelian init {path})")
+        if path.is_file() and not is_duckdb_file(path):
+            # DuckDB would open a JSON or CSV file as an in-memory database viewing it, and
+            # check_writable would make a folder beside it: an export named where the project goes.
+            raise ProjectError(f"{path} is not a Peelian project: it is not a DuckDB database (a project is "
+                               "the file peelian init made; commands take it first: peelian import PROJECT FILES...)")
         if not read_only:
             check_writable(path)
         project = cls._connect(path, read_only=read_only)
