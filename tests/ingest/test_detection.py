@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from peelian import Project
 from peelian.errors import PeelianError, UnknownFormatError
 from peelian.ingest import import_file
 from peelian.ingest.formats import detect_format, twitter_v2_bulk
@@ -161,6 +162,8 @@ def test_packed_re_encoded_and_binary_files_are_told_what_to_do(shared_fixtures,
     with zipfile.ZipFile(packed, "w") as archive:
         archive.writestr("tweets.jsonl", data)
     text = data.decode()
+    Project.init(tmp_path / "p.peelian").close()
+    project_bytes = (tmp_path / "p.peelian").read_bytes()
     cases = {"capture.jsonl.gz": (gzip.compress(data), "the file is gzip-compressed; decompress it (gunzip -k FILE)"),
              "capture.zip": (packed.getvalue(), "the file is a zip archive but not a 'Download your information' "
                                                 "archive; unzip it and import the folder it holds"),
@@ -169,7 +172,9 @@ def test_packed_re_encoded_and_binary_files_are_told_what_to_do(shared_fixtures,
              "be.jsonl": (text.encode("utf-16-be"), "iconv -f UTF-16BE -t UTF-8 FILE > FILE-utf8"),
              "utf32.jsonl": (text.encode("utf-32"), "the file is UTF-32 text"),
              "photo.json": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
-                            "the file is binary (it holds NUL bytes), not a text export")}
+                            "the file is binary (it holds NUL bytes), not a text export"),
+             "sparse.json": (b"\x01" + bytes(4095), "the file is binary"),
+             "project.peelian": (project_bytes, "the file is a DuckDB database (a Peelian project?), not an export")}
     for name, (content, message) in cases.items():
         path = tmp_path / name
         path.write_bytes(content)

@@ -119,14 +119,17 @@ def _not_text(head: bytes) -> str | None:
     for magic, what, todo in PACKED:
         if head.startswith(magic):
             return f"the file is {what}; {todo}"
+    if head[8:12] == b"DUCK":
+        return "the file is a DuckDB database (a Peelian project?), not an export"
     encoding = next((name for bom, name in TEXT_BOMS if head.startswith(bom)), None)
     window = head[:4096]
     if encoding is None and b"\x00" in window:
         half = max(len(window) // 2, 1)
         # ASCII in UTF-16 without a byte-order mark: every other byte is NUL
-        if window[1::2].count(0) > 0.6 * half:
+        odd, even = window[1::2].count(0), window[0::2].count(0)
+        if odd > 0.6 * half and even < 0.1 * half:
             encoding = "UTF-16LE"
-        elif window[0::2].count(0) > 0.6 * half:
+        elif even > 0.6 * half and odd < 0.1 * half:
             encoding = "UTF-16BE"
         else:
             return "the file is binary (it holds NUL bytes), not a text export; is it the right file?"
