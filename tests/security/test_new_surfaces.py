@@ -123,3 +123,25 @@ def test_a_marks_redirect_goes_back_only_within_the_site(client_for, action: str
         done = client.post(action, data={**data, "csrf_token": token}, headers={"referer": referer},
                            follow_redirects=False)
         assert done.status_code == 303 and done.headers["location"] == "/" + expected, (referer, done.headers)
+
+
+def test_the_multilayer_measures_csv_is_formula_safe(cli, project_path, tmp_path) -> None:
+    """`peelian multilayer --to x.csv` wrote the counties of a hand-made organisations CSV as they came: a
+    county cell `@SUM(A1)` ran as a formula in a spreadsheet. Parquet keeps the exact text."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from tests.network.test_multilayer import AGREEMENTS, ORGS
+
+    county = "@SUM(A1)"
+    (tmp_path / "orgs.csv").write_text(ORGS.replace(",X,", f",{county},"))
+    (tmp_path / "agreements.csv").write_text(AGREEMENTS.replace(",X,", f",{county},"))
+    assert cli("orgs", "import", project_path, tmp_path / "orgs.csv").exit_code == 0
+    assert cli("agreements", "import", project_path, tmp_path / "agreements.csv").exit_code == 0
+    assert cli("multilayer", project_path, "--to", tmp_path / "m.csv").exit_code == 0
+    assert cli("multilayer", project_path, "--to", tmp_path / "m.parquet").exit_code == 0
+    with (tmp_path / "m.csv").open(newline="") as handle:
+        counties = {row["county"] for row in csv.DictReader(handle)}
+    assert counties == {"'" + county}
+    assert set(pq.read_table(tmp_path / "m.parquet").column("county").to_pylist()) == {county}

@@ -218,17 +218,19 @@ class MultilayerNetworks:
         return {f"{a}|{b}": m.jaccard(sets[a], sets[b]) for a, b in combinations(self.layers, 2)}
 
     def write(self, path: str | Path) -> None:
-        """The measures as Parquet or CSV, by extension."""
+        """The measures as Parquet or CSV, by extension (the CSV formula-safe: counties come from a hand-made file)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
+
+        from peelian.store.safe_text import neutralise_arrow
 
         path = Path(path)
         table = pa.Table.from_pylist(self.measures_)
         if path.suffix == ".parquet":
             pq.write_table(table, path)
         elif path.suffix == ".csv":
-            pacsv.write_csv(table, path)
+            pacsv.write_csv(neutralise_arrow(table), path)
         else:
             raise NetworkDataError("write the measures as .parquet or .csv", path=str(path))
 
