@@ -22,7 +22,7 @@ from peelian.coding.codings import record_coding
 from peelian.coding.gold import set_gold
 from peelian.coding.samples import create_sample
 from peelian.errors import ModelError, NotFoundError, SampleError
-from tests.classify.conftest import add_posts
+from tests.classify.conftest import add_posts, labelled_posts
 
 
 def _train(project):
@@ -186,3 +186,18 @@ def test_sample_create_cli_draws_by_uncertainty(mode_project, cli) -> None:
     result = cli("sample", "create", path, "--name", "round3", "--size", "10", "--strategy", "uncertainty",
                  "--coders", "ana")
     assert result.exit_code == 2 and "needs a dimension" in result.output
+
+
+def test_too_few_gold_labels_says_when_codings_await_adjudication(project) -> None:
+    """Two coders had coded a sample, and training said "0 labelled posts" without saying that
+    classifiers train on gold labels, which their codings become by adjudication."""
+    add_posts(project, [(f"p{i}", "police", "original", text) for i, (text, _) in enumerate(labelled_posts(3))])
+    with pytest.raises(ModelError, match=r"has 0 labelled posts; at least 10 are needed[^(]*$"):
+        train_model(project, "mode", algorithm="linear", learning_curve=False)
+    create_sample(project, "round1", 6, coders=["ana", "ben"], overlap=1.0, seed=1)
+    for post_id in project.query("SELECT DISTINCT post_id FROM sample_items WHERE sample_name = 'round1'"):
+        for coder in ("ana", "ben"):
+            record_coding(project, coder, "twitter", post_id["post_id"], "mode", "inform", sample="round1")
+    with pytest.raises(ModelError, match=r"\(6 coded post\(s\) have no gold label yet: make them gold with "
+                                         r"peelian adjudicate PROJECT round1 --majority"):
+        train_model(project, "mode", algorithm="linear", learning_curve=False)

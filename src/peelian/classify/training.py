@@ -334,6 +334,21 @@ def select_and_fit(texts: list[str | None], labels: list[list[str]], *, multi_la
     return classifier, evaluation_record(selection, algorithm, classifier)
 
 
+def _not_yet_gold(project: Project, dimension: str) -> str:
+    """What to do when coders' codings are there but are not gold labels yet: classifiers train on gold,
+    and a newcomer who has coded a sample reads "0 labelled posts" as a fault; "" when there are none."""
+    row = project.query("""
+        SELECT count(DISTINCT (c.platform, c.post_id)) AS posts, min(c.sample_name) AS sample FROM codings c
+        WHERE c.dimension = ? AND c.status = 'coded' AND NOT EXISTS (
+            SELECT 1 FROM gold g WHERE g.platform = c.platform AND g.post_id = c.post_id AND g.dimension = c.dimension)
+        """, [dimension])[0]
+    if not row["posts"]:
+        return ""
+    sample = row["sample"] or "SAMPLE"
+    return (f" ({row['posts']:,} coded post(s) have no gold label yet: make them gold with peelian adjudicate "
+            f"PROJECT {sample} --majority [--include-single], or decide them with --adjudicator NAME)")
+
+
 def train_model(project: Project, dimension: str, *, algorithm: str = AUTO, n_splits: int = 5,
                 C: float | None = None,
                 seed: int = 0, learning_curve: bool = True, progress: Progress | None = None) -> TrainResult:
@@ -341,7 +356,10 @@ def train_model(project: Project, dimension: str, *, algorithm: str = AUTO, n_sp
     codebook = active_codebook(project)
     dim = codebook.dimension(dimension)
     data = training_set(project, dim)
-    check_training_set(data.labels, dim.multi_label, f"dimension {dim.id!r}")
+    try:
+        check_training_set(data.labels, dim.multi_label, f"dimension {dim.id!r}")
+    except ModelError as exc:
+        raise ModelError(f"{exc}{_not_yet_gold(project, dim.id)}") from None
     classifier, evaluation = select_and_fit(data.texts, data.labels, multi_label=dim.multi_label,
                                             algorithm=algorithm, n_splits=n_splits, C=C, seed=seed,
                                             learning_curve=learning_curve, progress=progress)
