@@ -19,6 +19,8 @@ def iter_csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, li
     and the other records are unaffected. A line longer than MAX_LINE_BYTES is not read: its
     record becomes a Reject too. `encoding` is the file's, where an importer has detected
     another (it must keep `\\n` a byte of its own, as UTF-8 and the single-byte encodings do).
+    CRLF line ends are read as LF, so a cell spanning lines holds the same text whichever system
+    wrote the file (the same export saved on Windows is duplicates, not "updated" posts).
     """
     bad_lines: dict[int, str] = {}
     heads: dict[int, bytes] = {}
@@ -33,6 +35,8 @@ def iter_csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, li
                     continue
                 if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
+                if line.endswith(b"\r\n"):  # Windows line ends: a text spanning lines reads as written on any system
+                    line = line[:-2] + b"\n"
                 try:
                     yield line.decode(encoding)
                 except UnicodeDecodeError as err:
