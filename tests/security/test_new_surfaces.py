@@ -145,3 +145,20 @@ def test_the_multilayer_measures_csv_is_formula_safe(cli, project_path, tmp_path
         counties = {row["county"] for row in csv.DictReader(handle)}
     assert counties == {"'" + county}
     assert set(pq.read_table(tmp_path / "m.parquet").column("county").to_pylist()) == {county}
+
+
+@pytest.mark.parametrize("url", ["/benchmark?period=0001", "/benchmark?period=9999", "/benchmark?period=0001-01",
+                                 "/assessment?force=Kent&period=0001", "/assessment?force=Kent&period=9999",
+                                 "/benchmark?period=1000-01"])
+def test_a_period_far_out_of_range_is_named_not_a_server_error(client_for, url: str) -> None:
+    """Year 1 or 9999 overflowed Python's dates while the period before or after was worked out (a 500);
+    1000-01 was refused naming a period the user never wrote (999-12)."""
+    page = client_for("analyst").get(url)
+    assert page.status_code == 400, page.text[:300]
+    period = url.rsplit("=", 1)[1]
+    assert f"period {period} is outside 1970 to 2100" in html.unescape(page.text)
+
+
+def test_the_cli_names_a_period_out_of_range(cli, project_path) -> None:
+    result = cli("benchmark", project_path, "--period", "9999")
+    assert result.exit_code == 2 and "period 9999 is outside 1970 to 2100" in result.output, result.output

@@ -19,7 +19,7 @@ from peelian.metrics.codes import code_ids
 from peelian.metrics.compute import Scope, compute_metrics, inbound_sql, period_after, police_sql
 from peelian.metrics.engine import prepared
 from peelian.metrics.expectations import load_survey
-from peelian.metrics.params import Filters, MetricParams, humane_duration
+from peelian.metrics.params import FIRST_DATE, LAST_DATE, Filters, MetricParams, humane_duration
 from peelian.metrics.rollup import rollup_fresh
 from peelian.metrics.rollup_groups import GroupRollup, count_sql
 from peelian.store.project import Project
@@ -117,14 +117,23 @@ class Period:
 
     def previous(self) -> Period:
         if self.kind == "year":
-            return parse_period(str(self.date_from.year - 1))
+            return _read_period(f"{self.date_from.year - 1:04d}")
         start = period_after(self.date_from, self.kind, -1)
-        return parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}" if self.kind == "quarter"
-                            else f"{start.year}-{start.month:02d}")
+        return _read_period(f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}" if self.kind == "quarter"
+                            else f"{start.year:04d}-{start.month:02d}")
 
 
 def parse_period(text: str) -> Period:
-    """2025-Q2, 2025-06 or 2025."""
+    """2025-Q2, 2025-06 or 2025, within the years filters take (FIRST_DATE to LAST_DATE): far outside them
+    the period before or after is past what Python's dates hold, and no posts are there to measure."""
+    period = _read_period(text)
+    if not FIRST_DATE <= period.date_from <= period.date_to <= LAST_DATE:
+        raise AssessmentError(f"period {period.label} is outside {FIRST_DATE.year} to {LAST_DATE.year}")
+    return period
+
+
+def _read_period(text: str) -> Period:
+    """A period of any year (the period before an accepted one may be a year earlier than they go)."""
     value = (text or "").strip()
     if m := _QUARTER.match(value):
         year, q = int(m[1]), int(m[2])
