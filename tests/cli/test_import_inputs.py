@@ -43,3 +43,13 @@ def test_init_on_an_ordinary_file_or_a_folder_says_so(cli, tmp_path):
     assert notes.read_text() == "keep me\n"
     result = cli("init", tmp_path)
     assert result.exit_code == 2 and "is a folder; name the project file to create" in result.output
+
+
+def test_an_import_with_notices_says_where_to_read_them(cli, project_path, shared_fixtures):
+    """The table counted notices (a compliance file's deletions) and nothing said where they are."""
+    result = cli("import", project_path, shared_fixtures / "twitter_v2" / "twarc-csv__tweets_compliance.jsonl")
+    assert result.exit_code == 0, result.output
+    assert f"2 notice(s) (deletions, withheld or missing posts, superseded edits, API errors the files report): " \
+           f"peelian export {project_path} notices --to notices.csv" in " ".join(result.output.split())
+    quiet = cli("import", project_path, shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl")
+    assert "notice(s)" not in quiet.output

@@ -146,6 +146,11 @@ def import_(
                                   highlight=False, soft_wrap=True)
             if r.quarantined > 5:
                 err_console.print(f"  … and {r.quarantined - 5} more: peelian quarantine {project}")
+        notices = sum(r.notices for r in reports if r.skipped_identical_to is None and r.skipped is None)
+        if notices:  # counted in the table; where to read them, as the quarantine lines say for theirs
+            err_console.print(f"{notices:,} notice(s) (deletions, withheld or missing posts, superseded edits, "
+                              f"API errors the files report): peelian export {project} notices --to notices.csv",
+                              highlight=False, soft_wrap=True)
     if any(r.quarantined for r in reports):
         raise typer.Exit(EXIT_PARTIAL)
 
