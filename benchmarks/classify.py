@@ -3,6 +3,7 @@
     python benchmarks/classify.py                    # 50,000-post demo corpus, 1,500 training labels, 3 runs
     python benchmarks/classify.py --posts 20000 --labels 800 --runs 5
     python benchmarks/classify.py --data coded.csv --text text --label mode --runs 5   # your own labelled posts
+    python benchmarks/classify.py --data 2025.csv --test-data 2026.csv --text text --label mode   # train on one, test on another
 
 With `--data`, any labelled CSV: each run splits it 75/25 (stratified by label; `--test-size`)
 with its own seed, trains the default model on the 75 % exactly as `peelian classify train-file`
@@ -12,6 +13,12 @@ on the same split, a plain TF-IDF + logistic regression reference; both are scor
 medians over `--runs` splits, the default's chosen candidate, and its cross-validated macro-F1
 (CV-on-selection, and corrected for selection) next to its held-out figure. `--json` prints the
 same as JSON.
+
+With `--test-data` too, there is no split: both models train on all of `--data` and are scored on
+all of the test file (same `--text` and `--label` columns), e.g. last year's coded posts against
+this year's. The split being fixed, the `--runs` differ only in the default's seed (its
+cross-validation folds and calibration folds, hence perhaps its chosen candidate); the reference
+is deterministic and scores the same in every run.
 
 Data: the demo corpus (`peelian.demo.build_demo`), generated in real platform formats and
 imported through the real pipeline, built once into bench-data/ and reused. Its ground truth
@@ -275,8 +282,10 @@ def split_indices(labels: list[list[str]], test_size: float, seed: int, multi_la
 
 
 def compare_on_file(path: Path, *, text: str, label: str, label_sep: str | None = None, runs: int = 3,
-                    test_size: float = 0.25, seed: int = 7, algorithm: str = "auto") -> dict[str, Any]:
-    """The default model and the reference on `runs` train/test splits of a labelled CSV."""
+                    test_size: float = 0.25, seed: int = 7, algorithm: str = "auto",
+                    test_path: Path | None = None) -> dict[str, Any]:
+    """The default model and the reference on `runs` train/test splits of a labelled CSV or, with
+    `test_path`, trained on all of `path` and scored on all of `test_path` in every run."""
     import numpy as np
 
     from peelian.classify import score_predictions
@@ -288,7 +297,12 @@ def compare_on_file(path: Path, *, text: str, label: str, label_sep: str | None 
     texts, labels = read_labelled(path, text=text, label=label, label_sep=label_sep)
     multi_label = label_sep is not None
     check_training_set(labels, multi_label, str(path))
+    n_train_rows = len(texts)
+    if test_path is not None:
+        test_texts_all, test_labels_all = read_labelled(test_path, text=text, label=label, label_sep=label_sep)
+        texts, labels = texts + test_texts_all, labels + test_labels_all
     classes = sorted({c for codes in labels for c in codes})
+    unseen_codes = sorted(set(classes) - {c for codes in labels[:n_train_rows] for c in codes})
     embeddings, embed_s = None, 0.0
     if any(uses_embeddings(c.algorithm) for c in candidate_set(algorithm)):
         started = time.perf_counter()
@@ -301,7 +315,10 @@ def compare_on_file(path: Path, *, text: str, label: str, label_sep: str | None 
 
     per_run = []
     for run in range(runs):
-        train, test = split_indices(labels, test_size, seed + run, multi_label)
+        if test_path is None:
+            train, test = split_indices(labels, test_size, seed + run, multi_label)
+        else:
+            train, test = np.arange(n_train_rows), np.arange(n_train_rows, len(texts))
         train_texts, test_texts = [texts[i] for i in train], [texts[i] for i in test]
         train_labels, test_labels = [labels[i] for i in train], [labels[i] for i in test]
         started = time.perf_counter()
@@ -333,8 +350,10 @@ def compare_on_file(path: Path, *, text: str, label: str, label_sep: str | None 
     medians["default"].update({k: median("default", k) for k in ("cv_macro_f1", "cv_macro_f1_corrected")})
     gains = [r["default"]["macro_f1"] - r["reference"]["macro_f1"] for r in per_run
              if r["default"]["macro_f1"] is not None and r["reference"]["macro_f1"] is not None]
-    return {"data": str(path), "rows": len(texts), "classes": classes, "multi_label": multi_label, "runs": runs,
-            "test_size": test_size, "algorithm": algorithm, "embedding_s": embed_s, "per_run": per_run,
+    return {"data": str(path), "rows": n_train_rows, "test_data": None if test_path is None else str(test_path),
+            "test_rows": len(texts) - n_train_rows if test_path is not None else None, "codes_not_in_training": unseen_codes,
+            "classes": classes, "multi_label": multi_label, "runs": runs,
+            "test_size": None if test_path is not None else test_size, "algorithm": algorithm, "embedding_s": embed_s, "per_run": per_run,
             "median": medians, "gain_macro_f1": {"median": float(np.median(gains)) if gains else None,
                                                  "min": min(gains) if gains else None,
                                                  "max": max(gains) if gains else None}}
@@ -347,12 +366,21 @@ def print_comparison(result: dict[str, Any]) -> None:
     load = os.getloadavg()
     print(f"machine: {platform.node()}, {os.cpu_count()} cores, {platform.python_version()}; load average at start "
           f"{result['load_start']:.1f}, now {load[0]:.1f}")
-    print(f"data: {result['data']} ({result['rows']:,} rows, {len(result['classes'])} codes"
-          f"{', multi-label' if result['multi_label'] else ''}); {result['runs']} split(s) "
-          f"{1 - result['test_size']:.0%}/{result['test_size']:.0%}"
-          f"{' stratified by label' if not result['multi_label'] else ''}, scored on the held-out part")
+    codes = f"{len(result['classes'])} codes{', multi-label' if result['multi_label'] else ''}"
+    if result["test_data"] is None:
+        print(f"data: {result['data']} ({result['rows']:,} rows, {codes}); {result['runs']} split(s) "
+              f"{1 - result['test_size']:.0%}/{result['test_size']:.0%}"
+              f"{' stratified by label' if not result['multi_label'] else ''}, scored on the held-out part")
+    else:
+        print(f"trained on all of {result['data']} ({result['rows']:,} rows), scored on all of {result['test_data']} "
+              f"({result['test_rows']:,} rows), {codes}; {result['runs']} run(s) on this one fixed split differ only "
+              "in the default's seed (cross-validation and calibration folds); the reference is deterministic")
+        if result["codes_not_in_training"]:
+            print(f"codes in the test file but not in the training file (neither model can predict them): "
+                  f"{', '.join(result['codes_not_in_training'])}")
     if result["embedding_s"]:
-        print(f"sentence embeddings of all {result['rows']:,} posts computed once: {result['embedding_s']:.1f} s "
+        n_posts = result["rows"] + (result["test_rows"] or 0)
+        print(f"sentence embeddings of all {n_posts:,} posts computed once: {result['embedding_s']:.1f} s "
               "(not in the fit times below)")
     header = (f"{'run':>4} {'model':<10} {'macro-F1':>9} {'accuracy':>9} {'kappa':>7} {'fit s':>7}  "
               f"{'chosen (CV-on-selection F1 / corrected)':<40}")
@@ -397,6 +425,8 @@ def main() -> None:
     parser.add_argument("--label", help="with --data: the label column")
     parser.add_argument("--label-sep", help="with --data: several labels per row, split on this (multi-label)")
     parser.add_argument("--test-size", type=float, default=0.25, help="with --data: held-out share (default 0.25)")
+    parser.add_argument("--test-data", type=Path, help="with --data: no split; train on all of --data and score on "
+                        "this labelled CSV (same --text and --label columns)")
     parser.add_argument("--default-algorithm", default="auto",
                         help="with --data: the default model's --algorithm (auto, linear, embedding, combined)")
     parser.add_argument("--json", action="store_true", help="with --data: print the result as JSON")
@@ -413,13 +443,16 @@ def main() -> None:
     if args.data:
         if not args.text or not args.label:
             parser.error("--data needs --text and --label")
+    elif args.test_data:
+        parser.error("--test-data needs --data (the posts to train on)")
+    if args.data:
         from peelian.errors import PeelianError
 
         load_start = os.getloadavg()[0]
         try:
             result = compare_on_file(args.data, text=args.text, label=args.label, label_sep=args.label_sep,
                                      runs=args.runs, test_size=args.test_size, seed=args.seed,
-                                     algorithm=args.default_algorithm)
+                                     algorithm=args.default_algorithm, test_path=args.test_data)
         except PeelianError as exc:
             raise SystemExit(f"error: {exc}") from None
         result["load_start"] = load_start
