@@ -238,3 +238,16 @@ def test_the_contract_is_documented():
     documented = (ROOT / "docs" / "cli.md").read_text()
     for code, meaning in EXIT_CODES.items():
         assert f"| {code} | {meaning} |" in documented
+
+
+@pytest.mark.parametrize("args", [("quarantine", "--limit", "-1"), ("unanswered", "--limit", "-5"),
+                                  ("unanswered", "--offset", "-1"), ("threads", "--limit", "-1"),
+                                  ("triage", "--limit", "-1"), ("codings", "list", "--limit", "-1")])
+def test_a_negative_limit_or_offset_is_a_usage_error(cli, project_path, args):
+    """They reached DuckDB's LIMIT and ended in a traceback and 'unexpected error' (exit 3); the
+    inbox took -1 as 'nothing awaits a response'."""
+    command = args[:2] if args[0] == "codings" else args[:1]
+    result = cli(*command, project_path, *args[len(command):])
+    assert result.exit_code == 2, result.output
+    words = " ".join(result.output.replace("│", " ").split())
+    assert "unexpected" not in words and "should be greater than or equal to 0" in words

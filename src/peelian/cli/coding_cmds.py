@@ -311,7 +311,7 @@ def codings_list(
     project: Path = ProjectArg,
     sample: str = typer.Option(None, "--sample", help="Only this sample."),
     coder: str = typer.Option(None, "--coder", help="Only this coder."),
-    limit: int = typer.Option(50, "--limit", help="At most this many rows (0 for all)."),
+    limit: int = typer.Option(50, "--limit", min=0, help="At most this many rows (0 for all)."),
     json: bool = JsonOpt,
 ) -> None:
     """The coding history, newest first, including undos (the table is append-only)."""

@@ -239,8 +239,8 @@ def unanswered_cmd(
     date_from: str = typer.Option(None, "--from", help="Posted on or after this day (YYYY-MM-DD, UTC)."),
     date_to: str = ToOpt, window: str = WindowOpt, needs_response: str = NeedsOpt, intents: str = IntentsOpt,
     question_fallback: bool = FallbackOpt, predictions: bool = PredictionsOpt, as_of: str = AsOfOpt,
-    limit: int = typer.Option(100, "--limit", help="At most this many (0 for all)."),
-    offset: int = typer.Option(0, "--offset", help="Skip this many first."),
+    limit: int = typer.Option(100, "--limit", min=0, help="At most this many (0 for all)."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many first."),
     json: bool = JsonOpt,
 ) -> None:
     """Citizen posts still awaiting a response, oldest first: pending ones, inside the response window
@@ -315,7 +315,7 @@ def threads_cmd(
                                  "when listing, only this platform."),
     force: str = typer.Option(None, "--force", help="When listing: only conversations this force's police "
                               "took part in."),
-    limit: int = typer.Option(20, "--limit", help="When listing: at most this many (0 for all)."),
+    limit: int = typer.Option(20, "--limit", min=0, help="When listing: at most this many (0 for all)."),
     json: bool = JsonOpt,
 ) -> None:
     """One conversation as an indented tree: who, when, how long after the post it answers. Without

@@ -203,7 +203,7 @@ def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
 def quarantine(
     project: Path = ProjectArg,
     import_id: int = typer.Option(None, "--import", help="Only this import."),
-    limit: int = typer.Option(100, help="At most this many rows (0 for all)."),
+    limit: int = typer.Option(100, min=0, help="At most this many rows (0 for all)."),
     json: bool = JsonOpt,
 ) -> None:
     """What was rejected, why, and where (file, line or row)."""

@@ -56,7 +56,7 @@ def triage_show(
     project: Path = ProjectArg, force: str = ForceOpt, account: str = AccountOpt, since: str = SinceOpt,
     as_of: str = AsOfOpt,
     show_handled: bool = typer.Option(False, "--show-handled", help="Include posts marked handled elsewhere."),
-    limit: int = typer.Option(50, "--limit", help="At most this many (0 for all)."),
+    limit: int = typer.Option(50, "--limit", min=0, help="At most this many (0 for all)."),
     json: bool = JsonOpt,
 ) -> None:
     """Posts awaiting a response, most urgent first: immediate risk (call 999), then overdue against the
