@@ -162,3 +162,22 @@ def test_a_period_far_out_of_range_is_named_not_a_server_error(client_for, url: 
 def test_the_cli_names_a_period_out_of_range(cli, project_path) -> None:
     result = cli("benchmark", project_path, "--period", "9999")
     assert result.exit_code == 2 and "period 9999 is outside 1970 to 2100" in result.output, result.output
+
+
+def test_adjudication_shows_a_posts_control_characters_as_text(cli, project_path) -> None:
+    """The adjudication screen escaped markup in the post but passed its ANSI sequences to the terminal."""
+    from peelian import Project
+    from peelian.coding.codings import record_coding
+    from peelian.coding.samples import create_sample
+    from tests.coding.conftest import add_posts, corpus
+
+    with Project.open(project_path) as proj:
+        add_posts(proj, corpus())
+        proj.con.execute("UPDATE posts SET text = ? WHERE post_id = 'r1'", ["help [/] \x1b[2J\x1b]0;pwned\x07 now"])
+        create_sample(proj, "s1", post_ids=["r1"], coders=["ana", "ben"], overlap=1.0, shuffle=False)
+        record_coding(proj, "ana", "twitter", "r1", "stance", ["towards"])
+        record_coding(proj, "ben", "twitter", "r1", "stance", ["away"])
+    result = cli("adjudicate", project_path, "s1", "--adjudicator", "dee", input="q\n")
+    assert result.exit_code == 0, result.output
+    assert "help [/] \\x1b[2J\\x1b]0;pwned\\x07 now" in result.stdout
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout

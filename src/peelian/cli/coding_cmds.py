@@ -21,6 +21,7 @@ from peelian.cli.common import (
     emit_json,
     err_console,
     open_project,
+    shown,
     user_errors,
 )
 from peelian.errors import CodingError
@@ -466,8 +467,8 @@ def _ask_decision(item: Disagreement, book: Codebook, index: int, total: int) ->
     dim = book.dimension(item.dimension)
     body = []
     if item.context:
-        body.append(f"[dim]{escape(item.context)}[/]")
-    body.append(escape(item.text or "(no text)"))
+        body.append(f"[dim]{shown(item.context)}[/]")
+    body.append(shown(item.text or "(no text)"))
     body.append("")
     for c in item.codings:
         codes = "; ".join(c["codes"]) if c["codes"] else ("skip" if c["status"] == "skipped" else "-")
