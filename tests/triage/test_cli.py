@@ -140,3 +140,15 @@ def test_triage_says_when_the_rules_run_alone(cli, path, monkeypatch):
     assert table.exit_code == 0 and "keyword rules alone" in said and "peelian[embeddings]" in said
     data = json.loads(cli("triage", path, "--json").output)
     assert data["risk_layers"]["semantic"] is False and data["rows"][0]["post_id"] == "KNIFE"
+
+
+def test_since_zero_is_an_empty_window_and_all_is_any_age(cli, path):
+    """--since 0 listed the whole inbox under "posts of the last 0s" (a zero window read as none),
+    and --since all was printed as "posts of the last all"."""
+    empty = cli("triage", path, "--since", "0")
+    assert empty.exit_code == 0 and "nothing awaits a response (posts of the last 0s)" in empty.output
+    assert json.loads(cli("triage", path, "--since", "0", "--json").output)["rows"] == []
+    every = cli("triage", path, "--since", "all")
+    assert "; posts of any age" in " ".join(every.output.split()) and "the last all" not in every.output
+    summary = cli("triage", "summary", path, "--since", "all")
+    assert "inbox (posts of any age):" in summary.output

@@ -47,6 +47,11 @@ def triage_group() -> None:
     (same as `triage show`); `triage targets` sets response-time targets per intent."""
 
 
+def _reach(since: str) -> str:
+    """How far back the inbox reaches, as the summary lines say it ("all" reads "posts of any age")."""
+    return "posts of any age" if since == "all" else f"posts of the last {since}"
+
+
 def _since(value: str | None) -> str | None:
     return None if value is None or value.lower() == "all" else value
 
@@ -83,7 +88,7 @@ def triage_show(
         console.print(f"[bold red]{counts['risk']:,} post(s) describe immediate risk.[/] {result['advice']}",
                       highlight=False)
     if not result["rows"]:
-        console.print(f"nothing awaits a response (posts of the last {result['since']})")
+        console.print(f"nothing awaits a response ({_reach(result['since'])})")
         return
     out = Table("", "left", "target", "intent (source)", "age", "force", "to", "from", "post", "text", "link")
     for r in result["rows"]:
@@ -98,8 +103,8 @@ def triage_show(
     if result["risk_layers"]["note"]:
         console.print(result["risk_layers"]["note"], highlight=False, markup=False)
     console.print(f"{counts['total']:,} awaiting a response ({counts['risk']:,} immediate risk, "
-                  f"{counts['overdue']:,} overdue, {counts['pending']:,} within target); posts of the last "
-                  f"{result['since']}", highlight=False)
+                  f"{counts['overdue']:,} overdue, {counts['pending']:,} within target); {_reach(result['since'])}",
+                  highlight=False)
 
 
 @triage_app.command("targets")
@@ -225,7 +230,7 @@ def triage_summary(
                    "params": params.describe(), "filters": filters.describe()})
         return
     c = box["counts"]
-    console.print(f"inbox (posts of the last {box['since']}): {c['total']:,} awaiting a response, {c['risk']:,} "
+    console.print(f"inbox ({_reach(box['since'])}): {c['total']:,} awaiting a response, {c['risk']:,} "
                   f"immediate risk, {c['overdue']:,} overdue, {c['pending']:,} within target", highlight=False)
     print_attainment(rows)
 

@@ -280,7 +280,7 @@ def _candidates_sql(scope: Scope, since: timedelta | None, show_handled: bool, s
     From the inbox rows kept with the rollup (`_KeptInbox`) all this is read, not derived from the texts.
     `nids` keeps only those posts (a page's)."""
     as_of = f"TIMESTAMP '{scope.as_of.isoformat(sep=' ')}'"
-    lower = f" AND i.created_at >= {as_of} - INTERVAL {int(since.total_seconds())} SECOND" if since else ""
+    lower = f" AND i.created_at >= {as_of} - INTERVAL {int(since.total_seconds())} SECOND" if since is not None else ""
     # list_contains per intent: a third of list_has_any's time over millions of rows
     needs = " OR ".join(f"list_contains(i.intents, {sql_literal(c)})" for c in scope.params.needs_response_intents)
     handled = "" if show_handled else " AND h.platform IS NULL"
