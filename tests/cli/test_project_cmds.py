@@ -95,3 +95,20 @@ def test_importer_option_names_the_archive_owner(cli, project_path, shared_fixtu
     assert status["by_force"][0]["force"] == "Test Police"
     bad = cli("import", project_path, archive, "--option", "handle")
     assert bad.exit_code == 2 and "key=value" in bad.output
+
+
+def test_quarantine_listing_says_what_it_is_out_of_and_refuses_an_unknown_import(cli, project_path, shared_fixtures,
+                                                                                  tmp_path):
+    """The listing stopped at --limit without a word while status counted them all, and an import
+    that does not exist was "nothing quarantined"."""
+    lines = (shared_fixtures / FLAT).read_text(encoding="utf-8").splitlines()
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text("\n".join(line if i % 2 == 0 else line[: len(line) // 2] for i, line in enumerate(lines[:20]))
+                       + "\n", encoding="utf-8")
+    assert cli("import", project_path, damaged).exit_code == 1
+    assert "quarantine: 10 records" in cli("status", project_path).output
+    cut = cli("quarantine", project_path, "--limit", "4")
+    assert cut.exit_code == 0 and "showing 4 of 10 (--limit N, or 0 for all)" in cut.output
+    assert "showing" not in cli("quarantine", project_path, "--import", "1", "--limit", "0").output
+    missing = cli("quarantine", project_path, "--import", "7")
+    assert missing.exit_code == 2 and "no import #7 (imports are #1 to #1: peelian imports)" in missing.output

@@ -207,21 +207,24 @@ def quarantine(
     json: bool = JsonOpt,
 ) -> None:
     """What was rejected, why, and where (file, line or row)."""
-    from peelian.store.status import list_quarantine
+    from peelian.store.status import count_quarantine, list_quarantine
 
     with open_project(project, read_only=True) as proj:
+        total = count_quarantine(proj, import_id=import_id)
         rows = list_quarantine(proj, import_id=import_id, limit=limit or None)
     if json:
         emit_json(rows)
         return
     if not rows:
-        console.print("nothing quarantined")
+        console.print("nothing quarantined" + (f" by import #{import_id}" if import_id is not None else ""))
         return
     table = Table("import", "file", "where", "reason", "excerpt")
     for r in rows:
         table.add_row(str(r["import_id"]), escape(r["path"]), escape(r["location"]), escape(r["reason"]),
                       escape((r["raw_excerpt"] or "")[:60]))
     console.print(table)
+    if len(rows) < total:  # so the listing agrees with the count peelian status gives
+        console.print(f"showing {len(rows):,} of {total:,} (--limit N, or 0 for all)", highlight=False)
 
 
 @app.command(rich_help_panel=PROJECT)

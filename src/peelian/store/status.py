@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peelian.errors import NotFoundError
 from peelian.store.project import Project
 
 
@@ -40,6 +41,18 @@ def project_status(project: Project) -> dict[str, Any]:
         "registry_entries": project.scalar("SELECT count(*) FROM registry"),
         "quarantined": project.scalar("SELECT count(*) FROM quarantine"),
     }
+
+
+def count_quarantine(project: Project, *, import_id: int | None = None) -> int:
+    """How many records are quarantined (by one import): what a listing cut by its limit is out of.
+    An import that does not exist is a NotFoundError, not "nothing quarantined"."""
+    if import_id is None:
+        return int(project.scalar("SELECT count(*) FROM quarantine"))
+    if not project.scalar("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]):
+        last = project.scalar("SELECT max(import_id) FROM imports")
+        raise NotFoundError(f"no import #{import_id} " + (f"(imports are #1 to #{last}: peelian imports)" if last
+                                                           else "(nothing has been imported yet)"))
+    return int(project.scalar("SELECT count(*) FROM quarantine WHERE import_id = ?", [import_id]))
 
 
 def list_quarantine(project: Project, *, import_id: int | None = None, limit: int | None = 100) -> list[dict[str, Any]]:
