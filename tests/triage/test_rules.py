@@ -18,6 +18,7 @@ from peelian.triage.rules import (
     risk_text,
     urgent_sql,
 )
+from peelian.triage.semantic import is_guarded
 
 DATA = Path(__file__).parents[1] / "data" / "triage" / "urgent.csv"
 
@@ -191,7 +192,7 @@ def test_other_intents_and_the_fallback():
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
     for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv",
-                  "urgent_heldout6.csv", "urgent_heldout7.csv"):
+                  "urgent_heldout6.csv", "urgent_heldout7.csv", "urgent_heldout8.csv", "urgent_heldout9.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
@@ -345,3 +346,53 @@ def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
     property, reference numbers, news and old events, filming, jokes, dumping, traffic; a guard that speaks for
     the whole post ("not urgent") holds past a turn."""
     assert not classify_text(text).urgent
+
+
+# Round 6b: kinds of held outs 8 and 9's misses, in wordings written apart from those sets.
+@pytest.mark.parametrize(("text", "category"), [
+    ("@NorfolkPolice he say he will come back tonight and burn the car with us in it", "threat_to_life"),
+    ("@KentPolice my brother just got a message saying they're coming to shoot him, he's at home in Margate",
+     "threat_to_life"),
+    ("@EssexPolice the man from the garage said he would torch the lot of us and he's parked outside",
+     "threat_to_life"),
+    ("@YorksPolice two men inside our warehouse, I'm watching them on the camera from home", "in_progress"),
+    ("@GMPolice I can see someone on my doorbell camera going through the car on the drive", "in_progress"),
+    ("@CumbriaPolice old fella at the bus stop in Kendal, barely conscious, face all swollen", "threat_to_life"),
+    ("@DyfedPowys barn fire at the farm on the B4337, the lad who works there is still inside", "threat_to_life"),
+    ("@LancsPolice motorbikes racing across the park where the kids are playing", "in_progress"),
+    ("@NWPolice lad on a moped with a toddler on the back, no helmets, on the dual carriageway", "in_progress"),
+])
+def test_round_6b_kinds_of_danger_are_read(text, category):
+    """A threat with a time and a target in any grammar ('he say he will come ... and burn'), intruders seen live on
+    a camera or app, an injured person found barely conscious, someone still inside near a fire, vehicles among
+    children now."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text", [
+    "@DevonPolice Update: dad's been found, he was in the pub in Totnes, thanks for all the shares",
+    "@StaffsPolice found by the police at Crewe station, tired and hungry, thanks everyone",
+    "@WMPolice the lads shouting in the street were from the boxing gym, just sparring, nobody panic",
+    "@PSNIBelfast heard a bang at the docks, someone said it's controlled explosions by the army",
+    "@GMPolice smoke alarm going mad in the flat above, burnt toast again, sorry neighbours",
+    "@NottsPolice the shouting was us, thanks for coming out earlier",
+    "@MerseyPolice someone got jumped outside the chippy last wk and nothing's been done",
+    "@WYP rang about the car on fire in our street on Friday, nobody came",
+    "@TVP my camera caught a man with a crowbar in the garden on Wednesday at 3am, nothing taken",
+    "@CheshirePolice is there a register for people with dementia? my dad keeps wandering off",
+    "@KentPolice does a penknife on my keyring count as carrying a weapon?",
+    "@SYPTweets if someone is holding a knife in a video online should I report it? for next time",
+    "@DC_Police jury's out on the Exeter axe case, what do people think",
+    "@WMPolice bloke who knifed a lad in Walsall pleaded guilty today",
+    "@Kent_Police the bins behind the shops got set on fire, fire brigade sorted it, all sorted",
+    "@LancsPolice lad doing wheelies in the car park with a knife sticker on his helmet lmaooo",
+    "@PSNI big up the officers at the parade today, good vibes",
+    "@WMPolice the fella with the bat outside the Spar, that was Sunday, quiet since",
+    "@GMPolice my mam'll kill me when she sees the state of the car",
+])
+def test_round_6b_kinds_of_false_alarm_are_not_read(text):
+    """Found-safe updates, reassurance, controlled explosions and burnt toast, thanks for attending, an old event told
+    by its day or 'last wk' or 'that was Sunday', camera footage of a past night, carers' register questions, legal
+    questions about carrying a blade, court news, a settled fire, laughter, praise, a relative's 'will kill me when':
+    neither risk layer reads them."""
+    assert is_guarded(text) and not classify_text(text).urgent

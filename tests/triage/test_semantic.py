@@ -179,7 +179,8 @@ def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
 @needs_model
 def test_prototypes_are_situations_not_copies_of_labelled_posts():
     texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv",
-                            "urgent_heldout5.csv", "urgent_heldout6.csv", "urgent_heldout7.csv")
+                            "urgent_heldout5.csv", "urgent_heldout6.csv", "urgent_heldout7.csv",
+                            "urgent_heldout8.csv", "urgent_heldout9.csv")
              for t, _, _ in rows(DATA / path)]
     layer = semantic.SemanticLayer()
     posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
@@ -287,7 +288,9 @@ def test_accuracy_floors_per_split():
     assert held3["both"]["recall"] >= 0.96 and held3["both"]["precision"] >= 0.95, held3["both"]["misses"]
     # the later blind sets: (rules recall, semantic recall) floors; precision >= 0.95 and both's recall >= 0.96 on each.
     # The semantic floors are those of round 6's plain and relayed prototypes (before it: 0.866, 0.812, 0.838, 0.796)
-    for number, rules_recall, semantic_recall in ((4, 0.62, 0.89), (5, 0.62, 0.85), (6, 0.62, 0.86), (7, 0.58, 0.8)):
+    # Held outs 8 and 9 were scored blind first (both: 0.843 / 0.938 and 0.870 / 0.949), then read in round 6b.
+    for number, rules_recall, semantic_recall in ((4, 0.62, 0.89), (5, 0.62, 0.85), (6, 0.62, 0.86), (7, 0.58, 0.8),
+                                                  (8, 0.6, 0.83), (9, 0.7, 0.81)):
         held = semantic.evaluate_layers(rows(DATA / f"urgent_heldout{number}.csv"))
         assert held["rules"]["recall"] >= rules_recall and held["rules"]["precision"] >= 0.95, (
             number, held["rules"]["false_alarms"])
@@ -359,3 +362,24 @@ def test_round_6_dangers_told_plainly_or_passed_on_are_found():
     missed = [t for t, f in zip(ROUND_6_DANGERS, found) if not f.urgent]
     raised = [t for t, f in zip(ROUND_6_ORDINARY, found[len(ROUND_6_DANGERS):]) if f.urgent]
     assert not missed and not raised, (missed, raised)
+
+
+LETTER = ("Dear Sir or Madam,\n\nI manage a small bakery in Hereford and your neighbourhood team has always been "
+          "helpful with our questions about parking, deliveries and the market day road closures, and we enjoy the "
+          "updates you post about community events and the cadets.\n\nA man we barred earlier has come back and is "
+          "hammering on the locked door shouting that he will get my colleague when she comes out.\n\nMany thanks for "
+          "your time and for all the work your officers do for the town.\n\nYours faithfully,\nMrs P. Hughes")
+
+
+def test_a_letter_is_read_paragraph_by_paragraph():
+    assert semantic.paragraphs("one paragraph only, however long it is") == []
+    assert semantic.paragraphs("Dear Sir,\n\nthere is a man outside with a knife now\n\nRegards") == [
+        "there is a man outside with a knife now"]
+
+
+@needs_model
+def test_a_danger_in_the_third_paragraph_of_a_polite_letter_is_found():
+    """Round 6b: a letter's courtesies diluted the danger told in its third paragraph (held out 8); each paragraph
+    is scored apart, as a long post's end is."""
+    found = semantic.detect([LETTER])[0]
+    assert found.semantic is not None and found.semantic.urgent, found.semantic

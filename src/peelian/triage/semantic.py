@@ -390,7 +390,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         "have you tried the online form? worked for me",
         "same thing happens on our road all the time",
         "my kids would love to meet the police horses and dogs",
-        "what was the score in the charity football match between the police and the fire brigade",
+        "how did the police five-a-side team get on in the cup against the ambulance crews",
         "can we bring the children to see the police cars at the open day",
         "there are never any bobbies on the beat round here since the budget cuts",
     ),
@@ -492,6 +492,17 @@ def tail(text: str) -> str | None:
     return end if len(end.split()) < len(words) else None
 
 
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a text written in several (a letter: greeting, context, the report, sign-off), those of
+    MIN_WORDS words or more; empty for a text of one paragraph. Each is scored apart, as the tail is: a danger told
+    in the third paragraph of a polite letter is otherwise diluted by the courtesies around it."""
+    parts = [p.strip() for p in _PARAGRAPH.split(text)]
+    return [p for p in parts if len(p.split()) >= MIN_WORDS] if len(parts) > 1 else []
+
+
 def plain_words(text: str) -> str:
     """`text` with PLAIN_WORDS written out (whole words only, lower case)."""
     return _WORD.sub(lambda m: PLAIN_WORDS.get(m.group(0), m.group(0)), text)
@@ -548,7 +559,7 @@ class SemanticLayer:
         """Per text, in one batch: its Score against the prototypes and the negatives."""
         self._prepare()
         whole = [embedded_text(t) for t in texts]
-        ends = [(i, end) for i, end in enumerate(tail(w) for w in whole) if end]
+        ends = [(i, part) for i, w in enumerate(whole) for part in [*filter(None, [tail(w)]), *paragraphs(w)]]
         vectors = self.encoder.encode(whole + [end for _, end in ends])
         if not len(vectors):
             return []
@@ -558,7 +569,7 @@ class SemanticLayer:
         every = [Score(int(p.argmax()), float(p.max()), int(n.argmax()), float(n.max()), float(m))
                  for p, n, m in zip(pos, neg, margins)]
         out = every[:len(texts)]
-        # a long text keeps its end's score where the end has the better margin
+        # a long text keeps its end's or a paragraph's score where that has the better margin
         for row, (i, _) in enumerate(ends, start=len(texts)):
             if every[row].margin > out[i].margin:
                 out[i] = every[row]
