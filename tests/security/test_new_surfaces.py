@@ -181,3 +181,16 @@ def test_adjudication_shows_a_posts_control_characters_as_text(cli, project_path
     assert result.exit_code == 0, result.output
     assert "help [/] \\x1b[2J\\x1b]0;pwned\\x07 now" in result.stdout
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+@pytest.mark.parametrize("note", ["a\x00b", "rang \x1b[2J back", "x" * 2001])
+def test_the_unanswered_pages_note_is_checked_like_the_inboxs_reason(client_for, web_project, note: str) -> None:
+    """The Inbox refuses a reason with control characters or over 2,000 characters by name; the Unanswered
+    page's note on the same mark was stored and audited as sent (a NUL, an ANSI sequence)."""
+    from tests.web.conftest import csrf_of
+
+    client = client_for("analyst")
+    done = client.post("/unanswered/twitter/1002/handled", data={"note": note, "csrf_token": csrf_of(client)},
+                       follow_redirects=False)
+    assert done.status_code == 400 and "note" in html.unescape(done.text), done.status_code
+    assert web_project.scalar("SELECT count(*) FROM audit_log WHERE action = 'handled'") == 0

@@ -173,6 +173,14 @@ class HandledForm(BaseModel):
     reason: Annotated[str, Field(max_length=2000), AfterValidator(_required_text)]
 
 
+class NoteForm(BaseModel):
+    """The Unanswered page's mark: an optional note on how the post was handled, plain text like the Inbox's reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    note: Annotated[str | None, Field(max_length=2000), AfterValidator(plain_text)] = None
+
+
 class ReportQuery(QueryModel):
     """A monthly force report: a force of the registry (checked when the report is built) and YYYY-MM."""
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from peelian.web.app import back_to, render, state_of
 from peelian.web.auth import Session, require
-from peelian.web.forms import UnansweredQuery
+from peelian.web.forms import NoteForm, UnansweredQuery
 from peelian.web.present import present_rows
 from peelian.web.progress import computing, fit_ready, is_poll, ready
 from peelian.web.routes.explorer import options
@@ -42,11 +42,11 @@ def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
 
 
 @router.post("/{platform}/{post_id}/handled")
-def handled(request: Request, platform: str, post_id: str, note: str = Form(""),
+def handled(request: Request, platform: str, post_id: str, form: Annotated[NoteForm, Form()],
             session: Session = Depends(require("act"))) -> Response:
     from peelian.triage import mark_handled
 
-    state_of(request).write(mark_handled, platform, post_id, session.username, reason=note)
+    state_of(request).write(mark_handled, platform, post_id, session.username, reason=form.note)
     if request.headers.get("HX-Request"):
         return render(request, "_handled.html", {"platform": platform, "post_id": post_id, "handled": True})
     return back_to(request, "/unanswered")
