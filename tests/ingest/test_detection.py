@@ -182,3 +182,26 @@ def test_packed_re_encoded_and_binary_files_are_told_what_to_do(shared_fixtures,
             detect_format(path)
         assert message in caught.value.reason, (name, caught.value.reason)
         assert "--format" not in caught.value.reason
+
+
+def test_a_named_format_still_refuses_a_file_that_is_not_text(project, shared_fixtures, tmp_path):
+    """--format skips detection: a gzipped capture read as twitter-v2 was one 'not valid UTF-8 (byte
+    0x8b)' line, and a UTF-16 CSV read as facebook-scraper fifty rows of CSV-module jargon."""
+    import gzip
+
+    data = (shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl").read_bytes()
+    packed = tmp_path / "capture.jsonl.gz"
+    packed.write_bytes(gzip.compress(data))
+    report = import_file(project, packed, format="twitter-v2")
+    assert (report.records_read, report.quarantined, report.posts_new) == (1, 1, 0)
+    scraped = tmp_path / "scraped.csv"
+    scraped.write_bytes((shared_fixtures / "facebook_scraper" / "Ajay263__Scrapped_FB.csv").read_text().encode("utf-16"))
+    report = import_file(project, scraped, format="facebook-scraper")
+    assert (report.records_read, report.quarantined) == (1, 1)
+    reasons = [r["reason"] for r in quarantine(project)]
+    assert reasons == ["the file is gzip-compressed; decompress it (gunzip -k FILE) and import the file it holds "
+                       "(read as twitter-v2, the format named)",
+                       "the file is UTF-16 text; Peelian reads exports in UTF-8: save it as UTF-8 (e.g. iconv -f "
+                       "UTF-16 -t UTF-8 FILE > FILE-utf8) and import that (read as facebook-scraper, the format named)"]
+    plain = import_file(project, shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl", format="twitter-v2")
+    assert plain.posts_new == 2

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from peelian import __version__
 from peelian.errors import FormatError, InputError, UnknownFormatError
 from peelian.ingest.base import MERGE_ROWS, Importer, as_str, excerpt
-from peelian.ingest.formats import detect_format, get_importer
+from peelian.ingest.formats import check_named_format, detect_format, get_importer
 from peelian.ingest.records import Account, MetricSnapshot, Notice, Post, Reject
 from peelian.store.arrowsql import arrow_with, execute_with
 from peelian.store.identity import IdentityResolver, stored_options
@@ -319,7 +319,11 @@ def _importer_class(path: Path, format: str | None, options: dict[str, Any] | No
     nothing to any other format), else the format detected from the content."""
     if format is None and options and options.get("mapping"):
         format = "csv"
-    return get_importer(format) if format else detect_format(path)
+    if not format:
+        return detect_format(path)
+    importer_cls = get_importer(format)
+    check_named_format(path, importer_cls)
+    return importer_cls
 
 
 def _options_json(project: Project, importer_cls: type[Importer] | None, options: dict[str, Any] | None

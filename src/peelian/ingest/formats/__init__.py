@@ -92,6 +92,18 @@ def detect_format(path: Path) -> type[Importer]:
     return best
 
 
+def check_named_format(path: Path, cls: type[Importer]) -> None:
+    """A format named with --format skips detection, but not the check that the file is text it can
+    read: a gzipped or UTF-16 file read as NDJSON or CSV fails on every line, in words about JSON or
+    CSV. UnknownFormatError says what the file is instead; a zip is left to a format that reads zips."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith(b"PK\x03\x04") and ".zip" in cls.extensions:
+        return
+    if (why := _not_text(head)) is not None:
+        raise UnknownFormatError(f"{why} (read as {cls.format}, the format named)", path=str(path))
+
+
 def _most_confident(sample: Sample) -> tuple[float, type[Importer]]:
     scored = []
     for cls in IMPORTERS:
