@@ -27,3 +27,13 @@ def test_the_same_export_saved_with_windows_line_ends_is_duplicates_not_updates(
     again = import_file(project, source)
     assert first.posts_new == 5 and (again.posts_new, again.posts_updated, again.duplicates) == (0, 0, 5)
     assert project.scalar("SELECT count(*) FROM posts WHERE contains(text, chr(13))") == 0
+
+
+def test_old_mac_line_ends_are_named_not_python_jargon(tmp_path):
+    """The csv module's 'do you need to open the file in universal-newline mode?' reached the user."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"id,text\r1,hello\r2,bye\r")
+    (reject,) = list(iter_csv_rows(path))
+    assert reject.location == "row 1"
+    assert reject.reason == ("unreadable CSV: a line ends in a lone carriage return (\\r), as old Mac spreadsheets "
+                             "save CSV; save it as 'CSV UTF-8' (Unix or Windows line ends)")

@@ -60,6 +60,9 @@ def iter_csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, li
                 problem = "a quoted field that is never closed runs to the end of the file"
             elif "expected after" in problem:
                 problem += " (a quote inside a quoted field must be doubled)"
+            elif "new-line character seen in unquoted field" in problem:
+                problem = ("a line ends in a lone carriage return (\\r), as old Mac spreadsheets save CSV; "
+                           "save it as 'CSV UTF-8' (Unix or Windows line ends)")
             elif "field larger than field limit" in problem:
                 problem = (f"a field longer than {csv.field_size_limit():,} characters "
                            "(is a quote left open?)")
