@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 
 FLAT = "twitter_v2/twarc-csv__flat.jsonl"
 STREAM = "twitter_v2/twarc-csv__streaming_output_with_error.jsonl"
@@ -112,3 +114,22 @@ def test_quarantine_listing_says_what_it_is_out_of_and_refuses_an_unknown_import
     assert "showing" not in cli("quarantine", project_path, "--import", "1", "--limit", "0").output
     missing = cli("quarantine", project_path, "--import", "7")
     assert missing.exit_code == 2 and "no import #7 (imports are #1 to #1: peelian imports)" in missing.output
+
+
+def test_status_gives_times_to_the_minute_and_counts_posts_without_a_time(cli, project_path, shared_fixtures,
+                                                                             tmp_path):
+    """The span printed microseconds ('13:55:51.777000'), and posts whose export gave no time were
+    counted in the total without a word, though no figure by period includes them."""
+    source = shared_fixtures / "facebook_scraper" / "Ajay263__Scrapped_FB.csv"
+    rows = list(csv.reader(source.open(encoding="utf-8")))
+    keep = [i for i, column in enumerate(rows[0]) if column not in ("time", "timestamp")]
+    untimed = tmp_path / "untimed.csv"
+    with untimed.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([[row[i] for i in keep] for row in rows])
+    assert cli("import", project_path, shared_fixtures / FLAT, untimed).exit_code == 0
+    status = cli("status", project_path)
+    first = status.output.splitlines()[0]
+    assert re.search(r"posts by [\d,]+ accounts, \d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)$",
+                     first), first
+    assert "5 post(s) without a time (their export gave none): no figure by date counts them" in status.output
+    assert json.loads(cli("status", project_path, "--json").output)["totals"]["untimed_posts"] == 5

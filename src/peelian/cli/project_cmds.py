@@ -183,8 +183,13 @@ def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
         return
     t = report["totals"]
     i = report["imports"]
+    span = [f"{t[k]:%Y-%m-%d %H:%M}" if t[k] else "-" for k in ("first_post", "last_post")]
     console.print(f"[bold]{report['project']}[/] — {t['posts']:,} posts by {t['authors']:,} accounts, "
-                  f"{t['first_post'] or '-'} to {t['last_post'] or '-'}")
+                  f"{span[0]} to {span[1]} (UTC)")
+    if t["untimed_posts"]:  # counted in the total, but in no figure by date
+        console.print(f"{t['untimed_posts']:,} post(s) without a time (their export gave none): "
+                      "no figure by date counts them",
+                      highlight=False)
     console.print(f"{i['imports']} imports: {i['records_read']:,} records read = {i['posts_new']:,} new + "
                   f"{i['posts_updated']:,} updated + {i['duplicates']:,} duplicates + {i['notices']:,} notices + "
                   f"{i['quarantined']:,} quarantined")

@@ -13,7 +13,8 @@ def project_status(project: Project) -> dict[str, Any]:
     q = project.query
     totals = q(
         "SELECT count(*) AS posts, count(DISTINCT author_id) AS authors, min(created_at) AS first_post, "
-        "max(created_at) AS last_post, count(*) FILTER (WHERE is_partial) AS partial_posts FROM posts"
+        "max(created_at) AS last_post, count(*) FILTER (WHERE is_partial) AS partial_posts, "
+        "count(*) FILTER (WHERE created_at IS NULL) AS untimed_posts FROM posts"
     )[0]
     imports = q(
         "SELECT count(*) AS imports, coalesce(sum(records_read), 0) AS records_read, "
