@@ -51,7 +51,7 @@ ByOpt = typer.Option("force,account_type", "--by", help="Group by force, account
                      "at most one of week, month, quarter (comma-separated).")
 FromOpt = typer.Option(None, "--from", help="First day (YYYY-MM-DD, UTC). Default: the last full month.")
 ToOpt = typer.Option(None, "--to", help="Last day (YYYY-MM-DD, UTC), inclusive.")
-ForceOpt = typer.Option(None, "--force", help="Only this force.")
+ForceOpt = typer.Option(None, "--force", help="Only this force, as named in the registry (peelian registry show).")
 TypeOpt = typer.Option(None, "--account-type", help="Only this account type.")
 AccountOpt = typer.Option(None, "--account", help="Only this account id.")
 PlatformOpt = typer.Option(None, "--platform", help="Only this platform.")

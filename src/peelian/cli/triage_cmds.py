@@ -32,7 +32,7 @@ triage_app = typer.Typer(help="The inbox of citizen posts awaiting a response, m
                          "response-time targets.", no_args_is_help=True)
 app.add_typer(triage_app, name="triage", rich_help_panel=MEASURE)
 
-ForceOpt = typer.Option(None, "--force", help="Only this force.")
+ForceOpt = typer.Option(None, "--force", help="Only this force, as named in the registry (peelian registry show).")
 AccountOpt = typer.Option(None, "--account", help="Only posts addressed to this account id.")
 SinceOpt = typer.Option("7d", "--since", help="Only posts made at most this long before 'now', e.g. 24h; "
                         "'all' for every age.")
