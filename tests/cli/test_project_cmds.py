@@ -133,3 +133,15 @@ def test_status_gives_times_to_the_minute_and_counts_posts_without_a_time(cli, p
                      first), first
     assert "5 post(s) without a time (their export gave none): no figure by date counts them" in status.output
     assert json.loads(cli("status", project_path, "--json").output)["totals"]["untimed_posts"] == 5
+
+
+def test_file_names_are_shown_as_they_are_not_read_as_markup(cli, project_path, shared_fixtures, tmp_path):
+    """A file called '[red]capture.jsonl' was listed as 'capture.jsonl' (in red) by the import
+    summary, the 'identical to import' line and peelian imports; the quarantine listing escaped it."""
+    named = tmp_path / "[red]capture [v2].jsonl"
+    named.write_bytes((shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl").read_bytes())
+    first = cli("import", project_path, named)
+    assert first.exit_code == 0 and "[red]capture [v2].jsonl" in first.output
+    again = cli("import", project_path, named)
+    assert f"{named}: identical to import #1" in " ".join(again.output.split())
+    assert "[red]capture [v2].jsonl" in cli("imports", project_path).output

@@ -126,17 +126,17 @@ def import_(
                       title="import summary")
         for r in reports:
             if r.skipped_identical_to is not None or r.skipped is not None:
-                table.add_row(Path(r.path).name, r.format, "-", "-", "-", "-", "-", "-", "-",
+                table.add_row(escape(Path(r.path).name), r.format, "-", "-", "-", "-", "-", "-", "-",
                               end_section=False)
                 continue
-            table.add_row(Path(r.path).name, r.format, f"{r.records_read:,}", f"{r.posts_new:,}",
+            table.add_row(escape(Path(r.path).name), r.format, f"{r.records_read:,}", f"{r.posts_new:,}",
                           f"{r.posts_updated:,}", f"{r.duplicates:,}", f"{r.notices:,}",
                           f"[red]{r.quarantined:,}[/]" if r.quarantined else "0", f"{r.seconds:.2f}")
         console.print(table)
         for r in reports:
             if r.skipped_identical_to is not None:
-                console.print(f"{r.path}: identical to import #{r.skipped_identical_to}, nothing to do "
-                              "(use --force to read it again)")
+                console.print(f"{escape(r.path)}: identical to import #{r.skipped_identical_to}, nothing to do "
+                              "(use --force to read it again)", highlight=False)
             if r.skipped is not None:
                 err_console.print(f"[yellow]skipped[/] {escape(r.path)}: {escape(r.skipped)}", highlight=False,
                                   soft_wrap=True)
@@ -244,7 +244,7 @@ def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
         return
     table = Table("#", "file", "format", "when", "read", "new", "updated", "dup", "notices", "quarantined")
     for r in rows:
-        table.add_row(str(r["import_id"]), r["path"], r["format"], str(r["started_at"])[:19],
+        table.add_row(str(r["import_id"]), escape(r["path"]), r["format"], str(r["started_at"])[:19],
                       *(f"{r[k]:,}" for k in ("records_read", "posts_new", "posts_updated", "duplicates", "notices",
                                              "quarantined")))
     console.print(table)
