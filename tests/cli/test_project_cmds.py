@@ -145,3 +145,14 @@ def test_file_names_are_shown_as_they_are_not_read_as_markup(cli, project_path, 
     again = cli("import", project_path, named)
     assert f"{named}: identical to import #1" in " ".join(again.output.split())
     assert "[red]capture [v2].jsonl" in cli("imports", project_path).output
+
+
+def test_written_and_read_file_names_are_shown_as_they_are(cli, project_path, shared_fixtures, tmp_path):
+    """'wrote … to [red]posts.csv' printed 'posts.csv' (export, coding sheets and their import, the
+    metric set, the force report, graphs)."""
+    cli("import", project_path, shared_fixtures / FLAT)
+    out = tmp_path / "[red]posts.csv"
+    result = cli("export", project_path, "posts", "--to", out)
+    assert result.exit_code == 0 and f"to {out}" in " ".join(result.output.split())
+    metric_set = tmp_path / "[b]set.csv"
+    assert f"to {metric_set}" in " ".join(cli("metrics", "export", project_path, "--to", metric_set).output.split())

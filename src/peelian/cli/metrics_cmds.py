@@ -226,7 +226,7 @@ def metrics_export(
     if json:
         emit_json(report)
         return
-    console.print(f"wrote {report['rows']:,} rows × {report['columns']} columns to {report['path']} "
+    console.print(f"wrote {report['rows']:,} rows × {report['columns']} columns to {shown(report['path'])} "
                   f"(schema: {report['schema']})")
 
 

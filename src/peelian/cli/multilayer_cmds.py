@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, PROJECT, app
@@ -125,7 +126,7 @@ def multilayer_measures(
         table.add_row(*(_fmt(row[k]) for k in (*net.by, "layer", *columns)))
     _wide().print(table)
     if to:
-        console.print(f"wrote {len(net.measures_)} rows to {to}", highlight=False)
+        console.print(f"wrote {len(net.measures_)} rows to {escape(str(to))}", highlight=False)
 
 
 @multilayer_app.command("robustness")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
@@ -67,4 +68,4 @@ def network(
                            f"{row['role_mixing'].get('citizen->police', 0):.1%}")
         console.print(panels)
     if to:
-        console.print(f"wrote {to}")
+        console.print(f"wrote {escape(str(to))}", highlight=False)

@@ -274,4 +274,4 @@ def export(
     with open_project(project) as proj:
         rows = export_table(proj, table, to)
         proj.audit("export", target=table, detail={"to": str(to), "rows": rows})
-    console.print(f"wrote {rows:,} rows of {table} to {to}")
+    console.print(f"wrote {rows:,} rows of {table} to {escape(str(to))}", highlight=False)

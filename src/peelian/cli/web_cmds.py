@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import CODING, REPORT, app, users_app
@@ -160,7 +161,7 @@ def report(
         emit_json({"files": [str(p) for p in written]})
         return
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}", highlight=False)
 
 
 def _print_forces(project: Path, forces: list[dict]) -> None:
