@@ -194,3 +194,32 @@ def test_the_unanswered_pages_note_is_checked_like_the_inboxs_reason(client_for,
                        follow_redirects=False)
     assert done.status_code == 400 and "note" in html.unescape(done.text), done.status_code
     assert web_project.scalar("SELECT count(*) FROM audit_log WHERE action = 'handled'") == 0
+
+
+def test_post_ids_that_embed_a_pseudonym_are_opaque_to_viewers(client_for, web_project) -> None:
+    """Bluesky (`at://<did>/…`), Facebook (`<owner>_<post>`) and ActivityPub post ids carry the author's
+    pseudonym: a viewer's Inbox, Unanswered, explorer and thread pages showed it in element ids and links.
+    A viewer gets tokens that this server reads back, so the links still open the thread."""
+    bsky = reply_to_kent(web_project, "at://c_00000000000000ab/app.bsky.feed.post/3kabc", "c_00000000000000ab",
+                         "@kentpolice man with a knife right now", hours_before_newest=1)
+    facebook = reply_to_kent(web_project, "c_00000000000000cd_1234567", "c_00000000000000cd",
+                             "@kentpolice where do I report a lost dog?", hours_before_newest=2)
+    viewer = client_for("viewer")
+    for url in ("/inbox?since=all", "/unanswered", "/explorer?role=citizen", "/explorer?q=knife"):
+        page = viewer.get(url)
+        assert page.status_code == 200 and not PSEUDONYM.search(page.text), (url, PSEUDONYM.search(page.text))
+    inbox = html.unescape(viewer.get("/inbox?since=all").text)
+    links = dict(re.findall(r'href="(/thread/twitter/[^"?]+)\?focus=([^"]+)"', inbox))
+    assert len(links) >= 2
+    for link, focus in links.items():
+        thread = viewer.get(f"{link}?focus={focus}")
+        assert thread.status_code == 200 and 'class="turn citizen focus"' in thread.text, link
+        assert not PSEUDONYM.search(thread.text)
+    conversation = viewer.get(f"/thread/twitter/{next(iter(links.values()))}")
+    assert conversation.status_code == 200 and not PSEUDONYM.search(conversation.text)
+    opened = re.search(r'href="(/explorer\?conversation_id=[^"]+)"', conversation.text)
+    assert opened and viewer.get(html.unescape(opened[1])).status_code == 200
+    assert "knife" in viewer.get(html.unescape(opened[1])).text or "lost dog" in viewer.get(html.unescape(opened[1])).text
+    assert viewer.get("/thread/twitter/v.bm90LWEtdG9rZW4").status_code == 404
+    analyst = client_for("analyst").get("/inbox?since=all").text
+    assert bsky in html.unescape(analyst) and facebook in html.unescape(analyst)

@@ -36,7 +36,7 @@ class Decision:
 def _post_view(post: dict[str, Any] | None, show_identities: bool, known_handles: frozenset[str]) -> dict[str, Any] | None:
     if post is None:
         return None
-    row = present_rows([post], show_identities, known_handles)[0]
+    row = present_rows([post], show_identities, known_handles, opaque_ids=False)[0]
     return {"platform": row["platform"], "post_id": row["post_id"], "who": row["who"], "body": row["body"],
             "role": row.get("author_role"), "account_type": row.get("author_account_type"),
             "force": row.get("author_force"), "kind": row.get("kind"),

@@ -19,7 +19,7 @@ from peelian.store.search import COUNT_CAP, SORTS, PostFilters, filter_options, 
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import ExplorerQuery
-from peelian.web.present import present_rows
+from peelian.web.present import present_rows, read_id
 from peelian.web.progress import computing, fit_ready, is_poll, ready
 
 router = APIRouter()
@@ -36,6 +36,8 @@ def options(request: Request) -> dict[str, object]:
 def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | None]:
     """Post filters; for `metric=...` the figure's own posts replace the force/account/date filters."""
     filters = args.post_filters()
+    if filters.conversation_id:  # a viewer's links name conversations by token where the id holds a pseudonym
+        filters = replace(filters, conversation_id=read_id(filters.conversation_id))
     metric = args.metric
     if metric is None:
         return filters, None

@@ -9,7 +9,7 @@ from peelian.store.search import get_thread
 from peelian.web.app import render, state_of
 from peelian.web.auth import Session, require
 from peelian.web.forms import OptionalText
-from peelian.web.present import present_rows
+from peelian.web.present import present_rows, read_id, shown_id
 
 router = APIRouter()
 
@@ -18,7 +18,9 @@ router = APIRouter()
 def thread(request: Request, platform: str, conversation_id: str, focus: OptionalText = None,
            session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
+    conversation_id = read_id(conversation_id) or conversation_id
     conv = state.cache.get("thread", (platform, conversation_id),
                            lambda: get_thread(state.project, platform, conversation_id))
     posts = present_rows(conv.posts, session.can("identities"), state.known_handles())
-    return render(request, "thread.html", {"thread": conv, "posts": posts, "focus": focus})
+    shown = conv.conversation_id if session.can("identities") else shown_id(conv.conversation_id)
+    return render(request, "thread.html", {"thread": conv, "posts": posts, "focus": focus, "conversation": shown})
