@@ -361,6 +361,8 @@ def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@DyfedPowys barn fire at the farm on the B4337, the lad who works there is still inside", "threat_to_life"),
     ("@LancsPolice motorbikes racing across the park where the kids are playing", "in_progress"),
     ("@NWPolice lad on a moped with a toddler on the back, no helmets, on the dual carriageway", "in_progress"),
+    ("@HumbersidePolice moped on the A63 with two little ones on the back and none of them have helmets on",
+     "in_progress"),
 ])
 def test_round_6b_kinds_of_danger_are_read(text, category):
     """A threat with a time and a target in any grammar ('he say he will come ... and burn'), intruders seen live on

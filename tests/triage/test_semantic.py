@@ -290,7 +290,7 @@ def test_accuracy_floors_per_split():
     # The semantic floors are those of round 6's plain and relayed prototypes (before it: 0.866, 0.812, 0.838, 0.796)
     # Held outs 8 and 9 were scored blind first (both: 0.843 / 0.938 and 0.870 / 0.949), then read in round 6b.
     for number, rules_recall, semantic_recall in ((4, 0.62, 0.89), (5, 0.62, 0.85), (6, 0.62, 0.86), (7, 0.58, 0.8),
-                                                  (8, 0.6, 0.83), (9, 0.7, 0.81)):
+                                                  (8, 0.6, 0.88), (9, 0.7, 0.85)):
         held = semantic.evaluate_layers(rows(DATA / f"urgent_heldout{number}.csv"))
         assert held["rules"]["recall"] >= rules_recall and held["rules"]["precision"] >= 0.95, (
             number, held["rules"]["false_alarms"])
@@ -383,3 +383,14 @@ def test_a_danger_in_the_third_paragraph_of_a_polite_letter_is_found():
     is scored apart, as a long post's end is."""
     found = semantic.detect([LETTER])[0]
     assert found.semantic is not None and found.semantic.urgent, found.semantic
+
+
+@needs_model
+def test_round_6b_an_intrusion_seen_on_a_camera_after_closing_is_found():
+    """Round 6b's prototypes of held outs 8 and 9's kinds (an intrusion seen live on a camera, thieves loading up in a
+    yard, an injured person found, vehicles among children, a fire with people still near): before them the layers
+    missed a business alarm after closing told with a camera and no danger word."""
+    text = ("@SuffolkPolice the alarm went at the garden centre after we locked up and the camera shows someone moving "
+            "about inside")
+    found = semantic.detect([text])[0]
+    assert not found.risks and found.semantic is not None and found.semantic.urgent, found.semantic

@@ -105,6 +105,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my sister just phoned saying her husband told her tonight will be her last",
         "a lad at school has told my son he'll be dead by the weekend and they're waiting for him now",
         "a man next door keeps saying he will hurt the baby and he's getting louder",
+        "some lads have messaged my son that they know where he is and are on their way to knife him",
     ),
     "present_danger": (
         "my ex who is banned from contacting me has just sent a picture of my house taken from outside",
@@ -138,6 +139,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "someone has been hurt in a fight outside and is lying there not moving",
         "a woman has been punched and is lying on the pavement with her head bleeding",
         "someone has been knocked down in the fight and isn't getting up",
+        "I've just found a man lying in a back lane with a gash on his head, he's been attacked and is confused",
     ),
     "water_or_fall": (
         "a person is in the river and struggling to stay afloat",
@@ -168,6 +170,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a block of flats has smoke coming out of the top floor and a person is waving from a window",
         "there's a car driving on the wrong side of the road with no lights towards the roundabout",
         "a van is weaving in and out of people on the pavement",
+        "motorbikes are racing across the field where a children's football match is being played",
+        "a quad bike is speeding along a main road with young kids riding on the back and no helmets",
     ),
     "drink_or_drug_driver": (
         "a drunk driver has just got in his car and driven off",
@@ -213,6 +217,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "the house next door is empty this week and there's a torch moving about inside",
         "two people are at the back of the bungalow forcing the window open",
         "we can hear somebody forcing the back door downstairs and we're hiding",
+        "the alarm has gone off at my business after closing and I can see someone moving inside on the camera feed",
+        "men are loading my machinery onto a trailer in my yard at this moment and they have spotted me",
     ),
     "missing_vulnerable": (
         "my young child hasn't come home and we don't know where they are",
