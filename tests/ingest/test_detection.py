@@ -205,3 +205,11 @@ def test_a_named_format_still_refuses_a_file_that_is_not_text(project, shared_fi
                        "UTF-16 -t UTF-8 FILE > FILE-utf8) and import that (read as facebook-scraper, the format named)"]
     plain = import_file(project, shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl", format="twitter-v2")
     assert plain.posts_new == 2
+
+
+def test_a_named_format_reads_a_text_file_with_a_stray_nul_quarantining_only_its_record(project, tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b"id,when,message,user\n1,2025-05-01 10:00,hello,alice\n2,2025-05-01 11:00,he\x00llo,bob\n")
+    report = import_file(project, path, format="csv",
+                         options={"mapping": {"post_id": "id", "created_at": "when", "text": "message", "author": "user"}})
+    assert report.records_read == 2 and report.posts_new >= 1

@@ -100,7 +100,7 @@ def check_named_format(path: Path, cls: type[Importer]) -> None:
         head = fh.read(SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04") and ".zip" in cls.extensions:
         return
-    if (why := _not_text(head)) is not None:
+    if (why := _not_text(head, nul_is_binary=False)) is not None:
         raise UnknownFormatError(f"{why} (read as {cls.format}, the format named)", path=str(path))
 
 
@@ -125,9 +125,11 @@ TEXT_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (
              (b"\xfe\xff", "UTF-16"))
 
 
-def _not_text(head: bytes) -> str | None:
+def _not_text(head: bytes, *, nul_is_binary: bool = True) -> str | None:
     """Why a head is no export of any format as it stands (compressed, UTF-16 or UTF-32 text, binary):
-    naming the format would not help, so the message says what to do instead. None for plain text."""
+    naming the format would not help, so the message says what to do instead. None for plain text.
+    `nul_is_binary=False` when a format was named: a stray NUL in a text file is one damaged record
+    for the format to quarantine, not a reason to refuse the file."""
     for magic, what, todo in PACKED:
         if head.startswith(magic):
             return f"the file is {what}; {todo}"
@@ -143,7 +145,7 @@ def _not_text(head: bytes) -> str | None:
             encoding = "UTF-16LE"
         elif even > 0.6 * half and odd < 0.1 * half:
             encoding = "UTF-16BE"
-        else:
+        elif nul_is_binary:
             return "the file is binary (it holds NUL bytes), not a text export; is it the right file?"
     if encoding is not None:
         return (f"the file is {encoding} text; Peelian reads exports in UTF-8: save it as UTF-8 "
