@@ -388,8 +388,8 @@ def test_a_danger_in_the_third_paragraph_of_a_polite_letter_is_found():
 @needs_model
 def test_round_6b_an_intrusion_seen_on_a_camera_after_closing_is_found():
     """Round 6b's prototypes of held outs 8 and 9's kinds (an intrusion seen live on a camera, thieves loading up in a
-    yard, an injured person found, vehicles among children, a fire with people still near): before them the layers
-    missed a business alarm after closing told with a camera and no danger word."""
+    yard, an injured person found, vehicles among children): before them the layers missed a business alarm after
+    closing told with a camera and no danger word."""
     text = ("@SuffolkPolice the alarm went at the garden centre after we locked up and the camera shows someone moving "
             "about inside")
     found = semantic.detect([text])[0]
