@@ -76,3 +76,10 @@ def test_a_draft_in_another_code_page_names_the_byte_and_what_to_do():
         decode_draft("Café".encode("cp1252"), "draft.txt")
     with pytest.raises(DraftError, match="is a binary file"):
         decode_draft(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "draft.txt")
+
+
+def test_a_csv_of_drafts_saved_with_semicolons_is_read(tmp_path):
+    source = tmp_path / "drafts.csv"
+    source.write_text("id;text\n1;email me at a.b@gmail.com\n2;all quiet\n", encoding="utf-8")
+    result = check_csv(source, "text", tmp_path / "out.csv")
+    assert result.rows == 2 and result.flagged == 1

@@ -47,3 +47,10 @@ def test_import_gold_cli(cli, project_path, shared_fixtures, tmp_path):
     path.write_text("platform,post_id,dimension,code\n")
     result = cli("codings", "import-gold", project_path, path, "--json")
     assert json.loads(result.output)["labels"] == 0
+
+
+def test_known_labels_saved_with_semicolons_are_read(project, tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("platform;post_id;dimension;code\ntwitter;1;mode;shout\n")
+    with pytest.raises(CodingError, match="row 2: code 'shout'"):  # read as columns, so the code is checked
+        import_gold(project, path)

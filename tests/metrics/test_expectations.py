@@ -102,3 +102,8 @@ def test_no_survey(topics):
 def test_distances():
     assert total_variation({"a": 1}, {"b": 1}) == 1 and jensen_shannon({"a": 1}, {"b": 1}) == pytest.approx(1)
     assert jensen_shannon({"a": 0.5, "b": 0.5}, {"a": 0.5, "b": 0.5}) == 0
+
+
+def test_a_survey_saved_with_semicolons_is_read(topics, tmp_path):
+    report = import_expectations(topics, write(tmp_path, "topic;expected_share\nappeal;0.5\ntraffic;50%\n"))
+    assert report["rows"] == 2 and report["topics"] == ["appeal", "traffic"]

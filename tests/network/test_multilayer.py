@@ -214,3 +214,23 @@ def test_bad_outcome_rows(tmp_path):
     assert "row 3: year 'twenty'" in text and "row 4: rate 'n/a'" in text and "row 5: a second row for A 2019" in text
     with pytest.raises(NetworkDataError, match="missing column.*crime"):
         read_outcomes(path, ["crime"])
+
+
+def test_organisations_and_agreements_saved_with_semicolons_are_read(project, tmp_path):
+    import csv
+    import io
+
+    for name, text in (("o.csv", ORGS), ("a.csv", AGREEMENTS)):
+        out = io.StringIO()
+        csv.writer(out, delimiter=";").writerows(csv.reader(io.StringIO(text)))
+        (tmp_path / name).write_text(out.getvalue())
+    import_organisations(project, tmp_path / "o.csv")
+    import_agreements(project, tmp_path / "a.csv")
+    assert project.scalar("SELECT count(*) FROM organisations") == 6
+    assert project.scalar("SELECT count(*) FROM agreements") == 5
+
+
+def test_outcomes_saved_with_semicolons_are_read(tmp_path):
+    path = tmp_path / "outcomes.csv"
+    path.write_text("county;year;violent_crime_rate\nX;2019;4.5\n")
+    assert read_outcomes(path, ["violent_crime_rate"]) == {("X", 2019): {"violent_crime_rate": 4.5}}

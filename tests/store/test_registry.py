@@ -118,3 +118,11 @@ def test_registry_not_utf8(tmp_path):
     path.write_bytes("platform,handle,force,account_type\ntwitter,a,Polic\xeda,team\n".encode("latin-1"))
     with pytest.raises(RegistryError, match="UTF-8"):
         read_registry_csv(path)
+
+
+def test_a_registry_saved_with_semicolons_is_read(project, tmp_path):
+    """Spreadsheets in many European locales save CSV with ';'; coding sheets were read so, the
+    registry was refused ("missing required column(s) … found: platform;handle;…")."""
+    report = import_registry(project, write(tmp_path, "platform;handle;force;account_type\n"
+                                                      "twitter;wmpolice;West Midlands Police;force_corporate\n"))
+    assert report.entries == 1 and report.forces == ["West Midlands Police"]

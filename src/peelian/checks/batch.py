@@ -17,6 +17,7 @@ import orjson
 
 from peelian.checks.rules import SEVERITIES, Finding, check_draft
 from peelian.errors import DraftError
+from peelian.store.csv_text import sniff_delimiter
 from peelian.store.safe_text import neutralise_row
 
 ADDED_COLUMNS = ("check_risks", "check_severity", "check_findings", "check_details")
@@ -73,7 +74,7 @@ def check_csv(source: Path, text_column: str, out: Path) -> CsvCheck:
     """Check the `text_column` of every row of `source` and write `out`: the input columns plus the risks
     found, the worst severity, the number of findings and the findings as JSON."""
     content = decode_draft(source.read_bytes(), str(source), kind="CSV")
-    reader = csv.reader(io.StringIO(content, newline=""))
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=sniff_delimiter(content))
     header = next(reader)
     if text_column not in header:
         raise DraftError(f"has no column {text_column!r} (columns: {', '.join(header)})", path=str(source))

@@ -32,7 +32,7 @@ from peelian.coding.sheets import (
     read_sheet_rows,
 )
 from peelian.errors import CodebookError, CodingError
-from peelian.store.csv_text import read_csv_text
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.project import Project, utcnow
 from peelian.store.safe_text import neutralise_row
 
@@ -438,7 +438,7 @@ def import_gold(project: Project, path: str | Path, *, per_dimension: int | None
     """
     path = Path(path)
     text = read_csv_text(path, CodingError, "the labels")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     missing = {"platform", "post_id", "dimension", "code"} - set(reader.fieldnames or [])
     if missing:
         raise CodingError(f"missing column(s): {', '.join(sorted(missing))}", path=str(path), location="header")

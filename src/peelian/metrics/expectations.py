@@ -21,7 +21,7 @@ from typing import Any
 
 from peelian.errors import InputError, MetricsError
 from peelian.metrics.codes import code_ids
-from peelian.store.csv_text import read_csv_text
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.project import Project, utcnow
 
 
@@ -93,7 +93,7 @@ def read_survey_csv(project: Project, path: str | Path, survey: str | None = Non
     problems are reported at once, naming the row."""
     path = Path(path)
     text = read_csv_text(path, InputError, "the survey")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "topic" not in header or not ({"expected_share", "respondents"} & set(header)):
         need = [c for c in ("topic",) if c not in header]

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from peelian.errors import NetworkDataError
-from peelian.store.csv_text import read_csv_text
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.project import Project, utcnow
 
 LAYERS = ("contract", "mutual_aid", "sharing", "working_group")
@@ -51,7 +51,7 @@ class AgreementImport:
 
 def _read(path: Path, required: tuple[str, ...], aliases: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
     text = read_csv_text(path, NetworkDataError)
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     header = [aliases.get(h.strip().lower(), h.strip().lower()) for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
     if missing:

@@ -14,7 +14,7 @@ from typing import Any
 
 from peelian.errors import NetworkDataError
 from peelian.network.multilayer import AGGREGATE, MEASURE_COLUMNS
-from peelian.store.csv_text import read_csv_text
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 
 KEYS = ("county", "year")
 
@@ -23,7 +23,7 @@ def read_outcomes(path: str | Path, columns: list[str]) -> dict[tuple[str, int],
     """county, year and the named numeric columns, per (county, year); all bad rows at once."""
     path = Path(path)
     text = read_csv_text(path, NetworkDataError, "the outcomes")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in (*KEYS, *columns) if c not in header]

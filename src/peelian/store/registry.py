@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from peelian.errors import RegistryError
 from peelian.store.arrowsql import execute_with
-from peelian.store.csv_text import read_csv_text
+from peelian.store.csv_text import read_csv_text, sniff_delimiter
 from peelian.store.privacy import normalise_handle
 from peelian.store.project import Project, utcnow
 from peelian.store.schema import ACCOUNT_TYPES, role_for_account_type
@@ -43,7 +43,7 @@ class RegistryReport:
 def read_registry_csv(path: Path) -> list[dict[str, str | int | None]]:
     """Validate every row; report all bad rows at once, naming each."""
     text = read_csv_text(path, RegistryError, "the registry")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing or not ({"handle", "account_id"} & set(header)):
