@@ -351,6 +351,7 @@ def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
 # Round 6b: kinds of held outs 8 and 9's misses, in wordings written apart from those sets.
 @pytest.mark.parametrize(("text", "category"), [
     ("@NorfolkPolice he say he will come back tonight and burn the car with us in it", "threat_to_life"),
+    ("@GMPolice they coming for burn my car tonight, they tell me on phone, I am scared", "threat_to_life"),
     ("@KentPolice my brother just got a message saying they're coming to shoot him, he's at home in Margate",
      "threat_to_life"),
     ("@EssexPolice the man from the garage said he would torch the lot of us and he's parked outside",

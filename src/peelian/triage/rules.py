@@ -266,7 +266,7 @@ RISK_RULES: dict[str, str] = {
         r"\b(going to|gonna|will|(he|she|they|i)'?ll|threaten(ed|ing)? to) (kill|stab|shoot|burn)\b|"
         r"\bkill (me|us|her|him|their)\b|"
         r"\b(will|'ll|gonna|going to|is|are|'re|'s|they|he|she) (come|coming)( back| round| over| here| tonight| later| "
-        r"now)* (and|to) (kill|stab|shoot|burn|torch|hurt)\b|"
+        r"now)* (and|to|for) (kill|stab|shoot|burn|torch|hurt)\b|"
         r"\bwould '?(burn|kill|stab|shoot|torch) (the lot of (you|us|them)|all of (you|us|them)|every(one|body))\b|"
         r"\b(burn|torch) (my|our|the|his|her) (shop|house|home|flat|car|place)\b[^.!?]*\bwith (me|us|them|him|her) "
         r"(inside|in it)\b|"
