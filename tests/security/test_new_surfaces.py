@@ -87,10 +87,13 @@ MARKUP = "[/] [link=https://e.example]x[/link]\x1b[2J"
 
 
 @pytest.mark.parametrize("command", [("triage",), ("unanswered",), ("threads",), ("threads", "1002")])
-def test_a_citizens_markup_is_printed_as_text_by_the_cli(cli, tmp_path, command: tuple[str, ...]) -> None:
+def test_a_citizens_markup_is_printed_as_text_by_the_cli(cli, tmp_path, monkeypatch, command: tuple[str, ...]) -> None:
     """Rich reads `[...]` in a table cell as markup: a citizen's `[/]` crashed `peelian triage` (exit 3),
     and `[link=...]` made a hidden link in the operator's terminal."""
+    from peelian.triage import semantic
     from tests.web.conftest import build_project
+
+    monkeypatch.setattr(semantic, "available", lambda: False)  # the keyword rules' reading is enough here
 
     path = tmp_path / "markup.peelian"
     project = build_project(path)
@@ -223,3 +226,36 @@ def test_post_ids_that_embed_a_pseudonym_are_opaque_to_viewers(client_for, web_p
     assert viewer.get("/thread/twitter/v.bm90LWEtdG9rZW4").status_code == 404
     analyst = client_for("analyst").get("/inbox?since=all").text
     assert bsky in html.unescape(analyst) and facebook in html.unescape(analyst)
+
+
+def test_coders_get_post_ids_that_embed_a_pseudonym_as_tokens_and_code_through_them(client_for, web_project) -> None:
+    """The coding page and its API gave coders (who see "citizen", never pseudonyms) the raw post id of a
+    Bluesky or Facebook citizen post; coders now get the same tokens as viewers, and the API reads them back."""
+    from peelian.coding.samples import create_sample
+    from tests.web.conftest import csrf_of
+
+    bsky = reply_to_kent(web_project, "at://c_00000000000000ab/app.bsky.feed.post/3kabc", "c_00000000000000ab",
+                         "@kentpolice man with a knife right now", hours_before_newest=1)
+    create_sample(web_project, "tokens", coders=["cody"], post_ids=[("twitter", bsky), ("twitter", "1002")],
+                  overlap=1.0, shuffle=False)
+    coder = client_for("coder")
+    page = coder.get("/code?sample=tokens")
+    assert page.status_code == 200 and not PSEUDONYM.search(page.text), PSEUDONYM.search(page.text)
+    first = coder.get("/code/api/next?after=twitter:1002&sample=tokens", headers={"Accept": "application/json"})
+    item = first.json()
+    assert first.status_code == 200 and not PSEUDONYM.search(first.text), first.text[:300]
+    token = item["post"]["post_id"]
+    assert token.startswith("v.")
+    again = coder.get("/code/api/item", params={"platform": "twitter", "post_id": token, "sample": "tokens"},
+                      headers={"Accept": "application/json"})
+    assert again.status_code == 200 and again.json()["post"]["post_id"] == token
+    saved = coder.post("/code/api/save", json={"platform": "twitter", "post_id": token, "sample": "tokens",
+                                               "status": "coded", "decisions": {"citizen_intent": ["question"]}},
+                       headers={"X-CSRF-Token": csrf_of(coder, "/code"), "Accept": "application/json"})
+    assert saved.status_code == 200, saved.text
+    assert web_project.scalar("SELECT count(*) FROM codings WHERE post_id = ? AND coder = 'cody'", [bsky]) == 1
+    after = coder.get(f"/code/api/next?after=twitter:{token}&sample=tokens", headers={"Accept": "application/json"})
+    assert after.status_code == 200 and not PSEUDONYM.search(after.text)
+    undone = coder.post("/code/api/undo", json={"sample": "tokens"},
+                        headers={"X-CSRF-Token": csrf_of(coder, "/code"), "Accept": "application/json"})
+    assert undone.status_code == 200 and not PSEUDONYM.search(undone.text), undone.text[:300]

@@ -36,7 +36,7 @@ class Decision:
 def _post_view(post: dict[str, Any] | None, show_identities: bool, known_handles: frozenset[str]) -> dict[str, Any] | None:
     if post is None:
         return None
-    row = present_rows([post], show_identities, known_handles, opaque_ids=False)[0]
+    row = present_rows([post], show_identities, known_handles)[0]
     return {"platform": row["platform"], "post_id": row["post_id"], "who": row["who"], "body": row["body"],
             "role": row.get("author_role"), "account_type": row.get("author_account_type"),
             "force": row.get("author_force"), "kind": row.get("kind"),
@@ -60,12 +60,13 @@ def item_json(item: Any, show_identities: bool, known_handles: frozenset[str]) -
     if item is None:
         return None
     thread = [_post_view(p, show_identities, known_handles) for p in item.thread]
+    post = _post_view(item.post, show_identities, known_handles)
     return {
         "sample": item.sample, "position": item.position,
-        "post": _post_view(item.post, show_identities, known_handles),
+        "post": post,
         "parent": _post_view(item.parent, show_identities, known_handles),
         "root": _post_view(item.root, show_identities, known_handles),
-        "thread": [t for t in thread if t and t["post_id"] != item.post["post_id"]][-5:],
+        "thread": [t for t in thread if t and post and t["post_id"] != post["post_id"]][-5:],
         "dimensions": _with_keys(item.dimensions), "progress": item.progress,
         "codebook_version": item.codebook_version,
     }

@@ -71,11 +71,10 @@ def web_link(url: str | None) -> str | None:
     return url if scheme in ("http", "https") and url == url.strip() else None
 
 
-def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str], *,
-                 opaque_ids: bool = True) -> list[dict[str, Any]]:
-    """Copies of post rows with `who` and `body` added; for viewers citizen ids are dropped and post ids
-    that embed one are tokens (unless `opaque_ids` is False: the coding page saves by post id), so no
-    template can leak them. The input rows are left as they are (they may be cached and shared)."""
+def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
+    """Copies of post rows with `who` and `body` added; for viewers (and coders) citizen ids are dropped and
+    post ids that embed one are tokens, so no template can leak them. The input rows are left as they are
+    (they may be cached and shared)."""
     out = []
     for source in rows:
         row = dict(source)
@@ -86,7 +85,7 @@ def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handle
         if not show_identities:
             row["text"] = row["body"]  # the unmasked text stays out of a viewer's rows, as the ids do
             for key in ID_FIELDS:
-                if key in row and opaque_ids:
+                if key in row:
                     row[key] = shown_id(row[key])
         if not show_identities and row.get("author_role") == "citizen":
             row["author_id"] = None

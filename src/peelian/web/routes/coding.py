@@ -15,6 +15,7 @@ from peelian.web.auth import Session, require
 from peelian.coding.codings import coding_item, next_item
 from peelian.web.coding_view import Decision, item_after, item_json, save_item, undo
 from peelian.web.forms import OptionalText, RequiredText, SaveRequest, UndoRequest
+from peelian.web.present import read_id, shown_id
 
 router = APIRouter(prefix="/code")
 
@@ -52,6 +53,7 @@ def coding_next(request: Request, after: RequiredText, sample: OptionalText = No
     if ":" not in after:
         raise InputError("after must be platform:post_id")
     platform, post_id = after.split(":", 1)
+    post_id = read_id(post_id) or post_id  # a coder's page names posts whose ids hold a pseudonym by token
     item = item_after(state_of(request).project, session.username, platform, post_id, sample)
     return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
 
@@ -59,6 +61,7 @@ def coding_next(request: Request, after: RequiredText, sample: OptionalText = No
 @router.get("/api/item")
 def coding_get(request: Request, platform: RequiredText, post_id: RequiredText, sample: OptionalText = None,
                session: Session = Depends(require("code"))) -> JSONResponse:
+    post_id = read_id(post_id) or post_id
     try:
         item = coding_item(state_of(request).project, session.username, platform, post_id, sample,
                            assigned_only=_assigned_only(session))
@@ -70,7 +73,7 @@ def coding_get(request: Request, platform: RequiredText, post_id: RequiredText, 
 
 @router.post("/api/save")
 def coding_save(request: Request, payload: SaveRequest, session: Session = Depends(require("code"))) -> JSONResponse:
-    platform, post_id = payload.platform, payload.post_id
+    platform, post_id = payload.platform, read_id(payload.post_id) or payload.post_id
     try:
         saved = state_of(request).write(
             save_item, session.username, platform, post_id,
@@ -91,10 +94,11 @@ def coding_undo(request: Request, payload: Annotated[UndoRequest | None, Body()]
     undone = state.write(undo, session.username, sample)
     if undone is None:
         return JSONResponse({"undone": None, "item": None})
+    shown = undone if session.can("identities") else {**undone, "post_id": shown_id(undone["post_id"])}
     try:
         item = coding_item(state.project, session.username, undone["platform"], undone["post_id"], undone["sample"],
                            assigned_only=_assigned_only(session))
     except NotAssignedError:  # a coding made before coders were kept to their samples: nothing to show
         item = None
-    return JSONResponse(orjson.loads(orjson.dumps({"undone": undone, "item": _json(request, session, item)},
+    return JSONResponse(orjson.loads(orjson.dumps({"undone": shown, "item": _json(request, session, item)},
                                                   default=str)))
