@@ -394,3 +394,47 @@ def test_round_6b_an_intrusion_seen_on_a_camera_after_closing_is_found():
             "about inside")
     found = semantic.detect([text])[0]
     assert not found.risks and found.semantic is not None and found.semantic.urgent, found.semantic
+
+
+class _SlowEncoder:
+    """Encodes to fixed unit vectors; the negatives' encoding is slow, so a second thread arrives while the
+    first is preparing the layer."""
+
+    def __init__(self, negatives: list[str]):
+        import threading
+
+        self.negatives, self.started = negatives, threading.Event()
+
+    def encode(self, texts):
+        import time
+
+        import numpy as np
+
+        if list(texts) == self.negatives:
+            self.started.set()
+            time.sleep(0.5)
+        vectors = np.ones((len(texts), 384), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_two_threads_preparing_the_layer_at_once_both_get_scores():
+    """The prototypes and negatives are prepared together: a second thread arriving while the first was
+    encoding the negatives saw the prototypes set and the negatives still None ('NoneType' has no 'T')."""
+    import threading
+
+    negatives = [p for ps in semantic.NEGATIVES.values() for p in ps]
+    layer = semantic.SemanticLayer(encoder=_SlowEncoder(negatives))  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            layer.scores(["a man is climbing in next door's window right now"])
+        except BaseException as e:  # noqa: BLE001 - the test reports any failure of the other thread
+            errors.append(e)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert layer.encoder.started.wait(5)
+    second = layer.scores(["my neighbour is shouting that he will kill her"])
+    thread.join()
+    assert not errors and len(second) == 1

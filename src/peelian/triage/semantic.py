@@ -555,11 +555,18 @@ class SemanticLayer:
         self._negs: Any = None
         self._cache: OrderedDict[tuple[str, float, float], SemanticFinding] = OrderedDict()
         self._lock = threading.Lock()
+        self._prepare_lock = threading.Lock()
 
     def _prepare(self) -> None:
-        if self._protos is None:
-            self._protos = self.encoder.encode([p for _, p in self._labels])
-            self._negs = self.encoder.encode(self._negatives)
+        """Encodes the prototypes and negatives once, under a lock and set together: a second thread must never
+        see the prototypes ready and the negatives not yet."""
+        if self._negs is not None:
+            return
+        with self._prepare_lock:
+            if self._negs is None:
+                protos = self.encoder.encode([p for _, p in self._labels])
+                negs = self.encoder.encode(self._negatives)
+                self._protos, self._negs = protos, negs
 
     def scores(self, texts: Sequence[str]) -> list[Score]:
         """Per text, in one batch: its Score against the prototypes and the negatives."""
