@@ -154,6 +154,17 @@ def test_mark_handled_refuses_unknown_outcomes_and_posts(box):
         mark_handled(box, "twitter", "NOPE", "ana")
 
 
+def test_mark_handled_refuses_posts_not_awaiting_a_response(box):
+    """A police post (P1, R) or a citizen's post already answered (ASKED) is in no inbox: a mark on it was
+    stored, audited and counted as if the force had handled someone's message."""
+    for post_id in ("P1", "R", "ASKED"):
+        with pytest.raises(InputError, match=f"post '{post_id}' on twitter is not awaiting a response"):
+            mark_handled(box, "twitter", post_id, "ana", reason="x")
+    assert box.scalar("SELECT count(*) FROM handled") == 0
+    assert box.scalar("SELECT count(*) FROM audit_log WHERE action = 'handled'") == 0
+    assert mark_handled(box, "twitter", "THANKS", "ana", outcome="no_response_needed", reason="thanks only")
+
+
 def test_since_keeps_only_recent_posts(box):
     assert ids(inbox(box, since="150m")) == ["KNIFE", "PRED"]
     assert ids(inbox(box, since=None)) == ["KNIFE", "PRED", "Q", "COMPL"]

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from peelian.errors import InputError, MetricsError, ModelError, NotFoundError
-from peelian.metrics.compute import Scope, inbound_sql
+from peelian.metrics.compute import Scope, family_sql, inbound_sql
 from peelian.metrics.engine import prepared, sql_literal
 from peelian.metrics.params import (
     Filters,
@@ -168,11 +168,15 @@ def mark_handled(project: Project, platform: str, post_id: str, username: str, *
     person) or needing no response, with who and why; audited. False when it was already marked."""
     if outcome not in OUTCOMES:
         raise InputError(f"unknown outcome {outcome!r}; choose {' or '.join(OUTCOMES)}")
-    if not project.scalar("SELECT count(*) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
+    nid = project.scalar("SELECT min(rowid) FROM posts WHERE platform = ? AND post_id = ?", [platform, post_id])
+    if nid is None:
         raise NotFoundError(f"no post {post_id!r} on {platform}")
     reason = (reason or "").strip() or None
     if reason and len(reason) > MAX_REASON:
         raise InputError(f"the reason is longer than {MAX_REASON:,} characters")
+    if not _awaiting(project, nid):
+        raise InputError(f"post {post_id!r} on {platform} is not awaiting a response: only a citizen's post to a "
+                         "police account that no police post has answered can be marked handled")
     if project.scalar("SELECT count(*) FROM handled WHERE platform = ? AND post_id = ?", [platform, post_id]):
         return False
     with project.transaction() as con:
@@ -181,6 +185,17 @@ def mark_handled(project: Project, platform: str, post_id: str, username: str, *
         project.audit("handled", username=username, target=f"{platform}:{post_id}",
                       detail={"outcome": outcome, "note": reason})
     return True
+
+
+def _awaiting(project: Project, nid: int) -> bool:
+    """Whether the post (its rowid) is inbound and unanswered, read from the same fit as the inbox: a mark
+    on a police post, a citizen's post to nobody in the registry or one already answered would be audited
+    and counted in attainment as if the force had handled someone's message."""
+    params = MetricParams()
+    dialogue = stored_fit(project, params) or prepared(project, params)
+    inbound = family_sql(Scope(dialogue, params, Filters()), "inbound")
+    return bool(dialogue.query(f"SELECT count(*) AS n FROM ({inbound}) i WHERE i.nid = {int(nid)} "
+                               "AND i.resp_at IS NULL")[0]["n"])
 
 
 def reopen(project: Project, platform: str, post_id: str, username: str) -> bool:
