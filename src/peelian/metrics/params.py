@@ -210,6 +210,14 @@ class MetricParams(BaseModel):
             raise ValueError("needs_response_intents needs at least one code")
         return tuple(value)
 
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, value: datetime | None) -> datetime | None:
+        """'Now' on the days a filter may name: 0001-01-01 passed and read as an empty project."""
+        if value is not None:
+            check_date("as_of", value.date())
+        return value
+
     @field_validator("default_time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
