@@ -192,7 +192,8 @@ def test_other_intents_and_the_fallback():
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
     for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv",
-                  "urgent_heldout6.csv", "urgent_heldout7.csv", "urgent_heldout8.csv", "urgent_heldout9.csv"):
+                  "urgent_heldout6.csv", "urgent_heldout7.csv", "urgent_heldout8.csv", "urgent_heldout9.csv",
+                  "urgent_heldout10.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
@@ -399,3 +400,56 @@ def test_round_6b_kinds_of_false_alarm_are_not_read(text):
     questions about carrying a blade, court news, a settled fire, laughter, praise, a relative's 'will kill me when':
     neither risk layer reads them."""
     assert is_guarded(text) and not classify_text(text).urgent
+
+
+# Round 7: kinds of held out 10's misses and false alarms, in wordings written apart from that set.
+@pytest.mark.parametrize("text,category", [
+    ("@MetPolice bloke in the pharmacy has got the pharmacist by the collar up against the shelves, she's crying",
+     "in_progress"),
+    ("@WYP a man has shoved the barmaid up against the door of the cellar and won't let go", "in_progress"),
+    ("@GMPolice delivery driver got jumped on the estate, he can't get up and he's holding his head", "in_progress"),
+    ("@NorthantsPolice fella just staggered into the garage holding his stomach, there's a pool of blood on the floor",
+     "in_progress"),
+    ("@SYPTweets someone is pouring petrol through the letterbox of number 4, there's kids in there", "in_progress"),
+    ("@TVP the coach driver keeps closing his eyes on the M40, we're all awake and terrified", "in_progress"),
+    ("@SurreyPolice Uber is doing about 110 on the A3 swerving between lanes, begged him to slow down", "in_progress"),
+    ("@WMPolice two older men in a van outside the park buying cans for a couple of girls who look about 14",
+     "in_progress"),
+    ("@EssexPolice man outside the arcade keeps trying to get the girls into his car", "in_progress"),
+    ("@LancsPolice my sister just texted 'they're back at the door' and now she's not answering", "threat_to_life"),
+    ("@NottsPolice my nan's neighbour texted me 'can you come, he's kicking off again'", "threat_to_life"),
+    ("@CambsCops our nan has dementia and she's walked out of the care home in her slippers", "missing_vulnerable"),
+    ("@DorsetPolice elderly gent on the seafront in his dressing gown, doesn't know what town he's in",
+     "missing_vulnerable"),
+    ("@BTP little girl aged about 4 on her own by the ticket barriers at Euston, crying", "missing_vulnerable"),
+    ("@KentPolice a dad is running up and down the beach screaming his daughter's name... screaming her name",
+     "missing_vulnerable"),
+])
+def test_round_7_kinds_of_danger_are_read(text, category):
+    """Violence told by the act (held against a wall, can't get up after a beating), injury told by what is seen,
+    fire through a letterbox, dangerous driving from inside the vehicle, grown men plying children with drink or
+    luring them into a car, a relayed coded message, a vulnerable person told by circumstance."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text", [
+    "@WMPolice the gig at the Academy last night was killer, the crowd was on fire",
+    "@GMPolice my brother set fire to the christmas pudding and the whole table cheered",
+    "@PoliceScotland choked out a lad in the judo competition today and won silver",
+    "@MerseyPolice my little brother said he'd strangle me after losing at Mario Kart, we're both crying laughing",
+    "@NorfolkPolice borrowed the chef's knives for the butchery course, he went mad",
+    "@DevonPolice shot loads of photos of the air ambulance landing, anyone want them?",
+    "@WMPolice bloke with a plastic gun at the cosplay meet in town, amazing outfit",
+    "@StaffsPolice laser tag party for my son on Sunday, 12 kids shooting each other in the dark",
+    "@TVP the old boy on the bench by the river with his dog is there every morning, lovely man",
+    "@LancsPolice rang 101 about the fight outside the pub 3 hours ago, still nobody's rung me back",
+    "@SYPTweets another stabbing in the papers this morning, what's going on",
+    "@NottsPolice found an old bayonet in grandad's loft, where is the nearest weapons amnesty bin?",
+    "@GMPolice left my son's bag on the tram at Piccadilly, has anyone handed it in?",
+    "@KentPolice read that the driver who killed the cyclist got a 5 year ban",
+])
+def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
+    """Hyperbole of shows, parties and sport, games and laughter, cooking, photos, costumes, booked paintball or laser
+    tag, a regular said to be fine, a slow-response complaint about an earlier call, the news, an old weapon for an
+    amnesty bin, lost property."""
+    assert not classify_text(text).urgent

@@ -62,7 +62,16 @@ IDIOMS = (
     r"(potholes?|roads?|junctions?|crossings?|roundabouts?|bends?|lights|speed bumps?|pavements?)\b[^.!?]*\b(will|going to|"
     r"gonna) kill (someone|somebody|a (child|kid|cyclist|pedestrian|biker|motorcyclist|driver))|"
     r"(seagulls?|gulls?|pigeons?|geese|goose|swans?|squirrels?|magpies?|crows?|sheep|cows?|goats?|ducks?)\b[^.!?]*\b(threatening|"
-    r"attacking|mugging|stealing|robbing|chasing|mugged|robbed|terrori[sz]ing|taken)[^.!?]*"
+    r"attacking|mugging|stealing|robbing|chasing|mugged|robbed|terrori[sz]ing|taken)[^.!?]*|"
+    r"\b(was|is|were) (absolutely |pure |proper |just )?killer\b|"
+    r"\b(dance ?floor|crowd|gig|party|stage|band|dj)( was| is| were| went)? on fire\b|"
+    r"\bset fire to the (christmas )?(pud|pudding|cake|brandy|candles?|toast|barbecue|bbq)\b|"
+    r"\b(chef'?s|filleting) (knives|knife)\b|\b(touch|borrow|borrowed|sharpen\w*) (his|her|my|the|their) knives\b|"
+    r"\bknife (skills|sharpen\w*|set|block)\b|\b(cookery|cooking|butchery) (class|course|lesson)\b|"
+    r"\b(shot|shooting|shoot) (about |around |over |some |a few |loads of |\d+ )*(pics|photos|pictures|frames|footage|"
+    r"videos?|portraits|weddings?)\b|"
+    r"\b(swords?|guns?|knife|knives|axes?|weapons?)\b[^.!?]*\b(comic ?con|cosplay|fancy dress|larp\w*)\b|"
+    r"\b(comic ?con|cosplay|fancy dress|larp\w*)\b[^.!?]*\b(swords?|guns?|knife|knives|axes?|weapons?)\b"
 )
 HARMLESS = IDIOMS
 
@@ -96,6 +105,12 @@ SUPPRESS = (
     r"\b(but|seems|seem|looks|look|is|are|he'?s|she'?s|they'?re|it'?s) (completely |quite |pretty |totally )?harmless\b|"
     r"\bwell done\b|\bnot (threatening|dangerous|violent)\b|\bnot (happening )?(right )?now\b|"
     r"😂|🤣|😆|😅|🙄|🙃|🐱|😹|🐶|\bhaha|\blmao+\b|\bjk\b|\bwant (him|her|them) (charged|arrested|nicked)\b|"
+    r"\b(jiu ?jitsu|bjj|judo|wrestling|mma|boxing|karate|taekwondo|kickboxing) (comp|competition|match|bout|"
+    r"tournament|class|club|gym|session|grading)\b|\bpaintball\w*\b|\blaser ?tag\b|\bnerf (guns?|war)\b|"
+    r"\bcrying laughing\b|\bin stitches\b|\blos(ing|t) at (fifa|fortnite|monopoly|cards|pool|darts|mario ?kart)\b|"
+    r"\bfair tbh\b|\b(the whole table|everyone) (clapped|cheered|laughed)\b|\bnobody rang you\b|"
+    r"\b(he'?s|she'?s|they'?re|hes|shes|theyre) (there|here|out) every (day|morning|night|week|weekend|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\b|\blovely (man|fella|bloke|lad|lady|woman|chap|gent|old boy)\b|"
     r"^\s*rt @"  # a retweet passes on someone else's post (often the force's own appeal), it reports nothing
 )
 STALE = (
@@ -154,6 +169,13 @@ STALE = (
     r"\b(paramedics|officers|staff|crew) (were|was) (brilliant|amazing|great|fantastic|incredible)\b|"
     r"\bhand(ing)? in (a|an|my|the|his|her|old|an old)\b|\bgenuine question\b|\bam i allowed to\b|"
     r"\b(law|rules?) (on|about|for) (carrying|owning|having)\b|"
+    r"\b(rang|called|phoned|reported|rung) (101|999|you|the police)\b[^.!?]*\b(\d+|two|three|four|a few|a couple of) "
+    r"(hours?|hrs?|days?) ago\b|\b(still )?(no one|nobody|noone)('?s| has| have)? (rung|called|phoned|got) (me )?back\b|"
+    r"\bin the (paper|papers|news)( today| again| this morning)?\b|\bread that\b|"
+    r"\b(got|given|gets|getting) (a |an )?\d+ (year|yr|month)s? ban\b|\bfound (an? )?(old|rusty|antique)\b|"
+    r"\b(nearest|where'?s the|where is the) (knife|weapons?) (bin|amnesty|surrender)\b|"
+    r"\bleft (my|our|his|her|the) ([\w']+ ){0,2}(inhaler|bag|phone|wallet|purse|coat|jacket|keys|laptop|umbrella|"
+    r"suitcase|case|glasses|headphones)\b[^.!?]*\b(on|at|in) (the )?(train|bus|tram|station|platform|taxi|cab|services)\b|"
     r"\bcan (i|you|we|someone) (legally )?(carry|have|own|keep|buy|sell|take|use) (a|an|my|small|pocket|kitchen)\b|\bis it ok to (carry|have)\b"
 )
 NOW = (
@@ -178,7 +200,8 @@ NOW = (
     r"\b(bring|bringing|taking|carrying|bring in) (a|his|her|their|\w+'s) ([\w']+ )?(gun|knife|blade|machete|weapon|shotgun) "
     r"(to|into) (school|college)\b|\b(going to|gonna|will|'ll) (kill|stab|shoot|burn|torch|shoot up|petrol bomb)\b|"
     r"\b(is|he'?s|she'?s|they'?re|hes|shes|theyre) (outside|at) (my|our|the|her|his|their) (house|door|window|flat|home|gate|"
-    r"bungalow|caravan)\b|(,|\.|\band|\bbut|\banyway)\s+now\b"
+    r"bungalow|caravan)\b|(,|\.|\band|\bbut|\banyway)\s+now\b|"
+    r"\bhow do (i|we) get out of (this|here|the (car|taxi|cab|van))\b|\b(asked|told|begged) (him|her) to slow down\b"
 )
 
 # Where a post turns from a frame to what it reports: "but" ("lovely charity run pic but there's a man tooled up
@@ -245,7 +268,25 @@ RISK_RULES: dict[str, str] = {
         r"\b(mob|gang|crowd|load|group|bunch) of\b[^.!?]*\b(going at it|scrapping|brawling|fighting)\b|"
         r"\b(stamp|stamped|stamping|stomp|stomped|stomping) on\b|"
         r"\b(banging|smashing|slamming|bashing|bouncing|knocking) (his|her|their|my|the other( one)?'s|someone'?s) "
-        r"head (on|off|into|against)\b|\b(has|got|grabbed|grabbing|holding|pinning) ([\w']+ ){1,3}by the (throat|neck)\b|"
+        r"head (on|off|into|against)\b|\b(has|got|grabbed|grabbing|holding|pinning) ([\w']+ ){1,4}by the (throat|neck|collar|hair)\b|"
+        r"\b(pinned|holding|got|has|pushed|shoved|pinning|slammed) ([\w']+ ){1,4}(up )?against (the|a) (wall|door|car|"
+        r"railings|fence|shelves|counter|bar|window)\b|"
+        r"\b(battered|beaten|jumped|attacked|kicked in|glassed|stabbed|assaulted|knocked out)\b[^.!?]*\b(can'?t (stand|get "
+        r"up|walk|move|see)|holding (his|her|their) (side|head|stomach|face|ribs))\b|"
+        r"\b(stumbled|staggered|came|come|walked|crawled|limped) (in|into|out|up)\b[^.!?]*\bholding (his|her|their) "
+        r"(side|stomach|head|neck|face|chest|ribs)\b|\b(a lot of|covered in|loads of|so much|pool of|soaked in) "
+        r"(red|blood)\b|"
+        r"\b(burning|lit|flaming|petrol|lighter fluid)\b[^.!?]*\b(through|thru|in|into) (the|a|my|our|her|his|their) "
+        r"letter ?box\b|"
+        r"\b(driver|he|she|cabbie|taxi|bus|coach|lorry)\b[^.!?]*\b(keeps|keep|is|'s|kept) (nodding off|falling asleep|dozing "
+        r"off|closing (his|her) eyes)\b|\basleep at the wheel\b|"
+        r"\b(doing|going|hitting|at) (over |about |nearly |at least )?(9\d|1\d\d)( ?mph)?\b[^.!?]*\b(weaving|swerving|"
+        r"laughs|won'?t slow|refus\w* to slow|(asked|told|begged) (him|her) to slow)\b|"
+        r"\bhow do (i|we) get out of (this|here|the (car|taxi|cab|van))\b|"
+        r"\b(men|man|blokes?|lads|adults|fellas?|older (men|lads))\b[^.!?]*\b(giving|plying|handing|offering|buying) "
+        r"(\w+ )?(vodka|alcohol|drink|booze|drugs|weed|pills|cans)\b[^.!?]*\b(girls?|boys?|kids|children|(look|looks|"
+        r"looking|aged|about) (about |like )?1[0-5])\b|"
+        r"\b(trying|tried) to get (them|her|him|the (girls?|kids|boys?)) (in|into) (a|the|his|their) (car|van|taxi)\b|"
     r"\b(got|has|have|holding) (her|him|me|us|them|my \w+) pinned\b|\bpinned (her|him|me|us) (down|against|to)\b|"
     r"\bhiding in (my|the|our|her|his) (room|bedroom|wardrobe|bathroom|loo|toilet|cupboard|shed|attic)\b|"
     r"\bclimbing (in|into|through|thru) (a|the|my|our|her|his|their) (window|door|back door)\b|"
@@ -313,6 +354,9 @@ RISK_RULES: dict[str, str] = {
         r"turned up|breach\w*|at (my|the) (door|house|window))\b|"
         r"\b(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken|crops|cornfield|hedgerow)\b[^.!?]*"
         r"\b(on fire|alight|ablaze|burning|racing|spreading)\b|"
+        r"\b(messaged|texted|text|message|voice ?note|rang me|called me)\b[^.!?]*\b(he'?s|hes|he is|they'?re|theyre) "
+        r"back\b|\b(messaged|texted)\b[^.!?]*\bcan you come\b|"
+        r"\bdon'?t know where (he'?s|she'?s|they'?re|hes|shes|theyre) taking (them|her|him|the (kids|children|baby))\b|"
         r"\b(caught|torched|lit|set fire to) (the )?(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken)\b"
     ),
     "missing_vulnerable": (
@@ -332,7 +376,12 @@ RISK_RULES: dict[str, str] = {
         r"\bnot (come|came|gone|got) (back|home)\b|"
         r"\b(hasn'?t|has not|not) been found\b|"
         r"\b(dementia|alzheimer'?s|autistic|autism|learning (difficulties|disabilities)|vulnerable)\b[^.!?]*"
-        r"\b(left|gone|went|ran|wandered|lost|missing|can'?t find|not (come|been))\b"
+        r"\b(left|gone|went|ran|wandered|walked (off|out)|lost|missing|can'?t find|not (come|been))\b|"
+        r"\b(old|elderly|older) (lady|man|woman|gent|fella|bloke|chap|couple|person)\b[^.!?]*\bin (his|her|their) "
+        r"(pyjamas|pjs|nightie|nightdress|nightgown|night ?clothes|dressing gown)\b|"
+        r"\b(boy|girl|child|kid|toddler|little one|wean|bairn)\b ((about|aged|of|around|maybe) )*([1-8]|one|two|three|four|"
+        r"five|six|seven|eight)\b[^.!?]*\bon (his|her|their|its) (own|ain)\b|"
+        r"\b(mum|dad|mother|father|parents?|mam|maw)\b[^.!?]*\b(shouting|screaming|calling|yelling) (his|her|their) ([\w]+'s )?name\b"
     ),
     "self_harm": (
         r"\b(kill|killing) (myself|herself|himself|themselves)\b|\bend (it all|my life|his life|her life)\b|"
