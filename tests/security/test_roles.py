@@ -75,7 +75,7 @@ ROUTES: dict[tuple[str, str], Case | tuple[Case, ...]] = {
     ("GET", "/"): Case(READ, "/"),
     ("GET", "/explorer"): Case(READ, "/explorer?q=bike"),
     ("GET", "/explorer/export.csv"): Case(EXPORT, "/explorer/export.csv?force=Kent"),
-    ("GET", "/thread/{platform}/{conversation_id}"): Case(READ, f"/thread/twitter/{POST}"),
+    ("GET", "/thread/{platform}/{conversation_id:path}"): Case(READ, f"/thread/twitter/{POST}"),
     ("GET", "/unanswered"): Case(READ, "/unanswered"),
     ("POST", "/unanswered/{platform}/{post_id}/handled"): Case(ACT, "/unanswered/twitter/1002/handled", 303,
                                                                data={"note": "phoned back"}),

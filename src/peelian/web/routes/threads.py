@@ -14,7 +14,7 @@ from peelian.web.present import present_rows, read_id, shown_id
 router = APIRouter()
 
 
-@router.get("/thread/{platform}/{conversation_id}")
+@router.get("/thread/{platform}/{conversation_id:path}")
 def thread(request: Request, platform: str, conversation_id: str, focus: OptionalText = None,
            session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
