@@ -180,7 +180,7 @@ def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
 def test_prototypes_are_situations_not_copies_of_labelled_posts():
     texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv",
                             "urgent_heldout5.csv", "urgent_heldout6.csv", "urgent_heldout7.csv",
-                            "urgent_heldout8.csv", "urgent_heldout9.csv")
+                            "urgent_heldout8.csv", "urgent_heldout9.csv", "urgent_heldout10.csv")
              for t, _, _ in rows(DATA / path)]
     layer = semantic.SemanticLayer()
     posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
@@ -278,7 +278,7 @@ def test_accuracy_floors_per_split():
     assert tuning["both"]["recall"] >= 0.95 and tuning["both"]["precision"] >= 0.95, tuning["both"]["false_alarms"]
     held1 = semantic.evaluate_layers(rows(DATA / "urgent.csv", "held_out"))
     assert held1["both"]["recall"] >= 0.9 and held1["both"]["precision"] >= 0.9, held1["both"]["misses"]
-    assert held1["both"]["recall"] > held1["rules"]["recall"] + 0.6
+    assert held1["both"]["recall"] >= held1["rules"]["recall"] + 0.55  # the rules alone: 0.40 since round 7
     held2 = semantic.evaluate_layers(rows(DATA / "urgent_heldout2.csv"))
     assert held2["semantic"]["recall"] >= 0.85 and held2["semantic"]["precision"] >= 0.9, held2["semantic"]
     assert held2["both"]["recall"] >= 0.92 and held2["both"]["precision"] >= 0.88, held2["both"]["false_alarms"]
@@ -289,8 +289,9 @@ def test_accuracy_floors_per_split():
     # the later blind sets: (rules recall, semantic recall) floors; precision >= 0.95 and both's recall >= 0.96 on each.
     # The semantic floors are those of round 6's plain and relayed prototypes (before it: 0.866, 0.812, 0.838, 0.796)
     # Held outs 8 and 9 were scored blind first (both: 0.843 / 0.938 and 0.870 / 0.949), then read in round 6b.
+    # Held out 10 was scored blind first (both: 0.845 / 0.879), then read in round 7.
     for number, rules_recall, semantic_recall in ((4, 0.62, 0.89), (5, 0.62, 0.85), (6, 0.62, 0.86), (7, 0.58, 0.8),
-                                                  (8, 0.6, 0.88), (9, 0.7, 0.85)):
+                                                  (8, 0.6, 0.88), (9, 0.7, 0.85), (10, 0.48, 0.88)):
         held = semantic.evaluate_layers(rows(DATA / f"urgent_heldout{number}.csv"))
         assert held["rules"]["recall"] >= rules_recall and held["rules"]["precision"] >= 0.95, (
             number, held["rules"]["false_alarms"])
@@ -438,3 +439,31 @@ def test_two_threads_preparing_the_layer_at_once_both_get_scores():
     second = layer.scores(["my neighbour is shouting that he will kill her"])
     thread.join()
     assert not errors and len(second) == 1
+
+
+ROUND_7_SITUATIONS = [  # held out 10's missed kinds in wordings written apart from it, with the situation to show
+    ("@WYP a woman is being held against the fridge by her throat in the flat next door, I can see through the window",
+     "violence"),
+    ("@MetPolice bloke came into the shop clutching his ribs, his t-shirt is soaked through with red",
+     "medical_emergency"),
+    ("@NottsPolice someone just shoved a lit firework through the door of the flats, families upstairs",
+     "fire_or_road_danger"),
+    ("@TVP our coach driver keeps drifting off at the wheel on the M4, we have swerved twice", "fire_or_road_danger"),
+    ("@WMPolice an old gentleman in pyjamas is wandering the high street at 2am in the frost, no idea where he lives",
+     "missing_vulnerable"),
+    ("@LancsPolice little lad maybe 5 by himself on the platform crying, can't see any parent", "vulnerable_in_danger"),
+    ("@EssexPolice my sister just sent me a text saying he has come back and asking me to get there fast",
+     "present_danger"),
+    ("@PoliceScotland patient with dementia has slipped out of the ward in her nightie and it's below freezing",
+     "missing_vulnerable"),
+]
+
+
+@needs_model
+def test_round_7_situations_are_read_as_what_they_are():
+    """Violence told by the act, an injury told by what is seen, fire through a door with people above, a driver
+    nodding off, a vulnerable person told by circumstance, a relayed coded message: the layer fires and shows the
+    situation it is (before round 7's prototypes it showed a break-in, a weapon or a road danger for several)."""
+    findings = semantic.layer().assess([t for t, _ in ROUND_7_SITUATIONS])
+    for (text, situation), finding in zip(ROUND_7_SITUATIONS, findings):
+        assert finding.urgent and finding.situation == situation, (text, finding.situation, finding.margin)

@@ -70,6 +70,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my son says a boy at the bus stop is showing people what he's got in his bag and it's a knife",
     ),
     "violence": (
+        "a man has grabbed a woman by the neck and is pressing her against a door",
+        "someone has been beaten up round the back and is lying there unable to get up",
         "someone is getting beaten up in the street and they're still going",
         "a man is on the floor and a group are kicking him in the head",
         "a gang is attacking a lad outside the pub",
@@ -108,6 +110,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "some lads have messaged my son that they know where he is and are on their way to knife him",
     ),
     "present_danger": (
+        "my mother has just sent me a message that he has come back and asking me to come",
         "my ex who is banned from contacting me has just sent a picture of my house taken from outside",
         "the person who attacked me before has just messaged that they are on their way round with others",
         "a man I have a court order against is standing outside my home right now",
@@ -116,6 +119,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "he keeps ringing saying he's nearly here and I'm on my own with the children",
     ),
     "vulnerable_in_danger": (
+        "an elderly woman in her nightclothes is out alone late at night in the cold and doesn't know where she is",
+        "a little boy of about five is alone at the station crying and his mother is searching for him",
         "a small child is standing up out of the roof of a car speeding along a main road",
         "a toddler is walking alone along the edge of a busy main road with no adults around",
         "an elderly person in night clothes is walking along the motorway in the dark",
@@ -125,6 +130,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "small children have been left on their own shut in a hot car in a car park",
     ),
     "medical_emergency": (
+        "a young man has just come in clutching his stomach and his shirt is soaked red",
         "someone has collapsed and is not breathing",
         "a person is lying on the pavement unconscious and won't respond",
         "an old lady has fallen and is not responding, her face has gone a funny colour",
@@ -152,6 +158,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a kid has gone through the ice on the pond and we can't reach him",
     ),
     "fire_or_road_danger": (
+        "someone has pushed something burning through the door of a shop with people living upstairs",
+        "the driver of our coach keeps falling asleep at the wheel on the motorway",
+        "the taxi driver is going a hundred miles an hour and swerving and won't slow down, I'm stuck in the back",
         "a house is on fire and there is someone still inside",
         "there's thick smoke coming from a building and people are shouting for help",
         "a car is alight next to people and houses",
@@ -181,6 +190,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "my mate just watched a man fall out of the pub and get into his car to drive off",
     ),
     "child_at_risk": (
+        "older men are giving alcohol to young teenage girls and trying to get them into their car",
         "a toddler is on their own next to a busy road",
         "a little child is climbing on a balcony high up with nobody watching",
         "a baby has been left alone in a locked car in the heat",
@@ -221,6 +231,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "men are loading my machinery onto a trailer in my yard at this moment and they have spotted me",
     ),
     "missing_vulnerable": (
+        "a patient with dementia has walked out of the hospital in pyjamas and it's freezing outside",
         "my young child hasn't come home and we don't know where they are",
         "my little one has vanished in a crowded place and I can't find them",
         "an elderly man with dementia has left the house on his own at night",
@@ -334,7 +345,7 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
     ),
     "ongoing_nuisance": (
         "kids hanging round the shops every night drinking, it's intimidating",
-        "cars parked on the pavement every school run",
+        "people parking on the pavement at school times",
         "drug dealing outside the pub every evening, same car",
         "fly-tipping in the alley again",
         "off-road bikes tearing up the playing fields again",
