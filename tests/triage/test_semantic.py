@@ -467,3 +467,26 @@ def test_round_7_situations_are_read_as_what_they_are():
     findings = semantic.layer().assess([t for t, _ in ROUND_7_SITUATIONS])
     for (text, situation), finding in zip(ROUND_7_SITUATIONS, findings):
         assert finding.urgent and finding.situation == situation, (text, finding.situation, finding.margin)
+
+
+LONG_COMPLAINT_THEN_DANGER = (
+    "@WYP I have been on to the council for a month about the rubbish dumped in the alley behind the shops, nobody "
+    "has done a thing and it's starting to smell, honestly what do we pay for, anyway while I was typing this a man "
+    "has dragged a woman out of the back of a van by her hair and he's punching her in the face")
+
+
+def test_an_idiom_at_the_start_of_a_long_post_does_not_keep_its_end_from_the_layer():
+    """Held out 10: a long complaint ('the car that's been dumped outside the school for weeks') turning into a
+    danger at its end was never read by its end, since the idiom 'dumped ...' kept the whole post out. An idiom in
+    a long post's end, or anywhere in a short one, still does."""
+    assert not semantic.is_guarded(LONG_COMPLAINT_THEN_DANGER)
+    assert semantic.is_guarded("@WYP someone has dumped a sofa and a fridge in the alley behind the shops again")
+    assert semantic.is_guarded(
+        "@WYP the lads on the corner are harmless enough and I've no complaint about the noise most nights, but "
+        "now they have started dumping bags of rubbish in the alley behind the shops and leaving them there")
+
+
+@needs_model
+def test_a_long_complaint_ending_in_a_danger_is_found_by_its_end():
+    finding = semantic.layer().assess([LONG_COMPLAINT_THEN_DANGER])[0]
+    assert finding.urgent, finding

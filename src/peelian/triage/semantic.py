@@ -536,9 +536,14 @@ def embedded_text(text: str) -> str:
 
 def is_guarded(text: str) -> bool:
     """True where the semantic layer does not read the post: the rules' suppressors or idioms say so, or it is
-    shorter than MIN_WORDS words."""
+    shorter than MIN_WORDS words. Of a long post (read by its end too), only an idiom in its end keeps it out: an
+    idiom in an old complaint at its start ("the car that's been dumped outside the school for weeks") must not hide
+    a danger told at its end."""
     read = read_part(_normalise(text))
-    return read is None or bool(_IDIOMS.search(read)) or len(embedded_text(text).split()) < MIN_WORDS
+    if read is None or len(embedded_text(text).split()) < MIN_WORDS:
+        return True
+    end = tail(read)
+    return bool(_IDIOMS.search(end if end is not None else read))
 
 
 def fires(score: Score, guarded: bool, threshold: float = THRESHOLD, margin: float = MARGIN) -> bool:
