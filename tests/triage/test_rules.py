@@ -447,6 +447,8 @@ def test_round_7_kinds_of_danger_are_read(text, category):
     "@NottsPolice found an old bayonet in grandad's loft, where is the nearest weapons amnesty bin?",
     "@GMPolice left my son's bag on the tram at Piccadilly, has anyone handed it in?",
     "@KentPolice read that the driver who killed the cyclist got a 5 year ban",
+    "@SYPTweets the zombie walk through town was class, fake blood everywhere",
+    "@TVP bought my lad a toy sword at the castle today, he's been attacking the cat with it",
 ])
 def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
     """Hyperbole of shows, parties and sport, games and laughter, cooking, photos, costumes, booked paintball or laser

@@ -108,6 +108,7 @@ SUPPRESS = (
     r"\b(jiu ?jitsu|bjj|judo|wrestling|mma|boxing|karate|taekwondo|kickboxing) (comp|competition|match|bout|"
     r"tournament|class|club|gym|session|grading)\b|\bpaintball\w*\b|\blaser ?tag\b|\bnerf (guns?|war)\b|"
     r"\bcrying laughing\b|\bin stitches\b|\blos(ing|t) at (fifa|fortnite|monopoly|cards|pool|darts|mario ?kart)\b|"
+    r"\b(toy|foam|plastic|wooden|inflatable) (swords?|lightsabers?|axes?)\b|\bfake blood\b|\bzombie (walk|run|crawl|film)\b|"
     r"\bfair tbh\b|\b(the whole table|everyone) (clapped|cheered|laughed)\b|\bnobody rang you\b|"
     r"\b(he'?s|she'?s|they'?re|hes|shes|theyre) (there|here|out) every (day|morning|night|week|weekend|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday)\b|\blovely (man|fella|bloke|lad|lady|woman|chap|gent|old boy)\b|"
