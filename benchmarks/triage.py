@@ -56,6 +56,8 @@ HELD_OUT7 = ROOT / "tests" / "data" / "triage" / "urgent_heldout7.csv"
 HELD_OUT8 = ROOT / "tests" / "data" / "triage" / "urgent_heldout8.csv"
 HELD_OUT9 = ROOT / "tests" / "data" / "triage" / "urgent_heldout9.csv"
 HELD_OUT10 = ROOT / "tests" / "data" / "triage" / "urgent_heldout10.csv"
+HELD_OUT11 = ROOT / "tests" / "data" / "triage" / "urgent_heldout11.csv"
+HELD_OUT12 = ROOT / "tests" / "data" / "triage" / "urgent_heldout12.csv"
 DEMO_POSTS, DEMO_SEED = 3000, 2
 
 
@@ -85,7 +87,7 @@ def splits() -> dict[str, list[tuple[str, bool, str]]]:
     first = labelled()
     out = {name: _as_rows([r for r in first if r["split"] == name]) for name in ("tuning", "held_out")}
     for number, path in enumerate((HELD_OUT2, HELD_OUT3, HELD_OUT4, HELD_OUT5, HELD_OUT6, HELD_OUT7,
-                                      HELD_OUT8, HELD_OUT9, HELD_OUT10), start=2):
+                                      HELD_OUT8, HELD_OUT9, HELD_OUT10, HELD_OUT11, HELD_OUT12), start=2):
         out[f"held_out{number}"] = _as_rows(_read(path))
     out["demo traffic"] = demo_traffic()
     return out

@@ -193,7 +193,7 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
     for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv",
                   "urgent_heldout6.csv", "urgent_heldout7.csv", "urgent_heldout8.csv", "urgent_heldout9.csv",
-                  "urgent_heldout10.csv"):
+                  "urgent_heldout10.csv", "urgent_heldout11.csv", "urgent_heldout12.csv"):
         with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
@@ -454,4 +454,54 @@ def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
     """Hyperbole of shows, parties and sport, games and laughter, cooking, photos, costumes, booked paintball or laser
     tag, a regular said to be fine, a slow-response complaint about an earlier call, the news, an old weapon for an
     amnesty bin, lost property."""
+    assert not classify_text(text).urgent
+
+
+# Round 8: kinds of held outs 11 and 12's misses and false alarms, in wordings written apart from those sets.
+@pytest.mark.parametrize("text,category", [
+    ("@WMPolice scramblers up on the kerb outside the school gates at full speed, still going round", "in_progress"),
+    ("@GMPolice motorbike racing round the play park on Hulme Rd, little ones everywhere", "in_progress"),
+    ("@MerseyPolice a car has just knocked over a little girl on the zebra crossing on Smithdown Rd", "in_progress"),
+    ("@NorthumbriaPol bloke absolutely hammered in the Asda car park, just got back in his van with a toddler",
+     "in_progress"),
+    ("@TVP lorry driving the wrong way down the A34 near Didcot, cars swerving out of its path", "in_progress"),
+    ("@SYPTweets lad bottled outside Spoons, whoever did it is stood at the bar laughing", "in_progress"),
+    ("@DevonPolice a van on its side in the ditch on the A38, nobody's come out of it", "threat_to_life"),
+    ("@LancsPolice woman hanging upside down in her seatbelt after a crash on Preston New Rd", "threat_to_life"),
+    ("@PoliceScotland found a lad by the canal, his face is slashed, he says he was jumped and he's drifting in and "
+     "out", "threat_to_life"),
+    ("@EssexPolice my grandma with dementia left for the shops four hours ago and isn't answering", "missing_vulnerable"),
+    ("@KentPolice my 5 yr old girl was by the swings a minute ago, I've looked everywhere", "missing_vulnerable"),
+    ("@WYP my brother just messaged that he wants to go to sleep forever and won't pick up", "self_harm"),
+    ("@NottsPolice my flatmate says there's no point in living and has locked her door", "self_harm"),
+    ("@CambsCops ex said he's taken everything in the medicine cabinet, Huntingdon", "self_harm"),
+    ("@GMPolice a man in the chippy said he's going to stab his cousin tonight, he's left now with a blade, heading to "
+     "Moss Side", "threat_to_life"),
+])
+def test_round_8_kinds_of_danger_are_read(text, category):
+    """Vehicles among pedestrians or children now, a child struck, a drunk driver getting back behind the wheel, a
+    wrong-way driver on a fast road, a wounding with the attacker still there, a vehicle overturned or someone hanging
+    in it, a wounded person fading, a person with dementia out for hours or a child looked for everywhere, a goodbye
+    told as sleep or 'no point', and a threat whose 'he's left now' goes on to where he is heading (the safe-outcome
+    guard hid it)."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text", [
+    "@WMPolice the Sun says 'sword attack' but the court heard it was a walking stick",
+    "@GMPolice there was a man with a blade in the Arndale earlier, police came and arrested him, is it safe now?",
+    "@NorfolkPolice what's the procedure if I find a syringe and a knife in my garden?",
+    "@PoliceScotland if I see someone with a knife on the bus should I ring 999?",
+    "@MerseyPolice firearms officers at Lime Street this morning, all calm, anyone know what's up?",
+    "@WYP great work by the officers who arrested the man with the gun in Leeds",
+    "@SYPTweets life for shooting a man in Sheffield and he'll be out in 12. Disgrace",
+    "@LancsPolice I'll end it all if Blackburn get relegated this season",
+    "@DurhamPolice my sister said she'd stab me with a spoon if I ate her pudding again",
+    "@TVP there'll be a riot if they close the leisure centre, honestly",
+    "@KentPolice racing on the seafront every night, someone's going to get killed, we need speed bumps",
+])
+def test_round_8_kinds_of_false_alarm_are_not_immediate_risk(text):
+    """A press report or the court's account, a past weapon sighting the police dealt with, a question of what to do
+    if, a calm scene, praise for an arrest, a sentence, sport despair, a kitchen-utensil threat, a riot forecast,
+    road-danger hyperbole asking for calming measures."""
     assert not classify_text(text).urgent

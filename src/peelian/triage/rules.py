@@ -71,7 +71,12 @@ IDIOMS = (
     r"\b(shot|shooting|shoot) (about |around |over |some |a few |loads of |\d+ )*(pics|photos|pictures|frames|footage|"
     r"videos?|portraits|weddings?)\b|"
     r"\b(swords?|guns?|knife|knives|axes?|weapons?)\b[^.!?]*\b(comic ?con|cosplay|fancy dress|larp\w*)\b|"
-    r"\b(comic ?con|cosplay|fancy dress|larp\w*)\b[^.!?]*\b(swords?|guns?|knife|knives|axes?|weapons?)\b"
+    r"\b(comic ?con|cosplay|fancy dress|larp\w*)\b[^.!?]*\b(swords?|guns?|knife|knives|axes?|weapons?)\b|"
+    r"(someone|somebody)('?s| is)? (gonna|going to|will) (die|get killed|be killed|end up dead|get hurt)\b[^.!?]*"
+    r"\b(one day|one of these days|sooner or later|speed cameras?|speed bumps?|traffic calming)\b|"
+    r"\bend (it all|my life) if\b[^.!?]*\b(lose|loses|lost|win|wins|draw|draws|relegated|go down|knocked out)\b|"
+    r"\b(stab|kill|hit|batter)\b[^.!?]*\bwith (a|the|her|his|my) (fork|spoon|wooden spoon|teaspoon|spatula|ladle|"
+    r"cushion|pillow|slipper)\b|\b(gonna|going to|will|there'?ll|there will) be (a )?riots?\b"
 )
 HARMLESS = IDIOMS
 
@@ -97,7 +102,8 @@ SUPPRESS = (
     r"\b(got|been|was|were) (pulled|dragged|fished|rescued) out\b|\b(is|are|'s|'re|shes|hes|now) (and )?safe\b|\bsafe now\b|"
     r"made me die|dying to|died laughing|to die for|an absolute weapon|"
     r"\b(found|home|back) (safe|safe and well)\b|\bbut we found (him|her|them)\b|"
-    r"\b(he'?s|she'?s|they'?re|hes|shes|theyre|he has|she has|they have) (gone|left|run off) now\b|"
+    r"\b(he'?s|she'?s|they'?re|hes|shes|theyre|he has|she has|they have) (gone|left|run off) now\s*([.!,]|$|and\b|thank)|"
+    r"\ball (calm|quiet)\b|"
     r"\b(is|are) (back )?(home|hame)(,| now| safe| thank|!|\.|$)|\bfalse alarm\b|\breunited\b|\bthoughts (are )?with\b|"
     r"\b(line of duty|crime novel|film crew|tv drama)\b|\bnot urgent\b|\bnot (an )?emergency\b|\blol\b|"
     r"\b(thankfully|luckily|fortunately|glad|relieved) (that )?(nobody|no one|noone|no-one) (was |got |were )?"
@@ -177,6 +183,11 @@ STALE = (
     r"\b(nearest|where'?s the|where is the) (knife|weapons?) (bin|amnesty|surrender)\b|"
     r"\bleft (my|our|his|her|the) ([\w']+ ){0,2}(inhaler|bag|phone|wallet|purse|coat|jacket|keys|laptop|umbrella|"
     r"suitcase|case|glasses|headphones)\b[^.!?]*\b(on|at|in) (the )?(train|bus|tram|station|platform|taxi|cab|services)\b|"
+    r"\bthe (court|judge|jury) (heard|was told|said)\b|\b(the )?(mail|sun|mirror|express|guardian|telegraph|press|bbc|"
+    r"itv|sky) (say|says|said|saying|reported|calling)\b|\bif (i|we|you) (find|see|spot|come across)\b|"
+    r"\bwhat'?s the (procedure|right number|process)\b|\b(police|officers|coppers|they) (came|arrived|turned up)( and| &)? "
+    r"(took|arrested|nicked|lifted|got) (him|her|them)\b|\bwho (caught|arrested|nicked|detained|disarmed)\b|"
+    r"\blife for\b|\b(he'?ll|she'?ll|they'?ll|hes|he will) be out in \d+\b|"
     r"\bcan (i|you|we|someone) (legally )?(carry|have|own|keep|buy|sell|take|use) (a|an|my|small|pocket|kitchen)\b|\bis it ok to (carry|have)\b"
 )
 NOW = (
@@ -302,7 +313,18 @@ RISK_RULES: dict[str, str] = {
         r"\bram[- ]?raid(ing)?\b[^.!?]*\b(going on|now|happening|in progress)\b|\b(are|is|'re) ram[- ]?raiding\b|"
         r"\bnearly (hit|ran over|run over|knocked (over|down))\b[^.!?]*\b(still|now)\b|"
         r"\b(doing|doin) (donuts|doughnuts|wheelies|burnouts|handbrake turns)\b[^.!?]*\b(kids|children|weans|"
-        r"people|pavement|pram|school|pick ?up)\b"
+        r"people|pavement|pram|school|pick ?up)\b|"
+        r"\b(mount(ing|ed|s)?|up on) the (pavement|kerb)\b[^.!?]*\b(full (throttle|speed|pelt)|through the (bus )?"
+        r"(queue|crowd)|wheelies?|still (going|doing|at it))\b|"
+        r"\b(wheelies?|tearing|racing|speeding|bombing|flying)\b[^.!?]*\b(through|round|across|in|into) the (playground|"
+        r"play ?park|play area|bus queue|crowd|school ?yard)\b|"
+        r"\b(clipped|hit|knocked (over|down)|ran over) a (wee |little |young |small )?(boy|girl|kid|child|lad|wean|bairn)\b|"
+        r"\b(paralytic|hammered|steaming|blind drunk|legless|wasted|off (his|her) face|drunk|pissed)\b[^.!?]*"
+        r"\b(driving off|drove off|drives off|got (back )?in(to)? (his|her|the|a) (car|van|motor)|behind the wheel|about to "
+        r"drive|(gonna|going to) drive)\b|"
+        r"\b(going|driving|heading|coming) (the )?wrong way (up|down|on|along)\b[^.!?]*\b(m\d+|a\d+|motorway|"
+        r"dual carriageway|expressway|junction|slip ?road)\b|"
+        r"\b(glassed|slashed|stabbed|bottled|knifed)\b[^.!?]*\b(blood everywhere|still (in|here|there|inside)|whoever did it)\b"
     ),
     "threat_to_life": (
         r"\b(going to|gonna|will|(he|she|they|i)'?ll|threaten(ed|ing)? to) (kill|stab|shoot|burn)\b|"
@@ -358,7 +380,10 @@ RISK_RULES: dict[str, str] = {
         r"\b(messaged|texted|text|message|voice ?note|rang me|called me)\b[^.!?]*\b(he'?s|hes|he is|they'?re|theyre) "
         r"back\b|\b(messaged|texted)\b[^.!?]*\bcan you come\b|"
         r"\bdon'?t know where (he'?s|she'?s|they'?re|hes|shes|theyre) taking (them|her|him|the (kids|children|baby))\b|"
-        r"\b(caught|torched|lit|set fire to) (the )?(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken)\b"
+        r"\b(caught|torched|lit|set fire to) (the )?(gorse|heath|heathland|moor|moorland|woods|woodland|forest|bracken)\b|"
+        r"\b(car|van|vehicle|motor)\b[^.!?]*\bon (its|it'?s|their) (roof|side)\b|\b(stuck|trapped|hanging) upside down\b|"
+        r"\b(face|head|neck)\b( is| all)*( all)? (cut up|slashed|split open|pouring)\b|"
+        r"\b(attacked|hurt|injured|cut|bleeding|beaten|hit|glassed|stabbed)\b[^.!?]*\b(drifting|slipping) (off|in and out|away)\b"
     ),
     "missing_vulnerable": (
         r"\b(gone|went|is|has gone|been) missing\b|\bmissing (from|since|child|boy|girl|teen|adult|person)\b|"
@@ -382,7 +407,11 @@ RISK_RULES: dict[str, str] = {
         r"(pyjamas|pjs|nightie|nightdress|nightgown|night ?clothes|dressing gown)\b|"
         r"\b(boy|girl|child|kid|toddler|little one|wean|bairn)\b ((about|aged|of|around|maybe) )*([1-8]|one|two|three|four|"
         r"five|six|seven|eight)\b[^.!?]*\bon (his|her|their|its) (own|ain)\b|"
-        r"\b(mum|dad|mother|father|parents?|mam|maw)\b[^.!?]*\b(shouting|screaming|calling|yelling) (his|her|their) ([\w]+'s )?name\b"
+        r"\b(mum|dad|mother|father|parents?|mam|maw)\b[^.!?]*\b(shouting|screaming|calling|yelling) (his|her|their) ([\w]+'s )?name\b|"
+        r"\b(\d+|two|three|four|five|several) (hours?|hrs)\b[^\n]*\b(dementia|alzheimer'?s)\b|"
+        r"\b(dementia|alzheimer'?s)\b[^\n]*\b(never (been )?(out )?this long|(\d+|two|three|four|five|several) (hours?|hrs) ago)\b|"
+        r"\b(son|daughter|boy|girl|kid|child|toddler|year old|yr old|yo)\b[^\n]*\b(now (he'?s|she'?s|hes|shes) gone|"
+        r"(i'?ve|we'?ve|ive) looked everywhere|can'?t find (him|her) anywhere)\b"
     ),
     "self_harm": (
         r"\b(kill|killing) (myself|herself|himself|themselves)\b|\bend (it all|my life|his life|her life)\b|"
@@ -408,7 +437,11 @@ RISK_RULES: dict[str, str] = {
         r"\b(legs|feet) (dangling |hanging )?over the (edge|side)\b|"
         r"\b(sat|sitting|standing|stood|climbing|climbed|hanging|dangling) (on|over|off) the (edge|railings?|barrier|"
         r"parapet|ledge|side) of (the |a )?(bridge|flyover|roof|car park|cliff|building|viaduct)\b|"
-        r"\b(car|engine) (is |still )?running\b[^.!?]*\bgarage\b|\bgarage\b[^.!?]*\b(car|engine) (is |still )?running\b"
+        r"\b(car|engine) (is |still )?running\b[^.!?]*\bgarage\b|\bgarage\b[^.!?]*\b(car|engine) (is |still )?running\b|"
+        r"\b(go|going|gonna|wants? to|want to) (to )?sleep (forever|and not wake up)\b|"
+        r"\bno point (any ?more|anymore|in (living|going on|being here|carrying on))\b|"
+        r"\btaken everything in the (medicine |bathroom )?(cupboard|cabinet)\b|"
+        r"\bhad enough of (it all|all of it|everything|life)\b[^\n]*\bno point\b"
     ),
 }
 
