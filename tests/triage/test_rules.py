@@ -505,3 +505,23 @@ def test_round_8_kinds_of_false_alarm_are_not_immediate_risk(text):
     if, a calm scene, praise for an arrest, a sentence, sport despair, a kitchen-utensil threat, a riot forecast,
     road-danger hyperbole asking for calming measures."""
     assert not classify_text(text).urgent
+
+
+def test_round_8_a_relayed_goodbye_posted_on_social_media_is_read():
+    """'Posted on facebook' guarded a viral rumour and hid a relayed danger: the guard now holds for a story or clip
+    posted there, not for someone who has posted that he has taken pills."""
+    assert "self_harm" in classify_text("@GMPolice my brother has posted on instagram that he's taken everything in "
+                                        "the bathroom cabinet, Wigan").risks
+    assert is_guarded("@GMPolice that video of a stabbing was posted on tiktok, is it real?")
+
+
+@pytest.mark.parametrize("text", [
+    "@WMPolice man keeps shouting at passers-by outside the Co-op, nothing physical, can someone have a word?",
+    "@LancsPolice my ex keeps texting, he hasn't threatened me, it's just constant, what can I do?",
+    "@NorfolkPolice the lads with the air rifle in the field seem harmless but should they be there?",
+    "@PoliceScotland a suspended sentence and a driving ban for the driver who killed a pedestrian, shameful",
+])
+def test_round_8_danger_said_not_to_be_there_is_not_immediate_risk(text):
+    """A post that says no threat was made, nothing physical happened, that someone is harmless, or that a court gave a
+    sentence or a ban is read by neither layer unless it also says something is happening now."""
+    assert is_guarded(text) and not classify_text(text).urgent

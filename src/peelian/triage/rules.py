@@ -170,7 +170,7 @@ STALE = (
     r"\bwhat (do|should|would|can) (i|we|you|people) do if\b|\bwhat happens if\b|"
     r"\bis it (still )?(a crime|an offence|illegal|legal|arson|assault|theft|allowed)\b|"
     r"\bis (that|this) (harassment|stalking|a crime|an offence|illegal|assault)\b|\bis it (harassment|stalking)\b|"
-    r"\blicen[cs]ed\b|\b(museum|exhibition|gallery)\b|\b(all over|posted on|trending on) (tiktok|facebook|instagram|"
+    r"\blicen[cs]ed\b|\b(museum|exhibition|gallery)\b|\b(all over|trending on|(it|this|that)( was| is|'?s| been)* posted on|\b(videos?|clips?|story|stories|rumours?|pics?|photos?)\b[^.!?]*\bposted on) (tiktok|facebook|instagram|"
     r"youtube|twitter|social media|snapchat)\b|\bis it true\b|\bheard (that|there was|there's been|someone got)\b|"
     r"\bhope (he|she|they|everyone)('s| is| are|'re)? (ok|okay|alright|all right|recovering|doing (ok|well))\b|"
     r"\b(paramedics|officers|staff|crew) (were|was) (brilliant|amazing|great|fantastic|incredible)\b|"
@@ -188,6 +188,8 @@ STALE = (
     r"\bwhat'?s the (procedure|right number|process)\b|\b(police|officers|coppers|they) (came|arrived|turned up)( and| &)? "
     r"(took|arrested|nicked|lifted|got) (him|her|them)\b|\bwho (caught|arrested|nicked|detained|disarmed)\b|"
     r"\blife for\b|\b(he'?ll|she'?ll|they'?ll|hes|he will) be out in \d+\b|"
+    r"\bnothing (threatening|physical|violent)\b|\b(he|she|they) (hasn'?t|has not|haven'?t|have not) (threatened|hurt|hit|"
+    r"touched) (her|him|me|us|them|anyone)\b|\bharmless\b|\b(suspended|prison|jail|custodial) sentence\b|\bdriving ban\b|"
     r"\bcan (i|you|we|someone) (legally )?(carry|have|own|keep|buy|sell|take|use) (a|an|my|small|pocket|kitchen)\b|\bis it ok to (carry|have)\b"
 )
 NOW = (
