@@ -11,11 +11,11 @@ the semantic layer (peelian.triage.semantic: embeddings against situation protot
 prototypes, by margin) and both (rules OR semantic, what the inbox uses) — per split: `tuning` (urgent.csv;
 the rules were written against it), `held_out` (urgent.csv; written after the rules), `held_out2`
 (urgent_heldout2.csv; committed before the semantic layer existed), `held_out3` (urgent_heldout3.csv; written
-blind, by someone who never saw the rules, then read to revise them), `held_out4` to `held_out10`
-(urgent_heldout4.csv to urgent_heldout10.csv; likewise, the next rounds), and `demo traffic` (the citizen posts of a `peelian demo` corpus with the generator's true
-citizen_intent: about 1 % urgent, the base rate of a real inbox). All twelve were read while the prototypes and rules
-were written and the operating point is chosen on all twelve together, so none is a clean held-out set; the
-leave-one-set-out table (operating point chosen on the other eleven) is the honest figure for the margin and
+blind, by someone who never saw the rules, then read to revise them), `held_out4` to `held_out12`
+(urgent_heldout4.csv to urgent_heldout12.csv; likewise, the next rounds), and `demo traffic` (the citizen posts of a `peelian demo` corpus with the generator's true
+citizen_intent: about 1 % urgent, the base rate of a real inbox). All fourteen were read while the prototypes and rules
+were written and the operating point is chosen on all fourteen together, so none is a clean held-out set; the
+leave-one-set-out table (operating point chosen on the other thirteen) is the honest figure for the margin and
 threshold, not for the prototypes.
 Target (issue 13): recall >= 0.95, precision >= 0.8. `--verbose` lists every miss and false alarm.
 `--learned`: the experiment of round 4 (docs/triage.md, "A learned layer"): a logistic regression over the

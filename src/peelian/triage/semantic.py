@@ -124,7 +124,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "a small child is standing up out of the roof of a car speeding along a main road",
         "a toddler is walking alone along the edge of a busy main road with no adults around",
         "an elderly person in night clothes is walking along the motorway in the dark",
-        "children are playing on the railway line as trains go past",
+        "youngsters are messing about on the train tracks while trains are still running",
         "a young child is leaning out of an upstairs window with nobody watching",
         "someone is lying in the middle of a dark country road and cars can't see them",
         "small children have been left on their own shut in a hot car in a car park",
