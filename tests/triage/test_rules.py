@@ -475,6 +475,8 @@ def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@WYP my brother just messaged that he wants to go to sleep forever and won't pick up", "self_harm"),
     ("@NottsPolice my flatmate says there's no point in living and has locked her door", "self_harm"),
     ("@CambsCops ex said he's taken everything in the medicine cabinet, Huntingdon", "self_harm"),
+    ("@SuffolkPolice my dad swallowed the lot from the kitchen drawer and says he wants to sleep and never wake up",
+     "self_harm"),
     ("@GMPolice a man in the chippy said he's going to stab his cousin tonight, he's left now with a blade, heading to "
      "Moss Side", "threat_to_life"),
 ])

@@ -440,9 +440,10 @@ RISK_RULES: dict[str, str] = {
         r"\b(sat|sitting|standing|stood|climbing|climbed|hanging|dangling) (on|over|off) the (edge|railings?|barrier|"
         r"parapet|ledge|side) of (the |a )?(bridge|flyover|roof|car park|cliff|building|viaduct)\b|"
         r"\b(car|engine) (is |still )?running\b[^.!?]*\bgarage\b|\bgarage\b[^.!?]*\b(car|engine) (is |still )?running\b|"
-        r"\b(go|going|gonna|wants? to|want to) (to )?sleep (forever|and not wake up)\b|"
-        r"\bno point (any ?more|anymore|in (living|going on|being here|carrying on))\b|"
-        r"\btaken everything in the (medicine |bathroom )?(cupboard|cabinet)\b|"
+        r"\b(go|going|gonna|wants? to|want to) (to )?sleep (forever|and (not|never) wake up)\b|"
+        r"\bno point (any ?more|anymore|in (living|going on|being here|carrying on)|of (living|going on))\b|"
+        r"\b(taken|took|swallowed) (everything|all|the lot) (in|from|out of) the (medicine |bathroom |kitchen )?"
+        r"(cupboard|cabinet|drawer)\b|"
         r"\bhad enough of (it all|all of it|everything|life)\b[^\n]*\bno point\b"
     ),
 }
