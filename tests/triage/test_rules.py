@@ -501,6 +501,7 @@ def test_round_8_kinds_of_danger_are_read(text, category):
     "@DurhamPolice my sister said she'd stab me with a spoon if I ate her pudding again",
     "@TVP there'll be a riot if they close the leisure centre, honestly",
     "@KentPolice racing on the seafront every night, someone's going to get killed, we need speed bumps",
+    "@DyfedPowys reported the threats in May and heard nothing. Does someone have to get killed before you act?",
 ])
 def test_round_8_kinds_of_false_alarm_are_not_immediate_risk(text):
     """A press report or the court's account, a past weapon sighting the police dealt with, a question of what to do

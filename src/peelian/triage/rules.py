@@ -76,7 +76,9 @@ IDIOMS = (
     r"\b(one day|one of these days|sooner or later|speed cameras?|speed bumps?|traffic calming)\b|"
     r"\bend (it all|my life) if\b[^.!?]*\b(lose|loses|lost|win|wins|draw|draws|relegated|go down|knocked out)\b|"
     r"\b(stab|kill|hit|batter)\b[^.!?]*\bwith (a|the|her|his|my) (fork|spoon|wooden spoon|teaspoon|spatula|ladle|"
-    r"cushion|pillow|slipper)\b|\b(gonna|going to|will|there'?ll|there will) be (a )?riots?\b"
+    r"cushion|pillow|slipper)\b|\b(gonna|going to|will|there'?ll|there will) be (a )?riots?\b|"
+    r"\b(do|does|will|must) (i|we|someone|somebody|she|he|they) (need|have) to (get|be) (stabbed|shot|killed|attacked|"
+    r"hurt|murdered|battered)( first)? (before|for|till|until)\b"
 )
 HARMLESS = IDIOMS
 
