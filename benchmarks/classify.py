@@ -440,12 +440,11 @@ def main() -> None:
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args)))
         return
+    if args.test_data and not args.data:
+        parser.error("--test-data needs --data (the posts to train on)")
     if args.data:
         if not args.text or not args.label:
             parser.error("--data needs --text and --label")
-    elif args.test_data:
-        parser.error("--test-data needs --data (the posts to train on)")
-    if args.data:
         from peelian.errors import PeelianError
 
         load_start = os.getloadavg()[0]
