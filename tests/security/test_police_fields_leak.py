@@ -24,12 +24,12 @@ from peelian import Project
 from peelian.ingest import import_files
 from peelian.store.registry import import_registry
 from peelian.store.users import add_user
-from tests.conftest import SHARED_FIXTURES
 from tests.security.test_pseudonym_leak import (
     FORCE,
     Leaks,
     _json_values,
     account_values,
+    fixture_files,
     scan_database,
     scan_exports,
     scan_folder,
@@ -126,10 +126,7 @@ def scan_web(project: Project, values: set[str], police: set[str]) -> list[tuple
 
 @pytest.mark.parametrize("folder", WITH_REPLIES)
 def test_police_posts_carry_no_citizen_identity(cli, tmp_path, folder):
-    source = SHARED_FIXTURES / folder
-    if not source.is_dir():
-        pytest.skip(f"../shared/fixtures/{folder} is not present")
-    files = sorted(p for p in source.iterdir() if p.is_file())
+    files = fixture_files(folder)
     police = police_accounts(files, tmp_path)
     own = {v for a in police for v in (a["author_id"], a["handle"], a["name"], (a["handle"] or "").split("@")[0]) if v}
     values = account_values(files) | display_names(files)

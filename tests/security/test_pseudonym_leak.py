@@ -221,16 +221,21 @@ def import_and_scan(cli, tmp_path: Path, files: list[Path], *, registry: Path | 
 
 # ---- the real-format samples ------------------------------------------------------------------
 
+def fixture_files(folder: str) -> list[Path]:
+    """The files of one real-format sample folder in ../shared/fixtures, skipping the test where it is absent."""
+    source = SHARED_FIXTURES / folder
+    if not source.is_dir():
+        pytest.skip(f"../shared/fixtures/{folder} is not present")
+    return sorted(p for p in source.iterdir() if p.is_file())
+
+
 FIXTURE_FOLDERS = ["twitter_v2", "twitter_v2_academictwitteR", "twitter_v1", "twitter_archive", "mastodon", "bluesky",
                    "facebook_graph_api", "facebook_scraper", "instagram_graph_api", "youtube_api"]
 
 
 @pytest.mark.parametrize("folder", FIXTURE_FOLDERS)
 def test_real_format_samples_leave_no_citizen_identity(cli, tmp_path, folder):
-    source = SHARED_FIXTURES / folder
-    if not source.is_dir():
-        pytest.skip(f"../shared/fixtures/{folder} is not present")
-    files = sorted(p for p in source.iterdir() if p.is_file())
+    files = fixture_files(folder)
     if not account_values(files):
         pytest.skip(f"no account handles or ids in ../shared/fixtures/{folder}")
     import_and_scan(cli, tmp_path, files).close()
