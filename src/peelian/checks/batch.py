@@ -17,6 +17,7 @@ import orjson
 
 from peelian.checks.rules import SEVERITIES, Finding, check_draft
 from peelian.errors import DraftError
+from peelian.ingest.base import bom_encoding
 from peelian.store.csv_text import sniff_delimiter
 from peelian.store.safe_text import neutralise_row
 
@@ -35,24 +36,18 @@ class CsvCheck:
         return {"rows": self.rows, "flagged": self.flagged, "by_risk": dict(self.by_risk)}
 
 
-# Byte-order marks of the Unicode encodings a draft may be saved in besides UTF-8 (UTF-32 first: its
-# little-endian mark begins with UTF-16's).
-UNICODE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
-                (b"\xfe\xff", "utf-16"))
-
-
 def decode_draft(data: bytes, name: str = "the draft", kind: str = "draft") -> str:
     """The text of a draft (or, with `kind="CSV"`, a CSV of drafts) read as bytes; a binary, non-UTF-8 or
     empty one is a `DraftError` naming it. The single place both readers decide what counts as text.
     UTF-16 and UTF-32 with a byte-order mark (Notepad's "Unicode", Excel's "Unicode Text") are read too:
     the mark says what they are, and their NUL bytes are no sign of a binary file."""
-    encoding = next((enc for bom, enc in UNICODE_BOMS if data.startswith(bom)), "utf-8-sig")
+    encoding = bom_encoding(data) or "utf-8-sig"
     if encoding == "utf-8-sig" and b"\x00" in data:
         raise DraftError(f"is a binary file, not a {'text draft' if kind == 'draft' else kind}", path=name)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        label = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        label = "UTF-8" if encoding == "utf-8-sig" else encoding
         raise DraftError(f"is not {label} text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                          "save it as UTF-8", path=name) from None
     if not text.strip():

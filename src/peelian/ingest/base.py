@@ -33,6 +33,17 @@ if TYPE_CHECKING:
 
     from peelian.store.identity import IdentityResolver
 
+TEXT_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+             (b"\xfe\xff", "UTF-16"))
+"""Byte-order marks of the Unicode encodings a file may be saved in besides UTF-8 (UTF-32 first: its
+little-endian mark begins with UTF-16's); the names are Python codecs too."""
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding whose byte-order mark begins `head`, else None."""
+    return next((name for bom, name in TEXT_BOMS if head.startswith(bom)), None)
+
+
 SNIFF_BYTES = 256 * 1024
 MERGE_ROWS = 100_000  # posts staged before a merge into the project tables (bounds memory)
 EXCERPT_CHARS = 500

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from peelian.errors import NoPostsError, UnknownFormatError
-from peelian.ingest.base import SNIFF_BYTES, Importer, Sample
+from peelian.ingest.base import SNIFF_BYTES, Importer, Sample, bom_encoding
 from peelian.ingest.formats.bluesky import BlueskyImporter
 from peelian.ingest.formats.crowdtangle import CrowdTangleImporter
 from peelian.ingest.formats.crowdtangle_history import CrowdTangleHistoryImporter
@@ -121,8 +121,6 @@ PACKED = ((b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip -k FILE) and i
           (b"BZh", "bzip2-compressed", "decompress it (bunzip2 -k FILE) and import the file it holds"),
           (b"\xfd7zXZ\x00", "xz-compressed", "decompress it (unxz -k FILE) and import the file it holds"),
           (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and import the folder it holds"))
-TEXT_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
-             (b"\xfe\xff", "UTF-16"))
 
 
 def _not_text(head: bytes, *, nul_is_binary: bool = True) -> str | None:
@@ -135,7 +133,7 @@ def _not_text(head: bytes, *, nul_is_binary: bool = True) -> str | None:
             return f"the file is {what}; {todo}"
     if head[8:12] == b"DUCK":
         return "the file is a DuckDB database (a Peelian project?), not an export"
-    encoding = next((name for bom, name in TEXT_BOMS if head.startswith(bom)), None)
+    encoding = bom_encoding(head)
     window = head[:4096]
     if encoding is None and b"\x00" in window:
         half = max(len(window) // 2, 1)
