@@ -47,17 +47,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data"
 LABELLED = ROOT / "tests" / "data" / "triage" / "urgent.csv"
-HELD_OUT2 = ROOT / "tests" / "data" / "triage" / "urgent_heldout2.csv"
-HELD_OUT3 = ROOT / "tests" / "data" / "triage" / "urgent_heldout3.csv"
-HELD_OUT4 = ROOT / "tests" / "data" / "triage" / "urgent_heldout4.csv"
-HELD_OUT5 = ROOT / "tests" / "data" / "triage" / "urgent_heldout5.csv"
-HELD_OUT6 = ROOT / "tests" / "data" / "triage" / "urgent_heldout6.csv"
-HELD_OUT7 = ROOT / "tests" / "data" / "triage" / "urgent_heldout7.csv"
-HELD_OUT8 = ROOT / "tests" / "data" / "triage" / "urgent_heldout8.csv"
-HELD_OUT9 = ROOT / "tests" / "data" / "triage" / "urgent_heldout9.csv"
-HELD_OUT10 = ROOT / "tests" / "data" / "triage" / "urgent_heldout10.csv"
-HELD_OUT11 = ROOT / "tests" / "data" / "triage" / "urgent_heldout11.csv"
-HELD_OUT12 = ROOT / "tests" / "data" / "triage" / "urgent_heldout12.csv"
+# urgent_heldout2.csv to urgent_heldout12.csv, by number: the splits held_out2 to held_out12
+HELD_OUT = {n: LABELLED.with_name(f"urgent_heldout{n}.csv") for n in range(2, 13)}
 DEMO_POSTS, DEMO_SEED = 3000, 2
 
 
@@ -86,8 +77,7 @@ def splits() -> dict[str, list[tuple[str, bool, str]]]:
     """Each evaluation set as (text, urgent, category) rows."""
     first = labelled()
     out = {name: _as_rows([r for r in first if r["split"] == name]) for name in ("tuning", "held_out")}
-    for number, path in enumerate((HELD_OUT2, HELD_OUT3, HELD_OUT4, HELD_OUT5, HELD_OUT6, HELD_OUT7,
-                                      HELD_OUT8, HELD_OUT9, HELD_OUT10, HELD_OUT11, HELD_OUT12), start=2):
+    for number, path in HELD_OUT.items():
         out[f"held_out{number}"] = _as_rows(_read(path))
     out["demo traffic"] = demo_traffic()
     return out
