@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
@@ -39,6 +39,10 @@ def shown_id(value: str | None) -> str | None:
     return ID_TOKEN + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
+@overload
+def read_id(value: str) -> str: ...
+@overload
+def read_id(value: None) -> None: ...
 def read_id(value: str | None) -> str | None:
     """The id behind a `shown_id` token (any other value as it is); a token this server did not make is a
     NotFoundError, as an unknown id would be."""

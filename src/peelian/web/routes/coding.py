@@ -53,7 +53,7 @@ def coding_next(request: Request, after: RequiredText, sample: OptionalText = No
     if ":" not in after:
         raise InputError("after must be platform:post_id")
     platform, post_id = after.split(":", 1)
-    post_id = read_id(post_id) or post_id  # a coder's page names posts whose ids hold a pseudonym by token
+    post_id = read_id(post_id)  # a coder's page names posts whose ids hold a pseudonym by token
     item = item_after(state_of(request).project, session.username, platform, post_id, sample)
     return JSONResponse(orjson.loads(orjson.dumps(_json(request, session, item), default=str)))
 
@@ -61,7 +61,7 @@ def coding_next(request: Request, after: RequiredText, sample: OptionalText = No
 @router.get("/api/item")
 def coding_get(request: Request, platform: RequiredText, post_id: RequiredText, sample: OptionalText = None,
                session: Session = Depends(require("code"))) -> JSONResponse:
-    post_id = read_id(post_id) or post_id
+    post_id = read_id(post_id)
     try:
         item = coding_item(state_of(request).project, session.username, platform, post_id, sample,
                            assigned_only=_assigned_only(session))
@@ -73,7 +73,7 @@ def coding_get(request: Request, platform: RequiredText, post_id: RequiredText, 
 
 @router.post("/api/save")
 def coding_save(request: Request, payload: SaveRequest, session: Session = Depends(require("code"))) -> JSONResponse:
-    platform, post_id = payload.platform, read_id(payload.post_id) or payload.post_id
+    platform, post_id = payload.platform, read_id(payload.post_id)
     try:
         saved = state_of(request).write(
             save_item, session.username, platform, post_id,

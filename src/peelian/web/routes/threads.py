@@ -18,7 +18,7 @@ router = APIRouter()
 def thread(request: Request, platform: str, conversation_id: str, focus: OptionalText = None,
            session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
-    conversation_id = read_id(conversation_id) or conversation_id
+    conversation_id = read_id(conversation_id)
     conv = state.cache.get("thread", (platform, conversation_id),
                            lambda: get_thread(state.project, platform, conversation_id))
     posts = present_rows(conv.posts, session.can("identities"), state.known_handles())
