@@ -145,8 +145,8 @@ class FacebookScraperImporter(JsonImporter):
             obj = obj[0]
         if _is_post(obj):
             return 0.9
-        if obj is None and '"post_id"' in sample.json_text and ('"comments_full"' in sample.json_text
-                                                          or '"post_text"' in sample.json_text):
+        text = sample.json_text
+        if obj is None and '"post_id"' in text and ('"comments_full"' in text or '"post_text"' in text):
             return 0.6
         return 0.0
 

@@ -48,8 +48,9 @@ class ZeeschuimerImporter(JsonImporter):
             obj = obj[0]
         if _envelope(obj) is not None:
             return 0.95
-        if obj is None and '"source_platform"' in sample.json_text and ('"timestamp_collected"' in sample.json_text
-                                                                    or '"__import_meta"' in sample.json_text):
+        text = sample.json_text
+        if obj is None and '"source_platform"' in text and any(
+                key in text for key in ('"timestamp_collected"', '"__import_meta"')):
             return 0.7
         return 0.0
 
