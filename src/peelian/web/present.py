@@ -66,13 +66,13 @@ def author_label(row: dict[str, Any], show_identities: bool) -> str:
 def web_link(url: str | None) -> str | None:
     """A post's stored link if it is an http(s) one, else None: importers keep links as the file gives them,
     so a citizen's `javascript:` or `data:` link must not become a link on a page."""
-    if not url:
+    if not url or url != url.strip():
         return None
     try:
-        scheme = urlsplit(url.strip()).scheme.lower()
+        scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return None
-    return url if scheme in ("http", "https") and url == url.strip() else None
+    return url if scheme in ("http", "https") else None
 
 
 def present_rows(rows: list[dict[str, Any]], show_identities: bool, known_handles: frozenset[str]) -> list[dict[str, Any]]:
