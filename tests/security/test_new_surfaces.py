@@ -221,8 +221,10 @@ def test_post_ids_that_embed_a_pseudonym_are_opaque_to_viewers(client_for, web_p
     conversation = viewer.get(f"/thread/twitter/{next(iter(links.values()))}")
     assert conversation.status_code == 200 and not PSEUDONYM.search(conversation.text)
     opened = re.search(r'href="(/explorer\?conversation_id=[^"]+)"', conversation.text)
-    assert opened and viewer.get(html.unescape(opened[1])).status_code == 200
-    assert "knife" in viewer.get(html.unescape(opened[1])).text or "lost dog" in viewer.get(html.unescape(opened[1])).text
+    assert opened
+    explorer = viewer.get(html.unescape(opened[1]))
+    assert explorer.status_code == 200
+    assert "knife" in explorer.text or "lost dog" in explorer.text
     assert viewer.get("/thread/twitter/v.bm90LWEtdG9rZW4").status_code == 404
     analyst = client_for("analyst").get("/inbox?since=all").text
     assert bsky in html.unescape(analyst) and facebook in html.unescape(analyst)
