@@ -214,7 +214,10 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
 
 
 # Round 4: kinds of held out 5's misses and false alarms, in wordings written apart from that set.
-@pytest.mark.parametrize(("text", "category"), [
+# A fight told by what is being done (a head smashed against something, someone held by the throat), a farewell
+# message, an overdose told by the number of tablets, a blaze spreading towards people, an arson just done beside a
+# building.
+ROUND_4_DANGER = [
     (("@NorthumbriaPol a man has a lad by the throat at the bus shelter on Shields Rd and is smashing his head "
       "into the glass"), "in_progress"),
     ("@WYP two lads outside the offy, one keeps slamming the other one's head off the wall", "in_progress"),
@@ -239,12 +242,7 @@ def test_sql_rules_agree_with_python_on_every_labelled_post():
     ("@NYorksPolice my uncle is pinned beneath a trailer in the yard and can't move his legs", "threat_to_life"),
     (("@StaffsPolice my friend has been sending me messages saying she's on the railway line at Stone and it's "
       "her last night"), "self_harm"),
-])
-def test_round_4_kinds_of_danger_are_read(text, category):
-    """A fight told by what is being done (a head smashed against something, someone held by the throat), a
-    farewell message, an overdose told by the number of tablets, a blaze spreading towards people, an arson just
-    done beside a building."""
-    assert category in classify_text(text).risks
+]
 
 
 @pytest.mark.parametrize("text", [
@@ -259,7 +257,9 @@ def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
     assert classify_text(text).urgent
 
 
-@pytest.mark.parametrize("text", [
+# A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a lost pet,
+# a picture of a weapon, a debunked rumour, a danger already sorted, a joke about gulls.
+ROUND_4_FALSE_ALARMS = [
     "@DorsetPolice the van that crashed into the shop window on the high street, thankfully nobody was hurt",
     "@NorthantsPolice where can I dispose of an old kitchen knife safely? is there a bin for it",
     "@GMPolice following the machete attack trial at Manchester crown court, what a week",
@@ -275,15 +275,13 @@ def test_a_danger_that_is_back_or_announced_is_read_through_the_past(text):
     "@NorthumbriaPol the lads outside the Co-op are always shouting, it's annoying but harmless",
     "@WMPolice the potholes on the Bristol Road will kill a cyclist, sort it out",
     "@LancsPolice that junction by the school is going to kill a kid, when are you putting a camera up?",
-])
-def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
-    """A safe outcome, disposing of a knife, a trial, what the news says, a shared appeal, a figure of speech, a
-    lost pet, a picture of a weapon, a debunked rumour, a danger already sorted, a joke about gulls."""
-    assert not classify_text(text).urgent
+]
 
 
 # Round 5: kinds of held out 6's and 7's misses and false alarms, in wordings written apart from those sets.
-@pytest.mark.parametrize(("text", "category"), [
+# A reply or apology frame, a question frame, emoji and a shouted NOW do not outrank a present danger told after them;
+# throttling, pinning, rifling through a house, a child lost minutes ago are read.
+ROUND_5_DANGER = [
     # a guard before a turn ("but", a reply to the force's own post) does not hide the danger told after it
     (("@WYP any update on the fun day raffle? but forget that, there's a lad with a machete chasing kids round the "
       "bandstand"), "weapon"),
@@ -312,14 +310,13 @@ def test_round_4_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@SuffolkPolice my ex texted 'see you tonight' and he's outside her flat in a car", "threat_to_life"),
     ("@WMPolice car on the M6 weaving all over the lanes, driver looks drunk, I'm two cars back",
      "threat_to_life"),
-])
-def test_round_5_a_danger_after_a_guard_or_told_by_a_cue_is_read(text, category):
-    """A reply or apology frame, a question frame, emoji and a shouted NOW do not outrank a present danger told
-    after them; throttling, pinning, rifling through a house, a child lost minutes ago are read."""
-    assert category in classify_text(text).risks
+]
 
 
-@pytest.mark.parametrize("text", [
+# A safe outcome, a controlled or planned fire, army ranges, procedural questions about a found weapon, lost property,
+# reference numbers, news and old events, filming, jokes, dumping, traffic; a guard that speaks for the whole post
+# ("not urgent") holds past a turn.
+ROUND_5_FALSE_ALARMS = [
     "@WMPolice the boy who ran off from the fair came home this morning, he's safe, thanks for sharing",
     "@NYorksPolice the bangs near Warcop are the army ranges firing, not gunshots",
     "@DevonPolice the smoke over Dartmoor is a controlled burn by the rangers, nothing to worry about",
@@ -341,16 +338,14 @@ def test_round_5_a_danger_after_a_guard_or_told_by_a_cue_is_read(text, category)
     "@WMPolice not urgent, but someone keeps leaving a baseball bat by the bins",
     "@GMPolice lads fly-tipping a sofa on the canal path right now, got their reg",
     "@Kent_Police Operation Brock again, stuck 2 hours at Ashford, any idea when it'll move?",
-])
-def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
-    """A safe outcome, a controlled or planned fire, army ranges, procedural questions about a found weapon, lost
-    property, reference numbers, news and old events, filming, jokes, dumping, traffic; a guard that speaks for
-    the whole post ("not urgent") holds past a turn."""
-    assert not classify_text(text).urgent
+]
 
 
 # Round 6b: kinds of held outs 8 and 9's misses, in wordings written apart from those sets.
-@pytest.mark.parametrize(("text", "category"), [
+# A threat with a time and a target in any grammar ('he say he will come ... and burn'), intruders seen live on a
+# camera or app, an injured person found barely conscious, someone still inside near a fire, vehicles among children
+# now.
+ROUND_6B_DANGER = [
     ("@NorfolkPolice he say he will come back tonight and burn the car with us in it", "threat_to_life"),
     ("@GMPolice they coming for burn my car tonight, they tell me on phone, I am scared", "threat_to_life"),
     ("@KentPolice my brother just got a message saying they're coming to shoot him, he's at home in Margate",
@@ -365,15 +360,14 @@ def test_round_5_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@NWPolice lad on a moped with a toddler on the back, no helmets, on the dual carriageway", "in_progress"),
     ("@HumbersidePolice moped on the A63 with two little ones on the back and none of them have helmets on",
      "in_progress"),
-])
-def test_round_6b_kinds_of_danger_are_read(text, category):
-    """A threat with a time and a target in any grammar ('he say he will come ... and burn'), intruders seen live on
-    a camera or app, an injured person found barely conscious, someone still inside near a fire, vehicles among
-    children now."""
-    assert category in classify_text(text).risks
+]
 
 
-@pytest.mark.parametrize("text", [
+# Found-safe updates, reassurance, controlled explosions and burnt toast, thanks for attending, an old event told by
+# its day or 'last wk' or 'that was Sunday', camera footage of a past night, carers' register questions, legal
+# questions about carrying a blade, court news, a settled fire, laughter, praise, a relative's 'will kill me when':
+# neither risk layer reads them.
+ROUND_6B_FALSE_ALARMS = [
     "@DevonPolice Update: dad's been found, he was in the pub in Totnes, thanks for all the shares",
     "@StaffsPolice found by the police at Crewe station, tired and hungry, thanks everyone",
     "@WMPolice the lads shouting in the street were from the boxing gym, just sparring, nobody panic",
@@ -393,17 +387,14 @@ def test_round_6b_kinds_of_danger_are_read(text, category):
     "@PSNI big up the officers at the parade today, good vibes",
     "@WMPolice the fella with the bat outside the Spar, that was Sunday, quiet since",
     "@GMPolice my mam'll kill me when she sees the state of the car",
-])
-def test_round_6b_kinds_of_false_alarm_are_not_read(text):
-    """Found-safe updates, reassurance, controlled explosions and burnt toast, thanks for attending, an old event told
-    by its day or 'last wk' or 'that was Sunday', camera footage of a past night, carers' register questions, legal
-    questions about carrying a blade, court news, a settled fire, laughter, praise, a relative's 'will kill me when':
-    neither risk layer reads them."""
-    assert is_guarded(text) and not classify_text(text).urgent
+]
 
 
 # Round 7: kinds of held out 10's misses and false alarms, in wordings written apart from that set.
-@pytest.mark.parametrize("text,category", [
+# Violence told by the act (held against a wall, can't get up after a beating), injury told by what is seen, fire
+# through a letterbox, dangerous driving from inside the vehicle, grown men plying children with drink or luring them
+# into a car, a relayed coded message, a vulnerable person told by circumstance.
+ROUND_7_DANGER = [
     ("@MetPolice bloke in the pharmacy has got the pharmacist by the collar up against the shelves, she's crying",
      "in_progress"),
     ("@WYP a man has shoved the barmaid up against the door of the cellar and won't let go", "in_progress"),
@@ -424,15 +415,13 @@ def test_round_6b_kinds_of_false_alarm_are_not_read(text):
     ("@BTP little girl aged about 4 on her own by the ticket barriers at Euston, crying", "missing_vulnerable"),
     ("@KentPolice a dad is running up and down the beach screaming his daughter's name... screaming her name",
      "missing_vulnerable"),
-])
-def test_round_7_kinds_of_danger_are_read(text, category):
-    """Violence told by the act (held against a wall, can't get up after a beating), injury told by what is seen,
-    fire through a letterbox, dangerous driving from inside the vehicle, grown men plying children with drink or
-    luring them into a car, a relayed coded message, a vulnerable person told by circumstance."""
-    assert category in classify_text(text).risks
+]
 
 
-@pytest.mark.parametrize("text", [
+# Hyperbole of shows, parties and sport, games and laughter, cooking, photos, costumes, booked paintball or laser tag,
+# a regular said to be fine, a slow-response complaint about an earlier call, the news, an old weapon for an amnesty
+# bin, lost property.
+ROUND_7_FALSE_ALARMS = [
     "@WMPolice the gig at the Academy last night was killer, the crowd was on fire",
     "@GMPolice my brother set fire to the christmas pudding and the whole table cheered",
     "@PoliceScotland choked out a lad in the judo competition today and won silver",
@@ -449,16 +438,16 @@ def test_round_7_kinds_of_danger_are_read(text, category):
     "@KentPolice read that the driver who killed the cyclist got a 5 year ban",
     "@SYPTweets the zombie walk through town was class, fake blood everywhere",
     "@TVP bought my lad a toy sword at the castle today, he's been attacking the cat with it",
-])
-def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
-    """Hyperbole of shows, parties and sport, games and laughter, cooking, photos, costumes, booked paintball or laser
-    tag, a regular said to be fine, a slow-response complaint about an earlier call, the news, an old weapon for an
-    amnesty bin, lost property."""
-    assert not classify_text(text).urgent
+]
 
 
 # Round 8: kinds of held outs 11 and 12's misses and false alarms, in wordings written apart from those sets.
-@pytest.mark.parametrize("text,category", [
+# Vehicles among pedestrians or children now, a child struck, a drunk driver getting back behind the wheel, a wrong-
+# way driver on a fast road, a wounding with the attacker still there, a vehicle overturned or someone hanging in it,
+# a wounded person fading, a person with dementia out for hours or a child looked for everywhere, a goodbye told as
+# sleep or 'no point', and a threat whose 'he's left now' goes on to where he is heading (the safe-outcome guard hid
+# it).
+ROUND_8_DANGER = [
     ("@WMPolice scramblers up on the kerb outside the school gates at full speed, still going round", "in_progress"),
     ("@GMPolice motorbike racing round the play park on Hulme Rd, little ones everywhere", "in_progress"),
     ("@MerseyPolice a car has just knocked over a little girl on the zebra crossing on Smithdown Rd", "in_progress"),
@@ -468,8 +457,8 @@ def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@SYPTweets lad bottled outside Spoons, whoever did it is stood at the bar laughing", "in_progress"),
     ("@DevonPolice a van on its side in the ditch on the A38, nobody's come out of it", "threat_to_life"),
     ("@LancsPolice woman hanging upside down in her seatbelt after a crash on Preston New Rd", "threat_to_life"),
-    ("@PoliceScotland found a lad by the canal, his face is slashed, he says he was jumped and he's drifting in and "
-     "out", "threat_to_life"),
+    (("@PoliceScotland found a lad by the canal, his face is slashed, he says he was jumped and he's drifting in "
+      "and out"), "threat_to_life"),
     ("@EssexPolice my grandma with dementia left for the shops four hours ago and isn't answering", "missing_vulnerable"),
     ("@KentPolice my 5 yr old girl was by the swings a minute ago, I've looked everywhere", "missing_vulnerable"),
     ("@WYP my brother just messaged that he wants to go to sleep forever and won't pick up", "self_harm"),
@@ -477,19 +466,15 @@ def test_round_7_kinds_of_false_alarm_are_not_immediate_risk(text):
     ("@CambsCops ex said he's taken everything in the medicine cabinet, Huntingdon", "self_harm"),
     ("@SuffolkPolice my dad swallowed the lot from the kitchen drawer and says he wants to sleep and never wake up",
      "self_harm"),
-    ("@GMPolice a man in the chippy said he's going to stab his cousin tonight, he's left now with a blade, heading to "
-     "Moss Side", "threat_to_life"),
-])
-def test_round_8_kinds_of_danger_are_read(text, category):
-    """Vehicles among pedestrians or children now, a child struck, a drunk driver getting back behind the wheel, a
-    wrong-way driver on a fast road, a wounding with the attacker still there, a vehicle overturned or someone hanging
-    in it, a wounded person fading, a person with dementia out for hours or a child looked for everywhere, a goodbye
-    told as sleep or 'no point', and a threat whose 'he's left now' goes on to where he is heading (the safe-outcome
-    guard hid it)."""
-    assert category in classify_text(text).risks
+    (("@GMPolice a man in the chippy said he's going to stab his cousin tonight, he's left now with a blade, heading "
+      "to Moss Side"), "threat_to_life"),
+]
 
 
-@pytest.mark.parametrize("text", [
+# A press report or the court's account, a past weapon sighting the police dealt with, a question of what to do if, a
+# calm scene, praise for an arrest, a sentence, sport despair, a kitchen-utensil threat, a riot forecast, road-danger
+# hyperbole asking for calming measures.
+ROUND_8_FALSE_ALARMS = [
     "@WMPolice the Sun says 'sword attack' but the court heard it was a walking stick",
     "@GMPolice there was a man with a blade in the Arndale earlier, police came and arrested him, is it safe now?",
     "@NorfolkPolice what's the procedure if I find a syringe and a knife in my garden?",
@@ -502,12 +487,7 @@ def test_round_8_kinds_of_danger_are_read(text, category):
     "@TVP there'll be a riot if they close the leisure centre, honestly",
     "@KentPolice racing on the seafront every night, someone's going to get killed, we need speed bumps",
     "@DyfedPowys reported the threats in May and heard nothing. Does someone have to get killed before you act?",
-])
-def test_round_8_kinds_of_false_alarm_are_not_immediate_risk(text):
-    """A press report or the court's account, a past weapon sighting the police dealt with, a question of what to do
-    if, a calm scene, praise for an arrest, a sentence, sport despair, a kitchen-utensil threat, a riot forecast,
-    road-danger hyperbole asking for calming measures."""
-    assert not classify_text(text).urgent
+]
 
 
 def test_round_8_a_relayed_goodbye_posted_on_social_media_is_read():
@@ -518,13 +498,31 @@ def test_round_8_a_relayed_goodbye_posted_on_social_media_is_read():
     assert is_guarded("@GMPolice that video of a stabbing was posted on tiktok, is it real?")
 
 
-@pytest.mark.parametrize("text", [
+# A post that says no threat was made, nothing physical happened, that someone is harmless, or that a court gave a
+# sentence or a ban is read by neither layer unless it also says something is happening now.
+ROUND_8_SAID_NOT_THERE = [
     "@WMPolice man keeps shouting at passers-by outside the Co-op, nothing physical, can someone have a word?",
     "@LancsPolice my ex keeps texting, he hasn't threatened me, it's just constant, what can I do?",
     "@NorfolkPolice the lads with the air rifle in the field seem harmless but should they be there?",
     "@PoliceScotland a suspended sentence and a driving ban for the driver who killed a pedestrian, shameful",
-])
-def test_round_8_danger_said_not_to_be_there_is_not_immediate_risk(text):
-    """A post that says no threat was made, nothing physical happened, that someone is harmless, or that a court gave a
-    sentence or a ban is read by neither layer unless it also says something is happening now."""
+]
+
+
+@pytest.mark.parametrize(("text", "category"),
+                         [*ROUND_4_DANGER, *ROUND_5_DANGER, *ROUND_6B_DANGER, *ROUND_7_DANGER, *ROUND_8_DANGER])
+def test_each_round_s_kinds_of_danger_are_read(text, category):
+    """The kinds of each round's held-out misses (the lists above), in wordings written apart from those sets."""
+    assert category in classify_text(text).risks
+
+
+@pytest.mark.parametrize("text",
+                         [*ROUND_4_FALSE_ALARMS, *ROUND_5_FALSE_ALARMS, *ROUND_7_FALSE_ALARMS, *ROUND_8_FALSE_ALARMS])
+def test_each_round_s_kinds_of_false_alarm_are_not_immediate_risk(text):
+    """The kinds of each round's held-out false alarms (the lists above) are not read by the rules."""
+    assert not classify_text(text).urgent
+
+
+@pytest.mark.parametrize("text", [*ROUND_6B_FALSE_ALARMS, *ROUND_8_SAID_NOT_THERE])
+def test_each_round_s_guarded_kinds_are_read_by_neither_layer(text):
+    """The kinds the guard holds (the lists above) are read by neither risk layer."""
     assert is_guarded(text) and not classify_text(text).urgent
