@@ -22,6 +22,7 @@ from peelian.metrics.expectations import load_survey
 from peelian.metrics.params import FIRST_DATE, LAST_DATE, Filters, MetricParams, humane_duration
 from peelian.metrics.rollup import rollup_fresh
 from peelian.metrics.rollup_groups import GroupRollup, count_sql
+from peelian.metrics.scope import known_names
 from peelian.store.project import Project
 
 LOCAL_TYPES = ("officer", "team")  # the local accounts of officer_team_share
@@ -163,11 +164,8 @@ def latest_period(project: Project, params: MetricParams | None = None) -> Perio
 
 
 def known_forces(project: Project) -> list[str]:
-    """Forces of the registry and of the police accounts seen."""
-    rows = project.query("SELECT DISTINCT force FROM registry WHERE force IS NOT NULL "
-                         "UNION SELECT DISTINCT force FROM accounts WHERE force IS NOT NULL AND role = 'police' "
-                         "ORDER BY 1")
-    return [r["force"] for r in rows]
+    """Forces of the registry and of the police accounts seen (the forces a metrics filter may name)."""
+    return known_names(project, "force")
 
 
 def check_force(project: Project, force: str, forces: list[str] | None = None) -> str:

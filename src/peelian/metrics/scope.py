@@ -26,6 +26,12 @@ _KNOWN = {"force": ("forces", _FORCES), "account type": ("account types", _TYPES
           "platform": ("platforms", _PLATFORMS)}
 
 
+def known_names(project: Project, what: str) -> list[str]:
+    """The forces, account types or platforms (`what`: "force", "account type", "platform") the project
+    holds, sorted: what a filter may name."""
+    return [r["v"] for r in project.query(_KNOWN[what][1])]
+
+
 def _listed(names: list[str]) -> str:
     more = len(names) - LISTED
     return ", ".join(names[:LISTED]) + (f" and {more:,} more" if more > 0 else "")
@@ -45,10 +51,9 @@ def check_filters(project: Project, filters: Filters) -> Filters:
                         ("platform", filters.platform)):
         if value is None:
             continue
-        plural, sql = _KNOWN[what]
-        known = [r["v"] for r in project.query(sql)]
+        known = known_names(project, what)
         if value not in known:
-            raise _unknown(what, plural, value, known, " (import a registry)" if what != "platform" else "")
+            raise _unknown(what, _KNOWN[what][0], value, known, " (import a registry)" if what != "platform" else "")
     if filters.account_id is not None:
         rows = project.query("SELECT account_id, handle FROM accounts WHERE role = 'police' "
                              "UNION SELECT account_id, handle FROM registry WHERE account_id IS NOT NULL ORDER BY 2, 1")
