@@ -191,10 +191,8 @@ def test_other_intents_and_the_fallback():
 
 def test_sql_rules_agree_with_python_on_every_labelled_post():
     rows = labelled()
-    for extra in ("urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv", "urgent_heldout5.csv",
-                  "urgent_heldout6.csv", "urgent_heldout7.csv", "urgent_heldout8.csv", "urgent_heldout9.csv",
-                  "urgent_heldout10.csv", "urgent_heldout11.csv", "urgent_heldout12.csv"):
-        with (DATA.parent / extra).open(newline="", encoding="utf-8") as f:
+    for number in range(2, 13):  # held outs 2 to 12
+        with (DATA.parent / f"urgent_heldout{number}.csv").open(newline="", encoding="utf-8") as f:
             rows += list(csv.DictReader(f))
     con = duckdb.connect()
     con.execute("CREATE TABLE t (i INTEGER, text VARCHAR)")

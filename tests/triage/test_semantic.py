@@ -178,10 +178,7 @@ def test_a_finding_does_not_depend_on_the_other_posts_in_its_batch():
 
 @needs_model
 def test_prototypes_are_situations_not_copies_of_labelled_posts():
-    texts = [t for path in ("urgent.csv", "urgent_heldout2.csv", "urgent_heldout3.csv", "urgent_heldout4.csv",
-                            "urgent_heldout5.csv", "urgent_heldout6.csv", "urgent_heldout7.csv",
-                            "urgent_heldout8.csv", "urgent_heldout9.csv", "urgent_heldout10.csv",
-                            "urgent_heldout11.csv", "urgent_heldout12.csv")
+    texts = [t for path in ("urgent.csv", *(f"urgent_heldout{n}.csv" for n in range(2, 13)))
              for t, _, _ in rows(DATA / path)]
     layer = semantic.SemanticLayer()
     posts = layer.encoder.encode([semantic.embedded_text(t) for t in texts])
