@@ -194,7 +194,8 @@ def _learned_features(layer: Any, rows: list[tuple[str, bool, str]]) -> dict[str
     texts = [t for t, _, _ in rows]
     whole = [embedded_text(t) for t in texts]
     ends = [(i, end) for i, end in enumerate(tail(w) for w in whole) if end]
-    encoded = _Encoded(layer.encoder, whole + [e for _, e in ends])  # the batch the layer's scores ask for
+    # the texts the layer's scores ask for (a letter's paragraphs, which the features do not read, encoded when asked)
+    encoded = _Encoded(layer.encoder, whole + [e for _, e in ends])
     scorer = copy.copy(layer)  # the process's layer (its prototypes), scoring from the vectors above
     scorer.encoder = encoded
 
