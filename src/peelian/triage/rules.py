@@ -537,12 +537,6 @@ def read_part(plain: str) -> str | None:
     return after if after != plain and not _guarded(after) else None
 
 
-def suppressed(plain: str) -> bool:
-    """True where neither risk layer reads the normalised post: SUPPRESS, or STALE without a NOW cue, in the
-    whole post and in what follows its last turn (`read_part`)."""
-    return read_part(plain) is None
-
-
 def classify_text(text: str) -> RuleResult:
     """The rule intents of one post (multi-label; 'other' when nothing matches) and its risk categories."""
     cleaned = risk_text(text)
@@ -570,7 +564,7 @@ RISK_ANY = "|".join(f"(?:{p})" for p in RISK_RULES.values())
 
 def cleaned_sql(text: str) -> str:
     """SQL: what the risk rules search, from the normalised text (`normalise_sql`): harmless phrases blanked,
-    empty where `suppressed` (as `risk_text`)."""
+    empty where `read_part` reads nothing (as `risk_text`)."""
     after = f"regexp_replace({text}, {_lit('^.*(?:' + PIVOT + ')')}, '')"
     return (f"CASE WHEN NOT {_guarded_sql(text)} THEN regexp_replace({text}, {_lit(HARMLESS)}, ' ', 'g') "
             f"WHEN {after} <> {text} AND NOT regexp_matches({text}, {_lit(WHOLE_POST)}) AND NOT {_guarded_sql(after)} "

@@ -424,8 +424,8 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
 }
 
 # Post-level guards: the semantic layer does not read a post the rules' suppressors say is about the past,
-# fiction or a safe outcome (`rules.suppressed`), or with one of the rules' idioms (IDIOMS), or of fewer than
-# MIN_WORDS words.
+# fiction or a safe outcome (`rules.read_part` reads nothing), or with one of the rules' idioms (IDIOMS), or
+# of fewer than MIN_WORDS words.
 
 # Chosen with `operating_point` on the tuning split, both held-out sets and the demo traffic together (the
 # rule, fixed in advance: the highest mean recall with precision >= 0.8 on every set; ties to the stricter
