@@ -51,6 +51,58 @@ def test_bad_kind_is_an_input_error():
         InteractionNetwork(kind="likes")
 
 
+@pytest.mark.parametrize("min_weight", [0, -1, 2**63, True, 1.5, "2"])
+def test_a_min_weight_that_is_not_a_count_is_an_input_error(min_weight):
+    """Weights count interactions, so 1 is the least threshold: 0 and -1 were taken silently (and reported as the
+    threshold used), a number past BIGINT was an unexpected TypeError in DuckDB."""
+    with pytest.raises(InputError, match="min_weight must be"):
+        InteractionNetwork(min_weight=min_weight)
+
+
+def test_the_national_network_checks_min_weight_before_reading_the_lake(tmp_path):
+    from peelian.national.network import edges, national_network
+
+    for call in (edges, national_network):
+        with pytest.raises(InputError, match="min_weight must be at least 1"):
+            call(tmp_path / "no-lake", min_weight=0)
+
+
+@pytest.mark.parametrize(("dates", "message"), [
+    ({"date_from": "garbage"}, "date_from must be a date like 2025-05-31"),
+    ({"date_to": "2025-13-40"}, "date_to must be a date like 2025-05-31"),
+    ({"date_from": "2025-02-01", "date_to": "2025-01-01"}, "date_to 2025-01-01 is before date_from 2025-02-01"),
+    ({"date_from": "0001-01-01"}, "date_from must lie between"),
+])
+def test_a_period_that_is_not_one_is_an_input_error(dates, message):
+    """A day DuckDB cannot cast was an unexpected ConversionException; a last day before the first, an empty network."""
+    with pytest.raises(InputError, match=message):
+        InteractionNetwork(**dates)
+
+
+def test_robustness_removals_below_zero_is_an_input_error():
+    with pytest.raises(InputError, match="robustness_removals"):
+        InteractionNetwork(robustness_removals=-1)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--min-weight", "-1"), "greater than or equal to 1"),
+    (("--min-weight", "0"), "greater than or equal to 1"),
+    (("--min-weight", str(10**21)), "min_weight must be at least 1"),
+    (("--from", "garbage"), "date_from must be a date like 2025-05-31"),
+    (("--from", "2025-02-01", "--to-date", "2025-01-01"), "is before date_from"),
+])
+def test_network_cli_refuses_nonsense_numbers_and_days(cli, project_path, args, message):
+    result = cli("network", project_path, *args)
+    assert result.exit_code == 2, result.output
+    words = " ".join(result.output.replace("│", " ").split())
+    assert message in words and "unexpected" not in words and "Traceback" not in words
+
+
+def test_national_network_cli_refuses_a_min_weight_below_one(cli, tmp_path):
+    result = cli("national", "network", tmp_path / "lake", "--min-weight", "0")
+    assert result.exit_code == 2 and "greater than or equal to 1" in result.output
+
+
 def test_network_cli(cli, project_path, shared_fixtures):
     import json
 

@@ -73,7 +73,7 @@ def network(
     master: str = MasterOpt,
     kind: str = typer.Option("both", help="Which interactions make an edge: reply, mention or both."),
     force: str = typer.Option(None, help="Only this force's accounts and the accounts they interact with."),
-    min_weight: int = typer.Option(1, help="Drop pairs with fewer interactions."),
+    min_weight: int = typer.Option(1, min=1, help="Drop pairs with fewer interactions (a count: 1 or more)."),
     json: bool = JsonOpt,
 ) -> None:
     """Interaction edges summed per pair on the engine; density, reciprocity and the other measures on the driver."""

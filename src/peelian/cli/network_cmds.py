@@ -19,7 +19,7 @@ def network(
     force: str = typer.Option(None, help="Only this force's accounts and the accounts they interact with."),
     date_from: str = typer.Option(None, "--from", help="First day (YYYY-MM-DD)."),
     date_to: str = typer.Option(None, "--to-date", help="Last day (YYYY-MM-DD)."),
-    min_weight: int = typer.Option(1, help="Drop pairs with fewer interactions."),
+    min_weight: int = typer.Option(1, min=1, help="Drop pairs with fewer interactions (a count: 1 or more)."),
     by: str = typer.Option(None, "--by", help="Also one network per force, month or force,month."),
     communities: bool = typer.Option(False, "--communities", help="Louvain communities (seeded) and modularity; "
                                      "each node's community goes into --to."),

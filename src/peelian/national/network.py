@@ -13,7 +13,7 @@ from typing import Any
 from peelian.errors import InputError
 from peelian.national.engine import open_engine
 from peelian.national.lake import Lake
-from peelian.network.interactions import EDGE_KINDS
+from peelian.network.interactions import EDGE_KINDS, check_min_weight
 
 ROBUSTNESS_REMOVALS = 5  # the hubs removed when measuring robustness, as `peelian network` does
 
@@ -34,6 +34,7 @@ def edges(lake: str | Path | Lake, *, engine: str = "duckdb", kind: str = "both"
     and the two ends' roles and forces, sorted."""
     if kind not in EDGE_KINDS:
         raise InputError(f"kind must be one of {', '.join(EDGE_KINDS)}, not {kind!r}")
+    min_weight = check_min_weight(min_weight)
     lake = lake if isinstance(lake, Lake) else Lake.open(lake)
     lake.check_schemas()
     dialogue = open_engine(lake, engine, master=master, spark=spark)
@@ -57,6 +58,7 @@ def national_network(lake: str | Path | Lake, *, engine: str = "duckdb", kind: s
         role_mixing,
     )
 
+    min_weight = check_min_weight(min_weight)
     pairs = edges(lake, engine=engine, kind=kind, min_weight=min_weight, master=master, spark=spark)
     graph = nx.DiGraph()
     for e in pairs:

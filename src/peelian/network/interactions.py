@@ -8,6 +8,8 @@ built only for exports, communities and drawing.
 
 from __future__ import annotations
 
+from datetime import date
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,33 @@ from peelian.store.project import Project
 
 EDGE_KINDS = ("reply", "mention", "both")
 PANEL_KEYS = ("force", "month")
+MAX_WEIGHT = 2**63 - 1  # an edge's weight is a count of interactions (DuckDB's BIGINT count(*))
+
+
+def check_min_weight(min_weight: int) -> int:
+    """`min_weight` when it is a whole number of interactions from 1 up, else InputError: a weight is a count,
+    so 0 or -1 keep every pair as 1 does and would be reported as a threshold that was applied."""
+    if isinstance(min_weight, bool) or not isinstance(min_weight, Integral):
+        raise InputError(f"min_weight must be a whole number of interactions, not {min_weight!r}")
+    if not 1 <= min_weight <= MAX_WEIGHT:
+        raise InputError(f"min_weight must be at least 1 (an edge is a count of interactions) and at most "
+                         f"{MAX_WEIGHT:,}, not {int(min_weight):,}")
+    return int(min_weight)
+
+
+def check_period(date_from: str | date | None, date_to: str | date | None) -> tuple[str | None, str | None]:
+    """The first and last day as YYYY-MM-DD, read as the metrics' filters read them (`Filters`), else InputError:
+    a day that is not a date was a DuckDB conversion error, and a last day before the first an empty network."""
+    from pydantic import ValidationError
+
+    from peelian.metrics.params import Filters
+
+    try:
+        span = Filters(date_from=date_from, date_to=date_to)
+    except ValidationError as exc:
+        raise InputError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from None
+    first, last = span.date_from, span.date_to
+    return first.isoformat() if first else None, last.isoformat() if last else None
 
 
 class InteractionNetwork:
@@ -28,22 +57,24 @@ class InteractionNetwork:
     (None = all), the period, and the minimum edge weight kept.
     """
 
-    def __init__(self, *, kind: str = "both", force: str | None = None, date_from: str | None = None,
-                 date_to: str | None = None, min_weight: int = 1, robustness_removals: int = 5,
+    def __init__(self, *, kind: str = "both", force: str | None = None, date_from: str | date | None = None,
+                 date_to: str | date | None = None, min_weight: int = 1, robustness_removals: int = 5,
                  by: str | None = None, communities: bool = False, seed: int = 0):
         if kind not in EDGE_KINDS:
             raise InputError(f"kind must be one of {', '.join(EDGE_KINDS)}, not {kind!r}")
         keys = tuple(k.strip() for k in (by or "").split(",") if k.strip())
         if any(k not in PANEL_KEYS for k in keys) or len(set(keys)) != len(keys):
             raise InputError(f"--by takes force, month or force,month, not {by!r}")
+        if isinstance(robustness_removals, bool) or not isinstance(robustness_removals, Integral) \
+                or robustness_removals < 0:
+            raise InputError(f"robustness_removals must be a whole number from 0 up, not {robustness_removals!r}")
         self.by = tuple(k for k in PANEL_KEYS if k in keys)
         self.communities = communities
         self.seed = seed
         self.kind = kind
         self.force = force
-        self.date_from = date_from
-        self.date_to = date_to
-        self.min_weight = min_weight
+        self.date_from, self.date_to = check_period(date_from, date_to)
+        self.min_weight = check_min_weight(min_weight)
         self.robustness_removals = robustness_removals
 
     def _edge_sql(self, by_month: bool = False) -> tuple[str, list[Any]]:
