@@ -4,6 +4,7 @@ empty) and test files written from the documented shape with comments and replie
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from pathlib import Path
 
@@ -45,8 +46,8 @@ def test_the_real_csvs_are_detected_and_reconcile(plain, shared_fixtures):
 def test_a_cp1252_csv_is_decoded_and_comments_thread(plain):
     assert csv_encoding(CP1252) == "cp1252"
     report = import_file(plain, CP1252)
-    # 2 posts, the shared post (partial), 1 comment, 2 replies, and the notice about estimated times
-    assert counts(report) == (7, 6, 0, 1, 0)
+    # 2 posts, the shared post (partial), 1 comment, 2 replies, the notices about estimated and unknown times
+    assert counts(report) == (8, 6, 0, 2, 0)
     rows = posts(plain)
     assert rows[POST]["text"] == "Café patrol tonight in the town centre – stay safe"
     comment, reply, police = rows[COMMENT], rows[REPLY], rows[POLICE_REPLY]
@@ -61,6 +62,55 @@ def test_a_cp1252_csv_is_decoded_and_comments_thread(plain):
     repost = rows["111222333444555_4000000000000002"]
     assert (repost["kind"], repost["quoted_post_id"], repost["created_at"]) == (
         "quote", "100044504766887_722889649204521", datetime(2021, 5, 20, 8, 30))  # no timestamp: `time`
+
+
+def _notices(project, notice_type: str) -> list[dict]:
+    import orjson
+
+    return [orjson.loads(r["detail"]) for r in project.query(
+        "SELECT detail FROM notices WHERE notice_type = ? ORDER BY import_id", [notice_type])]
+
+
+def _rows_with_lines(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Each record of a CSV with the line it starts on (the row number a user sees in an editor)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        found, start = [], 2
+        for row in reader:
+            found.append((start, row))
+            start = reader.line_num + 1
+    return found
+
+
+def test_a_post_without_a_time_is_named_by_a_notice(project, shared_fixtures, tmp_path):
+    """Rows with no timestamp or time (and the shared post a share names) were stored without a time and without a
+    word: `peelian status` counted them, the import did not say where they came from."""
+    source = shared_fixtures / "facebook_scraper" / "Ajay263__Scrapped_FB.csv"
+    rows = list(csv.reader(source.open(encoding="utf-8", newline="")))
+    keep = [i for i, column in enumerate(rows[0]) if column not in ("time", "timestamp")]
+    untimed = tmp_path / "untimed.csv"
+    with untimed.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([[row[i] for i in keep] for row in rows])
+    report = import_file(project, untimed)
+    assert report.reconciles and report.notices == 1
+    (notice,) = _notices(project, "unknown_time")
+    assert notice["file"] == "untimed.csv" and notice["records"] == 5
+    expected = [where for line, row in _rows_with_lines(untimed)
+                for where in (f"row {line}", *([f"row {line}, shared_post_id"] if row["shared_post_id"] else []))]
+    assert len(expected) == 5 and notice["locations"] == expected
+    assert notice["records"] == project.scalar("SELECT count(*) FROM posts WHERE created_at IS NULL")
+
+
+def test_the_real_csvs_name_only_their_shared_post_as_untimed(project, shared_fixtures):
+    """Ajay263's file has exact timestamps; only the post its share names (a partial post) has no time."""
+    for path in sorted((shared_fixtures / "facebook_scraper").glob("*.csv")):
+        import_file(project, path)
+    (notice,) = _notices(project, "unknown_time")
+    (share,) = [line for line, row in _rows_with_lines(shared_fixtures / "facebook_scraper" / "Ajay263__Scrapped_FB.csv")
+                if row["shared_post_id"]]
+    assert notice == {"file": "Ajay263__Scrapped_FB.csv", "records": 1, "locations": [f"row {share}, shared_post_id"],
+                      "note": notice["note"]}
+    assert project.scalar("SELECT count(*) FROM posts WHERE created_at IS NULL") == 1
 
 
 def test_the_json_dump_stores_the_same_posts(plain, tmp_path):

@@ -11,7 +11,10 @@ parser that accepts literals and datetimes only, never evaluated.
 
 Times: `timestamp` (epoch, exact) where present; else `time`, which the scraper writes in
 its machine's local time, and `comment_time`, its estimate from relative times ("2 hrs"):
-those are stored as given and one `approximate_time` notice per file counts them. A share
+those are stored as given and one `approximate_time` notice per file counts them. A post,
+comment or shared post stored with no time at all (no `timestamp`, `time` or `comment_time`:
+no figure by date counts it) is counted by one `unknown_time` notice per file that names the
+rows it came from, as the YouTube comment downloader's importer does for its comments. A share
 (`shared_post_id`) is a repost, or a quote when the sharer wrote text; the shared post is
 kept as a partial post from `shared_text`, `shared_username` and `shared_post_url`. Real
 CSVs are UTF-8 or cp1252 (written on Windows): the encoding is detected (charset-normalizer)
@@ -41,6 +44,7 @@ ENCODING_SAMPLE = 16 << 20  # bytes read to decide a CSV's encoding
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 PROFILE_RE = re.compile(r"facebook\.com/([A-Za-z0-9.]+)(?:[/?#]|$)")
+LOCATIONS = 20  # rows named in the file's unknown_time notice; the rest are counted
 NOT_A_HANDLE = {"profile.php", "groups", "pages", "people", "story.php", "permalink.php", "watch", "photo.php",
                 "events", "media", "photos", "videos", "comment", "l.php"}
 
@@ -151,7 +155,8 @@ class FacebookScraperImporter(JsonImporter):
         return 0.0
 
     def read(self, path: Path) -> Iterator[Record]:
-        self._approximate = 0
+        self._approximate = self._untimed = 0
+        self._untimed_at: list[str] = []
         with open(path, "rb") as fh:
             first = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         yield from (super().read(path) if first in (b"[", b"{") else self._read_csv(path))
@@ -160,6 +165,19 @@ class FacebookScraperImporter(JsonImporter):
                 "records": self._approximate,
                 "note": "times from facebook-scraper's `time` (the scraping machine's local time) or "
                         "`comment_time` (estimated from relative times), stored as given"})
+        if self._untimed:
+            yield Notice(PLATFORM, "unknown_time", "file", detail={
+                "file": path.name, "records": self._untimed, "locations": self._untimed_at,
+                "note": "stored without a time (no timestamp, time or comment_time, or a shared post known only "
+                        "from the share, until its own record is imported): no figure by date counts them"})
+
+    def _timed(self, post: Post) -> Post:
+        """`post`, counted for the file's unknown_time notice (with its row) when it has no time."""
+        if post.created_at is None:
+            self._untimed += 1
+            if len(self._untimed_at) < LOCATIONS:
+                self._untimed_at.append(post.location)
+        return post
 
     def _read_csv(self, path: Path) -> Iterator[Record]:
         header: list[str] | None = None
@@ -227,12 +245,12 @@ class FacebookScraperImporter(JsonImporter):
             return
         if created is not None and not exact:
             self._approximate += 1
-        yield post
+        yield self._timed(post)
         if shared and (p.get("shared_text") or p.get("shared_username")):
-            yield Post(  # the shared post as far as the share shows it
+            yield self._timed(Post(  # the shared post as far as the share shows it
                 platform=PLATFORM, post_id=shared, location=f"{where}, shared_post_id", author_id=shared_owner,
                 author_name=_text(p.get("shared_username")), text=_text(p.get("shared_text")),
-                conversation_id=shared, url=_text(p.get("shared_post_url")), is_partial=True)
+                conversation_id=shared, url=_text(p.get("shared_post_url")), is_partial=True))
         for i, comment in enumerate(comments or []):
             yield from self._comment(comment, f"{where}, comments_full[{i}]", post_id, bare, post_id, author)
 
@@ -262,6 +280,6 @@ class FacebookScraperImporter(JsonImporter):
             return
         if created is not None:
             self._approximate += 1
-        yield post
+        yield self._timed(post)
         for i, reply in enumerate(replies or []):
             yield from self._comment(reply, f"{where}, replies[{i}]", conversation, bare_post, post_id, author)
