@@ -156,3 +156,20 @@ def test_written_and_read_file_names_are_shown_as_they_are(cli, project_path, sh
     assert result.exit_code == 0 and f"to {out}" in " ".join(result.output.split())
     metric_set = tmp_path / "[b]set.csv"
     assert f"to {metric_set}" in " ".join(cli("metrics", "export", project_path, "--to", metric_set).output.split())
+
+
+def test_a_file_or_project_name_with_control_characters_is_printed_visibly(cli, shared_fixtures, tmp_path):
+    """Paths were printed with Rich's `escape` only: an ANSI sequence or a newline in a file's name reached the
+    terminal raw (it could recolour or rewrite what the operator reads); `shown` writes them as \\x1b and \\x0a."""
+    project = tmp_path / "study\x1b[2Jwiped.peelian"
+    assert cli("init", project).exit_code == 0
+    named = tmp_path / "capture\x1b[31m\nforged line.jsonl"
+    named.write_bytes((shared_fixtures / "twitter_v2" / "twarc-csv__two_tweets.jsonl").read_bytes())
+    outputs = {"init": cli("init", tmp_path / "other\x1b[2J.peelian").output,
+               "import": cli("import", project, named).output, "again": cli("import", project, named).output,
+               "imports": cli("imports", project).output, "status": cli("status", project).output}
+    for command, output in outputs.items():
+        assert "\x1b" not in output and "\nforged line" not in output, (command, output)
+    assert "capture\\x1b[31m\\x0aforged" in " ".join(outputs["again"].split()), outputs["again"]
+    assert "study\\x1b[2Jwiped.peelian" in outputs["status"].splitlines()[0]
+    assert "other\\x1b[2J.peelian" in outputs["init"]

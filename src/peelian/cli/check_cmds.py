@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from peelian.cli.app import REPORT, app
-from peelian.cli.common import JsonOpt, console, emit_json, user_errors
+from peelian.cli.common import JsonOpt, console, emit_json, shown, user_errors
 
 
 @app.command(rich_help_panel=REPORT)
@@ -64,7 +64,7 @@ def _check_csv(source: Path, column: str, out: Path, as_json: bool) -> None:
     if as_json:
         emit_json({**summary.to_dict(), "out": str(out)})
         return
-    console.print(f"checked {summary.rows:,} posts: {summary.flagged:,} with possible problems; wrote {out}",
+    console.print(f"checked {summary.rows:,} posts: {summary.flagged:,} with possible problems; wrote {shown(out)}",
                   highlight=False)
     for risk, count in sorted(summary.by_risk.items()):
         console.print(f"  {RISKS[risk]}: {count:,}", highlight=False)

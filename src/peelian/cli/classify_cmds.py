@@ -12,7 +12,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import classify_app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    emit_json,
+    err_console,
+    open_project,
+    shown,
+    user_errors,
+)
 
 DimensionOpt = typer.Option(..., "--dimension", "-d", help="The codebook dimension, e.g. mode or topic.")
 ModelOpt = typer.Option(None, "--model", help="A model id (default: the dimension's current model).")
@@ -178,7 +187,8 @@ def starter(project: Path = ProjectArg, dimension: str = DimensionOpt, json: boo
     if json:
         emit_json({**info.to_dict(), "note": UNVALIDATED_NOTE})
         return
-    console.print(f"starter model [bold]{info.model_id}[/] for {dimension} saved to {info.path}", highlight=False)
+    console.print(f"starter model [bold]{info.model_id}[/] for {dimension} saved to {shown(info.path)}",
+                  highlight=False)
     console.print(f"{UNVALIDATED}: {UNVALIDATED_NOTE}. Apply it with `peelian classify apply`, code a sample, "
                   "then train a real model.")
 
@@ -249,7 +259,8 @@ def train_file_cmd(
     if json:
         emit_json(meta)
         return
-    console.print(f"model ({meta['algorithm']}, {meta['n_training']} rows) written to {model_out}", highlight=False)
+    console.print(f"model ({meta['algorithm']}, {meta['n_training']} rows) written to {shown(model_out)}",
+                  highlight=False)
     _print_evaluation(meta["evaluation"], None)
 
 

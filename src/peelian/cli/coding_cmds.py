@@ -122,7 +122,7 @@ def codebook_export(
     with open_project(project) as proj:
         book = stored_codebook(proj, version) if version else active_codebook(proj)
         save_codebook(book, to)
-    console.print(f"wrote codebook {book.id} version {book.version} to {escape(str(to))}", highlight=False)
+    console.print(f"wrote codebook {book.id} version {book.version} to {shown(to)}", highlight=False)
 
 
 @codebook_app.command("list")
@@ -151,7 +151,7 @@ def codebook_validate(file: Path = typer.Argument(..., help="A codebook file to 
 
     with user_errors():
         book = read_qdc(file).codebook if file.suffix.lower() == ".qdc" else load_codebook(file)
-    console.print(f"{escape(str(file))}: valid — {book.id} version {book.version}, {len(book.dimensions)} dimensions",
+    console.print(f"{shown(file)}: valid — {book.id} version {book.version}, {len(book.dimensions)} dimensions",
                   highlight=False)
 
 
@@ -257,7 +257,7 @@ def sample_export(
     with open_project(project) as proj:
         rows = export_sheet(proj, name, coder, to)
         legend = codebook_for_sheet(active_codebook(proj))
-    console.print(f"wrote {rows} posts for {escape(coder)} to {escape(str(to))}", highlight=False)
+    console.print(f"wrote {rows} posts for {shown(coder)} to {shown(to)}", highlight=False)
     console.print("Cells: one code, or several separated by ';' (multi-label), '-' for none, 'skip', blank = not "
                   "yet; 'n/a' marks dimensions that do not apply.", highlight=False)
     console.print(legend, highlight=False, markup=False)
@@ -279,7 +279,8 @@ def codings_import(
     if json:
         emit_json(report.to_dict())
         return
-    console.print(f"{escape(str(file))}: {report.rows} rows — {report.recorded} codings recorded, {report.unchanged} unchanged, "
+    console.print(f"{shown(file)}: {report.rows} rows — {report.recorded} codings recorded, "
+                  f"{report.unchanged} unchanged, "
                   f"{report.blank} cells still blank ({', '.join(report.coders)} in {', '.join(report.samples)})",
                   highlight=False)
 
@@ -534,7 +535,7 @@ def adjudicate(
     with open_project(project) as proj:
         if to:
             n = export_disagreements(proj, sample, to, dimension=dimension)
-            console.print(f"wrote {n} open disagreements to {escape(str(to))}; fill the codes column and run with --decisions",
+            console.print(f"wrote {n} open disagreements to {shown(to)}; fill the codes column and run with --decisions",
                           highlight=False)
             return
         if majority:

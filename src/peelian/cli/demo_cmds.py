@@ -9,7 +9,16 @@ import typer
 from rich.table import Table
 
 from peelian.cli.app import ADMIN, app
-from peelian.cli.common import EXIT_PARTIAL, JsonOpt, ProjectArg, console, emit_json, err_console, user_errors
+from peelian.cli.common import (
+    EXIT_PARTIAL,
+    JsonOpt,
+    ProjectArg,
+    console,
+    emit_json,
+    err_console,
+    shown,
+    user_errors,
+)
 from peelian.cli.project_cmds import status as print_status
 from peelian.errors import ProjectError
 
@@ -116,7 +125,7 @@ def demo(
             console.print(f"{m['dimension']}: {m['gold_labels']} gold labels from the ground truth; linear model "
                           f"cross-validated macro-F1 {m['macro_f1']:.2f}, applied to {m['predicted']:,} posts",
                           highlight=False)
-        console.print(f"source files, registry, ground truth and manifest: {manifest.out_dir}", highlight=False)
+        console.print(f"source files, registry, ground truth and manifest: {shown(manifest.out_dir)}", highlight=False)
         print_status(project, json=False)
     if serve:
         password = generate_password("admin")

@@ -11,11 +11,19 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, PROJECT, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, default_command_group, emit_json, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    default_command_group,
+    emit_json,
+    open_project,
+    shown,
+    user_errors,
+)
 
 DEFAULT_COMMAND = "measures"
 TABLE_WIDTH = 160
@@ -126,7 +134,7 @@ def multilayer_measures(
         table.add_row(*(_fmt(row[k]) for k in (*net.by, "layer", *columns)))
     _wide().print(table)
     if to:
-        console.print(f"wrote {len(net.measures_)} rows to {escape(str(to))}", highlight=False)
+        console.print(f"wrote {len(net.measures_)} rows to {shown(to)}", highlight=False)
 
 
 @multilayer_app.command("robustness")

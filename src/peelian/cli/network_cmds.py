@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project
+from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, shown
 
 
 @app.command(rich_help_panel=MEASURE)
@@ -68,4 +67,4 @@ def network(
                            f"{row['role_mixing'].get('citizen->police', 0):.1%}")
         console.print(panels)
     if to:
-        console.print(f"wrote {escape(str(to))}", highlight=False)
+        console.print(f"wrote {shown(to)}", highlight=False)

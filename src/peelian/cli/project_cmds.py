@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import PROJECT, app
@@ -17,6 +16,7 @@ from peelian.cli.common import (
     emit_json,
     err_console,
     open_project,
+    shown,
     user_errors,
 )
 from peelian.errors import InputError, MappingError, ProjectError, ProjectExistsError, ProjectLockedError
@@ -41,8 +41,9 @@ def init(
             raise ProjectExistsError(f"{project} already exists and is not a Peelian project; init never "
                                      "overwrites a file: name a new file for the project")
         Project.init(project, pseudonymise_citizens=not keep_citizen_identities).close()
-    console.print(f"created {project} (citizen identities "
-                  f"{'kept' if keep_citizen_identities else 'pseudonymised'}; secret in {project}.d/)")
+    console.print(f"created {shown(project)} (citizen identities "
+                  f"{'kept' if keep_citizen_identities else 'pseudonymised'}; secret in {shown(project)}.d/)",
+                  highlight=False)
 
 
 def _is_project(path: Path) -> bool:
@@ -126,30 +127,31 @@ def import_(
                       title="import summary")
         for r in reports:
             if r.skipped_identical_to is not None or r.skipped is not None:
-                table.add_row(escape(Path(r.path).name), r.format, "-", "-", "-", "-", "-", "-", "-",
+                table.add_row(shown(Path(r.path).name), r.format, "-", "-", "-", "-", "-", "-", "-",
                               end_section=False)
                 continue
-            table.add_row(escape(Path(r.path).name), r.format, f"{r.records_read:,}", f"{r.posts_new:,}",
+            table.add_row(shown(Path(r.path).name), r.format, f"{r.records_read:,}", f"{r.posts_new:,}",
                           f"{r.posts_updated:,}", f"{r.duplicates:,}", f"{r.notices:,}",
                           f"[red]{r.quarantined:,}[/]" if r.quarantined else "0", f"{r.seconds:.2f}")
         console.print(table)
         for r in reports:
             if r.skipped_identical_to is not None:
-                console.print(f"{escape(r.path)}: identical to import #{r.skipped_identical_to}, nothing to do "
+                console.print(f"{shown(r.path)}: identical to import #{r.skipped_identical_to}, nothing to do "
                               "(use --force to read it again)", highlight=False)
             if r.skipped is not None:
-                err_console.print(f"[yellow]skipped[/] {escape(r.path)}: {escape(r.skipped)}", highlight=False,
+                err_console.print(f"[yellow]skipped[/] {shown(r.path)}: {shown(r.skipped)}", highlight=False,
                                   soft_wrap=True)
             for q in r.quarantine_examples[:5]:
-                err_console.print(f"[yellow]quarantined[/] {escape(r.path)}, {escape(q['location'])}: "
-                                  f"{escape(q['reason'])}",
+                err_console.print(f"[yellow]quarantined[/] {shown(r.path)}, {shown(q['location'])}: "
+                                  f"{shown(q['reason'])}",
                                   highlight=False, soft_wrap=True)
             if r.quarantined > 5:
-                err_console.print(f"  … and {r.quarantined - 5} more: peelian quarantine {project}")
+                err_console.print(f"  … and {r.quarantined - 5} more: peelian quarantine {shown(project)}",
+                                  highlight=False)
         notices = sum(r.notices for r in reports if r.skipped_identical_to is None and r.skipped is None)
         if notices:  # counted in the table; where to read them, as the quarantine lines say for theirs
             err_console.print(f"{notices:,} notice(s) (deletions, withheld or missing posts, superseded edits, "
-                              f"API errors the files report): peelian export {project} notices --to notices.csv",
+                              f"API errors the files report): peelian export {shown(project)} notices --to notices.csv",
                               highlight=False, soft_wrap=True)
     if any(r.quarantined for r in reports):
         raise typer.Exit(EXIT_PARTIAL)
@@ -184,8 +186,8 @@ def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
     t = report["totals"]
     i = report["imports"]
     span = [f"{t[k]:%Y-%m-%d %H:%M}" if t[k] else "-" for k in ("first_post", "last_post")]
-    console.print(f"[bold]{report['project']}[/] — {t['posts']:,} posts by {t['authors']:,} accounts, "
-                  f"{span[0]} to {span[1]} (UTC)")
+    console.print(f"[bold]{shown(report['project'])}[/] — {t['posts']:,} posts by {t['authors']:,} accounts, "
+                  f"{span[0]} to {span[1]} (UTC)", highlight=False)
     if t["untimed_posts"]:  # counted in the total, but in no figure by date
         console.print(f"{t['untimed_posts']:,} post(s) without a time (their export gave none): "
                       "no figure by date counts them",
@@ -201,7 +203,7 @@ def status(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
             table.add_row(str(row[label]), f"{row['posts']:,}")
         console.print(table)
     console.print(f"registry: {report['registry_entries']} accounts; quarantine: {report['quarantined']} records"
-                  + (f" (peelian quarantine {project})" if report["quarantined"] else ""))
+                  + (f" (peelian quarantine {shown(project)})" if report["quarantined"] else ""), highlight=False)
 
 
 @app.command(rich_help_panel=PROJECT)
@@ -225,8 +227,8 @@ def quarantine(
         return
     table = Table("import", "file", "where", "reason", "excerpt")
     for r in rows:
-        table.add_row(str(r["import_id"]), escape(r["path"]), escape(r["location"]), escape(r["reason"]),
-                      escape((r["raw_excerpt"] or "")[:60]))
+        table.add_row(str(r["import_id"]), shown(r["path"]), shown(r["location"]), shown(r["reason"]),
+                      shown((r["raw_excerpt"] or "")[:60]))
     console.print(table)
     if len(rows) < total:  # so the listing agrees with the count peelian status gives
         console.print(f"showing {len(rows):,} of {total:,} (--limit N, or 0 for all)", highlight=False)
@@ -244,7 +246,7 @@ def imports(project: Path = ProjectArg, json: bool = JsonOpt) -> None:
         return
     table = Table("#", "file", "format", "when", "read", "new", "updated", "dup", "notices", "quarantined")
     for r in rows:
-        table.add_row(str(r["import_id"]), escape(r["path"]), r["format"], str(r["started_at"])[:19],
+        table.add_row(str(r["import_id"]), shown(r["path"]), r["format"], str(r["started_at"])[:19],
                       *(f"{r[k]:,}" for k in ("records_read", "posts_new", "posts_updated", "duplicates", "notices",
                                              "quarantined")))
     console.print(table)
@@ -268,10 +270,10 @@ def export(
         with open_project(project) as proj:
             result = export_dataset(proj, to, forces=force or None)
         rows = ", ".join(f"{n:,} {t}" for t, n in result["rows"].items())
-        console.print(f"exported {len(result['forces'])} force(s) to the lake {to} as source {result['source']} "
+        console.print(f"exported {len(result['forces'])} force(s) to the lake {shown(to)} as source {result['source']} "
                       f"(pseudonym key fingerprint {result['key_fingerprint']}): {rows}")
         return
     with open_project(project) as proj:
         rows = export_table(proj, table, to)
         proj.audit("export", target=table, detail={"to": str(to), "rows": rows})
-    console.print(f"wrote {rows:,} rows of {table} to {escape(str(to))}", highlight=False)
+    console.print(f"wrote {rows:,} rows of {table} to {shown(to)}", highlight=False)

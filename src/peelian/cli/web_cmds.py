@@ -8,11 +8,19 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from peelian.cli.app import CODING, REPORT, app, users_app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, err_console, open_project, user_errors
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    emit_json,
+    err_console,
+    open_project,
+    shown,
+    user_errors,
+)
 from peelian.errors import AuthError, InputError, NotFoundError
 from peelian.store.names import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER_ROLES
 
@@ -161,12 +169,12 @@ def report(
         emit_json({"files": [str(p) for p in written]})
         return
     for path in written:
-        console.print(f"wrote {escape(str(path))}", highlight=False)
+        console.print(f"wrote {shown(path)}", highlight=False)
 
 
 def _print_forces(project: Path, forces: list[dict]) -> None:
     if not forces:
-        console.print(f"no forces in the registry yet (peelian registry import {project} accounts.csv)",
+        console.print(f"no forces in the registry yet (peelian registry import {shown(project)} accounts.csv)",
                       highlight=False)
         return
     from peelian.metrics.views import last_full_month
@@ -183,7 +191,7 @@ def _print_forces(project: Path, forces: list[dict]) -> None:
     if example["months"]:
         full = f"{last_full_month(example['last_post'].date())[0]:%Y-%m}"
         month = full if full in example["months"] else example["months"][-1]
-    console.print(f'write one: peelian report {project} --force "{example["force"]}" --month {month} '
+    console.print(f'write one: peelian report {shown(project)} --force "{example["force"]}" --month {month} '
                   "--to report.html", highlight=False, soft_wrap=True)
 
 
