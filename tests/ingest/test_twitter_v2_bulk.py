@@ -317,3 +317,37 @@ def test_a_second_ctrl_c_while_an_import_stops_does_not_leave_a_build_running(mo
             real_wait([future], timeout=0.05)
         pool.shutdown(wait=True)
         con.close()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(tmp_path, shared_fixtures, monkeypatch,
+                                                                               fails):
+    """While chunks are staged, WORKERS of them are built at once beside the merges, so DuckDB's own threads are
+    lowered by WORKERS (their coordination only cost CPU then); the setting is what it was once the import
+    ends, and also when a build fails."""
+    page = (shared_fixtures / "twitter_v2/twarc-csv__two_tweets.jsonl").read_bytes().rstrip(b"\n") + b"\n"
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(page * 3)
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", len(page))  # a line per chunk
+    seen: list[int] = []
+    real_build = twitter_v2_bulk._Chunk.build
+
+    def build(self):
+        seen.append(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        if fails:
+            raise RuntimeError("build failed")
+        return real_build(self)
+
+    monkeypatch.setattr(twitter_v2_bulk._Chunk, "build", build)
+    project = Project.init(tmp_path / "p.peelian")
+    project.con.execute(f"SET threads = {twitter_v2_bulk.WORKERS + 3}")
+    try:
+        if fails:
+            with pytest.raises(RuntimeError, match="build failed"):
+                import_file(project, path)
+        else:
+            assert import_file(project, path).posts_new == 2
+        assert seen and set(seen) == {3}
+        assert project.scalar("SELECT current_setting('threads')") == twitter_v2_bulk.WORKERS + 3
+    finally:
+        project.close()
