@@ -173,3 +173,11 @@ def test_a_file_or_project_name_with_control_characters_is_printed_visibly(cli, 
     assert "capture\\x1b[31m\\x0aforged" in " ".join(outputs["again"].split()), outputs["again"]
     assert "study\\x1b[2Jwiped.peelian" in outputs["status"].splitlines()[0]
     assert "other\\x1b[2J.peelian" in outputs["init"]
+
+
+def test_an_error_naming_a_path_with_control_characters_prints_them_visibly(cli, project_path, tmp_path):
+    """The error line escaped markup only: a missing file called 'x<ESC>[2J.jsonl' cleared the operator's screen."""
+    result = cli("import", project_path, tmp_path / "x\x1b[2J\rforged.jsonl")
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\r" not in result.output
+    assert "x\\x1b[2J\\x0dforged.jsonl" in result.output and "no such file" in result.output

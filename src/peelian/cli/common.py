@@ -370,7 +370,7 @@ def fail(exc: BaseException) -> NoReturn:
         else:
             message = "interrupted; nothing was written"
         code, traced = EXIT_INTERRUPTED, False
-        err_console.print(f"[yellow]{escape(message)}[/]", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]{_shown_message(message)}[/]", highlight=False, soft_wrap=True)
     else:
         error, code, traced = _describe_error(exc)
         written = _written()
@@ -384,7 +384,7 @@ def fail(exc: BaseException) -> NoReturn:
             message += f"; before it failed, {written.describe()}"
         elif code == EXIT_FAILED:
             message += "; nothing was written"
-        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {_shown_message(message)}", highlight=False, soft_wrap=True)
     if as_json:
         _emit_failure(code, message, written)
     raise typer.Exit(code) from None
@@ -435,6 +435,7 @@ def _forget_the_keyboard_interrupt() -> None:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the newline
 
 
 def shown(value: Any) -> str:
@@ -442,6 +443,12 @@ def shown(value: Any) -> str:
     print nor `[link=...]` hides a link, and control characters written as `\\x1b` escapes, so an ANSI
     sequence in a post cannot drive the operator's terminal."""
     return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value)))
+
+
+def _shown_message(message: str) -> str:
+    """An error message as `shown` writes data, its own line breaks kept (a database error quotes its SQL over
+    several lines): a path or value it names cannot drive the terminal with an ANSI sequence."""
+    return escape(_CONTROL_IN_LINES.sub(lambda m: f"\\x{ord(m.group()):02x}", message))
 
 
 def emit_json(value: Any) -> None:
