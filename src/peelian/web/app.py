@@ -70,6 +70,15 @@ class WebState:
 
         return self.cache.get("known_handles", None, lambda: known_handles(self.project))
 
+    def check_force(self, force: str | None) -> str | None:
+        """`force` when the project holds it (or None), else the library's MetricsError, answered as a 400 page that
+        names it and the forces held: a misspelt or hostile force in a URL read as a page with no data."""
+        if force is None:
+            return None
+        from peelian.metrics.scope import check_force
+
+        return self.cache.get("known_force", force, lambda: check_force(self.project, force))
+
     def write(self, action: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a library call that writes, one at a time, and let cached aggregates see it at once."""
         with self.write_lock:

@@ -21,6 +21,7 @@ PROGRESS_ID = "dashboard-progress"
 def dashboard(request: Request, query: Annotated[DashboardQuery, Query()],
               session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
+    state.check_force(query.force)
     filters, period = query.filters(), query.period
     board = ready_dashboard(state, filters, period)
     if request.headers.get("HX-Trigger") == PROGRESS_ID:  # the progress indicator asking whether it is ready

@@ -53,6 +53,7 @@ def _filters(request: Request, args: ExplorerQuery) -> tuple[PostFilters, str | 
 def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
              session: Session = Depends(require("read"))) -> Response:
     state = state_of(request)
+    state.check_force(args.force)
     if args.metric is not None and not behind_without_fit(state.project, args.metric) and not fit_ready(request):
         return computing(request, "the posts behind this figure")
     if is_poll(request):
@@ -74,6 +75,7 @@ def explorer(request: Request, args: Annotated[ExplorerQuery, Query()],
 def explorer_csv(request: Request, args: Annotated[ExplorerQuery, Query()],
                  session: Session = Depends(require("export"))) -> Response:
     state = state_of(request)
+    state.check_force(args.force)
     filters, metric = _filters(request, args)
     body = posts_csv(state.project, filters, args.q)
     state.audit("export", session, target="posts", detail={

@@ -35,6 +35,7 @@ def inbox_page(request: Request, args: Annotated[InboxQuery, Query()],
         return Response(status_code=204) if loading == LOADING else \
             render(request, "_risk_model_ready.html", {"loading_id": LOADING_ID, "note": loading})
     state = state_of(request)
+    state.check_force(args.force)
     filters = args.filters()
     since = None if args.since.lower() == "all" else args.since
     key = (tuple(sorted(filters.describe().items())), since, args.page, args.show_handled, loading)

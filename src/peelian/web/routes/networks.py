@@ -29,6 +29,7 @@ def networks_page(request: Request, args: Annotated[NetworksQuery, Query()],
     )
 
     state = state_of(request)
+    state.check_force(args.force)
     context = {"args": args, "layers": [*LAYERS, "all"], "measures": MEASURE_COLUMNS, "org": None, "inter": None,
                "forces": [r["force"] for r in state.project.query(
                    "SELECT DISTINCT force FROM registry ORDER BY force")]}

@@ -26,6 +26,7 @@ def queue(request: Request, args: Annotated[UnansweredQuery, Query()],
     from peelian.metrics.rollup import stored_queue
 
     state = state_of(request)
+    state.check_force(args.force)
     if stored_queue(state.project, MetricParams()) is None and not fit_ready(request):  # the kept queue needs no fit
         return computing(request, "the unanswered queue")
     if is_poll(request):
