@@ -295,7 +295,7 @@ def attach_labels(project: Project, rows: list[dict[str, Any]]) -> None:
             index[(row["platform"], row["post_id"])]["codings"].setdefault(row["dimension"], {})[row["coder"]] = \
                 row["codes"]
     # An IN list of parameters is answered by the predictions' post_id index (migration 15): a semi-join
-    # or a list parameter reads every row group instead. A post's rows are all in its chunk, so ordering
+    # reads every row group instead. A post's rows are all in its chunk, so ordering
     # each chunk by time lets the latest prediction per dimension win as before.
     ids = sorted({post_id for _, post_id in index})
     for start in range(0, len(ids), _PREDICTION_IDS_PER_QUERY):
