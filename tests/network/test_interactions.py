@@ -98,6 +98,14 @@ def test_network_cli_refuses_nonsense_numbers_and_days(cli, project_path, args, 
     assert message in words and "unexpected" not in words and "Traceback" not in words
 
 
+def test_network_cli_refuses_a_graph_file_it_cannot_write_before_computing(cli, project_path, tmp_path, monkeypatch):
+    fitted = []
+    monkeypatch.setattr(InteractionNetwork, "fit", lambda self, project: fitted.append(self) or self)
+    result = cli("network", project_path, "--to", tmp_path / "graph.txt")
+    assert result.exit_code == 2 and ".graphml or .gexf" in result.output
+    assert not fitted and not (tmp_path / "graph.txt").exists()
+
+
 def test_national_network_cli_refuses_a_min_weight_below_one(cli, tmp_path):
     result = cli("national", "network", tmp_path / "lake", "--min-weight", "0")
     assert result.exit_code == 2 and "greater than or equal to 1" in result.output

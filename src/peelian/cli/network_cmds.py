@@ -32,6 +32,8 @@ def network(
     from peelian.network.interactions import InteractionNetwork
 
     with open_project(project, read_only=True) as proj:
+        if to:
+            InteractionNetwork.check_graph_path(to)
         net = InteractionNetwork(kind=kind, force=check_force(proj, force), date_from=date_from, date_to=date_to,
                                  min_weight=min_weight, by=by, communities=communities, seed=seed).fit(proj)
         if to:

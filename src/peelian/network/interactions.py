@@ -204,15 +204,22 @@ class InteractionNetwork:
             **({"panels": self.panels_} if self.by else {}),
         }
 
+    @staticmethod
+    def check_graph_path(path: str | Path) -> Path:
+        """The path `write` takes (.graphml or .gexf), checked before the network is computed, which can
+        take minutes on a large project."""
+        path = Path(path)
+        if path.suffix not in (".graphml", ".gexf"):
+            raise InputError("write the network as .graphml or .gexf", path=str(path))
+        return path
+
     def write(self, path: str | Path) -> None:
         """GraphML (Gephi, igraph, R) or GEXF by extension."""
-        path = Path(path)
+        path = self.check_graph_path(path)
         if path.suffix == ".graphml":
             nx.write_graphml(self.graph_, path)
-        elif path.suffix == ".gexf":
-            nx.write_gexf(self.graph_, path)
         else:
-            raise InputError("write the network as .graphml or .gexf", path=str(path))
+            nx.write_gexf(self.graph_, path)
 
 
 class _ArrayNetwork:
