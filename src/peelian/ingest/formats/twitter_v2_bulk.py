@@ -62,7 +62,9 @@ if TYPE_CHECKING:
     from peelian.store.identity import IdentityResolver, RegistryEntry
 
 PLATFORM = "twitter"
-CHUNK_BYTES = 32 << 20  # text per chunk: bounds memory, large enough for DuckDB to use its threads
+# Text per chunk: bounds memory. Larger chunks cost less CPU per page (a chunk's statements, and its accounts
+# resolved once however often they appear in it): 64 MiB took about 5% less than 32 and about 200 MB more memory.
+CHUNK_BYTES = 64 << 20
 assert CHUNK_BYTES > MAX_LINE_BYTES  # so a line that fills a whole chunk is one too long to read
 LINE_SHIFT = 32  # seq = line << 32 | tweet * 256 | account observation (author, reply-to, mentions)
 TWEET_STEP = 256
