@@ -319,31 +319,40 @@ def test_a_second_ctrl_c_while_an_import_stops_does_not_leave_a_build_running(mo
         con.close()
 
 
-@pytest.mark.parametrize("fails", [False, True])
+@pytest.mark.parametrize("fails", [None, "build", "transaction"])
 def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(tmp_path, shared_fixtures, monkeypatch,
                                                                                fails):
     """While chunks are staged, WORKERS of them are built at once beside the merges, so DuckDB's own threads are
     lowered by WORKERS (their coordination only cost CPU then); the setting is what it was once the import
-    ends, and also when a build fails."""
+    ends, also when a build fails or a statement aborts the import's transaction (where no SET can run), and
+    the error raised is the one that stopped the import."""
+    import duckdb
+
     page = (shared_fixtures / "twitter_v2/twarc-csv__two_tweets.jsonl").read_bytes().rstrip(b"\n") + b"\n"
     path = tmp_path / "pages.jsonl"
     path.write_bytes(page * 3)
     monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", len(page))  # a line per chunk
     seen: list[int] = []
-    real_build = twitter_v2_bulk._Chunk.build
+    real_build, real_read_others = twitter_v2_bulk._Chunk.build, twitter_v2_bulk._read_others
 
     def build(self):
         seen.append(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-        if fails:
+        if fails == "build":
             raise RuntimeError("build failed")
         return real_build(self)
 
+    def read_others(importer, sink, lines, fast):
+        if fails == "transaction":
+            sink.con.execute("SELECT CAST('x' AS INTEGER)")
+        real_read_others(importer, sink, lines, fast)
+
     monkeypatch.setattr(twitter_v2_bulk._Chunk, "build", build)
+    monkeypatch.setattr(twitter_v2_bulk, "_read_others", read_others)
     project = Project.init(tmp_path / "p.peelian")
     project.con.execute(f"SET threads = {twitter_v2_bulk.WORKERS + 3}")
     try:
         if fails:
-            with pytest.raises(RuntimeError, match="build failed"):
+            with pytest.raises(RuntimeError if fails == "build" else duckdb.ConversionException):
                 import_file(project, path)
         else:
             assert import_file(project, path).posts_new == 2

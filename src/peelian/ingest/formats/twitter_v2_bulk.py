@@ -156,7 +156,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
         _shut_down(pool)
         for work in workers:
             work.close()
-        sink.con.execute(f"SET threads = {threads}")
+        _set_threads(sink.con, threads)
     return True
 
 
@@ -168,8 +168,15 @@ def _fewer_threads(con: duckdb.DuckDBPyConnection) -> int:
     them, and their coordination costs CPU: on two cores, a statement left to one thread builds a chunk
     for about 15% less CPU (the head of the benchmark's 1M file: 3.0 CPU-seconds against 3.5)."""
     (threads,) = con.execute("SELECT current_setting('threads')").fetchall()[0]
-    con.execute(f"SET threads = {max(1, int(threads) - WORKERS)}")
+    _set_threads(con, max(1, int(threads) - WORKERS))
     return int(threads)
+
+
+def _set_threads(con: duckdb.DuckDBPyConnection, threads: int) -> None:
+    """Set DuckDB's threads (a setting of the database) from a cursor of its own: the import's transaction
+    may be aborted by the error that ends it, and then refuses every statement, a SET included."""
+    with con.cursor() as cursor:
+        cursor.execute(f"SET threads = {int(threads)}")
 
 
 def _stop(pool: ThreadPoolExecutor, workers: list[duckdb.DuckDBPyConnection], pending: list[Future[_Built]]) -> None:
