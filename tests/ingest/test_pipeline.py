@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import subprocess
 import sys
@@ -277,3 +278,53 @@ def test_posts_staged_once_are_written_without_the_dedup(project, monkeypatch):
         {"post_id": "3", "text": "three, later", "language": None, "like_count": None, "reply_count": 1,
          "is_partial": False, "source_location": "line 3", "first_import_id": 1},
     ]
+
+
+
+def test_an_import_merged_more_than_once_is_checkpointed_at_its_commit(project, tmp_path, monkeypatch):
+    """An import merged more than once commits as a checkpoint, its rows written into the project file
+    (a post changed after its row group was written made DuckDB log every row of the import); a small
+    import keeps DuckDB's log; the checkpoint threshold is set back afterwards, after a failed import too."""
+    from peelian.ingest import pipeline
+    from peelian.ingest.formats import twitter_v2_bulk
+
+    def threshold() -> str:
+        return project.scalar("SELECT current_setting('checkpoint_threshold')")
+
+    def logged() -> int:
+        wal = project.path.with_name(project.path.name + ".wal")
+        return wal.stat().st_size if wal.exists() else 0
+
+    default = threshold()
+    small = import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("10", likes=1), tweet("11")])]))
+    assert small.posts_new == 2
+    assert logged() > 0 and threshold() == default
+
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 1000)  # a chunk, and a merge, for each page
+    monkeypatch.setattr(twitter_v2_bulk, "MERGE_ROWS", 1)
+    pages = [page([tweet("12", likes=1), tweet("13")]), page([tweet("14")]), page([tweet("12", likes=2)])]
+    merged = import_file(project, write_jsonl(tmp_path / "b.jsonl", pages))
+    assert (merged.posts_new, merged.duplicates) == (3, 1)
+    assert project.scalar("SELECT like_count FROM posts WHERE post_id = '12'") == 2
+    assert logged() == 0 and threshold() == default
+
+    calls, utcnow, asked = [], pipeline.utcnow, []
+    checkpoint_at_commit = pipeline._checkpoint_at_commit
+
+    @contextlib.contextmanager
+    def recording(con):
+        with checkpoint_at_commit(con) as checkpoint:
+            yield lambda: (asked.append(1), checkpoint())
+
+    def now_then_fail():
+        calls.append(1)
+        if len(calls) > 1:  # the import's end time, after the checkpoint was asked for
+            raise RuntimeError("the import fails before its commit")
+        return utcnow()
+
+    monkeypatch.setattr(pipeline, "utcnow", now_then_fail)
+    monkeypatch.setattr(pipeline, "_checkpoint_at_commit", recording)
+    with pytest.raises(RuntimeError, match="fails before its commit"):
+        import_file(project, write_jsonl(tmp_path / "c.jsonl", pages[:2] + [page([tweet("15")])]))
+    assert asked == [1] and threshold() == default
+    assert project.scalar("SELECT count(*) FROM posts") == 5

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
@@ -173,6 +174,33 @@ def _set_on_failure(event: threading.Event) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def _checkpoint_at_commit(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[], None]]:
+    """A function that makes the import's commit a checkpoint (its rows written into the project
+    file) rather than a write-ahead log entry; DuckDB's usual threshold is set back afterwards, from
+    outside the transaction (which an error may have aborted).
+
+    DuckDB writes a large transaction's rows into the file as it goes, and its commit then logs only
+    where they are; but once a statement updates a row in one of those written row groups (a post seen
+    again, changed, a merge or more later), the commit writes every row the import added to that table
+    into the log, and a checkpoint later writes them again: 350 MB and 1.8 s for a 1M-post file whose
+    first page comes back at its end, against 0.6 s for a checkpoint at commit (docs/architecture.md,
+    "Round 6b"). Only an import merged more than once can do that; a small one keeps the log (a
+    checkpoint would add about 6 ms to each)."""
+    asked = False
+
+    def checkpoint() -> None:
+        nonlocal asked
+        con.execute("SET checkpoint_threshold = '0B'")
+        asked = True
+
+    try:
+        yield checkpoint
+    finally:
+        if asked:
+            con.execute("RESET checkpoint_threshold")
+
+
 def import_files(
     project: Project,
     paths: Iterable[str | Path],
@@ -279,7 +307,8 @@ def import_file(
     started, started_at = time.perf_counter(), utcnow()
     failed = threading.Event()  # a failed or interrupted import stops hashing its file rather than wait for it
     with ThreadPoolExecutor(max_workers=1) as hasher, _set_on_failure(failed), \
-            project.memory_limit(IMPORT_DUCKDB_MEMORY), project.transaction() as con:
+            project.memory_limit(IMPORT_DUCKDB_MEMORY), _checkpoint_at_commit(project.con) as checkpoint, \
+            project.transaction() as con:
         hashed = hasher.submit(sha256_of, path, failed) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=fmt, import_id=import_id)
@@ -294,6 +323,8 @@ def import_file(
             reason = exc.reason if format else f"looks like {fmt} but cannot be read: {exc.reason}"
             writer.add(Reject(exc.location or "file", reason, None))
         writer.finish(report)
+        if writer.merges > 1:
+            checkpoint()
         report.seconds = time.perf_counter() - started
         con.execute(  # written once the import is whole (the same transaction as its rows)
             "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
@@ -376,6 +407,7 @@ class _Writer:
         self.account_seq = 0
         self.post_seq = 0
         self.staged_since_merge = 0
+        self.merges = 0
         self.auto_merge = True  # a bulk reader turns it off: it merges between its chunks
 
     def add(self, record: Post | Account | Notice | MetricSnapshot | Reject) -> None:
@@ -520,6 +552,7 @@ class _Writer:
         self._merge_mentions(self.mentions.take(), stored)
         self._merge_snapshots(self.snapshots.take())
         self.staged_since_merge = 0
+        self.merges += 1
 
     def _merge_snapshots(self, staged: pa.Table) -> None:
         """One row per (post, time, metric, source): a later value replaces an earlier one, so
