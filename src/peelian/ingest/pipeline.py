@@ -648,13 +648,15 @@ class _Writer:
         """Update the stored posts the staged ones change, insert the new ones; the keys of the
         staged posts that were stored before.
 
-        One join on the keys alone finds the staged posts already stored; only those take part in
-        the update (which reads every column it compares), and the rest are inserted without
-        another look at the posts table."""
+        One join on the keys alone finds the staged posts already stored, with their row ids; only
+        those take part in the update, which finds its rows by row id (a join on the keys would read
+        every stored post's columns, a cost that grows with the project), and the rest are inserted
+        without another look at the posts table."""
         con = self.con
         keys = "p.platform = s.platform AND p.post_id = s.post_id"
-        stored = arrow_with(con, f"SELECT s.platform, s.post_id FROM stage_dedup s SEMI JOIN posts p ON {keys}",
-                            stage_dedup=dedup.select(["platform", "post_id"]))
+        found = arrow_with(con, f"SELECT s.platform, s.post_id, p.rowid AS row_id FROM stage_dedup s "
+                                f"JOIN posts p ON {keys}", stage_dedup=dedup.select(["platform", "post_id"]))
+        stored = found.select(["platform", "post_id"])
         columns = [name for name, _ in POST_COLUMNS if name not in ("seq", "source_location")]
         insert = (f"""INSERT INTO posts ({", ".join(columns)}, first_import_id, last_import_id, source_location)
             SELECT {", ".join(f"s.{c}" for c in columns)}, {self.import_id}, {self.import_id}, s.source_location
@@ -662,8 +664,8 @@ class _Writer:
         if not stored.num_rows:
             execute_with(con, insert, stage_dedup=dedup)
             return stored
-        old = arrow_with(con, "SELECT s.* FROM stage_dedup s SEMI JOIN stored p ON " + keys,
-                         stage_dedup=dedup, stored=stored)
+        old = arrow_with(con, "SELECT s.*, p.row_id FROM stage_dedup s JOIN found p ON " + keys,
+                         stage_dedup=dedup, found=found)
 
         def merged(c: str) -> str:
             """The value column c takes when a staged copy meets the stored post."""
@@ -688,7 +690,7 @@ class _Writer:
                 author_account_type = s.author_account_type,
                 last_import_id = {self.import_id}
             FROM stage_old s
-            WHERE {keys} AND ({changed})""",
+            WHERE p.rowid = s.row_id AND ({changed})""",
             stage_old=old,
         )
         execute_with(con, insert + f" ANTI JOIN stored p ON {keys}", stage_dedup=dedup, stored=stored)
