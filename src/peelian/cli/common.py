@@ -442,13 +442,18 @@ def shown(value: Any) -> str:
     """Data (a citizen's post, link or id) as a Rich table cell: markup escaped, so `[/]` neither crashes the
     print nor `[link=...]` hides a link, and control characters written as `\\x1b` escapes, so an ANSI
     sequence in a post cannot drive the operator's terminal."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if value is None else str(value)))
+    return _visible("" if value is None else str(value), _CONTROL)
 
 
 def _shown_message(message: str) -> str:
     """An error message as `shown` writes data, its own line breaks kept (a database error quotes its SQL over
     several lines): a path or value it names cannot drive the terminal with an ANSI sequence."""
-    return escape(_CONTROL_IN_LINES.sub(lambda m: f"\\x{ord(m.group()):02x}", message))
+    return _visible(message, _CONTROL_IN_LINES)
+
+
+def _visible(text: str, control: re.Pattern[str]) -> str:
+    """`text` with Rich markup escaped and the characters `control` matches written as `\\x1b` escapes."""
+    return escape(control.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def emit_json(value: Any) -> None:

@@ -58,7 +58,6 @@ def national_network(lake: str | Path | Lake, *, engine: str = "duckdb", kind: s
         role_mixing,
     )
 
-    min_weight = check_min_weight(min_weight)
     pairs = edges(lake, engine=engine, kind=kind, min_weight=min_weight, master=master, spark=spark)
     graph = nx.DiGraph()
     for e in pairs:
