@@ -140,6 +140,10 @@ MESSY_LINES: list[dict | bytes] = [
          tweet("28", text="netflix.com/someone is no profile, x.com/i/web/status/1 neither")),
     # Python's IGNORECASE takes a dotted or dotless i for an "i" (DuckDB's RE2 does not)
     page(tweet("29", text="see twİtter.com/someone"), tweet("30", text="twıtter.com/someone @someone")),
+    # texts that mention only police stay out of Python; what follows a police handle decides whether it is one
+    page(tweet("31", text="@MetPolice. thanks (@METPOLICE) @metpolice"), tweet("32", text="@MetPolice-x @MetPolice_"),
+         tweet("33", text="@MetPolice@mastodon.social @MetPolice.uk"), tweet("34", text="me@MetPolice @MetPolice,@someone"),
+         tweet("35", text="@MetPolice.-! @MetPolice.@someone @@MetPolice @MetPoliceK")),
 ]
 
 
@@ -168,6 +172,27 @@ def test_odd_lines_go_to_the_python_reader_and_end_alike(twin_projects, tmp_path
     assert linked.startswith("see https://twitter.com/c_") and linked.endswith("X.com/MetPolice")
     assert "someone" not in bulk.scalar("SELECT text FROM posts WHERE post_id = '27'")
     assert bulk.scalar("SELECT text FROM posts WHERE post_id = '28'").startswith("netflix.com/someone")
+
+
+def test_texts_that_mention_only_police_are_not_rewritten_in_python(tmp_path, monkeypatch):
+    project = Project.init(tmp_path / "p.peelian")
+    import_registry(project, registry_csv(tmp_path))
+    rewritten: list[str] = []
+    real_fix = twitter_v2_bulk._Chunk._fix_mentions
+
+    def fix_mentions(chunk, text):
+        rewritten.append(text)
+        return real_fix(chunk, text)
+
+    monkeypatch.setattr(twitter_v2_bulk._Chunk, "_fix_mentions", fix_mentions)
+    path = tmp_path / "police.jsonl"
+    path.write_bytes(lines(page(tweet("1", text="@MetPolice thanks"), tweet("2", text="(@metpolice). @MetPolice"),
+                                tweet("3", text="@someone and @MetPolice"))))
+    import_file(project, path)
+    assert rewritten == ["@someone and @MetPolice"]
+    assert project.scalar("SELECT text FROM posts WHERE post_id = '2'") == "(@metpolice). @MetPolice"
+    assert project.scalar("SELECT text FROM posts WHERE post_id = '3'").startswith("@c_")
+    project.close()
 
 
 def test_chunk_boundaries_and_repeats_across_chunks_end_alike(twin_projects, tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ the last in Python.
 from __future__ import annotations
 
 import html
+import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -272,6 +273,20 @@ class _Registry:
 
         self.by_id, self.by_handle = table(identity.by_id), table(identity.by_handle)
         self.pads = identity.pseudonymiser.hmac_pads() if identity.pseudonymiser is not None else None
+        self.police_mentions = _police_mentions(
+            key for platform, key in identity.by_handle if platform == PLATFORM)
+
+
+def _police_mentions(handles: Iterator[str]) -> str | None:
+    """A pattern for an @mention of one of these police handles (normalised) where `MENTION_RE` would take
+    that handle and no more: the handle, then at most dots and dashes, then the end or a character no
+    handle holds (never an "@"). A text whose every "@" starts such a mention is one that
+    `IdentityResolver.pseudonymise_mentions` leaves as it is; only the handles that are plain ASCII words
+    (whose normal form is their lower case) take part. None when there are none."""
+    plain = sorted(h for h in set(handles) if re.fullmatch("[a-z0-9_]+", h))
+    if not plain:
+        return None
+    return "@(?:" + "|".join(plain) + ")[.-]*(?:[^A-Za-z0-9_.@-]|$)"
 
 
 class _Lines:
@@ -571,7 +586,10 @@ class _Chunk:
         whole = "contains(text, '&')"
         if self.identity.pseudonymise:
             whole += f" OR regexp_matches(text, '{PROFILE_PASS_SQL}')"
-            group = f"CASE WHEN {whole} THEN 0 WHEN contains(text, '@') THEN 1 END"
+            mentions = "contains(text, '@')"
+            if self.registry.police_mentions is not None:  # texts that mention only police stay as they are
+                mentions += f" AND contains(regexp_replace(text, '{self.registry.police_mentions}', '', 'gi'), '@')"
+            group = f"CASE WHEN {whole} THEN 0 WHEN {mentions} THEN 1 END"
         else:
             group = f"CASE WHEN {whole} THEN 0 END"
         groups = self.con.execute(
