@@ -88,8 +88,8 @@ def test_robustness_removals_below_zero_is_an_input_error():
     (("--min-weight", "-1"), "greater than or equal to 1"),
     (("--min-weight", "0"), "greater than or equal to 1"),
     (("--min-weight", str(10**21)), "min_weight must be at least 1"),
-    (("--from", "garbage"), "date_from must be a date like 2025-05-31"),
-    (("--from", "2025-02-01", "--to-date", "2025-01-01"), "is before date_from"),
+    (("--from", "garbage"), "cannot read --from 'garbage'; write YYYY-MM-DD"),
+    (("--from", "2025-02-01", "--to-date", "2025-01-01"), "is before --from"),
 ])
 def test_network_cli_refuses_nonsense_numbers_and_days(cli, project_path, args, message):
     result = cli("network", project_path, *args)
