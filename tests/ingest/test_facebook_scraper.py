@@ -5,6 +5,7 @@ empty) and test files written from the documented shape with comments and replie
 from __future__ import annotations
 
 import csv
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -92,25 +93,56 @@ def test_a_post_without_a_time_is_named_by_a_notice(project, shared_fixtures, tm
     with untimed.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([[row[i] for i in keep] for row in rows])
     report = import_file(project, untimed)
-    assert report.reconciles and report.notices == 1
+    assert report.reconciles and report.notices == 2  # unknown_time, and approximate_time for the shared post
     (notice,) = _notices(project, "unknown_time")
-    assert notice["file"] == "untimed.csv" and notice["records"] == 5
-    expected = [where for line, row in _rows_with_lines(untimed)
-                for where in (f"row {line}", *([f"row {line}, shared_post_id"] if row["shared_post_id"] else []))]
-    assert len(expected) == 5 and notice["locations"] == expected
+    assert notice["file"] == "untimed.csv" and notice["records"] == 4
+    # the share's row is untimed too: its shared_time is the shared post's time, not the share's
+    assert notice["locations"] == [f"row {line}" for line, _ in _rows_with_lines(untimed)]
     assert notice["records"] == project.scalar("SELECT count(*) FROM posts WHERE created_at IS NULL")
 
 
-def test_the_real_csvs_name_only_their_shared_post_as_untimed(project, shared_fixtures):
-    """Ajay263's file has exact timestamps; only the post its share names (a partial post) has no time."""
+def test_the_real_csvs_store_every_post_with_a_time(plain, shared_fixtures):
+    """Ajay263's file has exact timestamps, and the post its share names (a partial post) the day its
+    `shared_time` gives (a bare day there): it was stored with no time, which no figure by date counts."""
     for path in sorted((shared_fixtures / "facebook_scraper").glob("*.csv")):
-        import_file(project, path)
-    (notice,) = _notices(project, "unknown_time")
-    (share,) = [line for line, row in _rows_with_lines(shared_fixtures / "facebook_scraper" / "Ajay263__Scrapped_FB.csv")
-                if row["shared_post_id"]]
-    assert notice == {"file": "Ajay263__Scrapped_FB.csv", "records": 1, "locations": [f"row {share}, shared_post_id"],
-                      "note": notice["note"]}
-    assert project.scalar("SELECT count(*) FROM posts WHERE created_at IS NULL") == 1
+        import_file(plain, path)
+    assert _notices(plain, "unknown_time") == []
+    assert plain.scalar("SELECT count(*) FROM posts WHERE created_at IS NULL") == 0
+    shared = posts(plain)["100044504766887_722889649204521"]
+    assert shared["is_partial"] and shared["created_at"] == datetime(2023, 1, 6)
+
+
+SHARE = {"post_id": "4000000000000003", "post_text": None, "shared_text": "Appeal for information",
+         "time": "2021-05-20 08:30:00", "timestamp": 1621499400, "user_id": "111222333444555",
+         "username": "Example Police", "page_id": "111222333444555", "shared_post_id": "722889649204521",
+         "shared_user_id": "100044504766887", "shared_username": "John Smith", "comments_full": []}
+
+
+@pytest.mark.parametrize(("suffix", "shared_time"), [
+    (".json", "2021-05-19 14:05:33"),  # the scraper's datetime as a JSON dump writes it (json.dump default=str)
+    (".json", "2021-05-19T14:05:33"),  # isoformat()
+    (".csv", "2021-05-19 14:05:33"),  # the scraper's CSV: str(datetime)
+])
+def test_a_shared_post_keeps_the_full_time_its_shared_time_carries(plain, tmp_path, suffix, shared_time):
+    """The shared post's only time is the share's `shared_time`: it is stored to the second, as given (the scraper's
+    local time, like `time`), and counted as approximate; the sharing post keeps its own exact timestamp."""
+    path = tmp_path / f"share{suffix}"
+    record = {**SHARE, "shared_time": shared_time}
+    if suffix == ".json":
+        path.write_text(json.dumps([record]), encoding="utf-8")
+    else:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, list(record))
+            writer.writeheader()
+            writer.writerow(record)
+    report = import_file(plain, path)
+    assert report.reconciles and report.posts_new == 2
+    rows = posts(plain)
+    shared = rows["100044504766887_722889649204521"]
+    assert shared["is_partial"] and shared["created_at"] == datetime(2021, 5, 19, 14, 5, 33)
+    assert rows["111222333444555_4000000000000003"]["created_at"] == datetime(2021, 5, 20, 8, 30)
+    (approximate,) = _notices(plain, "approximate_time")
+    assert approximate["records"] == 1 and _notices(plain, "unknown_time") == []
 
 
 def test_the_json_dump_stores_the_same_posts(plain, tmp_path):

@@ -10,15 +10,18 @@ cell is the Python `repr` of that list (datetimes as `datetime.datetime(...)`), 
 parser that accepts literals and datetimes only, never evaluated.
 
 Times: `timestamp` (epoch, exact) where present; else `time`, which the scraper writes in
-its machine's local time, and `comment_time`, its estimate from relative times ("2 hrs"):
-those are stored as given and one `approximate_time` notice per file counts them. A post,
-comment or shared post stored with no time at all (no `timestamp`, `time` or `comment_time`:
-no figure by date counts it) is counted by one `unknown_time` notice per file that names the
-rows it came from, as the YouTube comment downloader's importer does for its comments. A share
-(`shared_post_id`) is a repost, or a quote when the sharer wrote text; the shared post is
-kept as a partial post from `shared_text`, `shared_username` and `shared_post_url`. Real
-CSVs are UTF-8 or cp1252 (written on Windows): the encoding is detected (charset-normalizer)
-and a row that does not decode is quarantined, never the whole file.
+its machine's local time, `shared_time`, the shared post's `time` as the share shows it (a
+datetime, so to the second; some files hold a bare day, stored as its midnight, as the
+scraper gives a day without a time), and `comment_time`, its estimate from relative times
+("2 hrs"): those are stored as given and one `approximate_time` notice per file counts them.
+A post, comment or shared post stored with no time at all (no `timestamp`, `time`,
+`shared_time` or `comment_time`: no figure by date counts it) is counted by one
+`unknown_time` notice per file that names the rows it came from, as the YouTube comment
+downloader's importer does for its comments. A share (`shared_post_id`) is a repost, or a
+quote when the sharer wrote text; the shared post is kept as a partial post from
+`shared_text`, `shared_username`, `shared_post_url` and `shared_time`. Real CSVs are UTF-8
+or cp1252 (written on Windows): the encoding is detected (charset-normalizer) and a row that
+does not decode is quarantined, never the whole file.
 """
 
 from __future__ import annotations
@@ -163,13 +166,13 @@ class FacebookScraperImporter(JsonImporter):
         if self._approximate:
             yield Notice(PLATFORM, "approximate_time", "file", detail={
                 "records": self._approximate,
-                "note": "times from facebook-scraper's `time` (the scraping machine's local time) or "
-                        "`comment_time` (estimated from relative times), stored as given"})
+                "note": "times from facebook-scraper's `time` or `shared_time` (the scraping machine's local time) "
+                        "or `comment_time` (estimated from relative times), stored as given"})
         if self._untimed:
             yield Notice(PLATFORM, "unknown_time", "file", detail={
                 "file": path.name, "records": self._untimed, "locations": self._untimed_at,
-                "note": "stored without a time (no timestamp, time or comment_time, or a shared post known only "
-                        "from the share, until its own record is imported): no figure by date counts them"})
+                "note": "stored without a time (no timestamp, time or comment_time, or a shared post whose share "
+                        "gives no shared_time, until its own record is imported): no figure by date counts them"})
 
     def _timed(self, post: Post) -> Post:
         """`post`, counted for the file's unknown_time notice (with its row) when it has no time."""
@@ -225,6 +228,7 @@ class FacebookScraperImporter(JsonImporter):
             shared_owner = as_str(p.get("shared_user_id"))
             if shared and shared_owner and shared.isdigit() and shared_owner.isdigit():
                 shared = f"{shared_owner}_{shared}"
+            shared_created = _time(p.get("shared_time")) if shared else None
             likes = p.get("reaction_count") if p.get("reaction_count") not in (None, "") else p.get("likes")
             author = as_str(p.get("user_id"))
             post = Post(
@@ -247,10 +251,13 @@ class FacebookScraperImporter(JsonImporter):
             self._approximate += 1
         yield self._timed(post)
         if shared and (p.get("shared_text") or p.get("shared_username")):
+            if shared_created is not None:
+                self._approximate += 1
             yield self._timed(Post(  # the shared post as far as the share shows it
                 platform=PLATFORM, post_id=shared, location=f"{where}, shared_post_id", author_id=shared_owner,
-                author_name=_text(p.get("shared_username")), text=_text(p.get("shared_text")),
-                conversation_id=shared, url=_text(p.get("shared_post_url")), is_partial=True))
+                author_name=_text(p.get("shared_username")), created_at=shared_created,
+                text=_text(p.get("shared_text")), conversation_id=shared, url=_text(p.get("shared_post_url")),
+                is_partial=True))
         for i, comment in enumerate(comments or []):
             yield from self._comment(comment, f"{where}, comments_full[{i}]", post_id, bare, post_id, author)
 
