@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import blake3
 import orjson
 import pytest
 
@@ -50,8 +51,8 @@ def test_reimport_of_same_file_changes_nothing(project, tmp_path):
 def test_identical_content_is_found_by_its_hash_whatever_the_path(project, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [page([tweet("10"), tweet("11")])])
     first = import_file(project, path)
-    stored = project.scalar("SELECT sha256 FROM imports WHERE import_id = ?", [first.import_id])
-    assert stored == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed while the file imported
+    stored = project.scalar("SELECT blake3 FROM imports WHERE import_id = ?", [first.import_id])
+    assert stored == blake3.blake3(path.read_bytes()).hexdigest()  # hashed while the file imported
     copy = tmp_path / "copy.jsonl"
     copy.write_bytes(path.read_bytes())
     assert import_file(project, copy).skipped_identical_to == first.import_id
@@ -59,8 +60,18 @@ def test_identical_content_is_found_by_its_hash_whatever_the_path(project, tmp_p
     assert same_size.stat().st_size == path.stat().st_size
     other = import_file(project, same_size)
     assert (other.skipped_identical_to, other.posts_new) == (None, 2)
-    assert project.scalar("SELECT sha256 FROM imports WHERE import_id = ?", [other.import_id]) == (
-        hashlib.sha256(same_size.read_bytes()).hexdigest())
+    assert project.scalar("SELECT blake3 FROM imports WHERE import_id = ?", [other.import_id]) == (
+        blake3.blake3(same_size.read_bytes()).hexdigest())
+
+
+def test_a_file_imported_before_blake3_is_still_found_by_its_sha256(project, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [page([tweet("10"), tweet("11")])])
+    first = import_file(project, path)
+    project.con.execute("UPDATE imports SET blake3 = NULL, sha256 = ? WHERE import_id = ?",
+                        [hashlib.sha256(path.read_bytes()).hexdigest(), first.import_id])  # as recorded then
+    assert import_file(project, path).skipped_identical_to == first.import_id
+    same_size = write_jsonl(tmp_path / "b.jsonl", [page([tweet("12"), tweet("13")])])
+    assert import_file(project, same_size).posts_new == 2
 
 
 def test_later_export_updates_metrics_and_keeps_history(project, tmp_path):

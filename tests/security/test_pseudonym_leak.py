@@ -44,7 +44,7 @@ FREE_TEXT = {("posts", "text"), ("quarantine", "reason"), ("quarantine", "path")
              ("notices", "detail"), ("audit_log", "detail"), ("audit_log", "target")}
 # Columns whose values Peelian writes itself (a citizen called @Twitter is no leak in `platform`).
 OWN_COLUMNS = {"platform", "format", "notice_type", "kind", "role", "author_role", "account_type",
-               "author_account_type", "peelian_version", "sha256", "language", "status", "source"}
+               "author_account_type", "peelian_version", "sha256", "blake3", "language", "status", "source"}
 MONTH = "2025-05"
 FORCE = "Test Police"
 POLICE = {"testpolice", "900", "did:plc:police00000000000000", "testpolice.bsky.social"}

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import blake3
 import duckdb
 import numpy as np
 import orjson
@@ -154,9 +155,10 @@ class _HashStopped(Exception):
     """The import the hash was for failed; nobody will wait for it."""
 
 
-def sha256_of(path: Path, stop: threading.Event | None = None) -> str:
-    """The file's sha256; stops (raising _HashStopped) once `stop` is set."""
-    digest = hashlib.sha256()
+def file_digest(path: Path, stop: threading.Event | None = None, *, algorithm: str = "blake3") -> str:
+    """The file's BLAKE3 (or, for comparing with imports recorded before, SHA-256) digest, in hex;
+    stops (raising _HashStopped) once `stop` is set."""
+    digest = blake3.blake3() if algorithm == "blake3" else hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             if stop is not None and stop.is_set():
@@ -284,23 +286,23 @@ def import_file(
     try:
         importer_cls = _importer_class(path, format, options)
     except UnknownFormatError as exc:
-        return _record_unreadable(project, path, sha256_of(path), "unknown", exc.reason, options)
+        return _record_unreadable(project, path, file_digest(path), "unknown", exc.reason, options)
 
     size, fmt, options_json = path.stat().st_size, importer_cls.format, _options_json(project, importer_cls, options)
     digest: str | None = None
     # Only a file of the same size can be identical to one imported before: others are hashed
     # while they import, so a large new file starts importing at once.
-    if not force and project.scalar(
-        "SELECT count(*) FROM imports WHERE size_bytes = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
-        [size, fmt, options_json],
-    ):
-        digest = sha256_of(path)
-        previous = project.scalar(
-            "SELECT max(import_id) FROM imports WHERE sha256 = ? AND format = ? AND options IS NOT DISTINCT FROM ?",
-            [digest, fmt, options_json],
-        )
-        if previous is not None:
-            return FileReport(path=str(path), format=fmt, skipped_identical_to=previous)
+    same_size = [] if force else project.query(
+        "SELECT import_id, blake3, sha256 FROM imports WHERE size_bytes = ? AND format = ? "
+        "AND options IS NOT DISTINCT FROM ?", [size, fmt, options_json])
+    if same_size:
+        digest = file_digest(path)
+        previous = [row["import_id"] for row in same_size if row["blake3"] == digest]
+        if not previous and any(row["blake3"] is None for row in same_size):  # recorded before BLAKE3
+            sha256 = file_digest(path, algorithm="sha256")
+            previous = [row["import_id"] for row in same_size if row["blake3"] is None and row["sha256"] == sha256]
+        if previous:
+            return FileReport(path=str(path), format=fmt, skipped_identical_to=max(previous))
 
     importer = importer_cls(options)
     importer.check(path)
@@ -309,7 +311,7 @@ def import_file(
     with ThreadPoolExecutor(max_workers=1) as hasher, _set_on_failure(failed), \
             project.memory_limit(IMPORT_DUCKDB_MEMORY), _checkpoint_at_commit(project.con) as checkpoint, \
             project.transaction() as con:
-        hashed = hasher.submit(sha256_of, path, failed) if digest is None else None
+        hashed = hasher.submit(file_digest, path, failed) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         report = FileReport(path=str(path), format=fmt, import_id=import_id)
         writer = _Writer(project, con, import_id, str(path), progress)
@@ -327,7 +329,7 @@ def import_file(
             checkpoint()
         report.seconds = time.perf_counter() - started
         con.execute(  # written once the import is whole (the same transaction as its rows)
-            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
+            "INSERT INTO imports (import_id, path, format, blake3, size_bytes, started_at, finished_at, seconds, "
             "records_read, posts_new, posts_updated, duplicates, notices, quarantined, peelian_version, options) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [import_id, str(path), fmt, hashed.result() if hashed else digest, size, started_at, utcnow(),
@@ -372,7 +374,7 @@ def _record_unreadable(project: Project, path: Path, digest: str, fmt: str, reas
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]
         now = utcnow()
         con.execute(
-            "INSERT INTO imports (import_id, path, format, sha256, size_bytes, started_at, finished_at, seconds, "
+            "INSERT INTO imports (import_id, path, format, blake3, size_bytes, started_at, finished_at, seconds, "
             "records_read, quarantined, peelian_version, options) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 1, 1, ?, ?)",
             [import_id, str(path), fmt, digest, path.stat().st_size, now, now, __version__,
              _options_json(project, None, options)],
