@@ -198,6 +198,28 @@ def test_merging_in_chunks_counts_each_post_once(project, tmp_path, monkeypatch)
     assert (again.posts_new, again.posts_updated, again.duplicates) == (1, 1, 0)
 
 
+def test_an_account_keeps_its_latest_values_and_the_last_import_that_saw_it(project, tmp_path, monkeypatch):
+    """Each merge stages every account its posts name; one already seen and unchanged is left as it is,
+    one changed (or first seen again in a later import) is updated."""
+    from peelian.ingest import pipeline
+    from peelian.ingest.formats import twitter_v2_bulk
+
+    monkeypatch.setattr(pipeline, "MERGE_ROWS", 1)
+    monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", 400)
+    monkeypatch.setattr(twitter_v2_bulk, "MERGE_ROWS", 1)
+
+    def alice(followers, name="Alice"):
+        return ({"id": "1", "username": "alice", "name": name, "public_metrics": {"followers_count": followers}},)
+
+    account = "SELECT followers_count, first_seen_import, last_seen_import FROM accounts"  # a citizen: no name
+    import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("1")], users=alice(5)),
+                                                            page([tweet("2")], users=alice(5)),
+                                                            page([tweet("3")], users=alice(7, "Alice B"))]))
+    assert project.query(account) == [{"followers_count": 7, "first_seen_import": 1, "last_seen_import": 1}]
+    import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([tweet("4")], users=alice(7, "Alice B"))]))
+    assert project.query(account) == [{"followers_count": 7, "first_seen_import": 1, "last_seen_import": 2}]
+
+
 def test_mentions_are_stored_once_across_merges_and_imports(project, tmp_path, monkeypatch):
     """A merge looks up stored mentions only for posts stored before it: a post seen again in a
     later merge, or a later import, adds its new mentions and never repeats one."""

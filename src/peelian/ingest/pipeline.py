@@ -699,6 +699,8 @@ class _Writer:
         return stored
 
     def _merge_accounts(self, staged: pa.Table) -> None:
+        """Update the stored accounts the staged ones change (an account already seen in this import and
+        unchanged is not written again: each merge stages every account its posts name), insert the new."""
         con = self.con
         dedup = arrow_with(
             con,
@@ -718,7 +720,11 @@ class _Writer:
                 display_name = coalesce(s.display_name, a.display_name),
                 followers_count = coalesce(s.followers_count, a.followers_count),
                 last_seen_import = {self.import_id}
-            FROM stage_accounts_dedup s WHERE a.platform = s.platform AND a.account_id = s.account_id""",
+            FROM stage_accounts_dedup s WHERE a.platform = s.platform AND a.account_id = s.account_id
+                AND (a.last_seen_import IS DISTINCT FROM {self.import_id}
+                     OR coalesce(s.handle, a.handle) IS DISTINCT FROM a.handle
+                     OR coalesce(s.display_name, a.display_name) IS DISTINCT FROM a.display_name
+                     OR coalesce(s.followers_count, a.followers_count) IS DISTINCT FROM a.followers_count)""",
             stage_accounts_dedup=dedup,
         )
         execute_with(
