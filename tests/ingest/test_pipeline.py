@@ -313,6 +313,33 @@ def test_posts_staged_once_are_written_without_the_dedup(project, monkeypatch):
     ]
 
 
+def test_an_import_writes_row_groups_as_they_fill_and_sets_the_buffer_back(project, tmp_path, monkeypatch):
+    """During an import DuckDB writes each full row group out at once (a commit compressing buffered ones
+    runs on one core, after everything else); the setting is DuckDB's default again afterwards, after a
+    failed import too."""
+    from peelian.ingest import pipeline
+
+    def buffered() -> int:
+        return int(project.scalar("SELECT current_setting('write_buffer_row_group_count')"))
+
+    default, seen, finish = buffered(), [], pipeline._Writer.finish
+
+    def finish_then(fail: bool):
+        def run(writer, report):
+            seen.append(int(writer.con.execute("SELECT current_setting('write_buffer_row_group_count')").fetchall()[0][0]))
+            if fail:
+                raise RuntimeError("the import fails before its commit")
+            finish(writer, report)
+        return run
+
+    monkeypatch.setattr(pipeline._Writer, "finish", finish_then(False))
+    assert import_file(project, write_jsonl(tmp_path / "a.jsonl", [page([tweet("10")])])).posts_new == 1
+    monkeypatch.setattr(pipeline._Writer, "finish", finish_then(True))
+    with pytest.raises(RuntimeError, match="fails before its commit"):
+        import_file(project, write_jsonl(tmp_path / "b.jsonl", [page([tweet("11")])]))
+    assert seen == [1, 1] and default != 1 and buffered() == default
+    assert project.scalar("SELECT count(*) FROM posts") == 1
+
 
 def test_an_import_merged_more_than_once_is_checkpointed_at_its_commit(project, tmp_path, monkeypatch):
     """An import merged more than once commits as a checkpoint, its rows written into the project file
