@@ -348,8 +348,8 @@ def test_a_second_ctrl_c_while_an_import_stops_does_not_leave_a_build_running(mo
 def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(tmp_path, shared_fixtures, monkeypatch,
                                                                                fails):
     """While chunks are staged, WORKERS of them are built at once beside the merges, so DuckDB's own threads are
-    lowered by WORKERS (their coordination only cost CPU then); the setting is what it was once the import
-    ends, also when a build fails or a statement aborts the import's transaction (where no SET can run), and
+    lowered by WORKERS (their coordination only cost CPU then), and set back once every chunk is built (the
+    merges left run alone); the setting is what it was once the import ends, also when a build fails or a statement aborts the import's transaction (where no SET can run), and
     the error raised is the one that stopped the import."""
     import duckdb
 
@@ -358,6 +358,7 @@ def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(t
     path.write_bytes(page * 3)
     monkeypatch.setattr(twitter_v2_bulk, "CHUNK_BYTES", len(page))  # a line per chunk
     seen: list[int] = []
+    staged: list[int] = []  # the threads each chunk is staged and merged with
     real_build, real_read_others = twitter_v2_bulk._Chunk.build, twitter_v2_bulk._read_others
 
     def build(self):
@@ -367,6 +368,7 @@ def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(t
         return real_build(self)
 
     def read_others(importer, sink, lines, fast):
+        staged.append(sink.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
         if fails == "transaction":
             sink.con.execute("SELECT CAST('x' AS INTEGER)")
         real_read_others(importer, sink, lines, fast)
@@ -381,6 +383,7 @@ def test_chunks_are_built_with_fewer_duckdb_threads_and_the_setting_comes_back(t
                 import_file(project, path)
         else:
             assert import_file(project, path).posts_new == 2
+            assert staged[-1] == twitter_v2_bulk.WORKERS + 3  # every chunk built: the last merges use every thread
         assert seen and set(seen) == {3}
         assert project.scalar("SELECT current_setting('threads')") == twitter_v2_bulk.WORKERS + 3
     finally:

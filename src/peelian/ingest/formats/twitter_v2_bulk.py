@@ -127,7 +127,7 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
     workers: list[duckdb.DuckDBPyConnection] = []
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     in_flight: deque[tuple[_Lines, Future[_Built]]] = deque()
-    threads = _fewer_threads(sink.con)
+    threads: int | None = _fewer_threads(sink.con)  # None once set back
     try:
         for _ in range(WORKERS):
             work = sink.con.cursor()
@@ -150,6 +150,10 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
             if len(in_flight) >= AHEAD:
                 _stage_chunk(importer, sink, *in_flight.popleft(), spare)
         while in_flight:
+            wait_for([in_flight[0][1]])  # the next chunk to stage (an error of its build is raised as it is)
+            if threads is not None and all(future.done() for _, future in in_flight):
+                _set_threads(sink.con, threads)  # every chunk is built: the merges left may use every thread
+                threads = None
             _stage_chunk(importer, sink, *in_flight.popleft(), spare)
     except BaseException:
         _stop(pool, workers, [future for _, future in in_flight])
@@ -158,12 +162,14 @@ def stage_pages(importer: TwitterV2Importer, path: Path, sink: BulkSink) -> bool
         _shut_down(pool)
         for work in workers:
             work.close()
-        _set_threads(sink.con, threads)
+        if threads is not None:
+            _set_threads(sink.con, threads)
     return True
 
 
 def _fewer_threads(con: duckdb.DuckDBPyConnection) -> int:
-    """Lower DuckDB's threads by WORKERS while chunks are staged, and return the setting it had.
+    """Lower DuckDB's threads by WORKERS while chunks are built, and return the setting it had (set back
+    once every chunk is built: the merges left then run alone, on every thread).
 
     The import is already parallel: WORKERS chunks are built at once and this thread merges beside them,
     each on a thread of its own. DuckDB's threads (one pool, shared by every connection) only add to
