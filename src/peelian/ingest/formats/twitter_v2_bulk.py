@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
@@ -288,7 +288,7 @@ class _Registry:
             key for platform, key in identity.by_handle if platform == PLATFORM)
 
 
-def _police_mentions(handles: Iterator[str]) -> str | None:
+def _police_mentions(handles: Iterable[str]) -> str | None:
     """A pattern for an @mention of one of these police handles (normalised) where `MENTION_RE` would take
     that handle and no more: the handle, then at most dots and dashes, then the end or a character no
     handle holds (never an "@"). A text whose every "@" starts such a mention is one that
@@ -602,7 +602,8 @@ class _Chunk:
 
         Texts with an entity or what may be a profile link (`PROFILE_PASS_SQL`, in SQL) take the whole
         pass; the many others with an "@" only need their @handles replaced, without the profile
-        patterns (which cost several times more). Each group goes through Python as one string joined
+        patterns (which cost several times more), and none if every @handle is a police one
+        (`_police_mentions`, in SQL). Each group goes through Python as one string joined
         with NUL (which neither an entity nor an @handle can span, and which decoding never produces),
         so the work is a few calls per chunk instead of a few per text; a group with NUL in a text of
         its own is done text by text."""
