@@ -67,9 +67,9 @@ def test_targets_set_list_and_reorder(cli, path):
     (("triage", "handle", "{path}", "NOPE", "--reason", "x"), "no post 'NOPE'"),
     (("triage", "handle", "{path}", "Q", "--reason", "  "), "--reason is empty"),
     (("triage", "handle", "{path}", "P1", "--reason", "x"), "post 'P1' on twitter is not awaiting a response"),
-    (("triage", "{path}", "--as-of", "0001-01-01"), "as_of must lie between 1970-01-01 and 2100-12-31"),
-    (("triage", "{path}", "--as-of", "9999-12-31T23:59"), "as_of must lie between 1970-01-01 and 2100-12-31"),
-    (("triage", "summary", "{path}", "--as-of", "0001-01-01"), "as_of must lie between 1970-01-01 and 2100-12-31"),
+    (("triage", "{path}", "--as-of", "0001-01-01"), "--as-of must lie between 1970-01-01 and 2100-12-31"),
+    (("triage", "{path}", "--as-of", "9999-12-31T23:59"), "--as-of must lie between 1970-01-01 and 2100-12-31"),
+    (("triage", "summary", "{path}", "--as-of", "0001-01-01"), "--as-of must lie between 1970-01-01 and 2100-12-31"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, path, args, message):
     result = cli(*(str(a).format(path=path) for a in args))

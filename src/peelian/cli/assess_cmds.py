@@ -12,6 +12,7 @@ from rich.table import Table
 
 from peelian.cli.app import MEASURE, app, assess_app
 from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project
+from peelian.cli.dates import read_assessment_period
 
 ForceOpt = typer.Option(..., "--force", help="The force, as named in the registry.")
 PeriodOpt = typer.Option(None, "--period", help="A quarter (2025-Q2), month (2025-06) or year (2025); default: the "
@@ -40,6 +41,7 @@ def init(project: Path = ProjectArg, force: str = ForceOpt, period: str = Period
     """Start a force's assessment for a period (the questionnaire comes from the framework)."""
     from peelian.assess import start_assessment
 
+    read_assessment_period(period, "--period")
     with open_project(project) as proj:
         fw = _framework(framework)
         row, created = start_assessment(proj, force, period, fw, _user(by))
@@ -66,6 +68,7 @@ def answer(project: Path = ProjectArg, force: str = ForceOpt,
     """Record answers (kept as history: a new answer never erases an earlier one)."""
     from peelian.assess import read_answers_file, record_answers
 
+    read_assessment_period(period, "--period")
     with open_project(project) as proj:
         fw = _framework(framework)
         result = record_answers(proj, force, read_answers_file(file), period=period, framework=fw, user=_user(by),
@@ -101,6 +104,7 @@ def show(project: Path = ProjectArg, force: str = ForceOpt, period: str = Period
     """Scores per pillar and overall, each level with the evidence that set it, and contradictions."""
     from peelian.assess import assess
 
+    read_assessment_period(period, "--period")
     with open_project(project, read_only=True) as proj:
         result = assess(proj, force, period, _framework(framework))
     if json:
@@ -117,6 +121,7 @@ def compare_cmd(project: Path = ProjectArg,
     """All forces side by side: overall and pillar scores, rank, change since the period before."""
     from peelian.assess import compare
 
+    read_assessment_period(period, "--period")
     with open_project(project, read_only=True) as proj:
         result = compare(proj, period, _framework(framework))
     if json:
@@ -158,6 +163,7 @@ def benchmark_cmd(
     from peelian.metrics import check_filters
     from peelian.metrics.params import Filters
 
+    read_assessment_period(period, "--period")
     filters = Filters.build(account_type=account_type, force=force)
     with open_project(project, read_only=True) as proj:
         check_filters(proj, filters)

@@ -7,7 +7,6 @@ the default subcommand `show`, so both forms work and `peelian metrics show PROJ
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,8 @@ from peelian.cli.common import (
     shown,
     user_errors,
 )
-from peelian.errors import InputError, MetricsError
+from peelian.cli.dates import read_moment, read_period
+from peelian.errors import InputError
 
 if TYPE_CHECKING:
     from peelian.metrics import Filters, MetricParams
@@ -83,38 +83,18 @@ def build_params(window: str | None = None, office_hours: str | None = None, nee
     return MetricParams.build(window=window, office_hours=office_hours, needs_response=needs_response,
                               needs_response_intents=intents, question_fallback=question_fallback,
                               response_limit=response_limit, include_reposts=include_reposts,
-                              use_predictions=predictions, as_of=_as_of(as_of), pending=pending)
-
-
-def _as_of(value: str | None) -> datetime | None:
-    from peelian.store.project import utcnow
-
-    if value is None:
-        return None
-    if value.lower() == "now":
-        return utcnow()
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise MetricsError(f"cannot read --as-of {value!r}; write YYYY-MM-DD, YYYY-MM-DDTHH:MM or now") from None
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise MetricsError(f"cannot read {option} {value!r}; write YYYY-MM-DD") from None
+                              use_predictions=predictions, as_of=read_moment(as_of, "--as-of"), pending=pending)
 
 
 def build_filters(date_from: str | None = None, date_to: str | None = None, force: str | None = None,
-                  account_type: str | None = None, account: str | None = None,
-                  platform: str | None = None) -> Filters:
+                  account_type: str | None = None, account: str | None = None, platform: str | None = None,
+                  options: tuple[str, str] = ("--from", "--to")) -> Filters:
+    """The filters of a command whose day options are spelled `options` (first, last): a bad day names them."""
     from peelian.metrics import Filters
 
+    first, last = read_period(date_from, date_to, *options)
     return Filters.build(force=force, account_type=account_type, account_id=account, platform=platform,
-                         date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"))
+                         date_from=first, date_to=last)
 
 
 def _pct(value: float | None) -> str:
@@ -220,7 +200,8 @@ def metrics_export(
     with user_errors():
         params = build_params(window, office_hours, needs_response, intents, question_fallback, response_limit,
                               include_reposts, predictions, as_of, pending)
-        filters = build_filters(date_from, date_to, force, account_type, None, platform)
+        filters = build_filters(date_from, date_to, force, account_type, None, platform,
+                                options=("--from-date", "--to-date"))
     with open_project(project) as proj:
         report = export_metric_set(proj, to, params, check_filters(proj, filters))
     if json:

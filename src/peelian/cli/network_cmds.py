@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, shown
-from peelian.errors import InputError
-
-
-def _day(value: str | None, option: str) -> date | None:
-    """`value` as a day, else InputError naming the option the user typed: the library's own check names its
-    parameter (date_from), which the user never saw."""
-    from peelian.metrics.params import check_date
-
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"cannot read {option} {value!r}; write YYYY-MM-DD") from None
-    try:
-        return check_date(option, day)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-
-
-def _period(date_from: str | None, date_to: str | None) -> tuple[date | None, date | None]:
-    """--from and --to-date as days in order, else InputError in the options' names (as `peelian metrics`)."""
-    first, last = _day(date_from, "--from"), _day(date_to, "--to-date")
-    if first and last and last < first:
-        raise InputError(f"--to-date {last} is before --from {first}")
-    return first, last
+from peelian.cli.common import (
+    JsonOpt,
+    ProjectArg,
+    console,
+    emit_json,
+    open_project,
+    shown,
+)
+from peelian.cli.dates import read_period
 
 
 @app.command(rich_help_panel=MEASURE)
@@ -58,7 +39,7 @@ def network(
     from peelian.metrics import check_force
     from peelian.network.interactions import InteractionNetwork
 
-    first, last = _period(date_from, date_to)
+    first, last = read_period(date_from, date_to, "--from", "--to-date")
     with open_project(project, read_only=True) as proj:
         if to:
             InteractionNetwork.check_graph_path(to)

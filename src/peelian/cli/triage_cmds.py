@@ -24,6 +24,7 @@ from peelian.cli.common import (
     shown,
     user_errors,
 )
+from peelian.errors import InputError, MetricsError
 
 DEFAULT_COMMAND = "show"
 
@@ -53,7 +54,17 @@ def _reach(since: str) -> str:
 
 
 def _since(value: str | None) -> str | None:
-    return None if value is None or value.lower() == "all" else value
+    """--since as the inbox takes it (None: every age); a duration it cannot read is refused naming the option,
+    which the library's message does not."""
+    from peelian.metrics.params import parse_duration
+
+    if value is None or value.lower() == "all":
+        return None
+    try:
+        parse_duration(value)
+    except MetricsError as exc:
+        raise InputError(f"--since {value!r}: {exc} (or all, for every age)") from None
+    return value
 
 
 @triage_app.command(DEFAULT_COMMAND)
@@ -68,15 +79,12 @@ def triage_show(
     target for their intent, then least time left; with the intent, where it came from, and the link."""
     from peelian.cli.metrics_cmds import build_filters, build_params
     from peelian.metrics import check_filters
-    from peelian.metrics.params import parse_duration
     from peelian.triage import inbox
 
     with user_errors():
         params = build_params(as_of=as_of)
         filters = build_filters(force=force, account=account)
         window = _since(since)
-        if window is not None:
-            parse_duration(window)
     with open_project(project, read_only=True) as proj:
         result = inbox(proj, params, check_filters(proj, filters), since=window, limit=limit or None,
                        show_handled=show_handled)
@@ -221,9 +229,10 @@ def triage_summary(
     with user_errors():
         params = build_params(as_of=as_of)
         filters = build_filters(date_from, date_to, force=force, account=account)
+        window = _since(since)
     with open_project(project, read_only=True) as proj:
         check_filters(proj, filters)
-        box = inbox(proj, params, build_filters(force=force, account=account), since=_since(since), limit=0)
+        box = inbox(proj, params, build_filters(force=force, account=account), since=window, limit=0)
         rows = attainment(proj, params, filters)
     if json:
         emit_json({"as_of": box["as_of"], "since": box["since"], "inbox": box["counts"], "attainment": rows,

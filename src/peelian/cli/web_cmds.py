@@ -21,6 +21,7 @@ from peelian.cli.common import (
     shown,
     user_errors,
 )
+from peelian.cli.dates import read_month
 from peelian.errors import AuthError, InputError, NotFoundError
 from peelian.store.names import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER_ROLES
 
@@ -161,6 +162,7 @@ def report(
             raise InputError(f"a report needs {' and '.join(missing)}, e.g. peelian report {project} "
                              f"--force {force!r} --month 2025-05 --to report.html "
                              f"(peelian report {project} lists the forces and their months)")
+        read_month(month, "--month")
     with open_project(project) as proj:
         written = write_force_report(proj, force, month, to, pdf=pdf)
         proj.audit("export", target="force_report", detail={"force": force, "month": month,

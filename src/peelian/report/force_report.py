@@ -24,7 +24,7 @@ from peelian import __version__
 from peelian.errors import InputError, PeelianError
 from peelian.metrics.compute import compute_metrics
 from peelian.metrics.expectations import load_survey
-from peelian.metrics.params import Filters, MetricParams, format_duration
+from peelian.metrics.params import FIRST_DATE, LAST_DATE, Filters, MetricParams, format_duration
 from peelian.metrics.views import code_mix, time_series, unanswered
 from peelian.store.identity import MENTION_RE
 from peelian.store.privacy import normalise_handle
@@ -363,6 +363,8 @@ def parse_month(month: str) -> tuple[date, date]:
         start = datetime.strptime(month.strip(), "%Y-%m").date()
     except ValueError:
         raise InputError(f"--month must look like 2025-05 (got {month!r})") from None
+    if not FIRST_DATE <= start <= LAST_DATE:  # no posts lie outside, and the month after 9999-12 is no date
+        raise InputError(f"--month must lie between {FIRST_DATE:%Y-%m} and {LAST_DATE:%Y-%m} (got {month.strip()})")
     following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
     return start, following - timedelta(days=1)
 
@@ -395,14 +397,15 @@ def build_force_report(project: Project, force: str, month: str, params: MetricP
     prev_start, prev_end = _previous_month(start)
     mine = Filters(force=force, date_from=start, date_to=end)
     now = compute_metrics(project, params, (), None, mine, mixes=())
+    # the month before the first month a filter may name has no posts, and no filter can name it
     before = compute_metrics(project, params, (), None, mine.replace(date_from=prev_start, date_to=prev_end),
-                             mixes=())
-    current, previous = _row(now), _row(before)
+                             mixes=()) if prev_start >= FIRST_DATE else None
+    current, previous = _row(now), ({} if before is None else _row(before))
     figures = [Figure(key, label, current.get(key), previous.get(key), fmt, definition, better,
                       pending_note(current.get("pending"), params) if key == "response_rate" else None)
                for key, label, fmt, better, definition in HEADLINE]
 
-    trend_filters = Filters(force=force, date_from=_months_back(start, 11), date_to=end)
+    trend_filters = Filters(force=force, date_from=max(_months_back(start, 11), FIRST_DATE), date_to=end)
     trend_rows = []
     for r in time_series(project, params, trend_filters, period="month"):
         for key, label in (("two_way_ratio", "two-way ratio"), ("response_rate", "response rate")):
