@@ -313,6 +313,18 @@ def test_posts_staged_once_are_written_without_the_dedup(project, monkeypatch):
     ]
 
 
+def test_duckdbs_share_of_an_import_is_at_most_a_quarter_of_the_machine(monkeypatch):
+    from peelian.ingest import pipeline
+
+    sizes = {"SC_PHYS_PAGES": 1 << 20, "SC_PAGE_SIZE": 4096}  # a 4 GiB machine
+    monkeypatch.setattr(pipeline.os, "sysconf", sizes.__getitem__)
+    assert pipeline._import_memory() == 1 << 30
+    sizes["SC_PHYS_PAGES"] = 4 << 20  # 16 GiB
+    assert pipeline._import_memory() == 1536 << 20
+    monkeypatch.delattr(pipeline.os, "sysconf")  # as on Windows
+    assert pipeline._import_memory() == 1536 << 20
+
+
 def test_an_import_writes_row_groups_as_they_fill_and_sets_the_buffer_back(project, tmp_path, monkeypatch):
     """During an import DuckDB writes each full row group out at once (a commit compressing buffered ones
     runs on one core, after everything else); the setting is DuckDB's default again afterwards, after a

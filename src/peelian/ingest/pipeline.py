@@ -42,7 +42,18 @@ BATCH_ROWS = 50_000
 # and spilled as the written blocks piled up, and each chunk cost more CPU the further the import went
 # (+12% by the end of 3M posts; the whole import 7% more CPU at 1M, 11% at 3M). At most a quarter of
 # the machine's memory.
-IMPORT_DUCKDB_MEMORY = min(1536 << 20, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4)
+
+
+def _import_memory(share: int = 1536 << 20) -> int:
+    """`share`, or a quarter of the machine's memory where that is less (and where it can be told:
+    Windows has no `sysconf`)."""
+    try:
+        return min(share, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4)
+    except (AttributeError, ValueError, OSError):
+        return share
+
+
+IMPORT_DUCKDB_MEMORY = _import_memory()
 FULL_RANK = 1 << 62  # added to a full record's seq so it outranks any partial one (seq < 2**62)
 ProgressCallback = Callable[[int], None]
 
