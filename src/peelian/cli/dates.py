@@ -1,5 +1,5 @@
 """Date options read the same way by every command: a bad value is refused naming the option the user
-typed (--from, --to-date, --as-of, --month, --period) and the value, never the library's parameter
+typed (--from, --to-date, --as-of, --period) and the value, never the library's parameter
 (date_from, as_of) that the user never saw; exit code 2, before the project is opened.
 
 The library (peelian.metrics.params) keeps the range every filter may name; it is imported when a
@@ -55,19 +55,6 @@ def read_moment(value: str | None, option: str) -> datetime | None:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return moment
-
-
-def read_month(value: str, option: str) -> str:
-    """A month (YYYY-MM) whose days the filters may name, else InputError naming `option`; returned as given."""
-    from peelian.metrics.params import FIRST_DATE, LAST_DATE
-
-    try:
-        start = datetime.strptime(value.strip(), "%Y-%m").date()
-    except ValueError:
-        raise InputError(f"cannot read {option} {value!r}; write YYYY-MM, e.g. 2025-05") from None
-    if not FIRST_DATE <= start <= LAST_DATE:
-        raise InputError(f"{option} must lie between {FIRST_DATE:%Y-%m} and {LAST_DATE:%Y-%m} (got {value.strip()})")
-    return value
 
 
 def read_assessment_period(value: str | None, option: str) -> str | None:

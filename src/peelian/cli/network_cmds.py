@@ -8,14 +8,7 @@ import typer
 from rich.table import Table
 
 from peelian.cli.app import MEASURE, app
-from peelian.cli.common import (
-    JsonOpt,
-    ProjectArg,
-    console,
-    emit_json,
-    open_project,
-    shown,
-)
+from peelian.cli.common import JsonOpt, ProjectArg, console, emit_json, open_project, shown
 from peelian.cli.dates import read_period
 
 

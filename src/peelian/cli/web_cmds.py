@@ -21,7 +21,6 @@ from peelian.cli.common import (
     shown,
     user_errors,
 )
-from peelian.cli.dates import read_month
 from peelian.errors import AuthError, InputError, NotFoundError
 from peelian.store.names import LOWEST_MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER_ROLES
 
@@ -145,7 +144,7 @@ def report(
 ) -> None:
     """Write the monthly force report: headline figures, trends, comparisons, unanswered questions.
     Without --force, list the forces a report can be written for."""
-    from peelian.report.force_report import write_force_report
+    from peelian.report.force_report import parse_month, write_force_report
     from peelian.report.forces import report_forces
 
     if force is None:
@@ -162,7 +161,7 @@ def report(
             raise InputError(f"a report needs {' and '.join(missing)}, e.g. peelian report {project} "
                              f"--force {force!r} --month 2025-05 --to report.html "
                              f"(peelian report {project} lists the forces and their months)")
-        read_month(month, "--month")
+        parse_month(month)  # a month out of range or unreadable is refused before the project opens
     with open_project(project) as proj:
         written = write_force_report(proj, force, month, to, pdf=pdf)
         proj.audit("export", target="force_report", detail={"force": force, "month": month,

@@ -37,16 +37,16 @@ from peelian.store.identity import IdentityResolver, stored_options
 from peelian.store.project import Project, utcnow
 
 BATCH_ROWS = 50_000
-# DuckDB's share of an import's memory: its cache of the blocks it writes would otherwise grow with the
-# file (to 80% of the machine). Not much less than 1.5 GiB: under 512 MiB the chunks' tables were evicted
-# and spilled as the written blocks piled up, and each chunk cost more CPU the further the import went
-# (+12% by the end of 3M posts; the whole import 7% more CPU at 1M, 11% at 3M). At most a quarter of
-# the machine's memory.
 
 
 def _import_memory(share: int = 1536 << 20) -> int:
-    """`share`, or a quarter of the machine's memory where that is less (and where it can be told:
-    Windows has no `sysconf`)."""
+    """DuckDB's share of an import's memory: `share`, or a quarter of the machine's memory where that is
+    less (and where it can be told: Windows has no `sysconf`).
+
+    Without a limit DuckDB's cache of the blocks it writes would grow with the file (to 80% of the
+    machine). Not much less than 1.5 GiB: under 512 MiB the chunks' tables were evicted and spilled as
+    the written blocks piled up, and each chunk cost more CPU the further the import went (+12% by the
+    end of 3M posts; the whole import 7% more CPU at 1M, 11% at 3M)."""
     try:
         return min(share, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4)
     except (AttributeError, ValueError, OSError):
@@ -220,20 +220,6 @@ def _checkpoint_at_commit(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[
             con.execute("RESET checkpoint_threshold")
 
 
-@contextlib.contextmanager
-def _row_groups_written_as_they_fill(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB writes each row group of the import's tables out as soon as it is full, rather than
-    buffering five (its default) and compressing what is left of them in the commit, on one core
-    after every chunk is read: the 1M import took 11.8-11.9 s against 12.4-12.6 (same CPU time, 50 MB
-    less memory), 3M 35.2-37.7 s against 37.6 (docs/architecture.md, round 7). It is set back from
-    outside the transaction, as the checkpoint threshold is."""
-    con.execute("SET write_buffer_row_group_count = 1")
-    try:
-        yield
-    finally:
-        con.execute("RESET write_buffer_row_group_count")
-
-
 def import_files(
     project: Project,
     paths: Iterable[str | Path],
@@ -339,8 +325,12 @@ def import_file(
     importer.check(path)
     started, started_at = time.perf_counter(), utcnow()
     failed = threading.Event()  # a failed or interrupted import stops hashing its file rather than wait for it
+    # DuckDB writes each full row group of the import's tables out at once, rather than buffering five (its
+    # default) and compressing what is left of them in the commit, on one core after every chunk is read:
+    # the 1M import 11.8-11.9 s against 12.4-12.6, the same CPU time (docs/architecture.md, round 7).
+    # Settings are set back from outside the transaction, which an error may have aborted.
     with ThreadPoolExecutor(max_workers=1) as hasher, _set_on_failure(failed), \
-            project.memory_limit(IMPORT_DUCKDB_MEMORY), _row_groups_written_as_they_fill(project.con), \
+            project.memory_limit(IMPORT_DUCKDB_MEMORY), project.setting("write_buffer_row_group_count", 1), \
             _checkpoint_at_commit(project.con) as checkpoint, project.transaction() as con:
         hashed = hasher.submit(file_digest, path, failed) if digest is None else None
         import_id = con.execute("SELECT nextval('imports_seq')").fetchall()[0][0]

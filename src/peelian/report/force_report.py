@@ -362,7 +362,7 @@ def parse_month(month: str) -> tuple[date, date]:
     try:
         start = datetime.strptime(month.strip(), "%Y-%m").date()
     except ValueError:
-        raise InputError(f"--month must look like 2025-05 (got {month!r})") from None
+        raise InputError(f"cannot read --month {month!r}; write YYYY-MM, e.g. 2025-05") from None
     if not FIRST_DATE <= start <= LAST_DATE:  # no posts lie outside, and the month after 9999-12 is no date
         raise InputError(f"--month must lie between {FIRST_DATE:%Y-%m} and {LAST_DATE:%Y-%m} (got {month.strip()})")
     following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)

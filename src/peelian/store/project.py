@@ -349,17 +349,22 @@ class Project:
             self.con.execute("CHECKPOINT")
 
     @contextlib.contextmanager
-    def memory_limit(self, limit_bytes: int) -> Iterator[None]:
+    def setting(self, name: str, value: str | int) -> Iterator[None]:
+        """DuckDB's setting `name` (one of Peelian's own choosing, never a user's) set to `value` for the
+        block, then back to its default, also when the block fails."""
+        self.con.execute(f"SET {name} = '{value}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"RESET {name}")
+
+    def memory_limit(self, limit_bytes: int) -> contextlib.AbstractContextManager[None]:
         """DuckDB's memory limit set to `limit_bytes` for the block, then back to its default.
 
         DuckDB keeps the blocks it reads and writes cached up to its limit (80% of the machine's
         memory by default), so a long import's memory would grow with the data it writes; under a
         lower limit DuckDB evicts them (or spills them to its temporary folder) instead."""
-        self.con.execute(f"SET memory_limit = '{int(limit_bytes)}B'")
-        try:
-            yield
-        finally:
-            self.con.execute("RESET memory_limit")
+        return self.setting("memory_limit", f"{int(limit_bytes)}B")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the same database, for use from another thread (web server workers)."""
